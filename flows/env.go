@@ -1,0 +1,49 @@
+package flows
+
+import "time"
+
+// Env is the typed environment every expression and template sees.
+// Field names are the snake_case names users write: contact.first_name,
+// event.data.plan, trigger.email, vars.count, run.id, now.
+type Env struct {
+	Contact Contact        `expr:"contact"`
+	Event   Event          `expr:"event"`
+	Trigger map[string]any `expr:"trigger"`
+	Vars    map[string]any `expr:"vars"`
+	Run     RunInfo        `expr:"run"`
+	Now     time.Time      `expr:"now"`
+}
+
+// Contact is the contact a run is about, as expressions see it.
+type Contact struct {
+	ID         string          `expr:"id"`
+	ExternalID string          `expr:"external_id"`
+	Email      string          `expr:"email"`
+	Phone      string          `expr:"phone"`
+	FirstName  string          `expr:"first_name"`
+	LastName   string          `expr:"last_name"`
+	Company    string          `expr:"company"`
+	Score      int             `expr:"score"`
+	TimeZone   string          `expr:"time_zone"`
+	Tags       []string        `expr:"tags"`
+	Lists      []string        `expr:"lists"`
+	Fields     map[string]any  `expr:"fields"`
+	Consent    map[string]bool `expr:"consent"`
+	CreatedAt  time.Time       `expr:"created_at"`
+}
+
+// Event is the event that triggered or resumed the run, if any.
+type Event struct {
+	ID   string         `expr:"id"`
+	Type string         `expr:"type"`
+	Data map[string]any `expr:"data"`
+	At   time.Time      `expr:"at"`
+}
+
+// RunInfo describes the current run.
+type RunInfo struct {
+	ID        string    `expr:"id"`
+	FlowID    string    `expr:"flow_id"`
+	Version   int       `expr:"version"`
+	StartedAt time.Time `expr:"started_at"`
+}

@@ -1,0 +1,153 @@
+// Package nodes holds the node-type registry and every node type. Each type
+// declares itself once (a flows.TypeSpec plus a handler); validation, the
+// editor's palette and forms, and the node reference all come from that one
+// declaration.
+//
+// Node handlers never talk to our database or HTTP API: they reach the
+// built-in contact store and vendors through the small interfaces in this
+// package, wired by the engine, so each is tested with fakes.
+package nodes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/journeyhq/journey/flows"
+)
+
+// Type is a registered node type: its declaration and its behaviour.
+type Type struct {
+	// Spec is the one declaration of the type.
+	Spec flows.TypeSpec
+	// Handler runs one step of a node of this type.
+	Handler Handler
+	// Remote handlers do network I/O. The engine runs them outside any
+	// database transaction; all others run inside the step's transaction.
+	Remote bool
+}
+
+// Handler runs one step.
+type Handler interface {
+	Run(ctx context.Context, in *Input) (Result, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, in *Input) (Result, error)
+
+// Run calls f.
+func (f HandlerFunc) Run(ctx context.Context, in *Input) (Result, error) { return f(ctx, in) }
+
+// Input is everything a handler may use for one step.
+type Input struct {
+	// Node is the compiled node: params, expressions, templates.
+	Node *flows.CompiledNode
+	// Env is the expression environment (contact, trigger, vars, event, now).
+	Env *flows.Env
+	// RunID identifies the run.
+	RunID string
+	// Visit counts this node's executions in the run, from 1.
+	Visit int
+	// Attempt counts tries of this step, from 1.
+	Attempt int
+	// Key is the idempotency key "run:node:visit" for every side effect.
+	Key string
+	// Location is the flow's time zone.
+	Location *time.Location
+	// Contacts is the built-in contact store, bound to the step's
+	// transaction (nil for Remote types).
+	Contacts Contacts
+}
+
+// Now is the step's clock reading (injected by the engine).
+func (in *Input) Now() time.Time { return in.Env.Now }
+
+// ContactLocation is the contact's time zone, else the flow's.
+func (in *Input) ContactLocation() *time.Location {
+	if tz := in.Env.Contact.TimeZone; tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	if in.Location != nil {
+		return in.Location
+	}
+	return time.UTC
+}
+
+// Result is what a step decided.
+type Result struct {
+	// Port is the output port to follow; empty means "out".
+	Port string
+	// Output is recorded on the step and shown in the run detail.
+	Output map[string]any
+	// Vars are merged into the run's vars.
+	Vars map[string]any
+	// ContactID, when set, makes this contact the run's contact.
+	ContactID string
+	// Wait, when set, pauses the run at this node.
+	Wait *Wait
+	// Exit, when set, ends the run.
+	Exit *Exit
+}
+
+// Wait pauses a run. With only Until set, the run resumes through Port at
+// that time. With Event set, it resumes through EventPort when a matching
+// event for the run's contact arrives, or through TimeoutPort at Until.
+type Wait struct {
+	Until time.Time
+	// Port to follow when Until passes without an event ("out" for delays,
+	// "timeout" for event waits).
+	Port string
+	// Event is the awaited event type ("" for a plain delay).
+	Event string
+	// EventPort is followed when the event arrives ("event").
+	EventPort string
+	// MatchParam is the node's boolean expression param evaluated against
+	// the candidate event ("" = any event of the type).
+	MatchParam string
+}
+
+// Run outcomes set by Exit.
+const (
+	OutcomeExited    = "exited"
+	OutcomeConverted = "converted"
+)
+
+// Exit ends a run with an outcome.
+type Exit struct {
+	Outcome string
+	Reason  string
+}
+
+// PermanentError marks an error that retrying cannot fix (bad input, a
+// vendor 4xx): the step fails at once.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err so that it is not retried.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// Permanentf is Permanent(fmt.Errorf(...)).
+func Permanentf(format string, args ...any) error {
+	return &PermanentError{Err: fmt.Errorf(format, args...)}
+}
+
+// IsPermanent reports whether err must not be retried.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// RetryAfterError asks for the next attempt no sooner than After
+// (a vendor's Retry-After).
+type RetryAfterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error { return e.Err }

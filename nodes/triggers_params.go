@@ -1,0 +1,51 @@
+package nodes
+
+import "github.com/journeyhq/journey/flows"
+
+// Trigger parameters, shared with the engine, which matches incoming
+// webhooks and events against them. CONTRACT: the nodes work declares the
+// trigger types with exactly these JSON names.
+
+// Trigger node type ids.
+const (
+	TypeWebhookTrigger  = "trigger.webhook"
+	TypeEventTrigger    = "trigger.event"
+	TypeAbsenceTrigger  = "trigger.absence"
+	TypeScheduleTrigger = "trigger.schedule"
+	TypeManualTrigger   = "trigger.manual"
+)
+
+// WebhookParams are trigger.webhook's params.
+type WebhookParams struct {
+	// Path is the part after /hooks/, e.g. "chat-finished".
+	Path string `json:"path"`
+	// SecretEnv names the server-side secret used to check an
+	// X-Signature-256 HMAC (see server); the secret itself never sits in
+	// flow JSON. Empty means no signature is required.
+	SecretEnv string `json:"secret_env,omitempty"`
+	// Mapping maps trigger field names to expressions over the request
+	// (trigger.body, trigger.headers, trigger.query); when empty, the JSON
+	// body itself is the trigger payload.
+	Mapping map[string]string `json:"mapping,omitempty"`
+}
+
+// EventParams are trigger.event's params.
+type EventParams struct {
+	EventType string `json:"event_type"`
+	// Filter is an optional boolean expression over event and contact.
+	Filter string `json:"filter,omitempty"`
+}
+
+// AbsenceParams are trigger.absence's params: Event happened, and no
+// Missing event followed for the same contact Within the duration.
+type AbsenceParams struct {
+	Event   string         `json:"event"`
+	Missing string         `json:"missing_event"`
+	Within  flows.Duration `json:"within"`
+}
+
+// ScheduleParams are trigger.schedule's params.
+type ScheduleParams struct {
+	Cron     string `json:"cron"`
+	TimeZone string `json:"time_zone,omitempty"`
+}
