@@ -6,6 +6,8 @@ package flows
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -50,11 +52,15 @@ type Compiled struct {
 	goal     *program
 }
 
+// Node returns the compiled node with the given id, or nil.
+func (c *Compiled) Node(id string) *CompiledNode { return c.Nodes[id] }
+
 // CompiledNode is one node with its declaration and compiled parameters.
 type CompiledNode struct {
 	Node *Node
 	Spec *TypeSpec
-	// Params are the decoded params with declared defaults applied.
+	// Params are the decoded params with declared defaults applied, in
+	// the shapes JSON decoding gives (numbers are json.Number).
 	Params map[string]any
 	// Next maps an output port to the nodes it leads to, in edge order.
 	Next map[string][]string
@@ -64,44 +70,161 @@ type CompiledNode struct {
 	templates map[string]*template
 }
 
-// program and template are the compiled forms; defined by the flows work.
-type program struct{}
-type template struct{}
-
 // ErrNoSuchParam is returned when a path has no compiled expression.
 var ErrNoSuchParam = errors.New("no such expression parameter")
 
 // Compile validates f against cat and compiles it. On any problem it returns
 // nil and every problem found.
-func Compile(f *Flow, cat Catalog) (*Compiled, []Problem) { panic("todo") }
+func Compile(f *Flow, cat Catalog) (*Compiled, []Problem) {
+	if f == nil {
+		return nil, []Problem{{Code: CodeBadJSON, Message: "There is no flow to check."}}
+	}
+	v := newValidator(f, cat)
+	v.run()
+	if len(v.problems) > 0 {
+		sortProblems(f, v.problems)
+		return nil, v.problems
+	}
+	return v.build(), nil
+}
 
 // Validate returns every problem of f (nil when valid).
 func Validate(f *Flow, cat Catalog) []Problem { _, p := Compile(f, cat); return p }
-
-// Decode parses a flow document strictly: unknown fields and trailing data
-// are errors, reported with line and column.
-func Decode(data []byte) (*Flow, error) { panic("todo") }
 
 // Encode writes f as stable, indented JSON.
 func Encode(f *Flow) ([]byte, error) { return json.MarshalIndent(f, "", "  ") }
 
 // Goal reports whether the flow's goal is reached; false when no goal is set.
-func (c *Compiled) Goal(env *Env) (bool, error) { panic("todo") }
+func (c *Compiled) Goal(env *Env) (bool, error) {
+	if c.goal == nil {
+		return false, nil
+	}
+	ok, err := c.goal.runBool(env)
+	if err != nil {
+		return false, fmt.Errorf("flow goal: %w", err)
+	}
+	return ok, nil
+}
 
 // Decode unmarshals the node's params (defaults applied) into v.
-func (n *CompiledNode) Decode(v any) error { panic("todo") }
+func (n *CompiledNode) Decode(v any) error {
+	data, err := json.Marshal(n.Params)
+	if err != nil {
+		return fmt.Errorf("node %q: encode params: %w", n.Node.ID, err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("node %q: decode params: %w", n.Node.ID, err)
+	}
+	return nil
+}
 
 // Eval runs the expression at path and returns its value.
-func (n *CompiledNode) Eval(path string, env *Env) (any, error) { panic("todo") }
+//
+// An expression parameter left empty gives nil. A template parameter gives
+// its rendered text.
+func (n *CompiledNode) Eval(path string, env *Env) (any, error) {
+	if p, ok := n.programs[path]; ok {
+		if p == nil {
+			return nil, nil
+		}
+		out, err := p.run(env)
+		if err != nil {
+			return nil, fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+		}
+		return out, nil
+	}
+	if t, ok := n.templates[path]; ok {
+		return n.render(path, t, env)
+	}
+	return nil, n.noSuchParam(path)
+}
 
 // Bool runs the boolean expression at path.
-func (n *CompiledNode) Bool(path string, env *Env) (bool, error) { panic("todo") }
+// An expression parameter left empty gives false.
+func (n *CompiledNode) Bool(path string, env *Env) (bool, error) {
+	p, ok := n.programs[path]
+	if !ok {
+		return false, n.noSuchParam(path)
+	}
+	if p == nil {
+		return false, nil
+	}
+	b, err := p.runBool(env)
+	if err != nil {
+		return false, fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+	}
+	return b, nil
+}
 
 // Render renders the template at path; a path with no {{ }} returns the
 // literal text.
-func (n *CompiledNode) Render(path string, env *Env) (string, error) { panic("todo") }
+// An expression parameter renders its value as a template part would; left
+// empty, it renders "".
+func (n *CompiledNode) Render(path string, env *Env) (string, error) {
+	if t, ok := n.templates[path]; ok {
+		return n.render(path, t, env)
+	}
+	if p, ok := n.programs[path]; ok {
+		if p == nil {
+			return "", nil
+		}
+		out, err := p.run(env)
+		if err != nil {
+			return "", fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+		}
+		return FormatValue(out), nil
+	}
+	return "", n.noSuchParam(path)
+}
+
+func (n *CompiledNode) render(path string, t *template, env *Env) (string, error) {
+	if t == nil {
+		return "", nil
+	}
+	s, err := t.render(env)
+	if err != nil {
+		return "", fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+	}
+	return s, nil
+}
+
+func (n *CompiledNode) noSuchParam(path string) error {
+	return fmt.Errorf("node %q, %q: %w", n.Node.ID, path, ErrNoSuchParam)
+}
+
+// HasExpression reports whether path holds a compiled expression or
+// template (possibly empty).
+func (n *CompiledNode) HasExpression(path string) bool {
+	_, p := n.programs[path]
+	_, t := n.templates[path]
+	return p || t
+}
 
 // CheckExpression compiles src against Env (as a condition when returns is
 // "bool", as a template when isTemplate) and returns its problems with
 // line and column, for live checking in the editor.
-func CheckExpression(src string, returns string, isTemplate bool) []Problem { panic("todo") }
+//
+// An empty expression has no problem here: whether a value is required is
+// checked with the flow.
+func CheckExpression(src string, returns string, isTemplate bool) []Problem {
+	if isTemplate {
+		if _, err := compileTemplate(src); err != nil {
+			return []Problem{{Code: CodeBadTemplate, Message: "This text does not work: " + err.Reason + ".", Line: err.Line, Column: err.Column}}
+		}
+		return nil
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil
+	}
+	if returns != ReturnsBool {
+		returns = ReturnsAny
+	}
+	if _, err := compileExpr(src, returns); err != nil {
+		what := "expression"
+		if returns == ReturnsBool {
+			what = "condition"
+		}
+		return []Problem{{Code: CodeBadExpression, Message: "This " + what + " does not work: " + err.Reason + ".", Line: err.Line, Column: err.Column}}
+	}
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/journeyhq/journey/flows"
@@ -26,6 +27,10 @@ type Type struct {
 	// Remote handlers do network I/O. The engine runs them outside any
 	// database transaction; all others run inside the step's transaction.
 	Remote bool
+
+	// params is the Go type the handler decodes params into (set by the
+	// helpers of this package; nil for types registered from elsewhere).
+	params reflect.Type
 }
 
 // Handler runs one step.

@@ -80,8 +80,13 @@ type Run struct {
 	Event string `gorm:"type:text"`
 	// Vars are the run's variables (JSON object).
 	Vars string `gorm:"type:text"`
+	// Visits counts each node's executions (JSON object node id -> n),
+	// the "visit" of the run:node:visit idempotency key.
+	Visits string `gorm:"type:text"`
 	// Tokens counts outstanding jobs and waits; the run ends at zero.
-	Tokens    int       `gorm:"not null;default:0"`
+	Tokens int `gorm:"not null;default:0"`
+	// Test marks runs started from the editor's test button.
+	Test      bool      `gorm:"not null;default:false"`
 	Error     string    `gorm:"type:text"`
 	StartedAt time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3"`
 	UpdatedAt time.Time `gorm:"not null"`
@@ -155,6 +160,10 @@ type Wait struct {
 	ContactID string    `gorm:"size:36;not null;index:idx_wait_match,priority:1"`
 	EventType string    `gorm:"size:100;not null;index:idx_wait_match,priority:2"`
 	ExpiresAt time.Time `gorm:"not null"`
+	// EventPort is followed when the event arrives; MatchParam names the
+	// node's boolean expression the event must satisfy ("" = any).
+	EventPort  string `gorm:"size:100;not null"`
+	MatchParam string `gorm:"size:100"`
 	// TimeoutJobID is the job that fires the timeout.
 	TimeoutJobID int64
 	CreatedAt    time.Time `gorm:"not null"`

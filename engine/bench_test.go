@@ -1,0 +1,74 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// BenchmarkTemplateRuns measures completed runs per second of the
+// chat-lead-qualification template through the real engine on SQLite:
+// webhook ingestion plus every durable step (7 steps a run, each recorded,
+// with contact, note, deal, task or list effects).
+//
+//	go test ./engine -run '^$' -bench TemplateRuns -benchtime 20000x -count 5
+func BenchmarkTemplateRuns(b *testing.B) {
+	ctx := context.Background()
+	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 256})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "flows", "templates", "chat-lead-qualification.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := flows.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := eng.Import(ctx, f, true); err != nil {
+		b.Fatal(err)
+	}
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i], _ = json.Marshal(map[string]any{"email": fmt.Sprintf("lead%d@example.com", i),
+			"name": "ana silva", "company": "Acme", "score": (i * 37) % 100, "transcript": "Hello, I would like a demo."})
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := range bodies {
+		if _, err := eng.IngestWebhook(ctx, engine.HookRequest{Path: "chat-finished", Body: bodies[i]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ingested := time.Since(start)
+	if _, err := eng.Drain(ctx); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	var done int64
+	store.Reader().Model(&storage.Run{}).Where("status = ?", storage.RunCompleted).Count(&done)
+	if int(done) != b.N {
+		b.Fatalf("completed %d of %d runs", done, b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "runs/s")
+	b.ReportMetric(float64(b.N)/(elapsed-ingested).Seconds(), "processed-runs/s")
+	b.ReportMetric(float64(b.N)/ingested.Seconds(), "ingested/s")
+}

@@ -1,0 +1,42 @@
+package engine
+
+import (
+	"fmt"
+	"sync"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/storage"
+)
+
+// compiledCache holds one compiled program set per flow version: versions
+// are immutable, so an entry never goes stale and expressions are never
+// compiled per run.
+type compiledCache struct {
+	m sync.Map // "flow@version" -> *flows.Compiled
+}
+
+func cacheKey(flowID string, version int) string { return fmt.Sprintf("%s@%d", flowID, version) }
+
+// compiled returns the compiled flow version, loading it through db.
+func (e *Engine) compiled(db *gorm.DB, flowID string, version int) (*flows.Compiled, error) {
+	key := cacheKey(flowID, version)
+	if c, ok := e.cache.m.Load(key); ok {
+		return c.(*flows.Compiled), nil
+	}
+	v, err := storage.GetVersion(db, flowID, version)
+	if err != nil {
+		return nil, err
+	}
+	f, err := flows.Decode([]byte(v.Definition))
+	if err != nil {
+		return nil, fmt.Errorf("decode %s v%d: %w", flowID, version, err)
+	}
+	c, problems := flows.Compile(f, e.reg)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("compile %s v%d: %w", flowID, version, &flows.ProblemsError{Problems: problems})
+	}
+	e.cache.m.Store(key, c)
+	return c, nil
+}

@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// txContacts is the built-in contact store bound to a step's transaction:
+// a node's changes commit together with the step that made them.
+type txContacts struct {
+	tx  *gorm.DB
+	now time.Time
+}
+
+func (c txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput) (nodes.ContactRef, error) {
+	id, created, err := storage.UpsertContact(c.tx, key, storage.ContactInput{
+		Email: in.Email, Phone: in.Phone, FirstName: in.FirstName, LastName: in.LastName,
+		Company: in.Company, ExternalID: in.ExternalID, TimeZone: in.TimeZone, Fields: in.Fields,
+	}, c.now)
+	return nodes.ContactRef{ID: id, Created: created}, err
+}
+
+func (c txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInput) (string, error) {
+	return storage.CreateDeal(c.tx, key, storage.Deal{
+		ContactID: in.ContactID, Title: in.Title, Stage: in.Stage, Value: in.Value,
+		Currency: in.Currency, Owner: in.Owner,
+	}, c.now)
+}
+
+func (c txContacts) CreateTask(_ context.Context, key string, in nodes.TaskInput) (string, error) {
+	t := storage.Task{ContactID: in.ContactID, Title: in.Title, Notes: in.Notes, Owner: in.Owner}
+	if !in.DueAt.IsZero() {
+		due := in.DueAt.UTC()
+		t.DueAt = &due
+	}
+	return storage.CreateTask(c.tx, key, t, c.now)
+}
+
+func (c txContacts) AddNote(_ context.Context, key string, in nodes.NoteInput) (string, error) {
+	return storage.AddNote(c.tx, key, storage.Note{ContactID: in.ContactID, Body: in.Body, Source: in.Source}, c.now)
+}
+
+func (c txContacts) AddScore(_ context.Context, key, contactID string, delta int) (int, error) {
+	return storage.AddScore(c.tx, key, contactID, delta, c.now)
+}
+
+func (c txContacts) AddToList(_ context.Context, key, contactID, list string) error {
+	return storage.AddToList(c.tx, key, contactID, list, c.now)
+}
+
+func (c txContacts) RemoveFromList(_ context.Context, key, contactID, list string) error {
+	return storage.RemoveFromList(c.tx, key, contactID, list, c.now)
+}
+
+func (c txContacts) Tag(_ context.Context, key, contactID string, add, remove []string) error {
+	return storage.TagContact(c.tx, key, contactID, add, remove, c.now)
+}
+
+// Interface guards.
+var _ nodes.Contacts = txContacts{}

@@ -1,0 +1,209 @@
+// Package engine is the durable runtime. A run advances by jobs: rows with a
+// due time. Workers claim due jobs in batches, run node handlers and commit
+// each step's result together with the next jobs in one transaction, so a
+// crash loses nothing and delays cost a row, not a goroutine or a timer.
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// Clock tells the time. The engine never calls time.Now itself, so tests
+// drive delays with a fake clock.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock, in UTC.
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// Config configures an Engine. Zero values get defaults.
+type Config struct {
+	Store    *storage.Store
+	Registry *nodes.Registry
+	Clock    Clock
+	Logger   *slog.Logger
+	// WorkerID names this instance's leases (default: a random id).
+	WorkerID string
+	// BatchSize is how many jobs one transaction claims (default 128).
+	BatchSize int
+	// Lease is how long a claimed job belongs to this instance before
+	// another may take it over (default 2 minutes).
+	Lease time.Duration
+	// PollInterval is the longest a worker sleeps when idle (default 250ms).
+	PollInterval time.Duration
+	// MaxAttempts bounds the tries of a failing step (default 5).
+	MaxAttempts int
+	// RetryBase and RetryMax shape the exponential backoff (1s, 10m).
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	// Workers is the number of worker loops (default 1: SQLite has one
+	// writer; PostgreSQL instances scale by running more processes).
+	Workers int
+	// StepTimeout bounds one handler call (default 30s).
+	StepTimeout time.Duration
+}
+
+func (c *Config) setDefaults() error {
+	if c.Store == nil || c.Registry == nil {
+		return errors.New("engine: Store and Registry are required")
+	}
+	c.Clock = cmp.Or[Clock](c.Clock, SystemClock{})
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	c.WorkerID = cmp.Or(c.WorkerID, "w-"+uuid.NewString()[:8])
+	c.BatchSize = cmp.Or(c.BatchSize, 128)
+	c.Lease = cmp.Or(c.Lease, 2*time.Minute)
+	c.PollInterval = cmp.Or(c.PollInterval, 250*time.Millisecond)
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, 5)
+	c.RetryBase = cmp.Or(c.RetryBase, time.Second)
+	c.RetryMax = cmp.Or(c.RetryMax, 10*time.Minute)
+	c.Workers = cmp.Or(c.Workers, 1)
+	c.StepTimeout = cmp.Or(c.StepTimeout, 30*time.Second)
+	return nil
+}
+
+// Engine runs flows durably.
+type Engine struct {
+	cfg   Config
+	store *storage.Store
+	reg   *nodes.Registry
+	clock Clock
+	log   *slog.Logger
+	cache compiledCache
+
+	wake chan struct{}
+	mu   sync.Mutex
+	stop context.CancelFunc
+	done sync.WaitGroup
+}
+
+// New returns an engine; call Start to run workers.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	return &Engine{
+		cfg:   cfg,
+		store: cfg.Store,
+		reg:   cfg.Registry,
+		clock: cfg.Clock,
+		log:   cfg.Logger,
+		wake:  make(chan struct{}, 1),
+	}, nil
+}
+
+// Registry returns the node-type registry the engine runs.
+func (e *Engine) Registry() *nodes.Registry { return e.reg }
+
+// Start launches the worker loops; they stop when ctx ends or Stop is called.
+func (e *Engine) Start(ctx context.Context) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stop != nil {
+		return
+	}
+	ctx, e.stop = context.WithCancel(ctx)
+	for i := 0; i < e.cfg.Workers; i++ {
+		e.done.Add(1)
+		go e.work(ctx)
+	}
+}
+
+// Stop ends the worker loops, letting a batch in flight finish (its
+// transaction commits or rolls back; leases of anything left expire).
+func (e *Engine) Stop(ctx context.Context) error {
+	e.mu.Lock()
+	stop := e.stop
+	e.stop = nil
+	e.mu.Unlock()
+	if stop == nil {
+		return nil
+	}
+	stop()
+	finished := make(chan struct{})
+	go func() { e.done.Wait(); close(finished) }()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("engine stop: %w", ctx.Err())
+	}
+}
+
+// Wake makes an idle worker look for due jobs now (called when this
+// instance inserted work that is due at once).
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) work(ctx context.Context) {
+	defer e.done.Done()
+	for ctx.Err() == nil {
+		n, err := e.safeRunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "worker batch failed", "error", err)
+		}
+		if n == e.cfg.BatchSize && err == nil {
+			continue // more may be due
+		}
+		e.idle(ctx)
+	}
+}
+
+// idle sleeps until woken, the poll interval passes, or the next job is due.
+func (e *Engine) idle(ctx context.Context) {
+	wait := e.cfg.PollInterval
+	if next, err := storage.NextDueAt(e.store.Reader()); err == nil && !next.IsZero() {
+		if d := next.Sub(e.clock.Now()); d < wait {
+			wait = max(d, time.Millisecond)
+		}
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-e.wake:
+	case <-t.C:
+	}
+}
+
+func (e *Engine) safeRunOnce(ctx context.Context) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("worker panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return e.RunOnce(ctx)
+}
+
+// Drain runs batches until no job is due; for tests and the CLI.
+func (e *Engine) Drain(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := e.RunOnce(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}

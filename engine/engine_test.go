@@ -1,0 +1,649 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// fakeClock is advanced explicitly by tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type testBundle struct {
+	ctx   context.Context
+	store *storage.Store
+	eng   *engine.Engine
+	clock *fakeClock
+	reg   *nodes.Registry
+}
+
+type setupOpts struct {
+	reg      *nodes.Registry
+	postgres bool
+}
+
+func setup(t *testing.T, opts ...setupOpts) *testBundle {
+	t.Helper()
+	var o setupOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.reg == nil {
+		o.reg = nodes.Builtin()
+	}
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "app.db"), logger)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} // a Monday
+	eng, err := engine.New(engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
+		RetryBase: time.Second, MaxAttempts: 3})
+	if err != nil {
+		t.Fatalf("new engine: %v", err)
+	}
+	return &testBundle{ctx: ctx, store: store, eng: eng, clock: clock, reg: o.reg}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// publish imports and publishes a flow document.
+func (b *testBundle) publish(t *testing.T, doc string) {
+	t.Helper()
+	f, err := flows.Decode([]byte(doc))
+	if err != nil {
+		t.Fatalf("decode flow: %v", err)
+	}
+	if _, err := b.eng.Import(b.ctx, f, true); err != nil {
+		var pe *flows.ProblemsError
+		if errors.As(err, &pe) {
+			t.Fatalf("flow is invalid: %+v", pe.Problems)
+		}
+		t.Fatalf("import: %v", err)
+	}
+}
+
+func (b *testBundle) drain(t *testing.T) {
+	t.Helper()
+	if _, err := b.eng.Drain(b.ctx); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+}
+
+func (b *testBundle) run(t *testing.T, id string) *storage.Run {
+	t.Helper()
+	r, err := storage.GetRun(b.store.Reader(), id)
+	if err != nil {
+		t.Fatalf("get run: %v", err)
+	}
+	return r
+}
+
+func (b *testBundle) count(t *testing.T, model any, where string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	q := b.store.Reader().Model(model)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		t.Fatalf("count: %v", err)
+	}
+	return n
+}
+
+func (b *testBundle) hook(t *testing.T, path string, body map[string]any) []string {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	res, err := b.eng.IngestWebhook(b.ctx, engine.HookRequest{Path: path, Body: data})
+	if err != nil {
+		t.Fatalf("webhook: %v", err)
+	}
+	return res.Runs
+}
+
+func (b *testBundle) event(t *testing.T, in engine.EventInput) engine.EventResult {
+	t.Helper()
+	res, err := b.eng.IngestEvent(b.ctx, in)
+	if err != nil {
+		t.Fatalf("event: %v", err)
+	}
+	return res
+}
+
+func readTemplate(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "flows", "templates", name))
+	if err != nil {
+		t.Fatalf("read template: %v", err)
+	}
+	return string(data)
+}
+
+func TestChatLeadQualification(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+
+	hot := b.hook(t, "chat-finished", map[string]any{"email": "Ana.Silva@Example.com", "name": "ana silva",
+		"phone": "+34 612 345 678", "company": "Acme", "score": 80, "transcript": "I want a demo"})
+	cold := b.hook(t, "chat-finished", map[string]any{"email": "bo@example.com", "name": "Bo", "score": 20, "transcript": "just looking"})
+	if len(hot) != 1 || len(cold) != 1 {
+		t.Fatalf("want one run per webhook, got %v and %v", hot, cold)
+	}
+	b.drain(t)
+
+	for _, id := range []string{hot[0], cold[0]} {
+		if r := b.run(t, id); r.Status != storage.RunCompleted {
+			t.Fatalf("run %s: status %s (error %q), want completed", id, r.Status, r.Error)
+		}
+	}
+	if n := b.count(t, &storage.Deal{}, "stage = ?", "qualified"); n != 1 {
+		t.Fatalf("qualified deals = %d, want 1", n)
+	}
+	if n := b.count(t, &storage.Task{}, "title = ?", "Call back within 1 hour"); n != 1 {
+		t.Fatalf("call-back tasks = %d, want 1", n)
+	}
+	if n := b.count(t, &storage.Note{}, ""); n != 2 {
+		t.Fatalf("notes = %d, want 2 (one transcript per chat)", n)
+	}
+	members, _, err := storage.ListMembers(b.store.Reader(), "nurture", 10, 0)
+	if err != nil || len(members) != 1 {
+		t.Fatalf("nurture members = %v (%v), want 1", members, err)
+	}
+	c, err := storage.FindContact(b.store.Reader(), storage.ContactRef{Email: "ana.silva@example.com"})
+	if err != nil {
+		t.Fatalf("contact with lower-cased email: %v", err)
+	}
+	if c.FirstName != "Ana" || c.LastName != "Silva" || c.Phone == nil || *c.Phone != "+34612345678" {
+		t.Fatalf("contact not tidied: %+v", c)
+	}
+	steps, err := storage.RunSteps(b.store.Reader(), hot[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path []string
+	for _, s := range steps {
+		path = append(path, s.NodeID+":"+s.Port)
+	}
+	want := "chat_finished:out save_lead:out save_transcript:out is_hot:yes create_deal:out call_back:out"
+	if got := strings.Join(path, " "); got != want {
+		t.Fatalf("steps = %s\nwant    %s", got, want)
+	}
+}
+
+const delayFlow = `{
+  "id": "delay", "name": "Delay",
+  "nodes": [
+    {"id": "start", "type": "trigger.event", "params": {"event_type": "signup"}, "position": {"x":0,"y":0}},
+    {"id": "wait", "type": "wait.delay", "params": {"mode": "duration", "duration": "2d"}, "position": {"x":0,"y":0}},
+    {"id": "tag", "type": "contact.tag", "params": {"add": ["followed_up"]}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "wait"}, {"from": "wait", "to": "tag"}]
+}`
+
+func TestDelayIsDurableAndFiresOnTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, delayFlow)
+	res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "a@example.com"}})
+	if len(res.Started) != 1 {
+		t.Fatalf("started = %v, want one run", res.Started)
+	}
+	b.drain(t)
+	r := b.run(t, res.Started[0])
+	if r.Status != storage.RunWaiting {
+		t.Fatalf("status = %s, want waiting", r.Status)
+	}
+	b.clock.Advance(47 * time.Hour)
+	b.drain(t)
+	if r := b.run(t, res.Started[0]); r.Status != storage.RunWaiting {
+		t.Fatalf("after 47h status = %s, want still waiting", r.Status)
+	}
+	// A restart: a new engine on the same database picks the delay up.
+	eng2, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(time.Hour)
+	if _, err := eng2.Drain(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.run(t, res.Started[0]); r.Status != storage.RunCompleted {
+		t.Fatalf("after 48h status = %s (%s), want completed", r.Status, r.Error)
+	}
+	if n := b.count(t, &storage.ContactTag{}, "tag = ?", "followed_up"); n != 1 {
+		t.Fatalf("tags = %d, want 1", n)
+	}
+}
+
+const waitEventFlow = `{
+  "id": "no-open", "name": "No open",
+  "nodes": [
+    {"id": "start", "type": "trigger.event", "params": {"event_type": "email.sent"}, "position": {"x":0,"y":0}},
+    {"id": "wait", "type": "wait.event", "params": {"event_type": "email.opened", "timeout": "48h", "match": "event.data.campaign == trigger.campaign"}, "position": {"x":0,"y":0}},
+    {"id": "opened", "type": "contact.tag", "params": {"add": ["opened"]}, "position": {"x":0,"y":0}},
+    {"id": "reminder", "type": "contact.tag", "params": {"add": ["needs_reminder"]}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [
+    {"from": "start", "to": "wait"},
+    {"from": "wait", "port": "event", "to": "opened"},
+    {"from": "wait", "port": "timeout", "to": "reminder"}
+  ]
+}`
+
+func TestWaitForEvent(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		act     func(t *testing.T, b *testBundle)
+		wantTag string
+	}{
+		{
+			name: "a matching event resumes through the event port",
+			act: func(t *testing.T, b *testBundle) {
+				b.clock.Advance(time.Hour)
+				other := b.event(t, engine.EventInput{Type: "email.opened", Contact: storage.ContactRef{Email: "w@example.com"},
+					Data: map[string]any{"campaign": "other"}})
+				if len(other.Resumed) != 0 {
+					t.Fatalf("an event that does not match resumed %v", other.Resumed)
+				}
+				res := b.event(t, engine.EventInput{Type: "email.opened", Contact: storage.ContactRef{Email: "w@example.com"},
+					Data: map[string]any{"campaign": "welcome"}})
+				if len(res.Resumed) != 1 {
+					t.Fatalf("resumed = %v, want one run", res.Resumed)
+				}
+			},
+			wantTag: "opened",
+		},
+		{
+			name: "no event within the timeout follows the timeout port",
+			act: func(t *testing.T, b *testBundle) {
+				b.clock.Advance(49 * time.Hour)
+			},
+			wantTag: "needs_reminder",
+		},
+		{
+			name: "an event after the timeout changes nothing",
+			act: func(t *testing.T, b *testBundle) {
+				b.clock.Advance(49 * time.Hour)
+				b.drain(t)
+				res := b.event(t, engine.EventInput{Type: "email.opened", Contact: storage.ContactRef{Email: "w@example.com"},
+					Data: map[string]any{"campaign": "welcome"}})
+				if len(res.Resumed) != 0 {
+					t.Fatalf("a late event resumed %v", res.Resumed)
+				}
+			},
+			wantTag: "needs_reminder",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			b.publish(t, waitEventFlow)
+			res := b.event(t, engine.EventInput{Type: "email.sent", Contact: storage.ContactRef{Email: "w@example.com"},
+				Data: map[string]any{"campaign": "welcome"}})
+			b.drain(t)
+			tt.act(t, b)
+			b.drain(t)
+			r := b.run(t, res.Started[0])
+			if r.Status != storage.RunCompleted {
+				t.Fatalf("status = %s (%s), want completed", r.Status, r.Error)
+			}
+			var tags []string
+			b.store.Reader().Model(&storage.ContactTag{}).Pluck("tag", &tags)
+			if len(tags) != 1 || tags[0] != tt.wantTag {
+				t.Fatalf("tags = %v, want [%s]", tags, tt.wantTag)
+			}
+			if n := b.count(t, &storage.Wait{}, ""); n != 0 {
+				t.Fatalf("%d waits left behind", n)
+			}
+			if n := b.count(t, &storage.Job{}, ""); n != 0 {
+				t.Fatalf("%d jobs left behind", n)
+			}
+		})
+	}
+}
+
+func TestEventWithSameIDIsStoredOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, delayFlow)
+	in := engine.EventInput{ID: "evt-1", Type: "signup", Contact: storage.ContactRef{Email: "d@example.com"}}
+	first := b.event(t, in)
+	second := b.event(t, in)
+	if first.Duplicate || !second.Duplicate || second.EventID != first.EventID {
+		t.Fatalf("first %+v second %+v: want the second to be the same, duplicate event", first, second)
+	}
+	if len(second.Started) != 0 {
+		t.Fatalf("a duplicate event started runs %v", second.Started)
+	}
+	if n := b.count(t, &storage.Event{}, "type = ?", "signup"); n != 1 {
+		t.Fatalf("events stored = %d, want 1", n)
+	}
+	if n := b.count(t, &storage.Run{}, ""); n != 1 {
+		t.Fatalf("runs = %d, want 1", n)
+	}
+}
+
+func TestReentryPolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		policy   string
+		gap      time.Duration
+		wantRuns int64
+	}{
+		{policy: `{"policy": "always"}`, gap: time.Hour, wantRuns: 2},
+		{policy: `{"policy": "once"}`, gap: 400 * 24 * time.Hour, wantRuns: 1},
+		{policy: `{"policy": "once_per_period", "period": "7d"}`, gap: 6 * 24 * time.Hour, wantRuns: 1},
+		{policy: `{"policy": "once_per_period", "period": "7d"}`, gap: 8 * 24 * time.Hour, wantRuns: 2},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s after %s", tt.policy, tt.gap), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			doc := strings.Replace(delayFlow, `"name": "Delay",`, `"name": "Delay", "settings": {"reentry": `+tt.policy+`},`, 1)
+			b.publish(t, doc)
+			b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "r@example.com"}})
+			b.clock.Advance(tt.gap)
+			b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "r@example.com"}})
+			if n := b.count(t, &storage.Run{}, ""); n != tt.wantRuns {
+				t.Fatalf("runs = %d, want %d", n, tt.wantRuns)
+			}
+		})
+	}
+}
+
+func TestGoalReachedExitsAsConverted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	doc := strings.Replace(delayFlow, `"name": "Delay",`, `"name": "Delay", "settings": {"goal": "hasTag(\"customer\")"},`, 1)
+	b.publish(t, doc)
+	res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "g@example.com"}})
+	b.drain(t)
+	// The contact becomes a customer while the run waits.
+	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		return storage.TagContact(tx, "", res.ContactID, []string{"customer"}, nil, b.clock.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(3 * 24 * time.Hour)
+	b.drain(t)
+	r := b.run(t, res.Started[0])
+	if r.Status != storage.RunCompleted || r.Outcome != nodes.OutcomeConverted {
+		t.Fatalf("status %s outcome %q, want completed/converted", r.Status, r.Outcome)
+	}
+	if n := b.count(t, &storage.ContactTag{}, "tag = ?", "followed_up"); n != 0 {
+		t.Fatal("the step after the goal ran anyway")
+	}
+}
+
+// flakyRegistry adds a node type that fails a set number of times.
+func flakyRegistry(failures int, permanent bool) (*nodes.Registry, *int) {
+	reg := nodes.Builtin()
+	calls := new(int)
+	var mu sync.Mutex
+	reg.Register(&nodes.Type{
+		Spec: flows.TypeSpec{Type: "test.flaky", Category: flows.CategoryIntegration, Title: "Flaky",
+			Description: "Fails first.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}, {Name: "failed", Label: "Failed"}}},
+		Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			*calls++
+			if *calls <= failures {
+				if permanent {
+					return nodes.Result{}, nodes.Permanentf("the vendor said no (call %d)", *calls)
+				}
+				return nodes.Result{}, fmt.Errorf("the vendor timed out (call %d)", *calls)
+			}
+			return nodes.Result{Output: map[string]any{"calls": *calls}}, nil
+		}),
+	})
+	return reg, calls
+}
+
+const flakyFlow = `{
+  "id": "flaky", "name": "Flaky",
+  "nodes": [
+    {"id": "start", "type": "trigger.event", "params": {"event_type": "go"}, "position": {"x":0,"y":0}},
+    {"id": "call", "type": "test.flaky", "name": "Call the vendor", "position": {"x":0,"y":0}},
+    {"id": "done", "type": "contact.tag", "params": {"add": ["done"]}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "call"}, {"from": "call", "to": "done"}FAILED_EDGE]
+}`
+
+func TestStepErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		failures   int
+		permanent  bool
+		failedPort bool
+		wantStatus string
+		wantCalls  int
+		wantTag    bool
+	}{
+		{name: "a passing hiccup is retried with backoff", failures: 2, wantStatus: storage.RunCompleted, wantCalls: 3, wantTag: true},
+		{name: "retries run out and the run fails visibly", failures: 10, wantStatus: storage.RunFailed, wantCalls: 3},
+		{name: "a permanent error is not retried", failures: 10, permanent: true, wantStatus: storage.RunFailed, wantCalls: 1},
+		{name: "a failed port catches the failure", failures: 10, permanent: true, failedPort: true, wantStatus: storage.RunCompleted, wantCalls: 1, wantTag: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reg, calls := flakyRegistry(tt.failures, tt.permanent)
+			b := setup(t, setupOpts{reg: reg})
+			doc := strings.Replace(flakyFlow, "FAILED_EDGE", "", 1)
+			if tt.failedPort {
+				doc = strings.Replace(flakyFlow, "FAILED_EDGE", `, {"from": "call", "port": "failed", "to": "done"}`, 1)
+			}
+			b.publish(t, doc)
+			res := b.event(t, engine.EventInput{Type: "go", Contact: storage.ContactRef{Email: "f@example.com"}})
+			for i := 0; i < 6; i++ {
+				b.drain(t)
+				b.clock.Advance(time.Hour)
+			}
+			r := b.run(t, res.Started[0])
+			if r.Status != tt.wantStatus {
+				t.Fatalf("status = %s (%s), want %s", r.Status, r.Error, tt.wantStatus)
+			}
+			if *calls != tt.wantCalls {
+				t.Fatalf("handler calls = %d, want %d", *calls, tt.wantCalls)
+			}
+			if tt.wantStatus == storage.RunFailed && !strings.Contains(r.Error, "Call the vendor") {
+				t.Fatalf("run error %q does not name the step", r.Error)
+			}
+			steps, _ := storage.RunSteps(b.store.Reader(), r.ID)
+			var errs int
+			for _, s := range steps {
+				if s.Error != "" {
+					errs++
+				}
+			}
+			if errs != min(tt.failures, tt.wantCalls) {
+				t.Fatalf("steps with an error = %d, want %d", errs, min(tt.failures, tt.wantCalls))
+			}
+			if got := b.count(t, &storage.ContactTag{}, "tag = ?", "done") == 1; got != tt.wantTag {
+				t.Fatalf("tagged = %v, want %v", got, tt.wantTag)
+			}
+		})
+	}
+}
+
+func TestExpiredLeaseIsReclaimedWithoutDoubleEffects(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+	runs := b.hook(t, "chat-finished", map[string]any{"email": "l@example.com", "name": "Lee", "score": 90, "transcript": "hi"})
+
+	// Worker A claims the job and dies before committing anything.
+	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		js, err := storage.ClaimJobs(tx, b.store.Postgres(), "dead-worker", b.clock.Now(), b.clock.Now().Add(time.Minute), 10)
+		if len(js) != 1 {
+			return fmt.Errorf("claimed %d jobs, want 1 (%v)", len(js), err)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.drain(t)
+	if r := b.run(t, runs[0]); r.Status != storage.RunRunning {
+		t.Fatalf("a leased job was taken before its lease expired: run %s", r.Status)
+	}
+	b.clock.Advance(2 * time.Minute)
+	b.drain(t)
+	if r := b.run(t, runs[0]); r.Status != storage.RunCompleted {
+		t.Fatalf("status %s (%s), want completed after the lease expired", r.Status, r.Error)
+	}
+	if n := b.count(t, &storage.Deal{}, ""); n != 1 {
+		t.Fatalf("deals = %d, want 1", n)
+	}
+}
+
+func TestRetryRunKeepsIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	reg, calls := flakyRegistry(10, true)
+	b := setup(t, setupOpts{reg: reg})
+	b.publish(t, strings.Replace(flakyFlow, "FAILED_EDGE", "", 1))
+	res := b.event(t, engine.EventInput{Type: "go", Contact: storage.ContactRef{Email: "f@example.com"}})
+	b.drain(t)
+	if r := b.run(t, res.Started[0]); r.Status != storage.RunFailed {
+		t.Fatalf("status %s, want failed", r.Status)
+	}
+	*calls = 100 // the vendor works again
+	if err := b.eng.RetryRun(b.ctx, res.Started[0]); err != nil {
+		t.Fatal(err)
+	}
+	b.drain(t)
+	if r := b.run(t, res.Started[0]); r.Status != storage.RunCompleted {
+		t.Fatalf("status %s (%s), want completed after retry", r.Status, r.Error)
+	}
+	if err := b.eng.RetryRun(b.ctx, res.Started[0]); !errors.Is(err, engine.ErrConflict) {
+		t.Fatalf("retrying a completed run: err %v, want ErrConflict", err)
+	}
+}
+
+func TestCancelRemovesPendingWork(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, delayFlow)
+	res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "c@example.com"}})
+	b.drain(t)
+	if err := b.eng.CancelRun(b.ctx, res.Started[0]); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(3 * 24 * time.Hour)
+	b.drain(t)
+	if r := b.run(t, res.Started[0]); r.Status != storage.RunCancelled {
+		t.Fatalf("status %s, want cancelled", r.Status)
+	}
+	if n := b.count(t, &storage.ContactTag{}, ""); n != 0 {
+		t.Fatal("a cancelled run went on")
+	}
+}
+
+const absenceFlow = `{
+  "id": "absence", "name": "No open in 48h",
+  "nodes": [
+    {"id": "start", "type": "trigger.absence", "params": {"event": "email.sent", "missing_event": "email.opened", "within": "48h"}, "position": {"x":0,"y":0}},
+    {"id": "tag", "type": "contact.tag", "params": {"add": ["no_open"]}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "tag"}]
+}`
+
+func TestAbsenceTrigger(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, absenceFlow)
+	b.event(t, engine.EventInput{Type: "email.sent", Contact: storage.ContactRef{Email: "opens@example.com"}})
+	b.event(t, engine.EventInput{Type: "email.sent", Contact: storage.ContactRef{Email: "silent@example.com"}})
+	b.clock.Advance(3 * time.Hour)
+	b.event(t, engine.EventInput{Type: "email.opened", Contact: storage.ContactRef{Email: "opens@example.com"}})
+	b.clock.Advance(44 * time.Hour)
+	b.drain(t)
+	if n := b.count(t, &storage.Run{}, ""); n != 0 {
+		t.Fatalf("runs before 48h = %d, want 0", n)
+	}
+	b.clock.Advance(2 * time.Hour)
+	b.drain(t)
+	var runs []storage.Run
+	b.store.Reader().Find(&runs)
+	if len(runs) != 1 || runs[0].Status != storage.RunCompleted {
+		t.Fatalf("runs = %+v, want one completed run for the silent contact", runs)
+	}
+	silent, _ := storage.FindContact(b.store.Reader(), storage.ContactRef{Email: "silent@example.com"})
+	if runs[0].ContactID == nil || *runs[0].ContactID != silent.ID {
+		t.Fatal("the run is not the silent contact's")
+	}
+}
+
+const scheduleFlow = `{
+  "id": "sched", "name": "Every morning",
+  "settings": {"time_zone": "Europe/Madrid"},
+  "nodes": [
+    {"id": "tick", "type": "trigger.schedule", "params": {"cron": "0 9 * * *"}, "position": {"x":0,"y":0}},
+    {"id": "set", "type": "data.set", "params": {"values": {"hour": "now.Hour()"}}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "tick", "to": "set"}]
+}`
+
+func TestScheduleFiresOncePerTick(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, scheduleFlow)
+	// Two engines share the database, as two instances would.
+	other, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock, WorkerID: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3*24; i++ { // three days, hour by hour
+		b.clock.Advance(time.Hour)
+		b.drain(t)
+		if _, err := other.Drain(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := b.count(t, &storage.Run{}, "status = ?", storage.RunCompleted); n != 3 {
+		t.Fatalf("runs = %d, want 3 (one per morning)", n)
+	}
+}

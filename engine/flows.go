@@ -1,0 +1,322 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// ErrNotFound is returned for a flow or run that does not exist.
+var ErrNotFound = storage.ErrNotFound
+
+// ErrConflict is returned when a flow id is taken or a state change is
+// not possible.
+var ErrConflict = errors.New("conflict")
+
+// SaveDraft creates or replaces the draft of a flow. A draft may be
+// invalid (nothing a marketer does is lost); its problems are returned.
+// With create set, an existing id is a conflict.
+func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, create bool) ([]flows.Problem, error) {
+	problems := flows.Validate(f, e.reg)
+	f.Version = 0
+	def, err := flows.Encode(f)
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock.Now()
+	err = e.store.Write(ctx, func(tx *gorm.DB) error {
+		cur, err := storage.GetFlow(tx, f.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.CreateFlow(tx, &storage.Flow{ID: f.ID, Name: f.Name, Description: f.Description,
+				Draft: string(def), Status: storage.FlowDraft, CreatedAt: now, UpdatedAt: now})
+		}
+		if err != nil {
+			return err
+		}
+		if create {
+			return fmt.Errorf("a journey with id %q exists already: %w", f.ID, ErrConflict)
+		}
+		cur.Name, cur.Description, cur.Draft, cur.UpdatedAt = f.Name, f.Description, string(def), now
+		return storage.SaveFlow(tx, cur)
+	})
+	if errors.Is(err, storage.ErrDuplicate) {
+		return nil, fmt.Errorf("a journey with id %q exists already: %w", f.ID, ErrConflict)
+	}
+	return problems, err
+}
+
+// Draft returns the stored draft of a flow.
+func (e *Engine) Draft(flowID string) (*storage.Flow, *flows.Flow, error) {
+	sf, err := storage.GetFlow(e.store.Reader(), flowID)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := flows.Decode([]byte(sf.Draft))
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored draft of %s: %w", flowID, err)
+	}
+	f.Version = sf.Version
+	return sf, f, nil
+}
+
+// Publish validates the draft and stores it as a new immutable version that
+// new runs use; runs in flight finish on the version they started on.
+// An invalid draft returns a *flows.ProblemsError.
+func (e *Engine) Publish(ctx context.Context, flowID string) (int, error) {
+	var version int
+	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		sf, err := storage.GetFlow(tx, flowID)
+		if err != nil {
+			return err
+		}
+		f, err := flows.Decode([]byte(sf.Draft))
+		if err != nil {
+			return err
+		}
+		cf, problems := flows.Compile(f, e.reg)
+		if len(problems) > 0 {
+			return &flows.ProblemsError{Problems: problems}
+		}
+		triggers, problems, err := e.triggerIndex(tx, cf)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return &flows.ProblemsError{Problems: problems}
+		}
+		version = sf.Version + 1
+		f.Version = version
+		def, err := flows.Encode(f)
+		if err != nil {
+			return err
+		}
+		now := e.clock.Now()
+		if err := storage.InsertVersion(tx, &storage.FlowVersion{FlowID: flowID, Version: version, Definition: string(def), PublishedAt: now}); err != nil {
+			return err
+		}
+		sf.Version, sf.Status, sf.UpdatedAt = version, storage.FlowActive, now
+		if err := storage.SaveFlow(tx, sf); err != nil {
+			return err
+		}
+		for i := range triggers {
+			triggers[i].Version = version
+		}
+		if err := storage.ReplaceTriggers(tx, flowID, triggers); err != nil {
+			return err
+		}
+		cf, err = e.compiled(tx, flowID, version)
+		if err != nil {
+			return err
+		}
+		return e.scheduleTicks(tx, cf)
+	})
+	return version, err
+}
+
+// triggerIndex lists the trigger rows of a compiled flow, and problems such
+// as a webhook path another active journey already uses.
+func (e *Engine) triggerIndex(tx *gorm.DB, cf *flows.Compiled) ([]storage.Trigger, []flows.Problem, error) {
+	var out []storage.Trigger
+	var problems []flows.Problem
+	for _, cn := range cf.Triggers {
+		t := storage.Trigger{FlowID: cf.Flow.ID, NodeID: cn.Node.ID}
+		switch cn.Node.Type {
+		case nodes.TypeWebhookTrigger:
+			var p nodes.WebhookParams
+			if err := cn.Decode(&p); err != nil {
+				return nil, nil, err
+			}
+			other, err := storage.HookPathTaken(tx, p.Path, cf.Flow.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if other != "" {
+				problems = append(problems, flows.Problem{Code: "hook_path_taken", NodeID: cn.Node.ID, Param: "path",
+					Message: fmt.Sprintf("The webhook path %q is already used by the active journey %q; choose another path or pause that journey.", p.Path, other)})
+			}
+			t.Kind, t.Key = "webhook", p.Path
+		case nodes.TypeEventTrigger:
+			var p nodes.EventParams
+			if err := cn.Decode(&p); err != nil {
+				return nil, nil, err
+			}
+			t.Kind, t.Key = "event", p.EventType
+		case nodes.TypeAbsenceTrigger:
+			var p nodes.AbsenceParams
+			if err := cn.Decode(&p); err != nil {
+				return nil, nil, err
+			}
+			t.Kind, t.Key = "absence", p.Event
+		case nodes.TypeScheduleTrigger:
+			t.Kind = "schedule"
+		default:
+			t.Kind = "manual"
+		}
+		out = append(out, t)
+	}
+	return out, problems, nil
+}
+
+// schedulePayload is the payload of a schedule tick job.
+type schedulePayload struct {
+	FlowID  string    `json:"flow_id"`
+	Version int       `json:"version"`
+	Tick    time.Time `json:"tick"`
+}
+
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// nextTick returns the first tick of a schedule trigger after t.
+func nextTick(cn *flows.CompiledNode, fallback *time.Location, after time.Time) (time.Time, error) {
+	var p nodes.ScheduleParams
+	if err := cn.Decode(&p); err != nil {
+		return time.Time{}, err
+	}
+	loc := fallback
+	if p.TimeZone != "" {
+		l, err := time.LoadLocation(p.TimeZone)
+		if err != nil {
+			return time.Time{}, err
+		}
+		loc = l
+	}
+	sched, err := cronParser.Parse(p.Cron)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sched.Next(after.In(loc)).UTC(), nil
+}
+
+// scheduleTicks inserts the next tick job of every schedule trigger. The
+// dedup key (flow, node, tick) makes each tick fire once however many
+// instances insert it.
+func (e *Engine) scheduleTicks(tx *gorm.DB, cf *flows.Compiled) error {
+	for _, cn := range cf.Triggers {
+		if cn.Node.Type != nodes.TypeScheduleTrigger {
+			continue
+		}
+		if err := e.insertTick(tx, cf, cn, e.clock.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) insertTick(tx *gorm.DB, cf *flows.Compiled, cn *flows.CompiledNode, after time.Time) error {
+	tick, err := nextTick(cn, cf.Location, after)
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("tick:%s:%s:%d", cf.Flow.ID, cn.Node.ID, tick.Unix())
+	_, err = storage.InsertJob(tx, &storage.Job{NodeID: cn.Node.ID, Kind: storage.JobSchedule, DueAt: tick,
+		Payload:  mustJSON(schedulePayload{FlowID: cf.Flow.ID, Version: cf.Flow.Version, Tick: tick}),
+		DedupKey: &key, CreatedAt: e.clock.Now()})
+	return err
+}
+
+// fireSchedule starts a run for a tick and schedules the next tick, unless
+// the flow was paused or republished (a new version brings its own ticks).
+func (e *Engine) fireSchedule(_ context.Context, tx *gorm.DB, j *storage.Job) error {
+	var p schedulePayload
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+		return fmt.Errorf("schedule payload: %w", err)
+	}
+	f, err := storage.GetFlow(tx, p.FlowID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (f.Status != storage.FlowActive || f.Version != p.Version)) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cf, err := e.compiled(tx, p.FlowID, p.Version)
+	if err != nil {
+		return err
+	}
+	cn := cf.Nodes[j.NodeID]
+	if cn == nil {
+		return nil
+	}
+	if _, err := e.startRun(tx, startRequest{cf: cf, node: j.NodeID, trigger: map[string]any{"tick": p.Tick}}); err != nil {
+		return err
+	}
+	// Catch up without a burst: after downtime the next tick is the first
+	// one after now, not every missed one.
+	return e.insertTick(tx, cf, cn, maxTime(p.Tick, e.clock.Now()))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Pause stops a flow from starting new runs; runs in flight go on.
+func (e *Engine) Pause(ctx context.Context, flowID string) error {
+	return e.store.Write(ctx, func(tx *gorm.DB) error {
+		sf, err := storage.GetFlow(tx, flowID)
+		if err != nil {
+			return err
+		}
+		if sf.Status != storage.FlowActive {
+			return fmt.Errorf("the journey %q is not active: %w", flowID, ErrConflict)
+		}
+		sf.Status, sf.UpdatedAt = storage.FlowPaused, e.clock.Now()
+		return storage.SaveFlow(tx, sf)
+	})
+}
+
+// DeleteFlow removes a flow and cancels its runs in flight.
+func (e *Engine) DeleteFlow(ctx context.Context, flowID string) error {
+	return e.store.Write(ctx, func(tx *gorm.DB) error {
+		if err := storage.DeleteFlow(tx, flowID); err != nil {
+			return err
+		}
+		var ids []string
+		if err := tx.Model(&storage.Run{}).Where("flow_id = ? AND status IN ?", flowID,
+			[]string{storage.RunRunning, storage.RunWaiting}).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := e.cancelRun(tx, id, "The journey was deleted."); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Import validates a flow and stores it as the draft (creating the flow or
+// replacing its draft); with publish it is published too. An invalid flow
+// is refused with a *flows.ProblemsError and nothing is stored.
+func (e *Engine) Import(ctx context.Context, f *flows.Flow, publish bool) (int, error) {
+	if problems := flows.Validate(f, e.reg); len(problems) > 0 {
+		return 0, &flows.ProblemsError{Problems: problems}
+	}
+	if _, err := e.SaveDraft(ctx, f, false); err != nil {
+		return 0, err
+	}
+	if !publish {
+		return 0, nil
+	}
+	return e.Publish(ctx, f.ID)
+}
+
+// Export returns the flow's draft document.
+func (e *Engine) Export(flowID string) ([]byte, error) {
+	_, f, err := e.Draft(flowID)
+	if err != nil {
+		return nil, err
+	}
+	f.Version = 0
+	return flows.Encode(f)
+}

@@ -1,0 +1,453 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// Errors callers map to HTTP statuses.
+var (
+	// ErrNoHook: no active flow listens on the webhook path (404).
+	ErrNoHook = errors.New("no active journey listens on this webhook path")
+	// ErrBadSignature: the webhook's HMAC signature is missing or wrong (401).
+	ErrBadSignature = errors.New("the webhook signature is missing or does not match")
+)
+
+// InputError is bad input from a caller (400), in plain words.
+type InputError struct{ Message string }
+
+func (e *InputError) Error() string { return e.Message }
+
+// startRequest describes a run to start.
+type startRequest struct {
+	cf        *flows.Compiled
+	node      string
+	contactID string
+	trigger   map[string]any
+	event     *flows.Event
+	test      bool
+}
+
+// startRun creates a run and its first job in tx, honouring the flow's
+// re-entry policy. It returns "" when the policy kept the contact out.
+func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
+	now := e.clock.Now()
+	f := req.cf.Flow
+	if req.contactID != "" && !req.test {
+		policy := f.Settings.Reentry.Policy
+		if policy == flows.ReentryOnce || policy == flows.ReentryOncePerPeriod {
+			last, err := storage.LastRunStart(tx, f.ID, req.contactID)
+			if err != nil {
+				return "", err
+			}
+			if !last.IsZero() && (policy == flows.ReentryOnce ||
+				now.Sub(last) < time.Duration(f.Settings.Reentry.Period)) {
+				return "", nil
+			}
+		}
+	}
+	run := &storage.Run{
+		ID: uuid.NewString(), FlowID: f.ID, Version: f.Version, Status: storage.RunRunning,
+		Trigger: mustJSON(orEmpty(req.trigger)), Vars: "{}", Visits: "{}", Tokens: 1,
+		Test: req.test, StartedAt: now, UpdatedAt: now,
+	}
+	if req.contactID != "" {
+		id := req.contactID
+		run.ContactID = &id
+	}
+	if req.event != nil {
+		run.Event = mustJSON(req.event)
+	}
+	if err := storage.InsertRun(tx, run); err != nil {
+		return "", err
+	}
+	id := run.ID
+	_, err := storage.InsertJob(tx, &storage.Job{RunID: &id, NodeID: req.node, Kind: storage.JobStep, DueAt: now, CreatedAt: now})
+	return run.ID, err
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// HookRequest is an incoming POST /hooks/:path.
+type HookRequest struct {
+	Path    string
+	Body    []byte
+	Headers map[string]string
+	Query   map[string]string
+	// IdempotencyKey (the Idempotency-Key header) makes a resent webhook
+	// start its runs once.
+	IdempotencyKey string
+	// Verify checks the request's signature against the server-side secret
+	// a trigger names; nil means no secret is configured anywhere.
+	Verify func(secretName string) bool
+}
+
+// HookResult lists the runs a webhook started.
+type HookResult struct {
+	Runs      []string `json:"runs"`
+	Duplicate bool     `json:"duplicate,omitempty"`
+}
+
+// IngestWebhook starts a run in every active flow listening on the path,
+// in one transaction. No node runs on the caller's goroutine.
+func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult, error) {
+	var res HookResult
+	ts, err := storage.MatchTriggers(e.store.Reader(), "webhook", req.Path)
+	if err != nil {
+		return res, err
+	}
+	if len(ts) == 0 {
+		return res, ErrNoHook
+	}
+	var body any
+	if len(req.Body) > 0 {
+		if err := json.Unmarshal(req.Body, &body); err != nil {
+			return res, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
+		}
+	}
+	err = e.store.Write(ctx, func(tx *gorm.DB) error {
+		res = HookResult{}
+		if req.IdempotencyKey != "" {
+			key := "hook:" + req.Path + ":" + req.IdempotencyKey
+			ok, err := storage.InsertEvent(tx, &storage.Event{ID: uuid.NewString(), Type: "webhook.received",
+				Data: "{}", Source: "hook:" + req.Path, At: e.clock.Now(), DedupKey: &key, ReceivedAt: e.clock.Now()})
+			if err != nil {
+				return err
+			}
+			if !ok {
+				res.Duplicate = true
+				return nil
+			}
+		}
+		for _, t := range ts {
+			cf, err := e.compiled(tx, t.FlowID, t.Version)
+			if err != nil {
+				return err
+			}
+			cn := cf.Nodes[t.NodeID]
+			var p nodes.WebhookParams
+			if err := cn.Decode(&p); err != nil {
+				return err
+			}
+			if p.SecretEnv != "" && (req.Verify == nil || !req.Verify(p.SecretEnv)) {
+				return ErrBadSignature
+			}
+			payload, err := mapWebhook(cn, p, body, req, e.clock.Now())
+			if err != nil {
+				return &InputError{Message: err.Error()}
+			}
+			contactID := e.knownContact(tx, payload)
+			id, err := e.startRun(tx, startRequest{cf: cf, node: t.NodeID, contactID: contactID, trigger: payload})
+			if err != nil {
+				return err
+			}
+			if id != "" {
+				res.Runs = append(res.Runs, id)
+			}
+		}
+		return nil
+	})
+	if err == nil && len(res.Runs) > 0 {
+		e.Wake()
+	}
+	return res, err
+}
+
+// mapWebhook turns a request into the trigger payload: the JSON body, or
+// the trigger's field mapping evaluated over body, headers and query.
+func mapWebhook(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req HookRequest, now time.Time) (map[string]any, error) {
+	if len(p.Mapping) == 0 {
+		if m, ok := body.(map[string]any); ok {
+			return m, nil
+		}
+		return map[string]any{"body": body}, nil
+	}
+	headers := map[string]any{}
+	for k, v := range req.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	query := map[string]any{}
+	for k, v := range req.Query {
+		query[k] = v
+	}
+	env := &flows.Env{Now: now, Vars: map[string]any{},
+		Trigger: map[string]any{"body": body, "headers": headers, "query": query}}
+	out := map[string]any{}
+	for field := range p.Mapping {
+		v, err := cn.Eval("mapping."+field, env)
+		if err != nil {
+			return nil, fmt.Errorf("the field mapping %q could not be applied to this request: %v", field, err)
+		}
+		out[field] = v
+	}
+	return out, nil
+}
+
+// knownContact finds an existing contact by the payload's email, so that
+// re-entry policies and contact fields apply from the first step.
+func (e *Engine) knownContact(tx *gorm.DB, payload map[string]any) string {
+	email, _ := payload["email"].(string)
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return ""
+	}
+	c, err := storage.FindContact(tx, storage.ContactRef{Email: email})
+	if err != nil {
+		return ""
+	}
+	return c.ID
+}
+
+// EventInput is an incoming contact event (POST /api/v1/events).
+type EventInput struct {
+	// ID, when given, deduplicates: the same id is stored once.
+	ID         string
+	Type       string
+	Contact    storage.ContactRef
+	Data       map[string]any
+	OccurredAt time.Time
+	Source     string
+}
+
+// EventResult says what an event did.
+type EventResult struct {
+	EventID   string   `json:"event_id"`
+	ContactID string   `json:"contact_id"`
+	Duplicate bool     `json:"duplicate"`
+	Resumed   []string `json:"resumed_runs"`
+	Started   []string `json:"started_runs"`
+}
+
+var eventTypeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
+
+// IngestEvent stores an event once and, in the same transaction, resumes
+// the runs waiting for it and starts the flows it triggers.
+func (e *Engine) IngestEvent(ctx context.Context, in EventInput) (EventResult, error) {
+	var res EventResult
+	if !eventTypeRE.MatchString(in.Type) || len(in.Type) > 100 {
+		return res, &InputError{Message: fmt.Sprintf("The event type %q is not valid: use lowercase words separated by dots, like \"email.opened\".", in.Type)}
+	}
+	if in.Contact.ID == "" && in.Contact.Email == "" && in.Contact.Phone == "" && in.Contact.ExternalID == "" {
+		return res, &InputError{Message: "The event needs a contact: give contact.email, contact.phone, contact.id or contact.external_id."}
+	}
+	in.Contact.Email = strings.ToLower(strings.TrimSpace(in.Contact.Email))
+	now := e.clock.Now()
+	if in.OccurredAt.IsZero() {
+		in.OccurredAt = now
+	}
+	in.OccurredAt = in.OccurredAt.UTC()
+	if in.Data == nil {
+		in.Data = map[string]any{}
+	}
+	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		res = EventResult{}
+		var contactID string
+		if in.Contact.ID != "" {
+			c, err := storage.FindContact(tx, storage.ContactRef{ID: in.Contact.ID})
+			if errors.Is(err, storage.ErrNotFound) {
+				return &InputError{Message: fmt.Sprintf("There is no contact with id %q.", in.Contact.ID)}
+			}
+			if err != nil {
+				return err
+			}
+			contactID = c.ID
+		} else {
+			id, _, err := storage.EnsureContact(tx, in.Contact, now)
+			if err != nil {
+				return err
+			}
+			contactID = id
+		}
+		res.ContactID = contactID
+		ev := &storage.Event{ID: uuid.NewString(), ContactID: &contactID, Type: in.Type, Data: mustJSON(in.Data),
+			Source: in.Source, At: in.OccurredAt, ReceivedAt: now}
+		if in.ID != "" {
+			key := "event:" + in.ID
+			ev.DedupKey = &key
+		}
+		inserted, err := storage.InsertEvent(tx, ev)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			prev, err := storage.EventByDedupKey(tx, *ev.DedupKey)
+			if err != nil {
+				return err
+			}
+			res.EventID, res.Duplicate = prev.ID, true
+			return nil
+		}
+		res.EventID = ev.ID
+		fev := flows.Event{ID: ev.ID, Type: in.Type, Data: in.Data, At: in.OccurredAt}
+		if res.Resumed, err = e.resumeWaits(ctx, tx, contactID, fev); err != nil {
+			return err
+		}
+		if res.Started, err = e.startEventFlows(tx, contactID, fev); err != nil {
+			return err
+		}
+		return e.scheduleAbsences(tx, contactID, fev)
+	})
+	if err == nil && len(res.Resumed)+len(res.Started) > 0 {
+		e.Wake()
+	}
+	return res, err
+}
+
+// resumeWaits turns each matching wait's timeout job into a resume job
+// that carries the event. Waits are taken before jobs, as the timeout
+// path does, so the two never deadlock.
+func (e *Engine) resumeWaits(ctx context.Context, tx *gorm.DB, contactID string, ev flows.Event) ([]string, error) {
+	ws, err := storage.WaitsFor(tx, contactID, ev.Type)
+	if err != nil {
+		return nil, err
+	}
+	var resumed []string
+	for _, w := range ws {
+		if w.MatchParam != "" {
+			run, err := storage.GetRun(tx, w.RunID)
+			if err != nil {
+				return nil, err
+			}
+			cf, err := e.compiled(tx, run.FlowID, run.Version)
+			if err != nil {
+				continue // the run will fail visibly when its timeout fires
+			}
+			st, err := e.newRunState(ctx, tx, run, cf)
+			if err != nil {
+				return nil, err
+			}
+			st.env.Event = ev
+			ok, err := cf.Nodes[w.NodeID].Bool(w.MatchParam, &st.env)
+			if err != nil || !ok {
+				continue
+			}
+		}
+		taken, err := storage.TakeWait(tx, w.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !taken {
+			continue
+		}
+		err = tx.Model(&storage.Job{}).Where("id = ?", w.TimeoutJobID).Updates(map[string]any{
+			"kind": storage.JobResume, "port": w.EventPort, "payload": mustJSON(resumePayload{Event: &ev}),
+			"due_at": e.clock.Now(),
+		}).Error
+		if err != nil {
+			return nil, fmt.Errorf("resume run %s: %w", w.RunID, err)
+		}
+		resumed = append(resumed, w.RunID)
+	}
+	return resumed, nil
+}
+
+func (e *Engine) startEventFlows(tx *gorm.DB, contactID string, ev flows.Event) ([]string, error) {
+	ts, err := storage.MatchTriggers(tx, "event", ev.Type)
+	if err != nil {
+		return nil, err
+	}
+	var started []string
+	for _, t := range ts {
+		cf, err := e.compiled(tx, t.FlowID, t.Version)
+		if err != nil {
+			return nil, err
+		}
+		cn := cf.Nodes[t.NodeID]
+		env := flows.Env{Now: e.clock.Now(), Event: ev, Vars: map[string]any{}, Trigger: ev.Data}
+		if c, err := storage.GetContact(tx, contactID); err == nil {
+			env.Contact = envContact(c)
+		}
+		if filter, _ := cn.Params["filter"].(string); strings.TrimSpace(filter) != "" {
+			if ok, err := cn.Bool("filter", &env); err != nil || !ok {
+				continue
+			}
+		}
+		id, err := e.startRun(tx, startRequest{cf: cf, node: t.NodeID, contactID: contactID, trigger: ev.Data, event: &ev})
+		if err != nil {
+			return nil, err
+		}
+		if id != "" {
+			started = append(started, id)
+		}
+	}
+	return started, nil
+}
+
+// absencePayload is the payload of an absence check job.
+type absencePayload struct {
+	FlowID    string      `json:"flow_id"`
+	Version   int         `json:"version"`
+	ContactID string      `json:"contact_id"`
+	Missing   string      `json:"missing_event"`
+	Event     flows.Event `json:"event"`
+}
+
+// scheduleAbsences starts the clock of every absence trigger whose first
+// event this is: a job checks, when the time is up, that the second event
+// did not follow.
+func (e *Engine) scheduleAbsences(tx *gorm.DB, contactID string, ev flows.Event) error {
+	ts, err := storage.MatchTriggers(tx, "absence", ev.Type)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		cf, err := e.compiled(tx, t.FlowID, t.Version)
+		if err != nil {
+			return err
+		}
+		var p nodes.AbsenceParams
+		if err := cf.Nodes[t.NodeID].Decode(&p); err != nil {
+			return err
+		}
+		key := fmt.Sprintf("absence:%s:%s:%s", t.FlowID, t.NodeID, ev.ID)
+		_, err = storage.InsertJob(tx, &storage.Job{NodeID: t.NodeID, Kind: storage.JobAbsence,
+			Payload: mustJSON(absencePayload{FlowID: t.FlowID, Version: t.Version, ContactID: contactID, Missing: p.Missing, Event: ev}),
+			DueAt:   ev.At.Add(time.Duration(p.Within)), DedupKey: &key, CreatedAt: e.clock.Now()})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fireAbsence starts the run if the awaited second event never came.
+func (e *Engine) fireAbsence(_ context.Context, tx *gorm.DB, j *storage.Job) error {
+	var p absencePayload
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+		return fmt.Errorf("absence payload: %w", err)
+	}
+	f, err := storage.GetFlow(tx, p.FlowID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && f.Status != storage.FlowActive) {
+		return nil // the flow was deleted or paused meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	followed, err := storage.EventAfter(tx, p.ContactID, p.Missing, p.Event.At)
+	if err != nil || followed {
+		return err
+	}
+	cf, err := e.compiled(tx, p.FlowID, p.Version)
+	if err != nil {
+		return err
+	}
+	_, err = e.startRun(tx, startRequest{cf: cf, node: j.NodeID, contactID: p.ContactID, trigger: p.Event.Data, event: &p.Event})
+	return err
+}

@@ -1,0 +1,259 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// stepPayload is the payload of a step job: which visit of the node it
+// continues, so a retry keeps the idempotency key of the first try.
+type stepPayload struct {
+	Visit int `json:"visit,omitempty"`
+}
+
+// resumePayload carries the event that ended an event wait.
+type resumePayload struct {
+	Event *flows.Event `json:"event,omitempty"`
+}
+
+// RunOnce claims one batch of due jobs and processes it. It returns how
+// many jobs it claimed.
+func (e *Engine) RunOnce(ctx context.Context) (int, error) {
+	now := e.clock.Now()
+	var jobs []storage.Job
+	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		var err error
+		jobs, err = storage.ClaimJobs(tx, e.store.Postgres(), e.cfg.WorkerID, now, now.Add(e.cfg.Lease), e.cfg.BatchSize)
+		return err
+	})
+	if err != nil || len(jobs) == 0 {
+		return 0, err
+	}
+	pre := e.runRemote(ctx, jobs)
+	err = e.store.Write(ctx, func(tx *gorm.DB) error {
+		for i := range jobs {
+			if err := e.processJob(ctx, tx, &jobs[i], pre[jobs[i].ID]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// The batch rolled back: the jobs stay leased and are claimed again
+		// once the lease expires. Give them back now so that they are not
+		// delayed by a whole lease.
+		e.releaseAll(ctx, jobs, err)
+		return len(jobs), fmt.Errorf("process batch: %w", err)
+	}
+	return len(jobs), nil
+}
+
+func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error) {
+	due := e.clock.Now().Add(e.cfg.RetryBase)
+	_ = e.store.Write(ctx, func(tx *gorm.DB) error {
+		for _, j := range jobs {
+			if err := storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts, due, cause.Error()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// processJob handles one job inside the batch transaction, in a savepoint:
+// a database error for this job undoes only this job's writes.
+func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult) error {
+	sp := fmt.Sprintf("job_%d", j.ID)
+	if err := tx.SavePoint(sp).Error; err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	err := e.handleJob(ctx, tx, j, pre)
+	if err == nil {
+		return release(tx, sp)
+	}
+	if rbErr := tx.RollbackTo(sp).Error; rbErr != nil {
+		return fmt.Errorf("rollback job %d: %w (after %v)", j.ID, rbErr, err)
+	}
+	e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, "node_id", j.NodeID, "error", err)
+	return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
+}
+
+func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult) error {
+	// A timeout races with the event it waits for: the one that takes
+	// the wait row wins. Take it before the job so both paths lock in
+	// the same order (wait, then job).
+	var wait *storage.Wait
+	if j.Kind == storage.JobTimeout {
+		w, err := storage.WaitByTimeoutJob(tx, j.ID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		if w != nil {
+			ok, err := storage.TakeWait(tx, w.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				wait = w
+			}
+		}
+		if wait == nil {
+			// The event won and turned this job into a resume job; give it
+			// back so that it runs as such.
+			return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts, e.clock.Now(), "")
+		}
+	}
+	owned, err := storage.DeleteJob(tx, j.ID, e.cfg.WorkerID)
+	if err != nil || !owned {
+		return err // a lost lease: another worker has the job now
+	}
+	switch j.Kind {
+	case storage.JobSchedule:
+		return e.fireSchedule(ctx, tx, j)
+	case storage.JobAbsence:
+		return e.fireAbsence(ctx, tx, j)
+	}
+	if j.RunID == nil {
+		return nil
+	}
+	st, err := e.loadRun(ctx, tx, *j.RunID)
+	if err != nil || st == nil {
+		return err
+	}
+	st.run.Tokens-- // this job was one of the run's outstanding tokens
+	switch j.Kind {
+	case storage.JobStep:
+		var p stepPayload
+		_ = json.Unmarshal([]byte(j.Payload), &p)
+		err = st.execute(j.NodeID, j.Attempts+1, p.Visit, pre)
+	case storage.JobResume:
+		var p resumePayload
+		_ = json.Unmarshal([]byte(j.Payload), &p)
+		if p.Event != nil {
+			st.env.Event = *p.Event
+		}
+		err = st.follow(j.NodeID, j.Port)
+	case storage.JobTimeout:
+		st.record(storage.Step{NodeID: j.NodeID, Status: "timed_out", Port: j.Port,
+			Output: mustJSON(map[string]any{"message": "No matching event arrived in time."})})
+		err = st.follow(j.NodeID, j.Port)
+	default:
+		err = fmt.Errorf("unknown job kind %q", j.Kind)
+	}
+	if err != nil {
+		return err
+	}
+	return st.save()
+}
+
+// backoff returns when attempt n+1 may run: exponential from RetryBase,
+// capped at RetryMax, with ±20% jitter, and never before a vendor's
+// Retry-After.
+func (e *Engine) backoff(attempt int, retryAfter time.Duration) time.Time {
+	d := e.cfg.RetryBase << min(attempt-1, 20)
+	if d <= 0 || d > e.cfg.RetryMax {
+		d = e.cfg.RetryMax
+	}
+	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	if retryAfter > d {
+		d = retryAfter
+	}
+	return e.clock.Now().Add(d)
+}
+
+// release ends a savepoint that is no longer needed. Savepoints left open
+// nest, and SQLite then copies every changed page once per level.
+func release(tx *gorm.DB, name string) error {
+	if err := tx.Exec("RELEASE SAVEPOINT " + name).Error; err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%q", fmt.Sprint(v))
+	}
+	return string(b)
+}
+
+// remoteResult is the outcome of a Remote node's handler, run before the
+// batch transaction opens (no transaction is held across network I/O).
+type remoteResult struct {
+	res     nodes.Result
+	err     error
+	started time.Time
+	visit   int
+}
+
+// runRemote runs the handlers of jobs whose node type does network I/O.
+func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*remoteResult {
+	out := map[int64]*remoteResult{}
+	for i := range jobs {
+		j := &jobs[i]
+		if j.Kind != storage.JobStep || j.RunID == nil {
+			continue
+		}
+		run, err := storage.GetRun(e.store.Reader(), *j.RunID)
+		if err != nil || isFinal(run.Status) {
+			continue
+		}
+		cf, err := e.compiled(e.store.Reader(), run.FlowID, run.Version)
+		if err != nil {
+			continue
+		}
+		cn := cf.Nodes[j.NodeID]
+		if cn == nil {
+			continue
+		}
+		typ, ok := e.reg.Lookup(cn.Node.Type, cn.Node.Version())
+		if !ok || !typ.Remote {
+			continue
+		}
+		st, err := e.newRunState(ctx, e.store.Reader(), run, cf)
+		if err != nil {
+			continue
+		}
+		var p stepPayload
+		_ = json.Unmarshal([]byte(j.Payload), &p)
+		visit := p.Visit
+		if visit == 0 {
+			visit = st.visits[j.NodeID] + 1
+		}
+		r := &remoteResult{started: e.clock.Now(), visit: visit}
+		r.res, r.err = e.callHandler(ctx, typ, st.input(cn, visit, j.Attempts+1, nil))
+		out[j.ID] = r
+	}
+	return out
+}
+
+// callHandler runs a handler with a timeout, turning a panic into an error.
+func (e *Engine) callHandler(ctx context.Context, typ *nodes.Type, in *nodes.Input) (res nodes.Result, err error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = nodes.Permanentf("the step crashed: %v", r)
+		}
+	}()
+	return typ.Handler.Run(ctx, in)
+}
+
+func isFinal(status string) bool {
+	switch status {
+	case storage.RunCompleted, storage.RunFailed, storage.RunCancelled:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/storage"
+)
+
+// CancelRun stops a run that is running or waiting.
+func (e *Engine) CancelRun(ctx context.Context, runID string) error {
+	return e.store.Write(ctx, func(tx *gorm.DB) error {
+		return e.cancelRun(tx, runID, "Cancelled by a user.")
+	})
+}
+
+func (e *Engine) cancelRun(tx *gorm.DB, runID, reason string) error {
+	run, err := storage.GetRun(tx, runID)
+	if err != nil {
+		return err
+	}
+	if isFinal(run.Status) {
+		return fmt.Errorf("the run has already ended (%s): %w", run.Status, ErrConflict)
+	}
+	if err := storage.DeleteRunWork(tx, runID); err != nil {
+		return err
+	}
+	now := e.clock.Now()
+	run.Status, run.Error, run.Tokens, run.EndedAt, run.UpdatedAt = storage.RunCancelled, reason, 0, &now, now
+	return storage.SaveRun(tx, run)
+}
+
+// RetryRun restarts a failed run at the step that failed, with the same
+// idempotency key, so effects that did happen are not repeated.
+func (e *Engine) RetryRun(ctx context.Context, runID string) error {
+	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		run, err := storage.GetRun(tx, runID)
+		if err != nil {
+			return err
+		}
+		if run.Status != storage.RunFailed {
+			return fmt.Errorf("only a failed run can be retried; this one is %s: %w", run.Status, ErrConflict)
+		}
+		var last storage.Step
+		err = tx.Where("run_id = ? AND status = ?", runID, "failed").Order("id DESC").Limit(1).Take(&last).Error
+		if err != nil {
+			return fmt.Errorf("the failed step of run %s: %w", runID, notFound(err))
+		}
+		now := e.clock.Now()
+		id := run.ID
+		if _, err := storage.InsertJob(tx, &storage.Job{RunID: &id, NodeID: last.NodeID, Kind: storage.JobStep,
+			Payload: mustJSON(stepPayload{Visit: last.Visit}), DueAt: now, CreatedAt: now}); err != nil {
+			return err
+		}
+		run.Status, run.Error, run.Tokens, run.EndedAt, run.UpdatedAt = storage.RunRunning, "", 1, nil, now
+		return storage.SaveRun(tx, run)
+	})
+	if err == nil {
+		e.Wake()
+	}
+	return err
+}
+
+func notFound(err error) error {
+	if err == gorm.ErrRecordNotFound {
+		return storage.ErrNotFound
+	}
+	return err
+}
+
+// TestRun runs the current draft once with a sample trigger payload. The
+// draft is saved as a test snapshot (a negative version number) so that
+// the run is pinned like any other. It returns the run id.
+func (e *Engine) TestRun(ctx context.Context, flowID string, payload map[string]any) (string, error) {
+	var runID string
+	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		sf, err := storage.GetFlow(tx, flowID)
+		if err != nil {
+			return err
+		}
+		f, err := flows.Decode([]byte(sf.Draft))
+		if err != nil {
+			return err
+		}
+		if _, problems := flows.Compile(f, e.reg); len(problems) > 0 {
+			return &flows.ProblemsError{Problems: problems}
+		}
+		low, err := storage.MinVersion(tx, flowID)
+		if err != nil {
+			return err
+		}
+		f.Version = min(low, 0) - 1
+		def, err := flows.Encode(f)
+		if err != nil {
+			return err
+		}
+		if err := storage.InsertVersion(tx, &storage.FlowVersion{FlowID: flowID, Version: f.Version,
+			Definition: string(def), PublishedAt: e.clock.Now()}); err != nil {
+			return err
+		}
+		cf, err := e.compiled(tx, flowID, f.Version)
+		if err != nil {
+			return err
+		}
+		trigger := cf.Triggers[0]
+		contactID := e.knownContact(tx, payload)
+		runID, err = e.startRun(tx, startRequest{cf: cf, node: trigger.Node.ID, contactID: contactID, trigger: payload, test: true})
+		return err
+	})
+	if err == nil {
+		e.Wake()
+	}
+	return runID, err
+}

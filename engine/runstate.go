@@ -1,0 +1,434 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// maxInlineSteps bounds how many nodes one job may run without a wait; a
+// valid flow has no cycle without a wait, so this only guards bugs.
+const maxInlineSteps = 1000
+
+// runState is one run being advanced inside a transaction.
+type runState struct {
+	e      *Engine
+	ctx    context.Context
+	tx     *gorm.DB
+	run    *storage.Run
+	cf     *flows.Compiled
+	env    flows.Env
+	visits map[string]int
+	steps  []storage.Step
+	dueNow bool // a job due now was written: the run is still running
+	ended  bool
+}
+
+// loadRun reads a run for processing; nil when it has already ended.
+func (e *Engine) loadRun(ctx context.Context, tx *gorm.DB, runID string) (*runState, error) {
+	run, err := storage.GetRun(tx, runID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if isFinal(run.Status) {
+		return nil, nil
+	}
+	cf, err := e.compiled(tx, run.FlowID, run.Version)
+	if err != nil {
+		// The version cannot run (e.g. a node type was removed): fail the
+		// run visibly instead of retrying forever.
+		st := &runState{e: e, ctx: ctx, tx: tx, run: run, visits: map[string]int{}}
+		st.fail(fmt.Sprintf("This journey version can no longer run: %v", err))
+		return nil, st.save()
+	}
+	st, err := e.newRunState(ctx, tx, run, cf)
+	if err != nil {
+		return nil, err
+	}
+	st.tx = tx
+	return st, nil
+}
+
+func (e *Engine) newRunState(ctx context.Context, db *gorm.DB, run *storage.Run, cf *flows.Compiled) (*runState, error) {
+	st := &runState{e: e, ctx: ctx, tx: db, run: run, cf: cf, visits: map[string]int{}}
+	st.env.Now = e.clock.Now()
+	st.env.Run = flows.RunInfo{ID: run.ID, FlowID: run.FlowID, Version: run.Version, StartedAt: run.StartedAt}
+	st.env.Vars = map[string]any{}
+	st.env.Trigger = map[string]any{}
+	if err := unmarshalIf(run.Vars, &st.env.Vars); err != nil {
+		return nil, fmt.Errorf("run %s vars: %w", run.ID, err)
+	}
+	if err := unmarshalIf(run.Trigger, &st.env.Trigger); err != nil {
+		return nil, fmt.Errorf("run %s trigger: %w", run.ID, err)
+	}
+	if err := unmarshalIf(run.Visits, &st.visits); err != nil {
+		return nil, fmt.Errorf("run %s visits: %w", run.ID, err)
+	}
+	if run.Event != "" {
+		if err := json.Unmarshal([]byte(run.Event), &st.env.Event); err != nil {
+			return nil, fmt.Errorf("run %s event: %w", run.ID, err)
+		}
+	}
+	if err := st.loadContact(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func unmarshalIf(s string, v any) error {
+	if s == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}
+
+// loadContact refreshes env.Contact from the store.
+func (s *runState) loadContact() error {
+	if s.run.ContactID == nil {
+		s.env.Contact = flows.Contact{}
+		return nil
+	}
+	c, err := storage.GetContact(s.tx, *s.run.ContactID)
+	if errors.Is(err, storage.ErrNotFound) {
+		s.env.Contact = flows.Contact{}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.env.Contact = envContact(c)
+	return nil
+}
+
+func envContact(c *storage.ContactView) flows.Contact {
+	out := flows.Contact{
+		ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company,
+		Score: c.Score, TimeZone: c.TimeZone, Tags: c.Tags, Lists: c.Lists, CreatedAt: c.CreatedAt,
+		Fields: map[string]any{}, Consent: map[string]bool{},
+	}
+	if c.Email != nil {
+		out.Email = *c.Email
+	}
+	if c.Phone != nil {
+		out.Phone = *c.Phone
+	}
+	if c.ExternalID != nil {
+		out.ExternalID = *c.ExternalID
+	}
+	_ = unmarshalIf(c.Fields, &out.Fields)
+	_ = unmarshalIf(c.Consent, &out.Consent)
+	return out
+}
+
+// input builds a handler's Input for node cn.
+func (s *runState) input(cn *flows.CompiledNode, visit, attempt int, contacts nodes.Contacts) *nodes.Input {
+	return &nodes.Input{
+		Node:     cn,
+		Env:      &s.env,
+		RunID:    s.run.ID,
+		Visit:    visit,
+		Attempt:  attempt,
+		Key:      fmt.Sprintf("%s:%s:%d", s.run.ID, cn.Node.ID, visit),
+		Location: s.cf.Location,
+		Contacts: contacts,
+	}
+}
+
+type pending struct {
+	node    string
+	attempt int
+	visit   int
+	pre     *remoteResult
+}
+
+// execute runs node and then whatever follows it, until the run waits,
+// ends, or reaches a node that must run outside the transaction.
+func (s *runState) execute(node string, attempt, visit int, pre *remoteResult) error {
+	return s.drain([]pending{{node: node, attempt: attempt, visit: visit, pre: pre}})
+}
+
+// follow continues after node through port.
+func (s *runState) follow(node, port string) error {
+	var q []pending
+	if cn := s.cf.Nodes[node]; cn != nil {
+		for _, next := range cn.Next[port] {
+			q = append(q, pending{node: next, attempt: 1})
+		}
+	}
+	return s.drain(q)
+}
+
+func (s *runState) drain(q []pending) error {
+	for steps := 0; len(q) > 0 && !s.ended; steps++ {
+		if steps > maxInlineSteps {
+			s.fail("The journey ran more than 1000 steps without waiting; it was stopped.")
+			return nil
+		}
+		p := q[0]
+		q = q[1:]
+		next, err := s.step(p)
+		if err != nil {
+			return err
+		}
+		q = append(q, next...)
+	}
+	return nil
+}
+
+// step runs one node and returns the nodes to run next.
+func (s *runState) step(p pending) ([]pending, error) {
+	cn := s.cf.Nodes[p.node]
+	if cn == nil {
+		s.fail(fmt.Sprintf("The step %q no longer exists in this journey version.", p.node))
+		return nil, nil
+	}
+	if reached, err := s.cf.Goal(&s.env); err == nil && reached && !cn.Spec.Trigger {
+		s.exit(nodes.OutcomeConverted, "The journey's goal was reached.")
+		return nil, nil
+	}
+	typ, ok := s.e.reg.Lookup(cn.Node.Type, cn.Node.Version())
+	if !ok {
+		s.fail(fmt.Sprintf("The step %q uses an unknown node type %q.", cn.Node.ID, cn.Node.Type))
+		return nil, nil
+	}
+	visit := p.visit
+	if visit == 0 {
+		visit = s.visits[cn.Node.ID] + 1
+		s.visits[cn.Node.ID] = visit
+	}
+	if typ.Remote && p.pre == nil {
+		// Network I/O never runs inside the transaction: hand it to the
+		// next batch, which calls it first.
+		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
+			Payload: mustJSON(stepPayload{Visit: visit}), DueAt: s.env.Now, Attempts: p.attempt - 1})
+	}
+	started := s.e.clock.Now()
+	var res nodes.Result
+	var err error
+	if p.pre != nil {
+		res, err, started = p.pre.res, p.pre.err, p.pre.started
+	} else {
+		sp := fmt.Sprintf("step_%s_%d", sanitize(cn.Node.ID), visit)
+		if e := s.tx.SavePoint(sp).Error; e != nil {
+			return nil, fmt.Errorf("savepoint: %w", e)
+		}
+		res, err = s.e.callHandler(s.ctx, typ, s.input(cn, visit, p.attempt, txContacts{tx: s.tx, now: s.env.Now}))
+		if err != nil {
+			if e := s.tx.RollbackTo(sp).Error; e != nil {
+				return nil, fmt.Errorf("rollback step: %w", e)
+			}
+		}
+		if e := release(s.tx, sp); e != nil {
+			return nil, e
+		}
+	}
+	step := storage.Step{NodeID: cn.Node.ID, NodeType: cn.Node.Type, Visit: visit, Attempt: p.attempt,
+		StartedAt: started, Input: string(cn.Node.Params)}
+	if err != nil {
+		return s.stepFailed(cn, step, err)
+	}
+	if res.ContactID != "" {
+		id := res.ContactID
+		s.run.ContactID = &id
+	}
+	for k, v := range res.Vars {
+		s.env.Vars[k] = v
+	}
+	if res.ContactID != "" || cn.Spec.Category == flows.CategoryCRM || cn.Spec.Category == flows.CategoryList {
+		if err := s.loadContact(); err != nil {
+			return nil, err
+		}
+	}
+	step.Output = mustJSON(res.Output)
+	switch {
+	case res.Exit != nil:
+		step.Status = "completed"
+		s.record(step)
+		s.exit(res.Exit.Outcome, res.Exit.Reason)
+		return nil, nil
+	case res.Wait != nil:
+		step.Status = "waiting"
+		step.Port = res.Wait.Port
+		s.record(step)
+		return nil, s.wait(cn, visit, res.Wait)
+	}
+	port := res.Port
+	if port == "" {
+		port = flows.DefaultPort
+	}
+	step.Status = "completed"
+	step.Port = port
+	s.record(step)
+	var next []pending
+	for _, n := range cn.Next[port] {
+		next = append(next, pending{node: n, attempt: 1})
+	}
+	return next, nil
+}
+
+// stepFailed schedules a retry, or follows the node's "failed" port, or
+// fails the run, recording the error where the run detail shows it.
+func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err error) ([]pending, error) {
+	step.Error = err.Error()
+	var ra *nodes.RetryAfterError
+	retryAfter := time.Duration(0)
+	if errors.As(err, &ra) {
+		retryAfter = ra.After
+	}
+	if !nodes.IsPermanent(err) && step.Attempt < s.e.cfg.MaxAttempts {
+		step.Status = "retrying"
+		s.record(step)
+		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
+			Payload: mustJSON(stepPayload{Visit: step.Visit}), Attempts: step.Attempt,
+			DueAt: s.e.backoff(step.Attempt, retryAfter), LastError: err.Error()})
+	}
+	step.Status = "failed"
+	if targets, ok := cn.Next["failed"]; ok && len(targets) > 0 {
+		step.Port = "failed"
+		s.record(step)
+		var next []pending
+		for _, n := range targets {
+			next = append(next, pending{node: n, attempt: 1})
+		}
+		return next, nil
+	}
+	s.record(step)
+	name := cn.Node.Name
+	if name == "" {
+		name = cn.Node.ID
+	}
+	s.fail(fmt.Sprintf("The step %q failed: %v", name, err))
+	return nil, nil
+}
+
+func sanitize(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// wait pauses this branch of the run at cn.
+func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait) error {
+	port := w.Port
+	if port == "" {
+		port = flows.DefaultPort
+	}
+	if w.Event == "" {
+		return s.addJob(storage.Job{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until})
+	}
+	if s.run.ContactID == nil {
+		s.fail(fmt.Sprintf("The step %q waits for an event of a contact, but the run has no contact yet.", cn.Node.ID))
+		return nil
+	}
+	jobID, err := s.insertJob(storage.Job{Kind: storage.JobTimeout, NodeID: cn.Node.ID, Port: port, DueAt: w.Until})
+	if err != nil {
+		return err
+	}
+	eventPort := w.EventPort
+	if eventPort == "" {
+		eventPort = "event"
+	}
+	return storage.InsertWait(s.tx, &storage.Wait{
+		RunID: s.run.ID, NodeID: cn.Node.ID, Visit: visit, ContactID: *s.run.ContactID,
+		EventType: w.Event, ExpiresAt: w.Until, EventPort: eventPort, MatchParam: w.MatchParam,
+		TimeoutJobID: jobID, CreatedAt: s.env.Now,
+	})
+}
+
+// addJob writes a job of this run; each job is one outstanding token.
+func (s *runState) addJob(j storage.Job) error {
+	_, err := s.insertJob(j)
+	return err
+}
+
+func (s *runState) insertJob(j storage.Job) (int64, error) {
+	id := s.run.ID
+	j.RunID = &id
+	j.CreatedAt = s.env.Now
+	j.DueAt = j.DueAt.UTC()
+	if _, err := storage.InsertJob(s.tx, &j); err != nil {
+		return 0, err
+	}
+	s.run.Tokens++
+	if !j.DueAt.After(s.env.Now) {
+		s.dueNow = true
+	}
+	return j.ID, nil
+}
+
+func (s *runState) record(step storage.Step) {
+	step.RunID = s.run.ID
+	if step.NodeType == "" {
+		if cn := s.cf.Nodes[step.NodeID]; cn != nil {
+			step.NodeType = cn.Node.Type
+		}
+	}
+	if step.StartedAt.IsZero() {
+		step.StartedAt = s.env.Now
+	}
+	step.FinishedAt = s.e.clock.Now()
+	s.steps = append(s.steps, step)
+}
+
+func (s *runState) exit(outcome, reason string) {
+	if outcome == "" {
+		outcome = nodes.OutcomeExited
+	}
+	s.end(storage.RunCompleted)
+	s.run.Outcome = outcome
+	if reason != "" && outcome != nodes.OutcomeConverted {
+		s.run.Error = ""
+	}
+}
+
+func (s *runState) fail(msg string) {
+	s.end(storage.RunFailed)
+	s.run.Error = msg
+}
+
+func (s *runState) end(status string) {
+	s.ended = true
+	s.run.Status = status
+	now := s.e.clock.Now()
+	s.run.EndedAt = &now
+}
+
+// save writes the steps and the run, ending it when nothing is left.
+func (s *runState) save() error {
+	if s.ended {
+		if err := storage.DeleteRunWork(s.tx, s.run.ID); err != nil {
+			return err
+		}
+		s.run.Tokens = 0
+	} else if s.run.Tokens <= 0 {
+		s.run.Tokens = 0
+		s.end(storage.RunCompleted)
+	} else if s.dueNow {
+		s.run.Status = storage.RunRunning
+	} else {
+		s.run.Status = storage.RunWaiting
+	}
+	s.run.Vars = mustJSON(s.env.Vars)
+	s.run.Visits = mustJSON(s.visits)
+	s.run.UpdatedAt = s.e.clock.Now()
+	if err := storage.InsertSteps(s.tx, s.steps); err != nil {
+		return err
+	}
+	s.steps = nil
+	return storage.SaveRun(s.tx, s.run)
+}

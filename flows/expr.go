@@ -1,0 +1,264 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Limits on expressions, so one flow cannot make compilation or runs costly.
+const (
+	// MaxExpressionLen is the longest expression source, in bytes.
+	MaxExpressionLen = 4 << 10
+	// MaxExpressionNodes bounds the syntax tree of one expression.
+	MaxExpressionNodes = 2000
+)
+
+// program is one compiled expression.
+type program struct {
+	source  string
+	returns string
+	prog    *vm.Program
+}
+
+// exprError is a compile error of an expression: a plain reason and a
+// 1-based position inside the source (0 when unknown).
+type exprError struct {
+	Line, Column int
+	Reason       string
+}
+
+func (e *exprError) Error() string {
+	if e.Line == 0 {
+		return e.Reason
+	}
+	return fmt.Sprintf("%s (line %d, column %d)", e.Reason, e.Line, e.Column)
+}
+
+// compileExpr compiles src against Env; as a condition when returns is
+// ReturnsBool.
+func compileExpr(src, returns string) (*program, *exprError) {
+	if len(src) > MaxExpressionLen {
+		return nil, &exprError{Reason: fmt.Sprintf("it is longer than %d characters", MaxExpressionLen)}
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil, &exprError{Reason: "it is empty"}
+	}
+	opts := []expr.Option{
+		expr.Env(Env{}),
+		// now is the engine's clock (env.now), never the wall clock.
+		expr.DisableBuiltin("now"),
+		expr.MaxNodes(MaxExpressionNodes),
+		expr.Patch(helperPatch{}),
+	}
+	if returns == ReturnsBool {
+		opts = append(opts, expr.AsBool())
+	}
+	prog, err := compileSafely(src, opts)
+	if err != nil {
+		return nil, explainExprError(err, returns)
+	}
+	return &program{source: src, returns: returns, prog: prog}, nil
+}
+
+// compileSafely runs expr.Compile and turns a panic inside expr (a bug in
+// the library on odd input) into an error: user input must never crash us.
+func compileSafely(src string, opts []expr.Option) (prog *vm.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("cannot be compiled: %v", r)
+		}
+	}()
+	return expr.Compile(src, opts...)
+}
+
+// run evaluates the program with env (an empty Env when nil).
+func (p *program) run(env *Env) (any, error) {
+	if env == nil {
+		env = &Env{}
+	}
+	out, err := expr.Run(p.prog, env)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %q: %w", p.source, err)
+	}
+	return out, nil
+}
+
+// runBool evaluates the program and requires a boolean result.
+func (p *program) runBool(env *Env) (bool, error) {
+	out, err := p.run(env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("evaluate %q: %w", p.source, &ResultError{Got: out})
+	}
+	return b, nil
+}
+
+// ResultError is returned when a condition does not give true or false.
+type ResultError struct {
+	// Got is the value the expression gave.
+	Got any
+}
+
+func (e *ResultError) Error() string {
+	return fmt.Sprintf("the condition gave %s, not true or false", describeValue(e.Got))
+}
+
+func describeValue(v any) string {
+	if v == nil {
+		return "nothing (nil)"
+	}
+	return fmt.Sprintf("a %T (%v)", v, v)
+}
+
+// helperPatch maps the helper names users write (hasTag) to the Env
+// methods implementing them (HasTag).
+type helperPatch struct{}
+
+// Visit implements ast.Visitor.
+func (helperPatch) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok {
+		return
+	}
+	if id, ok := call.Callee.(*ast.IdentifierNode); ok {
+		if method, ok := helperNames[id.Value]; ok {
+			id.Value = method
+		}
+	}
+}
+
+// Messages of expr rewritten into plain words.
+var (
+	reUnknownName  = regexp.MustCompile(`^unknown name (\S+)$`)
+	reNoField      = regexp.MustCompile(`^type (\S+) has no field (\S+)$`)
+	reExpectedBool = regexp.MustCompile(`^expected bool, but got (\S+)$`)
+	reMismatched   = regexp.MustCompile(`^invalid operation: (\S+) \(mismatched types (\S+) and (\S+)\)$`)
+)
+
+// envNames maps Go type names of the env to the names users write.
+var envNames = map[string]string{
+	"flows.Env":     "the environment",
+	"flows.Contact": "contact",
+	"flows.Event":   "event",
+	"flows.RunInfo": "run",
+}
+
+// explainExprError converts an expr error into an exprError with a plain
+// reason and a 1-based position.
+func explainExprError(err error, returns string) *exprError {
+	var fe *file.Error
+	if !errors.As(err, &fe) {
+		return &exprError{Reason: plainExprMessage(err.Error(), returns)}
+	}
+	line, col := fe.Line, fe.Column+1
+	if line == 0 {
+		line, col = 0, 0
+	}
+	return &exprError{Line: line, Column: col, Reason: plainExprMessage(fe.Message, returns)}
+}
+
+func plainExprMessage(msg, returns string) string {
+	for user, method := range helperNames {
+		msg = strings.ReplaceAll(msg, method, user)
+	}
+	if strings.Contains(msg, "exceeds maximum allowed nodes") {
+		return fmt.Sprintf("it is too complex (more than %d parts); split it into smaller steps", MaxExpressionNodes)
+	}
+	if msg == "unexpected token EOF" {
+		return "it ends too early; something is missing at the end"
+	}
+	if m := reUnknownName.FindStringSubmatch(msg); m != nil {
+		s := fmt.Sprintf("there is nothing called %q", m[1])
+		if g := suggest(m[1], topLevelNames()); g != "" {
+			s += fmt.Sprintf(" (did you mean %q?)", g)
+		}
+		return s
+	}
+	if m := reNoField.FindStringSubmatch(msg); m != nil {
+		owner, ok := envNames[m[1]]
+		if !ok {
+			owner = m[1]
+		}
+		s := fmt.Sprintf("%s has no field %q", owner, m[2])
+		if g := suggest(m[2], exprFieldNames(m[1])); g != "" {
+			s += fmt.Sprintf(" (did you mean %q?)", g)
+		}
+		return s
+	}
+	if m := reExpectedBool.FindStringSubmatch(msg); m != nil && returns == ReturnsBool {
+		return fmt.Sprintf("a condition must give true or false, but this gives %s", typeWord(m[1]))
+	}
+	if m := reMismatched.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%q cannot combine %s with %s", m[1], typeWord(m[2]), typeWord(m[3]))
+	}
+	return msg
+}
+
+// typeWord names a Go type in plain words, with an article.
+func typeWord(goType string) string {
+	switch goType {
+	case "int", "int64", "float64", "float32", "int32", "uint", "uint64":
+		return "a number"
+	case "string":
+		return "a text"
+	case "bool":
+		return "true or false"
+	case "time.Time":
+		return "a time"
+	case "time.Duration":
+		return "a duration"
+	}
+	switch {
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "flows."):
+		return "a set of values"
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	}
+	return "a " + goType
+}
+
+// topLevelNames are the names an expression may start with.
+func topLevelNames() []string {
+	names := exprFieldNames("flows.Env")
+	for user := range helperNames {
+		names = append(names, user)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// exprFieldNames lists the expr names of the fields of an env type.
+func exprFieldNames(typeName string) []string {
+	var t reflect.Type
+	switch typeName {
+	case "flows.Env":
+		t = reflect.TypeFor[Env]()
+	case "flows.Contact":
+		t = reflect.TypeFor[Contact]()
+	case "flows.Event":
+		t = reflect.TypeFor[Event]()
+	case "flows.RunInfo":
+		t = reflect.TypeFor[RunInfo]()
+	default:
+		return nil
+	}
+	names := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		if tag := t.Field(i).Tag.Get("expr"); tag != "" {
+			names = append(names, tag)
+		}
+	}
+	return names
+}

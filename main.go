@@ -1,0 +1,470 @@
+// Command journey is a self-hosted journey and automation engine: one
+// binary that stores flows, runs them durably, and serves the API, the
+// webhooks and the editor.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/server"
+	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+const usage = `journey: journeys that fire on time, never send twice, and survive restarts.
+
+Usage:
+  journey serve [--addr 127.0.0.1:8080] [--db sqlite://./data/app.db | postgres://...]
+  journey import [--db ...] [--publish] FILE...   validate, then store flows (drafts, or published)
+  journey export [--db ...] FLOW_ID               print a flow's JSON
+  journey validate FILE...                        check flows; exit 1 listing every problem
+  journey token create --name NAME [--db ...]     print a new API token
+  journey user create --email E --password P [--db ...]
+  journey version
+
+Every flag has an environment variable (shown by "journey COMMAND --help").
+Webhook secrets: a trigger.webhook with "secret_env": "CHATBOT" checks the
+X-Signature-256 header against the value of JOURNEY_HOOK_SECRET_CHATBOT.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes a command and returns the process exit code: 0 success,
+// 1 a problem with the input (invalid flows), 2 usage or runtime errors.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cmd, rest := args[0], args[1:]
+	if (cmd == "token" || cmd == "user") && len(rest) > 0 && rest[0] == "create" {
+		cmd, rest = cmd+" create", rest[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(rest, stderr)
+	case "import":
+		err = cmdImport(rest, stdout, stderr)
+	case "export":
+		err = cmdExport(rest, stdout, stderr)
+	case "validate":
+		err = cmdValidate(rest, stdout, stderr)
+	case "token create":
+		err = cmdTokenCreate(rest, stdout, stderr)
+	case "user create":
+		err = cmdUserCreate(rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "journey", version)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "journey: unknown command %q\n\n%s", strings.Join(args, " "), usage)
+		return 2
+	}
+	var exit exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &exit):
+		return int(exit)
+	default:
+		fmt.Fprintln(stderr, "journey:", err)
+		return 2
+	}
+}
+
+// exitError ends the command with a code after its output is written.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// config holds every setting; flags win over environment variables, which
+// win over defaults.
+type config struct {
+	Addr     string
+	DB       string
+	LogLevel string
+	Secure   bool
+}
+
+// newFlags returns a flag set whose --help lists each flag with its
+// environment variable.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: journey %s [flags]\n\nFlags (environment variable in brackets):\n", name)
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(stderr, "  --%s\t%s (default %q)\n", f.Name, f.Usage, f.DefValue)
+		})
+	}
+	return fs
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func dbFlag(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.DB, "db", envOr("JOURNEY_DB", "sqlite://./data/app.db"), "database: sqlite://PATH or postgres://... [JOURNEY_DB]")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("JOURNEY_LOG_LEVEL", "info"), "log level: debug, info, warn, error [JOURNEY_LOG_LEVEL]")
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// open connects to the database and builds the engine.
+func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *engine.Engine, error) {
+	store, err := storage.Open(ctx, c.DB, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger})
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, err
+	}
+	return store, eng, nil
+}
+
+func cmdServe(args []string, stderr io.Writer) error {
+	var c config
+	fs := newFlags("serve", stderr)
+	fs.StringVar(&c.Addr, "addr", envOr("JOURNEY_ADDR", "127.0.0.1:8080"), "listen address [JOURNEY_ADDR]")
+	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
+	dbFlag(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(c.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	store, eng, err := open(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srv := server.New(server.Config{
+		Engine: eng, Store: store, Logger: logger, Version: version,
+		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
+		Web: webFS(), Templates: flows.TemplatesFS(),
+	})
+	eng.Start(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(c.Addr) }()
+	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return eng.Stop(sctx)
+}
+
+// hookSecrets collects JOURNEY_HOOK_SECRET_<NAME> variables.
+func hookSecrets(environ []string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if name, found := strings.CutPrefix(k, "JOURNEY_HOOK_SECRET_"); ok && found && name != "" {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// redactDSN hides a password in a database URL before it is logged.
+func redactDSN(dsn string) string {
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return dsn
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		cred := rest[:at]
+		if user, _, hasPw := strings.Cut(cred, ":"); hasPw {
+			rest = user + ":***" + rest[at:]
+		}
+	}
+	return scheme + "://" + rest
+}
+
+// readFlows decodes and validates files, printing every problem; it
+// returns the valid flows and whether any file had problems.
+func readFlows(files []string, reg *nodes.Registry, stdout io.Writer) ([]*flows.Flow, bool) {
+	var out []*flows.Flow
+	bad := false
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: %v\n", path, err)
+			bad = true
+			continue
+		}
+		f, err := flows.Decode(data)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: %v\n", path, err)
+			bad = true
+			continue
+		}
+		problems := flows.Validate(f, reg)
+		if len(problems) > 0 {
+			bad = true
+			fmt.Fprintf(stdout, "%s: %d problem(s)\n", path, len(problems))
+			for _, p := range problems {
+				fmt.Fprintf(stdout, "  %s\n", formatProblem(p))
+			}
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, bad
+}
+
+func formatProblem(p flows.Problem) string {
+	var loc []string
+	if p.NodeID != "" {
+		loc = append(loc, "node "+p.NodeID)
+	}
+	if p.Param != "" {
+		loc = append(loc, "param "+p.Param)
+	}
+	if p.Line > 0 {
+		loc = append(loc, fmt.Sprintf("line %d col %d", p.Line, p.Column))
+	}
+	prefix := ""
+	if len(loc) > 0 {
+		prefix = "[" + strings.Join(loc, ", ") + "] "
+	}
+	return fmt.Sprintf("%s%s (%s)", prefix, p.Message, p.Code)
+}
+
+// expandFiles turns directories into the *.json files inside them.
+func expandFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		matches, err := filepath.Glob(filepath.Join(a, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(matches)
+		out = append(out, matches...)
+	}
+	return out, nil
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	files, err := expandFiles(fs.Args())
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("validate: name at least one flow file")
+	}
+	valid, bad := readFlows(files, nodes.Builtin(), stdout)
+	for _, f := range valid {
+		fmt.Fprintf(stdout, "%s: ok (%d nodes)\n", f.ID, len(f.Nodes))
+	}
+	if bad {
+		return exitError(1)
+	}
+	return nil
+}
+
+func cmdImport(args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("import", stderr)
+	dbFlag(fs, &c)
+	publish := fs.Bool("publish", false, "publish each flow after importing it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	files, err := expandFiles(fs.Args())
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("import: name at least one flow file")
+	}
+	valid, bad := readFlows(files, nodes.Builtin(), stdout)
+	if bad {
+		fmt.Fprintln(stdout, "nothing was imported: fix the problems above first")
+		return exitError(1)
+	}
+	logger, err := newLogger(c.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	store, eng, err := open(ctx, c, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	for _, f := range valid {
+		v, err := eng.Import(ctx, f, *publish)
+		var pe *flows.ProblemsError
+		if errors.As(err, &pe) {
+			fmt.Fprintf(stdout, "%s: %d problem(s)\n", f.ID, len(pe.Problems))
+			for _, p := range pe.Problems {
+				fmt.Fprintf(stdout, "  %s\n", formatProblem(p))
+			}
+			return exitError(1)
+		}
+		if err != nil {
+			return fmt.Errorf("import %s: %w", f.ID, err)
+		}
+		if *publish {
+			fmt.Fprintf(stdout, "%s: imported and published as version %d\n", f.ID, v)
+		} else {
+			fmt.Fprintf(stdout, "%s: imported as a draft\n", f.ID)
+		}
+	}
+	return nil
+}
+
+func cmdExport(args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("export", stderr)
+	dbFlag(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("export: name one flow id")
+	}
+	logger, err := newLogger(c.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	store, eng, err := open(context.Background(), c, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	data, err := eng.Export(fs.Arg(0))
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("export: there is no flow %q", fs.Arg(0))
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, string(data))
+	return err
+}
+
+func cmdTokenCreate(args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("token create", stderr)
+	dbFlag(fs, &c)
+	name := fs.String("name", "", "a name to recognise the token by [required]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" {
+		return errors.New("token create: --name is required")
+	}
+	return withStore(c, stderr, func(store *storage.Store) error {
+		var token string
+		err := store.Write(context.Background(), func(tx *gorm.DB) error {
+			var err error
+			token, _, err = storage.CreateAPIToken(tx, *name, time.Now().UTC())
+			return err
+		})
+		if err == nil {
+			fmt.Fprintln(stdout, token)
+		}
+		return err
+	})
+}
+
+func cmdUserCreate(args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("user create", stderr)
+	dbFlag(fs, &c)
+	email := fs.String("email", "", "the user's email [required]")
+	password := fs.String("password", envOr("JOURNEY_PASSWORD", ""), "the user's password, at least 8 characters [JOURNEY_PASSWORD]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *password == "" {
+		return errors.New("user create: --email and --password are required")
+	}
+	return withStore(c, stderr, func(store *storage.Store) error {
+		err := store.Write(context.Background(), func(tx *gorm.DB) error {
+			_, err := storage.CreateUser(tx, *email, *password, time.Now().UTC())
+			return err
+		})
+		if err == nil {
+			fmt.Fprintf(stdout, "user %s created\n", strings.ToLower(*email))
+		}
+		return err
+	})
+}
+
+func withStore(c config, stderr io.Writer, fn func(*storage.Store) error) error {
+	logger, err := newLogger(c.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(context.Background(), c.DB, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(store)
+}
+
+// webFS is the embedded editor (nil until it is built into web/dist).
+func webFS() fs.FS { return web.Dist() }

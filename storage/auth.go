@@ -1,0 +1,249 @@
+package storage
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// bcryptCost is the cost of new password hashes. Tests lower it.
+var bcryptCost = bcrypt.DefaultCost
+
+// Password length bounds (bcrypt reads at most 72 bytes).
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 72
+)
+
+// APITokenPrefix starts every API token, so that a leaked token is easy to
+// recognise (and to scan for).
+const APITokenPrefix = "jrn_"
+
+// tokenTouchEvery bounds how often TouchAPIToken writes last_used_at.
+const tokenTouchEvery = time.Minute
+
+// ErrBadCredentials means the email is unknown or the password is wrong;
+// the two are deliberately not told apart.
+var ErrBadCredentials = errors.New("bad credentials")
+
+// WeakPasswordError rejects a password that is too short or too long.
+type WeakPasswordError struct {
+	// Len is the length of the rejected password, in bytes.
+	Len int
+}
+
+// Is makes errors.Is(err, &WeakPasswordError{}) match any length.
+func (e *WeakPasswordError) Is(target error) bool {
+	_, ok := target.(*WeakPasswordError)
+	return ok
+}
+
+func (e *WeakPasswordError) Error() string {
+	return fmt.Sprintf("password must be %d to %d bytes long (got %d)", MinPasswordLen, MaxPasswordLen, e.Len)
+}
+
+// dummyHash is compared against when the user does not exist, so that an
+// unknown email costs as much time as a wrong password. It is a bcrypt
+// hash (cost 10) of a random string nobody knows.
+const dummyHash = "$2a$10$tSPkIik5Pk82w/lvzm51G.4u61/S9wdrqyhGb/EhpiMUrJRD/mQsK"
+
+// CreateUser adds a user who signs in with email (stored lower-case) and
+// password (stored as a bcrypt hash). A taken email is ErrDuplicate; a
+// password outside 8..72 bytes is a *WeakPasswordError.
+func CreateUser(tx *gorm.DB, email, password string, now time.Time) (*User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || !strings.Contains(email, "@") {
+		return nil, fmt.Errorf("create user: invalid email %q", email)
+	}
+	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
+		return nil, fmt.Errorf("create user: %w", &WeakPasswordError{Len: len(password)})
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("create user: hash password: %w", err)
+	}
+	var n int64
+	if err := tx.Model(&User{}).Where("email = ?", email).Count(&n).Error; err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	if n > 0 {
+		return nil, fmt.Errorf("create user %s: %w", email, ErrDuplicate)
+	}
+	u := &User{ID: uuid.NewString(), Email: email, PasswordHash: string(hash), Role: "admin", CreatedAt: now.UTC()}
+	if err := tx.Create(u).Error; err != nil {
+		return nil, fmt.Errorf("create user: %w", mapErr(err))
+	}
+	return u, nil
+}
+
+// Authenticate returns the user with this email and password, or
+// ErrBadCredentials. It spends a bcrypt comparison even for an unknown
+// email, so timing does not reveal which emails exist.
+func Authenticate(db *gorm.DB, email, password string) (*User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var u User
+	found, err := takeOne(db.Where("email = ?", email), &u)
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	hash := dummyHash
+	if found {
+		hash = u.PasswordHash
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)); err != nil || !found {
+		return nil, ErrBadCredentials
+	}
+	return &u, nil
+}
+
+// CountUsers returns the number of users (zero means first-run setup).
+func CountUsers(db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.Model(&User{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// CreateSession signs userID in for ttl and returns the session token for
+// the cookie. Only the token's SHA-256 is stored.
+func CreateSession(tx *gorm.DB, userID string, ttl time.Duration, now time.Time) (string, error) {
+	token, err := randomToken()
+	if err != nil {
+		return "", fmt.Errorf("create session: %w", err)
+	}
+	now = now.UTC()
+	s := Session{TokenHash: hashToken(token), UserID: userID, ExpiresAt: now.Add(ttl), CreatedAt: now}
+	if err := tx.Create(&s).Error; err != nil {
+		return "", fmt.Errorf("create session: %w", mapErr(err))
+	}
+	return token, nil
+}
+
+// SessionUser returns the user signed in with token. An unknown or expired
+// session is ErrNotFound.
+func SessionUser(db *gorm.DB, token string, now time.Time) (*User, error) {
+	var u User
+	err := db.Joins("JOIN sessions ON sessions.user_id = users.id").
+		Where("sessions.token_hash = ? AND sessions.expires_at > ?", hashToken(token), now.UTC()).
+		Take(&u).Error
+	if err != nil {
+		return nil, fmt.Errorf("session user: %w", mapErr(err))
+	}
+	return &u, nil
+}
+
+// DeleteSession signs the session out. An unknown token is not an error.
+func DeleteSession(tx *gorm.DB, token string) error {
+	if err := tx.Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes sessions that expired before now and
+// returns how many.
+func DeleteExpiredSessions(tx *gorm.DB, now time.Time) (int64, error) {
+	res := tx.Where("expires_at <= ?", now.UTC()).Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// CreateAPIToken creates a named API token and returns its value, which is
+// shown once: only its SHA-256 is stored.
+func CreateAPIToken(tx *gorm.DB, name string, now time.Time) (string, *APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", nil, errors.New("create api token: name is required")
+	}
+	raw, err := randomToken()
+	if err != nil {
+		return "", nil, fmt.Errorf("create api token: %w", err)
+	}
+	token := APITokenPrefix + raw
+	t := &APIToken{ID: uuid.NewString(), Name: name, TokenHash: hashToken(token), Role: "admin", CreatedAt: now.UTC()}
+	if err := tx.Create(t).Error; err != nil {
+		return "", nil, fmt.Errorf("create api token: %w", mapErr(err))
+	}
+	return token, t, nil
+}
+
+// APITokenByValue returns the API token with this value, or ErrNotFound.
+// It does not write (db may be the read-only pool); call TouchAPIToken on
+// the writer to record use.
+func APITokenByValue(db *gorm.DB, token string, _ time.Time) (*APIToken, error) {
+	if !strings.HasPrefix(token, APITokenPrefix) {
+		return nil, fmt.Errorf("api token: %w", ErrNotFound)
+	}
+	var t APIToken
+	if err := db.Where("token_hash = ?", hashToken(token)).Take(&t).Error; err != nil {
+		return nil, fmt.Errorf("api token: %w", mapErr(err))
+	}
+	return &t, nil
+}
+
+// TokenNeedsTouch reports whether TouchAPIToken would record a use of t at
+// now, so that callers can skip the write transaction most of the time.
+func TokenNeedsTouch(t *APIToken, now time.Time) bool {
+	return t.LastUsedAt == nil || !t.LastUsedAt.After(now.Add(-tokenTouchEvery))
+}
+
+// TouchAPIToken sets last_used_at to now, at most once a minute.
+func TouchAPIToken(tx *gorm.DB, id string, now time.Time) error {
+	now = now.UTC()
+	err := tx.Model(&APIToken{}).
+		Where("id = ? AND (last_used_at IS NULL OR last_used_at <= ?)", id, now.Add(-tokenTouchEvery)).
+		UpdateColumn("last_used_at", now).Error
+	if err != nil {
+		return fmt.Errorf("touch api token: %w", err)
+	}
+	return nil
+}
+
+// ListAPITokens returns every API token, newest first.
+func ListAPITokens(db *gorm.DB) ([]APIToken, error) {
+	var ts []APIToken
+	if err := db.Order("created_at DESC, id").Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("list api tokens: %w", err)
+	}
+	return ts, nil
+}
+
+// DeleteAPIToken revokes the token with this id; a missing one is
+// ErrNotFound.
+func DeleteAPIToken(tx *gorm.DB, id string) error {
+	res := tx.Where("id = ?", id).Delete(&APIToken{})
+	if res.Error != nil {
+		return fmt.Errorf("delete api token: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete api token: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// randomToken returns 32 random bytes, base64url without padding.
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// hashToken is the stored form of a session or API token.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

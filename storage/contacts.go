@@ -1,0 +1,892 @@
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// The built-in contact store. Every function takes a *gorm.DB, which may be
+// a transaction (the engine calls the writing functions inside its own
+// step transaction) or a plain pool (reads). Changes take the step's
+// idempotency key: applying the same key again changes nothing and returns
+// the first result. An empty key means "not idempotent".
+//
+// Keys of operations that leave no row of their own are recorded in the
+// effects table, prefixed with the operation ("contact.score:" + key), so
+// that one step may use one key for several different operations.
+
+// Effect key prefixes, one per operation.
+const (
+	effectUpsert     = "contact.upsert:"
+	effectScore      = "contact.score:"
+	effectTag        = "contact.tag:"
+	effectListAdd    = "list.add:"
+	effectListRemove = "list.remove:"
+)
+
+// Page size bounds for the List functions.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
+)
+
+// ContactInput is what an upsert writes. Values are already normalised by
+// the caller: email lower-case, phone E.164. Empty strings never overwrite.
+type ContactInput struct {
+	Email      string
+	Phone      string
+	FirstName  string
+	LastName   string
+	Company    string
+	ExternalID string
+	TimeZone   string
+	// Fields are custom fields, merged into the stored ones: new keys are
+	// added, existing keys overwritten, others kept.
+	Fields map[string]any
+}
+
+// ContactRef names a contact by any of its identifiers. Lookups try ID,
+// then Email, then Phone, then ExternalID, skipping empty ones.
+type ContactRef struct {
+	ID         string
+	Email      string
+	Phone      string
+	ExternalID string
+}
+
+// ContactView is a contact with its tags and the names of its lists, both
+// sorted.
+type ContactView struct {
+	Contact
+	Tags  []string
+	Lists []string
+}
+
+// ContactQuery filters ListContacts. Empty fields do not filter.
+type ContactQuery struct {
+	// Search matches email, first/last/full name, phone and company,
+	// case-insensitively, as a substring.
+	Search string
+	// List is a list name; Tag a tag.
+	List string
+	Tag  string
+	// Limit defaults to 50 (at most 1000).
+	Limit  int
+	Offset int
+}
+
+// DealQuery filters ListDeals. Empty fields do not filter.
+type DealQuery struct {
+	ContactID string
+	Stage     string
+	Limit     int
+	Offset    int
+}
+
+// TaskQuery filters ListTasks. Empty fields do not filter.
+type TaskQuery struct {
+	ContactID string
+	Owner     string
+	// Done, when set, selects done or open tasks.
+	Done   *bool
+	Limit  int
+	Offset int
+}
+
+// ListWithCount is a list and its number of members.
+type ListWithCount struct {
+	ID        string
+	Name      string
+	Members   int64
+	CreatedAt time.Time
+}
+
+// ErrEmptyRef is returned by lookups given a ContactRef with no identifier.
+var ErrEmptyRef = errors.New("contact reference has no id, email, phone or external id")
+
+// UpsertContact finds the contact by email, then by phone, then by external
+// id, and updates its non-empty fields (custom fields are merged), or
+// creates it. An identifier (email, phone, external id) that already
+// belongs to another contact is not moved. With a non-empty key the call is
+// idempotent: a replay returns the first call's id with created=false and
+// changes nothing.
+func UpsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (id string, created bool, err error) {
+	id, created, err = upsertContact(tx, key, in, now.UTC())
+	if err != nil {
+		return "", false, fmt.Errorf("upsert contact: %w", mapErr(err))
+	}
+	return id, created, nil
+}
+
+func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (string, bool, error) {
+	if key != "" {
+		res, ok, err := effectResult(tx, effectUpsert+key)
+		if err != nil || ok {
+			return res, false, err
+		}
+	}
+	// Two rounds: an insert that conflicts with a contact created by a
+	// concurrent transaction finds and updates that contact instead.
+	for range 2 {
+		c, found, err := findContact(tx, ContactRef{Email: in.Email, Phone: in.Phone, ExternalID: in.ExternalID})
+		if err != nil {
+			return "", false, err
+		}
+		if found {
+			if err := updateContact(tx, c, in, now); err != nil {
+				return "", false, err
+			}
+			return c.ID, false, recordEffect(tx, effectUpsert, key, c.ID, now)
+		}
+		fields, err := mergeFields("", in.Fields)
+		if err != nil {
+			return "", false, err
+		}
+		nc := Contact{
+			ID:         uuid.NewString(),
+			Email:      nonEmpty(in.Email),
+			Phone:      nonEmpty(in.Phone),
+			ExternalID: nonEmpty(in.ExternalID),
+			FirstName:  in.FirstName,
+			LastName:   in.LastName,
+			Company:    in.Company,
+			TimeZone:   in.TimeZone,
+			Fields:     fields,
+			Consent:    "{}",
+			CreatedAt:  now,
+			UpdatedAt:  now,
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&nc)
+		if res.Error != nil {
+			return "", false, res.Error
+		}
+		if res.RowsAffected == 1 {
+			return nc.ID, true, recordEffect(tx, effectUpsert, key, nc.ID, now)
+		}
+	}
+	return "", false, errors.New("contact keeps conflicting with concurrent inserts")
+}
+
+// updateContact writes the non-empty fields of in onto c.
+func updateContact(tx *gorm.DB, c *Contact, in ContactInput, now time.Time) error {
+	set := map[string]any{"updated_at": now}
+	for _, ident := range []struct {
+		col, val string
+		cur      *string
+	}{
+		{"email", in.Email, c.Email},
+		{"phone", in.Phone, c.Phone},
+		{"external_id", in.ExternalID, c.ExternalID},
+	} {
+		if ident.val == "" || (ident.cur != nil && *ident.cur == ident.val) {
+			continue
+		}
+		var n int64
+		if err := tx.Model(&Contact{}).Where(ident.col+" = ? AND id <> ?", ident.val, c.ID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			set[ident.col] = ident.val
+		}
+	}
+	for col, val := range map[string]string{
+		"first_name": in.FirstName, "last_name": in.LastName,
+		"company": in.Company, "time_zone": in.TimeZone,
+	} {
+		if val != "" {
+			set[col] = val
+		}
+	}
+	if len(in.Fields) > 0 {
+		fields, err := mergeFields(c.Fields, in.Fields)
+		if err != nil {
+			return err
+		}
+		set["fields"] = fields
+	}
+	return tx.Model(&Contact{}).Where("id = ?", c.ID).Updates(set).Error
+}
+
+// mergeFields overlays add onto the JSON object stored.
+func mergeFields(stored string, add map[string]any) (string, error) {
+	m := map[string]any{}
+	if stored != "" {
+		if err := json.Unmarshal([]byte(stored), &m); err != nil {
+			return "", fmt.Errorf("decode custom fields: %w", err)
+		}
+		if m == nil { // stored "null"
+			m = map[string]any{}
+		}
+	}
+	for k, v := range add {
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode custom fields: %w", err)
+	}
+	return string(b), nil
+}
+
+// CreateDeal inserts d (its ID and CreatedAt are set here) for an existing
+// contact and returns its id. With a non-empty key, a replay returns the
+// id of the deal created first.
+func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) {
+	if d.ContactID == "" || d.Title == "" {
+		return "", errors.New("create deal: contact id and title are required")
+	}
+	d.ID, d.IdemKey, d.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	id, err := createOnce(tx, &Deal{}, &d, d.ContactID, key, d.ID)
+	if err != nil {
+		return "", fmt.Errorf("create deal: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// CreateTask inserts t (its ID and CreatedAt are set here) and returns its
+// id. A task may have no contact. With a non-empty key, a replay returns
+// the id of the task created first.
+func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) {
+	if t.Title == "" {
+		return "", errors.New("create task: title is required")
+	}
+	t.ID, t.IdemKey, t.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	if t.DueAt != nil {
+		due := t.DueAt.UTC()
+		t.DueAt = &due
+	}
+	id, err := createOnce(tx, &Task{}, &t, t.ContactID, key, t.ID)
+	if err != nil {
+		return "", fmt.Errorf("create task: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// AddNote inserts n (its ID and CreatedAt are set here) for an existing
+// contact and returns its id. With a non-empty key, a replay returns the
+// id of the note created first.
+func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
+	if n.ContactID == "" {
+		return "", errors.New("add note: contact id is required")
+	}
+	n.ID, n.IdemKey, n.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	id, err := createOnce(tx, &Note{}, &n, n.ContactID, key, n.ID)
+	if err != nil {
+		return "", fmt.Errorf("add note: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+// createOnce inserts row (a pointer to a model whose table has id and a
+// unique idem_key) unless a row with idem_key = key exists, and returns the
+// id of the row that holds the key. The insert uses ON CONFLICT DO NOTHING
+// so that a concurrent duplicate does not abort a PostgreSQL transaction.
+func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string, error) {
+	if key != "" {
+		if existing, ok, err := idByIdemKey(tx, model, key); err != nil || ok {
+			return existing, err
+		}
+	}
+	if contactID != "" {
+		if err := contactExists(tx, contactID); err != nil {
+			return "", err
+		}
+	}
+	if key == "" {
+		return id, tx.Create(row).Error
+	}
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idem_key"}}, DoNothing: true}).Create(row)
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected == 1 {
+		return id, nil
+	}
+	existing, ok, err := idByIdemKey(tx, model, key)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("idempotency key %q: insert skipped but no row found", key)
+	}
+	return existing, nil
+}
+
+func idByIdemKey(tx *gorm.DB, model any, key string) (string, bool, error) {
+	var ids []string
+	if err := tx.Model(model).Where("idem_key = ?", key).Limit(1).Pluck("id", &ids).Error; err != nil {
+		return "", false, err
+	}
+	if len(ids) == 0 {
+		return "", false, nil
+	}
+	return ids[0], true, nil
+}
+
+// AddScore adds delta (may be negative) to the contact's score and returns
+// the new score. With a non-empty key it happens once: a replay returns
+// the score the first call produced.
+func AddScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (newScore int, err error) {
+	newScore, err = addScore(tx, key, contactID, delta, now.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("add score: %w", mapErr(err))
+	}
+	return newScore, nil
+}
+
+func addScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (int, error) {
+	if key != "" {
+		res, ok, err := effectResult(tx, effectScore+key)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			n, err := strconv.Atoi(res)
+			if err != nil {
+				return 0, fmt.Errorf("recorded score %q: %w", res, err)
+			}
+			return n, nil
+		}
+	}
+	res := tx.Model(&Contact{}).Where("id = ?", contactID).
+		Updates(map[string]any{"score": gorm.Expr("score + ?", delta), "updated_at": now})
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return 0, ErrNotFound
+	}
+	var score int
+	if err := tx.Model(&Contact{}).Select("score").Where("id = ?", contactID).Scan(&score).Error; err != nil {
+		return 0, err
+	}
+	return score, recordEffect(tx, effectScore, key, strconv.Itoa(score), now)
+}
+
+// AddToList puts the contact on the named list, creating the list when it
+// does not exist. Membership is a set: adding twice is harmless. With a
+// non-empty key a replay changes nothing (even after a later removal).
+func AddToList(tx *gorm.DB, key, contactID, listName string, now time.Time) error {
+	if err := addToList(tx, key, contactID, strings.TrimSpace(listName), now.UTC()); err != nil {
+		return fmt.Errorf("add to list %q: %w", listName, mapErr(err))
+	}
+	return nil
+}
+
+func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
+	if name == "" {
+		return errors.New("list name is required")
+	}
+	if done, err := effectDone(tx, effectListAdd, key); err != nil || done {
+		return err
+	}
+	if err := contactExists(tx, contactID); err != nil {
+		return err
+	}
+	list, err := ensureList(tx, name, now)
+	if err != nil {
+		return err
+	}
+	m := ListMember{ListID: list.ID, ContactID: contactID, AddedAt: now}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
+		return err
+	}
+	if err := touchContact(tx, contactID, now); err != nil {
+		return err
+	}
+	return recordEffect(tx, effectListAdd, key, list.ID, now)
+}
+
+// ensureList finds the list by name or creates it.
+func ensureList(tx *gorm.DB, name string, now time.Time) (*List, error) {
+	var l List
+	found, err := takeOne(tx.Where("name = ?", name), &l)
+	if err != nil || found {
+		return &l, err
+	}
+	l = List{ID: uuid.NewString(), Name: name, CreatedAt: now}
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, DoNothing: true}).Create(&l)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return &l, nil
+	}
+	if err := tx.Where("name = ?", name).Take(&l).Error; err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// RemoveFromList takes the contact off the named list. A missing list or
+// membership is not an error. With a non-empty key a replay changes
+// nothing (even after a later re-add).
+func RemoveFromList(tx *gorm.DB, key, contactID, listName string, now time.Time) error {
+	if err := removeFromList(tx, key, contactID, strings.TrimSpace(listName), now.UTC()); err != nil {
+		return fmt.Errorf("remove from list %q: %w", listName, mapErr(err))
+	}
+	return nil
+}
+
+func removeFromList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
+	if name == "" {
+		return errors.New("list name is required")
+	}
+	if done, err := effectDone(tx, effectListRemove, key); err != nil || done {
+		return err
+	}
+	var l List
+	found, err := takeOne(tx.Where("name = ?", name), &l)
+	if err != nil {
+		return err
+	}
+	if found {
+		res := tx.Where("list_id = ? AND contact_id = ?", l.ID, contactID).Delete(&ListMember{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected > 0 {
+			if err := touchContact(tx, contactID, now); err != nil {
+				return err
+			}
+		}
+	}
+	return recordEffect(tx, effectListRemove, key, "", now)
+}
+
+// TagContact removes the tags in remove, then adds the tags in add (so a
+// tag in both ends up present). Tags are trimmed; empty ones are ignored.
+// With a non-empty key a replay changes nothing.
+func TagContact(tx *gorm.DB, key, contactID string, add, remove []string, now time.Time) error {
+	if err := tagContact(tx, key, contactID, cleanTags(add), cleanTags(remove), now.UTC()); err != nil {
+		return fmt.Errorf("tag contact: %w", mapErr(err))
+	}
+	return nil
+}
+
+func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now time.Time) error {
+	if done, err := effectDone(tx, effectTag, key); err != nil || done {
+		return err
+	}
+	if err := contactExists(tx, contactID); err != nil {
+		return err
+	}
+	if len(remove) > 0 {
+		if err := tx.Where("contact_id = ? AND tag IN ?", contactID, remove).Delete(&ContactTag{}).Error; err != nil {
+			return err
+		}
+	}
+	if len(add) > 0 {
+		rows := make([]ContactTag, len(add))
+		for i, t := range add {
+			rows[i] = ContactTag{ContactID: contactID, Tag: t, CreatedAt: now}
+		}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	if err := touchContact(tx, contactID, now); err != nil {
+		return err
+	}
+	return recordEffect(tx, effectTag, key, "", now)
+}
+
+func cleanTags(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// GetContact returns the contact with its tags and lists.
+func GetContact(db *gorm.DB, id string) (*ContactView, error) {
+	var c Contact
+	if err := db.Where("id = ?", id).Take(&c).Error; err != nil {
+		return nil, fmt.Errorf("get contact: %w", mapErr(err))
+	}
+	views, err := withTagsAndLists(db, []Contact{c})
+	if err != nil {
+		return nil, fmt.Errorf("get contact: %w", err)
+	}
+	return &views[0], nil
+}
+
+// FindContact returns the first contact matching ref (by ID, then email,
+// then phone, then external id), or ErrNotFound.
+func FindContact(db *gorm.DB, ref ContactRef) (*Contact, error) {
+	if ref == (ContactRef{}) {
+		return nil, fmt.Errorf("find contact: %w", ErrEmptyRef)
+	}
+	c, found, err := findContact(db, ref)
+	if err != nil {
+		return nil, fmt.Errorf("find contact: %w", mapErr(err))
+	}
+	if !found {
+		return nil, fmt.Errorf("find contact: %w", ErrNotFound)
+	}
+	return c, nil
+}
+
+func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
+	for _, by := range []struct{ col, val string }{
+		{"id", ref.ID}, {"email", ref.Email}, {"phone", ref.Phone}, {"external_id", ref.ExternalID},
+	} {
+		if by.val == "" {
+			continue
+		}
+		var c Contact
+		found, err := takeOne(db.Where(by.col+" = ?", by.val), &c)
+		if err != nil || found {
+			return &c, found, err
+		}
+	}
+	return nil, false, nil
+}
+
+// EnsureContact finds the contact named by ref or, when it has none but ref
+// has an email, phone or external id, creates one with those identifiers.
+// A ref with only an unknown ID is ErrNotFound. Used for events that name a
+// contact.
+func EnsureContact(tx *gorm.DB, ref ContactRef, now time.Time) (id string, created bool, err error) {
+	id, created, err = ensureContact(tx, ref, now.UTC())
+	if err != nil {
+		return "", false, fmt.Errorf("ensure contact: %w", mapErr(err))
+	}
+	return id, created, nil
+}
+
+func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, error) {
+	if ref == (ContactRef{}) {
+		return "", false, ErrEmptyRef
+	}
+	for range 2 {
+		c, found, err := findContact(tx, ref)
+		if err != nil {
+			return "", false, err
+		}
+		if found {
+			return c.ID, false, nil
+		}
+		if ref.Email == "" && ref.Phone == "" && ref.ExternalID == "" {
+			return "", false, ErrNotFound
+		}
+		nc := Contact{
+			ID:         uuid.NewString(),
+			Email:      nonEmpty(ref.Email),
+			Phone:      nonEmpty(ref.Phone),
+			ExternalID: nonEmpty(ref.ExternalID),
+			Fields:     "{}",
+			Consent:    "{}",
+			CreatedAt:  now,
+			UpdatedAt:  now,
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&nc)
+		if res.Error != nil {
+			return "", false, res.Error
+		}
+		if res.RowsAffected == 1 {
+			return nc.ID, true, nil
+		}
+	}
+	return "", false, errors.New("contact keeps conflicting with concurrent inserts")
+}
+
+// ListContacts returns a page of contacts, newest first, and the total
+// number matching q.
+func ListContacts(db *gorm.DB, q ContactQuery) ([]ContactView, int64, error) {
+	filter := func() *gorm.DB {
+		tx := db.Model(&Contact{})
+		if s := strings.TrimSpace(q.Search); s != "" {
+			p := likePattern(s)
+			tx = tx.Where(`(LOWER(email) LIKE ? ESCAPE '\' OR LOWER(first_name) LIKE ? ESCAPE '\'`+
+				` OR LOWER(last_name) LIKE ? ESCAPE '\' OR LOWER(first_name || ' ' || last_name) LIKE ? ESCAPE '\'`+
+				` OR LOWER(phone) LIKE ? ESCAPE '\' OR LOWER(company) LIKE ? ESCAPE '\')`,
+				p, p, p, p, p, p)
+		}
+		if q.List != "" {
+			tx = tx.Where("id IN (?)", db.Model(&ListMember{}).Select("list_members.contact_id").
+				Joins("JOIN lists ON lists.id = list_members.list_id").Where("lists.name = ?", q.List))
+		}
+		if q.Tag != "" {
+			tx = tx.Where("id IN (?)", db.Model(&ContactTag{}).Select("contact_id").Where("tag = ?", q.Tag))
+		}
+		return tx
+	}
+	var total int64
+	if err := filter().Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("list contacts: %w", err)
+	}
+	var cs []Contact
+	limit, offset := page(q.Limit, q.Offset)
+	if err := filter().Order("created_at DESC, id DESC").Limit(limit).Offset(offset).Find(&cs).Error; err != nil {
+		return nil, 0, fmt.Errorf("list contacts: %w", err)
+	}
+	views, err := withTagsAndLists(db, cs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list contacts: %w", err)
+	}
+	return views, total, nil
+}
+
+// withTagsAndLists loads the tags and list names of cs in two queries.
+func withTagsAndLists(db *gorm.DB, cs []Contact) ([]ContactView, error) {
+	views := make([]ContactView, len(cs))
+	if len(cs) == 0 {
+		return views, nil
+	}
+	ids := make([]string, len(cs))
+	index := make(map[string]int, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+		index[c.ID] = i
+		views[i] = ContactView{Contact: c, Tags: []string{}, Lists: []string{}}
+	}
+	var tags []ContactTag
+	if err := db.Where("contact_id IN ?", ids).Order("tag").Find(&tags).Error; err != nil {
+		return nil, fmt.Errorf("load tags: %w", err)
+	}
+	for _, t := range tags {
+		v := &views[index[t.ContactID]]
+		v.Tags = append(v.Tags, t.Tag)
+	}
+	var lists []struct {
+		ContactID string
+		Name      string
+	}
+	if err := db.Model(&ListMember{}).Select("list_members.contact_id, lists.name").
+		Joins("JOIN lists ON lists.id = list_members.list_id").
+		Where("list_members.contact_id IN ?", ids).Order("lists.name").Scan(&lists).Error; err != nil {
+		return nil, fmt.Errorf("load lists: %w", err)
+	}
+	for _, l := range lists {
+		v := &views[index[l.ContactID]]
+		v.Lists = append(v.Lists, l.Name)
+	}
+	return views, nil
+}
+
+// ContactDeals returns the contact's deals, newest first.
+func ContactDeals(db *gorm.DB, contactID string) ([]Deal, error) {
+	var ds []Deal
+	if err := db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ds).Error; err != nil {
+		return nil, fmt.Errorf("contact deals: %w", err)
+	}
+	return ds, nil
+}
+
+// ContactTasks returns the contact's tasks, newest first.
+func ContactTasks(db *gorm.DB, contactID string) ([]Task, error) {
+	var ts []Task
+	if err := db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("contact tasks: %w", err)
+	}
+	return ts, nil
+}
+
+// ContactNotes returns the contact's notes, newest first.
+func ContactNotes(db *gorm.DB, contactID string) ([]Note, error) {
+	var ns []Note
+	if err := db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ns).Error; err != nil {
+		return nil, fmt.Errorf("contact notes: %w", err)
+	}
+	return ns, nil
+}
+
+// ListDeals returns a page of deals, newest first, and the total matching.
+func ListDeals(db *gorm.DB, q DealQuery) ([]Deal, int64, error) {
+	filter := func() *gorm.DB {
+		tx := db.Model(&Deal{})
+		if q.ContactID != "" {
+			tx = tx.Where("contact_id = ?", q.ContactID)
+		}
+		if q.Stage != "" {
+			tx = tx.Where("stage = ?", q.Stage)
+		}
+		return tx
+	}
+	var total int64
+	if err := filter().Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("list deals: %w", err)
+	}
+	var ds []Deal
+	limit, offset := page(q.Limit, q.Offset)
+	if err := filter().Order("created_at DESC, id DESC").Limit(limit).Offset(offset).Find(&ds).Error; err != nil {
+		return nil, 0, fmt.Errorf("list deals: %w", err)
+	}
+	return ds, total, nil
+}
+
+// ListTasks returns a page of tasks, newest first, and the total matching.
+func ListTasks(db *gorm.DB, q TaskQuery) ([]Task, int64, error) {
+	filter := func() *gorm.DB {
+		tx := db.Model(&Task{})
+		if q.ContactID != "" {
+			tx = tx.Where("contact_id = ?", q.ContactID)
+		}
+		if q.Owner != "" {
+			tx = tx.Where("owner = ?", q.Owner)
+		}
+		if q.Done != nil {
+			tx = tx.Where("done = ?", *q.Done)
+		}
+		return tx
+	}
+	var total int64
+	if err := filter().Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("list tasks: %w", err)
+	}
+	var ts []Task
+	limit, offset := page(q.Limit, q.Offset)
+	if err := filter().Order("created_at DESC, id DESC").Limit(limit).Offset(offset).Find(&ts).Error; err != nil {
+		return nil, 0, fmt.Errorf("list tasks: %w", err)
+	}
+	return ts, total, nil
+}
+
+// ListLists returns every list with its member count, by name.
+func ListLists(db *gorm.DB) ([]ListWithCount, error) {
+	var out []ListWithCount
+	err := db.Model(&List{}).
+		Select("lists.id, lists.name, lists.created_at, COUNT(list_members.contact_id) AS members").
+		Joins("LEFT JOIN list_members ON list_members.list_id = lists.id").
+		Group("lists.id, lists.name, lists.created_at").
+		Order("lists.name").
+		Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list lists: %w", err)
+	}
+	return out, nil
+}
+
+// ListMembers returns a page of the named list's contacts, most recently
+// added first, and the list's member count. A missing list is ErrNotFound.
+func ListMembers(db *gorm.DB, listName string, limit, offset int) ([]Contact, int64, error) {
+	var l List
+	if err := db.Where("name = ?", listName).Take(&l).Error; err != nil {
+		return nil, 0, fmt.Errorf("list members of %q: %w", listName, mapErr(err))
+	}
+	var total int64
+	if err := db.Model(&ListMember{}).Where("list_id = ?", l.ID).Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("list members of %q: %w", listName, err)
+	}
+	var cs []Contact
+	limit, offset = page(limit, offset)
+	err := db.Joins("JOIN list_members ON list_members.contact_id = contacts.id AND list_members.list_id = ?", l.ID).
+		Order("list_members.added_at DESC, contacts.id").Limit(limit).Offset(offset).Find(&cs).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list members of %q: %w", listName, err)
+	}
+	return cs, total, nil
+}
+
+// EraseContact deletes the contact and everything attached to it: tags,
+// list memberships, deals, tasks, notes and events. Runs of the contact
+// stay (they are the flows' history) but lose the link to the contact and
+// their trigger and event payloads. A missing contact is ErrNotFound.
+func EraseContact(tx *gorm.DB, id string) error {
+	if err := eraseContact(tx, id); err != nil {
+		return fmt.Errorf("erase contact: %w", mapErr(err))
+	}
+	return nil
+}
+
+func eraseContact(tx *gorm.DB, id string) error {
+	res := tx.Where("id = ?", id).Delete(&Contact{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	for _, model := range []any{&ContactTag{}, &ListMember{}, &Deal{}, &Task{}, &Note{}, &Event{}} {
+		if err := tx.Where("contact_id = ?", id).Delete(model).Error; err != nil {
+			return err
+		}
+	}
+	return tx.Model(&Run{}).Where("contact_id = ?", id).
+		UpdateColumns(map[string]any{"contact_id": nil, "trigger": "", "event": ""}).Error
+}
+
+// contactExists returns ErrNotFound when there is no contact id.
+func contactExists(tx *gorm.DB, id string) error {
+	var n int64
+	if err := tx.Model(&Contact{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func touchContact(tx *gorm.DB, id string, now time.Time) error {
+	return tx.Model(&Contact{}).Where("id = ?", id).UpdateColumn("updated_at", now).Error
+}
+
+// effectResult returns the result recorded for key.
+func effectResult(tx *gorm.DB, key string) (string, bool, error) {
+	var e Effect
+	found, err := takeOne(tx.Where(map[string]any{"key": key}), &e)
+	return e.Result, found, err
+}
+
+// effectDone reports whether prefix+key was applied already (never for an
+// empty key).
+func effectDone(tx *gorm.DB, prefix, key string) (bool, error) {
+	if key == "" {
+		return false, nil
+	}
+	_, found, err := effectResult(tx, prefix+key)
+	return found, err
+}
+
+// recordEffect remembers that prefix+key was applied (nothing for an empty
+// key).
+func recordEffect(tx *gorm.DB, prefix, key, result string, now time.Time) error {
+	if key == "" {
+		return nil
+	}
+	e := Effect{Key: prefix + key, Result: result, CreatedAt: now}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&e).Error
+}
+
+// takeOne runs q into dest and reports whether a row was found.
+func takeOne(q *gorm.DB, dest any) (bool, error) {
+	err := q.Take(dest).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// likePattern lower-cases s and escapes LIKE wildcards (ESCAPE '\').
+func likePattern(s string) string {
+	s = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(s))
+	return "%" + s + "%"
+}
+
+func page(limit, offset int) (int, int) {
+	if limit <= 0 {
+		limit = defaultPageSize
+	}
+	return min(limit, maxPageSize), max(offset, 0)
+}

@@ -1,0 +1,328 @@
+// Package storage holds the GORM models and the repositories of the engine:
+// flows, runs, jobs, events, the built-in contact store and authentication.
+// It runs on SQLite (the embedded default, one writer connection plus a read
+// pool on the same WAL file) and on PostgreSQL (several instances share one
+// database). Storage imports nothing of ours.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	gormlogger "gorm.io/gorm/logger"
+)
+
+// Sentinel errors returned by the repositories. Match them with errors.Is.
+var (
+	// ErrNotFound means the requested row does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrDuplicate means a unique key (email, idempotency key, name, ...)
+	// is already taken.
+	ErrDuplicate = errors.New("duplicate")
+)
+
+// Pool sizes and retry bounds.
+const (
+	sqliteReaderConns = 4
+	postgresConns     = 20
+	writeAttempts     = 5
+	writeBackoffBase  = 20 * time.Millisecond
+	writeBackoffMax   = time.Second
+	slowQuery         = 200 * time.Millisecond
+)
+
+// Store is an open database: a writer and a reader *gorm.DB. On SQLite the
+// writer is a single-connection pool (SQLite allows one writer at a time;
+// queueing in the pool is cheaper than lock contention) and the reader a
+// small pool on the same WAL file. On PostgreSQL both are the same pool.
+type Store struct {
+	writer   *gorm.DB
+	reader   *gorm.DB
+	postgres bool
+}
+
+// Open connects to dsn, which is sqlite://PATH (sqlite://./data/app.db,
+// sqlite:///abs/path.db; the parent directory is created) or
+// postgres://... / postgresql://..., and applies pending migrations.
+// A nil logger discards logs; otherwise queries slower than 200 ms are
+// logged at warn level, without their parameter values.
+func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var (
+		s   *Store
+		err error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite://"):
+		s, err = openSQLite(strings.TrimPrefix(dsn, "sqlite://"), logger)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s, err = openPostgres(dsn, logger)
+	default:
+		return nil, fmt.Errorf("open database: unsupported dsn %q (want sqlite://PATH or postgres://URL)", redactDSN(dsn))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return s, nil
+}
+
+func gormConfig(logger *slog.Logger) *gorm.Config {
+	return &gorm.Config{
+		TranslateError:         true,
+		PrepareStmt:            true,
+		SkipDefaultTransaction: true,
+		Logger:                 &slogGorm{log: logger, slow: slowQuery},
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// sqliteDSN builds a mattn/go-sqlite3 URI. The pragmas come in this order:
+// busy_timeout first (so the following ones wait instead of failing), then
+// WAL, synchronous NORMAL (safe with WAL) and foreign keys.
+func sqliteDSN(path string, writer bool) string {
+	// Escape the characters that are special in a file: URI.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	dsn := "file:" + esc + "?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on"
+	if writer {
+		// BEGIN IMMEDIATE takes the write lock at the start of the
+		// transaction, so a busy database is waited for (busy_timeout)
+		// instead of failing when a read transaction upgrades.
+		return dsn + "&_txlock=immediate"
+	}
+	return dsn + "&mode=ro"
+}
+
+func openSQLite(path string, logger *slog.Logger) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
+		return nil, errors.New("sqlite: a file path is required (sqlite://./data/app.db)")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: create directory: %w", err)
+		}
+	}
+	writer, err := gorm.Open(sqlite.Open(sqliteDSN(path, true)), gormConfig(logger))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite writer: %w", err)
+	}
+	wdb, err := writer.DB()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite writer: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+
+	// The writer has created the file and switched it to WAL, so the
+	// read-only pool can open it.
+	reader, err := gorm.Open(sqlite.Open(sqliteDSN(path, false)), gormConfig(logger))
+	if err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("sqlite reader: %w", err)
+	}
+	rdb, err := reader.DB()
+	if err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("sqlite reader: %w", err)
+	}
+	rdb.SetMaxOpenConns(sqliteReaderConns)
+	rdb.SetMaxIdleConns(sqliteReaderConns)
+	rdb.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{writer: writer, reader: reader}, nil
+}
+
+func openPostgres(dsn string, logger *slog.Logger) (*Store, error) {
+	db, err := gorm.Open(postgres.Open(dsn), gormConfig(logger))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	sdb, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	sdb.SetMaxOpenConns(postgresConns)
+	sdb.SetMaxIdleConns(postgresConns)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	sdb.SetConnMaxLifetime(time.Hour)
+	return &Store{writer: db, reader: db, postgres: true}, nil
+}
+
+// redactDSN drops anything that may hold a password.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		return dsn[:i+3] + "..."
+	}
+	if len(dsn) > 16 {
+		return dsn[:16] + "..."
+	}
+	return dsn
+}
+
+// Writer is the pool for changes. On SQLite it has one connection: do not
+// use it inside a Write callback (use the callback's tx), or the callback
+// waits for itself.
+func (s *Store) Writer() *gorm.DB { return s.writer }
+
+// Reader is the pool for queries that need no transaction. On SQLite it is
+// read-only.
+func (s *Store) Reader() *gorm.DB { return s.reader }
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.postgres }
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	var errs []error
+	closeDB := func(db *gorm.DB) {
+		sdb, err := db.DB()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		if err := sdb.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.reader != nil && s.reader != s.writer {
+		closeDB(s.reader)
+	}
+	if s.writer != nil {
+		closeDB(s.writer)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Write runs fn in a transaction on the writer. The transaction commits
+// when fn returns nil and rolls back otherwise. When the database reports a
+// transient conflict (SQLite busy/locked, PostgreSQL serialization failure
+// or deadlock), the whole transaction is retried a bounded number of times
+// with jittered exponential backoff, so fn must not have effects outside
+// tx. Not-found and duplicate-key errors come back as ErrNotFound and
+// ErrDuplicate.
+func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	backoff := writeBackoffBase
+	for attempt := 1; ; attempt++ {
+		err := s.writer.WithContext(ctx).Transaction(fn)
+		if err == nil {
+			return nil
+		}
+		if attempt >= writeAttempts || !s.retryable(err) {
+			return mapErr(err)
+		}
+		// ±25% jitter so that competing writers do not retry in lockstep.
+		d := backoff - backoff/4 + rand.N(backoff/2+1)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("write: %w (after %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+		backoff = min(2*backoff, writeBackoffMax)
+	}
+}
+
+// retryable reports a transient write conflict.
+func (s *Store) retryable(err error) bool {
+	if s.postgres {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			// serialization_failure, deadlock_detected
+			return pgErr.Code == "40001" || pgErr.Code == "40P01"
+		}
+		return false
+	}
+	// The one documented string match: mattn/go-sqlite3 reports
+	// SQLITE_BUSY and SQLITE_LOCKED through its message, and the gorm
+	// sqlite driver does not translate them.
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") ||
+		strings.Contains(msg, "database table is locked") ||
+		strings.Contains(msg, "SQLITE_BUSY")
+}
+
+// mapErr turns gorm's not-found and duplicate-key errors into ErrNotFound
+// and ErrDuplicate; other errors pass unchanged.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrDuplicate):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %w", ErrDuplicate, err)
+	}
+	return err
+}
+
+// slogGorm is a gorm logger that reports slow queries only, as SQL with
+// placeholders: parameter values (emails, payloads) never reach the log.
+// Failed queries are not logged here; the caller that handles the error
+// logs it once.
+type slogGorm struct {
+	log  *slog.Logger
+	slow time.Duration
+}
+
+func (l *slogGorm) LogMode(gormlogger.LogLevel) gormlogger.Interface { return l }
+
+func (l *slogGorm) Info(context.Context, string, ...any) {}
+
+func (l *slogGorm) Warn(ctx context.Context, msg string, args ...any) {
+	l.log.WarnContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (l *slogGorm) Error(ctx context.Context, msg string, args ...any) {
+	l.log.ErrorContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (l *slogGorm) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	elapsed := time.Since(begin)
+	if elapsed < l.slow {
+		return
+	}
+	sql, rows := fc()
+	// gorm's PostgreSQL Explain leaves unfilled placeholders as $1$.
+	sql = leftoverPlaceholder.ReplaceAllString(sql, "$$$1")
+	l.log.WarnContext(ctx, "slow query",
+		slog.Duration("elapsed", elapsed),
+		slog.Int64("rows", rows),
+		slog.String("sql", sql))
+}
+
+var leftoverPlaceholder = regexp.MustCompile(`\$(\d+)\$`)
+
+// ParamsFilter drops the parameter values, so Trace sees placeholders.
+func (l *slogGorm) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
+
+// Interface guards.
+var (
+	_ gormlogger.Interface = (*slogGorm)(nil)
+	_ gorm.ParamsFilter    = (*slogGorm)(nil)
+)

@@ -1,0 +1,183 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// notFound maps gorm's not-found to ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// GetFlow returns the flow with id.
+func GetFlow(db *gorm.DB, id string) (*Flow, error) {
+	var f Flow
+	if err := db.Where("id = ?", id).Take(&f).Error; err != nil {
+		return nil, fmt.Errorf("get flow %s: %w", id, notFound(err))
+	}
+	return &f, nil
+}
+
+// ListFlows returns every flow, most recently edited first.
+func ListFlows(db *gorm.DB) ([]Flow, error) {
+	var fs []Flow
+	if err := db.Order("updated_at DESC, id").Find(&fs).Error; err != nil {
+		return nil, fmt.Errorf("list flows: %w", err)
+	}
+	return fs, nil
+}
+
+// CreateFlow inserts f; ErrDuplicate when the id is taken.
+func CreateFlow(tx *gorm.DB, f *Flow) error {
+	if err := tx.Create(f).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return fmt.Errorf("create flow %s: %w", f.ID, ErrDuplicate)
+		}
+		return fmt.Errorf("create flow %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// SaveFlow writes every column of f.
+func SaveFlow(tx *gorm.DB, f *Flow) error {
+	if err := tx.Save(f).Error; err != nil {
+		return fmt.Errorf("save flow %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// DeleteFlow removes the flow and its trigger index. Published versions
+// stay: finished runs still point at them.
+func DeleteFlow(tx *gorm.DB, id string) error {
+	res := tx.Where("id = ?", id).Delete(&Flow{})
+	if res.Error != nil {
+		return fmt.Errorf("delete flow %s: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete flow %s: %w", id, ErrNotFound)
+	}
+	if err := tx.Where("flow_id = ?", id).Delete(&Trigger{}).Error; err != nil {
+		return fmt.Errorf("delete triggers of %s: %w", id, err)
+	}
+	return nil
+}
+
+// InsertVersion stores an immutable flow version.
+func InsertVersion(tx *gorm.DB, v *FlowVersion) error {
+	if err := tx.Create(v).Error; err != nil {
+		return fmt.Errorf("insert version %s v%d: %w", v.FlowID, v.Version, err)
+	}
+	return nil
+}
+
+// GetVersion returns one published (or test) version.
+func GetVersion(db *gorm.DB, flowID string, version int) (*FlowVersion, error) {
+	var v FlowVersion
+	if err := db.Where("flow_id = ? AND version = ?", flowID, version).Take(&v).Error; err != nil {
+		return nil, fmt.Errorf("get version %s v%d: %w", flowID, version, notFound(err))
+	}
+	return &v, nil
+}
+
+// MinVersion returns the lowest version number stored for a flow (0 when
+// none); test snapshots use negative numbers below it.
+func MinVersion(db *gorm.DB, flowID string) (int, error) {
+	var n *int
+	if err := db.Model(&FlowVersion{}).Where("flow_id = ?", flowID).Select("MIN(version)").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("min version of %s: %w", flowID, err)
+	}
+	if n == nil {
+		return 0, nil
+	}
+	return *n, nil
+}
+
+// ReplaceTriggers swaps the trigger index of a flow.
+func ReplaceTriggers(tx *gorm.DB, flowID string, ts []Trigger) error {
+	if err := tx.Where("flow_id = ?", flowID).Delete(&Trigger{}).Error; err != nil {
+		return fmt.Errorf("clear triggers of %s: %w", flowID, err)
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	if err := tx.Create(&ts).Error; err != nil {
+		return fmt.Errorf("index triggers of %s: %w", flowID, err)
+	}
+	return nil
+}
+
+// MatchTriggers returns the triggers of active flows with kind and key,
+// for their current published version.
+func MatchTriggers(db *gorm.DB, kind, key string) ([]Trigger, error) {
+	var ts []Trigger
+	err := db.Table("triggers").
+		Select("triggers.*").
+		Joins("JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version").
+		Where("triggers.kind = ? AND triggers.key = ? AND flows.status = ?", kind, key, FlowActive).
+		Order("triggers.flow_id, triggers.node_id").
+		Scan(&ts).Error
+	if err != nil {
+		return nil, fmt.Errorf("match %s triggers for %q: %w", kind, key, err)
+	}
+	return ts, nil
+}
+
+// TriggersOfKind returns every active trigger of a kind (e.g. schedules).
+func TriggersOfKind(db *gorm.DB, kind string) ([]Trigger, error) {
+	var ts []Trigger
+	err := db.Table("triggers").
+		Select("triggers.*").
+		Joins("JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version").
+		Where("triggers.kind = ? AND flows.status = ?", kind, FlowActive).
+		Order("triggers.flow_id, triggers.node_id").
+		Scan(&ts).Error
+	if err != nil {
+		return nil, fmt.Errorf("list %s triggers: %w", kind, err)
+	}
+	return ts, nil
+}
+
+// HookPathTaken reports which other active flow already listens on a
+// webhook path ("" when free).
+func HookPathTaken(db *gorm.DB, path, exceptFlow string) (string, error) {
+	var t Trigger
+	err := db.Table("triggers").Select("triggers.*").
+		Joins("JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version").
+		Where("triggers.kind = ? AND triggers.key = ? AND triggers.flow_id <> ? AND flows.status = ?", "webhook", path, exceptFlow, FlowActive).
+		Limit(1).Scan(&t).Error
+	if err != nil {
+		return "", fmt.Errorf("check hook path %q: %w", path, err)
+	}
+	return t.FlowID, nil
+}
+
+// FlowRunCounts returns per-flow run counts by status since a time.
+func FlowRunCounts(db *gorm.DB, since time.Time) (map[string]map[string]int64, error) {
+	type row struct {
+		FlowID string
+		Status string
+		N      int64
+	}
+	var rows []row
+	err := db.Model(&Run{}).Select("flow_id, status, COUNT(*) AS n").
+		Where("started_at >= ? AND test = ?", since.UTC(), false).
+		Group("flow_id, status").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count runs: %w", err)
+	}
+	out := map[string]map[string]int64{}
+	for _, r := range rows {
+		if out[r.FlowID] == nil {
+			out[r.FlowID] = map[string]int64{}
+		}
+		out[r.FlowID][r.Status] = r.N
+	}
+	return out, nil
+}

@@ -1,0 +1,295 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// InsertRun stores a new run.
+func InsertRun(tx *gorm.DB, r *Run) error {
+	if err := tx.Create(r).Error; err != nil {
+		return fmt.Errorf("insert run: %w", err)
+	}
+	return nil
+}
+
+// GetRun returns a run.
+func GetRun(db *gorm.DB, id string) (*Run, error) {
+	var r Run
+	if err := db.Where("id = ?", id).Take(&r).Error; err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, notFound(err))
+	}
+	return &r, nil
+}
+
+// GetRuns returns the runs with the given ids (any order).
+func GetRuns(db *gorm.DB, ids []string) ([]Run, error) {
+	var rs []Run
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := db.Where("id IN ?", ids).Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("get runs: %w", err)
+	}
+	return rs, nil
+}
+
+// SaveRun writes every column of r.
+func SaveRun(tx *gorm.DB, r *Run) error {
+	if err := tx.Save(r).Error; err != nil {
+		return fmt.Errorf("save run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// RunQuery filters ListRuns.
+type RunQuery struct {
+	FlowID    string
+	Status    string
+	ContactID string
+	Since     time.Time
+	Limit     int
+	Offset    int
+}
+
+// ListRuns returns runs, newest first, and the total matching.
+func ListRuns(db *gorm.DB, q RunQuery) ([]Run, int64, error) {
+	base := db.Model(&Run{})
+	if q.FlowID != "" {
+		base = base.Where("flow_id = ?", q.FlowID)
+	}
+	if q.Status != "" {
+		base = base.Where("status = ?", q.Status)
+	}
+	if q.ContactID != "" {
+		base = base.Where("contact_id = ?", q.ContactID)
+	}
+	if !q.Since.IsZero() {
+		base = base.Where("started_at >= ?", q.Since.UTC())
+	}
+	var total int64
+	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count runs: %w", err)
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	var rs []Run
+	if err := base.Order("started_at DESC, id").Limit(limit).Offset(q.Offset).Find(&rs).Error; err != nil {
+		return nil, 0, fmt.Errorf("list runs: %w", err)
+	}
+	return rs, total, nil
+}
+
+// LastRunStart returns when the contact last started the flow (zero when
+// never), for re-entry policies.
+func LastRunStart(db *gorm.DB, flowID, contactID string) (time.Time, error) {
+	var r Run
+	err := db.Select("started_at").Where("flow_id = ? AND contact_id = ? AND test = ?", flowID, contactID, false).
+		Order("started_at DESC").Limit(1).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last run of %s for %s: %w", flowID, contactID, err)
+	}
+	return r.StartedAt, nil
+}
+
+// InsertSteps stores step records.
+func InsertSteps(tx *gorm.DB, steps []Step) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(&steps, 200).Error; err != nil {
+		return fmt.Errorf("insert steps: %w", err)
+	}
+	return nil
+}
+
+// RunSteps returns a run's steps in order.
+func RunSteps(db *gorm.DB, runID string) ([]Step, error) {
+	var ss []Step
+	if err := db.Where("run_id = ?", runID).Order("id").Find(&ss).Error; err != nil {
+		return nil, fmt.Errorf("steps of run %s: %w", runID, err)
+	}
+	return ss, nil
+}
+
+// InsertJob stores a job. A job whose DedupKey exists already is skipped:
+// inserted is then false.
+func InsertJob(tx *gorm.DB, j *Job) (inserted bool, err error) {
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(j)
+	if res.Error != nil {
+		return false, fmt.Errorf("insert job: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ClaimJobs leases up to limit due jobs to owner until leaseUntil. Jobs
+// whose lease expired (a crashed worker) are claimed again. On PostgreSQL
+// concurrent claimers skip each other's rows.
+func ClaimJobs(tx *gorm.DB, postgres bool, owner string, now, leaseUntil time.Time, limit int) ([]Job, error) {
+	lock := ""
+	if postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	now = now.UTC()
+	q := `UPDATE jobs SET lease_owner = ?, lease_until = ?
+WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+ORDER BY due_at, id LIMIT ?` + lock + `)
+RETURNING *`
+	var js []Job
+	if err := tx.Raw(q, owner, leaseUntil.UTC(), now, now, limit).Scan(&js).Error; err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	return js, nil
+}
+
+// DeleteJob removes a job the owner holds; false when the lease was lost
+// (another worker claimed it after the lease expired).
+func DeleteJob(tx *gorm.DB, id int64, owner string) (bool, error) {
+	res := tx.Where("id = ? AND lease_owner = ?", id, owner).Delete(&Job{})
+	if res.Error != nil {
+		return false, fmt.Errorf("delete job %d: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// DeleteJobByID removes a job whoever holds it.
+func DeleteJobByID(tx *gorm.DB, id int64) (bool, error) {
+	res := tx.Where("id = ?", id).Delete(&Job{})
+	if res.Error != nil {
+		return false, fmt.Errorf("delete job %d: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReleaseJob gives a job back unfinished, to run again at dueAt.
+func ReleaseJob(tx *gorm.DB, id int64, owner string, attempts int, dueAt time.Time, lastErr string) error {
+	err := tx.Model(&Job{}).Where("id = ? AND lease_owner = ?", id, owner).Updates(map[string]any{
+		"attempts": attempts, "due_at": dueAt.UTC(), "last_error": lastErr, "lease_owner": "", "lease_until": nil,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("release job %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteRunWork removes every job and wait of a run (cancel, exit, goal).
+func DeleteRunWork(tx *gorm.DB, runID string) error {
+	if err := tx.Where("run_id = ?", runID).Delete(&Job{}).Error; err != nil {
+		return fmt.Errorf("delete jobs of run %s: %w", runID, err)
+	}
+	if err := tx.Where("run_id = ?", runID).Delete(&Wait{}).Error; err != nil {
+		return fmt.Errorf("delete waits of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// NextDueAt returns the earliest due time of an unleased job (zero when none).
+func NextDueAt(db *gorm.DB) (time.Time, error) {
+	var j Job
+	err := db.Select("due_at").Where("lease_until IS NULL").Order("due_at").Limit(1).Take(&j).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next due job: %w", err)
+	}
+	return j.DueAt, nil
+}
+
+// JobStats counts jobs due now and pending in the future.
+func JobStats(db *gorm.DB, now time.Time) (due, pending int64, err error) {
+	if err = db.Model(&Job{}).Where("due_at <= ?", now.UTC()).Count(&due).Error; err != nil {
+		return 0, 0, fmt.Errorf("count due jobs: %w", err)
+	}
+	if err = db.Model(&Job{}).Where("due_at > ?", now.UTC()).Count(&pending).Error; err != nil {
+		return 0, 0, fmt.Errorf("count pending jobs: %w", err)
+	}
+	return due, pending, nil
+}
+
+// InsertWait stores an event wait.
+func InsertWait(tx *gorm.DB, w *Wait) error {
+	if err := tx.Create(w).Error; err != nil {
+		return fmt.Errorf("insert wait: %w", err)
+	}
+	return nil
+}
+
+// WaitsFor returns the waits of a contact for an event type.
+func WaitsFor(tx *gorm.DB, contactID, eventType string) ([]Wait, error) {
+	var ws []Wait
+	if err := tx.Where("contact_id = ? AND event_type = ?", contactID, eventType).Order("id").Find(&ws).Error; err != nil {
+		return nil, fmt.Errorf("waits for %s: %w", eventType, err)
+	}
+	return ws, nil
+}
+
+// TakeWait deletes a wait; false when it was already taken (resumed or
+// timed out).
+func TakeWait(tx *gorm.DB, id int64) (bool, error) {
+	res := tx.Where("id = ?", id).Delete(&Wait{})
+	if res.Error != nil {
+		return false, fmt.Errorf("take wait %d: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// WaitByTimeoutJob returns the wait a timeout job belongs to.
+func WaitByTimeoutJob(tx *gorm.DB, jobID int64) (*Wait, error) {
+	var w Wait
+	if err := tx.Where("timeout_job_id = ?", jobID).Take(&w).Error; err != nil {
+		return nil, fmt.Errorf("wait of timeout job %d: %w", jobID, notFound(err))
+	}
+	return &w, nil
+}
+
+// InsertEvent stores an event once: an event whose DedupKey exists is
+// skipped and inserted is false.
+func InsertEvent(tx *gorm.DB, e *Event) (inserted bool, err error) {
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(e)
+	if res.Error != nil {
+		return false, fmt.Errorf("insert event: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// EventByDedupKey returns the stored event with a dedup key.
+func EventByDedupKey(db *gorm.DB, key string) (*Event, error) {
+	var e Event
+	if err := db.Where("dedup_key = ?", key).Take(&e).Error; err != nil {
+		return nil, fmt.Errorf("event %s: %w", key, notFound(err))
+	}
+	return &e, nil
+}
+
+// EventAfter reports whether the contact had an event of type after t.
+func EventAfter(db *gorm.DB, contactID, eventType string, after time.Time) (bool, error) {
+	var n int64
+	err := db.Model(&Event{}).Where("contact_id = ? AND type = ? AND at > ?", contactID, eventType, after.UTC()).
+		Limit(1).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("look for %s after %s: %w", eventType, after, err)
+	}
+	return n > 0, nil
+}
+
+// ContactEvents returns a contact's events, newest first.
+func ContactEvents(db *gorm.DB, contactID string, limit int) ([]Event, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var es []Event
+	if err := db.Where("contact_id = ?", contactID).Order("at DESC, id").Limit(limit).Find(&es).Error; err != nil {
+		return nil, fmt.Errorf("events of %s: %w", contactID, err)
+	}
+	return es, nil
+}
