@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -11,13 +12,50 @@ import (
 )
 
 // txContacts is the built-in contact store bound to a step's transaction:
-// a node's changes commit together with the step that made them.
+// a node's changes commit together with the step that made them. The
+// step's savepoint is opened on the first write only, so steps that write
+// nothing (logic, timing) cost no extra statements.
 type txContacts struct {
-	tx  *gorm.DB
-	now time.Time
+	tx        *gorm.DB
+	now       time.Time
+	savepoint string
+	opened    bool
+	// changed is set when the contact itself changed, so that the engine
+	// reloads it for the expressions of later steps.
+	changed bool
 }
 
-func (c txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput) (nodes.ContactRef, error) {
+// begin opens the step's savepoint before its first write.
+func (c *txContacts) begin(changesContact bool) error {
+	c.changed = c.changed || changesContact
+	if c.opened {
+		return nil
+	}
+	if err := c.tx.SavePoint(c.savepoint).Error; err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	c.opened = true
+	return nil
+}
+
+// finish releases the savepoint, or rolls the step's writes back when it
+// failed.
+func (c *txContacts) finish(failed bool) error {
+	if !c.opened {
+		return nil
+	}
+	if failed {
+		if err := c.tx.RollbackTo(c.savepoint).Error; err != nil {
+			return fmt.Errorf("rollback step: %w", err)
+		}
+	}
+	return release(c.tx, c.savepoint)
+}
+
+func (c *txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput) (nodes.ContactRef, error) {
+	if err := c.begin(true); err != nil {
+		return nodes.ContactRef{}, err
+	}
 	id, created, err := storage.UpsertContact(c.tx, key, storage.ContactInput{
 		Email: in.Email, Phone: in.Phone, FirstName: in.FirstName, LastName: in.LastName,
 		Company: in.Company, ExternalID: in.ExternalID, TimeZone: in.TimeZone, Fields: in.Fields,
@@ -25,14 +63,20 @@ func (c txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput)
 	return nodes.ContactRef{ID: id, Created: created}, err
 }
 
-func (c txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInput) (string, error) {
+func (c *txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInput) (string, error) {
+	if err := c.begin(false); err != nil {
+		return "", err
+	}
 	return storage.CreateDeal(c.tx, key, storage.Deal{
 		ContactID: in.ContactID, Title: in.Title, Stage: in.Stage, Value: in.Value,
 		Currency: in.Currency, Owner: in.Owner,
 	}, c.now)
 }
 
-func (c txContacts) CreateTask(_ context.Context, key string, in nodes.TaskInput) (string, error) {
+func (c *txContacts) CreateTask(_ context.Context, key string, in nodes.TaskInput) (string, error) {
+	if err := c.begin(false); err != nil {
+		return "", err
+	}
 	t := storage.Task{ContactID: in.ContactID, Title: in.Title, Notes: in.Notes, Owner: in.Owner}
 	if !in.DueAt.IsZero() {
 		due := in.DueAt.UTC()
@@ -41,25 +85,40 @@ func (c txContacts) CreateTask(_ context.Context, key string, in nodes.TaskInput
 	return storage.CreateTask(c.tx, key, t, c.now)
 }
 
-func (c txContacts) AddNote(_ context.Context, key string, in nodes.NoteInput) (string, error) {
+func (c *txContacts) AddNote(_ context.Context, key string, in nodes.NoteInput) (string, error) {
+	if err := c.begin(false); err != nil {
+		return "", err
+	}
 	return storage.AddNote(c.tx, key, storage.Note{ContactID: in.ContactID, Body: in.Body, Source: in.Source}, c.now)
 }
 
-func (c txContacts) AddScore(_ context.Context, key, contactID string, delta int) (int, error) {
+func (c *txContacts) AddScore(_ context.Context, key, contactID string, delta int) (int, error) {
+	if err := c.begin(true); err != nil {
+		return 0, err
+	}
 	return storage.AddScore(c.tx, key, contactID, delta, c.now)
 }
 
-func (c txContacts) AddToList(_ context.Context, key, contactID, list string) error {
+func (c *txContacts) AddToList(_ context.Context, key, contactID, list string) error {
+	if err := c.begin(true); err != nil {
+		return err
+	}
 	return storage.AddToList(c.tx, key, contactID, list, c.now)
 }
 
-func (c txContacts) RemoveFromList(_ context.Context, key, contactID, list string) error {
+func (c *txContacts) RemoveFromList(_ context.Context, key, contactID, list string) error {
+	if err := c.begin(true); err != nil {
+		return err
+	}
 	return storage.RemoveFromList(c.tx, key, contactID, list, c.now)
 }
 
-func (c txContacts) Tag(_ context.Context, key, contactID string, add, remove []string) error {
+func (c *txContacts) Tag(_ context.Context, key, contactID string, add, remove []string) error {
+	if err := c.begin(true); err != nil {
+		return err
+	}
 	return storage.TagContact(c.tx, key, contactID, add, remove, c.now)
 }
 
 // Interface guards.
-var _ nodes.Contacts = txContacts{}
+var _ nodes.Contacts = (*txContacts)(nil)

@@ -73,7 +73,7 @@ func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error
 // processJob handles one job inside the batch transaction, in a savepoint:
 // a database error for this job undoes only this job's writes.
 func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult) error {
-	sp := fmt.Sprintf("job_%d", j.ID)
+	const sp = "job"
 	if err := tx.SavePoint(sp).Error; err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}

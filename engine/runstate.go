@@ -214,22 +214,15 @@ func (s *runState) step(p pending) ([]pending, error) {
 			Payload: mustJSON(stepPayload{Visit: visit}), DueAt: s.env.Now, Attempts: p.attempt - 1})
 	}
 	started := s.e.clock.Now()
+	var contacts *txContacts
 	var res nodes.Result
 	var err error
 	if p.pre != nil {
 		res, err, started = p.pre.res, p.pre.err, p.pre.started
 	} else {
-		sp := fmt.Sprintf("step_%s_%d", sanitize(cn.Node.ID), visit)
-		if e := s.tx.SavePoint(sp).Error; e != nil {
-			return nil, fmt.Errorf("savepoint: %w", e)
-		}
-		res, err = s.e.callHandler(s.ctx, typ, s.input(cn, visit, p.attempt, txContacts{tx: s.tx, now: s.env.Now}))
-		if err != nil {
-			if e := s.tx.RollbackTo(sp).Error; e != nil {
-				return nil, fmt.Errorf("rollback step: %w", e)
-			}
-		}
-		if e := release(s.tx, sp); e != nil {
+		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step"}
+		res, err = s.e.callHandler(s.ctx, typ, s.input(cn, visit, p.attempt, contacts))
+		if e := contacts.finish(err != nil); e != nil {
 			return nil, e
 		}
 	}
@@ -245,7 +238,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 	for k, v := range res.Vars {
 		s.env.Vars[k] = v
 	}
-	if res.ContactID != "" || cn.Spec.Category == flows.CategoryCRM || cn.Spec.Category == flows.CategoryList {
+	if res.ContactID != "" || (contacts != nil && contacts.changed) {
 		if err := s.loadContact(); err != nil {
 			return nil, err
 		}
@@ -310,16 +303,6 @@ func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err err
 	}
 	s.fail(fmt.Sprintf("The step %q failed: %v", name, err))
 	return nil, nil
-}
-
-func sanitize(id string) string {
-	b := []byte(id)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			b[i] = '_'
-		}
-	}
-	return string(b)
 }
 
 // wait pauses this branch of the run at cn.
