@@ -57,6 +57,10 @@ type Config struct {
 	Workers int
 	// StepTimeout bounds one handler call (default 30s).
 	StepTimeout time.Duration
+	// MaxTxDuration ends a batch transaction early so that ingestion
+	// waits at most about this long for the writer (default 5ms; it is
+	// measured with the wall clock, not Clock, as it is about latency).
+	MaxTxDuration time.Duration
 }
 
 func (c *Config) setDefaults() error {
@@ -76,6 +80,7 @@ func (c *Config) setDefaults() error {
 	c.RetryMax = cmp.Or(c.RetryMax, 10*time.Minute)
 	c.Workers = cmp.Or(c.Workers, 1)
 	c.StepTimeout = cmp.Or(c.StepTimeout, 30*time.Second)
+	c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 5*time.Millisecond)
 	return nil
 }
 

@@ -40,20 +40,33 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	pre := e.runRemote(ctx, jobs)
-	err = e.store.Write(ctx, func(tx *gorm.DB) error {
-		for i := range jobs {
-			if err := e.processJob(ctx, tx, &jobs[i], pre[jobs[i].ID]); err != nil {
-				return err
+	// Commit in short transactions: the single SQLite writer is shared
+	// with webhook and event ingestion, which must not queue behind a
+	// long batch.
+	for start := 0; start < len(jobs); {
+		txStart := time.Now()
+		end := start
+		err = e.store.Write(ctx, func(tx *gorm.DB) error {
+			end = start
+			for end < len(jobs) {
+				if err := e.processJob(ctx, tx, &jobs[end], pre[jobs[end].ID]); err != nil {
+					return err
+				}
+				end++
+				if time.Since(txStart) >= e.cfg.MaxTxDuration {
+					break
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			// The chunk rolled back: its jobs and the rest stay leased
+			// until released here (or, after a crash, until the lease
+			// expires).
+			e.releaseAll(ctx, jobs[start:], err)
+			return len(jobs), fmt.Errorf("process batch: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		// The batch rolled back: the jobs stay leased and are claimed again
-		// once the lease expires. Give them back now so that they are not
-		// delayed by a whole lease.
-		e.releaseAll(ctx, jobs, err)
-		return len(jobs), fmt.Errorf("process batch: %w", err)
+		start = end
 	}
 	return len(jobs), nil
 }
@@ -83,6 +96,9 @@ func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pr
 	}
 	if rbErr := tx.RollbackTo(sp).Error; rbErr != nil {
 		return fmt.Errorf("rollback job %d: %w (after %v)", j.ID, rbErr, err)
+	}
+	if rlErr := release(tx, sp); rlErr != nil {
+		return rlErr
 	}
 	e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, "node_id", j.NodeID, "error", err)
 	return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
