@@ -152,7 +152,8 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger})
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger,
+		SingleInstance: !store.Postgres()})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, err

@@ -115,11 +115,29 @@ func TestCLIImportExportRoundTrip(t *testing.T) {
 	}
 }
 
-// server is a journey serve process.
-type server struct {
+// proc is a journey serve process.
+type proc struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *bytes.Buffer
+	logs *lockedBuffer
+}
+
+// lockedBuffer collects a process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -132,9 +150,9 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func startServer(t *testing.T, db, addr string) *server {
+func startServer(t *testing.T, db, addr string) *proc {
 	t.Helper()
-	s := &server{addr: addr, logs: &bytes.Buffer{}}
+	s := &proc{addr: addr, logs: &lockedBuffer{}}
 	s.cmd = exec.Command(binary(t), "serve", "--db", db, "--addr", addr, "--log-level", "warn")
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
@@ -161,7 +179,7 @@ func startServer(t *testing.T, db, addr string) *server {
 	return nil
 }
 
-func (s *server) kill(t *testing.T) {
+func (s *proc) kill(t *testing.T) {
 	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

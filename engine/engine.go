@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -57,6 +58,10 @@ type Config struct {
 	Workers int
 	// StepTimeout bounds one handler call (default 30s).
 	StepTimeout time.Duration
+	// SingleInstance says no other process shares the database (SQLite):
+	// leases left at start-up belong to a crashed process and are given
+	// back at once instead of after they expire.
+	SingleInstance bool
 	// MaxTxDuration ends a batch transaction early so that ingestion
 	// waits at most about this long for the writer (default 5ms; it is
 	// measured with the wall clock, not Clock, as it is about latency).
@@ -125,6 +130,18 @@ func (e *Engine) Start(ctx context.Context) {
 		return
 	}
 	ctx, e.stop = context.WithCancel(ctx)
+	if e.cfg.SingleInstance {
+		err := e.store.Write(ctx, func(tx *gorm.DB) error {
+			n, err := storage.ReleaseAllLeases(tx)
+			if n > 0 {
+				e.log.InfoContext(ctx, "took back jobs left by a stopped process", "jobs", n)
+			}
+			return err
+		})
+		if err != nil {
+			e.log.ErrorContext(ctx, "release leases", "error", err)
+		}
+	}
 	for i := 0; i < e.cfg.Workers; i++ {
 		e.done.Add(1)
 		go e.work(ctx)

@@ -293,3 +293,15 @@ func ContactEvents(db *gorm.DB, contactID string, limit int) ([]Event, error) {
 	}
 	return es, nil
 }
+
+// ReleaseAllLeases gives back every claimed job. Only for a store that a
+// single instance uses (SQLite): at start-up, any lease left belongs to a
+// process that died, and waiting for it to expire would only delay work.
+func ReleaseAllLeases(tx *gorm.DB) (int64, error) {
+	res := tx.Model(&Job{}).Where("lease_until IS NOT NULL").
+		Updates(map[string]any{"lease_owner": "", "lease_until": nil})
+	if res.Error != nil {
+		return 0, fmt.Errorf("release leases: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -1,0 +1,336 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/storage"
+)
+
+// flowIDPattern is the slug rule of flows.Validate; the server refuses to
+// store a flow under an id that could not be addressed in a URL.
+var flowIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
+
+// flowSummary is a flow in lists and after a save.
+type flowSummary struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Status      string    `json:"status"`
+	Version     int       `json:"version"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// flowListItem is a flow in GET /flows, with today's activity.
+type flowListItem struct {
+	flowSummary
+	// RunsToday counts today's runs (UTC) by status; RunsTodayTotal sums them.
+	RunsToday      map[string]int64 `json:"runs_today"`
+	RunsTodayTotal int64            `json:"runs_today_total"`
+}
+
+func newFlowSummary(f *storage.Flow) flowSummary {
+	return flowSummary{ID: f.ID, Name: f.Name, Description: f.Description, Status: f.Status,
+		Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+}
+
+// flowDetail is GET /flows/:id: the summary, the draft and its problems.
+type flowDetail struct {
+	flowSummary
+	Definition *flows.Flow     `json:"definition"`
+	Problems   []flows.Problem `json:"problems"`
+}
+
+// saveResult answers a create or an update of a draft.
+type saveResult struct {
+	Flow     flowSummary     `json:"flow"`
+	Problems []flows.Problem `json:"problems"`
+}
+
+func problemsOrEmpty(ps []flows.Problem) []flows.Problem {
+	if ps == nil {
+		return []flows.Problem{}
+	}
+	return ps
+}
+
+// listFlows lists every flow with today's run counts.
+func (s *Server) listFlows(c *fiber.Ctx) error {
+	db := s.store.Reader()
+	fs, err := storage.ListFlows(db)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	counts, err := storage.FlowRunCounts(db, today)
+	if err != nil {
+		return err
+	}
+	out := make([]flowListItem, len(fs))
+	for i := range fs {
+		byStatus := counts[fs[i].ID]
+		if byStatus == nil {
+			byStatus = map[string]int64{}
+		}
+		var total int64
+		for _, n := range byStatus {
+			total += n
+		}
+		out[i] = flowListItem{flowSummary: newFlowSummary(&fs[i]), RunsToday: byStatus, RunsTodayTotal: total}
+	}
+	return c.JSON(fiber.Map{"flows": out})
+}
+
+// decodeFlow reads a flow document strictly (400 with line and column).
+func decodeFlow(body []byte) (*flows.Flow, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badRequest("The request body is empty; send a flow document.")
+	}
+	return flows.Decode(body)
+}
+
+// checkFlowID refuses an id the flow could not be stored under.
+func checkFlowID(id string) error {
+	if flowIDPattern.MatchString(id) {
+		return nil
+	}
+	msg := fmt.Sprintf("The flow id %q may hold only lowercase letters, digits and dashes, must start with a letter or digit, and must be at most 100 characters long.", id)
+	if id == "" {
+		msg = `The flow has no id; give it one like "welcome-series".`
+	}
+	return invalidFlow([]flows.Problem{{Code: flows.CodeBadID, Param: "id", Message: msg}})
+}
+
+// createFlow stores a new draft; an invalid draft is kept, with its
+// problems in the answer.
+func (s *Server) createFlow(c *fiber.Ctx) error {
+	f, err := decodeFlow(c.Body())
+	if err != nil {
+		return err
+	}
+	if err := checkFlowID(f.ID); err != nil {
+		return err
+	}
+	problems, err := s.eng.SaveDraft(c.UserContext(), f, true)
+	if err != nil {
+		return conflictOr(err, "A journey with id %q exists already; choose another id or edit that journey.", f.ID)
+	}
+	return s.respondSaved(c, http.StatusCreated, f.ID, problems)
+}
+
+func (s *Server) respondSaved(c *fiber.Ctx, status int, id string, problems []flows.Problem) error {
+	sf, err := storage.GetFlow(s.store.Reader(), id)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(saveResult{Flow: newFlowSummary(sf), Problems: problemsOrEmpty(problems)})
+}
+
+// getFlow returns a flow with its draft and the draft's problems.
+func (s *Server) getFlow(c *fiber.Ctx) error {
+	id := param(c, "id")
+	sf, f, err := s.eng.Draft(id)
+	if err != nil {
+		return orNotFound(err, "There is no journey with id %q.", id)
+	}
+	problems := flows.Validate(f, s.eng.Registry())
+	return c.JSON(flowDetail{flowSummary: newFlowSummary(sf), Definition: f, Problems: problemsOrEmpty(problems)})
+}
+
+// updateFlow replaces the draft of an existing flow. The document's id
+// must match the URL (an empty one is taken from it).
+func (s *Server) updateFlow(c *fiber.Ctx) error {
+	id := param(c, "id")
+	f, err := decodeFlow(c.Body())
+	if err != nil {
+		return err
+	}
+	if f.ID == "" {
+		f.ID = id
+	}
+	if f.ID != id {
+		return badRequest("The document's id %q does not match the address, which names %q.", f.ID, id)
+	}
+	if _, err := storage.GetFlow(s.store.Reader(), id); err != nil {
+		return orNotFound(err, "There is no journey with id %q; create it with POST /api/v1/flows.", id)
+	}
+	problems, err := s.eng.SaveDraft(c.UserContext(), f, false)
+	if err != nil {
+		return err
+	}
+	return s.respondSaved(c, http.StatusOK, id, problems)
+}
+
+// deleteFlow removes a flow and cancels its runs in flight.
+func (s *Server) deleteFlow(c *fiber.Ctx) error {
+	id := param(c, "id")
+	if err := s.eng.DeleteFlow(c.UserContext(), id); err != nil {
+		return orNotFound(err, "There is no journey with id %q.", id)
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// publishFlow publishes the draft as a new version (422 with every
+// problem when it is invalid).
+func (s *Server) publishFlow(c *fiber.Ctx) error {
+	id := param(c, "id")
+	v, err := s.eng.Publish(c.UserContext(), id)
+	if err != nil {
+		return orNotFound(err, "There is no journey with id %q.", id)
+	}
+	return c.JSON(fiber.Map{"id": id, "version": v})
+}
+
+// pauseFlow stops a flow from starting new runs.
+func (s *Server) pauseFlow(c *fiber.Ctx) error {
+	id := param(c, "id")
+	if err := s.eng.Pause(c.UserContext(), id); err != nil {
+		if isNotFound(err) {
+			return notFound("There is no journey with id %q.", id)
+		}
+		return conflictOr(err, "The journey %q is not active, so it cannot be paused.", id)
+	}
+	return s.respondSaved(c, http.StatusOK, id, nil)
+}
+
+// importRequest is the wrapped form of an import body.
+type importRequest struct {
+	Flow    json.RawMessage `json:"flow"`
+	Publish bool            `json:"publish"`
+}
+
+// importFlow validates a flow document and stores it as the draft,
+// publishing it on request. Nothing is stored when it is invalid (422).
+// The body is a flow document (with ?publish=true to publish) or
+// {"flow": {...}, "publish": true}.
+func (s *Server) importFlow(c *fiber.Ctx) error {
+	body := c.Body()
+	publish := c.QueryBool("publish", false)
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(body, &probe) == nil && probe["flow"] != nil && probe["nodes"] == nil {
+		var req importRequest
+		if err := decodeStrict(body, &req); err != nil {
+			return err
+		}
+		body, publish = req.Flow, publish || req.Publish
+	}
+	f, err := decodeFlow(body)
+	if err != nil {
+		return err
+	}
+	if err := checkFlowID(f.ID); err != nil {
+		// Validate lists the bad id with every other problem.
+		if ps := flows.Validate(f, s.eng.Registry()); len(ps) > 0 {
+			return invalidFlow(ps)
+		}
+		return err
+	}
+	v, err := s.eng.Import(c.UserContext(), f, publish)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"id": f.ID, "version": v, "published": publish})
+}
+
+// exportFlow downloads the draft as <id>.json.
+func (s *Server) exportFlow(c *fiber.Ctx) error {
+	id := param(c, "id")
+	data, err := s.eng.Export(id)
+	if err != nil {
+		return orNotFound(err, "There is no journey with id %q.", id)
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+id+`.json"`)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(append(data, '\n'))
+}
+
+// testFlow runs the draft once with a sample trigger payload and answers
+// with the run as GET /runs/:id shows it, once it stopped running (or
+// after the test wait, still running).
+func (s *Server) testFlow(c *fiber.Ctx) error {
+	id := param(c, "id")
+	payload := map[string]any{}
+	if len(bytes.TrimSpace(c.Body())) > 0 {
+		if err := decodeStrict(c.Body(), &payload); err != nil {
+			return err
+		}
+	}
+	ctx := c.UserContext()
+	runID, err := s.eng.TestRun(ctx, id, payload)
+	if err != nil {
+		return orNotFound(err, "There is no journey with id %q.", id)
+	}
+	deadline := time.NewTimer(s.cfg.TestWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(testPollInterval)
+	defer tick.Stop()
+	for {
+		run, err := storage.GetRun(s.store.Reader(), runID)
+		if err != nil {
+			return err
+		}
+		if run.Status != storage.RunRunning {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return s.respondRun(c, runID)
+		case <-tick.C:
+		}
+	}
+	return s.respondRun(c, runID)
+}
+
+// templateView is a shipped template.
+type templateView struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Definition  *flows.Flow `json:"definition"`
+}
+
+// listTemplates lists the shipped flow templates, by id.
+func (s *Server) listTemplates(c *fiber.Ctx) error {
+	out := []templateView{}
+	if s.cfg.Templates != nil {
+		names, err := fs.Glob(s.cfg.Templates, "*.json")
+		if err != nil {
+			return err
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			data, err := fs.ReadFile(s.cfg.Templates, name)
+			if err != nil {
+				return err
+			}
+			f, err := flows.Decode(data)
+			if err != nil {
+				// A broken shipped file is our bug (500), not the caller's.
+				return fmt.Errorf("template %s: %v", name, err)
+			}
+			out = append(out, templateView{ID: f.ID, Name: f.Name, Description: f.Description, Definition: f})
+		}
+	}
+	return c.JSON(fiber.Map{"templates": out})
+}
+
+// conflictOr turns engine.ErrConflict into a 409 with msg.
+func conflictOr(err error, format string, args ...any) error {
+	if isConflict(err) {
+		return conflict(fmt.Sprintf(format, args...))
+	}
+	return err
+}

@@ -1,0 +1,242 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/server"
+	"github.com/journeyhq/journey/storage"
+)
+
+// Fixture credentials of every test bundle.
+const (
+	testEmail    = "admin@example.com"
+	testPassword = "correct horse battery"
+	hookSecret   = "s3cret-for-tests"
+)
+
+// testBundle is one isolated server with its own SQLite database.
+type testBundle struct {
+	store *storage.Store
+	eng   *engine.Engine
+	srv   *server.Server
+	// token is a valid API token.
+	token string
+	logs  *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes (the logger).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type setupOptions struct {
+	web fs.FS
+	// user creates testEmail/testPassword (bcrypt is slow under -race,
+	// so only the tests that sign in ask for it).
+	user     bool
+	testWait time.Duration
+}
+
+// setup opens a fresh store, engine and server; the engine's workers are
+// not started (tests call Drain).
+func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
+	t.Helper()
+	var o setupOptions
+	for _, fn := range opts {
+		fn(&o)
+	}
+	ctx := context.Background()
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	store, err := storage.Open(ctx, "sqlite://"+t.TempDir()+"/t.db", logger)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger})
+	if err != nil {
+		t.Fatalf("new engine: %v", err)
+	}
+	srv := server.New(server.Config{
+		Engine: eng, Store: store, Logger: logger, Version: "test",
+		HookSecrets: map[string]string{"CHATBOT": hookSecret},
+		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait,
+	})
+	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs}
+	err = store.Write(ctx, func(tx *gorm.DB) error {
+		if o.user {
+			if _, err := storage.CreateUser(tx, testEmail, testPassword, time.Now()); err != nil {
+				return err
+			}
+		}
+		b.token, _, err = storage.CreateAPIToken(tx, "tests", time.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return b
+}
+
+// response is what a request returned.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// json decodes the body into v.
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.body, err)
+	}
+}
+
+// request sends a request through app.Test. headers are name, value pairs.
+func (b *testBundle) request(t *testing.T, method, url, body string, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, url, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := b.srv.App().Test(req, 10_000)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, url, err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: string(data)}
+}
+
+// api sends an authenticated request (bearer token).
+func (b *testBundle) api(t *testing.T, method, url, body string, headers ...string) response {
+	t.Helper()
+	return b.request(t, method, url, body, append([]string{"Authorization", "Bearer " + b.token}, headers...)...)
+}
+
+// must fails the test unless the response has the status.
+func (r response) must(t *testing.T, status int) response {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// drain runs every due job.
+func (b *testBundle) drain(t *testing.T) {
+	t.Helper()
+	if _, err := b.eng.Drain(context.Background()); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+}
+
+// scenario is one API call and what its answer must (not) contain.
+type scenario struct {
+	name    string
+	before  func(t *testing.T, b *testBundle)
+	method  string
+	url     string
+	body    string
+	headers []string
+	// public sends no credentials.
+	public bool
+	// user creates the test user first.
+	user        bool
+	status      int
+	contains    []string
+	notContains []string
+	// header: name, substring pairs the response headers must contain.
+	header []string
+}
+
+// run executes the scenarios, each against its own fresh server.
+func runScenarios(t *testing.T, scenarios []scenario) {
+	t.Helper()
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(o *setupOptions) { o.user = sc.user })
+			if sc.before != nil {
+				sc.before(t, b)
+			}
+			var res response
+			if sc.public {
+				res = b.request(t, sc.method, sc.url, sc.body, sc.headers...)
+			} else {
+				res = b.api(t, sc.method, sc.url, sc.body, sc.headers...)
+			}
+			if res.status != sc.status {
+				t.Fatalf("%s %s: status %d, want %d; body: %s", sc.method, sc.url, res.status, sc.status, res.body)
+			}
+			for _, s := range sc.contains {
+				if !strings.Contains(res.body, s) {
+					t.Errorf("%s %s: body lacks %q: %s", sc.method, sc.url, s, res.body)
+				}
+			}
+			for _, s := range sc.notContains {
+				if strings.Contains(res.body, s) {
+					t.Errorf("%s %s: body has %q: %s", sc.method, sc.url, s, res.body)
+				}
+			}
+			for i := 0; i+1 < len(sc.header); i += 2 {
+				if got := res.header.Get(sc.header[i]); !strings.Contains(got, sc.header[i+1]) {
+					t.Errorf("%s %s: header %s = %q, want it to contain %q", sc.method, sc.url, sc.header[i], got, sc.header[i+1])
+				}
+			}
+		})
+	}
+}
+
+// templateJSON returns a shipped template's document.
+func templateJSON(t *testing.T, name string) string {
+	t.Helper()
+	data, err := fs.ReadFile(flows.TemplatesFS(), name+".json")
+	if err != nil {
+		t.Fatalf("template %s: %v", name, err)
+	}
+	return string(data)
+}
+
+// withUser creates the test user.
+func withUser(o *setupOptions) { o.user = true }

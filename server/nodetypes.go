@@ -1,0 +1,210 @@
+package server
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/storage"
+)
+
+// categoryView names a palette category, in palette order.
+type categoryView struct {
+	ID    flows.Category `json:"id"`
+	Title string         `json:"title"`
+}
+
+// categories is the palette order and the plain names of categories.
+var categories = []categoryView{
+	{flows.CategoryTrigger, "Triggers"},
+	{flows.CategoryLogic, "Logic"},
+	{flows.CategoryTiming, "Timing"},
+	{flows.CategoryCRM, "CRM"},
+	{flows.CategoryList, "Lists and tags"},
+	{flows.CategoryMessage, "Messages"},
+	{flows.CategoryIntegration, "Integrations"},
+}
+
+// listNodeTypes serves every node type's declaration (the editor's palette
+// and forms come from it), sorted by category, then type, then version.
+func (s *Server) listNodeTypes(c *fiber.Ctx) error {
+	all := s.eng.Registry().All()
+	specs := make([]*flows.TypeSpec, len(all))
+	for i, t := range all {
+		specs[i] = &t.Spec
+	}
+	return c.JSON(fiber.Map{"categories": categories, "node_types": specs})
+}
+
+// option is one dynamic choice of a parameter.
+type option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// Choice sources named by flows.ParamSpec.Options.
+const (
+	optionLists      = "lists"
+	optionDealStages = "deal_stages"
+	optionOwners     = "owners"
+	optionTags       = "tags"
+	optionEventTypes = "event_types"
+)
+
+// defaultDealStages come first in the stage choices; stages already used
+// by deals follow.
+var defaultDealStages = []string{"new", "qualified", "proposal", "won", "lost"}
+
+// commonEventTypes are offered for event parameters before any event has
+// been seen (DESIGN's list of contact events).
+var commonEventTypes = []string{"chat.finished", "email.sent", "email.opened", "email.clicked", "email.bounced",
+	"sms.delivered", "whatsapp.failed", "form.submitted", "cart.abandoned"}
+
+// scanLimit bounds the rows read to collect distinct values.
+const scanLimit = 1000
+
+// paramOptions serves the dynamic choices of a parameter, such as the
+// names of lists: GET /node-types/:type/options/:param.
+func (s *Server) paramOptions(c *fiber.Ctx) error {
+	typ, name := param(c, "type"), param(c, "param")
+	t, ok := s.eng.Registry().Latest(typ)
+	if !ok {
+		return notFound("There is no node type %q.", typ)
+	}
+	ps := findParam(t.Spec.Params, name)
+	if ps == nil || ps.Options == "" {
+		return notFound("The node type %q has no parameter %q with choices.", typ, name)
+	}
+	values, err := s.choices(ps.Options)
+	if err != nil {
+		return err
+	}
+	out := make([]option, len(values))
+	for i, v := range values {
+		out[i] = option{Value: v, Label: v}
+	}
+	return c.JSON(fiber.Map{"source": ps.Options, "options": out})
+}
+
+// findParam finds a parameter by name or dotted path into list fields
+// ("cases.when").
+func findParam(specs []flows.ParamSpec, name string) *flows.ParamSpec {
+	head, rest, nested := strings.Cut(name, ".")
+	for i := range specs {
+		if specs[i].Name != head {
+			continue
+		}
+		if !nested {
+			return &specs[i]
+		}
+		return findParam(specs[i].Fields, rest)
+	}
+	return nil
+}
+
+// choices lists the values of a choice source.
+func (s *Server) choices(source string) ([]string, error) {
+	db := s.store.Reader()
+	switch source {
+	case optionLists:
+		ls, err := storage.ListLists(db)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, len(ls))
+		for i, l := range ls {
+			out[i] = l.Name
+		}
+		return out, nil
+	case optionDealStages:
+		deals, _, err := storage.ListDeals(db, storage.DealQuery{Limit: scanLimit})
+		if err != nil {
+			return nil, err
+		}
+		used := make([]string, 0, len(deals))
+		for _, d := range deals {
+			used = append(used, d.Stage)
+		}
+		return appendNew(slices.Clone(defaultDealStages), distinct(used)), nil
+	case optionOwners:
+		deals, _, err := storage.ListDeals(db, storage.DealQuery{Limit: scanLimit})
+		if err != nil {
+			return nil, err
+		}
+		tasks, _, err := storage.ListTasks(db, storage.TaskQuery{Limit: scanLimit})
+		if err != nil {
+			return nil, err
+		}
+		var owners []string
+		for _, d := range deals {
+			owners = append(owners, d.Owner)
+		}
+		for _, t := range tasks {
+			owners = append(owners, t.Owner)
+		}
+		return distinct(owners), nil
+	case optionTags:
+		cs, _, err := storage.ListContacts(db, storage.ContactQuery{Limit: scanLimit})
+		if err != nil {
+			return nil, err
+		}
+		var tags []string
+		for _, c := range cs {
+			tags = append(tags, c.Tags...)
+		}
+		return distinct(tags), nil
+	case optionEventTypes:
+		return slices.Clone(commonEventTypes), nil
+	}
+	return nil, notFound("There are no choices for %q yet.", source)
+}
+
+// distinct returns the non-empty values, sorted, without repeats.
+func distinct(vs []string) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// appendNew appends the values of more that base lacks.
+func appendNew(base, more []string) []string {
+	for _, v := range more {
+		if !slices.Contains(base, v) {
+			base = append(base, v)
+		}
+	}
+	return base
+}
+
+// expressionCheck is the body of POST /expressions/check.
+type expressionCheck struct {
+	Expression string `json:"expression"`
+	// Returns is "bool" for conditions, "any" (default) otherwise.
+	Returns string `json:"returns"`
+	// Template checks text with {{ expr }} parts.
+	Template bool `json:"template"`
+}
+
+// checkExpression compiles an expression or template as validation would,
+// for live checking in the editor: {ok, problems}.
+func (s *Server) checkExpression(c *fiber.Ctx) error {
+	var in expressionCheck
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	switch in.Returns {
+	case "", flows.ReturnsAny, flows.ReturnsBool:
+	default:
+		return badRequest(`returns must be "bool" or "any".`)
+	}
+	problems := problemsOrEmpty(flows.CheckExpression(in.Expression, in.Returns, in.Template))
+	return c.JSON(fiber.Map{"ok": len(problems) == 0, "problems": problems})
+}

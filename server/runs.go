@@ -1,0 +1,141 @@
+package server
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/journeyhq/journey/storage"
+)
+
+// maxRunsPage is the largest page storage.ListRuns serves.
+const maxRunsPage = 500
+
+// runSummary is a run in lists.
+type runSummary struct {
+	ID        string     `json:"id"`
+	FlowID    string     `json:"flow_id"`
+	Version   int        `json:"version"`
+	ContactID *string    `json:"contact_id"`
+	Status    string     `json:"status"`
+	Outcome   string     `json:"outcome,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	Test      bool       `json:"test"`
+	StartedAt time.Time  `json:"started_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	EndedAt   *time.Time `json:"ended_at"`
+}
+
+func newRunSummary(r *storage.Run) runSummary {
+	return runSummary{ID: r.ID, FlowID: r.FlowID, Version: r.Version, ContactID: r.ContactID, Status: r.Status,
+		Outcome: r.Outcome, Error: r.Error, Test: r.Test, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt, EndedAt: r.EndedAt}
+}
+
+// runDetail is GET /runs/:id: the run, its data and every step.
+type runDetail struct {
+	runSummary
+	Trigger json.RawMessage `json:"trigger"`
+	Event   json.RawMessage `json:"event"`
+	Vars    json.RawMessage `json:"vars"`
+	Steps   []stepView      `json:"steps"`
+}
+
+// stepView is one execution (attempt) of a node.
+type stepView struct {
+	NodeID     string          `json:"node_id"`
+	NodeType   string          `json:"node_type"`
+	Visit      int             `json:"visit"`
+	Attempt    int             `json:"attempt"`
+	Status     string          `json:"status"`
+	Port       string          `json:"port,omitempty"`
+	Input      json.RawMessage `json:"input"`
+	Output     json.RawMessage `json:"output"`
+	Error      string          `json:"error,omitempty"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt time.Time       `json:"finished_at"`
+}
+
+// runStatuses are the statuses GET /runs filters on.
+var runStatuses = []string{storage.RunRunning, storage.RunWaiting, storage.RunCompleted, storage.RunFailed, storage.RunCancelled}
+
+// listRuns lists runs, newest first: ?flow=&status=&contact=&limit=&offset=.
+func (s *Server) listRuns(c *fiber.Ctx) error {
+	limit, offset, err := page(c)
+	if err != nil {
+		return err
+	}
+	q := storage.RunQuery{FlowID: query(c, "flow"), Status: query(c, "status"), ContactID: query(c, "contact"),
+		Limit: min(limit, maxRunsPage), Offset: offset}
+	if q.Status != "" && !slices.Contains(runStatuses, q.Status) {
+		return badRequest("status must be one of running, waiting, completed, failed or cancelled.")
+	}
+	runs, total, err := storage.ListRuns(s.store.Reader(), q)
+	if err != nil {
+		return err
+	}
+	out := make([]runSummary, len(runs))
+	for i := range runs {
+		out[i] = newRunSummary(&runs[i])
+	}
+	return c.JSON(fiber.Map{"runs": out, "total": total})
+}
+
+// getRun returns a run with its steps.
+func (s *Server) getRun(c *fiber.Ctx) error {
+	return s.respondRun(c, param(c, "id"))
+}
+
+// respondRun answers with the run detail of id.
+func (s *Server) respondRun(c *fiber.Ctx, id string) error {
+	d, err := s.runDetail(id)
+	if err != nil {
+		return orNotFound(err, "There is no run with id %q.", id)
+	}
+	return c.JSON(d)
+}
+
+func (s *Server) runDetail(id string) (*runDetail, error) {
+	db := s.store.Reader()
+	run, err := storage.GetRun(db, id)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := storage.RunSteps(db, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &runDetail{runSummary: newRunSummary(run), Trigger: rawJSON(run.Trigger), Event: rawJSON(run.Event),
+		Vars: rawJSON(run.Vars), Steps: make([]stepView, len(steps))}
+	for i, st := range steps {
+		d.Steps[i] = stepView{NodeID: st.NodeID, NodeType: st.NodeType, Visit: st.Visit, Attempt: st.Attempt,
+			Status: st.Status, Port: st.Port, Input: rawJSON(st.Input), Output: rawJSON(st.Output), Error: st.Error,
+			StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}
+	}
+	return d, nil
+}
+
+// retryRun restarts a failed run at its failed step (409 otherwise).
+func (s *Server) retryRun(c *fiber.Ctx) error {
+	id := param(c, "id")
+	if err := s.eng.RetryRun(c.UserContext(), id); err != nil {
+		if isNotFound(err) {
+			return notFound("There is no run with id %q.", id)
+		}
+		return conflictOr(err, "Only a failed run can be retried.")
+	}
+	return s.respondRun(c, id)
+}
+
+// cancelRun stops a running or waiting run (409 when it has ended).
+func (s *Server) cancelRun(c *fiber.Ctx) error {
+	id := param(c, "id")
+	if err := s.eng.CancelRun(c.UserContext(), id); err != nil {
+		if isNotFound(err) {
+			return notFound("There is no run with id %q.", id)
+		}
+		return conflictOr(err, "The run has already ended, so it cannot be cancelled.")
+	}
+	return s.respondRun(c, id)
+}

@@ -1,0 +1,178 @@
+// Package server is the HTTP face of journey (Fiber v2): the REST API under
+// /api/v1, the public webhooks under /hooks/, the health check and the
+// editor. Handlers stay thin: they decode the request, copy whatever
+// outlives the handler (Fiber reuses its buffers), call the engine or the
+// storage, and respond. Every error is rendered once, by one error
+// handler, as {"error": {"code", "message", "details"}}.
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/storage"
+)
+
+// Limits and timeouts of the HTTP server.
+const (
+	// BodyLimit is the largest request body accepted (413 above it).
+	BodyLimit = 1 << 20
+	// DefaultTestWait bounds how long POST /flows/:id/test waits for the
+	// test run to stop running.
+	DefaultTestWait = 5 * time.Second
+	// testPollInterval is how often the test endpoint looks at its run.
+	testPollInterval = 20 * time.Millisecond
+
+	readTimeout  = 30 * time.Second
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 120 * time.Second
+)
+
+// Config configures a Server. Engine and Store are required.
+type Config struct {
+	Engine *engine.Engine
+	Store  *storage.Store
+	// Logger receives one line per failed request (default: discard).
+	Logger *slog.Logger
+	// Clock tells the time for sessions and "today" counts (default: the
+	// system clock, UTC).
+	Clock engine.Clock
+	// HookSecrets maps a webhook trigger's secret name (its "secret_env"
+	// parameter) to the shared secret used to check X-Signature-256.
+	HookSecrets map[string]string
+	// Web is the built editor (index.html and assets); nil serves a small
+	// page saying the editor is not built.
+	Web fs.FS
+	// Templates holds the shipped flow templates (*.json); nil means none.
+	Templates fs.FS
+	// Version is reported by /healthz and /metrics.
+	Version string
+	// SecureCookies marks the session cookie Secure (serve over HTTPS).
+	SecureCookies bool
+	// SessionTTL is how long a sign-in lasts (default 14 days).
+	SessionTTL time.Duration
+	// TestWait bounds how long POST /flows/:id/test waits for its run
+	// (default 5s).
+	TestWait time.Duration
+}
+
+// Server is the HTTP server. Create it with New.
+type Server struct {
+	cfg   Config
+	eng   *engine.Engine
+	store *storage.Store
+	log   *slog.Logger
+	clock engine.Clock
+	app   *fiber.App
+}
+
+// New builds the Fiber app with every route. It panics when Engine or Store
+// is missing (a wiring mistake in main).
+func New(cfg Config) *Server {
+	if cfg.Engine == nil || cfg.Store == nil {
+		panic("server: Config.Engine and Config.Store are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Clock = cmp.Or[engine.Clock](cfg.Clock, engine.SystemClock{})
+	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 14*24*time.Hour)
+	cfg.TestWait = cmp.Or(cfg.TestWait, DefaultTestWait)
+	s := &Server{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, clock: cfg.Clock}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "journey",
+		BodyLimit:             BodyLimit,
+		ReadTimeout:           readTimeout,
+		WriteTimeout:          writeTimeout,
+		IdleTimeout:           idleTimeout,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+	})
+	s.routes()
+	return s
+}
+
+// App returns the Fiber app (for tests and embedding).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown is called.
+func (s *Server) Listen(addr string) error {
+	err := s.app.Listen(addr)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits for requests in flight,
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.app.ShutdownWithContext(ctx)
+}
+
+// routes registers every route. Order matters: the public auth routes come
+// before the authenticating group, and the editor's catch-all comes last.
+func (s *Server) routes() {
+	app := s.app
+	app.Use(requestID, s.recoverPanics)
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/metrics", s.metrics)
+	app.Post("/hooks/*", s.webhook)
+
+	limit := newAttemptLimiter(20, time.Minute, s.now).handler
+	app.Post("/api/v1/auth/login", limit, s.login)
+	app.Get("/api/v1/auth/setup", s.setupStatus)
+	app.Post("/api/v1/auth/setup", limit, s.setup)
+
+	api := app.Group("/api/v1", s.authenticate)
+	api.Get("/auth/me", s.me)
+	api.Post("/auth/logout", s.logout)
+	api.Get("/tokens", s.listTokens)
+	api.Post("/tokens", s.createToken)
+	api.Delete("/tokens/:id", s.deleteToken)
+
+	api.Get("/flows", s.listFlows)
+	api.Post("/flows", s.createFlow)
+	api.Post("/flows/import", s.importFlow)
+	api.Get("/flows/:id", s.getFlow)
+	api.Put("/flows/:id", s.updateFlow)
+	api.Delete("/flows/:id", s.deleteFlow)
+	api.Post("/flows/:id/publish", s.publishFlow)
+	api.Post("/flows/:id/pause", s.pauseFlow)
+	api.Get("/flows/:id/export", s.exportFlow)
+	api.Post("/flows/:id/test", s.testFlow)
+	api.Get("/templates", s.listTemplates)
+
+	api.Get("/node-types", s.listNodeTypes)
+	api.Get("/node-types/:type/options/:param", s.paramOptions)
+	api.Post("/expressions/check", s.checkExpression)
+
+	api.Get("/runs", s.listRuns)
+	api.Get("/runs/:id", s.getRun)
+	api.Post("/runs/:id/retry", s.retryRun)
+	api.Post("/runs/:id/cancel", s.cancelRun)
+
+	api.Post("/events", s.postEvent)
+
+	api.Get("/contacts", s.listContacts)
+	api.Get("/contacts/:id", s.getContact)
+	api.Delete("/contacts/:id", s.eraseContact)
+	api.Get("/contacts/:id/export", s.exportContact)
+	api.Get("/deals", s.listDeals)
+	api.Get("/lists", s.listLists)
+	api.Get("/lists/:name/members", s.listMembers)
+	api.Get("/tasks", s.listTasks)
+
+	app.Get("/*", s.editor)
+}
+
+// now is the server's current time, UTC.
+func (s *Server) now() time.Time { return s.clock.Now().UTC() }
