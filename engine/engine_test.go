@@ -19,6 +19,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // fakeClock is advanced explicitly by tests.
@@ -48,8 +49,24 @@ type testBundle struct {
 }
 
 type setupOpts struct {
-	reg      *nodes.Registry
-	postgres bool
+	reg *nodes.Registry
+	// db is "sqlite" (default) or "postgres" (skipped without
+	// TEST_POSTGRES_DSN).
+	db string
+}
+
+// databases lists the databases every engine test runs on.
+var databases = []string{"sqlite", "postgres"}
+
+// eachDB runs fn as a subtest per database.
+func eachDB(t *testing.T, fn func(t *testing.T, db string)) {
+	t.Helper()
+	for _, db := range databases {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			fn(t, db)
+		})
+	}
 }
 
 func setup(t *testing.T, opts ...setupOpts) *testBundle {
@@ -63,7 +80,11 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	}
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "app.db"), logger)
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "app.db")
+	if o.db == "postgres" {
+		dsn = storagetest.PostgresDSN(t)
+	}
+	store, err := storage.Open(ctx, dsn, logger)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -159,54 +180,56 @@ func readTemplate(t *testing.T, name string) string {
 
 func TestChatLeadQualification(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
 
-	hot := b.hook(t, "chat-finished", map[string]any{"email": "Ana.Silva@Example.com", "name": "ana silva",
-		"phone": "+34 612 345 678", "company": "Acme", "score": 80, "transcript": "I want a demo"})
-	cold := b.hook(t, "chat-finished", map[string]any{"email": "bo@example.com", "name": "Bo", "score": 20, "transcript": "just looking"})
-	if len(hot) != 1 || len(cold) != 1 {
-		t.Fatalf("want one run per webhook, got %v and %v", hot, cold)
-	}
-	b.drain(t)
-
-	for _, id := range []string{hot[0], cold[0]} {
-		if r := b.run(t, id); r.Status != storage.RunCompleted {
-			t.Fatalf("run %s: status %s (error %q), want completed", id, r.Status, r.Error)
+		hot := b.hook(t, "chat-finished", map[string]any{"email": "Ana.Silva@Example.com", "name": "ana silva",
+			"phone": "+34 612 345 678", "company": "Acme", "score": 80, "transcript": "I want a demo"})
+		cold := b.hook(t, "chat-finished", map[string]any{"email": "bo@example.com", "name": "Bo", "score": 20, "transcript": "just looking"})
+		if len(hot) != 1 || len(cold) != 1 {
+			t.Fatalf("want one run per webhook, got %v and %v", hot, cold)
 		}
-	}
-	if n := b.count(t, &storage.Deal{}, "stage = ?", "qualified"); n != 1 {
-		t.Fatalf("qualified deals = %d, want 1", n)
-	}
-	if n := b.count(t, &storage.Task{}, "title = ?", "Call back within 1 hour"); n != 1 {
-		t.Fatalf("call-back tasks = %d, want 1", n)
-	}
-	if n := b.count(t, &storage.Note{}, ""); n != 2 {
-		t.Fatalf("notes = %d, want 2 (one transcript per chat)", n)
-	}
-	members, _, err := storage.ListMembers(b.store.Reader(), "nurture", 10, 0)
-	if err != nil || len(members) != 1 {
-		t.Fatalf("nurture members = %v (%v), want 1", members, err)
-	}
-	c, err := storage.FindContact(b.store.Reader(), storage.ContactRef{Email: "ana.silva@example.com"})
-	if err != nil {
-		t.Fatalf("contact with lower-cased email: %v", err)
-	}
-	if c.FirstName != "Ana" || c.LastName != "Silva" || c.Phone == nil || *c.Phone != "+34612345678" {
-		t.Fatalf("contact not tidied: %+v", c)
-	}
-	steps, err := storage.RunSteps(b.store.Reader(), hot[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var path []string
-	for _, s := range steps {
-		path = append(path, s.NodeID+":"+s.Port)
-	}
-	want := "chat_finished:out save_lead:out save_transcript:out is_hot:yes create_deal:out call_back:out"
-	if got := strings.Join(path, " "); got != want {
-		t.Fatalf("steps = %s\nwant    %s", got, want)
-	}
+		b.drain(t)
+
+		for _, id := range []string{hot[0], cold[0]} {
+			if r := b.run(t, id); r.Status != storage.RunCompleted {
+				t.Fatalf("run %s: status %s (error %q), want completed", id, r.Status, r.Error)
+			}
+		}
+		if n := b.count(t, &storage.Deal{}, "stage = ?", "qualified"); n != 1 {
+			t.Fatalf("qualified deals = %d, want 1", n)
+		}
+		if n := b.count(t, &storage.Task{}, "title = ?", "Call back within 1 hour"); n != 1 {
+			t.Fatalf("call-back tasks = %d, want 1", n)
+		}
+		if n := b.count(t, &storage.Note{}, ""); n != 2 {
+			t.Fatalf("notes = %d, want 2 (one transcript per chat)", n)
+		}
+		members, _, err := storage.ListMembers(b.store.Reader(), "nurture", 10, 0)
+		if err != nil || len(members) != 1 {
+			t.Fatalf("nurture members = %v (%v), want 1", members, err)
+		}
+		c, err := storage.FindContact(b.store.Reader(), storage.ContactRef{Email: "ana.silva@example.com"})
+		if err != nil {
+			t.Fatalf("contact with lower-cased email: %v", err)
+		}
+		if c.FirstName != "Ana" || c.LastName != "Silva" || c.Phone == nil || *c.Phone != "+34612345678" {
+			t.Fatalf("contact not tidied: %+v", c)
+		}
+		steps, err := storage.RunSteps(b.store.Reader(), hot[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var path []string
+		for _, s := range steps {
+			path = append(path, s.NodeID+":"+s.Port)
+		}
+		want := "chat_finished:out save_lead:out save_transcript:out is_hot:yes create_deal:out call_back:out"
+		if got := strings.Join(path, " "); got != want {
+			t.Fatalf("steps = %s\nwant    %s", got, want)
+		}
+	})
 }
 
 const delayFlow = `{
@@ -221,37 +244,39 @@ const delayFlow = `{
 
 func TestDelayIsDurableAndFiresOnTime(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.publish(t, delayFlow)
-	res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "a@example.com"}})
-	if len(res.Started) != 1 {
-		t.Fatalf("started = %v, want one run", res.Started)
-	}
-	b.drain(t)
-	r := b.run(t, res.Started[0])
-	if r.Status != storage.RunWaiting {
-		t.Fatalf("status = %s, want waiting", r.Status)
-	}
-	b.clock.Advance(47 * time.Hour)
-	b.drain(t)
-	if r := b.run(t, res.Started[0]); r.Status != storage.RunWaiting {
-		t.Fatalf("after 47h status = %s, want still waiting", r.Status)
-	}
-	// A restart: a new engine on the same database picks the delay up.
-	eng2, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Advance(time.Hour)
-	if _, err := eng2.Drain(b.ctx); err != nil {
-		t.Fatal(err)
-	}
-	if r := b.run(t, res.Started[0]); r.Status != storage.RunCompleted {
-		t.Fatalf("after 48h status = %s (%s), want completed", r.Status, r.Error)
-	}
-	if n := b.count(t, &storage.ContactTag{}, "tag = ?", "followed_up"); n != 1 {
-		t.Fatalf("tags = %d, want 1", n)
-	}
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, delayFlow)
+		res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "a@example.com"}})
+		if len(res.Started) != 1 {
+			t.Fatalf("started = %v, want one run", res.Started)
+		}
+		b.drain(t)
+		r := b.run(t, res.Started[0])
+		if r.Status != storage.RunWaiting {
+			t.Fatalf("status = %s, want waiting", r.Status)
+		}
+		b.clock.Advance(47 * time.Hour)
+		b.drain(t)
+		if r := b.run(t, res.Started[0]); r.Status != storage.RunWaiting {
+			t.Fatalf("after 47h status = %s, want still waiting", r.Status)
+		}
+		// A restart: a new engine on the same database picks the delay up.
+		eng2, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.clock.Advance(time.Hour)
+		if _, err := eng2.Drain(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r := b.run(t, res.Started[0]); r.Status != storage.RunCompleted {
+			t.Fatalf("after 48h status = %s (%s), want completed", r.Status, r.Error)
+		}
+		if n := b.count(t, &storage.ContactTag{}, "tag = ?", "followed_up"); n != 1 {
+			t.Fatalf("tags = %d, want 1", n)
+		}
+	})
 }
 
 const waitEventFlow = `{
@@ -345,23 +370,25 @@ func TestWaitForEvent(t *testing.T) {
 
 func TestEventWithSameIDIsStoredOnce(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.publish(t, delayFlow)
-	in := engine.EventInput{ID: "evt-1", Type: "signup", Contact: storage.ContactRef{Email: "d@example.com"}}
-	first := b.event(t, in)
-	second := b.event(t, in)
-	if first.Duplicate || !second.Duplicate || second.EventID != first.EventID {
-		t.Fatalf("first %+v second %+v: want the second to be the same, duplicate event", first, second)
-	}
-	if len(second.Started) != 0 {
-		t.Fatalf("a duplicate event started runs %v", second.Started)
-	}
-	if n := b.count(t, &storage.Event{}, "type = ?", "signup"); n != 1 {
-		t.Fatalf("events stored = %d, want 1", n)
-	}
-	if n := b.count(t, &storage.Run{}, ""); n != 1 {
-		t.Fatalf("runs = %d, want 1", n)
-	}
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, delayFlow)
+		in := engine.EventInput{ID: "evt-1", Type: "signup", Contact: storage.ContactRef{Email: "d@example.com"}}
+		first := b.event(t, in)
+		second := b.event(t, in)
+		if first.Duplicate || !second.Duplicate || second.EventID != first.EventID {
+			t.Fatalf("first %+v second %+v: want the second to be the same, duplicate event", first, second)
+		}
+		if len(second.Started) != 0 {
+			t.Fatalf("a duplicate event started runs %v", second.Started)
+		}
+		if n := b.count(t, &storage.Event{}, "type = ?", "signup"); n != 1 {
+			t.Fatalf("events stored = %d, want 1", n)
+		}
+		if n := b.count(t, &storage.Run{}, ""); n != 1 {
+			t.Fatalf("runs = %d, want 1", n)
+		}
+	})
 }
 
 func TestReentryPolicy(t *testing.T) {
@@ -394,27 +421,29 @@ func TestReentryPolicy(t *testing.T) {
 
 func TestGoalReachedExitsAsConverted(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	doc := strings.Replace(delayFlow, `"name": "Delay",`, `"name": "Delay", "settings": {"goal": "hasTag(\"customer\")"},`, 1)
-	b.publish(t, doc)
-	res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "g@example.com"}})
-	b.drain(t)
-	// The contact becomes a customer while the run waits.
-	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
-		return storage.TagContact(tx, "", res.ContactID, []string{"customer"}, nil, b.clock.Now())
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		doc := strings.Replace(delayFlow, `"name": "Delay",`, `"name": "Delay", "settings": {"goal": "hasTag(\"customer\")"},`, 1)
+		b.publish(t, doc)
+		res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "g@example.com"}})
+		b.drain(t)
+		// The contact becomes a customer while the run waits.
+		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			return storage.TagContact(tx, "", res.ContactID, []string{"customer"}, nil, b.clock.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.clock.Advance(3 * 24 * time.Hour)
+		b.drain(t)
+		r := b.run(t, res.Started[0])
+		if r.Status != storage.RunCompleted || r.Outcome != nodes.OutcomeConverted {
+			t.Fatalf("status %s outcome %q, want completed/converted", r.Status, r.Outcome)
+		}
+		if n := b.count(t, &storage.ContactTag{}, "tag = ?", "followed_up"); n != 0 {
+			t.Fatal("the step after the goal ran anyway")
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Advance(3 * 24 * time.Hour)
-	b.drain(t)
-	r := b.run(t, res.Started[0])
-	if r.Status != storage.RunCompleted || r.Outcome != nodes.OutcomeConverted {
-		t.Fatalf("status %s outcome %q, want completed/converted", r.Status, r.Outcome)
-	}
-	if n := b.count(t, &storage.ContactTag{}, "tag = ?", "followed_up"); n != 0 {
-		t.Fatal("the step after the goal ran anyway")
-	}
 }
 
 // flakyRegistry adds a node type that fails a set number of times.
@@ -511,75 +540,81 @@ func TestStepErrors(t *testing.T) {
 
 func TestExpiredLeaseIsReclaimedWithoutDoubleEffects(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
-	runs := b.hook(t, "chat-finished", map[string]any{"email": "l@example.com", "name": "Lee", "score": 90, "transcript": "hi"})
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+		runs := b.hook(t, "chat-finished", map[string]any{"email": "l@example.com", "name": "Lee", "score": 90, "transcript": "hi"})
 
-	// Worker A claims the job and dies before committing anything.
-	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
-		js, err := storage.ClaimJobs(tx, b.store.Postgres(), "dead-worker", b.clock.Now(), b.clock.Now().Add(time.Minute), 10)
-		if len(js) != 1 {
-			return fmt.Errorf("claimed %d jobs, want 1 (%v)", len(js), err)
+		// Worker A claims the job and dies before committing anything.
+		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			js, err := storage.ClaimJobs(tx, b.store.Postgres(), "dead-worker", b.clock.Now(), b.clock.Now().Add(time.Minute), 10)
+			if len(js) != 1 {
+				return fmt.Errorf("claimed %d jobs, want 1 (%v)", len(js), err)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return err
+		b.drain(t)
+		if r := b.run(t, runs[0]); r.Status != storage.RunRunning {
+			t.Fatalf("a leased job was taken before its lease expired: run %s", r.Status)
+		}
+		b.clock.Advance(2 * time.Minute)
+		b.drain(t)
+		if r := b.run(t, runs[0]); r.Status != storage.RunCompleted {
+			t.Fatalf("status %s (%s), want completed after the lease expired", r.Status, r.Error)
+		}
+		if n := b.count(t, &storage.Deal{}, ""); n != 1 {
+			t.Fatalf("deals = %d, want 1", n)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.drain(t)
-	if r := b.run(t, runs[0]); r.Status != storage.RunRunning {
-		t.Fatalf("a leased job was taken before its lease expired: run %s", r.Status)
-	}
-	b.clock.Advance(2 * time.Minute)
-	b.drain(t)
-	if r := b.run(t, runs[0]); r.Status != storage.RunCompleted {
-		t.Fatalf("status %s (%s), want completed after the lease expired", r.Status, r.Error)
-	}
-	if n := b.count(t, &storage.Deal{}, ""); n != 1 {
-		t.Fatalf("deals = %d, want 1", n)
-	}
 }
 
 func TestRetryRunKeepsIdempotencyKey(t *testing.T) {
 	t.Parallel()
-	reg, calls := flakyRegistry(10, true)
-	b := setup(t, setupOpts{reg: reg})
-	b.publish(t, strings.Replace(flakyFlow, "FAILED_EDGE", "", 1))
-	res := b.event(t, engine.EventInput{Type: "go", Contact: storage.ContactRef{Email: "f@example.com"}})
-	b.drain(t)
-	if r := b.run(t, res.Started[0]); r.Status != storage.RunFailed {
-		t.Fatalf("status %s, want failed", r.Status)
-	}
-	*calls = 100 // the vendor works again
-	if err := b.eng.RetryRun(b.ctx, res.Started[0]); err != nil {
-		t.Fatal(err)
-	}
-	b.drain(t)
-	if r := b.run(t, res.Started[0]); r.Status != storage.RunCompleted {
-		t.Fatalf("status %s (%s), want completed after retry", r.Status, r.Error)
-	}
-	if err := b.eng.RetryRun(b.ctx, res.Started[0]); !errors.Is(err, engine.ErrConflict) {
-		t.Fatalf("retrying a completed run: err %v, want ErrConflict", err)
-	}
+	eachDB(t, func(t *testing.T, db string) {
+		reg, calls := flakyRegistry(10, true)
+		b := setup(t, setupOpts{reg: reg, db: db})
+		b.publish(t, strings.Replace(flakyFlow, "FAILED_EDGE", "", 1))
+		res := b.event(t, engine.EventInput{Type: "go", Contact: storage.ContactRef{Email: "f@example.com"}})
+		b.drain(t)
+		if r := b.run(t, res.Started[0]); r.Status != storage.RunFailed {
+			t.Fatalf("status %s, want failed", r.Status)
+		}
+		*calls = 100 // the vendor works again
+		if err := b.eng.RetryRun(b.ctx, res.Started[0]); err != nil {
+			t.Fatal(err)
+		}
+		b.drain(t)
+		if r := b.run(t, res.Started[0]); r.Status != storage.RunCompleted {
+			t.Fatalf("status %s (%s), want completed after retry", r.Status, r.Error)
+		}
+		if err := b.eng.RetryRun(b.ctx, res.Started[0]); !errors.Is(err, engine.ErrConflict) {
+			t.Fatalf("retrying a completed run: err %v, want ErrConflict", err)
+		}
+	})
 }
 
 func TestCancelRemovesPendingWork(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.publish(t, delayFlow)
-	res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "c@example.com"}})
-	b.drain(t)
-	if err := b.eng.CancelRun(b.ctx, res.Started[0]); err != nil {
-		t.Fatal(err)
-	}
-	b.clock.Advance(3 * 24 * time.Hour)
-	b.drain(t)
-	if r := b.run(t, res.Started[0]); r.Status != storage.RunCancelled {
-		t.Fatalf("status %s, want cancelled", r.Status)
-	}
-	if n := b.count(t, &storage.ContactTag{}, ""); n != 0 {
-		t.Fatal("a cancelled run went on")
-	}
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, delayFlow)
+		res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "c@example.com"}})
+		b.drain(t)
+		if err := b.eng.CancelRun(b.ctx, res.Started[0]); err != nil {
+			t.Fatal(err)
+		}
+		b.clock.Advance(3 * 24 * time.Hour)
+		b.drain(t)
+		if r := b.run(t, res.Started[0]); r.Status != storage.RunCancelled {
+			t.Fatalf("status %s, want cancelled", r.Status)
+		}
+		if n := b.count(t, &storage.ContactTag{}, ""); n != 0 {
+			t.Fatal("a cancelled run went on")
+		}
+	})
 }
 
 const absenceFlow = `{
@@ -593,28 +628,30 @@ const absenceFlow = `{
 
 func TestAbsenceTrigger(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.publish(t, absenceFlow)
-	b.event(t, engine.EventInput{Type: "email.sent", Contact: storage.ContactRef{Email: "opens@example.com"}})
-	b.event(t, engine.EventInput{Type: "email.sent", Contact: storage.ContactRef{Email: "silent@example.com"}})
-	b.clock.Advance(3 * time.Hour)
-	b.event(t, engine.EventInput{Type: "email.opened", Contact: storage.ContactRef{Email: "opens@example.com"}})
-	b.clock.Advance(44 * time.Hour)
-	b.drain(t)
-	if n := b.count(t, &storage.Run{}, ""); n != 0 {
-		t.Fatalf("runs before 48h = %d, want 0", n)
-	}
-	b.clock.Advance(2 * time.Hour)
-	b.drain(t)
-	var runs []storage.Run
-	b.store.Reader().Find(&runs)
-	if len(runs) != 1 || runs[0].Status != storage.RunCompleted {
-		t.Fatalf("runs = %+v, want one completed run for the silent contact", runs)
-	}
-	silent, _ := storage.FindContact(b.store.Reader(), storage.ContactRef{Email: "silent@example.com"})
-	if runs[0].ContactID == nil || *runs[0].ContactID != silent.ID {
-		t.Fatal("the run is not the silent contact's")
-	}
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, absenceFlow)
+		b.event(t, engine.EventInput{Type: "email.sent", Contact: storage.ContactRef{Email: "opens@example.com"}})
+		b.event(t, engine.EventInput{Type: "email.sent", Contact: storage.ContactRef{Email: "silent@example.com"}})
+		b.clock.Advance(3 * time.Hour)
+		b.event(t, engine.EventInput{Type: "email.opened", Contact: storage.ContactRef{Email: "opens@example.com"}})
+		b.clock.Advance(44 * time.Hour)
+		b.drain(t)
+		if n := b.count(t, &storage.Run{}, ""); n != 0 {
+			t.Fatalf("runs before 48h = %d, want 0", n)
+		}
+		b.clock.Advance(2 * time.Hour)
+		b.drain(t)
+		var runs []storage.Run
+		b.store.Reader().Find(&runs)
+		if len(runs) != 1 || runs[0].Status != storage.RunCompleted {
+			t.Fatalf("runs = %+v, want one completed run for the silent contact", runs)
+		}
+		silent, _ := storage.FindContact(b.store.Reader(), storage.ContactRef{Email: "silent@example.com"})
+		if runs[0].ContactID == nil || *runs[0].ContactID != silent.ID {
+			t.Fatal("the run is not the silent contact's")
+		}
+	})
 }
 
 const scheduleFlow = `{
@@ -629,21 +666,70 @@ const scheduleFlow = `{
 
 func TestScheduleFiresOncePerTick(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.publish(t, scheduleFlow)
-	// Two engines share the database, as two instances would.
-	other, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock, WorkerID: "other"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 3*24; i++ { // three days, hour by hour
-		b.clock.Advance(time.Hour)
-		b.drain(t)
-		if _, err := other.Drain(b.ctx); err != nil {
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, scheduleFlow)
+		// Two engines share the database, as two instances would.
+		other, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock, WorkerID: "other"})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if n := b.count(t, &storage.Run{}, "status = ?", storage.RunCompleted); n != 3 {
-		t.Fatalf("runs = %d, want 3 (one per morning)", n)
-	}
+		for i := 0; i < 3*24; i++ { // three days, hour by hour
+			b.clock.Advance(time.Hour)
+			b.drain(t)
+			if _, err := other.Drain(b.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := b.count(t, &storage.Run{}, "status = ?", storage.RunCompleted); n != 3 {
+			t.Fatalf("runs = %d, want 3 (one per morning)", n)
+		}
+	})
+}
+
+func TestConcurrentWorkersDoEachStepOnce(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+		const n = 150
+		for i := 0; i < n; i++ {
+			b.hook(t, "chat-finished", map[string]any{"email": fmt.Sprintf("c%d@example.com", i), "name": "C", "score": 90, "transcript": "t"})
+		}
+		// Three instances claim from the same table at once.
+		var wg sync.WaitGroup
+		errs := make(chan error, 3)
+		for w := 0; w < 3; w++ {
+			eng, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock,
+				WorkerID: fmt.Sprintf("w%d", w), BatchSize: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := eng.Drain(b.ctx)
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.drain(t)
+		if got := b.count(t, &storage.Run{}, "status = ?", storage.RunCompleted); got != n {
+			t.Fatalf("completed runs = %d, want %d", got, n)
+		}
+		for _, m := range []any{&storage.Deal{}, &storage.Task{}, &storage.Note{}} {
+			if got := b.count(t, m, ""); got != n {
+				t.Fatalf("%T rows = %d, want %d", m, got, n)
+			}
+		}
+		if got := b.count(t, &storage.Step{}, ""); got != 6*n {
+			t.Fatalf("steps = %d, want %d (each step recorded once)", got, 6*n)
+		}
+	})
 }

@@ -2,21 +2,16 @@ package storage_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	gormlogger "gorm.io/gorm/logger"
 
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/storage/storagetest"
@@ -57,45 +52,6 @@ func TestSQLite(t *testing.T) {
 	storagetest.Exercise(t, openSQLite)
 }
 
-// postgresSchema creates a schema with a random name on TEST_POSTGRES_DSN,
-// drops it in t.Cleanup, and returns a DSN whose search_path is that
-// schema. It skips the test when TEST_POSTGRES_DSN is not set.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("TEST_POSTGRES_DSN is not set")
-	}
-	admin, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: gormlogger.Discard})
-	if err != nil {
-		t.Fatalf("connect to TEST_POSTGRES_DSN: %v", err)
-	}
-	sqlDB, err := admin.DB()
-	if err != nil {
-		t.Fatalf("admin pool: %v", err)
-	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	schema := "storagetest_" + hex.EncodeToString(b)
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		_ = sqlDB.Close()
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("TEST_POSTGRES_DSN is not a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func openPostgresDSN(t *testing.T, dsn string) *storage.Store {
 	t.Helper()
 	s, err := storage.Open(t.Context(), dsn, testLogger(t))
@@ -120,13 +76,13 @@ func TestPostgres(t *testing.T) {
 		t.Skip("TEST_POSTGRES_DSN is not set")
 	}
 	storagetest.Exercise(t, func(t *testing.T) *storage.Store {
-		return openPostgresDSN(t, postgresSchema(t))
+		return openPostgresDSN(t, storagetest.PostgresDSN(t))
 	})
 }
 
 func TestPostgresConcurrentMigrations(t *testing.T) {
 	t.Parallel()
-	dsn := postgresSchema(t)
+	dsn := storagetest.PostgresDSN(t)
 	const instances = 4
 	stores := make([]*storage.Store, instances)
 	errs := make([]error, instances)
