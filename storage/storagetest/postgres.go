@@ -50,4 +50,3 @@ func PostgresDSN(t *testing.T) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-
