@@ -28,6 +28,10 @@ type validator struct {
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
 
+// ValidID reports whether id can name a flow: a slug of lowercase letters,
+// digits and dashes, at most 100 characters.
+func ValidID(id string) bool { return slugPattern.MatchString(id) }
+
 func newValidator(f *Flow, cat Catalog) *validator {
 	return &validator{
 		f:        f,

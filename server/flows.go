@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"regexp"
 	"sort"
 	"time"
 
@@ -15,10 +14,6 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
-
-// flowIDPattern is the slug rule of flows.Validate; the server refuses to
-// store a flow under an id that could not be addressed in a URL.
-var flowIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,99}$`)
 
 // flowSummary is a flow in lists and after a save.
 type flowSummary struct {
@@ -102,7 +97,7 @@ func decodeFlow(body []byte) (*flows.Flow, error) {
 
 // checkFlowID refuses an id the flow could not be stored under.
 func checkFlowID(id string) error {
-	if flowIDPattern.MatchString(id) {
+	if flows.ValidID(id) {
 		return nil
 	}
 	msg := fmt.Sprintf("The flow id %q may hold only lowercase letters, digits and dashes, must start with a letter or digit, and must be at most 100 characters long.", id)

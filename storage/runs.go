@@ -76,9 +76,10 @@ func ListRuns(db *gorm.DB, q RunQuery) ([]Run, int64, error) {
 		return nil, 0, fmt.Errorf("count runs: %w", err)
 	}
 	limit := q.Limit
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 50
 	}
+	limit = min(limit, 500)
 	var rs []Run
 	if err := base.Order("started_at DESC, id").Limit(limit).Offset(q.Offset).Find(&rs).Error; err != nil {
 		return nil, 0, fmt.Errorf("list runs: %w", err)
