@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // time zones work on hosts and images without tzdata
 
 	"gorm.io/gorm"
 
