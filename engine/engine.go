@@ -97,6 +97,8 @@ type Engine struct {
 	clock Clock
 	log   *slog.Logger
 	cache compiledCache
+	// ingest groups the transactions of concurrent webhooks and events.
+	ingest *groupCommit
 
 	wake chan struct{}
 	mu   sync.Mutex
@@ -110,12 +112,13 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	return &Engine{
-		cfg:   cfg,
-		store: cfg.Store,
-		reg:   cfg.Registry,
-		clock: cfg.Clock,
-		log:   cfg.Logger,
-		wake:  make(chan struct{}, 1),
+		cfg:    cfg,
+		store:  cfg.Store,
+		reg:    cfg.Registry,
+		clock:  cfg.Clock,
+		log:    cfg.Logger,
+		wake:   make(chan struct{}, 1),
+		ingest: &groupCommit{store: cfg.Store},
 	}, nil
 }
 

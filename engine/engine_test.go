@@ -733,3 +733,57 @@ func TestConcurrentWorkersDoEachStepOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentEventsShareCommitsWithoutMixingResults(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, delayFlow)
+		const n, refused = 60, 6
+		var wg sync.WaitGroup
+		results := make([]engine.EventResult, n+refused)
+		errs := make([]error, n+refused)
+		for i := 0; i < n+refused; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				in := engine.EventInput{ID: fmt.Sprintf("e%d", i%(n/2)), Type: "signup",
+					Contact: storage.ContactRef{Email: fmt.Sprintf("g%d@example.com", i%(n/2))}}
+				if i >= n {
+					in.Type = "Not A Type" // refused, and must not disturb the others
+				}
+				results[i], errs[i] = b.eng.IngestEvent(b.ctx, in)
+			}()
+		}
+		wg.Wait()
+		for i := 0; i < n+refused; i++ {
+			var ie *engine.InputError
+			if i >= n {
+				if !errors.As(errs[i], &ie) {
+					t.Fatalf("event %d: err %v, want an InputError", i, errs[i])
+				}
+				continue
+			}
+			if errs[i] != nil {
+				t.Fatalf("event %d: %v", i, errs[i])
+			}
+		}
+		// Each id is stored once and started exactly one run.
+		if got := b.count(t, &storage.Event{}, "type = ?", "signup"); got != n/2 {
+			t.Fatalf("events = %d, want %d", got, n/2)
+		}
+		if got := b.count(t, &storage.Run{}, ""); got != n/2 {
+			t.Fatalf("runs = %d, want %d", got, n/2)
+		}
+		started := 0
+		for i := 0; i < n; i++ {
+			started += len(results[i].Started)
+			if errs[i] == nil && results[i].Duplicate && len(results[i].Started) > 0 {
+				t.Fatalf("event %d is a duplicate yet started runs", i)
+			}
+		}
+		if started != n/2 {
+			t.Fatalf("runs reported started = %d, want %d", started, n/2)
+		}
+	})
+}

@@ -122,7 +122,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 			return res, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
 		}
 	}
-	err = e.store.Write(ctx, func(tx *gorm.DB) error {
+	err = e.ingest.write(ctx, func(tx *gorm.DB) error {
 		res = HookResult{}
 		if req.IdempotencyKey != "" {
 			key := "hook:" + req.Path + ":" + req.IdempotencyKey
@@ -256,7 +256,7 @@ func (e *Engine) IngestEvent(ctx context.Context, in EventInput) (EventResult, e
 	if in.Data == nil {
 		in.Data = map[string]any{}
 	}
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.ingest.write(ctx, func(tx *gorm.DB) error {
 		res = EventResult{}
 		var contactID string
 		if in.Contact.ID != "" {
