@@ -66,6 +66,9 @@ type HTTPError struct {
 	Message string
 	// RetryAfter is the vendor's Retry-After, 0 when absent.
 	RetryAfter time.Duration
+	// Transient marks a vendor throttling error sent with a 4xx status
+	// (Meta answers rate limits with 400): retried like a 429.
+	Transient bool
 }
 
 func (e *HTTPError) Error() string {
@@ -82,7 +85,7 @@ func (e *HTTPError) Error() string {
 
 // Retryable reports whether the vendor may accept the same request later.
 func (e *HTTPError) Retryable() bool {
-	return e.Status == http.StatusTooManyRequests || e.Status == http.StatusRequestTimeout || e.Status >= 500
+	return e.Transient || e.Status == http.StatusTooManyRequests || e.Status == http.StatusRequestTimeout || e.Status >= 500
 }
 
 // InputError is a request we refuse to send because it cannot succeed
