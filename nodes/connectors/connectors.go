@@ -90,9 +90,14 @@ func (e *HTTPError) Retryable() bool {
 
 // InputError is a request we refuse to send because it cannot succeed
 // (missing recipient, malformed e-mail...). Retrying cannot fix it.
-type InputError struct{ Msg string }
+type InputError struct {
+	Msg string
+	// Err is an optional cause for errors.Is.
+	Err error
+}
 
 func (e *InputError) Error() string { return e.Msg }
+func (e *InputError) Unwrap() error { return e.Err }
 
 // Invalidf returns an *InputError.
 func Invalidf(format string, args ...any) error {
