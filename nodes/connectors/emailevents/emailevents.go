@@ -1,0 +1,130 @@
+// Package emailevents verifies and normalises e-mail provider webhooks
+// (SendGrid Event Webhook, Mailgun, Postmark) into one Event type the
+// engine records as contact events (email.delivered, email.opened...).
+//
+// Errors: connectors.ErrBadSignature (answer 401, keep nothing),
+// *connectors.PayloadError (answer 400). Events we do not record
+// (processed, deferred, temporary failures...) are simply left out, so a
+// batch can come back empty.
+package emailevents
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"github.com/journeyhq/journey/nodes/connectors"
+)
+
+// Providers.
+const (
+	SendGrid = "sendgrid"
+	Mailgun  = "mailgun"
+	Postmark = "postmark"
+)
+
+// Event types.
+const (
+	Delivered    = "email.delivered"
+	Opened       = "email.opened"
+	Clicked      = "email.clicked"
+	Bounced      = "email.bounced"
+	Complained   = "email.complained"
+	Unsubscribed = "email.unsubscribed"
+)
+
+// CorrelationKey is the custom argument / variable / metadata name that
+// carries our own message id through each provider.
+const CorrelationKey = "journey_message_id"
+
+// CorrelationHeaders are the SMTP headers that make each provider echo our
+// message id back in its webhooks (SendGrid unique_args, Mailgun
+// variables, Postmark metadata). Providers ignore the others' headers.
+func CorrelationHeaders(ourMessageID string) map[string]string {
+	return map[string]string{
+		"X-SMTPAPI":                       `{"unique_args":{"` + CorrelationKey + `":"` + jsonEscape(ourMessageID) + `"}}`,
+		"X-Mailgun-Variables":             `{"` + CorrelationKey + `":"` + jsonEscape(ourMessageID) + `"}`,
+		"X-PM-Metadata-" + CorrelationKey: ourMessageID,
+	}
+}
+
+// Event is one normalised provider event.
+type Event struct {
+	Provider string `json:"provider"`
+	// ProviderEventID is the de-duplication key, unique per provider.
+	ProviderEventID string `json:"provider_event_id"`
+	// Type is one of the event type constants.
+	Type  string `json:"type"`
+	Email string `json:"email"`
+	// MessageID is the provider's message id (SendGrid's X-Message-Id
+	// prefix, Mailgun's Message-Id, Postmark's MessageID).
+	MessageID string `json:"message_id,omitempty"`
+	// SMTPMessageID is the RFC 5322 Message-ID header, without <>, when
+	// the provider reports it (we may have set it ourselves).
+	SMTPMessageID string `json:"smtp_message_id,omitempty"`
+	// OurMessageID is the CorrelationKey value when we set it.
+	OurMessageID string    `json:"our_message_id,omitempty"`
+	At           time.Time `json:"at"`
+	// Data holds provider details worth showing (reason, url, ...).
+	Data map[string]any `json:"data,omitempty"`
+	// HardBounce is true for permanent bounces: stop mailing this address.
+	HardBounce bool `json:"hard_bounce,omitempty"`
+}
+
+// Secrets are the verification secrets from the provider's credential.
+type Secrets struct {
+	// SendGridPublicKey is the base64 DER (or PEM) ECDSA key shown in
+	// SendGrid's Signed Event Webhook settings.
+	SendGridPublicKey string
+	// MailgunSigningKey is Mailgun's HTTP webhook signing key.
+	MailgunSigningKey string
+	// PostmarkUsername/PostmarkPassword are the Basic auth pair put in the
+	// webhook URL; PostmarkToken is a shared token sent in
+	// PostmarkTokenHeader. At least one must be set.
+	PostmarkUsername string
+	PostmarkPassword string
+	PostmarkToken    string
+}
+
+// Parse verifies and parses one webhook request for provider.
+func Parse(provider string, s Secrets, header http.Header, body []byte) ([]Event, error) {
+	switch provider {
+	case SendGrid:
+		return ParseSendGrid(s.SendGridPublicKey, header.Get(SendGridSignatureHeader), header.Get(SendGridTimestampHeader), body)
+	case Mailgun:
+		return ParseMailgun(s.MailgunSigningKey, body)
+	case Postmark:
+		return ParsePostmark(s, header, body)
+	}
+	return nil, connectors.Payloadf(provider, "unknown e-mail provider")
+}
+
+// contentKey is a stable dedup key for events without a provider id.
+func contentKey(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:12])
+}
+
+func jsonEscape(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			out = append(out, '\\', r)
+		case r < 0x20:
+			out = append(out, ' ')
+		default:
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}
+
+func floatTime(f float64) time.Time {
+	if f <= 0 || f > 1e11 {
+		return time.Time{}
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC().Truncate(time.Microsecond)
+}
