@@ -3,6 +3,7 @@ package hubspot_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -142,4 +143,31 @@ func TestFailures(t *testing.T) {
 	connectorstest.RunFailures(t, call, connectors.NodeError, connectorstest.StandardFailures(
 		`{"status":"error","message":"Property \"favorite_color\" does not exist","correlationId":"9a","category":"VALIDATION_ERROR"}`, `Property "favorite_color" does not exist`,
 		`{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}`, "Authentication credentials not found."))
+}
+
+// recordingTB captures Errorf so the contract check itself can be tested.
+type recordingTB struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func TestContractCheckCatchesViolations(t *testing.T) {
+	base := mock.URL(t)
+	rec := &recordingTB{TB: t}
+	// A note without the required hs_timestamp breaks the spec.
+	req, _ := http.NewRequest("POST", base+"/crm/v3/objects/notes", strings.NewReader(`{"properties":{"hs_note_body":"x"}}`))
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := connectorstest.ContractClient(rec).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(rec.errs) == 0 || !strings.Contains(strings.Join(rec.errs, "\n"), "broke the vendor spec") {
+		t.Fatalf("the contract check did not flag an invalid request: %v", rec.errs)
+	}
 }
