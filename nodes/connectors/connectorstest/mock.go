@@ -28,11 +28,19 @@ func ContractsDir() string {
 	return "/work/shared/contracts"
 }
 
-// Payload reads a webhook sample from the contracts' payloads folder, or
-// fails the test.
+// Payload reads a webhook sample from the contracts' payloads folder (kept
+// outside the repository: see its SOURCES.md). Without that folder the test
+// is skipped, or fails when CI_REQUIRE_MOCKS=1.
 func Payload(t testing.TB, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(ContractsDir(), "payloads", rel))
+	dir := filepath.Join(ContractsDir(), "payloads")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI_REQUIRE_MOCKS") == "1" {
+			t.Fatalf("contract payload samples missing (CI_REQUIRE_MOCKS=1): %v", err)
+		}
+		t.Skipf("contract payload samples unavailable, test skipped: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, rel))
 	if err != nil {
 		t.Fatalf("payload sample %s: %v", rel, err)
 	}

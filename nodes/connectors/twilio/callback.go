@@ -43,6 +43,10 @@ type StatusEvent struct {
 	Params map[string]string
 }
 
+// DedupKey identifies this status change: Twilio may post the same
+// callback more than once.
+func (e StatusEvent) DedupKey() string { return "twilio:" + e.MessageSID + ":" + e.Status }
+
 // Signature computes X-Twilio-Signature: base64 HMAC-SHA1 keyed with the
 // auth token over the full URL followed by each POST parameter name and
 // value, sorted by name.

@@ -149,7 +149,7 @@ func TestParseStatusCallbackSamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.file, err)
 		}
-		if ev.Type != c.typ || ev.MessageSID != c.sid || !ev.At.Equal(c.at) {
+		if ev.Type != c.typ || ev.MessageSID != c.sid || !ev.At.Equal(c.at) || ev.DedupKey() != "twilio:"+c.sid+":"+ev.Status {
 			t.Errorf("%s: got %s %s %v", c.file, ev.Type, ev.MessageSID, ev.At)
 		}
 		_, err = twilio.ParseStatusCallback("authtoken", publicURL, "AAAA"+signed(t, body)[4:], body)

@@ -87,6 +87,9 @@ type StatusEvent struct {
 	Data map[string]any
 }
 
+// DedupKey identifies this status change (Meta retries webhooks).
+func (e StatusEvent) DedupKey() string { return "whatsapp:" + e.MessageID + ":" + e.Type }
+
 // Error is one of Meta's error entries.
 type Error struct {
 	Code    int    `json:"code"`

@@ -130,6 +130,9 @@ func TestWebhookStatuses(t *testing.T) {
 	}
 	sent := cases[0].body
 	n, _ := whatsapp.ParseWebhook(secret, whatsapp.Sign(secret, sent), sent)
+	if n.Statuses[0].DedupKey() != "whatsapp:ABGGFlA5Fpa:whatsapp.sent" {
+		t.Errorf("dedup key %s", n.Statuses[0].DedupKey())
+	}
 	if n.Statuses[0].Data["pricing"] == nil || n.Statuses[0].RecipientID != "16315551181" {
 		t.Errorf("pricing/recipient lost: %+v", n.Statuses[0])
 	}
