@@ -92,6 +92,7 @@ func (m *Mock) start() {
 		return
 	}
 	m.state = state
+	m.watch(script)
 	for try := 0; try < 3; try++ {
 		port, err := freePort()
 		if err != nil {
@@ -111,6 +112,20 @@ func (m *Mock) start() {
 		m.pid = readPID(filepath.Join(state, strconv.Itoa(port)+".pid"))
 		m.err = nil
 		return
+	}
+}
+
+// watch stops the mocks of this state folder if the test binary dies
+// without calling Stop (a test timeout, a kill), even mid-start: a small
+// shell loop waits for our PID to go, then runs `mock.sh stop all` on the
+// folder, which signals only the PIDs recorded there.
+func (m *Mock) watch(script string) {
+	loop := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; MOCK_STATE_DIR=%q bash %q stop all >/dev/null 2>&1; rm -rf %q",
+		os.Getpid(), m.state, script, m.state)
+	cmd := exec.Command("bash", "-c", loop)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.Start() == nil {
+		go func() { _ = cmd.Wait() }()
 	}
 }
 
