@@ -11,7 +11,11 @@ package emailevents
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/journeyhq/journey/nodes/connectors"
@@ -85,15 +89,59 @@ type Secrets struct {
 	PostmarkUsername string
 	PostmarkPassword string
 	PostmarkToken    string
+	// MaxAge, when set, refuses signed SendGrid and Mailgun requests whose
+	// timestamp is further than this from Now (replay protection).
+	MaxAge time.Duration
+	// Now is the clock for MaxAge (zero: time.Now()).
+	Now time.Time
+}
+
+// fresh checks a Unix-seconds timestamp against MaxAge.
+func (s Secrets) fresh(ts string) error {
+	if s.MaxAge <= 0 {
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
+	if err != nil {
+		return connectors.ErrBadSignature
+	}
+	now := s.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	d := now.Sub(time.Unix(n, 0))
+	if d < 0 {
+		d = -d
+	}
+	if d > s.MaxAge {
+		return fmt.Errorf("the request is older than %s: %w", s.MaxAge, connectors.ErrBadSignature)
+	}
+	return nil
 }
 
 // Parse verifies and parses one webhook request for provider.
 func Parse(provider string, s Secrets, header http.Header, body []byte) ([]Event, error) {
 	switch provider {
 	case SendGrid:
-		return ParseSendGrid(s.SendGridPublicKey, header.Get(SendGridSignatureHeader), header.Get(SendGridTimestampHeader), body)
+		evs, err := ParseSendGrid(s.SendGridPublicKey, header.Get(SendGridSignatureHeader), header.Get(SendGridTimestampHeader), body)
+		if err == nil {
+			err = s.fresh(header.Get(SendGridTimestampHeader))
+		}
+		if err != nil {
+			return nil, err
+		}
+		return evs, nil
 	case Mailgun:
-		return ParseMailgun(s.MailgunSigningKey, body)
+		evs, err := ParseMailgun(s.MailgunSigningKey, body)
+		if err == nil && s.MaxAge > 0 {
+			var p mgPayload
+			_ = json.Unmarshal(body, &p)
+			err = s.fresh(p.Signature.Timestamp)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return evs, nil
 	case Postmark:
 		return ParsePostmark(s, header, body)
 	}

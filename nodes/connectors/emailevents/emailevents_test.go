@@ -344,3 +344,28 @@ func TestCorrelationHeaders(t *testing.T) {
 		t.Errorf("X-Mailgun-Variables %s", h["X-Mailgun-Variables"])
 	}
 }
+
+func TestMaxAgeRefusesReplays(t *testing.T) {
+	t.Parallel()
+	s := newSigner(t)
+	body := connectorstest.Payload(t, "sendgrid/event_open_docs.json")
+	h := s.headers(t, body) // timestamp 1700000000
+	fresh := emailevents.Secrets{SendGridPublicKey: s.public, MaxAge: 5 * time.Minute, Now: time.Unix(1700000100, 0)}
+	if evs, err := emailevents.Parse(emailevents.SendGrid, fresh, h, body); err != nil || len(evs) != 1 {
+		t.Fatalf("fresh request refused: %v %v", evs, err)
+	}
+	stale := fresh
+	stale.Now = time.Unix(1700000000+3600, 0)
+	if evs, err := emailevents.Parse(emailevents.SendGrid, stale, h, body); !errors.Is(err, connectors.ErrBadSignature) || evs != nil {
+		t.Fatalf("replayed SendGrid request accepted: %v %v", evs, err)
+	}
+	mg := connectorstest.Payload(t, "mailgun/webhook_delivered_real_sanitized_anymail.json") // timestamp 1534108637
+	ok := emailevents.Secrets{MailgunSigningKey: mgKey, MaxAge: time.Minute, Now: time.Unix(1534108650, 0)}
+	if evs, err := emailevents.Parse(emailevents.Mailgun, ok, nil, mg); err != nil || len(evs) != 1 {
+		t.Fatalf("fresh Mailgun request refused: %v %v", evs, err)
+	}
+	ok.Now = time.Unix(1534108637+600, 0)
+	if evs, err := emailevents.Parse(emailevents.Mailgun, ok, nil, mg); !errors.Is(err, connectors.ErrBadSignature) || evs != nil {
+		t.Fatalf("replayed Mailgun request accepted: %v %v", evs, err)
+	}
+}
