@@ -44,6 +44,9 @@ Usage:
   journey validate FILE...                        check flows; exit 1 listing every problem
   journey token create --name NAME [--db ...]     print a new API token
   journey user create --email E --password P [--db ...]
+  journey demo [--addr ...] [--db ...] [--email E] [--password P] [--interval 2s]
+                                                  serve a throwaway demo: templates, an admin, sample traffic
+  journey healthcheck [--addr 127.0.0.1:8080]     exit 0 when GET /healthz answers 200 (for HEALTHCHECK)
   journey version
 
 Every flag has an environment variable (shown by "journey COMMAND --help").
@@ -80,6 +83,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdTokenCreate(rest, stdout, stderr)
 	case "user create":
 		err = cmdUserCreate(rest, stdout, stderr)
+	case "demo":
+		err = cmdDemo(rest, stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "journey", version)
 		return 0
@@ -184,6 +191,12 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	return serveUntilDone(ctx, c, store, eng, logger)
+}
+
+// serveUntilDone runs the HTTP server and the engine's workers until ctx
+// ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
+func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, logger *slog.Logger) error {
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
@@ -195,6 +208,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version)
 	select {
 	case err := <-errc:
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_ = eng.Stop(sctx)
 		return err
 	case <-ctx.Done():
 	}
