@@ -142,7 +142,7 @@ func (t *Traffic) chat(ctx context.Context) error {
 		return err
 	}
 	_, err = t.in.IngestWebhook(ctx, engine.HookRequest{Path: ChatHookPath, Body: body,
-		Headers: map[string]string{"Content-Type": "application/json", "User-Agent": "journey-demo"},
+		Headers:        map[string]string{"Content-Type": "application/json", "User-Agent": "journey-demo"},
 		IdempotencyKey: fmt.Sprintf("demo-chat-%d-%d", t.now().UnixNano(), t.seq)})
 	if errors.Is(err, engine.ErrNoHook) {
 		return fmt.Errorf("no active journey listens on /hooks/%s (was the chat template paused?)", ChatHookPath)
