@@ -41,7 +41,7 @@ Usage:
                                                   validate all, then store flows (all or nothing)
   journey export [--db ...] [--version N] FLOW_ID print a flow's canonical JSON
   journey export [--db ...] --dir DIR             write every flow to DIR/ID.json
-  journey validate FILE...                        check flows; exit 1 listing every problem
+  journey validate FILE|DIR...                    check flows; exit 1 listing every problem
   journey token create --name NAME [--db ...]     print a new API token
   journey user create --email E --password P [--db ...]
   journey demo [--addr ...] [--db ...] [--email E] [--password P] [--interval 2s]
@@ -49,7 +49,8 @@ Usage:
   journey healthcheck [--addr 127.0.0.1:8080]     exit 0 when GET /healthz answers 200 (for HEALTHCHECK)
   journey version
 
-Every flag has an environment variable (shown by "journey COMMAND --help").
+Settings come from flags or environment variables; "journey COMMAND --help"
+lists both (the README's Configuration table lists them all).
 Webhook secrets: a trigger.webhook with "secret_env": "CHATBOT" checks the
 X-Signature-256 header against the value of JOURNEY_HOOK_SECRET_CHATBOT.
 `
