@@ -8,6 +8,9 @@
 
 ARG GO_VERSION=1.26.8
 ARG NODE_VERSION=20.18.1
+# distroless publishes no version tags: release builds may pin the digest,
+# --build-arg RUNTIME_IMAGE=gcr.io/distroless/base-debian12:nonroot@sha256:...
+ARG RUNTIME_IMAGE=gcr.io/distroless/base-debian12:nonroot
 
 # 1. The editor. When web/package.json exists (the React editor), it is
 #    built with npm ci && npm run build into web/dist; otherwise the
@@ -32,7 +35,7 @@ RUN go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/journ
 # 3. A small glibc runtime: distroless base has glibc, ca-certificates and
 #    tzdata, no shell, and a non-root user (65532). The binary also embeds
 #    the time zone database.
-FROM gcr.io/distroless/base-debian12:nonroot AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="journey" \
       org.opencontainers.image.description="Self-hosted journey and automation engine" \
