@@ -37,14 +37,20 @@ const usage = `journey: journeys that fire on time, never send twice, and surviv
 
 Usage:
   journey serve [--addr 127.0.0.1:8080] [--db sqlite://./data/app.db | postgres://...]
-  journey import [--db ...] [--publish] FILE...   validate, then store flows (drafts, or published)
-  journey export [--db ...] FLOW_ID               print a flow's JSON
-  journey validate FILE...                        check flows; exit 1 listing every problem
+  journey import [--db ...] [--publish] [--dry-run] FILE|DIR...
+                                                  validate all, then store flows (all or nothing)
+  journey export [--db ...] [--version N] FLOW_ID print a flow's canonical JSON
+  journey export [--db ...] --dir DIR             write every flow to DIR/ID.json
+  journey validate FILE|DIR...                    check flows; exit 1 listing every problem
   journey token create --name NAME [--db ...]     print a new API token
   journey user create --email E --password P [--db ...]
+  journey demo [--addr ...] [--db ...] [--email E] [--password P] [--interval 2s]
+                                                  serve a throwaway demo: templates, an admin, sample traffic
+  journey healthcheck [--addr 127.0.0.1:8080]     exit 0 when GET /healthz answers 200 (for HEALTHCHECK)
   journey version
 
-Every flag has an environment variable (shown by "journey COMMAND --help").
+Settings come from flags or environment variables; "journey COMMAND --help"
+lists both (the README's Configuration table lists them all).
 Webhook secrets: a trigger.webhook with "secret_env": "CHATBOT" checks the
 X-Signature-256 header against the value of JOURNEY_HOOK_SECRET_CHATBOT.
 `
@@ -78,6 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdTokenCreate(rest, stdout, stderr)
 	case "user create":
 		err = cmdUserCreate(rest, stdout, stderr)
+	case "demo":
+		err = cmdDemo(rest, stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "journey", version)
 		return 0
@@ -182,6 +192,12 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	return serveUntilDone(ctx, c, store, eng, logger)
+}
+
+// serveUntilDone runs the HTTP server and the engine's workers until ctx
+// ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
+func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, logger *slog.Logger) error {
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
@@ -193,6 +209,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version)
 	select {
 	case err := <-errc:
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		_ = eng.Stop(sctx)
 		return err
 	case <-ctx.Done():
 	}
@@ -328,7 +347,8 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlags("import", stderr)
 	dbFlag(fs, &c)
-	publish := fs.Bool("publish", false, "publish each flow after importing it")
+	publish := fs.Bool("publish", false, "publish each flow after importing it (a new version; unchanged live flows are left alone)")
+	dryRun := fs.Bool("dry-run", false, "validate and report what would change; write nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -337,9 +357,12 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(files) == 0 {
-		return errors.New("import: name at least one flow file")
+		return errors.New("import: name at least one flow file or directory")
 	}
 	valid, bad := readFlows(files, nodes.Builtin(), stdout)
+	if !bad {
+		bad = duplicateIDs(files, valid, stdout)
+	}
 	if bad {
 		fmt.Fprintln(stdout, "nothing was imported: fix the problems above first")
 		return exitError(1)
@@ -348,43 +371,99 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *dryRun {
+		dsn, cleanup, err := dryRunDSN(c.DB)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		if dsn != c.DB {
+			fmt.Fprintln(stdout, "the database does not exist yet; comparing with an empty one")
+		}
+		c.DB = dsn
+	}
 	ctx := context.Background()
 	store, eng, err := open(ctx, c, logger)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	for _, f := range valid {
-		v, err := eng.Import(ctx, f, *publish)
-		var pe *flows.ProblemsError
-		if errors.As(err, &pe) {
-			fmt.Fprintf(stdout, "%s: %d problem(s)\n", f.ID, len(pe.Problems))
-			for _, p := range pe.Problems {
-				fmt.Fprintf(stdout, "  %s\n", formatProblem(p))
-			}
-			return exitError(1)
+	results, err := eng.ImportAll(ctx, valid, engine.ImportOptions{Publish: *publish, DryRun: *dryRun})
+	var fe *engine.FlowProblemsError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(stdout, "%s: %d problem(s)\n", fileOf(files, valid, fe.FlowID), len(fe.Problems))
+		for _, p := range fe.Problems {
+			fmt.Fprintf(stdout, "  %s\n", formatProblem(p))
 		}
-		if err != nil {
-			return fmt.Errorf("import %s: %w", f.ID, err)
-		}
-		if *publish {
-			fmt.Fprintf(stdout, "%s: imported and published as version %d\n", f.ID, v)
-		} else {
-			fmt.Fprintf(stdout, "%s: imported as a draft\n", f.ID)
-		}
+		fmt.Fprintln(stdout, "nothing was imported: fix the problems above first")
+		return exitError(1)
+	}
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	for _, r := range results {
+		fmt.Fprintf(stdout, "%s: %s\n", r.ID, r.Summary())
+	}
+	if *dryRun {
+		fmt.Fprintln(stdout, "dry run: nothing was written")
 	}
 	return nil
+}
+
+// duplicateIDs reports flows defined by more than one file.
+func duplicateIDs(files []string, valid []*flows.Flow, stdout io.Writer) bool {
+	first := map[string]string{}
+	bad := false
+	for i, f := range valid {
+		if prev, ok := first[f.ID]; ok {
+			fmt.Fprintf(stdout, "%s: the flow id %q is also defined by %s; each flow may be imported once\n", files[i], f.ID, prev)
+			bad = true
+			continue
+		}
+		first[f.ID] = files[i]
+	}
+	return bad
+}
+
+// fileOf names the file a valid flow came from (readFlows keeps order
+// when every file is valid).
+func fileOf(files []string, valid []*flows.Flow, id string) string {
+	for i, f := range valid {
+		if f.ID == id && i < len(files) {
+			return files[i]
+		}
+	}
+	return id
+}
+
+// dryRunDSN keeps a dry run from creating a SQLite file that does not
+// exist: it compares with a fresh database in a temporary directory.
+func dryRunDSN(dsn string) (string, func(), error) {
+	path, ok := strings.CutPrefix(dsn, "sqlite://")
+	if !ok {
+		return dsn, func() {}, nil
+	}
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return dsn, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "journey-dry-run-")
+	if err != nil {
+		return "", nil, err
+	}
+	return "sqlite://" + filepath.Join(dir, "app.db"), func() { _ = os.RemoveAll(dir) }, nil
 }
 
 func cmdExport(args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlags("export", stderr)
 	dbFlag(fs, &c)
+	version := fs.Int("version", 0, "export this published version instead of the draft")
+	dir := fs.String("dir", "", "write every flow's draft to DIR/ID.json instead of printing one")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("export: name one flow id")
+	if (*dir == "") != (fs.NArg() == 1) || fs.NArg() > 1 {
+		return errors.New("export: name one flow id, or give --dir DIR to export every flow")
 	}
 	logger, err := newLogger(c.LogLevel, stderr)
 	if err != nil {
@@ -395,15 +474,50 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	data, err := eng.Export(fs.Arg(0))
+	if *dir != "" {
+		return exportDir(store, eng, *dir, stdout)
+	}
+	id := fs.Arg(0)
+	var data []byte
+	if *version > 0 {
+		data, err = eng.ExportVersion(id, *version)
+	} else {
+		data, err = eng.Export(id)
+	}
 	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("export: there is no flow %q", fs.Arg(0))
+		if *version > 0 {
+			return fmt.Errorf("export: flow %q has no published version %d", id, *version)
+		}
+		return fmt.Errorf("export: there is no flow %q", id)
 	}
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(stdout, string(data))
+	_, err = stdout.Write(data)
 	return err
+}
+
+// exportDir writes every flow's draft to dir/ID.json.
+func exportDir(store *storage.Store, eng *engine.Engine, dir string, stdout io.Writer) error {
+	all, err := storage.ListFlows(store.Reader())
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, sf := range all {
+		data, err := eng.Export(sf.ID)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", sf.ID, err)
+		}
+		path := filepath.Join(dir, sf.ID+".json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, path)
+	}
+	return nil
 }
 
 func cmdTokenCreate(args []string, stdout, stderr io.Writer) error {

@@ -74,52 +74,57 @@ func (e *Engine) Draft(flowID string) (*storage.Flow, *flows.Flow, error) {
 func (e *Engine) Publish(ctx context.Context, flowID string) (int, error) {
 	var version int
 	err := e.store.Write(ctx, func(tx *gorm.DB) error {
-		sf, err := storage.GetFlow(tx, flowID)
-		if err != nil {
-			return err
-		}
-		f, err := flows.Decode([]byte(sf.Draft))
-		if err != nil {
-			return err
-		}
-		cf, problems := flows.Compile(f, e.reg)
-		if len(problems) > 0 {
-			return &flows.ProblemsError{Problems: problems}
-		}
-		triggers, problems, err := e.triggerIndex(tx, cf)
-		if err != nil {
-			return err
-		}
-		if len(problems) > 0 {
-			return &flows.ProblemsError{Problems: problems}
-		}
-		version = sf.Version + 1
-		f.Version = version
-		def, err := flows.Encode(f)
-		if err != nil {
-			return err
-		}
-		now := e.clock.Now()
-		if err := storage.InsertVersion(tx, &storage.FlowVersion{FlowID: flowID, Version: version, Definition: string(def), PublishedAt: now}); err != nil {
-			return err
-		}
-		sf.Version, sf.Status, sf.UpdatedAt = version, storage.FlowActive, now
-		if err := storage.SaveFlow(tx, sf); err != nil {
-			return err
-		}
-		for i := range triggers {
-			triggers[i].Version = version
-		}
-		if err := storage.ReplaceTriggers(tx, flowID, triggers); err != nil {
-			return err
-		}
-		cf, err = e.compiled(tx, flowID, version)
-		if err != nil {
-			return err
-		}
-		return e.scheduleTicks(tx, cf)
+		var err error
+		version, err = e.publishTx(tx, flowID)
+		return err
 	})
 	return version, err
+}
+
+// publishTx publishes the draft of flowID inside tx. It leaves the compiled
+// cache alone: tx may still roll back (an import that fails later, a dry
+// run), and the cache must only hold versions that exist.
+func (e *Engine) publishTx(tx *gorm.DB, flowID string) (int, error) {
+	sf, err := storage.GetFlow(tx, flowID)
+	if err != nil {
+		return 0, err
+	}
+	f, err := flows.Decode([]byte(sf.Draft))
+	if err != nil {
+		return 0, err
+	}
+	version := sf.Version + 1
+	f.Version = version
+	cf, problems := flows.Compile(f, e.reg)
+	if len(problems) > 0 {
+		return 0, &flows.ProblemsError{Problems: problems}
+	}
+	triggers, problems, err := e.triggerIndex(tx, cf)
+	if err != nil {
+		return 0, err
+	}
+	if len(problems) > 0 {
+		return 0, &flows.ProblemsError{Problems: problems}
+	}
+	def, err := flows.Encode(f)
+	if err != nil {
+		return 0, err
+	}
+	now := e.clock.Now()
+	if err := storage.InsertVersion(tx, &storage.FlowVersion{FlowID: flowID, Version: version, Definition: string(def), PublishedAt: now}); err != nil {
+		return 0, err
+	}
+	sf.Version, sf.Status, sf.UpdatedAt = version, storage.FlowActive, now
+	if err := storage.SaveFlow(tx, sf); err != nil {
+		return 0, err
+	}
+	for i := range triggers {
+		triggers[i].Version = version
+	}
+	if err := storage.ReplaceTriggers(tx, flowID, triggers); err != nil {
+		return 0, err
+	}
+	return version, e.scheduleTicks(tx, cf)
 }
 
 // triggerIndex lists the trigger rows of a compiled flow, and problems such
@@ -296,27 +301,18 @@ func (e *Engine) DeleteFlow(ctx context.Context, flowID string) error {
 }
 
 // Import validates a flow and stores it as the draft (creating the flow or
-// replacing its draft); with publish it is published too. An invalid flow
-// is refused with a *flows.ProblemsError and nothing is stored.
+// replacing its draft); with publish it is published too, as a new version
+// (published versions are never changed). An invalid flow is refused with
+// a *flows.ProblemsError and nothing is stored. It returns the latest
+// published version (0 when there is none).
 func (e *Engine) Import(ctx context.Context, f *flows.Flow, publish bool) (int, error) {
-	if problems := flows.Validate(f, e.reg); len(problems) > 0 {
-		return 0, &flows.ProblemsError{Problems: problems}
-	}
-	if _, err := e.SaveDraft(ctx, f, false); err != nil {
+	res, err := e.ImportAll(ctx, []*flows.Flow{f}, ImportOptions{Publish: publish})
+	if err != nil {
+		var fe *FlowProblemsError
+		if errors.As(err, &fe) {
+			return 0, &flows.ProblemsError{Problems: fe.Problems}
+		}
 		return 0, err
 	}
-	if !publish {
-		return 0, nil
-	}
-	return e.Publish(ctx, f.ID)
-}
-
-// Export returns the flow's draft document.
-func (e *Engine) Export(flowID string) ([]byte, error) {
-	_, f, err := e.Draft(flowID)
-	if err != nil {
-		return nil, err
-	}
-	f.Version = 0
-	return flows.Encode(f)
+	return res[0].Version, nil
 }

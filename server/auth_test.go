@@ -16,6 +16,9 @@ var publicAPIRoutes = map[string]bool{
 	"GET /api/v1/auth/setup":  true,
 	"HEAD /api/v1/auth/setup": true,
 	"POST /api/v1/auth/setup": true,
+	// The API description holds no data (see server/openapi.go).
+	"GET /api/v1/openapi.json":  true,
+	"HEAD /api/v1/openapi.json": true,
 }
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)

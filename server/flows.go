@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
@@ -203,22 +204,26 @@ func (s *Server) pauseFlow(c *fiber.Ctx) error {
 type importRequest struct {
 	Flow    json.RawMessage `json:"flow"`
 	Publish bool            `json:"publish"`
+	DryRun  bool            `json:"dry_run"`
 }
 
 // importFlow validates a flow document and stores it as the draft,
-// publishing it on request. Nothing is stored when it is invalid (422).
-// The body is a flow document (with ?publish=true to publish) or
-// {"flow": {...}, "publish": true}.
+// publishing it on request (a new version; a live flow that already equals
+// the document is left alone). Nothing is stored when it is invalid (422)
+// or with dry_run, which reports what would change. The body is a flow
+// document (with ?publish=true, ?dry_run=true) or
+// {"flow": {...}, "publish": true, "dry_run": true}.
 func (s *Server) importFlow(c *fiber.Ctx) error {
 	body := c.Body()
 	publish := c.QueryBool("publish", false)
+	dryRun := c.QueryBool("dry_run", false)
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(body, &probe) == nil && probe["flow"] != nil && probe["nodes"] == nil {
 		var req importRequest
 		if err := decodeStrict(body, &req); err != nil {
 			return err
 		}
-		body, publish = req.Flow, publish || req.Publish
+		body, publish, dryRun = req.Flow, publish || req.Publish, dryRun || req.DryRun
 	}
 	f, err := decodeFlow(body)
 	if err != nil {
@@ -231,11 +236,15 @@ func (s *Server) importFlow(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	v, err := s.eng.Import(c.UserContext(), f, publish)
+	res, err := s.eng.ImportAll(c.UserContext(), []*flows.Flow{f}, engine.ImportOptions{Publish: publish, DryRun: dryRun})
 	if err != nil {
 		return err
 	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{"id": f.ID, "version": v, "published": publish})
+	status := http.StatusCreated
+	if dryRun || !res[0].Created {
+		status = http.StatusOK
+	}
+	return c.Status(status).JSON(res[0])
 }
 
 // exportFlow downloads the draft as <id>.json.
@@ -247,7 +256,7 @@ func (s *Server) exportFlow(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+id+`.json"`)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Send(append(data, '\n'))
+	return c.Send(data) // canonical JSON, newline included
 }
 
 // testFlow runs the draft once with a sample trigger payload and answers

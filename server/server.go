@@ -131,6 +131,7 @@ func (s *Server) routes() {
 	app.Post("/api/v1/auth/login", limit, s.login)
 	app.Get("/api/v1/auth/setup", s.setupStatus)
 	app.Post("/api/v1/auth/setup", limit, s.setup)
+	app.Get("/api/v1/openapi.json", s.openAPI)
 
 	api := app.Group("/api/v1", s.authenticate)
 	api.Get("/auth/me", s.me)
