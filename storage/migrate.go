@@ -23,6 +23,7 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{ID: "0001_initial", Up: migrateInitial},
+		{ID: "0002_channels", Up: migrateChannels},
 	}
 }
 
