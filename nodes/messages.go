@@ -262,6 +262,10 @@ func sendChannelsRule(params map[string]any) []flows.Problem {
 	seen := map[string]bool{}
 	var probs []flows.Problem
 	for _, ch := range paramStrings(params, paramChannels) {
+		if ch != ChannelEmail && ch != ChannelSMS && ch != ChannelWhatsApp {
+			probs = append(probs, problem(codeInvalidParam, paramChannels, "%q is not a channel: use whatsapp, sms or email.", ch))
+			continue
+		}
 		if seen[ch] {
 			probs = append(probs, problem(codeInvalidParam, paramChannels, "The channel %q is listed twice; list each channel once.", ch))
 		}
@@ -436,6 +440,7 @@ func deliver(ctx context.Context, in *Input, c content) (Attempt, time.Time, err
 	}
 	switch {
 	case err != nil:
+		d.Provider = "none"
 		d.Status, d.Reason = StatusFailed, "The account could not be used: "+err.Error()
 	case sender.Sandbox():
 		d.Status = StatusSandboxed

@@ -46,7 +46,7 @@ type Message struct {
 	NodeID       string  `gorm:"size:100"`
 	FlowID       string  `gorm:"size:100"`
 	// Events is the message's history (JSON array of {type, at, data}).
-	Events    string    `gorm:"type:text"`
+	Events    string `gorm:"type:text"`
 	SentAt    *time.Time
 	CreatedAt time.Time `gorm:"not null;index:idx_message_contact_channel,priority:3"`
 	UpdatedAt time.Time `gorm:"not null"`

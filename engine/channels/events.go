@@ -73,7 +73,8 @@ func (s *Service) Simulate(ctx context.Context, sink EventSink, id, kind string)
 	if m.Provider != nodes.ProviderSandbox {
 		return nil, &InputError{Message: fmt.Sprintf("Only sandbox messages can be simulated; this one went through %s.", m.Provider)}
 	}
-	if m.Status == storage.MessageSkipped || m.Status == storage.MessageDelayed || m.Status == storage.MessageQueued {
+	if m.Status == storage.MessageSkipped || m.Status == storage.MessageDelayed || m.Status == storage.MessageQueued ||
+		m.Status == storage.MessageFailed {
 		return nil, &InputError{Message: fmt.Sprintf("This message was %s, not sent, so nothing can happen to it.", m.Status)}
 	}
 	allowed := simulatable[m.Channel]
