@@ -118,8 +118,8 @@ func TestMessagePoliciesAndRefusals(t *testing.T) {
 		reason   string
 	}{
 		{name: "a vendor refusal fails the step", typ: nodes.TypeSMS,
-			params:  map[string]any{"credential": "acct", "body": "Hi"},
-			prepare: func(b *msgBundle) { b.sender.Errs = []error{nodes.Permanentf("21211 invalid 'To' number")} },
+			params:   map[string]any{"credential": "acct", "body": "Hi"},
+			prepare:  func(b *msgBundle) { b.sender.Errs = []error{nodes.Permanentf("21211 invalid 'To' number")} },
 			wantPort: nodes.PortFailed, status: nodes.StatusFailed, reason: "invalid 'To' number"},
 		{name: "withdrawn consent skips", typ: nodes.TypeEmail, params: map[string]any{"subject": "Hi", "body": "x"},
 			prepare:  func(b *msgBundle) { b.env.Contact.Consent = map[string]bool{"email": false} },
