@@ -215,7 +215,7 @@ const unsubscribedPage = `<!doctype html><html><head><meta charset="utf-8"><meta
 // so only the POST (the button, or a mail client's one-click
 // List-Unsubscribe-Post) unsubscribes.
 func (s *Server) unsubscribePage(c *fiber.Ctx) error {
-	if _, err := s.cfg.Channels.Verify(param(c, "token")); err != nil {
+	if l, err := s.cfg.Channels.Verify(param(c, "token")); err != nil || l.Kind != channels.LinkUnsubscribe {
 		return notFound("This link is not valid.")
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)

@@ -134,7 +134,11 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &input):
 		return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: input.Message}
 	case errors.As(err, &chInput):
-		return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: chInput.Message, Details: chInput.Details}
+		ae := &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: chInput.Message}
+		if len(chInput.Details) > 0 {
+			ae.Details = chInput.Details
+		}
+		return ae
 	case errors.Is(err, engine.ErrBadSignature):
 		return unauthorized("The webhook signature is missing or does not match.")
 	case errors.Is(err, engine.ErrNoHook):
