@@ -48,6 +48,8 @@ Usage:
 Every flag has an environment variable (shown by "journey COMMAND --help").
 Webhook secrets: a trigger.webhook with "secret_env": "CHATBOT" checks the
 X-Signature-256 header against the value of JOURNEY_HOOK_SECRET_CHATBOT.
+Credentials are encrypted with JOURNEY_SECRET_KEY (base64 of 32 bytes); when
+it is unset, a key is generated into the data directory on first start.
 `
 
 func main() {

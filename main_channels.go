@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,10 +45,15 @@ func publicURL(c config) string {
 // openChannels loads (or on first start generates) the secret key and
 // builds the message outbox and credential store.
 func openChannels(c config, store *storage.Store, logger *slog.Logger) (*channels.Service, error) {
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("bad --public-url %q: use a URL like https://journeys.example.com", c.PublicURL)
+		}
+	}
 	dir := dataDir(c)
 	key, created, err := storage.LoadOrCreateSecretKey(os.Getenv(secretKeyEnv), dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("secret key (%s or %s): %w", secretKeyEnv, filepath.Join(dir, storage.SecretKeyFile), err)
 	}
 	if created {
 		logger.Warn("generated a new secret key for credentials; back it up, or set "+secretKeyEnv,
