@@ -36,6 +36,27 @@ func (s *Server) channelRoutes(app *fiber.App, api fiber.Router) {
 	app.Post("/u/:token", s.unsubscribe)
 }
 
+// optionCredentials is the choice source of credential params: the
+// stored credentials of the param's kind (value id, label name).
+const optionCredentials = "credentials"
+
+func (s *Server) credentialChoices(c *fiber.Ctx, kind string) ([]option, error) {
+	out := []option{}
+	if s.cfg.Channels == nil {
+		return out, nil
+	}
+	cs, err := s.cfg.Channels.ListCredentials(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	for _, cr := range cs {
+		if kind == "" || cr.Kind == kind {
+			out = append(out, option{Value: cr.ID, Label: cr.Name})
+		}
+	}
+	return out, nil
+}
+
 // credentialRequest is the body of POST and PUT /credentials.
 type credentialRequest struct {
 	Name   string         `json:"name"`

@@ -204,3 +204,18 @@ func TestTrackingAndUnsubscribeLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestCredentialChoicesOfAParam(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.api(t, "POST", "/api/v1/credentials", `{"name":"Mailer","kind":"smtp","fields":{"host":"h","port":587,"from_email":"a@example.com"}}`).must(t, 201)
+	b.api(t, "POST", "/api/v1/credentials", `{"name":"Hub","kind":"hubspot","fields":{"access_token":"tok-secret"}}`).must(t, 201)
+	res := b.api(t, "GET", "/api/v1/node-types/message.email/options/credential", "").must(t, 200)
+	if !strings.Contains(res.body, `"label":"Mailer"`) || strings.Contains(res.body, "Hub") {
+		t.Fatalf("email account choices = %s, want only the SMTP credential", res.body)
+	}
+	res = b.api(t, "GET", "/api/v1/node-types/message.send/options/sms_credential", "").must(t, 200)
+	if res.body != `{"options":[],"source":"credentials"}` {
+		t.Fatalf("sms account choices = %s, want none", res.body)
+	}
+}
