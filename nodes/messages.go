@@ -291,7 +291,11 @@ func render(in *Input, names ...string) ([]string, error) {
 		if name == "" || strings.TrimSpace(paramString(in.Node.Params, name)) == "" {
 			continue
 		}
-		v, err := in.Node.Render(name, in.Env)
+		renderFunc := in.Node.Render
+		if name == paramHTML {
+			renderFunc = in.Node.RenderHTML // values are escaped inside HTML
+		}
+		v, err := renderFunc(name, in.Env)
 		if err != nil {
 			return nil, exprFailed(in, name, err)
 		}
@@ -352,12 +356,15 @@ type Attempt struct {
 	Reason    string `json:"reason,omitempty"`
 	MessageID string `json:"message_id,omitempty"`
 	Provider  string `json:"provider,omitempty"`
-	To        string `json:"to,omitempty"`
+	// To is the address; it stays out of run history and saved state.
+	To string `json:"-"`
 }
 
 func (a Attempt) output() map[string]any {
 	out := map[string]any{"channel": a.Channel, "status": a.Status}
-	for k, v := range map[string]string{"reason": a.Reason, "message_id": a.MessageID, "provider": a.Provider, "to": a.To} {
+	// The address stays in the message record only: run history outlives
+	// an erased contact.
+	for k, v := range map[string]string{"reason": a.Reason, "message_id": a.MessageID, "provider": a.Provider} {
 		if v != "" {
 			out[k] = v
 		}

@@ -75,6 +75,24 @@ func TestEmailInTheSandbox(t *testing.T) {
 	}
 }
 
+func TestEmailHTMLEscapesValuesButNotTheTemplate(t *testing.T) {
+	t.Parallel()
+	b := setupMessages(t)
+	b.env.Contact.FirstName = `<a href="https://evil.example">Ana</a>`
+	_, err := b.step(t, nodes.TypeEmail, map[string]any{"subject": "Hi {{ contact.first_name }}",
+		"body": "Hi {{ contact.first_name }}", "html": "<p>Hi <b>{{ contact.first_name }}</b></p>"}, "run1:n:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := b.only(t)
+	if m.HTML != `<p>Hi <b>&lt;a href=&#34;https://evil.example&#34;&gt;Ana&lt;/a&gt;</b></p>` {
+		t.Fatalf("HTML = %q", m.HTML)
+	}
+	if m.Text != `Hi <a href="https://evil.example">Ana</a>` {
+		t.Fatalf("text = %q", m.Text)
+	}
+}
+
 func TestEmailThroughAnAccountIsRecordedOnceAcrossRetries(t *testing.T) {
 	t.Parallel()
 	b := setupMessages(t)

@@ -113,6 +113,10 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		if err != nil || len(ts) != 2 || !ts[0].Equal(t0.Add(2*time.Hour)) {
 			t.Fatalf("recent sends = %v, %v; want the sandboxed and delivered ones, oldest first", ts, err)
 		}
+		write(t, b, func(tx *gorm.DB) error { return storage.EraseContact(tx, contact) })
+		if _, total, _ := storage.ListMessages(b.store.Reader(), storage.MessageQuery{RunID: "r1"}); total != 0 {
+			t.Fatalf("%d messages of an erased contact are left", total)
+		}
 	})
 
 	t.Run("SetConsent", func(t *testing.T) {
