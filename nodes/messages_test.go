@@ -124,6 +124,28 @@ func TestEmailThroughAnAccountIsRecordedOnceAcrossRetries(t *testing.T) {
 	}
 }
 
+func TestACrashAfterTheVendorCallRecordsOneMessage(t *testing.T) {
+	t.Parallel()
+	b := setupMessages(t)
+	params := map[string]any{"credential": "acct", "body": "Your code is 1234"}
+	b.ch.FailUpdates = 1 // the vendor accepts, then the record of it is lost
+	if _, err := b.step(t, nodes.TypeSMS, params, "run1:n:1", nil); err == nil || nodes.IsPermanent(err) {
+		t.Fatalf("lost update gave %v, want a retryable error", err)
+	}
+	res, err := b.step(t, nodes.TypeSMS, params, "run1:n:1", nil)
+	if err != nil || res.Port != nodes.PortSent {
+		t.Fatalf("retry: port %q, err %v", res.Port, err)
+	}
+	m := b.only(t)
+	if m.Status != nodes.StatusSent || strings.Join(m.History, ",") != "queued,sent" {
+		t.Fatalf("message %s with history %v, want one message queued then sent", m.Status, m.History)
+	}
+	// Said plainly in the README: the vendor may get it twice in that window.
+	if len(b.sender.Sent) != 2 {
+		t.Fatalf("vendor calls = %d, want 2 (at least once to the vendor, once on record)", len(b.sender.Sent))
+	}
+}
+
 func TestMessagePoliciesAndRefusals(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

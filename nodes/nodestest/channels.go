@@ -33,6 +33,9 @@ type Channels struct {
 	// those asking for tracking.
 	Prepared map[string]int
 	Tracked  map[string]bool
+	// FailUpdates makes the next n Update calls fail, as a crash right
+	// after a vendor call would lose the update.
+	FailUpdates int
 }
 
 // NewChannels returns an empty fake outbox.
@@ -61,6 +64,10 @@ func (f *Channels) Record(_ context.Context, d nodes.Draft) (nodes.Message, erro
 func (f *Channels) Update(_ context.Context, id string, u nodes.MessageUpdate) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.FailUpdates > 0 {
+		f.FailUpdates--
+		return fmt.Errorf("update %s: the process stopped", id)
+	}
 	for _, m := range f.Messages {
 		if m.ID == id {
 			if u.Status != "" {
