@@ -1,6 +1,9 @@
 package flows
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Messaging holds the policies every message step of a flow obeys. All of
 // it is optional: without it, a message goes out at once unless the
@@ -24,6 +27,9 @@ type QuietHours struct {
 	From string `json:"from"`
 	// To is when it ends, "HH:MM".
 	To string `json:"to"`
+	// Channels limits the quiet hours to these channels (email, sms,
+	// whatsapp); empty means every channel.
+	Channels []string `json:"channels,omitempty"`
 }
 
 // Frequency cap actions.
@@ -39,6 +45,17 @@ type FrequencyCap struct {
 	Period Duration `json:"period"`
 	// Action is skip (default) or delay.
 	Action string `json:"action,omitempty"`
+	// Channels limits the cap to these channels; empty means every
+	// channel (each counted on its own).
+	Channels []string `json:"channels,omitempty"`
+}
+
+// Message channels a messaging setting may name.
+var messageChannels = []string{"email", "sms", "whatsapp"}
+
+// Applies reports whether a setting limited to channels covers channel.
+func Applies(channels []string, channel string) bool {
+	return len(channels) == 0 || slices.Contains(channels, channel)
 }
 
 // Problem code of a bad messaging setting.
@@ -51,6 +68,13 @@ func (v *validator) checkMessaging(m *Messaging) {
 	bad := func(param, format string, args ...any) {
 		v.add(Problem{Code: CodeBadMessaging, Param: "settings.messaging." + param, Message: fmt.Sprintf(format, args...)})
 	}
+	checkChannels := func(param string, chs []string) {
+		for _, ch := range chs {
+			if !slices.Contains(messageChannels, ch) {
+				bad(param, "%s is not a channel: use email, sms or whatsapp.", quoteValue(ch))
+			}
+		}
+	}
 	if q := m.QuietHours; q != nil {
 		for _, f := range [][2]string{{"from", q.From}, {"to", q.To}} {
 			if !timeOfDayPattern.MatchString(f[1]) {
@@ -60,6 +84,7 @@ func (v *validator) checkMessaging(m *Messaging) {
 		if q.From == q.To && timeOfDayPattern.MatchString(q.From) {
 			bad("quiet_hours", "The quiet hours start and end at the same time, which would never let a message out; use different times.")
 		}
+		checkChannels("quiet_hours.channels", q.Channels)
 	}
 	if c := m.FrequencyCap; c != nil {
 		if c.Max < 1 {
@@ -73,5 +98,6 @@ func (v *validator) checkMessaging(m *Messaging) {
 		default:
 			bad("frequency_cap.action", `The frequency cap action %s is not "skip" or "delay".`, quoteValue(c.Action))
 		}
+		checkChannels("frequency_cap.channels", c.Channels)
 	}
 }

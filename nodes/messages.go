@@ -560,7 +560,7 @@ func consentRefusal(in *Input, channel string) string {
 func policies(ctx context.Context, in *Input, channel string) (string, time.Time, error) {
 	pol := in.messaging()
 	now := in.Now()
-	if q := pol.QuietHours; q != nil {
+	if q := pol.QuietHours; q != nil && flows.Applies(q.Channels, channel) {
 		from, err1 := ParseClockTime(q.From)
 		to, err2 := ParseClockTime(q.To)
 		if err1 == nil && err2 == nil {
@@ -573,7 +573,7 @@ func policies(ctx context.Context, in *Input, channel string) (string, time.Time
 			}
 		}
 	}
-	if fc := pol.FrequencyCap; fc != nil && fc.Max > 0 && fc.Period > 0 && in.Env.Contact.ID != "" {
+	if fc := pol.FrequencyCap; fc != nil && fc.Max > 0 && fc.Period > 0 && in.Env.Contact.ID != "" && flows.Applies(fc.Channels, channel) {
 		period := time.Duration(fc.Period)
 		ts, err := in.Channels.RecentSends(ctx, in.Env.Contact.ID, channel, now.Add(-period), fc.Max)
 		if err != nil {

@@ -236,6 +236,21 @@ func TestQuietHoursWaitInTheContactsTimeZone(t *testing.T) {
 	}
 }
 
+func TestQuietHoursLimitedToSomeChannels(t *testing.T) {
+	t.Parallel()
+	b := setupMessages(t)
+	b.settings.Messaging = &flows.Messaging{QuietHours: &flows.QuietHours{From: "21:00", To: "08:00", Channels: []string{"sms"}}}
+	b.env.Now = time.Date(2026, 11, 24, 23, 0, 0, 0, time.UTC) // midnight in Madrid
+	res, err := b.step(t, nodes.TypeEmail, map[string]any{"subject": "s", "body": "b"}, "run1:n:1", nil)
+	if err != nil || res.Port != nodes.PortSent {
+		t.Fatalf("email during SMS quiet hours: port %q, wait %+v, err %v; want sent", res.Port, res.Wait, err)
+	}
+	res, err = b.step(t, nodes.TypeSMS, map[string]any{"body": "b"}, "run1:n:2", nil)
+	if err != nil || res.Wait == nil {
+		t.Fatalf("SMS during its quiet hours: port %q, err %v; want a wait", res.Port, err)
+	}
+}
+
 func TestSendFallsBackAndShowsEveryAttempt(t *testing.T) {
 	t.Parallel()
 	b := setupMessages(t)
