@@ -27,21 +27,21 @@ const (
 
 // Message param names.
 const (
-	paramCredential       = "credential"
-	paramRecipient        = "to"
-	paramSubject          = "subject"
-	paramHTML             = "html"
-	paramTrack            = "track"
-	paramWATemplate       = "template_name"
-	paramWALanguage       = "template_language"
-	paramChannels         = "channels"
-	paramEmailCredential  = "email_credential"
-	paramSMSCredential    = "sms_credential"
-	paramWACredential     = "whatsapp_credential"
-	paramDeliveryTimeout  = "delivery_timeout"
-	credentialKindSMTP    = "smtp"
-	credentialKindTwilio  = "twilio"
-	credentialKindWhatApp = "whatsapp"
+	paramCredential        = "credential"
+	paramRecipient         = "to"
+	paramSubject           = "subject"
+	paramHTML              = "html"
+	paramTrack             = "track"
+	paramWATemplate        = "template_name"
+	paramWALanguage        = "template_language"
+	paramChannels          = "channels"
+	paramEmailCredential   = "email_credential"
+	paramSMSCredential     = "sms_credential"
+	paramWACredential      = "whatsapp_credential"
+	paramDeliveryTimeout   = "delivery_timeout"
+	credentialKindSMTP     = "smtp"
+	credentialKindTwilio   = "twilio"
+	credentialKindWhatsApp = "whatsapp"
 )
 
 // EmailParams are message.email's params.
@@ -189,11 +189,11 @@ func whatsAppNode() *Type {
 	t := define(flows.TypeSpec{
 		Type: TypeWhatsApp, Category: flows.CategoryMessage, Title: "Send WhatsApp message",
 		Description: "Sends a WhatsApp message to the contact's phone: free text inside the 24-hour window, or an approved template." + policyNote,
-		Credential:  credentialKindWhatApp,
+		Credential:  credentialKindWhatsApp,
 		Waits:       true,
 		Outputs:     messagePorts(),
 		Params: []flows.ParamSpec{
-			credentialParam(paramCredential, "WhatsApp account", credentialKindWhatApp),
+			credentialParam(paramCredential, "WhatsApp account", credentialKindWhatsApp),
 			recipientParam("The phone number to send to; the contact's phone when empty.", "{{ contact.phone }}"),
 			{Name: paramBody, Label: "Text", Kind: flows.KindTemplate,
 				Description: "The message text (free-form messages only reach contacts who wrote in the last 24 hours).", Example: "Hi {{ contact.first_name }}!"},
@@ -239,7 +239,7 @@ func sendNode() *Type {
 				Description: "An approved WhatsApp template to send instead of the text on WhatsApp."},
 			{Name: paramWALanguage, Label: "WhatsApp template language", Kind: flows.KindString, Default: "en",
 				Description: "The template's language code."},
-			credentialParam(paramWACredential, "WhatsApp account", credentialKindWhatApp),
+			credentialParam(paramWACredential, "WhatsApp account", credentialKindWhatsApp),
 			credentialParam(paramSMSCredential, "SMS account", credentialKindTwilio),
 			credentialParam(paramEmailCredential, "Email account", credentialKindSMTP),
 			{Name: paramDeliveryTimeout, Label: "Wait for delivery", Kind: flows.KindDuration,
