@@ -100,7 +100,11 @@ func (s *smtpSession) Logout() error { return nil }
 
 // startSMTP serves SMTP with STARTTLS (a self-signed certificate) and
 // PLAIN auth on 127.0.0.1.
-func startSMTP(t *testing.T) *inbox {
+func startSMTP(t *testing.T) *inbox { return startSMTPWith(t, false) }
+
+// startSMTPWith serves SMTP over implicit TLS when implicitTLS is set
+// (port 465 style), else with STARTTLS.
+func startSMTPWith(t *testing.T, implicitTLS bool) *inbox {
 	t.Helper()
 	b := &inbox{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }))
@@ -109,6 +113,9 @@ func startSMTP(t *testing.T) *inbox {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if implicitTLS {
+		l = tls.NewListener(l, srv.TLSConfig)
 	}
 	b.addr = l.Addr().String()
 	go func() { _ = srv.Serve(l) }()
@@ -224,6 +231,37 @@ func TestCredentialsAreSealedAndNeverShown(t *testing.T) {
 				t.Fatalf("the database file %s holds the secret %q in clear", filepath.Base(b.dbPath+suffix), secret)
 			}
 		}
+	}
+}
+
+func TestSMTPOverImplicitTLS(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.inbox = startSMTPWith(t, true)
+	host, port, _ := net.SplitHostPort(b.inbox.addr)
+	p, _ := strconv.Atoi(port)
+	v, err := b.svc.CreateCredential(b.ctx, channels.CredentialInput{Name: "TLS", Kind: channels.KindSMTP, Fields: map[string]any{
+		"host": host, "port": float64(p), "security": "tls", "username": smtpUser, "password": smtpPassword, "from_email": "news@example.com",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.svc.TestCredential(b.ctx, v.ID)
+	if err != nil || !res.OK {
+		t.Fatalf("test over implicit TLS = %+v, %v", res, err)
+	}
+	snd, err := b.svc.Sender(b.ctx, nodes.ChannelEmail, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snd.Email.SendEmail(b.ctx, nodes.Email{MessageID: "m-1", To: "bo@example.com", Subject: "s", Text: "t"}); err != nil {
+		t.Fatalf("send over implicit TLS: %v", err)
+	}
+	if n := len(b.inbox.all()); n != 1 {
+		t.Fatalf("%d mails received, want 1", n)
+	}
+	if _, err := b.svc.Sender(b.ctx, nodes.ChannelSMS, v.ID); err == nil || !nodes.IsPermanent(err) {
+		t.Fatalf("an SMTP account used for SMS: %v, want a permanent error", err)
 	}
 }
 
