@@ -63,7 +63,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, eng, err := open(ctx, c, logger)
+	store, eng, ch, err := open(ctx, c, logger)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 		defer close(trafficDone)
 		demo.NewTraffic(eng, interval, uint64(time.Now().UnixNano()), logger).Run(tctx)
 	}()
-	err = serveUntilDone(ctx, c, store, eng, logger)
+	err = serveUntilDone(ctx, c, store, eng, ch, logger)
 	stopTraffic()
 	<-trafficDone
 	fmt.Fprintln(stdout, "journey demo stopped")

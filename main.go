@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/server"
@@ -53,6 +54,8 @@ Settings come from flags or environment variables; "journey COMMAND --help"
 lists both (the README's Configuration table lists them all).
 Webhook secrets: a trigger.webhook with "secret_env": "CHATBOT" checks the
 X-Signature-256 header against the value of JOURNEY_HOOK_SECRET_CHATBOT.
+Credentials are encrypted with JOURNEY_SECRET_KEY (base64 of 32 bytes); when
+it is unset, a key is generated into the data directory on first start.
 `
 
 func main() {
@@ -121,6 +124,12 @@ type config struct {
 	DB       string
 	LogLevel string
 	Secure   bool
+	// PublicURL is where contacts reach the server (email tracking and
+	// unsubscribe links).
+	PublicURL string
+	// DataDir holds the generated secret key (default: next to the
+	// SQLite file, or ./data).
+	DataDir string
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -147,6 +156,8 @@ func envOr(key, def string) string {
 func dbFlag(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.DB, "db", envOr("JOURNEY_DB", "sqlite://./data/app.db"), "database: sqlite://PATH or postgres://... [JOURNEY_DB]")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("JOURNEY_LOG_LEVEL", "info"), "log level: debug, info, warn, error [JOURNEY_LOG_LEVEL]")
+	fs.StringVar(&c.DataDir, "data-dir", envOr("JOURNEY_DATA_DIR", ""),
+		"directory of the generated secret.key that encrypts credentials, used when JOURNEY_SECRET_KEY is unset; empty: next to the SQLite file, or ./data [JOURNEY_DATA_DIR]")
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
@@ -158,24 +169,31 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 }
 
 // open connects to the database and builds the engine.
-func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *engine.Engine, error) {
+func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *engine.Engine, *channels.Service, error) {
 	store, err := storage.Open(ctx, c.DB, logger)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger,
-		SingleInstance: !store.Postgres()})
+	ch, err := openChannels(c, store, logger)
 	if err != nil {
 		_ = store.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return store, eng, nil
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger,
+		SingleInstance: !store.Postgres(), Channels: ch})
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, nil, err
+	}
+	return store, eng, ch, nil
 }
 
 func cmdServe(args []string, stderr io.Writer) error {
 	var c config
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&c.Addr, "addr", envOr("JOURNEY_ADDR", "127.0.0.1:8080"), "listen address [JOURNEY_ADDR]")
+	fs.StringVar(&c.PublicURL, "public-url", envOr("JOURNEY_PUBLIC_URL", ""),
+		"URL where contacts reach this server, for email tracking and unsubscribe links; empty: http://ADDR [JOURNEY_PUBLIC_URL]")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
 	dbFlag(fs, &c)
 	if err := fs.Parse(args); err != nil {
@@ -187,21 +205,21 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, eng, err := open(ctx, c, logger)
+	store, eng, ch, err := open(ctx, c, logger)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	return serveUntilDone(ctx, c, store, eng, logger)
+	return serveUntilDone(ctx, c, store, eng, ch, logger)
 }
 
 // serveUntilDone runs the HTTP server and the engine's workers until ctx
 // ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
-func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, logger *slog.Logger) error {
+func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
-		Web: webFS(), Templates: flows.TemplatesFS(),
+		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch,
 	})
 	eng.Start(ctx)
 	errc := make(chan error, 1)
@@ -383,7 +401,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		c.DB = dsn
 	}
 	ctx := context.Background()
-	store, eng, err := open(ctx, c, logger)
+	store, eng, _, err := open(ctx, c, logger)
 	if err != nil {
 		return err
 	}
@@ -469,7 +487,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store, eng, err := open(context.Background(), c, logger)
+	store, eng, _, err := open(context.Background(), c, logger)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,9 @@ type Config struct {
 	// waits at most about this long for the writer (default 5ms; it is
 	// measured with the wall clock, not Clock, as it is about latency).
 	MaxTxDuration time.Duration
+	// Channels records and sends messages for the message node types
+	// (nil: message steps fail with a clear error).
+	Channels nodes.Channels
 }
 
 func (c *Config) setDefaults() error {

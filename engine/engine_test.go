@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -46,6 +47,8 @@ type testBundle struct {
 	eng   *engine.Engine
 	clock *fakeClock
 	reg   *nodes.Registry
+	// ch is the message outbox (with setupOpts.channels).
+	ch *channels.Service
 }
 
 type setupOpts struct {
@@ -53,6 +56,8 @@ type setupOpts struct {
 	// db is "sqlite" (default) or "postgres" (skipped without
 	// TEST_POSTGRES_DSN).
 	db string
+	// channels wires the message outbox (sandbox only).
+	channels bool
 }
 
 // databases lists the databases every engine test runs on.
@@ -90,12 +95,22 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} // a Monday
-	eng, err := engine.New(engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
-		RetryBase: time.Second, MaxAttempts: 3})
+	var ch *channels.Service
+	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
+		RetryBase: time.Second, MaxAttempts: 3}
+	if o.channels {
+		ch, err = channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
+			PublicURL: "https://journeys.example.com", Now: clock.Now, Logger: logger})
+		if err != nil {
+			t.Fatalf("new channels: %v", err)
+		}
+		cfg.Channels = ch
+	}
+	eng, err := engine.New(cfg)
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
-	return &testBundle{ctx: ctx, store: store, eng: eng, clock: clock, reg: o.reg}
+	return &testBundle{ctx: ctx, store: store, eng: eng, clock: clock, reg: o.reg, ch: ch}
 }
 
 type testWriter struct{ t *testing.T }

@@ -339,15 +339,25 @@ func (e *Engine) resumeWaits(ctx context.Context, tx *gorm.DB, contactID string,
 				continue
 			}
 		}
-		taken, err := storage.TakeWait(tx, w.ID)
+		taken, err := storage.TakeWaitGroup(tx, &w)
 		if err != nil {
 			return nil, err
 		}
 		if !taken {
 			continue
 		}
+		payload := resumePayload{Event: &ev}
+		if w.EventPort == reenterPort {
+			// Keep the node's state that the timeout job carries.
+			var j storage.Job
+			if err := tx.Select("payload").Where("id = ?", w.TimeoutJobID).Take(&j).Error; err != nil {
+				return nil, fmt.Errorf("resume run %s: %w", w.RunID, err)
+			}
+			_ = json.Unmarshal([]byte(j.Payload), &payload)
+			payload.Event = &ev
+		}
 		err = tx.Model(&storage.Job{}).Where("id = ?", w.TimeoutJobID).Updates(map[string]any{
-			"kind": storage.JobResume, "port": w.EventPort, "payload": mustJSON(resumePayload{Event: &ev}),
+			"kind": storage.JobResume, "port": w.EventPort, "payload": mustJSON(payload),
 			"due_at": e.clock.Now(),
 		}).Error
 		if err != nil {

@@ -19,11 +19,16 @@ import (
 // continues, so a retry keeps the idempotency key of the first try.
 type stepPayload struct {
 	Visit int `json:"visit,omitempty"`
+	// Resume is set when a Reenter wait ended: the node runs again.
+	Resume *nodes.Resume `json:"resume,omitempty"`
 }
 
-// resumePayload carries the event that ended an event wait.
+// resumePayload carries the event that ended an event wait, and for a
+// Reenter wait the visit and the node's state.
 type resumePayload struct {
-	Event *flows.Event `json:"event,omitempty"`
+	Event *flows.Event    `json:"event,omitempty"`
+	Visit int             `json:"visit,omitempty"`
+	State json.RawMessage `json:"state,omitempty"`
 }
 
 // RunOnce claims one batch of due jobs and processes it. It returns how
@@ -115,7 +120,7 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 			return err
 		}
 		if w != nil {
-			ok, err := storage.TakeWait(tx, w.ID)
+			ok, err := storage.TakeWaitGroup(tx, w)
 			if err != nil {
 				return err
 			}
@@ -151,15 +156,25 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 	case storage.JobStep:
 		var p stepPayload
 		_ = json.Unmarshal([]byte(j.Payload), &p)
-		err = st.execute(j.NodeID, j.Attempts+1, p.Visit, pre)
+		err = st.execute(j.NodeID, j.Attempts+1, p.Visit, pre, p.Resume)
 	case storage.JobResume:
 		var p resumePayload
 		_ = json.Unmarshal([]byte(j.Payload), &p)
+		if j.Port == reenterPort {
+			err = st.execute(j.NodeID, 1, p.Visit, nil, &nodes.Resume{Event: p.Event, State: p.State})
+			break
+		}
 		if p.Event != nil {
 			st.env.Event = *p.Event
 		}
 		err = st.follow(j.NodeID, j.Port)
 	case storage.JobTimeout:
+		if j.Port == reenterPort {
+			var p resumePayload
+			_ = json.Unmarshal([]byte(j.Payload), &p)
+			err = st.execute(j.NodeID, 1, p.Visit, nil, &nodes.Resume{TimedOut: true, State: p.State})
+			break
+		}
 		st.record(storage.Step{NodeID: j.NodeID, Status: "timed_out", Port: j.Port,
 			Output: mustJSON(map[string]any{"message": "No matching event arrived in time."})})
 		err = st.follow(j.NodeID, j.Port)
@@ -248,7 +263,9 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 			visit = st.visits[j.NodeID] + 1
 		}
 		r := &remoteResult{started: e.clock.Now(), visit: visit}
-		r.res, r.err = e.callHandler(ctx, typ, st.input(cn, visit, j.Attempts+1, nil))
+		in := st.input(cn, visit, j.Attempts+1, nil)
+		in.Resume = p.Resume
+		r.res, r.err = e.callHandler(ctx, typ, in)
 		out[j.ID] = r
 	}
 	return out

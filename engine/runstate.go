@@ -142,6 +142,8 @@ func (s *runState) input(cn *flows.CompiledNode, visit, attempt int, contacts no
 		Key:      fmt.Sprintf("%s:%s:%d", s.run.ID, cn.Node.ID, visit),
 		Location: s.cf.Location,
 		Contacts: contacts,
+		Channels: s.e.cfg.Channels,
+		Settings: &s.cf.Flow.Settings,
 	}
 }
 
@@ -150,12 +152,14 @@ type pending struct {
 	attempt int
 	visit   int
 	pre     *remoteResult
+	// resume is set when the node runs again after a Reenter wait.
+	resume *nodes.Resume
 }
 
 // execute runs node and then whatever follows it, until the run waits,
 // ends, or reaches a node that must run outside the transaction.
-func (s *runState) execute(node string, attempt, visit int, pre *remoteResult) error {
-	return s.drain([]pending{{node: node, attempt: attempt, visit: visit, pre: pre}})
+func (s *runState) execute(node string, attempt, visit int, pre *remoteResult, resume *nodes.Resume) error {
+	return s.drain([]pending{{node: node, attempt: attempt, visit: visit, pre: pre, resume: resume}})
 }
 
 // follow continues after node through port.
@@ -211,7 +215,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 		// Network I/O never runs inside the transaction: hand it to the
 		// next batch, which calls it first.
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: visit}), DueAt: s.env.Now, Attempts: p.attempt - 1})
+			Payload: mustJSON(stepPayload{Visit: visit, Resume: p.resume}), DueAt: s.env.Now, Attempts: p.attempt - 1})
 	}
 	started := s.e.clock.Now()
 	var contacts *txContacts
@@ -221,7 +225,9 @@ func (s *runState) step(p pending) ([]pending, error) {
 		res, err, started = p.pre.res, p.pre.err, p.pre.started
 	} else {
 		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step"}
-		res, err = s.e.callHandler(s.ctx, typ, s.input(cn, visit, p.attempt, contacts))
+		in := s.input(cn, visit, p.attempt, contacts)
+		in.Resume = p.resume
+		res, err = s.e.callHandler(s.ctx, typ, in)
 		if e := contacts.finish(err != nil); e != nil {
 			return nil, e
 		}
@@ -229,7 +235,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 	step := storage.Step{NodeID: cn.Node.ID, NodeType: cn.Node.Type, Visit: visit, Attempt: p.attempt,
 		StartedAt: started, Input: string(cn.Node.Params)}
 	if err != nil {
-		return s.stepFailed(cn, step, err)
+		return s.stepFailed(cn, step, err, p.resume)
 	}
 	if res.ContactID != "" {
 		id := res.ContactID
@@ -272,7 +278,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 
 // stepFailed schedules a retry, or follows the node's "failed" port, or
 // fails the run, recording the error where the run detail shows it.
-func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err error) ([]pending, error) {
+func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err error, resume *nodes.Resume) ([]pending, error) {
 	step.Error = err.Error()
 	var ra *nodes.RetryAfterError
 	retryAfter := time.Duration(0)
@@ -283,7 +289,7 @@ func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err err
 		step.Status = "retrying"
 		s.record(step)
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: step.Visit}), Attempts: step.Attempt,
+			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume}), Attempts: step.Attempt,
 			DueAt: s.e.backoff(step.Attempt, retryAfter), LastError: err.Error()})
 	}
 	step.Status = "failed"
@@ -311,14 +317,21 @@ func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait) error 
 	if port == "" {
 		port = flows.DefaultPort
 	}
+	payload := ""
+	if w.Reenter {
+		// The node runs again (same visit, so the same idempotency key)
+		// with its state, instead of following a port.
+		port = reenterPort
+		payload = mustJSON(resumePayload{Visit: visit, State: w.State})
+	}
 	if w.Event == "" {
-		return s.addJob(storage.Job{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until})
+		return s.addJob(storage.Job{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload})
 	}
 	if s.run.ContactID == nil {
 		s.fail(fmt.Sprintf("The step %q waits for an event of a contact, but the run has no contact yet.", cn.Node.ID))
 		return nil
 	}
-	jobID, err := s.insertJob(storage.Job{Kind: storage.JobTimeout, NodeID: cn.Node.ID, Port: port, DueAt: w.Until})
+	jobID, err := s.insertJob(storage.Job{Kind: storage.JobTimeout, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload})
 	if err != nil {
 		return err
 	}
@@ -326,12 +339,28 @@ func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait) error 
 	if eventPort == "" {
 		eventPort = "event"
 	}
-	return storage.InsertWait(s.tx, &storage.Wait{
-		RunID: s.run.ID, NodeID: cn.Node.ID, Visit: visit, ContactID: *s.run.ContactID,
-		EventType: w.Event, ExpiresAt: w.Until, EventPort: eventPort, MatchParam: w.MatchParam,
-		TimeoutJobID: jobID, CreatedAt: s.env.Now,
-	})
+	if w.Reenter {
+		eventPort = reenterPort
+	}
+	// One wait per event type, sharing the timeout job: the first event
+	// takes them all (storage.TakeWaitGroup).
+	for _, typ := range append([]string{w.Event}, w.Events...) {
+		err := storage.InsertWait(s.tx, &storage.Wait{
+			RunID: s.run.ID, NodeID: cn.Node.ID, Visit: visit, ContactID: *s.run.ContactID,
+			EventType: typ, ExpiresAt: w.Until, EventPort: eventPort, MatchParam: w.MatchParam,
+			TimeoutJobID: jobID, CreatedAt: s.env.Now,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// reenterPort marks the jobs and waits of a Reenter wait: when they end,
+// the node runs again instead of following a port. No node declares a
+// port by this name ("@" is not allowed in port names).
+const reenterPort = "@reenter"
 
 // addJob writes a job of this run; each job is one outstanding token.
 func (s *runState) addJob(j storage.Job) error {

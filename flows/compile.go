@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"strings"
 	"time"
 )
@@ -175,6 +176,25 @@ func (n *CompiledNode) Render(path string, env *Env) (string, error) {
 		return FormatValue(out), nil
 	}
 	return "", n.noSuchParam(path)
+}
+
+// RenderHTML renders the template at path for an HTML document: the
+// values of its {{ }} parts are HTML-escaped (a contact named
+// "<b>Ana</b>" shows as written, and cannot inject markup), the template's
+// own text is kept.
+func (n *CompiledNode) RenderHTML(path string, env *Env) (string, error) {
+	t, ok := n.templates[path]
+	if !ok {
+		return "", n.noSuchParam(path)
+	}
+	if t == nil {
+		return "", nil
+	}
+	s, err := t.renderWith(env, html.EscapeString)
+	if err != nil {
+		return "", fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+	}
+	return s, nil
 }
 
 func (n *CompiledNode) render(path string, t *template, env *Env) (string, error) {

@@ -35,6 +35,8 @@ type Settings struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	// Goal is an expr condition; once it is true the run exits as converted.
 	Goal string `json:"goal,omitempty"`
+	// Messaging holds the policies every message step of the flow obeys.
+	Messaging *Messaging `json:"messaging,omitempty"`
 }
 
 // Reentry policies.

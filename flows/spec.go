@@ -79,6 +79,9 @@ type ParamSpec struct {
 	ShowIf map[string][]string `json:"show_if,omitempty"`
 	// Secret values are never logged or returned.
 	Secret bool `json:"secret,omitempty"`
+	// CredentialKind is the kind of credential a KindCredential param
+	// accepts (e.g. "smtp").
+	CredentialKind string `json:"credential_kind,omitempty"`
 	// Options names a dynamic choice source served by
 	// GET /api/v1/node-types/:type/options/:param (e.g. "lists").
 	Options string `json:"options,omitempty"`

@@ -142,7 +142,11 @@ func textPosition(s string, offset int) (line, col int) {
 }
 
 // render evaluates every part with env and joins the results.
-func (t *template) render(env *Env) (string, error) {
+func (t *template) render(env *Env) (string, error) { return t.renderWith(env, nil) }
+
+// renderWith renders with each {{ }} value passed through escape (when
+// not nil), e.g. HTML escaping; literal text is kept as written.
+func (t *template) renderWith(env *Env, escape func(string) string) (string, error) {
 	if len(t.parts) == 1 && t.parts[0].prog == nil {
 		return t.parts[0].literal, nil
 	}
@@ -157,7 +161,11 @@ func (t *template) render(env *Env) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteString(FormatValue(v))
+		if escape != nil {
+			b.WriteString(escape(FormatValue(v)))
+		} else {
+			b.WriteString(FormatValue(v))
+		}
 	}
 	return b.String(), nil
 }

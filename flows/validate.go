@@ -88,6 +88,7 @@ func (v *validator) checkFlow() {
 		v.add(Problem{Code: CodeBadReentry, Param: "settings.reentry.policy", Message: fmt.Sprintf(
 			`The re-entry policy %s is not one of "always", "once" or "once_per_period".`, quoteValue(r.Policy))})
 	}
+	v.checkMessaging(f.Settings.Messaging)
 	if g := f.Settings.Goal; strings.TrimSpace(g) != "" {
 		p, err := compileExpr(g, ReturnsBool)
 		if err != nil {

@@ -19,6 +19,7 @@ func Builtin() *Registry {
 		delayNode(), waitEventNode(),
 		upsertContactNode(), createDealNode(), createTaskNode(), addNoteNode(), scoreNode(),
 		addToListNode(), removeFromListNode(), tagNode(),
+		emailNode(), smsNode(), whatsAppNode(), sendNode(),
 	} {
 		r.Register(t)
 	}

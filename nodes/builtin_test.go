@@ -221,6 +221,7 @@ func TestBuiltinHasEveryType(t *testing.T) {
 		TypeIf, TypeSwitch, TypeSplit, TypeSet, TypeExit, TypeDelay, TypeWaitEvent,
 		TypeUpsertContact, TypeCreateDeal, TypeCreateTask, TypeAddNote, TypeScore,
 		TypeAddToList, TypeRemoveFromList, TypeTag,
+		TypeEmail, TypeSMS, TypeWhatsApp, TypeSend,
 	}
 	var got []string
 	for _, typ := range Builtin().All() {

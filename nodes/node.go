@@ -10,6 +10,7 @@ package nodes
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -63,6 +64,24 @@ type Input struct {
 	// Contacts is the built-in contact store, bound to the step's
 	// transaction (nil for Remote types).
 	Contacts Contacts
+	// Channels records and sends messages (nil when the engine has no
+	// channels wired).
+	Channels Channels
+	// Settings are the flow's settings (policies such as quiet hours).
+	Settings *flows.Settings
+	// Resume is set when the step runs again after a Wait with Reenter.
+	Resume *Resume
+}
+
+// Resume tells a re-entered step why it runs again.
+type Resume struct {
+	// Event is the event that ended the wait (nil when it timed out or
+	// was a plain delay).
+	Event *flows.Event `json:"event,omitempty"`
+	// TimedOut is true when an event wait ran out of time.
+	TimedOut bool `json:"timed_out,omitempty"`
+	// State is what the step asked to get back (Wait.State).
+	State json.RawMessage `json:"state,omitempty"`
 }
 
 // Now is the step's clock reading (injected by the engine).
@@ -112,6 +131,14 @@ type Wait struct {
 	// MatchParam is the node's boolean expression param evaluated against
 	// the candidate event ("" = any event of the type).
 	MatchParam string
+	// Events are further event types that also end the wait.
+	Events []string
+	// Reenter runs this node again, with the same visit (so the same
+	// idempotency key), when the wait ends, instead of following a port.
+	// The node gets State back in Input.Resume.
+	Reenter bool
+	// State is handed back to a re-entered node.
+	State json.RawMessage
 }
 
 // Run outcomes set by Exit.

@@ -150,6 +150,8 @@ func writeParamRow(w *bufio.Writer, p flows.ParamSpec, prefix string) {
 		kind += " of expressions"
 	case p.Kind == flows.KindEnum || len(p.Enum) > 0:
 		kind += ": " + strings.Join(p.Enum, ", ")
+	case p.Kind == flows.KindCredential && p.CredentialKind != "":
+		kind += " (" + p.CredentialKind + ")"
 	}
 	if p.Min != nil || p.Max != nil {
 		kind += fmt.Sprintf(" %s..%s", bound(p.Min), bound(p.Max))

@@ -1,6 +1,7 @@
 package nodes_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -171,7 +172,7 @@ func TestWaitEvent(t *testing.T) {
 				Until: testNow.Add(48 * time.Hour), Port: nodes.PortTimeout,
 				Event: "email.opened", EventPort: nodes.PortEvent, MatchParam: tt.wantMatch,
 			}
-			if res.Wait == nil || *res.Wait != want {
+			if res.Wait == nil || !reflect.DeepEqual(*res.Wait, want) {
 				t.Fatalf("wait = %+v, want %+v", res.Wait, want)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
@@ -120,6 +121,7 @@ func toAPIError(err error) *apiError {
 		problems *flows.ProblemsError
 		decode   *flows.DecodeError
 		input    *engine.InputError
+		chInput  *channels.InputError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -131,6 +133,12 @@ func toAPIError(err error) *apiError {
 			Message: "The flow document could not be read: " + decode.Error(), Details: []flows.Problem{decode.Problem()}}
 	case errors.As(err, &input):
 		return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: input.Message}
+	case errors.As(err, &chInput):
+		ae := &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: chInput.Message}
+		if len(chInput.Details) > 0 {
+			ae.Details = chInput.Details
+		}
+		return ae
 	case errors.Is(err, engine.ErrBadSignature):
 		return unauthorized("The webhook signature is missing or does not match.")
 	case errors.Is(err, engine.ErrNoHook):

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/server"
@@ -35,6 +36,9 @@ type testBundle struct {
 	store *storage.Store
 	eng   *engine.Engine
 	srv   *server.Server
+	ch    *channels.Service
+	// dbPath is the SQLite file.
+	dbPath string
 	// token is a valid API token.
 	token string
 	logs  *syncBuffer
@@ -77,21 +81,27 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	ctx := context.Background()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store, err := storage.Open(ctx, "sqlite://"+t.TempDir()+"/t.db", logger)
+	dbPath := t.TempDir() + "/t.db"
+	store, err := storage.Open(ctx, "sqlite://"+dbPath, logger)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger})
+	ch, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{5}, storage.SecretKeySize),
+		PublicURL: "https://journeys.example.com", Logger: logger})
+	if err != nil {
+		t.Fatalf("new channels: %v", err)
+	}
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: "test",
 		HookSecrets: map[string]string{"CHATBOT": hookSecret},
-		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait,
+		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait, Channels: ch,
 	})
-	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs}
+	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
 	err = store.Write(ctx, func(tx *gorm.DB) error {
 		if o.user {
 			if _, err := storage.CreateUser(tx, testEmail, testPassword, time.Now()); err != nil {

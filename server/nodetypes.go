@@ -78,6 +78,13 @@ func (s *Server) paramOptions(c *fiber.Ctx) error {
 	if ps == nil || ps.Options == "" {
 		return notFound("The node type %q has no parameter %q with choices.", typ, name)
 	}
+	if ps.Options == optionCredentials {
+		out, err := s.credentialChoices(c, ps.CredentialKind)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"source": ps.Options, "options": out})
+	}
 	values, err := s.choices(ps.Options)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -61,6 +62,9 @@ type Config struct {
 	// TestWait bounds how long POST /flows/:id/test waits for its run
 	// (default 5s).
 	TestWait time.Duration
+	// Channels serves credentials, messages, the sandbox simulator and
+	// the tracking and unsubscribe links (nil: those routes are absent).
+	Channels *channels.Service
 }
 
 // Server is the HTTP server. Create it with New.
@@ -171,6 +175,8 @@ func (s *Server) routes() {
 	api.Get("/lists", s.listLists)
 	api.Get("/lists/:name/members", s.listMembers)
 	api.Get("/tasks", s.listTasks)
+
+	s.channelRoutes(app, api)
 
 	app.Get("/*", s.editor)
 }

@@ -807,7 +807,7 @@ func eraseContact(tx *gorm.DB, id string) error {
 	if res.RowsAffected == 0 {
 		return ErrNotFound
 	}
-	for _, model := range []any{&ContactTag{}, &ListMember{}, &Deal{}, &Task{}, &Note{}, &Event{}} {
+	for _, model := range []any{&ContactTag{}, &ListMember{}, &Deal{}, &Task{}, &Note{}, &Event{}, &Message{}} {
 		if err := tx.Where("contact_id = ?", id).Delete(model).Error; err != nil {
 			return err
 		}

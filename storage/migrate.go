@@ -24,6 +24,7 @@ func migrations() []migration {
 	return []migration{
 		{ID: "0001_initial", Up: migrateInitial},
 		{ID: "0002_settings", Up: migrateSettings},
+		{ID: "0003_channels", Up: migrateChannels},
 	}
 }
 

@@ -1,0 +1,189 @@
+// Package channels is the message outbox and the vendor accounts behind
+// the message node types: it records every message once per idempotency
+// key, keeps messages of channels without an account in a sandbox,
+// resolves credentials (stored sealed with AES-GCM) into senders, signs
+// the tracking and unsubscribe links of emails, and turns delivery
+// receipts, simulated events, opens, clicks and unsubscribes into contact
+// events that resume waiting runs.
+package channels
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// ConnectorFunc builds the sender of a credential kind from the
+// credential's values (secrets included). Vendor clients register one per
+// kind (twilio, whatsapp) in main.
+type ConnectorFunc func(values map[string]string) (nodes.Sender, error)
+
+// Config configures a Service. Store and SecretKey are required.
+type Config struct {
+	Store *storage.Store
+	// SecretKey seals credentials and, through a derived key, signs
+	// tracking links (storage.SecretKeySize bytes).
+	SecretKey []byte
+	// PublicURL is where contacts reach this server (tracking links),
+	// e.g. https://journeys.example.com.
+	PublicURL string
+	// Now tells the time (default: the wall clock, UTC).
+	Now func() time.Time
+	// Connectors build senders for credential kinds other than smtp.
+	Connectors map[string]ConnectorFunc
+	// SMTPTimeout bounds an SMTP conversation (default 20s).
+	SMTPTimeout time.Duration
+	// SMTPInsecureSkipVerify accepts any TLS certificate (tests only).
+	SMTPInsecureSkipVerify bool
+	Logger                 *slog.Logger
+}
+
+// Service implements nodes.Channels and the credential and message
+// operations of the API.
+type Service struct {
+	cfg      Config
+	store    *storage.Store
+	box      *storage.SecretBox
+	linkKey  []byte
+	now      func() time.Time
+	log      *slog.Logger
+	endpoint string
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("channels: Store is required")
+	}
+	box, err := storage.NewSecretBox(cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("channels: %w", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SMTPTimeout <= 0 {
+		cfg.SMTPTimeout = 20 * time.Second
+	}
+	mac := hmac.New(sha256.New, cfg.SecretKey)
+	mac.Write([]byte("journey tracking links v1"))
+	return &Service{cfg: cfg, store: cfg.Store, box: box, linkKey: mac.Sum(nil), now: cfg.Now, log: cfg.Logger,
+		endpoint: strings.TrimRight(cfg.PublicURL, "/")}, nil
+}
+
+// Record implements nodes.Channels.
+func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, error) {
+	now := s.now().UTC()
+	m := &storage.Message{
+		IdemKey: d.Key, Channel: d.Channel, Provider: d.Provider, CredentialID: d.CredentialID, Status: d.Status,
+		Reason: d.Reason, To: d.To, Subject: d.Subject, BodyText: d.Text, BodyHTML: d.HTML,
+		RunID: d.RunID, NodeID: d.NodeID, FlowID: d.FlowID, CreatedAt: now, UpdatedAt: now,
+		Events: mustEvents(storage.MessageEvent{Type: d.Status, At: now, Data: reasonData(d.Reason)}),
+	}
+	if d.ContactID != "" {
+		id := d.ContactID
+		m.ContactID = &id
+	}
+	var stored *storage.Message
+	err := s.store.Write(ctx, func(tx *gorm.DB) error {
+		var err error
+		stored, _, err = storage.InsertMessage(tx, m)
+		return err
+	})
+	if err != nil {
+		return nodes.Message{}, err
+	}
+	out := nodes.Message{ID: stored.ID, Status: stored.Status, Reason: stored.Reason}
+	if stored.ProviderID != nil {
+		out.ProviderID = *stored.ProviderID
+	}
+	return out, nil
+}
+
+// Update implements nodes.Channels.
+func (s *Service) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
+	now := s.now().UTC()
+	ch := storage.MessageChange{Status: u.Status, Reason: u.Reason, ProviderID: u.ProviderID,
+		Event: &storage.MessageEvent{Type: u.Status, At: now, Data: reasonData(u.Reason)}}
+	if u.Sent {
+		ch.SentAt = now
+	}
+	return s.store.Write(ctx, func(tx *gorm.DB) error {
+		_, err := storage.UpdateMessage(tx, id, ch, now)
+		return err
+	})
+}
+
+// RecentSends implements nodes.Channels.
+func (s *Service) RecentSends(ctx context.Context, contactID, channel string, since time.Time, limit int) ([]time.Time, error) {
+	return storage.RecentSends(s.store.Reader().WithContext(ctx), contactID, channel, since, limit)
+}
+
+// channelKinds maps a channel to the credential kind that sends on it.
+var channelKinds = map[string]string{
+	nodes.ChannelEmail:    KindSMTP,
+	nodes.ChannelSMS:      KindTwilio,
+	nodes.ChannelWhatsApp: KindWhatsApp,
+}
+
+// Sender implements nodes.Channels.
+func (s *Service) Sender(ctx context.Context, channel, credentialID string) (nodes.Sender, error) {
+	if credentialID == "" {
+		return nodes.Sender{Provider: nodes.ProviderSandbox}, nil
+	}
+	c, values, err := s.open(ctx, credentialID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nodes.Sender{}, nodes.Permanentf("the account %q no longer exists", credentialID)
+	}
+	if err != nil {
+		if errors.Is(err, storage.ErrUnseal) {
+			return nodes.Sender{}, nodes.Permanent(err)
+		}
+		return nodes.Sender{}, err
+	}
+	if want := channelKinds[channel]; c.Kind != want {
+		return nodes.Sender{}, nodes.Permanentf("the account %q is a %s account, which cannot send %s", c.Name, c.Kind, channel)
+	}
+	if c.Kind == KindSMTP {
+		snd, err := s.smtpSender(values)
+		if err != nil {
+			return nodes.Sender{}, nodes.Permanent(err)
+		}
+		return nodes.Sender{Provider: KindSMTP, Email: snd}, nil
+	}
+	build := s.cfg.Connectors[c.Kind]
+	if build == nil {
+		return nodes.Sender{}, nodes.Permanentf("sending through %s is not available in this build yet", c.Kind)
+	}
+	snd, err := build(values)
+	if err != nil {
+		return nodes.Sender{}, nodes.Permanent(err)
+	}
+	if snd.Provider == "" {
+		snd.Provider = c.Kind
+	}
+	return snd, nil
+}
+
+func reasonData(reason string) map[string]any {
+	if reason == "" {
+		return nil
+	}
+	return map[string]any{"reason": reason}
+}
+
+// Interface guards.
+var _ nodes.Channels = (*Service)(nil)

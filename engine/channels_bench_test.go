@@ -1,0 +1,89 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// sandboxSendFlow upserts the contact from a webhook and sends on
+// WhatsApp, then SMS, then email: the contacts have no phone, so WhatsApp
+// and SMS are skipped (each recorded with its reason) and email goes to
+// the sandbox outbox.
+const sandboxSendFlow = `{
+  "id": "bench-send", "name": "Bench send",
+  "nodes": [
+    {"id": "hook", "type": "trigger.webhook", "params": {"path": "bench-send"}, "position": {"x":0,"y":0}},
+    {"id": "contact", "type": "crm.upsert_contact", "params": {"email": "{{ trigger.email }}", "first_name": "{{ trigger.name }}"}, "position": {"x":0,"y":0}},
+    {"id": "send", "type": "message.send", "params": {"channels": ["whatsapp", "sms", "email"],
+      "subject": "Hi {{ contact.first_name }}", "body": "Hi {{ contact.first_name }}, your order has shipped."}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "hook", "to": "contact"}, {"from": "contact", "to": "send"}]
+}`
+
+// BenchmarkSandboxSendRuns measures completed runs per second of a flow
+// with message.send over three channels in the sandbox, on SQLite: webhook
+// ingestion, the contact upsert, and three message records a run.
+//
+//	go test ./engine -run '^$' -bench SandboxSendRuns -benchtime 20000x -count 3
+func BenchmarkSandboxSendRuns(b *testing.B) {
+	ctx := context.Background()
+	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Now: clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 256, Channels: ch})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := flows.Decode([]byte(sandboxSendFlow))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := eng.Import(ctx, f, true); err != nil {
+		b.Fatal(err)
+	}
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i], _ = json.Marshal(map[string]any{"email": fmt.Sprintf("buyer%d@example.com", i), "name": "ana"})
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := range bodies {
+		if _, err := eng.IngestWebhook(ctx, engine.HookRequest{Path: "bench-send", Body: bodies[i]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ingested := time.Since(start)
+	if _, err := eng.Drain(ctx); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	var done, sandboxed, skipped int64
+	store.Reader().Model(&storage.Run{}).Where("status = ?", storage.RunCompleted).Count(&done)
+	store.Reader().Model(&storage.Message{}).Where("status = ?", storage.MessageSandboxed).Count(&sandboxed)
+	store.Reader().Model(&storage.Message{}).Where("status = ?", storage.MessageSkipped).Count(&skipped)
+	if int(done) != b.N || int(sandboxed) != b.N || int(skipped) != 2*b.N {
+		b.Fatalf("completed %d runs, %d sandboxed and %d skipped messages, of %d runs", done, sandboxed, skipped, b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "runs/s")
+	b.ReportMetric(float64(b.N)/(elapsed-ingested).Seconds(), "processed-runs/s")
+	b.ReportMetric(float64(b.N)/ingested.Seconds(), "ingested/s")
+}

@@ -1,0 +1,272 @@
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// MessageEvent is one entry of a message's history.
+type MessageEvent struct {
+	Type string         `json:"type"`
+	At   time.Time      `json:"at"`
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// MessageQuery filters ListMessages. Empty fields do not filter.
+type MessageQuery struct {
+	Channel   string
+	Status    string
+	ContactID string
+	RunID     string
+	Limit     int
+	Offset    int
+}
+
+// InsertMessage records m under its IdemKey in its own row. When a row
+// with that key exists (a retried step), nothing is written and the
+// stored row is returned with inserted false.
+func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err error) {
+	if m.IdemKey == "" {
+		return nil, false, errors.New("insert message: an idempotency key is required")
+	}
+	if m.ID == "" {
+		m.ID = uuid.NewString()
+	}
+	if m.Events == "" {
+		m.Events = "[]"
+	}
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idem_key"}}, DoNothing: true}).Create(m)
+	if res.Error != nil {
+		return nil, false, fmt.Errorf("insert message: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return m, true, nil
+	}
+	prev, err := MessageByKey(tx, m.IdemKey)
+	return prev, false, err
+}
+
+// MessageByKey returns the message recorded under an idempotency key.
+func MessageByKey(db *gorm.DB, key string) (*Message, error) {
+	var m Message
+	if err := db.Where("idem_key = ?", key).Take(&m).Error; err != nil {
+		return nil, fmt.Errorf("message %s: %w", key, notFound(err))
+	}
+	return &m, nil
+}
+
+// GetMessage returns a message by id.
+func GetMessage(db *gorm.DB, id string) (*Message, error) {
+	var m Message
+	if err := db.Where("id = ?", id).Take(&m).Error; err != nil {
+		return nil, fmt.Errorf("message %s: %w", id, notFound(err))
+	}
+	return &m, nil
+}
+
+// MessageByProviderID returns the message a vendor knows by providerID.
+func MessageByProviderID(db *gorm.DB, providerID string) (*Message, error) {
+	var m Message
+	if err := db.Where("provider_id = ?", providerID).Take(&m).Error; err != nil {
+		return nil, fmt.Errorf("message of provider id %s: %w", providerID, notFound(err))
+	}
+	return &m, nil
+}
+
+// MessageChange is an update of a message; empty fields are kept.
+type MessageChange struct {
+	Status     string
+	Reason     string
+	Provider   string
+	ProviderID string
+	SentAt     time.Time
+	// Event, when set, is appended to the message's history.
+	Event *MessageEvent
+}
+
+// UpdateMessage applies ch to the message id.
+func UpdateMessage(tx *gorm.DB, id string, ch MessageChange, now time.Time) (*Message, error) {
+	m, err := GetMessage(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	up := map[string]any{"updated_at": now.UTC()}
+	if ch.Status != "" {
+		up["status"], m.Status = ch.Status, ch.Status
+	}
+	if ch.Reason != "" {
+		up["reason"], m.Reason = ch.Reason, ch.Reason
+	}
+	if ch.Provider != "" {
+		up["provider"], m.Provider = ch.Provider, ch.Provider
+	}
+	if ch.ProviderID != "" {
+		pid := ch.ProviderID
+		up["provider_id"], m.ProviderID = pid, &pid
+	}
+	if !ch.SentAt.IsZero() {
+		t := ch.SentAt.UTC()
+		up["sent_at"], m.SentAt = t, &t
+	}
+	if ch.Event != nil {
+		var evs []MessageEvent
+		_ = json.Unmarshal([]byte(m.Events), &evs)
+		ev := *ch.Event
+		ev.At = ev.At.UTC()
+		evs = append(evs, ev)
+		b, err := json.Marshal(evs)
+		if err != nil {
+			return nil, fmt.Errorf("message %s events: %w", id, err)
+		}
+		up["events"], m.Events = string(b), string(b)
+	}
+	m.UpdatedAt = now.UTC()
+	if err := tx.Model(&Message{}).Where("id = ?", id).Updates(up).Error; err != nil {
+		return nil, fmt.Errorf("update message %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// ListMessages returns messages, newest first, and the total matching q.
+func ListMessages(db *gorm.DB, q MessageQuery) ([]Message, int64, error) {
+	limit, offset := page(q.Limit, q.Offset)
+	base := db.Model(&Message{})
+	if q.Channel != "" {
+		base = base.Where("channel = ?", q.Channel)
+	}
+	if q.Status != "" {
+		base = base.Where("status = ?", q.Status)
+	}
+	if q.ContactID != "" {
+		base = base.Where("contact_id = ?", q.ContactID)
+	}
+	if q.RunID != "" {
+		base = base.Where("run_id = ?", q.RunID)
+	}
+	var total int64
+	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count messages: %w", err)
+	}
+	var ms []Message
+	if err := base.Order("created_at DESC, id").Limit(limit).Offset(offset).Find(&ms).Error; err != nil {
+		return nil, 0, fmt.Errorf("list messages: %w", err)
+	}
+	return ms, total, nil
+}
+
+// sentStatuses are the statuses of a message that went out (or would
+// have, in the sandbox): what a frequency cap counts.
+var sentStatuses = []string{MessageSandboxed, MessageSent, MessageDelivered, MessageOpened, MessageClicked, MessageRead}
+
+// RecentSends returns when each message on channel to contactID that went
+// out since the given time was created, oldest first (at most limit).
+func RecentSends(db *gorm.DB, contactID, channel string, since time.Time, limit int) ([]time.Time, error) {
+	var ts []time.Time
+	err := db.Model(&Message{}).
+		Where("contact_id = ? AND channel = ? AND created_at > ? AND status IN ?", contactID, channel, since.UTC(), sentStatuses).
+		Order("created_at").Limit(limit).Pluck("created_at", &ts).Error
+	if err != nil {
+		return nil, fmt.Errorf("recent %s messages: %w", channel, err)
+	}
+	return ts, nil
+}
+
+// SetConsent records whether the contact agrees to messages on channel.
+func SetConsent(tx *gorm.DB, contactID, channel string, agreed bool, now time.Time) error {
+	var c Contact
+	if err := tx.Select("id", "consent").Where("id = ?", contactID).Take(&c).Error; err != nil {
+		return fmt.Errorf("contact %s: %w", contactID, notFound(err))
+	}
+	consent := map[string]bool{}
+	if c.Consent != "" {
+		if err := json.Unmarshal([]byte(c.Consent), &consent); err != nil {
+			return fmt.Errorf("contact %s consent: %w", contactID, err)
+		}
+	}
+	consent[channel] = agreed
+	b, _ := json.Marshal(consent)
+	err := tx.Model(&Contact{}).Where("id = ?", contactID).
+		Updates(map[string]any{"consent": string(b), "updated_at": now.UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("set consent of %s: %w", contactID, err)
+	}
+	return nil
+}
+
+// Credentials.
+
+// InsertCredential stores a new credential.
+func InsertCredential(tx *gorm.DB, c *Credential) error {
+	if c.ID == "" {
+		c.ID = uuid.NewString()
+	}
+	if err := tx.Create(c).Error; err != nil {
+		return fmt.Errorf("insert credential: %w", err)
+	}
+	return nil
+}
+
+// GetCredential returns a credential by id.
+func GetCredential(db *gorm.DB, id string) (*Credential, error) {
+	var c Credential
+	if err := db.Where("id = ?", id).Take(&c).Error; err != nil {
+		return nil, fmt.Errorf("credential %s: %w", id, notFound(err))
+	}
+	return &c, nil
+}
+
+// ListCredentials returns every credential, by name.
+func ListCredentials(db *gorm.DB) ([]Credential, error) {
+	var cs []Credential
+	if err := db.Order("name, id").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("list credentials: %w", err)
+	}
+	return cs, nil
+}
+
+// SaveCredential writes a changed credential.
+func SaveCredential(tx *gorm.DB, c *Credential) error {
+	res := tx.Model(&Credential{}).Where("id = ?", c.ID).Updates(map[string]any{
+		"name": c.Name, "fields": c.Fields, "secrets": c.Secrets, "updated_at": c.UpdatedAt.UTC(),
+	})
+	if res.Error != nil {
+		return fmt.Errorf("save credential %s: %w", c.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("credential %s: %w", c.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteCredential removes a credential.
+func DeleteCredential(tx *gorm.DB, id string) error {
+	res := tx.Where("id = ?", id).Delete(&Credential{})
+	if res.Error != nil {
+		return fmt.Errorf("delete credential %s: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("credential %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// TakeWaitGroup deletes a wait and every wait sharing its timeout job (a
+// step waiting for any of several event types has one wait per type);
+// false when they were already taken.
+func TakeWaitGroup(tx *gorm.DB, w *Wait) (bool, error) {
+	q := tx.Where("id = ?", w.ID)
+	if w.TimeoutJobID != 0 {
+		q = tx.Where("timeout_job_id = ?", w.TimeoutJobID)
+	}
+	res := q.Delete(&Wait{})
+	if res.Error != nil {
+		return false, fmt.Errorf("take wait %d: %w", w.ID, res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
