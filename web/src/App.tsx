@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
-import { api, ApiError, type User } from './api'
+import { api, type User } from './api'
 import { Link, navigate, usePath } from './router'
 import { SignIn } from './SignIn'
 import { FlowsPage } from './FlowsPage'
@@ -19,15 +19,15 @@ export function App() {
   const path = usePath()
 
   useEffect(() => {
-    api<{ user?: User }>('/auth/me').then(
-      (r) => setAuth({ state: 'in', user: r.user ?? { id: '', email: 'API token', role: 'admin', created_at: '' } }),
-      async (e) => {
-        if (e instanceof ApiError && e.status === 401) {
-          const s = await api<{ needed: boolean }>('/auth/setup').catch(() => ({ needed: false }))
-          setAuth({ state: 'out', setup: s.needed })
-        } else setAuth({ state: 'out', setup: false })
-      },
-    )
+    // On a fresh server nobody can be signed in: ask about setup first so
+    // that the first visit makes no failing request.
+    api<{ needed: boolean }>('/auth/setup').catch(() => ({ needed: false })).then((s) => {
+      if (s.needed) return setAuth({ state: 'out', setup: true })
+      api<{ user?: User }>('/auth/me').then(
+        (r) => setAuth({ state: 'in', user: r.user ?? { id: '', email: 'API token', role: 'admin', created_at: '' } }),
+        () => setAuth({ state: 'out', setup: false }),
+      )
+    })
   }, [])
 
   if (auth.state === 'loading') return <p className="loading" role="status">Loading…</p>

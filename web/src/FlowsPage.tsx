@@ -55,25 +55,23 @@ export function FlowsPage() {
   async function importFile(file: File) {
     setError('')
     setImportProblems([])
-    const text = await file.text()
+    let doc: FlowDoc
     try {
-      const r = await api<{ id: string }>('/flows/import', { method: 'POST', body: text, headers: { 'Content-Type': 'application/json' } })
-      setNotice(`Imported "${r.id}".`)
-      load()
+      doc = JSON.parse(await file.text())
+    } catch (e) {
+      setError(`The file ${file.name} is not a journey: it is not valid JSON (${(e as Error).message}).`)
+      return
+    }
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.nodes)) {
+      setError(`The file ${file.name} is not a journey: it has no "nodes" list.`)
+      return
+    }
+    // Imported journeys arrive as drafts under a free id, so nothing in place
+    // is overwritten; each problem is then shown on its step.
+    try {
+      const { id } = await createUnique({ ...doc, id: slug(doc.id || doc.name || file.name.replace(/\.json$/, '')), version: undefined }, ids)
+      navigate(`/flows/${id}?imported=1`)
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'invalid_flow') {
-        // Keep the work: store it as a draft and show each problem on its node.
-        let doc: FlowDoc
-        try { doc = JSON.parse(text) } catch { setError(err.message); return }
-        try {
-          const { id } = await createUnique(doc, ids)
-          navigate(`/flows/${id}?imported=1`)
-        } catch (e2) {
-          setError(err.message)
-          setImportProblems(err.problems.length ? err.problems : e2 instanceof ApiError ? e2.problems : [])
-        }
-        return
-      }
       setError((err as Error).message)
       if (err instanceof ApiError) setImportProblems(err.problems)
     }

@@ -62,10 +62,14 @@ function Editor({ flowId }: { flowId: string }) {
       setHist(H.start(d))
       setSaved(d)
       setProblems(f.problems)
-      if (location.search.includes('imported=1') && f.problems.length) {
-        setMessage({ kind: 'error', text: `The imported file has ${f.problems.length} problem${f.problems.length > 1 ? 's' : ''}. It is kept as a draft; each problem is shown on its step.` })
+      if (location.search.includes('imported=1')) {
+        history.replaceState(null, '', location.pathname)
+        const n = f.problems.length
+        setMessage(n
+          ? { kind: 'error', text: `The imported file has ${n} problem${n > 1 ? 's' : ''}. It is kept as a draft; each problem is shown on its step.` }
+          : { kind: 'ok', text: 'Imported as a draft. Publish it when it is ready.' })
       }
-      requestAnimationFrame(() => rf.fitView({ padding: 0.2 }))
+      if (d.nodes.length) requestAnimationFrame(() => rf.fitView({ padding: 0.2, maxZoom: 1 }))
     }, (e) => setMessage({ kind: 'error', text: e.message }))
   }, [flowId, rf])
 
@@ -302,7 +306,7 @@ function Editor({ flowId }: { flowId: string }) {
         <span className="spacer" />
         <button type="button" onClick={() => setHist((h) => (h ? H.undo(h) : h))} disabled={!hist?.past.length} aria-keyshortcuts="Control+Z">Undo</button>
         <button type="button" onClick={() => setHist((h) => (h ? H.redo(h) : h))} disabled={!hist?.future.length} aria-keyshortcuts="Control+Shift+Z">Redo</button>
-        <button type="button" onClick={() => { change((d) => autoLayout(d, specs)); requestAnimationFrame(() => rf.fitView({ padding: 0.2 })) }}>Tidy up</button>
+        <button type="button" onClick={() => { change((d) => autoLayout(d, specs)); requestAnimationFrame(() => rf.fitView({ padding: 0.2, maxZoom: 1 })) }}>Tidy up</button>
         <label className="inline" htmlFor="period">Numbers</label>
         <select id="period" value={period} onChange={(e) => setPeriod(e.target.value)}>
           <option value="">Hidden</option>
