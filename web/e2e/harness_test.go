@@ -266,7 +266,6 @@ func post(t *testing.T, url, body string) int {
 	return res.StatusCode
 }
 
-
 // screenshot saves the page where JOURNEY_E2E_SCREENSHOTS points, to see a failure.
 func (b *browser) screenshot() {
 	dir := os.Getenv("JOURNEY_E2E_SCREENSHOTS")
