@@ -160,6 +160,7 @@ func (s *Server) routes() {
 	api.Get("/runs/:id", s.getRun)
 	api.Post("/runs/:id/retry", s.retryRun)
 	api.Post("/runs/:id/cancel", s.cancelRun)
+	api.Post("/runs/:id/skip-waits", s.skipWaits)
 
 	api.Post("/events", s.postEvent)
 

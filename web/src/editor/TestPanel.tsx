@@ -21,6 +21,9 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
   const [run, setRun] = useState<RunDetail | null>(null)
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
+  // Skipped waits move a simulated clock: steps after a skip would have
+  // run later by the time the wait had left.
+  const [skips, setSkips] = useState<{ at: number; shift: number }[]>([])
 
   async function go() {
     setError('')
@@ -31,6 +34,7 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
       if (!(await beforeRun())) return
       const r = await api<RunDetail>(`/flows/${encodeURIComponent(flowId)}/test`, { method: 'POST', json: body })
       setRun(r)
+      setSkips([])
       onRun(r)
     } catch (e) {
       setError(e instanceof ApiError && e.problems.length ? `${e.message} ${e.problems.map((p) => p.message).join(' ')}` : (e as Error).message)
@@ -39,6 +43,31 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
       setBusy(false)
     }
   }
+
+  async function skip() {
+    if (!run) return
+    setBusy(true)
+    setError('')
+    const at = Date.now()
+    try {
+      const r = await api<{ skipped: { node_id: string; due_at: string }[]; run: RunDetail }>(`/runs/${encodeURIComponent(run.id)}/skip-waits`, { method: 'POST' })
+      const due = Math.min(...r.skipped.map((w) => new Date(w.due_at).getTime()))
+      if (Number.isFinite(due) && due > at) setSkips((s) => [...s, { at, shift: due - at }])
+      setRun(r.run)
+      onRun(r.run)
+    } catch (e) {
+      setError((e as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const simulated = (iso: string): string | null => {
+    const t = new Date(iso).getTime()
+    const shift = skips.filter((s) => s.at <= t).reduce((a, s) => a + s.shift, 0)
+    return shift > 0 ? when(new Date(t + shift).toISOString()) : null
+  }
+  const totalShift = skips.reduce((a, s) => a + s.shift, 0)
 
   const name = (id: string) => {
     const n = doc.nodes.find((x) => x.id === id)
@@ -65,6 +94,11 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
               {run.outcome ? ` (${run.outcome})` : ''}. <Link to={`/runs/${run.id}`}>Open the run</Link>
               {run.contact_id && <> · <Link to={`/contacts/${run.contact_id}`}>Open the contact</Link></>}
             </p>
+            {run.status === 'waiting' && (
+              <p><button type="button" onClick={skip} disabled={busy}>Skip the wait</button>{' '}
+                <span className="hint">Moves a simulated clock forward; real contacts still wait for real.</span></p>
+            )}
+            {totalShift > 0 && <p className="hint" data-testid="sim-clock">Simulated clock: {Math.round(totalShift / 3600_000 * 10) / 10} hours ahead after skipping waits.</p>}
             <ol className="steps">
               {run.steps.map((s, i) => {
                 const until = (s.output as { until?: string } | null)?.until
@@ -73,7 +107,7 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
                     <details>
                       <summary>
                         <b>{name(s.node_id)}</b> — {s.status}{s.port && s.port !== 'out' ? `, took the “${s.port}” path` : ''}
-                        {' '}at {when(s.started_at)}
+                        {' '}at {simulated(s.started_at) ? <>{simulated(s.started_at)} <span className="hint">(simulated)</span></> : when(s.started_at)}
                         {s.status === 'waiting' && until ? ` · would go on at ${when(until)}` : ''}
                       </summary>
                       {s.error && <p className="error">{s.error}</p>}
