@@ -9,7 +9,7 @@ import {
 import '@xyflow/react/dist/style.css'
 import { api, ApiError, type FlowDetail, type FlowDoc, type FlowEdge, type FlowNode, type Problem, type RunDetail, type TypeSpec } from '../api'
 import { Link, setLeaveGuard } from '../router'
-import { NodeCard, type CardData, type CardNode, type NodeStats } from './NodeCard'
+import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
 import { Palette, dragType } from './Palette'
 import { SidePanel } from './SidePanel'
 import { TestPanel } from './TestPanel'
@@ -92,31 +92,37 @@ function Editor({ flowId }: { flowId: string }) {
 
   // Cards are rebuilt from the document; data objects are reused when
   // nothing they show changed, so a 200-step canvas re-renders only what moved.
-  const dataCache = useRef(new Map<string, CardData>())
+  const cardCache = useRef(new Map<string, CardNode>())
   useEffect(() => {
     if (!doc) return
     const sel = new Set(selected)
-    const next = new Map<string, CardData>()
+    const next = new Map<string, CardNode>()
     const nodes = doc.nodes.map((n): CardNode => {
-      const old = dataCache.current.get(n.id)
+      const old = cardCache.current.get(n.id)
       const spec = specs.get(n.type)
       const ps = problemsByNode.get(n.id) ?? noProblems
       const st = stats?.nodes[n.id]
       const l = lit[n.id]
-      const data = old && old.node === n && old.spec === spec && old.problems === ps && old.stats === st && old.lit === l
-        ? old : { node: n, spec, problems: ps, stats: st, lit: l }
-      next.set(n.id, data)
-      return { id: n.id, type: 'card', position: n.position, data, selected: sel.has(n.id) }
+      const d = old?.data
+      const data = d && d.node === n && d.spec === spec && d.problems === ps && d.stats === st && d.lit === l
+        ? d : { node: n, spec, problems: ps, stats: st, lit: l }
+      const isSel = sel.has(n.id)
+      // React Flow skips nodes whose object is unchanged, so reuse them.
+      const card = old && old.data === data && old.position === n.position && !!old.selected === isSel
+        ? old : { id: n.id, type: 'card' as const, position: n.position, data, selected: isSel, ...(old?.measured ? { measured: old.measured } : {}) }
+      next.set(n.id, card)
+      return card
     })
-    dataCache.current = next
+    cardCache.current = next
     setRfNodes(nodes)
   }, [doc, specs, problemsByNode, stats, lit, selected])
 
   const rfEdges: Edge[] = useMemo(() => {
     if (!doc) return []
     const sel = new Set(selectedEdges)
+    const byId = new Map(doc.nodes.map((n) => [n.id, n]))
     return doc.edges.map((e) => {
-      const from = doc.nodes.find((n) => n.id === e.from)
+      const from = byId.get(e.from)
       const spec = from ? specs.get(from.type) : undefined
       const port = e.port ?? 'out'
       const label = port === 'out' ? undefined : (from ? portsOf(spec, from).find((p) => p.name === port)?.label : undefined) ?? port
@@ -129,7 +135,12 @@ function Editor({ flowId }: { flowId: string }) {
   const onNodesChange = useCallback((changes: NodeChange<CardNode>[]) => {
     // Moves and selection live in React Flow's state until the drag ends;
     // removals go through onDelete so that they can be undone.
-    setRfNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), ns))
+    setRfNodes((ns) => {
+      const out = applyNodeChanges(changes.filter((c) => c.type !== 'remove'), ns)
+      // Keep what React Flow learnt (sizes, selection) for the next rebuild.
+      for (const n of out) cardCache.current.set(n.id, n)
+      return out
+    })
   }, [])
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
@@ -359,7 +370,7 @@ function Editor({ flowId }: { flowId: string }) {
             deleteKeyCode={['Backspace', 'Delete']}
             multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
             selectionKeyCode="Shift"
-            onlyRenderVisibleElements={doc.nodes.length > 120}
+            onlyRenderVisibleElements={doc.nodes.length > 500}
             minZoom={0.1}
             proOptions={{ hideAttribution: true }}
             aria-label="Journey canvas"
