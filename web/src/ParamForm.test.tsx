@@ -97,6 +97,13 @@ describe('ParamForm', () => {
     expect(seen.at(-1)).toEqual({ branches: [{ name: 'a', weight: 50 }] })
   })
 
+  it('offers the saved connections of the kind the step accepts', async () => {
+    const loadCredentials = vi.fn(async (kind: string) => (kind === 'smtp' ? [{ id: 'c1', name: 'Office mail' }] : []))
+    render(<Harness specs={[{ name: 'credential', label: 'Connection', kind: 'credential', credential_kind: 'smtp' }]} ctx={{ loadCredentials }} />)
+    await waitFor(() => expect(screen.getByRole('option', { name: 'Office mail' })).toBeTruthy())
+    expect(loadCredentials).toHaveBeenCalledWith('smtp')
+  })
+
   it('says when the server has no saved connections yet', async () => {
     render(<Harness specs={[{ name: 'credential', label: 'Connection', kind: 'credential' }]} ctx={{ loadCredentials: async () => null }} />)
     await waitFor(() => expect(screen.getByText(/not available on this server yet/)).toBeTruthy())

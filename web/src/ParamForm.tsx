@@ -95,7 +95,7 @@ function Errors({ problems }: { problems: Problem[] }) {
 function useOptions(ctx: FormContext, spec: ParamSpec, path: string): string[] {
   const [opts, setOpts] = useState<string[]>([])
   useEffect(() => {
-    if (!spec.options) return
+    if (!spec.options || spec.kind === 'credential') return
     const load = ctx.loadOptions ?? serverOptions
     let stale = false
     load(ctx.nodeType, path.replace(/\[\d+\]/g, '')).then((o) => { if (!stale) setOpts(o) }, () => {})
@@ -288,7 +288,7 @@ function MapField({ spec, value, onChange, id, path, problems, ctx }: { spec: Pa
 
 function CredentialField({ spec, value, onChange, id, problems, ctx }: { spec: ParamSpec; value: unknown; onChange: (v: unknown) => void; id: string; problems: Problem[]; ctx: FormContext }) {
   const [creds, setCreds] = useState<{ id: string; name: string }[] | null | undefined>(undefined)
-  const kind = spec.options ?? ''
+  const kind = spec.credential_kind ?? ''
   useEffect(() => {
     const load = ctx.loadCredentials ?? serverCredentials
     load(kind).then(setCreds, () => setCreds(null))

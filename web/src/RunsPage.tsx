@@ -89,7 +89,7 @@ function RunView({ id }: { id: string }) {
       <button type="button" className="link" onClick={() => navigate('/runs')}>← All runs</button>
       <h1>Run of <Link to={`/flows/${run.flow_id}`}>{run.flow_id}</Link> {run.test && <span className="badge">test</span>}</h1>
       <p>Status: <span className={`badge ${run.status}`}>{run.status}</span>{run.outcome ? ` (${run.outcome})` : ''} · started {when(run.started_at)}
-        {run.ended_at ? ` · ended ${when(run.ended_at)}` : ''} · version {run.version}
+        {run.ended_at ? ` · ended ${when(run.ended_at)}` : ''} · {run.version > 0 ? `version ${run.version}` : 'a test of the draft'}
         {run.contact_id && <> · <Link to={`/contacts/${run.contact_id}`}>Open the contact</Link></>}</p>
       {run.error && <p className="error">{run.error}</p>}
       {error && <p className="error" role="alert">{error}</p>}

@@ -132,6 +132,7 @@ function Tokens() {
       <h2 id="h-tokens">API tokens</h2>
       {error && <p className="error" role="alert">{error}</p>}
       {fresh && <p className="notice" role="status">Copy this token now; it is not shown again: <code>{fresh}</code></p>}
+      {tokens.length === 0 && <p>No token yet. A token lets another tool use the API.</p>}
       <ul className="plain">{tokens.map((t) => (
         <li key={t.id}><b>{t.name}</b> · created {when(t.created_at)} · {t.last_used_at ? `last used ${when(t.last_used_at)}` : 'never used'}
           {' '}<button type="button" className="link danger" onClick={() => revoke(t)}>Revoke</button></li>

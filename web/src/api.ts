@@ -102,6 +102,8 @@ export interface ParamSpec {
   fields?: ParamSpec[]
   show_if?: Record<string, string[]>
   secret?: boolean
+  /** The credential kind a credential parameter accepts (e.g. smtp). */
+  credential_kind?: string
   options?: string
 }
 export interface PortSpec { name: string; label: string }

@@ -383,7 +383,7 @@ function Editor({ flowId }: { flowId: string }) {
         </div>
         <SidePanel key={one?.id ?? 'flow'} doc={doc} node={one} spec={one ? specs.get(one.type) : undefined} selectedCount={selected.length}
           problems={one ? problemsByNode.get(one.id) ?? noProblems : flowProblems}
-          change={change}
+          change={change} specs={specs}
           onDelete={() => removeItems(selected, [])} />
       </div>
       {panel === 'test' && <TestPanel flowId={flowId} doc={doc} specs={specs} beforeRun={async () => !dirty || save()} onRun={playRun}

@@ -3,7 +3,8 @@ import type { FlowDoc, FlowNode, Problem, TypeSpec } from '../api'
 import { describeNode } from '../describe'
 import { ExpressionField } from '../ExpressionField'
 import { ParamForm, type FormContext } from '../ParamForm'
-import { triggerNames } from './model'
+import { portsOf, triggerNames } from './model'
+import type { Specs } from './model'
 
 interface Props {
   doc: FlowDoc
@@ -13,10 +14,11 @@ interface Props {
   problems: Problem[]
   change: (fn: (d: FlowDoc) => FlowDoc) => void
   onDelete: () => void
+  specs: Specs
 }
 
 /** The form of the selected step, or the journey's settings when none is selected. */
-export function SidePanel({ doc, node, spec, selectedCount, problems, change, onDelete }: Props) {
+export function SidePanel({ doc, node, spec, selectedCount, problems, change, onDelete, specs }: Props) {
   const names = useMemo(() => ({ trigger: triggerNames(doc) }), [doc])
   const ctx: FormContext = useMemo(() => ({ nodeType: node?.type ?? '', names }), [node?.type, names])
 
@@ -89,8 +91,50 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
         <ParamForm specs={spec.params} values={node.params ?? {}} idPrefix={`p-${node.id}`} problems={problems} ctx={ctx}
           onChange={(v) => setNode((n) => ({ ...n, params: v }))} />
       ) : <p className="error">This step's type is unknown to this server.</p>}
+      <Paths doc={doc} node={node} spec={spec} specs={specs} change={change} />
       <p className="hint">Step id: <code>{node.id}</code></p>
       <button type="button" className="danger" onClick={onDelete}>Delete this step</button>
     </aside>
+  )
+}
+
+/** The step's paths out, editable without a mouse: pick the next step of each. */
+function Paths({ doc, node, spec, specs, change }: { doc: FlowDoc; node: FlowNode; spec?: TypeSpec; specs: Specs; change: Props['change'] }) {
+  const ports = portsOf(spec, node)
+  if (!ports.length) return null
+  const targets = doc.nodes.filter((n) => n.id !== node.id && !specs.get(n.type)?.trigger)
+  const label = (id: string) => {
+    const n = doc.nodes.find((x) => x.id === id)
+    return n ? n.name || specs.get(n.type)?.title || n.id : id
+  }
+  return (
+    <fieldset className="field paths">
+      <legend>Next steps</legend>
+      {ports.map((p) => {
+        const port = p.name === 'out' ? undefined : p.name
+        const out = doc.edges.filter((e) => e.from === node.id && (e.port ?? 'out') === p.name)
+        const id = `next-${node.id}-${p.name}`
+        return (
+          <div key={p.name} className="path">
+            <label htmlFor={id}>{p.name === 'out' ? 'Then go to' : `When “${p.label || p.name}”, go to`}</label>
+            {out.map((e) => (
+              <div key={e.to} className="path-target">
+                {label(e.to)}{' '}
+                <button type="button" className="link danger" aria-label={`Remove the path to ${label(e.to)}`}
+                  onClick={() => change((d) => ({ ...d, edges: d.edges.filter((x) => x !== e) }))}>Remove</button>
+              </div>
+            ))}
+            <select id={id} value="" onChange={(ev) => {
+              const to = ev.target.value
+              if (!to) return
+              change((d) => ({ ...d, edges: [...d.edges, port ? { from: node.id, port, to } : { from: node.id, to }] }))
+            }}>
+              <option value="">{out.length ? 'Add another step…' : 'Choose a step…'}</option>
+              {targets.filter((t) => !out.some((e) => e.to === t.id)).map((t) => <option key={t.id} value={t.id}>{label(t.id)}</option>)}
+            </select>
+          </div>
+        )
+      })}
+    </fieldset>
   )
 }

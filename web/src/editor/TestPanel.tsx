@@ -85,6 +85,7 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
           <label htmlFor="test-payload">Sample data the trigger receives (JSON)</label>
           <textarea id="test-payload" className="mono" rows={8} value={payload} onChange={(e) => setPayload(e.target.value)} />
           <button type="button" className="primary" onClick={go} disabled={busy}>{busy ? 'Running…' : 'Run test'}</button>
+          <p className="hint">A test runs the draft for real: it creates or updates the contact, deals and tasks it names. Messages go to the sandbox unless a step uses a real connection.</p>
           {error && <p className="error" role="alert">{error}</p>}
         </div>
         {run && (
