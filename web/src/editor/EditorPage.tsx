@@ -82,7 +82,7 @@ function Editor({ flowId }: { flowId: string }) {
     return () => { setLeaveGuard(null); removeEventListener('beforeunload', before) }
   }, [dirty])
 
-  const change = useCallback((fn: (d: FlowDoc) => FlowDoc) => setHist((h) => (h ? H.commit(h, fn(h.present)) : h)), [])
+  const change = useCallback((fn: (d: FlowDoc) => FlowDoc, key?: string) => setHist((h) => (h ? H.commit(h, fn(h.present), key) : h)), [])
 
   const problemsByNode = useMemo(() => {
     const m = new Map<string, Problem[]>()
@@ -213,11 +213,12 @@ function Editor({ flowId }: { flowId: string }) {
   // Keyboard: undo/redo, copy/paste (outside text fields).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement
-      if (t.closest('input, textarea, select, [contenteditable]')) return
       const mod = e.ctrlKey || e.metaKey
       if (!mod) return
       const k = e.key.toLowerCase()
+      if (k === 's') { e.preventDefault(); save(); return }
+      // Inside text fields the browser's own undo and copy apply.
+      if ((e.target as HTMLElement).closest('input, textarea, select, [contenteditable]')) return
       if (k === 'z' && !e.shiftKey) { e.preventDefault(); setHist((h) => (h ? H.undo(h) : h)) }
       else if ((k === 'z' && e.shiftKey) || k === 'y') { e.preventDefault(); setHist((h) => (h ? H.redo(h) : h)) }
       else if (k === 'c' && doc && selected.length) {
@@ -228,7 +229,7 @@ function Editor({ flowId }: { flowId: string }) {
         const { doc: next, ids } = pasteInto(hist.present, clipboard.current)
         change(() => next)
         setSelected(ids)
-      } else if (k === 's') { e.preventDefault(); save() }
+      }
     }
     addEventListener('keydown', onKey)
     return () => removeEventListener('keydown', onKey)

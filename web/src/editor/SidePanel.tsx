@@ -12,7 +12,8 @@ interface Props {
   spec?: TypeSpec
   selectedCount: number
   problems: Problem[]
-  change: (fn: (d: FlowDoc) => FlowDoc) => void
+  /** key: edits under the same key in a row make one undo step. */
+  change: (fn: (d: FlowDoc) => FlowDoc, key?: string) => void
   onDelete: () => void
   specs: Specs
 }
@@ -33,17 +34,17 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
   }
 
   if (!node) {
-    const setSettings = (s: FlowDoc['settings']) => change((d) => ({ ...d, settings: s }))
+    const setSettings = (s: FlowDoc['settings']) => change((d) => ({ ...d, settings: s }), 'settings')
     return (
       <aside className="side" aria-label="Journey settings">
         <h2>Journey settings</h2>
         <div className="field">
           <label htmlFor="flow-name">Name</label>
-          <input id="flow-name" value={doc.name} onChange={(e) => change((d) => ({ ...d, name: e.target.value }))} />
+          <input id="flow-name" value={doc.name} onChange={(e) => change((d) => ({ ...d, name: e.target.value }), 'flow-name')} />
         </div>
         <div className="field">
           <label htmlFor="flow-desc">Description</label>
-          <textarea id="flow-desc" rows={3} value={doc.description ?? ''} onChange={(e) => change((d) => ({ ...d, description: e.target.value || undefined }))} />
+          <textarea id="flow-desc" rows={3} value={doc.description ?? ''} onChange={(e) => change((d) => ({ ...d, description: e.target.value || undefined }), 'flow-description')} />
         </div>
         <div className="field">
           <label htmlFor="flow-reentry">May a contact go through it again?</label>
@@ -74,7 +75,7 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
   }
 
   const setNode = (fn: (n: FlowNode) => FlowNode) =>
-    change((d) => ({ ...d, nodes: d.nodes.map((n) => (n.id === node.id ? fn(n) : n)) }))
+    change((d) => ({ ...d, nodes: d.nodes.map((n) => (n.id === node.id ? fn(n) : n)) }), `node:${node.id}`)
   const general = problems.filter((p) => !p.param)
   return (
     <aside className="side" aria-label="Step settings">

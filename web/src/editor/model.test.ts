@@ -51,6 +51,16 @@ describe('model', () => {
     h = H.redo(h)
     expect(h.present).toBe(without)
   })
+
+  it('makes one undo step of quick edits to the same step', () => {
+    let h = H.start(doc)
+    const a = { ...doc, name: 'A' }, ab = { ...doc, name: 'AB' }, other = { ...doc, name: 'X' }
+    h = H.commit(h, a, 'node:if', 1000)
+    h = H.commit(h, ab, 'node:if', 1500)
+    expect(H.undo(h).present).toBe(doc)
+    h = H.commit(h, other, 'node:if', 5000) // a pause starts a new step
+    expect(H.undo(h).present).toBe(ab)
+  })
 })
 
 describe('sentences', () => {
