@@ -127,8 +127,7 @@ func TestBuildPublishAndWatchAJourney(t *testing.T) {
 	// Numbers on the canvas.
 	b.do("back to the journey", chromedp.Navigate(a.url+"/flows/chat-leads"))
 	b.waitJS("the canvas", `!!document.querySelector('.react-flow__node[data-id="if"]')`)
-	b.do("show the numbers", chromedp.SetValue(chromedp.CSS("#period"), "1"))
-	b.do("choose the period", chromedp.Evaluate[chromedp.Void](`document.querySelector('#period').dispatchEvent(new Event('change', {bubbles: true}))`))
+	b.choose("period", "1")
 	b.waitJS("the numbers", `(document.querySelector('[data-id="webhook"] [data-testid=node-stats]')||{}).innerText?.includes('2 entered')`)
 	ifCard := b.text(`.react-flow__node[data-id="if"]`)
 	for _, want := range []string{"2 entered", "Yes · 1", "No · 1"} {

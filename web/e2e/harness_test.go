@@ -281,3 +281,12 @@ func (b *browser) screenshot() {
 		b.t.Logf("screenshot: %s", name)
 	}
 }
+
+// choose picks an option of a select (by id) as a user would, firing change.
+func (b *browser) choose(id, value string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const s = document.getElementById(%q); if (![...s.options].some(o => o.value === %q)) return false; const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set; set.call(s, %q); s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, id, value, value)
+	if !eval[bool](b, js) {
+		b.t.Fatalf("the select %s has no option %q", id, value)
+	}
+}

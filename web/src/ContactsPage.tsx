@@ -94,7 +94,8 @@ function Profile({ id }: { id: string }) {
         <section className="card" aria-labelledby="h-consent"><h2 id="h-consent">Consent</h2>
           <dl>{['email', 'sms', 'whatsapp'].map((ch) => {
             const v = (consent as Record<string, unknown>)[ch]
-            const s = v && typeof v === 'object' ? String((v as { status?: string }).status ?? JSON.stringify(v)) : v === undefined ? 'not given' : String(v)
+            const s = v === true ? 'Given' : v === false ? 'Withdrawn' : v && typeof v === 'object'
+              ? String((v as { status?: string }).status ?? JSON.stringify(v)) : 'Not recorded'
             return <div key={ch} className="dlrow"><dt>{ch}</dt><dd>{s}</dd></div>
           })}</dl>
           <h3>Lists</h3><p>{c.lists?.length ? c.lists.join(', ') : 'None'}</p>

@@ -37,12 +37,16 @@ function Editor({ flowId }: { flowId: string }) {
   const [saved, setSaved] = useState<FlowDoc | null>(null)
   const [problems, setProblems] = useState<Problem[]>([])
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null)
-  const [selected, setSelected] = useState<string[]>([])
+  // Selection lives in React Flow's nodes (one truth); pendingSelect asks
+  // the next rebuild to select new steps (after add and paste).
+  const pendingSelect = useRef<string[] | null>(null)
+  const setSelected = (ids: string[]) => { pendingSelect.current = ids }
   const [selectedEdges, setSelectedEdges] = useState<string[]>([])
   const [rfNodes, setRfNodes] = useState<CardNode[]>([])
   const [lit, setLit] = useState<Record<string, string>>({})
   const [panel, setPanel] = useState<'none' | 'test' | 'publish'>('none')
   const [waitingNow, setWaitingNow] = useState<number | null>(null)
+  const [waitingAt, setWaitingAt] = useState<{ id: string; n: number }[]>([])
   const [period, setPeriod] = useState('')
   const [stats, setStats] = useState<StatsResponse | null>(null)
   const [statsMissing, setStatsMissing] = useState(false)
@@ -95,7 +99,9 @@ function Editor({ flowId }: { flowId: string }) {
   const cardCache = useRef(new Map<string, CardNode>())
   useEffect(() => {
     if (!doc) return
-    const sel = new Set(selected)
+    const pending = pendingSelect.current
+    pendingSelect.current = null
+    const sel = new Set(pending ?? [])
     const next = new Map<string, CardNode>()
     const nodes = doc.nodes.map((n): CardNode => {
       const old = cardCache.current.get(n.id)
@@ -106,7 +112,7 @@ function Editor({ flowId }: { flowId: string }) {
       const d = old?.data
       const data = d && d.node === n && d.spec === spec && d.problems === ps && d.stats === st && d.lit === l
         ? d : { node: n, spec, problems: ps, stats: st, lit: l }
-      const isSel = sel.has(n.id)
+      const isSel = pending ? sel.has(n.id) : !!old?.selected
       // React Flow skips nodes whose object is unchanged, so reuse them.
       const card = old && old.data === data && old.position === n.position && !!old.selected === isSel
         ? old : { id: n.id, type: 'card' as const, position: n.position, data, selected: isSel, ...(old?.measured ? { measured: old.measured } : {}) }
@@ -115,7 +121,10 @@ function Editor({ flowId }: { flowId: string }) {
     })
     cardCache.current = next
     setRfNodes(nodes)
-  }, [doc, specs, problemsByNode, stats, lit, selected])
+  }, [doc, specs, problemsByNode, stats, lit])
+
+  const selectedKey = rfNodes.filter((n) => n.selected).map((n) => n.id).join('\n')
+  const selected = useMemo(() => (selectedKey ? selectedKey.split('\n') : []), [selectedKey])
 
   const rfEdges: Edge[] = useMemo(() => {
     if (!doc) return []
@@ -152,9 +161,7 @@ function Editor({ flowId }: { flowId: string }) {
     })
   }, [])
 
-  const onSelectionChange = useCallback(({ nodes, edges }: OnSelectionChangeParams) => {
-    const ids = nodes.map((n) => n.id)
-    setSelected((s) => (s.length === ids.length && s.every((x, i) => x === ids[i]) ? s : ids))
+  const onSelectionChange = useCallback(({ edges }: OnSelectionChangeParams) => {
     const eids = edges.map((e) => e.id)
     setSelectedEdges((s) => (s.length === eids.length && s.every((x, i) => x === eids[i]) ? s : eids))
   }, [])
@@ -256,6 +263,10 @@ function Editor({ flowId }: { flowId: string }) {
     if (dirty && !(await save())) return
     const r = await api<{ total: number }>(`/runs?flow=${encodeURIComponent(flowId)}&status=waiting&limit=1`).catch(() => null)
     setWaitingNow(r?.total ?? null)
+    // Where they wait, to name the steps (and say which ones the new version drops).
+    const all = new Date(0).toISOString()
+    const st = await api<StatsResponse>(`/flows/${encodeURIComponent(flowId)}/stats?since=${encodeURIComponent(all)}`).catch(() => null)
+    setWaitingAt(st ? Object.entries(st.nodes).filter(([, n]) => n.waiting > 0).map(([id, n]) => ({ id, n: n.waiting })) : [])
     setPanel('publish')
   }
 
@@ -349,6 +360,11 @@ function Editor({ flowId }: { flowId: string }) {
             {info.version > 0 && (waitingNow === null
               ? <li>Contacts already in the journey finish it on the version they started (version {info.version} or older).</li>
               : <li>{waitingNow === 0 ? 'No contact is waiting in the journey now.' : `${waitingNow} contact${waitingNow > 1 ? 's are' : ' is'} waiting in the journey now; they finish it on the version they started (version ${info.version} or older) and do not see these changes.`}</li>)}
+            {waitingAt.map((w) => {
+              const n = doc.nodes.find((x) => x.id === w.id)
+              const name = n ? n.name || specs.get(n.type)?.title || w.id : w.id
+              return <li key={w.id}>{w.n} wait at “{name}”{n ? '' : ', a step the new version no longer has'}; they go on as the old version says.</li>
+            })}
             {info.status === 'paused' && <li>Publishing starts the paused journey again.</li>}
           </ul>
           <button type="button" className="primary" onClick={publish} autoFocus>Publish</button>
