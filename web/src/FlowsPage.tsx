@@ -7,7 +7,7 @@ interface Template { id: string; name: string; description: string; definition: 
 
 /** "Welcome series!" -> "welcome-series". */
 export function slug(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'journey'
+  return name.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'journey'
 }
 
 /** Creates a draft under a free id (id, id-2, id-3...) and returns that id. */
