@@ -126,8 +126,6 @@ export function ExpressionField({ id, label, value, onChange, template = false, 
         aria-describedby={helpId}
         aria-autocomplete="list"
         aria-controls={sugg ? listId : undefined}
-        aria-expanded={!!sugg}
-        role="combobox"
         onChange={(e) => update(e.target.value, e.target.selectionStart)}
         onKeyDown={onKeyDown}
         onBlur={() => setTimeout(() => setSugg(null), 150)}
