@@ -227,7 +227,9 @@ func (b *browser) fill(id, value string) {
 	sel := "#" + cssEscape(id)
 	b.do("fill "+id, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).select()`, sel)),
-		chromedp.KeyEvent("\b"), chromedp.SendKeys(chromedp.CSS(sel), value))
+		// KeyEvent types into the focused field; chromedp's SendKeys reads the
+		// node's attributes while DOM events change them (a race in v0.23.0).
+		chromedp.KeyEvent("\b"), chromedp.KeyEvent(value))
 }
 
 // fieldID returns the id of the form field whose label is text, inside scope.

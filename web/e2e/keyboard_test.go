@@ -19,7 +19,7 @@ func TestEditWithTheKeyboard(t *testing.T) {
 	b.waitJS("the template on the canvas", `document.querySelectorAll('.react-flow__node').length === 7`)
 
 	// Add a step from the palette with the keyboard.
-	b.do("search the palette", chromedp.SendKeys(chromedp.ID("palette-search"), "score"))
+	b.fill("palette-search", "score")
 	b.do("focus the step", chromedp.Focus(chromedp.CSS(`.palette-item[data-type="crm.score"]`)))
 	b.do("press Enter", chromedp.KeyEvent(kb.Enter))
 	b.waitJS("the new step", `!!document.querySelector('.react-flow__node[data-id="score"]')`)
