@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	api.Post("/flows/:id/pause", s.pauseFlow)
 	api.Get("/flows/:id/export", s.exportFlow)
 	api.Post("/flows/:id/test", s.testFlow)
+	api.Get("/flows/:id/stats", s.flowStatsHandler)
 	api.Get("/templates", s.listTemplates)
 
 	api.Get("/node-types", s.listNodeTypes)
@@ -164,6 +165,7 @@ func (s *Server) routes() {
 	api.Get("/runs/:id", s.getRun)
 	api.Post("/runs/:id/retry", s.retryRun)
 	api.Post("/runs/:id/cancel", s.cancelRun)
+	api.Post("/runs/:id/skip-waits", s.skipWaits)
 
 	api.Post("/events", s.postEvent)
 

@@ -1,0 +1,294 @@
+// Package e2e drives the built editor in a real Chromium against the
+// server started in-process, as a marketer would use it.
+package e2e
+
+import (
+	"context"
+
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/server"
+	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/web"
+)
+
+// Viewport of every test: the smallest screen the editor must serve.
+const (
+	viewportW = 1280
+	viewportH = 800
+	// stepTimeout bounds each browser step; a broken page fails instead of hanging.
+	stepTimeout = 30 * time.Second
+)
+
+// app is one server with its own SQLite database, listening on loopback.
+type app struct {
+	url   string
+	store *storage.Store
+	eng   *engine.Engine
+}
+
+func startApp(t *testing.T) *app {
+	t.Helper()
+	if web.Dist() == nil {
+		t.Fatal("web/dist holds no build: run npm run build in web/")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	store, err := storage.Open(ctx, "sqlite://"+t.TempDir()+"/e2e.db", logger)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger})
+	if err != nil {
+		t.Fatalf("engine: %v", err)
+	}
+	srv := server.New(server.Config{Engine: eng, Store: store, Logger: logger, Version: "e2e",
+		Web: web.Dist(), Templates: flows.TemplatesFS()})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	eng.Start(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.App().Listener(ln)
+	}()
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+		<-done
+		cancel()
+		_ = eng.Stop(sctx)
+		_ = store.Close()
+	})
+	return &app{url: "http://" + ln.Addr().String(), store: store, eng: eng}
+}
+
+// chromiumPath finds the browser. CI installs Debian's chromium and sets
+// JOURNEY_BROWSER_REQUIRED=1, so there a missing browser fails the test
+// instead of skipping it.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("JOURNEY_BROWSER_REQUIRED") != "" {
+		t.Fatal("no Chromium found (install Debian's chromium package)")
+	}
+	t.Skip("no Chromium found; set JOURNEY_BROWSER_REQUIRED=1 to make this a failure")
+	return ""
+}
+
+// browser is one headless tab plus the page's console errors.
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(viewportW, viewportH),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); acancel() })
+	b := &browser{t: t, ctx: ctx}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(viewportW, viewportH)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+				b.mu.Lock()
+				b.errors = append(b.errors, m.String()+" "+m.URL)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+// consoleErrors returns the page's errors except those the test expects.
+func (b *browser) consoleErrors(expected ...string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+next:
+	for _, e := range b.errors {
+		for _, x := range expected {
+			if strings.Contains(e, x) {
+				continue next
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// do runs the actions, failing the test with what it was doing.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.screenshot()
+		b.t.Fatalf("%s: %v\nconsole errors: %v", what, err, b.consoleErrors())
+	}
+}
+
+// eval evaluates JavaScript and decodes its value.
+func eval[T any](b *browser, js string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS waits until the JavaScript expression is true.
+func (b *browser) waitJS(what, js string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		b.screenshot()
+		b.t.Fatalf("waiting until %s: %v\nconsole errors: %v", what, err, b.consoleErrors())
+	}
+}
+
+// center returns the middle of the first element matching the selector.
+func (b *browser) center(sel string) (float64, float64) {
+	b.t.Helper()
+	b.waitJS(sel+" is shown", fmt.Sprintf(`!!document.querySelector(%q)`, sel))
+	xy := eval[[]float64](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.scrollIntoView({block: 'nearest'}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2] })()`, sel))
+	return xy[0], xy[1]
+}
+
+// click clicks the first element matching the CSS selector.
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// clickText clicks the first button or link whose text is exactly text.
+func (b *browser) clickText(text string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`[...document.querySelectorAll('button, a')].find(e => e.textContent.trim() === %q && e.offsetParent !== null)`, text)
+	b.waitJS("the button "+text, "!!"+js)
+	x, y := b.centerOf(js)
+	b.do("click "+text, chromedp.MouseClickXY(x, y))
+}
+
+func (b *browser) centerOf(js string) (float64, float64) {
+	b.t.Helper()
+	xy := eval[[]float64](b, fmt.Sprintf(`(() => { const e = %s; e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2] })()`, js))
+	return xy[0], xy[1]
+}
+
+// fill replaces the value of a field (found by its id) by typing.
+func (b *browser) fill(id, value string) {
+	b.t.Helper()
+	sel := "#" + cssEscape(id)
+	b.do("fill "+id, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).select()`, sel)),
+		// KeyEvent types into the focused field; chromedp's SendKeys reads the
+		// node's attributes while DOM events change them (a race in v0.23.0).
+		chromedp.KeyEvent("\b"), chromedp.KeyEvent(value))
+}
+
+// fieldID returns the id of the form field whose label is text, inside scope.
+func (b *browser) fieldID(scope, label string) string {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const l = [...document.querySelectorAll(%q + ' label')].find(l => l.textContent.replace(/\s*\*$/, '').trim() === %q); return l ? l.htmlFor : '' })()`, scope, label)
+	b.waitJS("the field "+label, fmt.Sprintf(`%s !== ''`, js))
+	return eval[string](b, js)
+}
+
+func cssEscape(id string) string {
+	var sb strings.Builder
+	for _, r := range id {
+		if r == '-' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			sb.WriteRune(r)
+		} else {
+			fmt.Fprintf(&sb, "\\%x ", r)
+		}
+	}
+	return sb.String()
+}
+
+// text returns the text of the page's main area.
+func (b *browser) text(sel string) string {
+	return eval[string](b, fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ''`, sel))
+}
+
+// post sends JSON to the app and returns the status.
+func post(t *testing.T, url, body string) int {
+	t.Helper()
+	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// screenshot saves the page where JOURNEY_E2E_SCREENSHOTS points, to see a failure.
+func (b *browser) screenshot() {
+	dir := os.Getenv("JOURNEY_E2E_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		name := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name())+".png")
+		_ = os.WriteFile(name, png, 0o644)
+		b.t.Logf("screenshot: %s", name)
+	}
+}
+
+// choose picks an option of a select (by id) as a user would, firing change.
+func (b *browser) choose(id, value string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const s = document.getElementById(%q); if (![...s.options].some(o => o.value === %q)) return false; const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set; set.call(s, %q); s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, id, value, value)
+	if !eval[bool](b, js) {
+		b.t.Fatalf("the select %s has no option %q", id, value)
+	}
+}

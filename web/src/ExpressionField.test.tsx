@@ -1,0 +1,57 @@
+import { describe, expect, it, vi } from 'vitest'
+import { act, render, screen, fireEvent } from '@testing-library/react'
+import { useState } from 'react'
+import { completionsAt, ExpressionField, type Checker } from './ExpressionField'
+
+function Harness({ check, template = false, names }: { check: Checker; template?: boolean; names?: Record<string, string[]> }) {
+  const [v, setV] = useState('')
+  return <ExpressionField id="e" label="Condition" value={v} onChange={setV} check={check} template={template} returns="bool" names={names} delay={0} />
+}
+
+describe('completionsAt', () => {
+  it('suggests the roots and then their names', () => {
+    expect(completionsAt('con', 3)?.items).toEqual(['contact.'])
+    expect(completionsAt('contact.fi', 10)?.items).toEqual(['contact.first_name', 'contact.fields'])
+    expect(completionsAt('trigger.sc', 10, { trigger: ['score', 'email'] })?.items).toEqual(['trigger.score'])
+    expect(completionsAt('x >= 5', 6)).toBeNull()
+  })
+})
+
+describe('ExpressionField', () => {
+  it('checks what is typed with the server and shows its problem', async () => {
+    const check = vi.fn<Checker>(async (e) => (e.includes('>=') && !/\d$/.test(e)
+      ? { ok: false, problems: [{ code: 'bad_expression', message: 'The condition ends too early (line 1, column 17).' }] }
+      : { ok: true, problems: [] }))
+    render(<Harness check={check} />)
+    const box = screen.getByLabelText('Condition')
+    await act(async () => { fireEvent.change(box, { target: { value: 'trigger.score >=', selectionStart: 16 } }) })
+    await act(async () => { await new Promise((r) => setTimeout(r, 10)) })
+    expect(check).toHaveBeenLastCalledWith('trigger.score >=', 'bool', false)
+    expect(screen.getByRole('alert').textContent).toContain('ends too early')
+    expect(box.getAttribute('aria-invalid')).toBe('true')
+    await act(async () => { fireEvent.change(box, { target: { value: 'trigger.score >= 50', selectionStart: 19 } }) })
+    await act(async () => { await new Promise((r) => setTimeout(r, 10)) })
+    expect(screen.queryByRole('alert')).toBeNull()
+    expect(screen.getByText('Looks good.')).toBeTruthy()
+  })
+
+  it('completes names with the keyboard', async () => {
+    render(<Harness check={async () => ({ ok: true, problems: [] })} names={{ trigger: ['score'] }} />)
+    const box = screen.getByLabelText('Condition') as HTMLTextAreaElement
+    await act(async () => { fireEvent.change(box, { target: { value: 'trigger.s', selectionStart: 9 } }) })
+    expect(screen.getByRole('listbox')).toBeTruthy()
+    expect(screen.getByRole('option', { selected: true }).textContent).toBe('trigger.score')
+    await act(async () => { fireEvent.keyDown(box, { key: 'Enter' }) })
+    expect(box.value).toBe('trigger.score')
+    expect(screen.queryByRole('listbox')).toBeNull()
+  })
+
+  it('suggests inside {{ }} only in templates', async () => {
+    render(<Harness template check={async () => ({ ok: true, problems: [] })} />)
+    const box = screen.getByLabelText('Condition')
+    await act(async () => { fireEvent.change(box, { target: { value: 'Hello con', selectionStart: 9 } }) })
+    expect(screen.queryByRole('listbox')).toBeNull()
+    await act(async () => { fireEvent.change(box, { target: { value: 'Hello {{ con', selectionStart: 12 } }) })
+    expect(screen.getByRole('option').textContent).toBe('contact.')
+  })
+})

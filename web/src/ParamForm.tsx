@@ -1,0 +1,313 @@
+// The form of a node's parameters, generated from its type's declaration
+// (GET /api/v1/node-types): one field per parameter, by kind.
+import { useEffect, useState } from 'react'
+import { api, isMissingRoute, type ParamSpec, type Problem } from './api'
+import { ExpressionField, type Checker } from './ExpressionField'
+import { humanDuration } from './describe'
+
+type Values = Record<string, unknown>
+
+export interface FormContext {
+  nodeType: string
+  /** Names for autocomplete (trigger fields of the sample payload...). */
+  names?: Record<string, string[]>
+  check?: Checker
+  /** Loads dynamic choices; defaults to the server. */
+  loadOptions?: (nodeType: string, param: string) => Promise<string[]>
+  /** Loads credentials of a kind; null when the server has no credentials yet. */
+  loadCredentials?: (kind: string) => Promise<{ id: string; name: string }[] | null>
+}
+
+const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
+const durationRe = /^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*)+$/
+
+export async function serverOptions(nodeType: string, param: string): Promise<string[]> {
+  const r = await api<{ options: { value: string }[] }>(`/node-types/${encodeURIComponent(nodeType)}/options/${encodeURIComponent(param)}`)
+  return r.options.map((o) => o.value)
+}
+
+export async function serverCredentials(kind: string): Promise<{ id: string; name: string }[] | null> {
+  try {
+    const r = await api<{ credentials: { id: string; name: string; kind: string }[] }>('/credentials')
+    return r.credentials.filter((c) => !kind || c.kind === kind)
+  } catch (e) {
+    if (isMissingRoute(e)) return null
+    throw e
+  }
+}
+
+/** Whether a parameter is shown, given its show_if and the other values. */
+export function visible(spec: ParamSpec, values: Values, all: ParamSpec[]): boolean {
+  if (!spec.show_if) return true
+  return Object.entries(spec.show_if).every(([other, allowed]) => {
+    const os = all.find((p) => p.name === other)
+    const v = values[other] ?? os?.default
+    return allowed.includes(String(v ?? ''))
+  })
+}
+
+function problemsFor(problems: Problem[], path: string): Problem[] {
+  return problems.filter((p) => p.param === path || (p.param ?? '').startsWith(path + '[') || (p.param ?? '').startsWith(path + '.'))
+}
+
+interface FormProps {
+  specs: ParamSpec[]
+  values: Values
+  onChange: (v: Values) => void
+  idPrefix: string
+  problems?: Problem[]
+  ctx: FormContext
+  pathPrefix?: string
+}
+
+export function ParamForm({ specs, values, onChange, idPrefix, problems = [], ctx, pathPrefix = '' }: FormProps) {
+  return (
+    <div className="param-form">
+      {specs.filter((s) => visible(s, values, specs)).map((s) => (
+        <ParamField key={s.name} spec={s} value={values[s.name]} idPrefix={idPrefix} ctx={ctx}
+          path={pathPrefix + s.name} problems={problemsFor(problems, pathPrefix + s.name)}
+          onChange={(v) => {
+            const next = { ...values }
+            if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) delete next[s.name]
+            else next[s.name] = v
+            onChange(next)
+          }} />
+      ))}
+    </div>
+  )
+}
+
+interface FieldProps {
+  spec: ParamSpec
+  value: unknown
+  onChange: (v: unknown) => void
+  idPrefix: string
+  path: string
+  problems: Problem[]
+  ctx: FormContext
+}
+
+function Errors({ problems }: { problems: Problem[] }) {
+  if (!problems.length) return null
+  return <>{problems.map((p, i) => <p key={i} className="error" role="alert">{p.message}</p>)}</>
+}
+
+function useOptions(ctx: FormContext, spec: ParamSpec, path: string): string[] {
+  const [opts, setOpts] = useState<string[]>([])
+  useEffect(() => {
+    if (!spec.options || spec.kind === 'credential') return
+    const load = ctx.loadOptions ?? serverOptions
+    let stale = false
+    load(ctx.nodeType, path.replace(/\[\d+\]/g, '')).then((o) => { if (!stale) setOpts(o) }, () => {})
+    return () => { stale = true }
+  }, [ctx, spec.options, path])
+  return opts
+}
+
+export function ParamField({ spec, value, onChange, idPrefix, path, problems, ctx }: FieldProps) {
+  const id = `${idPrefix}-${path.replace(/[^\w-]/g, '_')}`
+  const options = useOptions(ctx, spec, path)
+  const label = <label htmlFor={id}>{spec.label}{spec.required && <span aria-hidden="true"> *</span>}</label>
+  const help = (extra?: string) => (
+    <div className="help" id={id + '-help'}>
+      <Errors problems={problems} />
+      {extra && <p className="hint">{extra}</p>}
+      {spec.description && <p>{spec.description}</p>}
+    </div>
+  )
+  const common = {
+    id,
+    'aria-describedby': id + '-help',
+    'aria-invalid': problems.length > 0,
+    required: spec.required,
+    className: problems.length ? 'invalid' : undefined,
+  }
+  const placeholder = spec.example !== undefined && typeof spec.example !== 'object' ? `e.g. ${String(spec.example)}` : undefined
+
+  switch (spec.kind) {
+    case 'template':
+    case 'expression':
+      return (
+        <ExpressionField id={id} label={spec.label} value={typeof value === 'string' ? value : value == null ? '' : String(value)}
+          onChange={onChange} template={spec.kind === 'template'} returns={spec.returns ?? 'any'} required={spec.required}
+          description={spec.description} names={ctx.names} check={ctx.check} problems={problems} />
+      )
+    case 'number':
+    case 'integer':
+      return (
+        <div className="field">
+          {label}
+          <input {...common} type="number" step={spec.kind === 'integer' ? 1 : 'any'} min={spec.min} max={spec.max}
+            value={typeof value === 'number' ? value : ''} placeholder={placeholder}
+            onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))} />
+          {help()}
+        </div>
+      )
+    case 'boolean':
+      return (
+        <div className="field checkbox">
+          <input {...common} type="checkbox" checked={value === true || (value === undefined && spec.default === true)}
+            onChange={(e) => onChange(e.target.checked)} />
+          {label}
+          {help()}
+        </div>
+      )
+    case 'enum':
+      return (
+        <div className="field">
+          {label}
+          <select {...common} value={String(value ?? spec.default ?? '')} onChange={(e) => onChange(e.target.value || undefined)}>
+            {!spec.required || value === undefined ? <option value="">Choose…</option> : null}
+            {(spec.enum ?? []).map((o) => <option key={o} value={o}>{o.replace(/_/g, ' ')}</option>)}
+          </select>
+          {help()}
+        </div>
+      )
+    case 'duration': {
+      const v = typeof value === 'string' ? value : ''
+      const bad = v !== '' && !durationRe.test(v)
+      return (
+        <div className="field">
+          {label}
+          <input {...common} type="text" value={v} placeholder={placeholder ?? 'e.g. 2d, 48h, 30m'}
+            onChange={(e) => onChange(e.target.value.trim() === '' ? undefined : e.target.value.trim())} />
+          {help(bad ? 'Write a number and a unit: s, m, h, d or w (e.g. 2d).' : v ? `= ${humanDuration(v)}` : undefined)}
+        </div>
+      )
+    }
+    case 'time_of_day':
+      return (
+        <div className="field">
+          {label}
+          <input {...common} type="time" value={typeof value === 'string' ? value : ''} onChange={(e) => onChange(e.target.value || undefined)} />
+          {help()}
+        </div>
+      )
+    case 'weekdays': {
+      const sel = Array.isArray(value) ? (value as string[]) : []
+      return (
+        <fieldset className="field weekdays" aria-describedby={id + '-help'}>
+          <legend>{spec.label}</legend>
+          {weekdays.map((d) => (
+            <label key={d} className="inline">
+              <input type="checkbox" checked={sel.includes(d)}
+                onChange={(e) => onChange(e.target.checked ? weekdays.filter((w) => w === d || sel.includes(w)) : sel.filter((w) => w !== d))} />
+              {d}
+            </label>
+          ))}
+          {help()}
+        </fieldset>
+      )
+    }
+    case 'string_list': {
+      const arr = Array.isArray(value) ? (value as string[]) : []
+      return (
+        <div className="field">
+          {label}
+          <input {...common} type="text" list={options.length ? id + '-options' : undefined} defaultValue={arr.join(', ')}
+            key={arr.join(',')} placeholder="Separate with commas"
+            onBlur={(e) => onChange(e.target.value.split(',').map((s) => s.trim()).filter(Boolean))} />
+          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o} value={o} />)}</datalist>}
+          {help()}
+        </div>
+      )
+    }
+    case 'list':
+      return <ListField spec={spec} value={value} onChange={onChange} idPrefix={idPrefix} path={path} problems={problems} ctx={ctx} />
+    case 'map':
+      return <MapField spec={spec} value={value} onChange={onChange} id={id} path={path} problems={problems} ctx={ctx} />
+    case 'credential':
+      return <CredentialField spec={spec} value={value} onChange={onChange} id={id} problems={problems} ctx={ctx} />
+    default:
+      // string, datetime, cron, time_zone: text, with choices when the declaration names a source.
+      return (
+        <div className="field">
+          {label}
+          <input {...common} type="text" list={options.length ? id + '-options' : undefined}
+            value={typeof value === 'string' ? value : value == null ? '' : String(value)} placeholder={placeholder}
+            onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />
+          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o} value={o} />)}</datalist>}
+          {help(spec.kind === 'cron' ? 'Five fields: minute hour day month weekday (e.g. 0 9 * * mon).' : undefined)}
+        </div>
+      )
+  }
+}
+
+function ListField({ spec, value, onChange, idPrefix, path, problems, ctx }: Omit<FieldProps, 'spec'> & { spec: ParamSpec }) {
+  const items = Array.isArray(value) ? (value as Values[]) : []
+  const set = (i: number, v: Values) => onChange(items.map((it, j) => (j === i ? v : it)))
+  return (
+    <fieldset className="field list-field">
+      <legend>{spec.label}{spec.required && <span aria-hidden="true"> *</span>}</legend>
+      {spec.description && <p className="hint">{spec.description}</p>}
+      {problems.filter((p) => p.param === path).map((p, i) => <p key={i} className="error" role="alert">{p.message}</p>)}
+      {items.map((it, i) => (
+        <div key={i} className="list-item">
+          <ParamForm specs={spec.fields ?? []} values={it} onChange={(v) => set(i, v)} idPrefix={`${idPrefix}-${spec.name}${i}`}
+            problems={problems} ctx={ctx} pathPrefix={`${path}[${i}].`} />
+          <button type="button" className="link danger" onClick={() => onChange(items.filter((_, j) => j !== i))}>
+            Remove {spec.label.toLowerCase()} {i + 1}
+          </button>
+        </div>
+      ))}
+      <button type="button" onClick={() => onChange([...items, {}])}>Add</button>
+    </fieldset>
+  )
+}
+
+function MapField({ spec, value, onChange, id, path, problems, ctx }: { spec: ParamSpec; value: unknown; onChange: (v: unknown) => void; id: string; path: string; problems: Problem[]; ctx: FormContext }) {
+  const obj = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : {}
+  const [rows, setRows] = useState<[string, string][]>(() => Object.entries(obj).map(([k, v]) => [k, String(v)]))
+  const push = (r: [string, string][]) => {
+    setRows(r)
+    const out: Record<string, string> = {}
+    for (const [k, v] of r) if (k.trim()) out[k.trim()] = v
+    onChange(Object.keys(out).length ? out : undefined)
+  }
+  return (
+    <fieldset className="field map-field">
+      <legend>{spec.label}</legend>
+      {spec.description && <p className="hint">{spec.description}</p>}
+      {problems.filter((p) => p.param === path).map((p, i) => <p key={i} className="error" role="alert">{p.message}</p>)}
+      {rows.map(([k, v], i) => (
+        <div key={i} className="map-row">
+          <div className="field">
+            <label htmlFor={`${id}-k${i}`}>Name</label>
+            <input id={`${id}-k${i}`} type="text" value={k} onChange={(e) => push(rows.map((r, j) => (j === i ? [e.target.value, r[1]] : r)))} />
+          </div>
+          <ExpressionField id={`${id}-v${i}`} label="Value" value={v} names={ctx.names} check={ctx.check}
+            returns={spec.returns ?? 'any'} problems={problems.filter((p) => p.param === `${path}.${k}`)}
+            onChange={(nv) => push(rows.map((r, j) => (j === i ? [r[0], nv] : r)))} />
+          <button type="button" className="link danger" aria-label={`Remove ${k || 'row ' + (i + 1)}`} onClick={() => push(rows.filter((_, j) => j !== i))}>Remove</button>
+        </div>
+      ))}
+      <button type="button" onClick={() => push([...rows, ['', '']])}>Add a value</button>
+    </fieldset>
+  )
+}
+
+function CredentialField({ spec, value, onChange, id, problems, ctx }: { spec: ParamSpec; value: unknown; onChange: (v: unknown) => void; id: string; problems: Problem[]; ctx: FormContext }) {
+  const [creds, setCreds] = useState<{ id: string; name: string }[] | null | undefined>(undefined)
+  const kind = spec.credential_kind ?? ''
+  useEffect(() => {
+    const load = ctx.loadCredentials ?? serverCredentials
+    load(kind).then(setCreds, () => setCreds(null))
+  }, [ctx, kind])
+  return (
+    <div className="field">
+      <label htmlFor={id}>{spec.label}{spec.required && <span aria-hidden="true"> *</span>}</label>
+      {creds === null ? (
+        <p className="hint" id={id}>Saved connections are not available on this server yet.</p>
+      ) : (
+        <select id={id} value={String(value ?? '')} onChange={(e) => onChange(e.target.value || undefined)} aria-describedby={id + '-help'}>
+          <option value="">{creds === undefined ? 'Loading…' : creds.length ? 'Choose a saved connection…' : 'No saved connection yet (add one in Settings)'}</option>
+          {(creds ?? []).map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+        </select>
+      )}
+      <div className="help" id={id + '-help'}>
+        {problems.map((p, i) => <p key={i} className="error" role="alert">{p.message}</p>)}
+        {spec.description && <p>{spec.description}</p>}
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,147 @@
+// A thin client of the journey REST API (/api/v1). Every call sends the
+// session cookie; errors become ApiError with the server's plain message.
+
+export interface Problem {
+  code: string
+  node_id?: string
+  param?: string
+  message: string
+  line?: number
+  column?: number
+}
+
+export class ApiError extends Error {
+  status: number
+  code: string
+  details: unknown
+  constructor(status: number, code: string, message: string, details: unknown) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+  /** Problems of an invalid flow, when the server listed them. */
+  get problems(): Problem[] {
+    const d = this.details as { problems?: Problem[] } | Problem[] | undefined
+    if (Array.isArray(d)) return d
+    return d?.problems ?? []
+  }
+}
+
+export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  let body = init.body
+  if (init.json !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    body = JSON.stringify(init.json)
+  }
+  const res = await fetch('/api/v1' + path, { ...init, body, headers, credentials: 'same-origin' })
+  if (res.status === 204) return undefined as T
+  const text = await res.text()
+  let data: unknown = undefined
+  try {
+    data = text ? JSON.parse(text) : undefined
+  } catch {
+    data = undefined
+  }
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error
+    throw new ApiError(res.status, e?.code ?? 'http_' + res.status, e?.message ?? `The server answered ${res.status}.`, e?.details)
+  }
+  return data as T
+}
+
+/** True when the error says the route does not exist on this server. */
+export function isMissingRoute(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 404 && e.message === 'There is nothing at this address.'
+}
+
+export interface User { id: string; email: string; role: string; created_at: string }
+
+export interface FlowDoc {
+  id: string
+  name: string
+  description?: string
+  version?: number
+  settings: { reentry?: { policy?: string; period?: string }; time_zone?: string; goal?: string }
+  nodes: FlowNode[]
+  edges: FlowEdge[]
+}
+export interface FlowNode {
+  id: string
+  type: string
+  type_version?: number
+  name?: string
+  params?: Record<string, unknown>
+  position: { x: number; y: number }
+}
+export interface FlowEdge { from: string; port?: string; to: string }
+
+export interface FlowSummary {
+  id: string; name: string; description: string; status: string; version: number
+  created_at: string; updated_at: string
+  runs_today?: Record<string, number>; runs_today_total?: number
+}
+export interface FlowDetail extends FlowSummary { definition: FlowDoc; problems: Problem[] }
+
+export type ParamKind = 'string' | 'template' | 'expression' | 'number' | 'integer' | 'boolean' | 'enum' |
+  'duration' | 'datetime' | 'time_of_day' | 'weekdays' | 'cron' | 'time_zone' | 'string_list' | 'list' | 'map' | 'credential'
+
+export interface ParamSpec {
+  name: string
+  label: string
+  description?: string
+  kind: ParamKind
+  returns?: string
+  required?: boolean
+  enum?: string[]
+  default?: unknown
+  example?: unknown
+  min?: number
+  max?: number
+  fields?: ParamSpec[]
+  show_if?: Record<string, string[]>
+  secret?: boolean
+  /** The credential kind a credential parameter accepts (e.g. smtp). */
+  credential_kind?: string
+  options?: string
+}
+export interface PortSpec { name: string; label: string }
+export interface TypeSpec {
+  type: string
+  version: number
+  category: string
+  title: string
+  description: string
+  outputs: PortSpec[]
+  dynamic_ports?: string
+  params: ParamSpec[]
+  examples?: { title: string; params: Record<string, unknown> }[]
+  credential?: string
+  trigger?: boolean
+  waits?: boolean
+}
+
+export interface Step {
+  node_id: string; node_type: string; visit: number; attempt: number; status: string; port?: string
+  input: unknown; output: unknown; error?: string; started_at: string; finished_at: string
+}
+export interface RunSummary {
+  id: string; flow_id: string; version: number; contact_id: string | null; status: string
+  outcome?: string; error?: string; test: boolean; started_at: string; updated_at: string; ended_at: string | null
+}
+export interface RunDetail extends RunSummary { trigger: unknown; event: unknown; vars: unknown; steps: Step[] }
+
+export interface Contact {
+  id: string; email: string | null; phone: string | null; external_id: string | null
+  first_name: string; last_name: string; company: string; score: number; time_zone: string
+  fields: Record<string, unknown> | null; consent: Record<string, unknown> | null
+  tags?: string[]; lists?: string[]; created_at: string; updated_at: string
+}
+
+export interface Message {
+  id: string; channel: string; provider: string; status: string; reason?: string; to: string
+  subject?: string; body_text?: string; body_html?: string; contact_id?: string; run_id?: string
+  node_id?: string; flow_id?: string; created_at: string; updated_at: string
+  events?: { type: string; at: string; data?: unknown }[]
+}

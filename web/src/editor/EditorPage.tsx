@@ -1,0 +1,410 @@
+// The journey canvas: palette, React Flow canvas, side panel with the
+// generated form, toolbar (save, publish, pause, undo/redo, layout), test
+// runs that light the path, and per-step numbers.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import {
+  ReactFlow, ReactFlowProvider, Background, Controls, MiniMap, applyNodeChanges, useReactFlow,
+  type Connection, type Edge, type NodeChange, type EdgeChange, type OnSelectionChangeParams,
+} from '@xyflow/react'
+import '@xyflow/react/dist/style.css'
+import { api, ApiError, type FlowDetail, type FlowDoc, type FlowEdge, type FlowNode, type Problem, type RunDetail, type TypeSpec } from '../api'
+import { Link, setLeaveGuard } from '../router'
+import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
+import { Palette, dragType } from './Palette'
+import { SidePanel } from './SidePanel'
+import { TestPanel } from './TestPanel'
+import { loadNodeTypes } from './nodeTypes'
+import * as H from './history'
+import { autoLayout, defaultParams, edgeKey, newNodeId, pasteInto, portsOf, type Specs } from './model'
+
+const nodeTypes = { card: NodeCard }
+const noProblems: Problem[] = []
+
+export default function EditorPage({ flowId }: { flowId: string }) {
+  return (
+    <ReactFlowProvider>
+      <Editor flowId={flowId} />
+    </ReactFlowProvider>
+  )
+}
+
+interface StatsResponse { since: string; nodes: Record<string, NodeStats>; converted: number; waiting: number }
+
+function Editor({ flowId }: { flowId: string }) {
+  const [types, setTypes] = useState<TypeSpec[] | null>(null)
+  const [info, setInfo] = useState<FlowDetail | null>(null)
+  const [hist, setHist] = useState<H.History<FlowDoc> | null>(null)
+  const [saved, setSaved] = useState<FlowDoc | null>(null)
+  const [problems, setProblems] = useState<Problem[]>([])
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null)
+  // Selection lives in React Flow's nodes (one truth); pendingSelect asks
+  // the next rebuild to select new steps (after add and paste).
+  const pendingSelect = useRef<string[] | null>(null)
+  const setSelected = (ids: string[]) => { pendingSelect.current = ids }
+  const [selectedEdges, setSelectedEdges] = useState<string[]>([])
+  const [rfNodes, setRfNodes] = useState<CardNode[]>([])
+  const [lit, setLit] = useState<Record<string, string>>({})
+  const [panel, setPanel] = useState<'none' | 'test' | 'publish'>('none')
+  const [waitingNow, setWaitingNow] = useState<number | null>(null)
+  const [waitingAt, setWaitingAt] = useState<{ id: string; n: number }[]>([])
+  const [period, setPeriod] = useState('')
+  const [stats, setStats] = useState<StatsResponse | null>(null)
+  const [statsMissing, setStatsMissing] = useState(false)
+  const clipboard = useRef<{ nodes: FlowNode[]; edges: FlowEdge[] } | null>(null)
+  const rf = useReactFlow()
+  const wrapper = useRef<HTMLDivElement>(null)
+
+  const doc = hist?.present ?? null
+  const dirty = !!doc && doc !== saved
+  const specs: Specs = useMemo(() => new Map((types ?? []).map((t) => [t.type, t])), [types])
+
+  useEffect(() => {
+    Promise.all([loadNodeTypes(), api<FlowDetail>(`/flows/${encodeURIComponent(flowId)}`)]).then(([t, f]) => {
+      const d = { ...f.definition, nodes: f.definition.nodes ?? [], edges: f.definition.edges ?? [] }
+      setTypes(t)
+      setInfo(f)
+      setHist(H.start(d))
+      setSaved(d)
+      setProblems(f.problems)
+      if (location.search.includes('imported=1')) {
+        history.replaceState(null, '', location.pathname)
+        const n = f.problems.length
+        setMessage(n
+          ? { kind: 'error', text: `The imported file has ${n} problem${n > 1 ? 's' : ''}. It is kept as a draft; each problem is shown on its step.` }
+          : { kind: 'ok', text: 'Imported as a draft. Publish it when it is ready.' })
+      }
+      if (d.nodes.length) requestAnimationFrame(() => rf.fitView({ padding: 0.2, maxZoom: 1 }))
+    }, (e) => setMessage({ kind: 'error', text: e.message }))
+  }, [flowId, rf])
+
+  // Leaving with unsaved changes asks first.
+  useEffect(() => {
+    const ask = () => !dirty || confirm('You have changes that are not saved. Leave without saving them?')
+    setLeaveGuard(ask)
+    const before = (e: BeforeUnloadEvent) => { if (dirty) e.preventDefault() }
+    addEventListener('beforeunload', before)
+    return () => { setLeaveGuard(null); removeEventListener('beforeunload', before) }
+  }, [dirty])
+
+  const change = useCallback((fn: (d: FlowDoc) => FlowDoc, key?: string) => setHist((h) => (h ? H.commit(h, fn(h.present), key) : h)), [])
+
+  const problemsByNode = useMemo(() => {
+    const m = new Map<string, Problem[]>()
+    for (const p of problems) if (p.node_id) m.set(p.node_id, [...(m.get(p.node_id) ?? []), p])
+    return m
+  }, [problems])
+
+  // Cards are rebuilt from the document; data objects are reused when
+  // nothing they show changed, so a 200-step canvas re-renders only what moved.
+  const cardCache = useRef(new Map<string, CardNode>())
+  useEffect(() => {
+    if (!doc) return
+    const pending = pendingSelect.current
+    pendingSelect.current = null
+    const sel = new Set(pending ?? [])
+    const next = new Map<string, CardNode>()
+    const nodes = doc.nodes.map((n): CardNode => {
+      const old = cardCache.current.get(n.id)
+      const spec = specs.get(n.type)
+      const ps = problemsByNode.get(n.id) ?? noProblems
+      const st = stats?.nodes[n.id]
+      const l = lit[n.id]
+      const d = old?.data
+      const data = d && d.node === n && d.spec === spec && d.problems === ps && d.stats === st && d.lit === l
+        ? d : { node: n, spec, problems: ps, stats: st, lit: l }
+      const isSel = pending ? sel.has(n.id) : !!old?.selected
+      // React Flow skips nodes whose object is unchanged, so reuse them.
+      const card = old && old.data === data && old.position === n.position && !!old.selected === isSel
+        ? old : { id: n.id, type: 'card' as const, position: n.position, data, selected: isSel, ...(old?.measured ? { measured: old.measured } : {}) }
+      next.set(n.id, card)
+      return card
+    })
+    cardCache.current = next
+    setRfNodes(nodes)
+  }, [doc, specs, problemsByNode, stats, lit])
+
+  const selectedKey = rfNodes.filter((n) => n.selected).map((n) => n.id).join('\n')
+  const selected = useMemo(() => (selectedKey ? selectedKey.split('\n') : []), [selectedKey])
+
+  const rfEdges: Edge[] = useMemo(() => {
+    if (!doc) return []
+    const sel = new Set(selectedEdges)
+    const byId = new Map(doc.nodes.map((n) => [n.id, n]))
+    return doc.edges.map((e) => {
+      const from = byId.get(e.from)
+      const spec = from ? specs.get(from.type) : undefined
+      const port = e.port ?? 'out'
+      const label = port === 'out' ? undefined : (from ? portsOf(spec, from).find((p) => p.name === port)?.label : undefined) ?? port
+      const id = edgeKey(e)
+      return { id, source: e.from, target: e.to, sourceHandle: port, label, selected: sel.has(id),
+        animated: !!(lit[e.from] && lit[e.to]), className: lit[e.from] && lit[e.to] ? 'lit' : undefined }
+    })
+  }, [doc, specs, selectedEdges, lit])
+
+  const onNodesChange = useCallback((changes: NodeChange<CardNode>[]) => {
+    // Moves and selection live in React Flow's state until the drag ends;
+    // removals go through onDelete so that they can be undone.
+    setRfNodes((ns) => {
+      const out = applyNodeChanges(changes.filter((c) => c.type !== 'remove'), ns)
+      // Keep what React Flow learnt (sizes, selection) for the next rebuild.
+      for (const n of out) cardCache.current.set(n.id, n)
+      return out
+    })
+  }, [])
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    const sel = changes.filter((c) => c.type === 'select')
+    if (sel.length) setSelectedEdges((s) => {
+      const set = new Set(s)
+      for (const c of sel) if (c.type === 'select') { if (c.selected) set.add(c.id); else set.delete(c.id) }
+      return [...set]
+    })
+  }, [])
+
+  const onSelectionChange = useCallback(({ edges }: OnSelectionChangeParams) => {
+    const eids = edges.map((e) => e.id)
+    setSelectedEdges((s) => (s.length === eids.length && s.every((x, i) => x === eids[i]) ? s : eids))
+  }, [])
+
+  const onNodeDragStop = useCallback((_e: unknown, _n: unknown, moved: CardNode[]) => {
+    const pos = new Map(moved.map((n) => [n.id, n.position]))
+    change((d) => ({ ...d, nodes: d.nodes.map((n) => (pos.has(n.id) ? { ...n, position: { x: Math.round(pos.get(n.id)!.x), y: Math.round(pos.get(n.id)!.y) } } : n)) }))
+  }, [change])
+
+  const onConnect = useCallback((c: Connection) => {
+    if (!c.source || !c.target || c.source === c.target) return
+    const edge: FlowEdge = { from: c.source, to: c.target }
+    if (c.sourceHandle && c.sourceHandle !== 'out') edge.port = c.sourceHandle
+    change((d) => (d.edges.some((e) => edgeKey(e) === edgeKey(edge)) ? d : { ...d, edges: [...d.edges, edge] }))
+  }, [change])
+
+  const removeItems = useCallback((nodeIds: string[], edgeIds: string[]) => {
+    if (!nodeIds.length && !edgeIds.length) return
+    const ns = new Set(nodeIds)
+    const es = new Set(edgeIds)
+    change((d) => ({
+      ...d,
+      nodes: d.nodes.filter((n) => !ns.has(n.id)),
+      edges: d.edges.filter((e) => !ns.has(e.from) && !ns.has(e.to) && !es.has(edgeKey(e))),
+    }))
+    setSelected([])
+    setSelectedEdges([])
+  }, [change])
+
+  const onDelete = useCallback(({ nodes, edges }: { nodes: { id: string }[]; edges: { id: string }[] }) => {
+    removeItems(nodes.map((n) => n.id), edges.map((e) => e.id))
+  }, [removeItems])
+
+  const addNode = useCallback((type: string, position?: { x: number; y: number }) => {
+    const spec = specs.get(type)
+    if (!spec || !hist) return
+    let pos = position
+    if (!pos) {
+      const r = wrapper.current?.getBoundingClientRect()
+      pos = rf.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 800) / 2, y: (r?.top ?? 0) + (r?.height ?? 600) / 2 })
+    }
+    const id = newNodeId(hist.present, type)
+    const node: FlowNode = { id, type, name: '', params: defaultParams(spec), position: { x: Math.round(pos.x - 110), y: Math.round(pos.y - 30) } }
+    delete node.name
+    change((d) => ({ ...d, nodes: [...d.nodes, node] }))
+    setSelected([id])
+  }, [specs, hist, rf, change])
+
+  const onDrop = useCallback((e: React.DragEvent) => {
+    const type = e.dataTransfer.getData(dragType)
+    if (!type) return
+    e.preventDefault()
+    addNode(type, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }))
+  }, [addNode, rf])
+
+  // Keyboard: undo/redo, copy/paste (outside text fields).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey
+      if (!mod) return
+      const k = e.key.toLowerCase()
+      if (k === 's') { e.preventDefault(); save(); return }
+      // Inside text fields the browser's own undo and copy apply.
+      if ((e.target as HTMLElement).closest('input, textarea, select, [contenteditable]')) return
+      if (k === 'z' && !e.shiftKey) { e.preventDefault(); setHist((h) => (h ? H.undo(h) : h)) }
+      else if ((k === 'z' && e.shiftKey) || k === 'y') { e.preventDefault(); setHist((h) => (h ? H.redo(h) : h)) }
+      else if (k === 'c' && doc && selected.length) {
+        const ids = new Set(selected)
+        clipboard.current = { nodes: doc.nodes.filter((n) => ids.has(n.id)), edges: doc.edges.filter((x) => ids.has(x.from) && ids.has(x.to)) }
+      } else if (k === 'v' && clipboard.current && hist) {
+        e.preventDefault()
+        const { doc: next, ids } = pasteInto(hist.present, clipboard.current)
+        change(() => next)
+        setSelected(ids)
+      }
+    }
+    addEventListener('keydown', onKey)
+    return () => removeEventListener('keydown', onKey)
+  })
+
+  async function save(): Promise<boolean> {
+    if (!doc) return false
+    try {
+      const r = await api<{ problems: Problem[] }>(`/flows/${encodeURIComponent(flowId)}`, { method: 'PUT', json: doc })
+      setSaved(doc)
+      setProblems(r.problems)
+      setMessage(r.problems.length
+        ? { kind: 'error', text: `Saved as a draft. ${r.problems.length} thing${r.problems.length > 1 ? 's' : ''} to fix before publishing; see the steps marked in red.` }
+        : { kind: 'ok', text: 'Saved.' })
+      return true
+    } catch (e) {
+      setMessage({ kind: 'error', text: (e as Error).message })
+      if (e instanceof ApiError) setProblems(e.problems)
+      return false
+    }
+  }
+
+  async function askPublish() {
+    if (dirty && !(await save())) return
+    const r = await api<{ total: number }>(`/runs?flow=${encodeURIComponent(flowId)}&status=waiting&limit=1`).catch(() => null)
+    setWaitingNow(r?.total ?? null)
+    // Where they wait, to name the steps (and say which ones the new version drops).
+    const all = new Date(0).toISOString()
+    const st = await api<StatsResponse>(`/flows/${encodeURIComponent(flowId)}/stats?since=${encodeURIComponent(all)}`).catch(() => null)
+    setWaitingAt(st ? Object.entries(st.nodes).filter(([, n]) => n.waiting > 0).map(([id, n]) => ({ id, n: n.waiting })) : [])
+    setPanel('publish')
+  }
+
+  async function publish() {
+    try {
+      const r = await api<{ version: number }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST' })
+      setInfo((i) => (i ? { ...i, status: 'active', version: r.version } : i))
+      setProblems([])
+      setMessage({ kind: 'ok', text: `Published as version ${r.version}. New contacts now start this journey.` })
+    } catch (e) {
+      setMessage({ kind: 'error', text: (e as Error).message })
+      if (e instanceof ApiError) setProblems(e.problems)
+    }
+    setPanel('none')
+  }
+
+  async function pause() {
+    try {
+      await api(`/flows/${encodeURIComponent(flowId)}/pause`, { method: 'POST' })
+      setInfo((i) => (i ? { ...i, status: 'paused' } : i))
+      setMessage({ kind: 'ok', text: 'Paused. No new contact starts this journey; contacts already in it carry on.' })
+    } catch (e) {
+      setMessage({ kind: 'error', text: (e as Error).message })
+    }
+  }
+
+  // Numbers per step for the chosen period.
+  useEffect(() => {
+    if (!period) { setStats(null); return }
+    const since = new Date(Date.now() - Number(period) * 86400_000).toISOString()
+    api<StatsResponse>(`/flows/${encodeURIComponent(flowId)}/stats?since=${encodeURIComponent(since)}`).then(setStats, (e) => {
+      setStats(null)
+      if (e instanceof ApiError && e.status === 404) setStatsMissing(true)
+      else setMessage({ kind: 'error', text: e.message })
+    })
+  }, [period, flowId, info?.version])
+
+  const playRun = useCallback((run: RunDetail | null) => {
+    setLit({})
+    if (!run) return
+    run.steps.forEach((s, i) => {
+      setTimeout(() => setLit((l) => ({ ...l, [s.node_id]: s.status === 'failed' ? 'failed' : s.status === 'waiting' ? 'waiting' : 'done' })), 300 * (i + 1))
+    })
+  }, [])
+
+  if (!doc || !types || !info) {
+    return <section className="page">{message ? <p className="error" role="alert">{message.text}</p> : <p role="status">Loading…</p>}</section>
+  }
+
+  const one = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined
+  const flowProblems = problems.filter((p) => !p.node_id)
+
+  return (
+    <div className="editor">
+      <div className="toolbar" role="toolbar" aria-label="Journey">
+        <Link to="/flows" className="back">← Journeys</Link>
+        <h1 className="flow-name">{doc.name || flowId}</h1>
+        <span className={`badge ${info.status}`}>{info.status === 'active' ? `Active (v${info.version})` : info.status === 'paused' ? 'Paused' : 'Draft'}</span>
+        {dirty && <span className="unsaved" role="status">Unsaved changes</span>}
+        <span className="spacer" />
+        <button type="button" onClick={() => setHist((h) => (h ? H.undo(h) : h))} disabled={!hist?.past.length} aria-keyshortcuts="Control+Z">Undo</button>
+        <button type="button" onClick={() => setHist((h) => (h ? H.redo(h) : h))} disabled={!hist?.future.length} aria-keyshortcuts="Control+Shift+Z">Redo</button>
+        <button type="button" onClick={() => { change((d) => autoLayout(d, specs)); requestAnimationFrame(() => rf.fitView({ padding: 0.2, maxZoom: 1 })) }}>Tidy up</button>
+        <label className="inline" htmlFor="period">Numbers</label>
+        <select id="period" value={period} onChange={(e) => setPeriod(e.target.value)}>
+          <option value="">Hidden</option>
+          <option value="1">Last 24 hours</option>
+          <option value="7">Last 7 days</option>
+          <option value="30">Last 30 days</option>
+          <option value="3650">All time</option>
+        </select>
+        <button type="button" onClick={() => setPanel(panel === 'test' ? 'none' : 'test')} aria-pressed={panel === 'test'}>Test</button>
+        <button type="button" onClick={save} aria-keyshortcuts="Control+S">Save</button>
+        {info.status === 'active' && <button type="button" onClick={pause}>Pause</button>}
+        <button type="button" className="primary" onClick={askPublish}>Publish</button>
+      </div>
+      {message && (
+        <div className={message.kind === 'ok' ? 'notice' : 'error-box'} role={message.kind === 'ok' ? 'status' : 'alert'}>
+          {message.text}
+          {flowProblems.length > 0 && <ul>{flowProblems.map((p, i) => <li key={i}>{p.message}</li>)}</ul>}
+          <button type="button" className="link" onClick={() => setMessage(null)} aria-label="Dismiss message">×</button>
+        </div>
+      )}
+      {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
+      {stats && <p className="notice" role="status">Since {new Date(stats.since).toLocaleString()}: {stats.converted} converted, {stats.waiting} waiting now.</p>}
+      {panel === 'publish' && (
+        <div className="dialog" role="dialog" aria-modal="false" aria-labelledby="pub-title">
+          <h2 id="pub-title">Publish this journey?</h2>
+          <ul>
+            <li>New contacts who trigger it from now on follow this version (version {info.version + 1}).</li>
+            {info.version > 0 && (waitingNow === null
+              ? <li>Contacts already in the journey finish it on the version they started (version {info.version} or older).</li>
+              : <li>{waitingNow === 0 ? 'No contact is waiting in the journey now.' : `${waitingNow} contact${waitingNow > 1 ? 's are' : ' is'} waiting in the journey now; they finish it on the version they started (version ${info.version} or older) and do not see these changes.`}</li>)}
+            {waitingAt.map((w) => {
+              const n = doc.nodes.find((x) => x.id === w.id)
+              const name = n ? n.name || specs.get(n.type)?.title || w.id : w.id
+              return <li key={w.id}>{w.n} wait at “{name}”{n ? '' : ', a step the new version no longer has'}; they go on as the old version says.</li>
+            })}
+            {info.status === 'paused' && <li>Publishing starts the paused journey again.</li>}
+          </ul>
+          <button type="button" className="primary" onClick={publish} autoFocus>Publish</button>
+          <button type="button" onClick={() => setPanel('none')}>Cancel</button>
+        </div>
+      )}
+      <div className="editor-body">
+        <Palette types={types} onAdd={(t) => addNode(t)} />
+        <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move' }} onDrop={onDrop}>
+          <ReactFlow<CardNode, Edge>
+            nodes={rfNodes}
+            edges={rfEdges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onSelectionChange={onSelectionChange}
+            onNodeDragStop={onNodeDragStop}
+            onConnect={onConnect}
+            onDelete={onDelete}
+            deleteKeyCode={['Backspace', 'Delete']}
+            multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+            selectionKeyCode="Shift"
+            onlyRenderVisibleElements={doc.nodes.length > 500}
+            minZoom={0.1}
+            proOptions={{ hideAttribution: true }}
+            aria-label="Journey canvas"
+          >
+            <Background gap={20} />
+            <Controls aria-label="Zoom" />
+            <MiniMap pannable zoomable ariaLabel="Overview of the journey" />
+          </ReactFlow>
+          {doc.nodes.length === 0 && <p className="canvas-empty">Start with a “When” step from the list on the left.</p>}
+        </div>
+        <SidePanel key={one?.id ?? 'flow'} doc={doc} node={one} spec={one ? specs.get(one.type) : undefined} selectedCount={selected.length}
+          problems={one ? problemsByNode.get(one.id) ?? noProblems : flowProblems}
+          change={change} specs={specs}
+          onDelete={() => removeItems(selected, [])} />
+      </div>
+      {panel === 'test' && <TestPanel flowId={flowId} doc={doc} specs={specs} beforeRun={async () => !dirty || save()} onRun={playRun}
+        onClose={() => { setPanel('none'); setLit({}) }} />}
+    </div>
+  )
+}

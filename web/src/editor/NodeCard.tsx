@@ -1,0 +1,67 @@
+import { memo } from 'react'
+import { Handle, Position, type NodeProps, type Node } from '@xyflow/react'
+import type { FlowNode, Problem, TypeSpec } from '../api'
+import { describeNode } from '../describe'
+import { portsOf } from './model'
+
+export interface NodeStats {
+  entered: number
+  waiting: number
+  failed: number
+  converted: number
+  ports: Record<string, number>
+}
+
+export type CardData = {
+  node: FlowNode
+  spec?: TypeSpec
+  problems: Problem[]
+  stats?: NodeStats
+  /** Test run state: "done", "failed", "waiting", "next". */
+  lit?: string
+}
+export type CardNode = Node<CardData, 'card'>
+
+function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
+  const { node, spec, problems, stats, lit } = data
+  const ports = portsOf(spec, node)
+  const isTrigger = !!spec?.trigger
+  const group = spec ? spec.category : 'unknown'
+  return (
+    <div className={`card-node cat-${group}${selected ? ' selected' : ''}${problems.length ? ' has-problems' : ''}${lit ? ' lit-' + lit : ''}`}
+      data-node-id={node.id} aria-label={`${node.name || spec?.title || node.type}: ${describeNode(node, spec)}`}>
+      {!isTrigger && <Handle type="target" position={Position.Top} aria-label="Into this step" />}
+      <div className="card-title">{node.name || spec?.title || node.type}</div>
+      <div className="card-sentence">{describeNode(node, spec)}</div>
+      {problems.length > 0 && (
+        <ul className="card-problems" data-testid="node-problems">
+          {problems.slice(0, 3).map((p, i) => <li key={i}>{p.message}</li>)}
+          {problems.length > 3 && <li>and {problems.length - 3} more</li>}
+        </ul>
+      )}
+      {stats && (
+        <div className="card-stats" data-testid="node-stats">
+          <span title="Contacts that entered this step">{stats.entered} entered</span>
+          {stats.waiting > 0 && <span title="Contacts waiting here now">{stats.waiting} waiting</span>}
+          {stats.failed > 0 && <span className="bad" title="Contacts for whom this step failed">{stats.failed} failed</span>}
+          {stats.converted > 0 && <span className="good" title="Contacts who reached the goal after this step">{stats.converted} converted</span>}
+        </div>
+      )}
+      {!spec && <div className="card-problems">Unknown step type {node.type}</div>}
+      {ports.map((p, i) => {
+        const left = `${((i + 1) / (ports.length + 1)) * 100}%`
+        const count = stats?.ports[p.name]
+        const text = p.name === 'out' ? (count ? String(count) : '') : `${p.label || p.name}${count ? ` · ${count}` : ''}`
+        return (
+          <span key={p.name}>
+            {text && <span className="port-label" style={{ left }}>{text}</span>}
+            <Handle type="source" id={p.name} position={Position.Bottom} aria-label={`Path ${p.label || p.name}`}
+              data-port={p.name} style={{ left }} />
+          </span>
+        )
+      })}
+    </div>
+  )
+}
+
+export const NodeCard = memo(NodeCardImpl)

@@ -1,0 +1,141 @@
+import { useMemo } from 'react'
+import type { FlowDoc, FlowNode, Problem, TypeSpec } from '../api'
+import { describeNode } from '../describe'
+import { ExpressionField } from '../ExpressionField'
+import { ParamForm, type FormContext } from '../ParamForm'
+import { portsOf, triggerNames } from './model'
+import type { Specs } from './model'
+
+interface Props {
+  doc: FlowDoc
+  node?: FlowNode
+  spec?: TypeSpec
+  selectedCount: number
+  problems: Problem[]
+  /** key: edits under the same key in a row make one undo step. */
+  change: (fn: (d: FlowDoc) => FlowDoc, key?: string) => void
+  onDelete: () => void
+  specs: Specs
+}
+
+/** The form of the selected step, or the journey's settings when none is selected. */
+export function SidePanel({ doc, node, spec, selectedCount, problems, change, onDelete, specs }: Props) {
+  const names = useMemo(() => ({ trigger: triggerNames(doc) }), [doc])
+  const ctx: FormContext = useMemo(() => ({ nodeType: node?.type ?? '', names }), [node?.type, names])
+
+  if (selectedCount > 1) {
+    return (
+      <aside className="side" aria-label="Selection">
+        <h2>{selectedCount} steps selected</h2>
+        <p className="hint">Drag them together, copy them with Ctrl+C and paste with Ctrl+V, or delete them.</p>
+        <button type="button" className="danger" onClick={onDelete}>Delete {selectedCount} steps</button>
+      </aside>
+    )
+  }
+
+  if (!node) {
+    const setSettings = (s: FlowDoc['settings']) => change((d) => ({ ...d, settings: s }), 'settings')
+    return (
+      <aside className="side" aria-label="Journey settings">
+        <h2>Journey settings</h2>
+        <div className="field">
+          <label htmlFor="flow-name">Name</label>
+          <input id="flow-name" value={doc.name} onChange={(e) => change((d) => ({ ...d, name: e.target.value }), 'flow-name')} />
+        </div>
+        <div className="field">
+          <label htmlFor="flow-desc">Description</label>
+          <textarea id="flow-desc" rows={3} value={doc.description ?? ''} onChange={(e) => change((d) => ({ ...d, description: e.target.value || undefined }), 'flow-description')} />
+        </div>
+        <div className="field">
+          <label htmlFor="flow-reentry">May a contact go through it again?</label>
+          <select id="flow-reentry" value={doc.settings?.reentry?.policy ?? ''}
+            onChange={(e) => setSettings({ ...doc.settings, reentry: e.target.value ? { ...doc.settings?.reentry, policy: e.target.value } : undefined })}>
+            <option value="">Use the default</option>
+            <option value="always">Yes, every time</option>
+            <option value="once">No, only once</option>
+            <option value="once_per_period">Once per period</option>
+          </select>
+        </div>
+        {doc.settings?.reentry?.policy === 'once_per_period' && (
+          <div className="field">
+            <label htmlFor="flow-period">Period</label>
+            <input id="flow-period" placeholder="e.g. 30d" value={doc.settings.reentry.period ?? ''}
+              onChange={(e) => setSettings({ ...doc.settings, reentry: { ...doc.settings.reentry, period: e.target.value || undefined } })} />
+          </div>
+        )}
+        <ExpressionField id="flow-goal" label="Goal (the contact converts when this is true)" returns="bool" names={names}
+          value={doc.settings?.goal ?? ''} onChange={(v) => setSettings({ ...doc.settings, goal: v || undefined })}
+          description="For example: contact.score >= 100. A contact who reaches the goal leaves the journey as converted." />
+        {problems.length > 0 && (
+          <div className="error-box" role="alert"><ul>{problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul></div>
+        )}
+        <p className="hint">Select a step to change what it does.</p>
+      </aside>
+    )
+  }
+
+  const setNode = (fn: (n: FlowNode) => FlowNode) =>
+    change((d) => ({ ...d, nodes: d.nodes.map((n) => (n.id === node.id ? fn(n) : n)) }), `node:${node.id}`)
+  const general = problems.filter((p) => !p.param)
+  return (
+    <aside className="side" aria-label="Step settings">
+      <h2>{spec?.title ?? node.type}</h2>
+      <p className="sentence">{describeNode(node, spec)}</p>
+      {spec?.description && <p className="hint">{spec.description}</p>}
+      {general.length > 0 && <div className="error-box" role="alert"><ul>{general.map((p, i) => <li key={i}>{p.message}</li>)}</ul></div>}
+      <div className="field">
+        <label htmlFor="node-name">Name on the canvas</label>
+        <input id="node-name" value={node.name ?? ''} placeholder={spec?.title}
+          onChange={(e) => setNode((n) => ({ ...n, name: e.target.value || undefined }))} />
+      </div>
+      {spec ? (
+        <ParamForm specs={spec.params} values={node.params ?? {}} idPrefix={`p-${node.id}`} problems={problems} ctx={ctx}
+          onChange={(v) => setNode((n) => ({ ...n, params: v }))} />
+      ) : <p className="error">This step's type is unknown to this server.</p>}
+      <Paths doc={doc} node={node} spec={spec} specs={specs} change={change} />
+      <p className="hint">Step id: <code>{node.id}</code></p>
+      <button type="button" className="danger" onClick={onDelete}>Delete this step</button>
+    </aside>
+  )
+}
+
+/** The step's paths out, editable without a mouse: pick the next step of each. */
+function Paths({ doc, node, spec, specs, change }: { doc: FlowDoc; node: FlowNode; spec?: TypeSpec; specs: Specs; change: Props['change'] }) {
+  const ports = portsOf(spec, node)
+  if (!ports.length) return null
+  const targets = doc.nodes.filter((n) => n.id !== node.id && !specs.get(n.type)?.trigger)
+  const label = (id: string) => {
+    const n = doc.nodes.find((x) => x.id === id)
+    return n ? n.name || specs.get(n.type)?.title || n.id : id
+  }
+  return (
+    <fieldset className="field paths">
+      <legend>Next steps</legend>
+      {ports.map((p) => {
+        const port = p.name === 'out' ? undefined : p.name
+        const out = doc.edges.filter((e) => e.from === node.id && (e.port ?? 'out') === p.name)
+        const id = `next-${node.id}-${p.name}`
+        return (
+          <div key={p.name} className="path">
+            <label htmlFor={id}>{p.name === 'out' ? 'Then go to' : `When “${p.label || p.name}”, go to`}</label>
+            {out.map((e) => (
+              <div key={e.to} className="path-target">
+                {label(e.to)}{' '}
+                <button type="button" className="link danger" aria-label={`Remove the path to ${label(e.to)}`}
+                  onClick={() => change((d) => ({ ...d, edges: d.edges.filter((x) => x !== e) }))}>Remove</button>
+              </div>
+            ))}
+            <select id={id} value="" onChange={(ev) => {
+              const to = ev.target.value
+              if (!to) return
+              change((d) => ({ ...d, edges: [...d.edges, port ? { from: node.id, port, to } : { from: node.id, to }] }))
+            }}>
+              <option value="">{out.length ? 'Add another step…' : 'Choose a step…'}</option>
+              {targets.filter((t) => !out.some((e) => e.to === t.id)).map((t) => <option key={t.id} value={t.id}>{label(t.id)}</option>)}
+            </select>
+          </div>
+        )
+      })}
+    </fieldset>
+  )
+}
