@@ -19,13 +19,27 @@ import (
 	"time"
 )
 
-// ContractsDir is where mock.sh and the specs live; JOURNEY_CONTRACTS_DIR
+// ContractsDir is where mock.sh and the specs live: shared/contracts beside
+// the module's root (the checkout's ../shared); JOURNEY_CONTRACTS_DIR
 // overrides it.
 func ContractsDir() string {
 	if d := os.Getenv("JOURNEY_CONTRACTS_DIR"); d != "" {
 		return d
 	}
-	return "/work/shared/contracts"
+	dir, err := os.Getwd()
+	if err != nil {
+		return filepath.Join("..", "shared", "contracts")
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(filepath.Dir(dir), "shared", "contracts")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return filepath.Join("..", "shared", "contracts")
+		}
+		dir = parent
+	}
 }
 
 // Payload reads a webhook sample from the contracts' payloads folder (kept
