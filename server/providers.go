@@ -67,6 +67,12 @@ func (s *Server) providerError(provider string, err error) error {
 		s.log.Warn("a provider webhook failed its signature check", "provider", provider)
 		return unauthorized("The " + provider + " webhook signature is missing or does not match.")
 	}
+	var keyErr *connectors.InputError
+	if errors.As(err, &keyErr) {
+		// The credential's key cannot be read: nothing can verify requests.
+		s.log.Warn("a provider webhook credential cannot check signatures", "provider", provider, "error", err.Error())
+		return unauthorized("The " + provider + " webhook credential cannot check signatures: " + err.Error())
+	}
 	s.log.Warn("a provider webhook sent a malformed body", "provider", provider, "error", err.Error())
 	return badRequest("The %s webhook body cannot be read: %v", provider, err)
 }

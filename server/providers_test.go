@@ -2,8 +2,13 @@ package server_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -207,4 +212,63 @@ func TestMailgunHardBounceWithdrawsConsent(t *testing.T) {
 	b.post(t, "/hooks/providers/mailgun", "application/json", `{"signature": 12`).must(t, http.StatusBadRequest)
 	// No Postmark credential: that webhook is not set up.
 	b.post(t, "/hooks/providers/postmark", "application/json", `{"RecordType":"Delivery"}`).must(t, http.StatusNotFound)
+}
+
+func TestSendGridSignedEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.credential(t, channels.KindSendGridWebhook, map[string]any{"public_key": base64.StdEncoding.EncodeToString(der)})
+	msgID, _ := sentMessage(t, b, nodes.ChannelEmail, channels.KindSMTP, "<m-7@smtp.example.com>", storage.ContactRef{Email: "bo@example.com"})
+	body := `[{"email":"bo@example.com","timestamp":1700000000,"event":"open","sg_event_id":"sg-ev-1","sg_message_id":"abc.filter001",
+"journey_message_id":"` + msgID + `"},{"email":"bo@example.com","timestamp":1700000001,"event":"processed","sg_event_id":"sg-ev-0"}]`
+	sign := func(k *ecdsa.PrivateKey, ts string) []string {
+		sum := sha256.Sum256([]byte(ts + body))
+		sig, err := ecdsa.SignASN1(rand.Reader, k, sum[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{"X-Twilio-Email-Event-Webhook-Signature", base64.StdEncoding.EncodeToString(sig), "X-Twilio-Email-Event-Webhook-Timestamp", ts}
+	}
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	b.post(t, "/hooks/providers/sendgrid", "application/json", body, sign(other, "1700000000")...).must(t, http.StatusUnauthorized)
+	if n := b.countEvents(t, "email.opened"); n != 0 {
+		t.Fatalf("a badly signed batch stored %d events", n)
+	}
+	for range 2 {
+		b.post(t, "/hooks/providers/sendgrid", "application/json", body, sign(key, "1700000000")...).must(t, http.StatusOK)
+	}
+	if n := b.countEvents(t, "email.opened"); n != 1 || b.messageStatus(t, msgID) != storage.MessageOpened {
+		t.Fatalf("%d email.opened events, status %s; want one, opened (matched by journey_message_id)", n, b.messageStatus(t, msgID))
+	}
+}
+
+func TestPostmarkHardBounce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.credential(t, channels.KindPostmarkWebhook, map[string]any{"username": "postmark", "password": "pm-pass-SECRET"})
+	msgID, contactID := sentMessage(t, b, nodes.ChannelEmail, channels.KindSMTP, "<m-9@smtp.example.com>", storage.ContactRef{Email: "cy@example.com"})
+	body := `{"RecordType":"Bounce","ID":901542550,"Type":"HardBounce","TypeCode":1,"MessageID":"2706ee8a-737c-4285-b032-ccd317af53ed",
+"Description":"The server was unable to deliver your message.","Email":"cy@example.com","BouncedAt":"2016-04-27T16:28:50.3963933-04:00",
+"Metadata":{"journey_message_id":"` + msgID + `"}}`
+	auth := func(user, pass string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+	}
+	b.post(t, "/hooks/providers/postmark", "application/json", body, "Authorization", auth("postmark", "guess")).must(t, http.StatusUnauthorized)
+	for range 2 {
+		b.post(t, "/hooks/providers/postmark", "application/json", body, "Authorization", auth("postmark", "pm-pass-SECRET")).must(t, http.StatusOK)
+	}
+	if n := b.countEvents(t, "email.bounced"); n != 1 || b.messageStatus(t, msgID) != storage.MessageBounced {
+		t.Fatalf("%d email.bounced events, status %s; want one, bounced", n, b.messageStatus(t, msgID))
+	}
+	if c, _ := storage.GetContact(b.store.Reader(), contactID); c.Consent != `{"email":false}` {
+		t.Fatalf("consent after a hard bounce = %s", c.Consent)
+	}
 }

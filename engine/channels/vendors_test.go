@@ -1,10 +1,12 @@
 package channels_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"net/url"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -169,5 +172,36 @@ func TestWhatsAppThroughCloudAPICredential(t *testing.T) {
 	if !strings.HasSuffix(r.URL.Path, "/1234567890/messages") || sent.To != "4915112345678" || sent.Type != "text" ||
 		sent.Text.Body != "Your code is 4711" || r.Header.Get("Authorization") != "Bearer wa-token-SECRET" {
 		t.Fatalf("WhatsApp got %s %s (auth %q)", r.URL.Path, api.bodies[0], r.Header.Get("Authorization"))
+	}
+}
+
+func TestSMTPMailCarriesProviderCorrelationHeaders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cred := b.smtpCredential(t, smtpPassword)
+	snd, err := b.svc.Sender(b.ctx, "email", cred.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snd.Email.SendEmail(b.ctx, nodes.Email{MessageID: "msg-42", To: "bo@example.com", Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	mails := b.inbox.all()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails, want 1", len(mails))
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(mails[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The provider webhooks find the message by these (emailevents.CorrelationKey).
+	if got := m.Header.Get("X-Mailgun-Variables"); got != `{"journey_message_id":"msg-42"}` {
+		t.Errorf("X-Mailgun-Variables = %q", got)
+	}
+	if got := m.Header.Get("X-PM-Metadata-journey_message_id"); got != "msg-42" {
+		t.Errorf("X-PM-Metadata-journey_message_id = %q", got)
+	}
+	if got := m.Header.Get("X-SMTPAPI"); !strings.Contains(got, `"journey_message_id":"msg-42"`) {
+		t.Errorf("X-SMTPAPI = %q", got)
 	}
 }
