@@ -59,5 +59,6 @@ func openChannels(c config, store *storage.Store, logger *slog.Logger) (*channel
 		logger.Warn("generated a new secret key for credentials; back it up, or set "+secretKeyEnv,
 			"path", filepath.Join(dir, storage.SecretKeyFile))
 	}
-	return channels.New(channels.Config{Store: store, SecretKey: key, PublicURL: publicURL(c), Logger: logger})
+	return channels.New(channels.Config{Store: store, SecretKey: key, PublicURL: publicURL(c), Logger: logger,
+		Connectors: channels.VendorConnectors(publicURL(c))})
 }

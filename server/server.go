@@ -129,6 +129,7 @@ func (s *Server) routes() {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/metrics", s.metrics)
+	s.providerHooks(app)
 	app.Post("/hooks/*", s.webhook)
 
 	limit := newAttemptLimiter(20, time.Minute, s.now).handler

@@ -11,6 +11,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors/emailevents"
 )
 
 // smtpSender sends email through one SMTP account.
@@ -73,6 +74,11 @@ func (m *smtpSender) SendEmail(ctx context.Context, e nodes.Email) (string, erro
 	msg.SetMessageIDWithValue(msgID)
 	msg.SetDate()
 	for k, v := range e.Headers {
+		msg.SetGenHeader(mail.Header(k), v)
+	}
+	// SendGrid, Mailgun and Postmark relays echo our message id in their
+	// event webhooks through these headers; other servers ignore them.
+	for k, v := range emailevents.CorrelationHeaders(e.MessageID) {
 		msg.SetGenHeader(mail.Header(k), v)
 	}
 	msg.SetBodyString(mail.TypeTextPlain, e.Text)
