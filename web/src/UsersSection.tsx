@@ -5,7 +5,7 @@ import { when } from './format'
 // Matches the server's rules (server/users.go) so most mistakes are
 // caught before sending; the server's answer is still shown when it differs.
 const minPassword = 10
-const emailShape = /^[^\s@]+@[^\s@.][^\s@]*\.[^\s@]+$/
+const emailShape = /^[^\s@]+@[^\s@.]([^\s@]*[^\s@.])?$/
 
 type FieldErrors = { email?: string; password?: string; form?: string }
 
