@@ -144,6 +144,9 @@ func (s *Server) routes() {
 	api.Get("/tokens", s.listTokens)
 	api.Post("/tokens", s.createToken)
 	api.Delete("/tokens/:id", s.deleteToken)
+	api.Get("/users", s.listUsers)
+	api.Post("/users", s.createUser)
+	api.Delete("/users/:id", s.deleteUser)
 
 	api.Get("/flows", s.listFlows)
 	api.Post("/flows", s.createFlow)

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { api, isMissingRoute, type User } from './api'
 import { when } from './format'
+import UsersSection from './UsersSection'
 
 export default function SettingsPage({ user }: { user: User }) {
   return (
@@ -8,11 +9,7 @@ export default function SettingsPage({ user }: { user: User }) {
       <h1>Settings</h1>
       <Credentials />
       <Tokens />
-      <section className="card" aria-labelledby="h-users">
-        <h2 id="h-users">Users</h2>
-        <p>You are signed in as <b>{user.email}</b> ({user.role}).</p>
-        <p className="hint">Add more users with <code>journey user create --email … --password …</code> on the server.</p>
-      </section>
+      <UsersSection me={user} />
     </section>
   )
 }

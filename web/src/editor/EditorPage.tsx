@@ -8,7 +8,7 @@ import {
 } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { api, ApiError, type FlowDetail, type FlowDoc, type FlowEdge, type FlowNode, type Problem, type RunDetail, type TypeSpec } from '../api'
-import { Link, setLeaveGuard } from '../router'
+import { Link, replaceAddress, setLeaveGuard } from '../router'
 import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
 import { Palette, dragType } from './Palette'
 import { SidePanel } from './SidePanel'
@@ -67,7 +67,7 @@ function Editor({ flowId }: { flowId: string }) {
       setSaved(d)
       setProblems(f.problems)
       if (location.search.includes('imported=1')) {
-        history.replaceState(null, '', location.pathname)
+        replaceAddress(location.pathname)
         const n = f.problems.length
         setMessage(n
           ? { kind: 'error', text: `The imported file has ${n} problem${n > 1 ? 's' : ''}. It is kept as a draft; each problem is shown on its step.` }
