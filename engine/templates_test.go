@@ -12,9 +12,9 @@ import (
 // outboxLine describes one message as "+offset channel status to: text",
 // the offset counted from start, so a test reads like a contact's inbox.
 func outboxLine(start time.Time, m storage.Message) string {
-	text := m.Subject
-	if text == "" {
-		text = m.BodyText
+	text := m.BodyText
+	if m.Channel == "email" {
+		text = m.Subject
 	}
 	return fmt.Sprintf("+%s %s %s %s: %s", m.CreatedAt.Sub(start), m.Channel, m.Status, m.To, text)
 }
@@ -91,6 +91,82 @@ func TestTemplateWelcomeNoOpenSMS(t *testing.T) {
 			"+48h1m0s sms sandboxed +46701234567: Hi Bo, we sent you a welcome email with your first steps. Have a look when you can!")
 		if r := b.run(t, silent[0]); r.Status != storage.RunCompleted {
 			t.Fatalf("Bo's run = %s (%s), want completed after the SMS", r.Status, r.Error)
+		}
+	})
+}
+
+// tasks returns the titles of the tasks, oldest first, with their due time
+// as an offset from start.
+func (b *testBundle) tasks(t *testing.T, start time.Time) []string {
+	t.Helper()
+	var ts []storage.Task
+	if err := b.store.Reader().Order("created_at, title").Find(&ts).Error; err != nil {
+		t.Fatalf("tasks: %v", err)
+	}
+	var out []string
+	for _, task := range ts {
+		due := "no due date"
+		if task.DueAt != nil {
+			due = "due +" + task.DueAt.Sub(start).String()
+		}
+		out = append(out, task.Title+" ("+due+")")
+	}
+	return out
+}
+
+func TestTemplateUrgentOmnichannel(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now()
+		b.publish(t, readTemplate(t, "urgent-omnichannel.json"))
+		urgent := func(email, name, phone string) string {
+			runs := b.hook(t, "urgent-message", map[string]any{"email": email, "name": name, "phone": phone,
+				"subject": "Your flight is delayed", "message": "your flight now leaves at 18:40."})
+			if len(runs) != 1 {
+				t.Fatalf("runs = %v, want one", runs)
+			}
+			b.drain(t)
+			return runs[0]
+		}
+		// Ana reads WhatsApp: one message, nothing else.
+		ana := urgent("ana@example.com", "Ana Ruiz", "+34600111222")
+		b.simulate(t, ana, "whatsapp", "delivered")
+		b.drain(t)
+		// Bo has no phone: straight to email.
+		bo := urgent("bo@example.com", "Bo Lind", "")
+		b.simulate(t, bo, "email", "delivered")
+		b.drain(t)
+		// Cy's WhatsApp shows no receipt in 15 minutes, the SMS fails,
+		// and the email bounces: the team gets a call task.
+		cy := urgent("cy@example.com", "Cy Park", "+34600111333")
+		b.clock.Advance(15 * time.Minute)
+		b.drain(t)
+		b.simulate(t, cy, "sms", "failed")
+		b.drain(t)
+		b.simulate(t, cy, "email", "bounced")
+		b.drain(t)
+
+		const text = "your flight now leaves at 18:40."
+		b.wantOutbox(t, start,
+			// Bo's skipped attempts, without an address.
+			"+0s sms skipped : Hi Bo, "+text,
+			"+0s whatsapp skipped : Hi Bo, "+text,
+			"+0s whatsapp delivered +34600111222: Hi Ana, "+text,
+			"+0s whatsapp sandboxed +34600111333: Hi Cy, "+text,
+			"+0s email delivered bo@example.com: Urgent: Your flight is delayed",
+			"+15m0s sms failed +34600111333: Hi Cy, "+text,
+			"+15m0s email bounced cy@example.com: Urgent: Your flight is delayed")
+		for _, id := range []string{ana, bo, cy} {
+			if r := b.run(t, id); r.Status != storage.RunCompleted {
+				t.Fatalf("run %s = %s (%s), want completed", id, r.Status, r.Error)
+			}
+		}
+		if tags := b.tags(t); strings.Join(tags, ",") != "urgent-reached,urgent-reached" {
+			t.Fatalf("tags = %v, want urgent-reached for Ana and Bo", tags)
+		}
+		if got, want := strings.Join(b.tasks(t, start), "; "), "Call Cy: urgent message not delivered (due +1h15m0s)"; got != want {
+			t.Fatalf("tasks = %q, want %q", got, want)
 		}
 	})
 }
