@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -167,6 +168,55 @@ func TestTemplateUrgentOmnichannel(t *testing.T) {
 		}
 		if got, want := strings.Join(b.tasks(t, start), "; "), "Call Cy: urgent message not delivered (due +1h15m0s)"; got != want {
 			t.Fatalf("tasks = %q, want %q", got, want)
+		}
+	})
+}
+
+func TestTemplateAbandonedCart(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now()
+		b.publish(t, readTemplate(t, "abandoned-cart.json"))
+		abandon := func(email, phone string) string {
+			res := b.event(t, engine.EventInput{Type: "cart.abandoned",
+				Contact: storage.ContactRef{Email: email, Phone: phone},
+				Data:    map[string]any{"product": "Trail shoes", "cart_url": "https://shop.example.com/cart/1"}})
+			if len(res.Started) != 1 {
+				t.Fatalf("runs = %v, want one", res.Started)
+			}
+			b.drain(t)
+			return res.Started[0]
+		}
+		ana := abandon("ana@example.com", "+34600111222")
+		bo := abandon("bo@example.com", "+34600111333")
+		cy := abandon("cy@example.com", "+34600111444")
+		// Ana clicks the email: nothing more for her.
+		b.clock.Advance(2 * time.Hour)
+		b.simulate(t, ana, "email", "clicked")
+		b.drain(t)
+		// A day after the email, Bo and Cy get the SMS offer.
+		b.clock.Advance(22 * time.Hour)
+		b.drain(t)
+		// Bo orders; Cy does not and gets WhatsApp help a day later.
+		b.clock.Advance(time.Hour)
+		b.event(t, engine.EventInput{Type: "order.placed", Contact: storage.ContactRef{Email: "bo@example.com"}})
+		b.drain(t)
+		b.clock.Advance(23 * time.Hour)
+		b.drain(t)
+
+		const offer = "Take 10% off your Trail shoes with code COMEBACK10 today: https://shop.example.com/cart/1"
+		b.wantOutbox(t, start,
+			"+0s email clicked ana@example.com: Still thinking about Trail shoes?",
+			"+0s email sandboxed bo@example.com: Still thinking about Trail shoes?",
+			"+0s email sandboxed cy@example.com: Still thinking about Trail shoes?",
+			"+24h0m0s sms sandboxed +34600111333: "+offer,
+			"+24h0m0s sms sandboxed +34600111444: "+offer,
+			"+48h0m0s whatsapp sandboxed +34600111444: Hi! Can we help you with your Trail shoes? Reply here with any question.")
+		for _, id := range []string{ana, bo, cy} {
+			if r := b.run(t, id); r.Status != storage.RunCompleted {
+				t.Fatalf("run %s = %s (%s), want completed", id, r.Status, r.Error)
+			}
 		}
 	})
 }
