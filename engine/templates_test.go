@@ -220,3 +220,47 @@ func TestTemplateAbandonedCart(t *testing.T) {
 		}
 	})
 }
+
+func TestTemplateWebinarReminders(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now() // Monday 09:00 UTC
+		b.publish(t, readTemplate(t, "webinar-reminders.json"))
+		register := func(email, name, phone string) {
+			runs := b.hook(t, "webinar-registration", map[string]any{"email": email, "name": name, "phone": phone,
+				"webinar": "Journeys 101", "join_url": "https://meet.example.com/j101", "starts_at": "2026-03-05T16:00:00Z"})
+			if len(runs) != 1 {
+				t.Fatalf("runs = %v, want one", runs)
+			}
+			b.drain(t)
+		}
+		// Ana registers on Monday for the webinar on Thursday 16:00.
+		register("ana@example.com", "Ana Ruiz", "+34600111222")
+		b.clock.Advance(55*time.Hour - time.Second)
+		b.drain(t)
+		if n := len(b.outbox(t, start)); n != 1 {
+			t.Fatalf("%d messages before Wednesday 16:00, want only the confirmation", n)
+		}
+		b.clock.Advance(time.Second) // Wednesday 16:00, a day before
+		b.drain(t)
+		// Bo registers on Thursday at 12:00: too late for the day-before email.
+		b.clock.Advance(20 * time.Hour)
+		register("bo@example.com", "Bo Lind", "+34600111333")
+		b.clock.Advance(3 * time.Hour) // Thursday 15:00
+		b.drain(t)
+		b.clock.Advance(2 * time.Hour)
+		b.drain(t)
+
+		const sms = "Journeys 101 starts in one hour. Join: https://meet.example.com/j101"
+		b.wantOutbox(t, start,
+			"+0s email sandboxed ana@example.com: You're registered: Journeys 101",
+			"+55h0m0s email sandboxed ana@example.com: Tomorrow: Journeys 101",
+			"+75h0m0s email sandboxed bo@example.com: You're registered: Journeys 101",
+			"+78h0m0s sms sandboxed +34600111222: "+sms,
+			"+78h0m0s sms sandboxed +34600111333: "+sms)
+		if n := b.count(t, &storage.Run{}, "status = ?", storage.RunCompleted); n != 2 {
+			t.Fatalf("%d completed runs, want 2", n)
+		}
+	})
+}
