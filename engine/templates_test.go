@@ -264,3 +264,41 @@ func TestTemplateWebinarReminders(t *testing.T) {
 		}
 	})
 }
+
+func TestTemplateSupportTicketFollowUp(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now()
+		b.publish(t, readTemplate(t, "support-ticket-follow-up.json"))
+		request := func(email, name, subject string) {
+			runs := b.hook(t, "support-request", map[string]any{"email": email, "name": name,
+				"subject": subject, "message": "Please help."})
+			if len(runs) != 1 {
+				t.Fatalf("runs = %v, want one", runs)
+			}
+			b.drain(t)
+		}
+		request("ana@example.com", "Ana Ruiz", "Cannot log in")
+		request("bo@example.com", "Bo Lind", "Invoice is wrong")
+		// Ana's ticket is resolved the next day; Bo's never is.
+		b.clock.Advance(26 * time.Hour)
+		b.event(t, engine.EventInput{Type: "ticket.resolved", Contact: storage.ContactRef{Email: "ana@example.com"}})
+		b.drain(t)
+		b.clock.Advance(46 * time.Hour) // three days after the requests
+		b.drain(t)
+
+		b.wantOutbox(t, start,
+			"+0s email sandboxed ana@example.com: We got your request: Cannot log in",
+			"+0s email sandboxed bo@example.com: We got your request: Invoice is wrong",
+			"+26h0m0s email sandboxed ana@example.com: Is your problem solved?")
+		got := strings.Join(b.tasks(t, start), "; ")
+		want := "Support: Cannot log in (due +4h0m0s); Support: Invoice is wrong (due +4h0m0s); Still open after 3 days: Invoice is wrong (due +73h0m0s)"
+		if got != want {
+			t.Fatalf("tasks = %q, want %q", got, want)
+		}
+		if n := b.count(t, &storage.Note{}, "body = ?", "Cannot log in: Please help."); n != 1 {
+			t.Fatalf("%d notes with Ana's request, want 1", n)
+		}
+	})
+}
