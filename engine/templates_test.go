@@ -1,35 +1,55 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/storage"
 )
 
-// outboxLine describes one message as "+offset channel status to: text",
-// the offset counted from start, so a test reads like a contact's inbox.
-func outboxLine(start time.Time, m storage.Message) string {
-	text := m.BodyText
-	if m.Channel == "email" {
-		text = m.Subject
+// sentAt is when a message left the outbox: its first event after any
+// quiet-hours or frequency-cap delay (when it was first tried otherwise).
+func sentAt(m storage.Message) time.Time {
+	var history []storage.MessageEvent
+	_ = json.Unmarshal([]byte(m.Events), &history)
+	for _, ev := range history {
+		if ev.Type != "delayed" {
+			return ev.At
+		}
 	}
-	return fmt.Sprintf("+%s %s %s %s: %s", m.CreatedAt.Sub(start), m.Channel, m.Status, m.To, text)
+	return m.CreatedAt
 }
 
-// outbox returns every message of every run, oldest first, as outboxLines.
+// outbox returns every message as "+offset channel status to: text" (the
+// email subject, the text otherwise), the offset from start to when it
+// left the outbox, in that order, so a test reads like the contacts' inboxes.
 func (b *testBundle) outbox(t *testing.T, start time.Time) []string {
 	t.Helper()
 	var ms []storage.Message
 	if err := b.store.Reader().Order("created_at, to_address, channel").Find(&ms).Error; err != nil {
 		t.Fatalf("messages: %v", err)
 	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		a, b := sentAt(ms[i]), sentAt(ms[j])
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return ms[i].To < ms[j].To
+	})
 	var out []string
 	for _, m := range ms {
-		out = append(out, outboxLine(start, m))
+		text := m.BodyText
+		if m.Channel == "email" {
+			text = m.Subject
+		}
+		out = append(out, fmt.Sprintf("+%s %s %s %s: %s", sentAt(m).Sub(start), m.Channel, m.Status, m.To, text))
 	}
 	return out
 }
@@ -300,5 +320,55 @@ func TestTemplateSupportTicketFollowUp(t *testing.T) {
 		if n := b.count(t, &storage.Note{}, "body = ?", "Cannot log in: Please help."); n != 1 {
 			t.Fatalf("%d notes with Ana's request, want 1", n)
 		}
+	})
+}
+
+func TestTemplateOnboardingMultichannel(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now() // Monday 09:00 UTC
+		b.publish(t, readTemplate(t, "onboarding-multichannel.json"))
+		// Monday 21:30 UTC, 22:30 in Madrid: inside quiet hours.
+		b.clock.Advance(12*time.Hour + 30*time.Minute)
+		signup := func(email, name, phone string) string {
+			runs := b.hook(t, "onboarding-signup", map[string]any{"email": email, "name": name, "phone": phone, "time_zone": "Europe/Madrid"})
+			if len(runs) != 1 {
+				t.Fatalf("runs = %v, want one", runs)
+			}
+			b.drain(t)
+			return runs[0]
+		}
+		signup("ana@example.com", "Ana Ruiz", "+34600111222")
+		bo := signup("bo@example.com", "Bo Lind", "+34600111333")
+		// Bo replies STOP to SMS before the coupon is due.
+		boContact := b.run(t, bo).ContactID
+		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			return storage.SetConsent(tx, *boContact, "sms", false, b.clock.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Step through the week half an hour at a time, as the scheduler would.
+		for range 5 * 48 {
+			b.clock.Advance(30 * time.Minute)
+			b.drain(t)
+		}
+
+		const coupon = ", here is 15% off your next order: WELCOME15"
+		const quiz = "! Quick quiz: what do you want to do first? Reply 1 to import contacts, 2 to build a journey, 3 to invite your team."
+		// The emails go out at once (quiet hours cover SMS and WhatsApp
+		// only); Tuesday 22:30 Madrid is quiet, so the SMS waits for 08:00
+		// Madrid (07:00 UTC, +46h).
+		b.wantOutbox(t, start,
+			"+12h30m0s email sandboxed ana@example.com: Welcome aboard, Ana!",
+			"+12h30m0s email sandboxed bo@example.com: Welcome aboard, Bo!",
+			// Bo refused SMS: skipped, not sent.
+			"+36h30m0s sms skipped +34600111333: Bo"+coupon,
+			"+46h0m0s sms sandboxed +34600111222: Ana"+coupon,
+			// Ana's quiz two days after her SMS; Bo's, due Thursday 22:30
+			// Madrid, waits for Friday 08:00 too.
+			"+94h0m0s whatsapp sandboxed +34600111222: Hi Ana"+quiz,
+			"+94h0m0s whatsapp sandboxed +34600111333: Hi Bo"+quiz)
 	})
 }
