@@ -372,3 +372,47 @@ func TestTemplateOnboardingMultichannel(t *testing.T) {
 			"+94h0m0s whatsapp sandboxed +34600111333: Hi Bo"+quiz)
 	})
 }
+
+func TestTemplateProgressiveProfiling(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, readTemplate(t, "progressive-profiling.json"))
+		chats := []map[string]any{
+			{"email": "Ana@Example.com"},
+			{"email": "ana@example.com", "name": "Ana Ruiz", "company": "Acme"},
+			{"email": "bo@example.com", "name": "Bo Lind"},
+			{"email": "ana@example.com", "phone": "+34 600 111 222", "role": "CTO", "budget": 5000},
+			{"email": "ana@example.com", "company": "Acme Labs"},
+		}
+		for i, chat := range chats {
+			if runs := b.hook(t, "chat-profile", chat); len(runs) != 1 {
+				t.Fatalf("chat %d started %v, want one run", i, runs)
+			}
+			b.drain(t)
+			if i == 1 && b.count(t, &storage.Deal{}, "") != 0 {
+				t.Fatal("a deal after Ana's second chat, want none yet")
+			}
+		}
+		if n := b.count(t, &storage.Run{}, "status = ?", storage.RunCompleted); n != 5 {
+			t.Fatalf("%d completed runs, want 5", n)
+		}
+		var contacts []storage.Contact
+		b.store.Reader().Order("email").Find(&contacts)
+		if len(contacts) != 2 {
+			t.Fatalf("%d contacts, want Ana and Bo", len(contacts))
+		}
+		ana := contacts[0]
+		var fields map[string]any
+		_ = json.Unmarshal([]byte(ana.Fields), &fields)
+		got := fmt.Sprintf("%s %s %s %v %v %v", ana.FirstName, ana.LastName, ana.Company, *ana.Phone, fields["role"], fields["chats"])
+		if want := "Ana Ruiz Acme Labs +34600111222 CTO 4"; got != want {
+			t.Fatalf("Ana's profile = %q, want %q (fields %v)", got, want, fields)
+		}
+		var deals []storage.Deal
+		b.store.Reader().Find(&deals)
+		if len(deals) != 1 || deals[0].ContactID != ana.ID || deals[0].Title != "Acme: Ana Ruiz (3 chats)" || deals[0].Value != 5000 {
+			t.Fatalf("deals = %+v, want one for Ana after her third chat", deals)
+		}
+	})
+}
