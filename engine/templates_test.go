@@ -416,3 +416,52 @@ func TestTemplateProgressiveProfiling(t *testing.T) {
 		}
 	})
 }
+
+// contactTags returns each contact's tags as "email: tag,tag", by email.
+func (b *testBundle) contactTags(t *testing.T) []string {
+	t.Helper()
+	var cs []storage.Contact
+	b.store.Reader().Order("email").Find(&cs)
+	var out []string
+	for _, c := range cs {
+		var tags []string
+		b.store.Reader().Model(&storage.ContactTag{}).Where("contact_id = ?", c.ID).Order("tag").Pluck("tag", &tags)
+		out = append(out, *c.Email+": "+strings.Join(tags, ","))
+	}
+	return out
+}
+
+func TestTemplateWinBackInactive(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now()
+		b.publish(t, readTemplate(t, "win-back-inactive.json"))
+		order := func(email string) {
+			b.event(t, engine.EventInput{Type: "order.placed", Contact: storage.ContactRef{Email: email}})
+			b.drain(t)
+		}
+		day := 24 * time.Hour
+		order("ana@example.com")
+		order("bo@example.com")
+		order("cy@example.com")
+		// Cy orders again after 30 days: no win-back 60 days after the first order.
+		b.clock.Advance(30 * day)
+		order("cy@example.com")
+		b.clock.Advance(30 * day)
+		b.drain(t)
+		// Ana comes back a week after the email; Bo does not.
+		b.clock.Advance(7 * day)
+		order("ana@example.com")
+		b.clock.Advance(7 * day)
+		b.drain(t)
+
+		subject := ": We miss you: 20% off your next order"
+		b.wantOutbox(t, start,
+			"+1440h0m0s email sandboxed ana@example.com"+subject,
+			"+1440h0m0s email sandboxed bo@example.com"+subject)
+		if got, want := strings.Join(b.contactTags(t), "; "), "ana@example.com: reactivated; bo@example.com: lapsed; cy@example.com: "; got != want {
+			t.Fatalf("tags = %q, want %q", got, want)
+		}
+	})
+}
