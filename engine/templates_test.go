@@ -63,16 +63,6 @@ func (b *testBundle) wantOutbox(t *testing.T, start time.Time, want ...string) {
 	}
 }
 
-// runIDs returns the ids of the flow's runs.
-func (b *testBundle) runsOf(t *testing.T, flowID string) []storage.Run {
-	t.Helper()
-	var rs []storage.Run
-	if err := b.store.Reader().Where("flow_id = ?", flowID).Order("started_at").Find(&rs).Error; err != nil {
-		t.Fatalf("runs: %v", err)
-	}
-	return rs
-}
-
 func TestTemplateWelcomeNoOpenSMS(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db string) {
