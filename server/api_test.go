@@ -106,7 +106,7 @@ func TestAPIScenarios(t *testing.T) {
 		{name: "delete flow", before: createFlow(helloFlow), method: "DELETE", url: "/api/v1/flows/hello", status: 204},
 		{name: "delete unknown flow is a 404", method: "DELETE", url: "/api/v1/flows/hello", status: 404},
 		{name: "templates are listed", method: "GET", url: "/api/v1/templates", status: 200,
-			contains: []string{`"id":"chat-lead-qualification"`, `"definition":{`}},
+			contains: []string{`"id":"chat-lead-qualification"`, `"definition":{`, `"about":{"starts":"Your chatbot POSTs`, `"kind":"twilio"`}},
 
 		// Node types and expressions.
 		{name: "node types are listed with categories", method: "GET", url: "/api/v1/node-types", status: 200,

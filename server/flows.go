@@ -304,6 +304,8 @@ type templateView struct {
 	Name        string      `json:"name"`
 	Description string      `json:"description"`
 	Definition  *flows.Flow `json:"definition"`
+	// About says how the template starts and which accounts it uses.
+	About *flows.TemplateAbout `json:"about,omitempty"`
 }
 
 // listTemplates lists the shipped flow templates, by id.
@@ -325,7 +327,11 @@ func (s *Server) listTemplates(c *fiber.Ctx) error {
 				// A broken shipped file is our bug (500), not the caller's.
 				return fmt.Errorf("template %s: %v", name, err)
 			}
-			out = append(out, templateView{ID: f.ID, Name: f.Name, Description: f.Description, Definition: f})
+			about, err := flows.ReadTemplateAbout(s.cfg.Templates, f.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, templateView{ID: f.ID, Name: f.Name, Description: f.Description, Definition: f, About: about})
 		}
 	}
 	return c.JSON(fiber.Map{"templates": out})

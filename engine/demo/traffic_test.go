@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -21,7 +22,14 @@ func TestTrafficRunsTheShippedChatTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: slog.New(slog.DiscardHandler)})
+	// The message outbox in sandbox mode, as `journey demo` wires it:
+	// shipped templates send messages on the demo's cart events.
+	ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
+		PublicURL: "https://journeys.example.com", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: slog.New(slog.DiscardHandler), Channels: ch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +64,13 @@ func TestTrafficRunsTheShippedChatTemplate(t *testing.T) {
 	runs := count(&storage.Run{}, "flow_id = ? AND status = ?", "chat-lead-qualification", storage.RunCompleted)
 	failed := count(&storage.Run{}, "status = ?", storage.RunFailed)
 	events := count(&storage.Event{}, "source = ?", "demo")
+	if failed != 0 {
+		var fails []storage.Run
+		store.Reader().Where("status = ?", storage.RunFailed).Find(&fails)
+		for _, r := range fails {
+			t.Errorf("run of %s failed: %s", r.FlowID, r.Error)
+		}
+	}
 	if runs == 0 || failed != 0 || events == 0 || int(runs+events) < steps*9/10 {
 		t.Fatalf("after %d steps: %d completed chat runs, %d failed runs, %d events", steps, runs, failed, events)
 	}
