@@ -7,7 +7,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -95,14 +94,6 @@ func gormConfig(logger *slog.Logger) *gorm.Config {
 	}
 }
 
-// sqliteGormConfig is gormConfig without gorm's statement cache: the
-// SQLite pools bring their own (see stmtPool).
-func sqliteGormConfig(logger *slog.Logger) *gorm.Config {
-	c := gormConfig(logger)
-	c.PrepareStmt = false
-	return c
-}
-
 // sqliteDSN builds a mattn/go-sqlite3 URI. The pragmas come in this order:
 // busy_timeout first (so the following ones wait instead of failing), then
 // WAL, synchronous NORMAL (safe with WAL) and foreign keys.
@@ -128,7 +119,11 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
-	wdb, err := sql.Open(sqlite.DriverName, sqliteDSN(path, true))
+	writer, err := gorm.Open(sqlite.Open(sqliteDSN(path, true)), gormConfig(logger))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite writer: %w", err)
+	}
+	wdb, err := writer.DB()
 	if err != nil {
 		return nil, fmt.Errorf("sqlite writer: %w", err)
 	}
@@ -137,22 +132,16 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
 
-	writer, err := gorm.Open(sqlite.Dialector{Conn: newStmtPool(wdb)}, sqliteGormConfig(logger))
-	if err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("sqlite writer: %w", err)
-	}
 	// The writer has created the file and switched it to WAL, so the
 	// read-only pool can open it.
-	rdb, err := sql.Open(sqlite.DriverName, sqliteDSN(path, false))
+	reader, err := gorm.Open(sqlite.Open(sqliteDSN(path, false)), gormConfig(logger))
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlite reader: %w", err)
 	}
-	reader, err := gorm.Open(sqlite.Dialector{Conn: newStmtPool(rdb)}, sqliteGormConfig(logger))
+	rdb, err := reader.DB()
 	if err != nil {
 		_ = wdb.Close()
-		_ = rdb.Close()
 		return nil, fmt.Errorf("sqlite reader: %w", err)
 	}
 	rdb.SetMaxOpenConns(sqliteReaderConns)
