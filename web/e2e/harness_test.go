@@ -292,3 +292,13 @@ func (b *browser) choose(id, value string) {
 		b.t.Fatalf("the select %s has no option %q", id, value)
 	}
 }
+
+// clickLabel clicks the visible button whose aria-label is label (for
+// buttons whose text repeats, such as one "Use this template" per card).
+func (b *browser) clickLabel(label string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`[...document.querySelectorAll('button, a')].find(e => e.getAttribute('aria-label') === %q && e.offsetParent !== null)`, label)
+	b.waitJS("the button "+label, "!!"+js)
+	x, y := b.centerOf(js)
+	b.do("click "+label, chromedp.MouseClickXY(x, y))
+}
