@@ -217,3 +217,19 @@ func BenchmarkUpsertContact(b *testing.B) {
 		i++
 	}
 }
+
+// eachStore runs fn in parallel subtests on SQLite and on PostgreSQL (the
+// latter skipped, saying so, when TEST_POSTGRES_DSN is unset).
+func eachStore(t *testing.T, fn func(t *testing.T, s *storage.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, openSQLite(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		if os.Getenv("TEST_POSTGRES_DSN") == "" {
+			t.Skip("TEST_POSTGRES_DSN is not set")
+		}
+		fn(t, openPostgresDSN(t, storagetest.PostgresDSN(t)))
+	})
+}
