@@ -64,17 +64,7 @@ func BenchmarkSandboxSendRuns(b *testing.B) {
 		bodies[i], _ = json.Marshal(map[string]any{"email": fmt.Sprintf("buyer%d@example.com", i), "name": "ana"})
 	}
 	b.ResetTimer()
-	start := time.Now()
-	for i := range bodies {
-		if _, err := eng.IngestWebhook(ctx, engine.HookRequest{Path: "bench-send", Body: bodies[i]}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	ingested := time.Since(start)
-	if _, err := eng.Drain(ctx); err != nil {
-		b.Fatal(err)
-	}
-	elapsed := time.Since(start)
+	ingested, elapsed := ingestAndDrain(b, eng, "bench-send", bodies)
 	b.StopTimer()
 	var done, sandboxed, skipped int64
 	store.Reader().Model(&storage.Run{}).Where("status = ?", storage.RunCompleted).Count(&done)
@@ -83,7 +73,5 @@ func BenchmarkSandboxSendRuns(b *testing.B) {
 	if int(done) != b.N || int(sandboxed) != b.N || int(skipped) != 2*b.N {
 		b.Fatalf("completed %d runs, %d sandboxed and %d skipped messages, of %d runs", done, sandboxed, skipped, b.N)
 	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "runs/s")
-	b.ReportMetric(float64(b.N)/(elapsed-ingested).Seconds(), "processed-runs/s")
-	b.ReportMetric(float64(b.N)/ingested.Seconds(), "ingested/s")
+	reportRunRates(b, ingested, elapsed)
 }
