@@ -84,10 +84,13 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	return s, nil
 }
 
-func gormConfig(logger *slog.Logger) *gorm.Config {
+// gormConfig is the GORM configuration; prepare says whether GORM keeps
+// prepared statements itself (PostgreSQL; on SQLite the driver keeps them
+// per connection, see stmtcache.go).
+func gormConfig(logger *slog.Logger, prepare bool) *gorm.Config {
 	return &gorm.Config{
 		TranslateError:         true,
-		PrepareStmt:            true,
+		PrepareStmt:            prepare,
 		SkipDefaultTransaction: true,
 		Logger:                 &slogGorm{log: logger, slow: slowQuery},
 		NowFunc:                func() time.Time { return time.Now().UTC() },
@@ -110,6 +113,12 @@ func sqliteDSN(path string, writer bool) string {
 	return dsn + "&mode=ro"
 }
 
+// openSQLiteDialector opens SQLite through the statement-caching driver.
+func openSQLiteDialector(path string, writer bool) gorm.Dialector {
+	registerCachedSQLite()
+	return sqlite.New(sqlite.Config{DriverName: cachedSQLiteDriver, DSN: sqliteDSN(path, writer)})
+}
+
 func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
 		return nil, errors.New("sqlite: a file path is required (sqlite://./data/app.db)")
@@ -119,7 +128,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
-	writer, err := gorm.Open(sqlite.Open(sqliteDSN(path, true)), gormConfig(logger))
+	writer, err := gorm.Open(openSQLiteDialector(path, true), gormConfig(logger, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite writer: %w", err)
 	}
@@ -134,7 +143,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 
 	// The writer has created the file and switched it to WAL, so the
 	// read-only pool can open it.
-	reader, err := gorm.Open(sqlite.Open(sqliteDSN(path, false)), gormConfig(logger))
+	reader, err := gorm.Open(openSQLiteDialector(path, false), gormConfig(logger, false))
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlite reader: %w", err)
@@ -151,7 +160,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 }
 
 func openPostgres(dsn string, logger *slog.Logger) (*Store, error) {
-	db, err := gorm.Open(postgres.Open(dsn), gormConfig(logger))
+	db, err := gorm.Open(postgres.Open(dsn), gormConfig(logger, true))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
