@@ -330,6 +330,9 @@ func (e *Engine) resumeWaits(ctx context.Context, tx *gorm.DB, contactID string,
 				continue // the run will fail visibly when its timeout fires
 			}
 			st, err := e.newRunState(ctx, tx, run, cf)
+			if err == nil {
+				err = st.freshContact()
+			}
 			if err != nil {
 				return nil, err
 			}
