@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -62,7 +63,8 @@ func BenchmarkTemplateRuns(b *testing.B) {
 	reportRunRates(b, ingested, elapsed)
 }
 
-// ingestAndDrain posts every body to the webhook trigger at path, then
+// ingestAndDrain posts every body to the webhook trigger at path from 16
+// goroutines, then
 // runs the engine until no job is due. It returns how long ingestion took
 // and how long everything took.
 func ingestAndDrain(b *testing.B, eng *engine.Engine, path string, bodies [][]byte) (ingested, elapsed time.Duration) {
@@ -70,10 +72,27 @@ func ingestAndDrain(b *testing.B, eng *engine.Engine, path string, bodies [][]by
 	ctx := context.Background()
 	cpuStart = processCPU()
 	start := time.Now()
-	for i := range bodies {
-		if _, err := eng.IngestWebhook(ctx, engine.HookRequest{Path: path, Body: bodies[i]}); err != nil {
-			b.Fatal(err)
-		}
+	// Webhooks arrive concurrently, as from 16 HTTP clients; the engine
+	// commits concurrent arrivals together.
+	const clients = 16
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; i < len(bodies); i += clients {
+				if _, err := eng.IngestWebhook(ctx, engine.HookRequest{Path: path, Body: bodies[i]}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
 	}
 	ingested = time.Since(start)
 	if _, err := eng.Drain(ctx); err != nil {

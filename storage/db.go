@@ -51,6 +51,9 @@ type Store struct {
 	writer   *gorm.DB
 	reader   *gorm.DB
 	postgres bool
+	// checkpoints copies the SQLite WAL into the database file in the
+	// background (nil on PostgreSQL).
+	checkpoints *checkpointer
 }
 
 // Open connects to dsn, which is sqlite://PATH (sqlite://./data/app.db,
@@ -116,7 +119,11 @@ func sqliteDSN(path string, writer bool) string {
 // openSQLiteDialector opens SQLite through the statement-caching driver.
 func openSQLiteDialector(path string, writer bool) gorm.Dialector {
 	registerCachedSQLite()
-	return sqlite.New(sqlite.Config{DriverName: cachedSQLiteDriver, DSN: sqliteDSN(path, writer)})
+	name := cachedSQLiteDriver
+	if writer {
+		name = cachedSQLiteWriter
+	}
+	return sqlite.New(sqlite.Config{DriverName: name, DSN: sqliteDSN(path, writer)})
 }
 
 func openSQLite(path string, logger *slog.Logger) (*Store, error) {
@@ -156,7 +163,14 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	rdb.SetMaxOpenConns(sqliteReaderConns)
 	rdb.SetMaxIdleConns(sqliteReaderConns)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{writer: writer, reader: reader}, nil
+	s := &Store{writer: writer, reader: reader}
+	s.checkpoints, err = startCheckpointer(path, logger)
+	if err != nil {
+		_ = wdb.Close()
+		_ = rdb.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func openPostgres(dsn string, logger *slog.Logger) (*Store, error) {
@@ -201,6 +215,9 @@ func (s *Store) Postgres() bool { return s.postgres }
 // Close closes the pools.
 func (s *Store) Close() error {
 	var errs []error
+	if s.checkpoints != nil {
+		errs = append(errs, s.checkpoints.stop())
+	}
 	closeDB := func(db *gorm.DB) {
 		sdb, err := db.DB()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -19,7 +20,12 @@ import (
 // CPU. The cache lives inside the driver connection, so it never waits for
 // the pool (the single SQLite writer connection stays the only lock), and
 // it ends with the connection.
-const cachedSQLiteDriver = "sqlite3_stmtcache"
+const (
+	cachedSQLiteDriver = "sqlite3_stmtcache"
+	// cachedSQLiteWriter also leaves WAL checkpoints to the background
+	// checkpointer (checkpoint.go) up to a safety bound.
+	cachedSQLiteWriter = "sqlite3_stmtcache_writer"
+)
 
 // stmtCacheSize bounds the statements one connection keeps (GORM's IN
 // lists and multi-row inserts make texts that vary with their length).
@@ -30,6 +36,12 @@ var registerCachedDriver sync.Once
 func registerCachedSQLite() {
 	registerCachedDriver.Do(func() {
 		sql.Register(cachedSQLiteDriver, &cachingDriver{base: &sqlite3.SQLiteDriver{}})
+		sql.Register(cachedSQLiteWriter, &cachingDriver{base: &sqlite3.SQLiteDriver{
+			ConnectHook: func(c *sqlite3.SQLiteConn) error {
+				_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", writerCheckpointPages), nil)
+				return err
+			},
+		}})
 	})
 }
 
