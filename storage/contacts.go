@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -153,7 +152,7 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 			return "", false, err
 		}
 		nc := Contact{
-			ID:         uuid.NewString(),
+			ID:         NewID(),
 			Email:      nonEmpty(in.Email),
 			Phone:      nonEmpty(in.Phone),
 			ExternalID: nonEmpty(in.ExternalID),
@@ -261,7 +260,7 @@ func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) 
 	if d.ContactID == "" || d.Title == "" {
 		return "", errors.New("create deal: contact id and title are required")
 	}
-	d.ID, d.IdemKey, d.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	d.ID, d.IdemKey, d.CreatedAt = NewID(), nonEmpty(key), now.UTC()
 	id, err := createOnce(tx, &Deal{}, &d, d.ContactID, key, d.ID)
 	if err != nil {
 		return "", fmt.Errorf("create deal: %w", mapErr(err))
@@ -276,7 +275,7 @@ func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) 
 	if t.Title == "" {
 		return "", errors.New("create task: title is required")
 	}
-	t.ID, t.IdemKey, t.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	t.ID, t.IdemKey, t.CreatedAt = NewID(), nonEmpty(key), now.UTC()
 	if t.DueAt != nil {
 		due := t.DueAt.UTC()
 		t.DueAt = &due
@@ -295,7 +294,7 @@ func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
 	if n.ContactID == "" {
 		return "", errors.New("add note: contact id is required")
 	}
-	n.ID, n.IdemKey, n.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	n.ID, n.IdemKey, n.CreatedAt = NewID(), nonEmpty(key), now.UTC()
 	id, err := createOnce(tx, &Note{}, &n, n.ContactID, key, n.ID)
 	if err != nil {
 		return "", fmt.Errorf("add note: %w", mapErr(err))
@@ -444,7 +443,7 @@ func ensureList(tx *gorm.DB, name string, now time.Time) (*List, error) {
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
 		return &l, err
 	}
-	l = List{ID: uuid.NewString(), Name: name, CreatedAt: now}
+	l = List{ID: NewID(), Name: name, CreatedAt: now}
 	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, DoNothing: true}).Create(&l)
 	if res.Error != nil {
 		return nil, res.Error
@@ -634,7 +633,7 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 			return "", false, ErrNotFound
 		}
 		nc := Contact{
-			ID:         uuid.NewString(),
+			ID:         NewID(),
 			Email:      nonEmpty(ref.Email),
 			Phone:      nonEmpty(ref.Phone),
 			ExternalID: nonEmpty(ref.ExternalID),
