@@ -12,13 +12,16 @@ import (
 )
 
 // txContacts is the built-in contact store bound to a step's transaction:
-// a node's changes commit together with the step that made them. The
-// step's savepoint is opened on the first write only, so steps that write
-// nothing (logic, timing) cost no extra statements.
+// a node's changes commit together with the step that made them. When
+// isolated, the step's savepoint is opened on the first write only, so
+// steps that write nothing (logic, timing) cost no extra statements; when
+// not, a step that fails after writing aborts the chunk (errIsolate),
+// which runs again isolated.
 type txContacts struct {
 	tx        *gorm.DB
 	now       time.Time
 	savepoint string
+	isolate   bool
 	opened    bool
 	// changed is set when the contact itself changed, so that the engine
 	// reloads it for the expressions of later steps.
@@ -29,6 +32,10 @@ type txContacts struct {
 func (c *txContacts) begin(changesContact bool) error {
 	c.changed = c.changed || changesContact
 	if c.opened {
+		return nil
+	}
+	if !c.isolate {
+		c.opened = true
 		return nil
 	}
 	if err := storage.Savepoint(c.tx, c.savepoint); err != nil {
@@ -42,6 +49,12 @@ func (c *txContacts) begin(changesContact bool) error {
 // failed.
 func (c *txContacts) finish(failed bool) error {
 	if !c.opened {
+		return nil
+	}
+	if !c.isolate {
+		if failed {
+			return errIsolate
+		}
 		return nil
 	}
 	if failed {

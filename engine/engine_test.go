@@ -802,3 +802,53 @@ func TestConcurrentEventsShareCommitsWithoutMixingResults(t *testing.T) {
 		}
 	})
 }
+
+// A step that writes and then fails leaves no trace of its writes, and the
+// other runs of the same batch complete: the batch runs again with a
+// savepoint per job and per writing step.
+func TestStepWritesUndoneWhenItFails(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		reg := nodes.Builtin()
+		reg.Register(&nodes.Type{
+			Spec: flows.TypeSpec{Type: "test.half_done", Category: flows.CategoryIntegration, Title: "Half done",
+				Description: "Tags, then fails for some contacts.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}, {Name: "failed", Label: "Failed"}}},
+			Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
+				if err := in.Contacts.Tag(ctx, in.Key, in.Env.Contact.ID, []string{"half_done"}, nil); err != nil {
+					return nodes.Result{}, err
+				}
+				if strings.HasPrefix(in.Env.Contact.Email, "fail") {
+					return nodes.Result{}, nodes.Permanentf("the second half failed")
+				}
+				return nodes.Result{}, nil
+			}),
+		})
+		b := setup(t, setupOpts{reg: reg, db: db})
+		b.publish(t, `{
+  "id": "half", "name": "Half done",
+  "nodes": [
+    {"id": "start", "type": "trigger.event", "params": {"event_type": "go"}, "position": {"x":0,"y":0}},
+    {"id": "half", "type": "test.half_done", "position": {"x":0,"y":0}},
+    {"id": "done", "type": "contact.tag", "params": {"add": ["done"]}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "half"}, {"from": "half", "to": "done"}, {"from": "half", "port": "failed", "to": "done"}]
+}`)
+		var runs []string
+		for _, email := range []string{"ok1@example.com", "fail1@example.com", "ok2@example.com", "fail2@example.com"} {
+			res := b.event(t, engine.EventInput{Type: "go", Contact: storage.ContactRef{Email: email}})
+			runs = append(runs, res.Started...)
+		}
+		b.drain(t)
+		for _, id := range runs {
+			if r := b.run(t, id); r.Status != storage.RunCompleted {
+				t.Fatalf("run %s: %s (%s), want completed", id, r.Status, r.Error)
+			}
+		}
+		if n := b.count(t, &storage.ContactTag{}, "tag = ?", "done"); n != 4 {
+			t.Fatalf("done tags = %d, want 4", n)
+		}
+		if n := b.count(t, &storage.ContactTag{}, "tag = ?", "half_done"); n != 2 {
+			t.Fatalf("half_done tags = %d, want 2 (the failed steps' tags must be undone)", n)
+		}
+	})
+}

@@ -63,8 +63,37 @@ func (g *groupCommit) write(ctx context.Context, fn func(tx *gorm.DB) error) err
 }
 
 func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
+	// Optimistically without savepoints: if every request succeeds (the
+	// common case), that saves three statements a request. A lone request
+	// needs none anyway: its error rolls back only its own transaction.
 	errs := make([]error, len(batch))
 	err := g.store.Write(ctx, func(tx *gorm.DB) error {
+		for i, p := range batch {
+			errs[i] = p.fn(tx)
+			if errs[i] != nil {
+				if len(batch) == 1 {
+					return errs[i]
+				}
+				return fmt.Errorf("%w: %w", errIsolate, errs[i])
+			}
+		}
+		return nil
+	})
+	if len(batch) == 1 {
+		if err != nil && errs[0] != nil {
+			err = nil // reported once, as the request's own error
+		}
+		batch[0].done <- errors.Join(err, errs[0])
+		return
+	}
+	if !errors.Is(err, errIsolate) {
+		for _, p := range batch {
+			p.done <- err
+		}
+		return
+	}
+	clear(errs)
+	err = g.store.Write(ctx, func(tx *gorm.DB) error {
 		for i, p := range batch {
 			if err := storage.Savepoint(tx, "req"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)

@@ -53,21 +53,10 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 	// with webhook and event ingestion, which must not queue behind a
 	// long batch.
 	for start := 0; start < len(jobs); {
-		txStart := time.Now()
-		end := start
-		err = e.store.Write(ctx, func(tx *gorm.DB) error {
-			end = start
-			for end < len(jobs) {
-				if err := e.processJob(ctx, tx, &jobs[end], pre[jobs[end].ID]); err != nil {
-					return err
-				}
-				end++
-				if time.Since(txStart) >= e.cfg.MaxTxDuration {
-					break
-				}
-			}
-			return nil
-		})
+		end, err := e.processChunk(ctx, jobs, start, pre, false)
+		if errors.Is(err, errIsolate) {
+			end, err = e.processChunk(ctx, jobs, start, pre, true)
+		}
 		if err != nil {
 			// The chunk rolled back: its jobs and the rest stay leased
 			// until released here (or, after a crash, until the lease
@@ -92,14 +81,51 @@ func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error
 	})
 }
 
-// processJob handles one job inside the batch transaction, in a savepoint:
-// a database error for this job undoes only this job's writes.
-func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult) error {
+// errIsolate ends an optimistic chunk: a job returned an error, or a step
+// failed after writing. The chunk rolls back and runs again with a
+// savepoint around each job and each writing step, so that only the
+// failing part is undone. Failures are rare, and the savepoints cost four
+// statements a job that the common path now saves.
+var errIsolate = errors.New("a job or step failed; running the chunk again with savepoints")
+
+// processChunk processes jobs from start in one transaction until the
+// chunk's time budget is spent, and returns where it stopped.
+func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int, pre map[int64]*remoteResult, isolate bool) (int, error) {
+	txStart := time.Now()
+	end := start
+	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		end = start
+		for end < len(jobs) {
+			if err := e.processJob(ctx, tx, &jobs[end], pre[jobs[end].ID], isolate); err != nil {
+				return err
+			}
+			end++
+			if time.Since(txStart) >= e.cfg.MaxTxDuration {
+				break
+			}
+		}
+		return nil
+	})
+	return end, err
+}
+
+// processJob handles one job inside the chunk's transaction. Isolated, it
+// runs in a savepoint: a database error for this job undoes only this
+// job's writes, and the job is retried later. Otherwise any error aborts
+// the chunk with errIsolate (keeping the cause's text, so that a busy
+// database is still retried as such).
+func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool) error {
+	if !isolate {
+		if err := e.handleJob(ctx, tx, j, pre, false); err != nil {
+			return fmt.Errorf("%w: %w", errIsolate, err)
+		}
+		return nil
+	}
 	const sp = "job"
 	if err := storage.Savepoint(tx, sp); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	err := e.handleJob(ctx, tx, j, pre)
+	err := e.handleJob(ctx, tx, j, pre, true)
 	if err == nil {
 		return release(tx, sp)
 	}
@@ -113,7 +139,7 @@ func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pr
 	return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
 }
 
-func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult) error {
+func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool) error {
 	// A timeout races with the event it waits for: the one that takes
 	// the wait row wins. Take it before the job so both paths lock in
 	// the same order (wait, then job).
@@ -155,6 +181,7 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 	if err != nil || st == nil {
 		return err
 	}
+	st.isolate = isolate
 	st.run.Tokens-- // this job was one of the run's outstanding tokens
 	switch j.Kind {
 	case storage.JobStep:

@@ -33,6 +33,8 @@ type runState struct {
 	// contactStale says env.Contact must be read again before a node or
 	// the goal looks at it (the contact changed, or was never read).
 	contactStale bool
+	// isolate puts each writing step in a savepoint (see errIsolate).
+	isolate bool
 }
 
 // loadRun reads a run for processing; nil when it has already ended.
@@ -237,7 +239,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 	if p.pre != nil {
 		res, err, started = p.pre.res, p.pre.err, p.pre.started
 	} else {
-		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step"}
+		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate}
 		in := s.input(cn, visit, p.attempt, contacts)
 		in.Resume = p.resume
 		res, err = s.e.callHandler(s.ctx, typ, in)

@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -147,6 +149,8 @@ func RunSteps(db *gorm.DB, runID string) ([]Step, error) {
 	return ss, nil
 }
 
+const jobColumns = "id, run_id, node_id, kind, port, payload, due_at, attempts, lease_owner, lease_until, dedup_key, last_error, created_at"
+
 // InsertJob stores a job. A job whose DedupKey exists already is skipped:
 // inserted is then false.
 func InsertJob(tx *gorm.DB, j *Job) (inserted bool, err error) {
@@ -175,11 +179,28 @@ func ClaimJobs(tx *gorm.DB, postgres bool, owner string, now, leaseUntil time.Ti
 	q := `UPDATE jobs SET lease_owner = ?, lease_until = ?
 WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
 ORDER BY due_at, id LIMIT ?` + lock + `)
-RETURNING *`
-	var js []Job
-	if err := tx.Raw(q, owner, leaseUntil.UTC(), now, now, limit).Scan(&js).Error; err != nil {
+RETURNING ` + jobColumns
+	rows, err := rawOf(tx).query(q, owner, leaseUntil.UTC(), now, now, limit)
+	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
 	}
+	defer rows.Close()
+	js := make([]Job, 0, limit)
+	for rows.Next() {
+		var j Job
+		if err := rows.Scan(&j.ID, &j.RunID, &j.NodeID, &j.Kind, &j.Port, &j.Payload, &j.DueAt, &j.Attempts,
+			&j.LeaseOwner, &j.LeaseUntil, &j.DedupKey, &j.LastError, &j.CreatedAt); err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
+		js = append(js, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	// RETURNING gives no order; handle jobs in due order.
+	slices.SortFunc(js, func(a, b Job) int {
+		return cmp.Or(a.DueAt.Compare(b.DueAt), cmp.Compare(a.ID, b.ID))
+	})
 	return js, nil
 }
 
