@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -452,6 +453,63 @@ func TestTemplateWinBackInactive(t *testing.T) {
 			"+1440h0m0s email sandboxed bo@example.com"+subject)
 		if got, want := strings.Join(b.contactTags(t), "; "), "ana@example.com: reactivated; bo@example.com: lapsed; cy@example.com: "; got != want {
 			t.Fatalf("tags = %q, want %q", got, want)
+		}
+	})
+}
+
+func TestTemplateNurtureSequenceStopsAtADeal(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now()
+		b.publish(t, readTemplate(t, "nurture-sequence.json"))
+		// The chat journey creates deals for hot leads: that is how Ana's
+		// deal comes about, outside the nurture journey.
+		b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+		day := 24 * time.Hour
+		form := func(email string) string {
+			res := b.event(t, engine.EventInput{Type: "form.submitted", Contact: storage.ContactRef{Email: email},
+				Data: map[string]any{"form": "guide-download"}})
+			if len(res.Started) != 1 {
+				t.Fatalf("runs = %v, want one", res.Started)
+			}
+			b.drain(t)
+			return res.Started[0]
+		}
+		ana := form("ana@example.com")
+		bo := form("bo@example.com")
+		// Day 4: Ana, who got emails 1 and 2, chats with sales and scores
+		// high: the chat journey opens a deal for her.
+		b.clock.Advance(3 * day)
+		b.drain(t)
+		b.clock.Advance(day)
+		if runs := b.hook(t, "chat-finished", map[string]any{"email": "ana@example.com", "name": "Ana Ruiz", "score": 80, "transcript": "I want a demo."}); len(runs) != 1 {
+			t.Fatalf("chat runs = %v, want one", runs)
+		}
+		b.drain(t)
+		if n := b.count(t, &storage.Deal{}, ""); n != 1 {
+			t.Fatalf("%d deals after Ana's chat, want 1", n)
+		}
+		// Two weeks go by, a day at a time.
+		for range 11 {
+			b.clock.Advance(day)
+			b.drain(t)
+		}
+
+		b.wantOutbox(t, start,
+			"+0s email sandboxed ana@example.com: Here is your guide, there",
+			"+0s email sandboxed bo@example.com: Here is your guide, there",
+			"+72h0m0s email sandboxed ana@example.com: How Acme doubled its replies in a month",
+			"+72h0m0s email sandboxed bo@example.com: How Acme doubled its replies in a month",
+			// Ana has a deal since day 4: emails 3, 4 and 5 go to Bo only.
+			"+144h0m0s email sandboxed bo@example.com: The one feature our customers use most",
+			"+240h0m0s email sandboxed bo@example.com: Any questions so far?",
+			"+336h0m0s email sandboxed bo@example.com: Last call: a free onboarding session")
+		if r := b.run(t, ana); r.Status != storage.RunCompleted || r.Outcome != nodes.OutcomeConverted {
+			t.Fatalf("Ana's run = %s/%s (%s), want completed as converted", r.Status, r.Outcome, r.Error)
+		}
+		if r := b.run(t, bo); r.Status != storage.RunCompleted || r.Outcome == nodes.OutcomeConverted {
+			t.Fatalf("Bo's run = %s/%s (%s), want completed without converting", r.Status, r.Outcome, r.Error)
 		}
 	})
 }

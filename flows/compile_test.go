@@ -222,3 +222,39 @@ func TestCompileEdgeCases(t *testing.T) {
 		}
 	})
 }
+
+func TestCompiledUsesActivityOnlyWhenAnExpressionReadsIt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, goal string
+		want       bool
+	}{
+		{"no goal and no activity field", "", false},
+		{"a goal on other contact fields", `contact.score > 50 && hasTag("vip")`, false},
+		{"a goal on deals", "contact.deals_count > 0", true},
+		{"a goal on open deals", "contact.open_deals >= 1", true},
+		{"a goal on the last activity", "daysSince(contact.last_activity_at) < 1", true},
+		{"a goal naming the field by index", `contact["deals_count"] > 0`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := setupCompiled(t, tc.goal).c.UsesActivity(); got != tc.want {
+				t.Fatalf("UsesActivity() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("a template part reading deals", func(t *testing.T) {
+		t.Parallel()
+		f := &Flow{ID: "tpl", Name: "T", Nodes: []Node{
+			{ID: "start", Type: "trigger.event", Params: mustJSON(map[string]any{"event_type": "chat.finished"})},
+			{ID: "mail", Type: "message.email", Params: mustJSON(map[string]any{"subject": "You have {{ contact.open_deals }} open deals", "body": "b"})},
+		}, Edges: []Edge{{From: "start", To: "mail"}}}
+		c, problems := Compile(f, testCatalog())
+		if len(problems) > 0 {
+			t.Fatalf("Compile: %v", problems)
+		}
+		if !c.UsesActivity() {
+			t.Fatal("UsesActivity() = false for a template reading contact.open_deals")
+		}
+	})
+}
