@@ -513,3 +513,63 @@ func TestTemplateNurtureSequenceStopsAtADeal(t *testing.T) {
 		}
 	})
 }
+
+func TestTemplateReactivationOverContacts(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		// Batches of two contacts, so a tick takes several jobs.
+		b := setup(t, setupOpts{db: db, channels: true, scheduleBatch: 2})
+		start := b.clock.Now() // Monday 09:00 UTC
+		day := 24 * time.Hour
+		event := func(typ, email string) {
+			b.event(t, engine.EventInput{Type: typ, Contact: storage.ContactRef{Email: email}})
+		}
+		event("order.placed", "ana@example.com")
+		event("order.placed", "bo@example.com")
+		event("chat.finished", "cy@example.com")
+		// Dee only ever got a delivery receipt: nothing she did.
+		event("email.delivered", "dee@example.com")
+		event("order.placed", "eve@example.com")
+		b.publish(t, readTemplate(t, "reactivation.json"))
+		// A second instance works the same database, as with PostgreSQL.
+		other, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock, WorkerID: "other",
+			Channels: b.ch, ScheduleBatch: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drainBoth := func() {
+			b.drain(t)
+			if _, err := other.Drain(b.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Each morning at 8:00, when the tick is due. Bo clicks an email on
+		// day 60; Eve orders again on day 85.
+		b.clock.Advance(-time.Hour)
+		for d := 1; d <= 100; d++ {
+			b.clock.Advance(day)
+			switch d {
+			case 60:
+				event("email.clicked", "bo@example.com")
+			case 85:
+				event("order.placed", "eve@example.com")
+			}
+			drainBoth()
+		}
+		// Ana, Cy and Dee were last active on day 0 at 09:00: the 8:00
+		// tick of day 90 is an hour short of 90 days, day 91's is not.
+		subject := "e have something new for you"
+		b.wantOutbox(t, start,
+			"+2183h0m0s email sandboxed ana@example.com: W"+subject,
+			"+2183h0m0s email sandboxed cy@example.com: W"+subject,
+			"+2183h0m0s email sandboxed dee@example.com: W"+subject)
+		if got, want := strings.Join(b.contactTags(t), "; "), "ana@example.com: win-back; bo@example.com: ; cy@example.com: win-back; dee@example.com: win-back; eve@example.com: "; got != want {
+			t.Fatalf("tags = %q, want %q", got, want)
+		}
+		// Day 91 to 100: ten ticks, but each contact entered once (the
+		// journey lets a contact in once every 90 days).
+		if n := b.count(t, &storage.Run{}, ""); n != 3 {
+			t.Fatalf("%d runs, want 3", n)
+		}
+	})
+}
