@@ -27,7 +27,10 @@ var ErrConflict = errors.New("conflict")
 // invalid (nothing a marketer does is lost); its problems are returned.
 // With create set, an existing id is a conflict.
 func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, create bool) ([]flows.Problem, error) {
-	problems := flows.Validate(f, e.reg)
+	problems, err := e.DraftProblems(f)
+	if err != nil {
+		return nil, err
+	}
 	f.Version = 0
 	def, err := flows.Encode(f)
 	if err != nil {
@@ -98,6 +101,12 @@ func (e *Engine) publishTx(tx *gorm.DB, flowID string) (int, error) {
 	f.Version = version
 	cf, problems := flows.Compile(f, e.reg)
 	if len(problems) > 0 {
+		return 0, &flows.ProblemsError{Problems: problems}
+	}
+	if problems, err := e.credentialProblems(tx, f); err != nil || len(problems) > 0 {
+		if err != nil {
+			return 0, err
+		}
 		return 0, &flows.ProblemsError{Problems: problems}
 	}
 	triggers, problems, err := e.triggerIndex(tx, cf)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -257,4 +258,31 @@ func TestCompiledUsesActivityOnlyWhenAnExpressionReadsIt(t *testing.T) {
 			t.Fatal("UsesActivity() = false for a template reading contact.open_deals")
 		}
 	})
+}
+
+func TestARequiredAccountLeftEmptyIsAMissingCredential(t *testing.T) {
+	t.Parallel()
+	cat := testCatalog()
+	cat["notify.chat"] = &TypeSpec{Type: "notify.chat", Version: 1, Category: CategoryIntegration, Title: "Notify a chat room",
+		Outputs: []PortSpec{{Name: "out", Label: "Next"}},
+		Params: []ParamSpec{
+			{Name: "account", Label: "Chat account", Kind: KindCredential, CredentialKind: "chatapp", Required: true},
+			{Name: "text", Label: "Text", Kind: KindTemplate, Required: true},
+		}}
+	f := &Flow{ID: "notify", Name: "Notify", Nodes: []Node{
+		{ID: "start", Type: "trigger.event", Params: mustJSON(map[string]any{"event_type": "chat.finished"})},
+		{ID: "tell", Name: "Tell sales", Type: "notify.chat", Params: mustJSON(map[string]any{"text": "New lead"})},
+	}, Edges: []Edge{{From: "start", To: "tell"}}}
+	problems := Validate(f, cat)
+	if len(problems) != 1 || problems[0].Code != CodeMissingCredential || problems[0].NodeID != "tell" || problems[0].Param != "account" ||
+		!strings.Contains(problems[0].Message, `"Chat account" (credential kind "chatapp")`) {
+		t.Fatalf("problems = %+v, want one missing_credential on tell.account naming the kind", problems)
+	}
+	if !OnlyCredentialProblems(problems) {
+		t.Fatal("OnlyCredentialProblems = false for a flow missing only an account")
+	}
+	f.Nodes[1].Params = mustJSON(map[string]any{})
+	if OnlyCredentialProblems(Validate(f, cat)) {
+		t.Fatal("OnlyCredentialProblems = true although the text is missing too")
+	}
 }
