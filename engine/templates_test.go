@@ -3,6 +3,8 @@ package engine_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -572,4 +574,28 @@ func TestTemplateReactivationOverContacts(t *testing.T) {
 			t.Fatalf("%d runs, want 3", n)
 		}
 	})
+}
+
+// Every shipped template has an end-to-end test here: a TestTemplate...
+// function that reads it with readTemplate.
+func TestEveryShippedTemplateHasAnEndToEndTest(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("templates_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engineTest, err := os.ReadFile("engine_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "flows", "templates", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no shipped templates found: %v", err)
+	}
+	for _, f := range files {
+		read := fmt.Sprintf("readTemplate(t, %q)", filepath.Base(f))
+		if !strings.Contains(string(src), read) && !strings.Contains(string(engineTest), read) {
+			t.Errorf("the template %s has no end-to-end test (no %s in templates_test.go)", filepath.Base(f), read)
+		}
+	}
 }
