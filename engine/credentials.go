@@ -16,8 +16,28 @@ import (
 // with such a step stays a draft: publishing it would fail every send.
 // (A required account left empty is found by flows.Validate.)
 func (e *Engine) credentialProblems(db *gorm.DB, f *flows.Flow) ([]flows.Problem, error) {
+	missing, err := e.missingAccounts(db, f)
+	if err != nil {
+		return nil, err
+	}
+	problems := make([]flows.Problem, len(missing))
+	for i, m := range missing {
+		problems[i] = m.problem
+	}
+	return problems, nil
+}
+
+// missingAccount is a step's account that this server does not have.
+type missingAccount struct {
+	problem flows.Problem
+	// sandboxOK says the step works without the account (its messages
+	// stay in the sandbox outbox).
+	sandboxOK bool
+}
+
+func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, error) {
 	var have map[string]string // id -> kind, loaded on first need
-	var problems []flows.Problem
+	var problems []missingAccount
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
 		spec, ok := e.reg.Spec(n.Type, n.Version())
@@ -63,7 +83,8 @@ func (e *Engine) credentialProblems(db *gorm.DB, f *flows.Flow) ([]flows.Problem
 			if !ps.Required {
 				msg += ", or clear the field to keep its messages in the sandbox outbox"
 			}
-			problems = append(problems, flows.Problem{Code: flows.CodeMissingCredential, NodeID: n.ID, Param: ps.Name, Message: msg + "."})
+			problems = append(problems, missingAccount{sandboxOK: !ps.Required,
+				problem: flows.Problem{Code: flows.CodeMissingCredential, NodeID: n.ID, Param: ps.Name, Message: msg + "."}})
 		}
 	}
 	return problems, nil
@@ -108,4 +129,42 @@ func nodeLabel(n *flows.Node) string {
 		return strconv.Quote(n.Name)
 	}
 	return strconv.Quote(n.ID)
+}
+
+// sandboxMissingAccounts clears, in f, each account that this server does
+// not have on a step that works without one, so that a test run of a draft
+// imported without its accounts sends to the sandbox outbox. A step that
+// cannot work without its account keeps the test from running.
+func (e *Engine) sandboxMissingAccounts(db *gorm.DB, f *flows.Flow) error {
+	missing, err := e.missingAccounts(db, f)
+	if err != nil {
+		return err
+	}
+	var blocking []flows.Problem
+	for _, m := range missing {
+		if !m.sandboxOK {
+			blocking = append(blocking, m.problem)
+			continue
+		}
+		for i := range f.Nodes {
+			n := &f.Nodes[i]
+			if n.ID != m.problem.NodeID {
+				continue
+			}
+			var params map[string]json.RawMessage
+			if err := json.Unmarshal(n.Params, &params); err != nil {
+				return err
+			}
+			delete(params, m.problem.Param)
+			raw, err := json.Marshal(params)
+			if err != nil {
+				return err
+			}
+			n.Params = raw
+		}
+	}
+	if len(blocking) > 0 {
+		return &flows.ProblemsError{Problems: blocking}
+	}
+	return nil
 }

@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // teamWelcome is the welcome template as a team keeps it in git: its
@@ -69,6 +71,26 @@ func TestTemplatePickerShowsMissingCredentialsOnTheDraft(t *testing.T) {
 		}
 	}
 	b.api(t, "POST", "/api/v1/flows/welcome-no-open-sms/publish", "").must(t, http.StatusUnprocessableEntity)
+
+	// The draft can still be tried: the missing account's step sends to
+	// the sandbox outbox instead.
+	ctx, cancel := context.WithCancel(context.Background())
+	b.eng.Start(ctx)
+	t.Cleanup(func() {
+		cancel()
+		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = b.eng.Stop(sctx)
+	})
+	res = b.api(t, "POST", "/api/v1/flows/welcome-no-open-sms/test", `{"email":"tess@example.com","name":"Tess Tester","phone":"+34600111222"}`).
+		must(t, http.StatusOK)
+	if !strings.Contains(res.body, `"status":"waiting"`) || strings.Contains(res.body, "does not exist") {
+		t.Fatalf("test run: %s", res.body)
+	}
+	res = b.api(t, "GET", "/api/v1/messages", "").must(t, http.StatusOK)
+	if !strings.Contains(res.body, `"status":"sandboxed"`) || !strings.Contains(res.body, "Welcome, Tess!") {
+		t.Fatalf("outbox after the test run: %s", res.body)
+	}
 }
 
 func TestTemplateWithoutCredentialsPublishesAndSendsToTheSandbox(t *testing.T) {
