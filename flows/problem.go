@@ -28,20 +28,16 @@ const (
 	CodeBadParams      = "bad_params"
 	CodeUnknownParam   = "unknown_param"
 	CodeMissingParam   = "missing_param"
-	// CodeMissingCredential: a step needs an account (credential) that is
-	// not chosen, or does not exist on this server. A flow whose only
-	// problems are these imports as a draft (see IsCredentialProblem).
-	CodeMissingCredential = "missing_credential"
-	CodeWrongType         = "wrong_type"
-	CodeOutOfRange        = "out_of_range"
-	CodeBadEnum           = "bad_enum"
-	CodeBadDuration       = "bad_duration"
-	CodeBadDateTime       = "bad_datetime"
-	CodeBadTimeOfDay      = "bad_time_of_day"
-	CodeBadWeekdays       = "bad_weekdays"
-	CodeBadCron           = "bad_cron"
-	CodeBadExpression     = "bad_expression"
-	CodeBadTemplate       = "bad_template"
+	CodeWrongType      = "wrong_type"
+	CodeOutOfRange     = "out_of_range"
+	CodeBadEnum        = "bad_enum"
+	CodeBadDuration    = "bad_duration"
+	CodeBadDateTime    = "bad_datetime"
+	CodeBadTimeOfDay   = "bad_time_of_day"
+	CodeBadWeekdays    = "bad_weekdays"
+	CodeBadCron        = "bad_cron"
+	CodeBadExpression  = "bad_expression"
+	CodeBadTemplate    = "bad_template"
 
 	// Edges.
 	CodeMissingNode   = "missing_node"
@@ -54,6 +50,23 @@ const (
 	CodeUnreachable      = "unreachable"
 	CodeCycleWithoutWait = "cycle_without_wait"
 )
+
+// CodeMissingCredential: a step needs an account (credential) that is not
+// chosen, or that does not exist on this server. A flow whose only
+// problems are these imports as a draft (see OnlyCredentialProblems).
+const CodeMissingCredential = "missing_credential"
+
+// OnlyCredentialProblems reports whether every problem of ps is a missing
+// credential (and there is at least one): such a flow is complete but for
+// the accounts to add on this server.
+func OnlyCredentialProblems(ps []Problem) bool {
+	for _, p := range ps {
+		if p.Code != CodeMissingCredential {
+			return false
+		}
+	}
+	return len(ps) > 0
+}
 
 // String formats a problem on one line, as the CLI and golden files show it:
 // node=ID param=PATH code=CODE at=LINE:COL: message.
@@ -194,16 +207,4 @@ func orList(names []string) string {
 		s = s[:i] + `" or "` + s[i+len(`" and "`):]
 	}
 	return s
-}
-
-// OnlyCredentialProblems reports whether every problem of ps is a missing
-// credential (and there is at least one): such a flow is complete but for
-// the accounts to add on this server.
-func OnlyCredentialProblems(ps []Problem) bool {
-	for _, p := range ps {
-		if p.Code != CodeMissingCredential {
-			return false
-		}
-	}
-	return len(ps) > 0
 }
