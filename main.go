@@ -269,7 +269,10 @@ func redactDSN(dsn string) string {
 
 // readFlows decodes and validates files, printing every problem; it
 // returns the valid flows and whether any file had problems.
-func readFlows(files []string, reg *nodes.Registry, stdout io.Writer) ([]*flows.Flow, bool) {
+//
+// With credentialsLater, a flow whose only problems are accounts to add
+// passes: import stores it as a draft and says which accounts to add.
+func readFlows(files []string, reg *nodes.Registry, stdout io.Writer, credentialsLater bool) ([]*flows.Flow, bool) {
 	var out []*flows.Flow
 	bad := false
 	for _, path := range files {
@@ -286,7 +289,7 @@ func readFlows(files []string, reg *nodes.Registry, stdout io.Writer) ([]*flows.
 			continue
 		}
 		problems := flows.Validate(f, reg)
-		if len(problems) > 0 {
+		if len(problems) > 0 && !(credentialsLater && flows.OnlyCredentialProblems(problems)) {
 			bad = true
 			fmt.Fprintf(stdout, "%s: %d problem(s)\n", path, len(problems))
 			for _, p := range problems {
@@ -351,7 +354,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return errors.New("validate: name at least one flow file")
 	}
-	valid, bad := readFlows(files, nodes.Builtin(), stdout)
+	valid, bad := readFlows(files, nodes.Builtin(), stdout, false)
 	for _, f := range valid {
 		fmt.Fprintf(stdout, "%s: ok (%d nodes)\n", f.ID, len(f.Nodes))
 	}
@@ -377,7 +380,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return errors.New("import: name at least one flow file or directory")
 	}
-	valid, bad := readFlows(files, nodes.Builtin(), stdout)
+	valid, bad := readFlows(files, nodes.Builtin(), stdout, true)
 	if !bad {
 		bad = duplicateIDs(files, valid, stdout)
 	}

@@ -132,3 +132,47 @@ func TestCLIExportImportExportIsByteIdentical(t *testing.T) {
 		}
 	}
 }
+
+func TestCLIImportWithMissingCredentialsKeepsADraftAndSaysWhatToAdd(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(t.TempDir(), "app.db")
+	doc, err := os.ReadFile(filepath.Join("flows", "templates", "welcome-no-open-sms.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The team's copy names its SMTP account, which this server lacks.
+	team := strings.Replace(string(doc), `"subject": "Welcome, {{ contact.first_name }}!",`,
+		`"subject": "Welcome, {{ contact.first_name }}!", "credential": "smtp-team",`, 1)
+	if team == string(doc) {
+		t.Fatal("the welcome template changed: cannot name an account on its email step")
+	}
+	writeFile(t, filepath.Join(dir, "welcome.json"), team)
+
+	out, code := runCLI(t, "import", "--db", db, "--publish", filepath.Join(dir, "welcome.json"))
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 (imported as a draft)\n%s", code, out)
+	}
+	for _, want := range []string{
+		"welcome-no-open-sms: created, kept as a draft until these accounts are added:",
+		`[node welcome_email, param credential] The node "Send the welcome email" uses the account "smtp-team"`,
+		`add a credential of kind "smtp"`,
+		"sandbox: the messages of sms_reminder stay in the sandbox outbox",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "published as version") {
+		t.Errorf("the flow was published although its account is missing:\n%s", out)
+	}
+	// The draft is there, as imported.
+	if out, code := runCLI(t, "export", "--db", db, "welcome-no-open-sms"); code != 0 || !strings.Contains(out, `"credential": "smtp-team"`) {
+		t.Fatalf("export (exit %d):\n%s", code, out)
+	}
+	// The shipped template, with no account chosen, publishes and uses the sandbox.
+	out, code = runCLI(t, "import", "--db", db, "--publish", filepath.Join("flows", "templates", "welcome-no-open-sms.json"))
+	if code != 0 || !strings.Contains(out, "published as version 1") || !strings.Contains(out, "sandbox: the messages of welcome_email, sms_reminder") {
+		t.Fatalf("import of the shipped template (exit %d):\n%s", code, out)
+	}
+}

@@ -26,6 +26,9 @@ type txContacts struct {
 	// changed is set when the contact itself changed, so that the engine
 	// reloads it for the expressions of later steps.
 	changed bool
+	// dealCreated is set when the step created a deal: the contact is
+	// reloaded only for flows that read contact.deals_count and the like.
+	dealCreated bool
 }
 
 // begin opens the step's savepoint before its first write.
@@ -80,6 +83,7 @@ func (c *txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInpu
 	if err := c.begin(false); err != nil {
 		return "", err
 	}
+	c.dealCreated = true
 	return storage.CreateDeal(c.tx, key, storage.Deal{
 		ContactID: in.ContactID, Title: in.Title, Stage: in.Stage, Value: in.Value,
 		Currency: in.Currency, Owner: in.Owner,

@@ -69,6 +69,9 @@ type Config struct {
 	// Channels records and sends messages for the message node types
 	// (nil: message steps fail with a clear error).
 	Channels nodes.Channels
+	// ScheduleBatch is how many contacts one job of a schedule trigger
+	// with a segment looks at (default 200); more follow in further jobs.
+	ScheduleBatch int
 }
 
 func (c *Config) setDefaults() error {
@@ -89,6 +92,7 @@ func (c *Config) setDefaults() error {
 	c.Workers = cmp.Or(c.Workers, 1)
 	c.StepTimeout = cmp.Or(c.StepTimeout, 30*time.Second)
 	c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 5*time.Millisecond)
+	c.ScheduleBatch = cmp.Or(c.ScheduleBatch, 200)
 	return nil
 }
 

@@ -58,6 +58,8 @@ type setupOpts struct {
 	db string
 	// channels wires the message outbox (sandbox only).
 	channels bool
+	// scheduleBatch is engine.Config.ScheduleBatch (0: the default).
+	scheduleBatch int
 }
 
 // databases lists the databases every engine test runs on.
@@ -97,7 +99,7 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} // a Monday
 	var ch *channels.Service
 	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
-		RetryBase: time.Second, MaxAttempts: 3}
+		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch}
 	if o.channels {
 		ch, err = channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
 			PublicURL: "https://journeys.example.com", Now: clock.Now, Logger: logger})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -26,7 +27,10 @@ var ErrConflict = errors.New("conflict")
 // invalid (nothing a marketer does is lost); its problems are returned.
 // With create set, an existing id is a conflict.
 func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, create bool) ([]flows.Problem, error) {
-	problems := flows.Validate(f, e.reg)
+	problems, err := e.DraftProblems(f)
+	if err != nil {
+		return nil, err
+	}
 	f.Version = 0
 	def, err := flows.Encode(f)
 	if err != nil {
@@ -97,6 +101,12 @@ func (e *Engine) publishTx(tx *gorm.DB, flowID string) (int, error) {
 	f.Version = version
 	cf, problems := flows.Compile(f, e.reg)
 	if len(problems) > 0 {
+		return 0, &flows.ProblemsError{Problems: problems}
+	}
+	if problems, err := e.credentialProblems(tx, f); err != nil || len(problems) > 0 {
+		if err != nil {
+			return 0, err
+		}
 		return 0, &flows.ProblemsError{Problems: problems}
 	}
 	triggers, problems, err := e.triggerIndex(tx, cf)
@@ -176,6 +186,9 @@ type schedulePayload struct {
 	FlowID  string    `json:"flow_id"`
 	Version int       `json:"version"`
 	Tick    time.Time `json:"tick"`
+	// After is set on the follow-up jobs of a tick over a segment: the
+	// id of the last contact the previous batch looked at.
+	After string `json:"after,omitempty"`
 }
 
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
@@ -230,7 +243,7 @@ func (e *Engine) insertTick(tx *gorm.DB, cf *flows.Compiled, cn *flows.CompiledN
 
 // fireSchedule starts a run for a tick and schedules the next tick, unless
 // the flow was paused or republished (a new version brings its own ticks).
-func (e *Engine) fireSchedule(_ context.Context, tx *gorm.DB, j *storage.Job) error {
+func (e *Engine) fireSchedule(ctx context.Context, tx *gorm.DB, j *storage.Job) error {
 	var p schedulePayload
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return fmt.Errorf("schedule payload: %w", err)
@@ -250,13 +263,76 @@ func (e *Engine) fireSchedule(_ context.Context, tx *gorm.DB, j *storage.Job) er
 	if cn == nil {
 		return nil
 	}
-	if _, err := e.startRun(tx, startRequest{cf: cf, node: j.NodeID, trigger: map[string]any{"tick": p.Tick}}); err != nil {
+	var params nodes.ScheduleParams
+	if err := cn.Decode(&params); err != nil {
+		return err
+	}
+	if strings.TrimSpace(params.Segment) != "" {
+		if err := e.startSegmentBatch(ctx, tx, cf, cn, p); err != nil {
+			return err
+		}
+		if p.After != "" {
+			return nil // a follow-up batch: the first one scheduled the next tick
+		}
+	} else if _, err := e.startRun(tx, startRequest{cf: cf, node: j.NodeID, trigger: map[string]any{"tick": p.Tick}}); err != nil {
 		return err
 	}
 	// Catch up without a burst: after downtime the next tick is the first
 	// one after now, not every missed one.
 	return e.insertTick(tx, cf, cn, maxTime(p.Tick, e.clock.Now()))
 }
+
+// startSegmentBatch looks at the next ScheduleBatch contacts of a tick
+// over a segment and starts a run for each one in the segment (the flow's
+// re-entry policy still applies). When there may be more contacts, it
+// queues a follow-up job for the rest: each batch commits with its runs
+// and its follow-up, so every (tick, contact) is considered exactly once,
+// and a tick over many contacts never holds the writer for long.
+func (e *Engine) startSegmentBatch(ctx context.Context, tx *gorm.DB, cf *flows.Compiled, cn *flows.CompiledNode, p schedulePayload) error {
+	page, err := storage.ContactsAfter(tx, p.After, e.cfg.ScheduleBatch)
+	if err != nil {
+		return err
+	}
+	contacts := make([]flows.Contact, len(page))
+	refs := make([]*flows.Contact, len(page))
+	for i := range page {
+		contacts[i] = envContact(&page[i])
+		refs[i] = &contacts[i]
+	}
+	if err := addActivity(tx, cf, refs...); err != nil {
+		return err
+	}
+	trigger := map[string]any{"tick": p.Tick}
+	for i := range contacts {
+		env := flows.Env{Contact: contacts[i], Now: p.Tick, Vars: map[string]any{}, Trigger: trigger}
+		in, err := cn.Bool(paramSegment, &env)
+		if err != nil {
+			// One contact whose data the condition cannot read does not
+			// hold up the others.
+			e.log.WarnContext(ctx, "schedule segment condition failed for a contact", "flow_id", cf.Flow.ID,
+				"node_id", cn.Node.ID, "contact_id", contacts[i].ID, "error", err)
+			continue
+		}
+		if !in {
+			continue
+		}
+		if _, err := e.startRun(tx, startRequest{cf: cf, node: cn.Node.ID, contactID: contacts[i].ID, trigger: trigger}); err != nil {
+			return err
+		}
+	}
+	if len(page) < e.cfg.ScheduleBatch {
+		return nil
+	}
+	next := p
+	next.After = page[len(page)-1].ID
+	key := fmt.Sprintf("tick:%s:%s:%d:after:%s", cf.Flow.ID, cn.Node.ID, p.Tick.Unix(), next.After)
+	_, err = storage.InsertJob(tx, &storage.Job{NodeID: cn.Node.ID, Kind: storage.JobSchedule, DueAt: e.clock.Now(),
+		Payload: mustJSON(next), DedupKey: &key, CreatedAt: e.clock.Now()})
+	return err
+}
+
+// paramSegment is the schedule trigger's segment condition.
+const paramSegment = "segment"
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {

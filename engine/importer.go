@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -39,6 +40,14 @@ type ImportResult struct {
 	Version int `json:"version"`
 	// DryRun is true when nothing was written.
 	DryRun bool `json:"dry_run"`
+	// NeedsCredentials lists the accounts to add before the flow can be
+	// published: a step needs one that is not chosen, or names one this
+	// server does not have. Such a flow is stored as a draft only, even
+	// when publishing was asked for.
+	NeedsCredentials []flows.Problem `json:"needs_credentials,omitempty"`
+	// SandboxSteps are the message steps that choose no account: their
+	// messages stay in the sandbox outbox until one is chosen.
+	SandboxSteps []string `json:"sandbox_steps,omitempty"`
 }
 
 // Summary says in a few words what happened, for the CLI.
@@ -63,6 +72,16 @@ func (r ImportResult) Summary() string {
 		s += verb(", published as version ", ", would be published as version ") + fmt.Sprint(r.Version)
 	case r.Version > 0:
 		s += fmt.Sprintf(", published version %d stays current", r.Version)
+	}
+	if len(r.NeedsCredentials) > 0 {
+		s += verb(", kept as a draft", ", would be kept as a draft") + " until these accounts are added:"
+		for _, p := range r.NeedsCredentials {
+			s += fmt.Sprintf("\n  [node %s, param %s] %s", p.NodeID, p.Param, p.Message)
+		}
+	}
+	if len(r.SandboxSteps) > 0 {
+		s += "\n  sandbox: the messages of " + strings.Join(r.SandboxSteps, ", ") +
+			" stay in the sandbox outbox until you choose an account on those steps"
 	}
 	return s
 }
@@ -97,7 +116,8 @@ func (e *Engine) ImportAll(ctx context.Context, fs []*flows.Flow, opt ImportOpti
 			return nil, &InputError{Message: fmt.Sprintf("The flow id %q appears in more than one document; each flow may be imported once.", f.ID)}
 		}
 		seen[f.ID] = true
-		if problems := flows.Validate(f, e.reg); len(problems) > 0 {
+		// A flow complete but for the accounts to add imports as a draft.
+		if problems := flows.Validate(f, e.reg); len(problems) > 0 && !flows.OnlyCredentialProblems(problems) {
 			return nil, &FlowProblemsError{FlowID: f.ID, Problems: problems}
 		}
 	}
@@ -151,7 +171,18 @@ func (e *Engine) importTx(tx *gorm.DB, f *flows.Flow, publish bool) (ImportResul
 		}
 	}
 	r.Version = cur.Version
-	if !publish {
+	r.SandboxSteps = e.sandboxSteps(f)
+	needs, err := e.credentialProblems(tx, f)
+	if err != nil {
+		return r, err
+	}
+	for _, p := range flows.Validate(f, e.reg) {
+		if p.Code == flows.CodeMissingCredential {
+			needs = append(needs, p)
+		}
+	}
+	r.NeedsCredentials = needs
+	if !publish || len(needs) > 0 {
 		return r, nil
 	}
 	if cur.Version > 0 && cur.Status == storage.FlowActive {

@@ -385,6 +385,9 @@ func (e *Engine) startEventFlows(tx *gorm.DB, contactID string, ev flows.Event) 
 		env := flows.Env{Now: e.clock.Now(), Event: ev, Vars: map[string]any{}, Trigger: ev.Data}
 		if c, err := storage.GetContact(tx, contactID); err == nil {
 			env.Contact = envContact(c)
+			if err := addActivity(tx, cf, &env.Contact); err != nil {
+				return nil, err
+			}
 		}
 		if filter, _ := cn.Params["filter"].(string); strings.TrimSpace(filter) != "" {
 			if ok, err := cn.Bool("filter", &env); err != nil || !ok {

@@ -88,6 +88,10 @@ func (e *Engine) TestRun(ctx context.Context, flowID string, payload map[string]
 		if _, problems := flows.Compile(f, e.reg); len(problems) > 0 {
 			return &flows.ProblemsError{Problems: problems}
 		}
+		// A draft imported without its accounts can still be tried.
+		if err := e.sandboxMissingAccounts(tx, f); err != nil {
+			return err
+		}
 		low, err := storage.MinVersion(tx, flowID)
 		if err != nil {
 			return err

@@ -120,7 +120,7 @@ func (s *runState) loadContact() error {
 		return err
 	}
 	s.env.Contact = envContact(c)
-	return nil
+	return addActivity(s.tx, s.cf, &s.env.Contact)
 }
 
 func envContact(c *storage.ContactView) flows.Contact {
@@ -259,7 +259,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 	for k, v := range res.Vars {
 		s.env.Vars[k] = v
 	}
-	if res.ContactID != "" || (contacts != nil && contacts.changed) {
+	if res.ContactID != "" || (contacts != nil && (contacts.changed || contacts.dealCreated && s.cf.UsesActivity())) {
 		s.contactStale = true
 	}
 	step.Output = mustJSON(res.Output)

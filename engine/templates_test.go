@@ -3,6 +3,8 @@ package engine_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -454,4 +457,145 @@ func TestTemplateWinBackInactive(t *testing.T) {
 			t.Fatalf("tags = %q, want %q", got, want)
 		}
 	})
+}
+
+func TestTemplateNurtureSequenceStopsAtADeal(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now()
+		b.publish(t, readTemplate(t, "nurture-sequence.json"))
+		// The chat journey creates deals for hot leads: that is how Ana's
+		// deal comes about, outside the nurture journey.
+		b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+		day := 24 * time.Hour
+		form := func(email string) string {
+			res := b.event(t, engine.EventInput{Type: "form.submitted", Contact: storage.ContactRef{Email: email},
+				Data: map[string]any{"form": "guide-download"}})
+			if len(res.Started) != 1 {
+				t.Fatalf("runs = %v, want one", res.Started)
+			}
+			b.drain(t)
+			return res.Started[0]
+		}
+		ana := form("ana@example.com")
+		bo := form("bo@example.com")
+		// Day 4: Ana, who got emails 1 and 2, chats with sales and scores
+		// high: the chat journey opens a deal for her.
+		b.clock.Advance(3 * day)
+		b.drain(t)
+		b.clock.Advance(day)
+		if runs := b.hook(t, "chat-finished", map[string]any{"email": "ana@example.com", "name": "Ana Ruiz", "score": 80, "transcript": "I want a demo."}); len(runs) != 1 {
+			t.Fatalf("chat runs = %v, want one", runs)
+		}
+		b.drain(t)
+		if n := b.count(t, &storage.Deal{}, ""); n != 1 {
+			t.Fatalf("%d deals after Ana's chat, want 1", n)
+		}
+		// Two weeks go by, a day at a time.
+		for range 11 {
+			b.clock.Advance(day)
+			b.drain(t)
+		}
+
+		b.wantOutbox(t, start,
+			"+0s email sandboxed ana@example.com: Here is your guide, there",
+			"+0s email sandboxed bo@example.com: Here is your guide, there",
+			"+72h0m0s email sandboxed ana@example.com: How Acme doubled its replies in a month",
+			"+72h0m0s email sandboxed bo@example.com: How Acme doubled its replies in a month",
+			// Ana has a deal since day 4: emails 3, 4 and 5 go to Bo only.
+			"+144h0m0s email sandboxed bo@example.com: The one feature our customers use most",
+			"+240h0m0s email sandboxed bo@example.com: Any questions so far?",
+			"+336h0m0s email sandboxed bo@example.com: Last call: a free onboarding session")
+		if r := b.run(t, ana); r.Status != storage.RunCompleted || r.Outcome != nodes.OutcomeConverted {
+			t.Fatalf("Ana's run = %s/%s (%s), want completed as converted", r.Status, r.Outcome, r.Error)
+		}
+		if r := b.run(t, bo); r.Status != storage.RunCompleted || r.Outcome == nodes.OutcomeConverted {
+			t.Fatalf("Bo's run = %s/%s (%s), want completed without converting", r.Status, r.Outcome, r.Error)
+		}
+	})
+}
+
+func TestTemplateReactivationOverContacts(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		// Batches of two contacts, so a tick takes several jobs.
+		b := setup(t, setupOpts{db: db, channels: true, scheduleBatch: 2})
+		start := b.clock.Now() // Monday 09:00 UTC
+		day := 24 * time.Hour
+		event := func(typ, email string) {
+			b.event(t, engine.EventInput{Type: typ, Contact: storage.ContactRef{Email: email}})
+		}
+		event("order.placed", "ana@example.com")
+		event("order.placed", "bo@example.com")
+		event("chat.finished", "cy@example.com")
+		// Dee only ever got a delivery receipt: nothing she did.
+		event("email.delivered", "dee@example.com")
+		event("order.placed", "eve@example.com")
+		b.publish(t, readTemplate(t, "reactivation.json"))
+		// A second instance works the same database, as with PostgreSQL.
+		other, err := engine.New(engine.Config{Store: b.store, Registry: b.reg, Clock: b.clock, WorkerID: "other",
+			Channels: b.ch, ScheduleBatch: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		drainBoth := func() {
+			b.drain(t)
+			if _, err := other.Drain(b.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Each morning at 8:00, when the tick is due. Bo clicks an email on
+		// day 60; Eve orders again on day 85.
+		b.clock.Advance(-time.Hour)
+		for d := 1; d <= 100; d++ {
+			b.clock.Advance(day)
+			switch d {
+			case 60:
+				event("email.clicked", "bo@example.com")
+			case 85:
+				event("order.placed", "eve@example.com")
+			}
+			drainBoth()
+		}
+		// Ana, Cy and Dee were last active on day 0 at 09:00: the 8:00
+		// tick of day 90 is an hour short of 90 days, day 91's is not.
+		subject := "e have something new for you"
+		b.wantOutbox(t, start,
+			"+2183h0m0s email sandboxed ana@example.com: W"+subject,
+			"+2183h0m0s email sandboxed cy@example.com: W"+subject,
+			"+2183h0m0s email sandboxed dee@example.com: W"+subject)
+		if got, want := strings.Join(b.contactTags(t), "; "), "ana@example.com: win-back; bo@example.com: ; cy@example.com: win-back; dee@example.com: win-back; eve@example.com: "; got != want {
+			t.Fatalf("tags = %q, want %q", got, want)
+		}
+		// Day 91 to 100: ten ticks, but each contact entered once (the
+		// journey lets a contact in once every 90 days).
+		if n := b.count(t, &storage.Run{}, ""); n != 3 {
+			t.Fatalf("%d runs, want 3", n)
+		}
+	})
+}
+
+// Every shipped template has an end-to-end test here: a TestTemplate...
+// function that reads it with readTemplate.
+func TestEveryShippedTemplateHasAnEndToEndTest(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("templates_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engineTest, err := os.ReadFile("engine_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "flows", "templates", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no shipped templates found: %v", err)
+	}
+	for _, f := range files {
+		read := fmt.Sprintf("readTemplate(t, %q)", filepath.Base(f))
+		if !strings.Contains(string(src), read) && !strings.Contains(string(engineTest), read) {
+			t.Errorf("the template %s has no end-to-end test (no %s in templates_test.go)", filepath.Base(f), read)
+		}
+	}
 }

@@ -51,7 +51,13 @@ type Compiled struct {
 	// Triggers are the trigger nodes, in document order.
 	Triggers []*CompiledNode
 	goal     *program
+	activity bool
 }
+
+// UsesActivity reports whether an expression or template of the flow
+// reads a contact field of ActivityFields: only then does the engine load
+// them.
+func (c *Compiled) UsesActivity() bool { return c.activity }
 
 // Node returns the compiled node with the given id, or nil.
 func (c *Compiled) Node(id string) *CompiledNode { return c.Nodes[id] }
@@ -247,4 +253,25 @@ func CheckExpression(src string, returns string, isTemplate bool) []Problem {
 		return []Problem{{Code: CodeBadExpression, Message: "This " + what + " does not work: " + err.Reason + ".", Line: err.Line, Column: err.Column}}
 	}
 	return nil
+}
+
+// usesActivity reports whether an expression or template of the node
+// reads a contact field of ActivityFields.
+func (n *CompiledNode) usesActivity() bool {
+	for _, p := range n.programs {
+		if p != nil && p.activity {
+			return true
+		}
+	}
+	for _, t := range n.templates {
+		if t == nil {
+			continue
+		}
+		for _, part := range t.parts {
+			if part.prog != nil && part.prog.activity {
+				return true
+			}
+		}
+	}
+	return false
 }

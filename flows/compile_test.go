@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -221,4 +222,67 @@ func TestCompileEdgeCases(t *testing.T) {
 			t.Fatal(err.Error())
 		}
 	})
+}
+
+func TestCompiledUsesActivityOnlyWhenAnExpressionReadsIt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, goal string
+		want       bool
+	}{
+		{"no goal and no activity field", "", false},
+		{"a goal on other contact fields", `contact.score > 50 && hasTag("vip")`, false},
+		{"a goal on deals", "contact.deals_count > 0", true},
+		{"a goal on open deals", "contact.open_deals >= 1", true},
+		{"a goal on the last activity", "daysSince(contact.last_activity_at) < 1", true},
+		{"a goal naming the field by index", `contact["deals_count"] > 0`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := setupCompiled(t, tc.goal).c.UsesActivity(); got != tc.want {
+				t.Fatalf("UsesActivity() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("a template part reading deals", func(t *testing.T) {
+		t.Parallel()
+		f := &Flow{ID: "tpl", Name: "T", Nodes: []Node{
+			{ID: "start", Type: "trigger.event", Params: mustJSON(map[string]any{"event_type": "chat.finished"})},
+			{ID: "mail", Type: "message.email", Params: mustJSON(map[string]any{"subject": "You have {{ contact.open_deals }} open deals", "body": "b"})},
+		}, Edges: []Edge{{From: "start", To: "mail"}}}
+		c, problems := Compile(f, testCatalog())
+		if len(problems) > 0 {
+			t.Fatalf("Compile: %v", problems)
+		}
+		if !c.UsesActivity() {
+			t.Fatal("UsesActivity() = false for a template reading contact.open_deals")
+		}
+	})
+}
+
+func TestARequiredAccountLeftEmptyIsAMissingCredential(t *testing.T) {
+	t.Parallel()
+	cat := testCatalog()
+	cat["notify.chat"] = &TypeSpec{Type: "notify.chat", Version: 1, Category: CategoryIntegration, Title: "Notify a chat room",
+		Outputs: []PortSpec{{Name: "out", Label: "Next"}},
+		Params: []ParamSpec{
+			{Name: "account", Label: "Chat account", Kind: KindCredential, CredentialKind: "chatapp", Required: true},
+			{Name: "text", Label: "Text", Kind: KindTemplate, Required: true},
+		}}
+	f := &Flow{ID: "notify", Name: "Notify", Nodes: []Node{
+		{ID: "start", Type: "trigger.event", Params: mustJSON(map[string]any{"event_type": "chat.finished"})},
+		{ID: "tell", Name: "Tell sales", Type: "notify.chat", Params: mustJSON(map[string]any{"text": "New lead"})},
+	}, Edges: []Edge{{From: "start", To: "tell"}}}
+	problems := Validate(f, cat)
+	if len(problems) != 1 || problems[0].Code != CodeMissingCredential || problems[0].NodeID != "tell" || problems[0].Param != "account" ||
+		!strings.Contains(problems[0].Message, `"Chat account" (credential kind "chatapp")`) {
+		t.Fatalf("problems = %+v, want one missing_credential on tell.account naming the kind", problems)
+	}
+	if !OnlyCredentialProblems(problems) {
+		t.Fatal("OnlyCredentialProblems = false for a flow missing only an account")
+	}
+	f.Nodes[1].Params = mustJSON(map[string]any{})
+	if OnlyCredentialProblems(Validate(f, cat)) {
+		t.Fatal("OnlyCredentialProblems = true although the text is missing too")
+	}
 }

@@ -30,7 +30,22 @@ type Contact struct {
 	Fields     map[string]any  `expr:"fields"`
 	Consent    map[string]bool `expr:"consent"`
 	CreatedAt  time.Time       `expr:"created_at"`
+	// DealsCount, OpenDeals and LastActivityAt describe what the contact
+	// did. They cost queries, so the engine fills them only for flows
+	// whose expressions use them (Compiled.UsesActivity).
+	//
+	// DealsCount counts the contact's deals; OpenDeals those not won or
+	// lost.
+	DealsCount int `expr:"deals_count"`
+	OpenDeals  int `expr:"open_deals"`
+	// LastActivityAt is when the contact last did something: its latest
+	// event other than a delivery receipt of a message sent to it (zero
+	// when there is none).
+	LastActivityAt time.Time `expr:"last_activity_at"`
 }
+
+// ActivityFields are the contact fields filled only on demand.
+var ActivityFields = []string{"deals_count", "open_deals", "last_activity_at"}
 
 // Event is the event that triggered or resumed the run, if any.
 type Event struct {

@@ -27,6 +27,9 @@ type program struct {
 	source  string
 	returns string
 	prog    *vm.Program
+	// activity is set when the expression reads a contact field of
+	// ActivityFields, which the engine then loads.
+	activity bool
 }
 
 // exprError is a compile error of an expression: a plain reason and a
@@ -59,6 +62,8 @@ func compileExpr(src, returns string) (*program, *exprError) {
 		expr.MaxNodes(MaxExpressionNodes),
 		expr.Patch(helperPatch{}),
 	}
+	use := &activityUse{}
+	opts = append(opts, expr.Patch(use))
 	if returns == ReturnsBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -66,7 +71,26 @@ func compileExpr(src, returns string) (*program, *exprError) {
 	if err != nil {
 		return nil, explainExprError(err, returns)
 	}
-	return &program{source: src, returns: returns, prog: prog}, nil
+	return &program{source: src, returns: returns, prog: prog, activity: use.found}, nil
+}
+
+// activityUse notes whether an expression reads contact.deals_count,
+// contact.open_deals or contact.last_activity_at.
+type activityUse struct{ found bool }
+
+// Visit implements ast.Visitor.
+func (u *activityUse) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	id, ok := m.Node.(*ast.IdentifierNode)
+	if !ok || id.Value != "contact" {
+		return
+	}
+	if name, ok := m.Property.(*ast.StringNode); ok && slices.Contains(ActivityFields, name.Value) {
+		u.found = true
+	}
 }
 
 // compileSafely runs expr.Compile and turns a panic inside expr (a bug in

@@ -51,6 +51,23 @@ const (
 	CodeCycleWithoutWait = "cycle_without_wait"
 )
 
+// CodeMissingCredential: a step needs an account (credential) that is not
+// chosen, or that does not exist on this server. A flow whose only
+// problems are these imports as a draft (see OnlyCredentialProblems).
+const CodeMissingCredential = "missing_credential"
+
+// OnlyCredentialProblems reports whether every problem of ps is a missing
+// credential (and there is at least one): such a flow is complete but for
+// the accounts to add on this server.
+func OnlyCredentialProblems(ps []Problem) bool {
+	for _, p := range ps {
+		if p.Code != CodeMissingCredential {
+			return false
+		}
+	}
+	return len(ps) > 0
+}
+
 // String formats a problem on one line, as the CLI and golden files show it:
 // node=ID param=PATH code=CODE at=LINE:COL: message.
 func (p Problem) String() string {

@@ -171,7 +171,9 @@ func (v *validator) build() *Compiled {
 		Nodes:    make(map[string]*CompiledNode, len(v.nodes)),
 		goal:     v.goal,
 	}
+	c.activity = v.goal != nil && v.goal.activity
 	for _, cn := range v.nodes {
+		c.activity = c.activity || cn.usesActivity()
 		c.Nodes[cn.Node.ID] = cn
 		if cn.Next == nil {
 			cn.Next = map[string][]string{}

@@ -89,6 +89,11 @@ func (pc *paramChecker) checkObject(specs []ParamSpec, obj map[string]any, prefi
 		}
 		v, present := obj[ps.Name]
 		if !present || isEmptyValue(v) {
+			if ps.Required && ps.Kind == KindCredential {
+				pc.problem(CodeMissingCredential, path, "The node %s needs %s (credential kind %s): add one under Settings, Credentials, then choose it here.",
+					pc.nodeName(), label, quoteValue(ps.CredentialKind))
+				continue
+			}
 			if ps.Required {
 				pc.problem(CodeMissingParam, path, "The node %s needs a value for %s.", pc.nodeName(), label)
 				continue

@@ -22,6 +22,7 @@ const (
 	paramWithin       = "within"
 	paramCron         = "cron"
 	paramTimeZone     = "time_zone"
+	paramSegment      = "segment"
 )
 
 // webhookPathPattern is what a webhook path may look like.
@@ -190,7 +191,7 @@ func scheduleTrigger() *Type {
 		Type:        TypeScheduleTrigger,
 		Category:    flows.CategoryTrigger,
 		Title:       "On a schedule",
-		Description: "Starts the journey at set times, e.g. every Monday at 9:00, written as a cron schedule.",
+		Description: "Starts the journey at set times, e.g. every Monday at 9:00, written as a cron schedule: once per time, or, with a segment, once for every contact in the segment.",
 		Trigger:     true,
 		Outputs:     outPorts(),
 		Params: []flows.ParamSpec{
@@ -204,10 +205,18 @@ func scheduleTrigger() *Type {
 				Description: "The time zone of the schedule; the flow's time zone when empty.",
 				Example:     "Europe/Madrid",
 			},
+			{
+				Name: paramSegment, Label: "For each contact where", Kind: flows.KindExpression, Returns: flows.ReturnsBool,
+				Description: "A condition on the contact (now is the time of the tick): at each time, the journey starts once for every contact it holds for, going through the contacts in batches. Leave empty to start one run per time, without a contact.",
+				Example:     `daysSince(coalesce(contact.last_activity_at, contact.created_at)) >= 90`,
+			},
 		},
 		Examples: []flows.Example{
 			{Title: "Every Monday at 9:00 in Madrid", Params: map[string]any{paramCron: "0 9 * * 1", paramTimeZone: "Europe/Madrid"}},
 			{Title: "Every day at noon", Params: map[string]any{paramCron: "0 12 * * *"}},
+			{Title: "Every morning, each contact inactive for 90 days", Params: map[string]any{
+				paramCron: "0 8 * * *", paramSegment: `daysSince(coalesce(contact.last_activity_at, contact.created_at)) >= 90`,
+			}},
 		},
 	}, runTrigger[ScheduleParams])
 }

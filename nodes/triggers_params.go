@@ -48,4 +48,8 @@ type AbsenceParams struct {
 type ScheduleParams struct {
 	Cron     string `json:"cron"`
 	TimeZone string `json:"time_zone,omitempty"`
+	// Segment is an optional condition on the contact: each tick starts
+	// one run per contact it holds for, instead of one run without a
+	// contact.
+	Segment string `json:"segment,omitempty"`
 }

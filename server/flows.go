@@ -140,7 +140,10 @@ func (s *Server) getFlow(c *fiber.Ctx) error {
 	if err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}
-	problems := flows.Validate(f, s.eng.Registry())
+	problems, err := s.eng.DraftProblems(f)
+	if err != nil {
+		return err
+	}
 	return c.JSON(flowDetail{flowSummary: newFlowSummary(sf), Definition: f, Problems: problemsOrEmpty(problems)})
 }
 

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/storage"
+)
+
+// credentialProblems lists the steps of f that name an account
+// (credential) this server does not have, or one of another kind. A flow
+// with such a step stays a draft: publishing it would fail every send.
+// (A required account left empty is found by flows.Validate.)
+func (e *Engine) credentialProblems(db *gorm.DB, f *flows.Flow) ([]flows.Problem, error) {
+	missing, err := e.missingAccounts(db, f)
+	if err != nil {
+		return nil, err
+	}
+	problems := make([]flows.Problem, len(missing))
+	for i, m := range missing {
+		problems[i] = m.problem
+	}
+	return problems, nil
+}
+
+// missingAccount is a step's account that this server does not have.
+type missingAccount struct {
+	problem flows.Problem
+	// sandboxOK says the step works without the account (its messages
+	// stay in the sandbox outbox).
+	sandboxOK bool
+}
+
+func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, error) {
+	var have map[string]string // id -> kind, loaded on first need
+	var problems []missingAccount
+	for i := range f.Nodes {
+		n := &f.Nodes[i]
+		spec, ok := e.reg.Spec(n.Type, n.Version())
+		if !ok || len(n.Params) == 0 {
+			continue
+		}
+		var params map[string]json.RawMessage
+		if json.Unmarshal(n.Params, &params) != nil {
+			continue // flows.Validate reports it
+		}
+		for _, ps := range spec.Params {
+			if ps.Kind != flows.KindCredential {
+				continue
+			}
+			var id string
+			if json.Unmarshal(params[ps.Name], &id) != nil || id == "" {
+				continue
+			}
+			if have == nil {
+				cs, err := storage.ListCredentials(db)
+				if err != nil {
+					return nil, err
+				}
+				have = make(map[string]string, len(cs))
+				for _, c := range cs {
+					have[c.ID] = c.Kind
+				}
+			}
+			kind, exists := have[id]
+			if exists && (ps.CredentialKind == "" || kind == ps.CredentialKind) {
+				continue
+			}
+			label := ps.Label
+			if label == "" {
+				label = ps.Name
+			}
+			msg := fmt.Sprintf("The node %s uses the account %s for %s, which does not exist on this server: add a credential of kind %s under Settings, Credentials, then choose it here",
+				nodeLabel(n), strconv.Quote(id), strconv.Quote(label), strconv.Quote(ps.CredentialKind))
+			if exists {
+				msg = fmt.Sprintf("The node %s uses the account %s for %s, which is a %s account, not %s: choose a credential of kind %s here",
+					nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kind, strconv.Quote(ps.CredentialKind), strconv.Quote(ps.CredentialKind))
+			}
+			if !ps.Required {
+				msg += ", or clear the field to keep its messages in the sandbox outbox"
+			}
+			problems = append(problems, missingAccount{sandboxOK: !ps.Required,
+				problem: flows.Problem{Code: flows.CodeMissingCredential, NodeID: n.ID, Param: ps.Name, Message: msg + "."}})
+		}
+	}
+	return problems, nil
+}
+
+// sandboxSteps lists the message steps of f that choose no account for a
+// channel and so keep those messages in the sandbox outbox.
+func (e *Engine) sandboxSteps(f *flows.Flow) []string {
+	var out []string
+	for i := range f.Nodes {
+		n := &f.Nodes[i]
+		spec, ok := e.reg.Spec(n.Type, n.Version())
+		if !ok {
+			continue
+		}
+		var params map[string]json.RawMessage
+		_ = json.Unmarshal(n.Params, &params)
+		for _, ps := range spec.Params {
+			if ps.Kind != flows.KindCredential || ps.Required {
+				continue
+			}
+			var id string
+			if json.Unmarshal(params[ps.Name], &id) != nil || id == "" {
+				out = append(out, n.ID)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// DraftProblems returns every problem of a draft: flows.Validate's and
+// the accounts it names that this server does not have.
+func (e *Engine) DraftProblems(f *flows.Flow) ([]flows.Problem, error) {
+	problems := flows.Validate(f, e.reg)
+	more, err := e.credentialProblems(e.store.Reader(), f)
+	return append(problems, more...), err
+}
+
+func nodeLabel(n *flows.Node) string {
+	if n.Name != "" {
+		return strconv.Quote(n.Name)
+	}
+	return strconv.Quote(n.ID)
+}
+
+// sandboxMissingAccounts clears, in f, each account that this server does
+// not have on a step that works without one, so that a test run of a draft
+// imported without its accounts sends to the sandbox outbox. A step that
+// cannot work without its account keeps the test from running.
+func (e *Engine) sandboxMissingAccounts(db *gorm.DB, f *flows.Flow) error {
+	missing, err := e.missingAccounts(db, f)
+	if err != nil {
+		return err
+	}
+	var blocking []flows.Problem
+	for _, m := range missing {
+		if !m.sandboxOK {
+			blocking = append(blocking, m.problem)
+			continue
+		}
+		for i := range f.Nodes {
+			n := &f.Nodes[i]
+			if n.ID != m.problem.NodeID {
+				continue
+			}
+			var params map[string]json.RawMessage
+			if err := json.Unmarshal(n.Params, &params); err != nil {
+				return err
+			}
+			delete(params, m.problem.Param)
+			raw, err := json.Marshal(params)
+			if err != nil {
+				return err
+			}
+			n.Params = raw
+		}
+	}
+	if len(blocking) > 0 {
+		return &flows.ProblemsError{Problems: blocking}
+	}
+	return nil
+}
