@@ -236,12 +236,12 @@ func (s *Server) eraseContact(c *fiber.Ctx) error {
 
 // contactExport is everything stored about a contact.
 type contactExport struct {
-	ExportedAt time.Time    `json:"exported_at"`
-	Contact    contactView  `json:"contact"`
-	Deals      []dealView   `json:"deals"`
-	Tasks      []taskView   `json:"tasks"`
-	Notes      []noteView   `json:"notes"`
-	Events     []eventView  `json:"events"`
+	ExportedAt time.Time   `json:"exported_at"`
+	Contact    contactView `json:"contact"`
+	Deals      []dealView  `json:"deals"`
+	Tasks      []taskView  `json:"tasks"`
+	Notes      []noteView  `json:"notes"`
+	Events     []eventView `json:"events"`
 	// Runs carry their trigger, event, variables and steps.
 	Runs     []runDetail   `json:"runs"`
 	Messages []messageView `json:"messages"`
