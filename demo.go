@@ -29,6 +29,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.Addr, "addr", envOr("JOURNEY_ADDR", "127.0.0.1:8080"), "listen address [JOURNEY_ADDR]")
 	fs.StringVar(&c.DB, "db", envOr("JOURNEY_DEMO_DB", ""), "demo database (default: a throwaway one in a temporary directory, removed at exit); a database holding data that is not a demo is refused [JOURNEY_DEMO_DB]")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("JOURNEY_LOG_LEVEL", "warn"), "log level: debug, info, warn, error [JOURNEY_LOG_LEVEL]")
+	logFormatFlag(fs, &c)
 	email := fs.String("email", envOr("JOURNEY_DEMO_EMAIL", "admin@example.com"), "email of the demo admin [JOURNEY_DEMO_EMAIL]")
 	password := fs.String("password", envOr("JOURNEY_PASSWORD", ""), "password of the demo admin (default: a random one, printed) [JOURNEY_PASSWORD]")
 	intervalText := fs.String("interval", envOr("JOURNEY_DEMO_INTERVAL", "2s"), "average pause between sample chats and events, at least 200ms [JOURNEY_DEMO_INTERVAL]")
@@ -46,7 +47,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	if !givenPassword {
 		*password = randomPassword()
 	}
-	logger, err := newLogger(c.LogLevel, stderr)
+	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
 	if err != nil {
 		return err
 	}

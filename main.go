@@ -130,6 +130,12 @@ type config struct {
 	// DataDir holds the generated secret key (default: next to the
 	// SQLite file, or ./data).
 	DataDir string
+	// LogFormat is json or text.
+	LogFormat string
+	// MetricsToken, when set, protects /metrics.
+	MetricsToken string
+	// Retention is how long finished runs are kept ("30d"; "0": forever).
+	Retention string
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -156,16 +162,9 @@ func envOr(key, def string) string {
 func dbFlag(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.DB, "db", envOr("JOURNEY_DB", "sqlite://./data/app.db"), "database: sqlite://PATH or postgres://... [JOURNEY_DB]")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("JOURNEY_LOG_LEVEL", "info"), "log level: debug, info, warn, error [JOURNEY_LOG_LEVEL]")
+	logFormatFlag(fs, c)
 	fs.StringVar(&c.DataDir, "data-dir", envOr("JOURNEY_DATA_DIR", ""),
 		"directory of the generated secret.key that encrypts credentials, used when JOURNEY_SECRET_KEY is unset; empty: next to the SQLite file, or ./data [JOURNEY_DATA_DIR]")
-}
-
-func newLogger(level string, w io.Writer) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
-	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
 // open connects to the database and builds the engine.
@@ -174,13 +173,14 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ch, err := openChannels(c, store, logger)
+	metrics := engine.NewMetrics() // shared by the engine and the outbox
+	ch, err := openChannels(c, store, logger, metrics)
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger,
-		SingleInstance: !store.Postgres(), Channels: ch})
+		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err
@@ -196,10 +196,14 @@ func cmdServe(args []string, stderr io.Writer) error {
 		"URL where contacts reach this server, for email tracking and unsubscribe links; empty: http://ADDR [JOURNEY_PUBLIC_URL]")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
 	dbFlag(fs, &c)
+	opsFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	logger, err := newLogger(c.LogLevel, stderr)
+	if _, err := parseRetention(c.Retention); err != nil {
+		return err
+	}
+	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
 	if err != nil {
 		return err
 	}
@@ -219,9 +223,22 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
-		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch,
+		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: c.MetricsToken,
 	})
+	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
+	// batch in flight finishes; Stop below waits for it.
 	eng.Start(ctx)
+	sweeper, err := startSweeper(ctx, c, store, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if sweeper != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			_ = sweeper.Stop(sctx)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(c.Addr) }()
 	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version)
@@ -388,7 +405,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "nothing was imported: fix the problems above first")
 		return exitError(1)
 	}
-	logger, err := newLogger(c.LogLevel, stderr)
+	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
 	if err != nil {
 		return err
 	}
@@ -486,7 +503,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	if (*dir == "") != (fs.NArg() == 1) || fs.NArg() > 1 {
 		return errors.New("export: name one flow id, or give --dir DIR to export every flow")
 	}
-	logger, err := newLogger(c.LogLevel, stderr)
+	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
 	if err != nil {
 		return err
 	}
@@ -591,7 +608,7 @@ func cmdUserCreate(args []string, stdout, stderr io.Writer) error {
 }
 
 func withStore(c config, stderr io.Writer, fn func(*storage.Store) error) error {
-	logger, err := newLogger(c.LogLevel, stderr)
+	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/storage"
 )
@@ -44,7 +45,7 @@ func publicURL(c config) string {
 
 // openChannels loads (or on first start generates) the secret key and
 // builds the message outbox and credential store.
-func openChannels(c config, store *storage.Store, logger *slog.Logger) (*channels.Service, error) {
+func openChannels(c config, store *storage.Store, logger *slog.Logger, metrics *engine.Metrics) (*channels.Service, error) {
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("bad --public-url %q: use a URL like https://journeys.example.com", c.PublicURL)
@@ -60,5 +61,5 @@ func openChannels(c config, store *storage.Store, logger *slog.Logger) (*channel
 			"path", filepath.Join(dir, storage.SecretKeyFile))
 	}
 	return channels.New(channels.Config{Store: store, SecretKey: key, PublicURL: publicURL(c), Logger: logger,
-		Connectors: channels.VendorConnectors(publicURL(c))})
+		Connectors: channels.VendorConnectors(publicURL(c)), Metrics: metrics})
 }

@@ -37,7 +37,7 @@ func TestPublicURLAndDataDirDefaults(t *testing.T) {
 	if got := dataDir(config{DB: "postgres://x"}); got != "data" {
 		t.Errorf("dataDir = %q", got)
 	}
-	_, err := openChannels(config{PublicURL: "journeys.example.com"}, nil, nil)
+	_, err := openChannels(config{PublicURL: "journeys.example.com"}, nil, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "--public-url") {
 		t.Errorf("a public URL without scheme: %v", err)
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,6 +77,10 @@ func (c *txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput
 		Email: in.Email, Phone: in.Phone, FirstName: in.FirstName, LastName: in.LastName,
 		Company: in.Company, ExternalID: in.ExternalID, TimeZone: in.TimeZone, Fields: in.Fields,
 	}, c.now)
+	if errors.Is(err, storage.ErrErased) {
+		// Retrying cannot help: the person asked to be forgotten.
+		err = nodes.Permanent(err)
+	}
 	return nodes.ContactRef{ID: id, Created: created}, err
 }
 

@@ -72,6 +72,8 @@ type Config struct {
 	// ScheduleBatch is how many contacts one job of a schedule trigger
 	// with a segment looks at (default 200); more follow in further jobs.
 	ScheduleBatch int
+	// Metrics receives the engine's counters (default: a fresh registry).
+	Metrics *Metrics
 }
 
 func (c *Config) setDefaults() error {
@@ -93,6 +95,9 @@ func (c *Config) setDefaults() error {
 	c.StepTimeout = cmp.Or(c.StepTimeout, 30*time.Second)
 	c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 5*time.Millisecond)
 	c.ScheduleBatch = cmp.Or(c.ScheduleBatch, 200)
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics()
+	}
 	return nil
 }
 
@@ -109,8 +114,13 @@ type Engine struct {
 
 	wake chan struct{}
 	mu   sync.Mutex
-	stop context.CancelFunc
-	done sync.WaitGroup
+	// stop ends the worker loops (no new batch is claimed); abort also
+	// cancels the steps of the batch in flight. stopped is closed once
+	// the loops were told to stop.
+	stop    context.CancelFunc
+	abort   context.CancelFunc
+	stopped <-chan struct{}
+	done    sync.WaitGroup
 }
 
 // New returns an engine; call Start to run workers.
@@ -118,6 +128,7 @@ func New(cfg Config) (*Engine, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
+	cfg.Metrics.watchQueue(cfg.Store, cfg.Clock, cfg.Logger)
 	return &Engine{
 		cfg:    cfg,
 		store:  cfg.Store,
@@ -132,14 +143,19 @@ func New(cfg Config) (*Engine, error) {
 // Registry returns the node-type registry the engine runs.
 func (e *Engine) Registry() *nodes.Registry { return e.reg }
 
-// Start launches the worker loops; they stop when ctx ends or Stop is called.
+// Start launches the worker loops; they stop claiming work when ctx ends
+// or Stop is called, and the batch in flight still finishes (see Stop).
 func (e *Engine) Start(ctx context.Context) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.stop != nil {
 		return
 	}
+	// Steps in flight must not see the end of ctx (a SIGTERM): they run
+	// with their own context, cancelled only when Stop's deadline passes.
+	stepCtx, abort := context.WithCancel(context.WithoutCancel(ctx))
 	ctx, e.stop = context.WithCancel(ctx)
+	e.abort, e.stopped = abort, ctx.Done()
 	if e.cfg.SingleInstance {
 		err := e.store.Write(ctx, func(tx *gorm.DB) error {
 			n, err := storage.ReleaseAllLeases(tx)
@@ -154,16 +170,18 @@ func (e *Engine) Start(ctx context.Context) {
 	}
 	for i := 0; i < e.cfg.Workers; i++ {
 		e.done.Add(1)
-		go e.work(ctx)
+		go e.work(ctx, stepCtx)
 	}
 }
 
-// Stop ends the worker loops, letting a batch in flight finish (its
-// transaction commits or rolls back; leases of anything left expire).
+// Stop ends the worker loops and waits, until ctx ends, for the batch in
+// flight to finish: its steps complete and commit. When ctx ends first,
+// the remaining steps are cancelled and the jobs this instance still holds
+// are given back at once, so no lease is left to expire.
 func (e *Engine) Stop(ctx context.Context) error {
 	e.mu.Lock()
-	stop := e.stop
-	e.stop = nil
+	stop, abort := e.stop, e.abort
+	e.stop, e.abort, e.stopped = nil, nil, nil
 	e.mu.Unlock()
 	if stop == nil {
 		return nil
@@ -171,12 +189,20 @@ func (e *Engine) Stop(ctx context.Context) error {
 	stop()
 	finished := make(chan struct{})
 	go func() { e.done.Wait(); close(finished) }()
+	var err error
 	select {
 	case <-finished:
-		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("engine stop: %w", ctx.Err())
+		err = fmt.Errorf("engine stop: %w", ctx.Err())
+		abort()
+		select {
+		case <-finished:
+		case <-time.After(abortGrace):
+		}
 	}
+	abort()
+	e.releaseLeases(ctx)
+	return err
 }
 
 // Wake makes an idle worker look for due jobs now (called when this
@@ -188,11 +214,11 @@ func (e *Engine) Wake() {
 	}
 }
 
-func (e *Engine) work(ctx context.Context) {
+func (e *Engine) work(ctx, stepCtx context.Context) {
 	defer e.done.Done()
 	for ctx.Err() == nil {
-		n, err := e.safeRunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
+		n, err := e.safeRunOnce(stepCtx)
+		if err != nil && stepCtx.Err() == nil {
 			e.log.ErrorContext(ctx, "worker batch failed", "error", err)
 		}
 		if n == e.cfg.BatchSize && err == nil {

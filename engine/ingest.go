@@ -72,6 +72,7 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	if err := storage.InsertRun(tx, run); err != nil {
 		return "", err
 	}
+	e.cfg.Metrics.RunStarted(f.ID)
 	id := run.ID
 	_, err := storage.InsertJob(tx, &storage.Job{RunID: &id, NodeID: req.node, Kind: storage.JobStep, DueAt: now, CreatedAt: now})
 	return run.ID, err

@@ -135,7 +135,7 @@ func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pr
 	if rlErr := release(tx, sp); rlErr != nil {
 		return rlErr
 	}
-	e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, "node_id", j.NodeID, "error", err)
+	e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, logNodeID, j.NodeID, logRunID, orNone(j.RunID), "error", err)
 	return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
 }
 

@@ -30,7 +30,11 @@ func (e *Engine) cancelRun(tx *gorm.DB, runID, reason string) error {
 	}
 	now := e.clock.Now()
 	run.Status, run.Error, run.Tokens, run.EndedAt, run.UpdatedAt = storage.RunCancelled, reason, 0, &now, now
-	return storage.SaveRun(tx, run)
+	if err := storage.SaveRun(tx, run); err != nil {
+		return err
+	}
+	e.cfg.Metrics.RunEnded(run.FlowID, storage.RunCancelled)
+	return nil
 }
 
 // RetryRun restarts a failed run at the step that failed, with the same

@@ -455,6 +455,11 @@ func (s *runState) save() error {
 	if err := storage.InsertSteps(s.tx, s.steps); err != nil {
 		return err
 	}
+	saved := s.steps
 	s.steps = nil
-	return storage.SaveRun(s.tx, s.run)
+	if err := storage.SaveRun(s.tx, s.run); err != nil {
+		return err
+	}
+	s.observeSaved(saved)
+	return nil
 }

@@ -222,11 +222,12 @@ func timeline(events []eventView, runs []storage.Run) []timelineEntry {
 	return out
 }
 
-// eraseContact deletes a contact and everything attached to it (the right
-// to be forgotten); the journeys' run history stays, unlinked.
+// eraseContact forgets a contact (the right to erasure): its rows go, its
+// runs and steps lose their personal data (live runs are cancelled), and
+// its email and phone go on the suppression list (see privacy.go).
 func (s *Server) eraseContact(c *fiber.Ctx) error {
 	id := param(c, "id")
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.EraseContact(tx, id) })
+	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.EraseContactAt(tx, id, s.now()) })
 	if err != nil {
 		return orNotFound(err, "There is no contact with id %q.", id)
 	}
@@ -235,13 +236,15 @@ func (s *Server) eraseContact(c *fiber.Ctx) error {
 
 // contactExport is everything stored about a contact.
 type contactExport struct {
-	ExportedAt time.Time    `json:"exported_at"`
-	Contact    contactView  `json:"contact"`
-	Deals      []dealView   `json:"deals"`
-	Tasks      []taskView   `json:"tasks"`
-	Notes      []noteView   `json:"notes"`
-	Events     []eventView  `json:"events"`
-	Runs       []runSummary `json:"runs"`
+	ExportedAt time.Time   `json:"exported_at"`
+	Contact    contactView `json:"contact"`
+	Deals      []dealView  `json:"deals"`
+	Tasks      []taskView  `json:"tasks"`
+	Notes      []noteView  `json:"notes"`
+	Events     []eventView `json:"events"`
+	// Runs carry their trigger, event, variables and steps.
+	Runs     []runDetail   `json:"runs"`
+	Messages []messageView `json:"messages"`
 }
 
 // exportLimit bounds the events and runs of an export.
@@ -272,21 +275,16 @@ func (s *Server) exportContact(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	runs := []runSummary{}
-	for offset := 0; offset < exportLimit; offset += maxRunsPage {
-		batch, total, err := storage.ListRuns(db, storage.RunQuery{ContactID: id, Limit: maxRunsPage, Offset: offset})
-		if err != nil {
-			return err
-		}
-		for i := range batch {
-			runs = append(runs, newRunSummary(&batch[i]))
-		}
-		if len(batch) < maxRunsPage || int64(len(runs)) >= total {
-			break
-		}
+	runs, err := s.exportRuns(id)
+	if err != nil {
+		return err
+	}
+	messages, err := exportMessages(db, id)
+	if err != nil {
+		return err
 	}
 	out := contactExport{ExportedAt: s.now(), Contact: newContactViewOf(cv), Deals: dealViews(deals),
-		Tasks: taskViews(tasks), Notes: noteViews(notes), Events: eventViews(events), Runs: runs}
+		Tasks: taskViews(tasks), Notes: noteViews(notes), Events: eventViews(events), Runs: runs, Messages: messages}
 	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err

@@ -145,6 +145,9 @@ func toAPIError(err error) *apiError {
 		return notFound("No active journey listens on this webhook path.")
 	case errors.Is(err, engine.ErrConflict):
 		return conflict("This change is not possible right now.")
+	case errors.Is(err, storage.ErrErased):
+		return conflict("This email or phone belongs to a contact who was erased at their request; " +
+			"it can be used again after POST /api/v1/suppressions/lift, once the person consents.")
 	case errors.Is(err, storage.ErrNotFound):
 		return notFound("Not found.")
 	case errors.As(err, &fe):

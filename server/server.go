@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
@@ -65,6 +66,9 @@ type Config struct {
 	// Channels serves credentials, messages, the sandbox simulator and
 	// the tracking and unsubscribe links (nil: those routes are absent).
 	Channels *channels.Service
+	// MetricsToken, when set, is the bearer token GET /metrics requires
+	// (empty: /metrics is public, like /healthz).
+	MetricsToken string
 }
 
 // Server is the HTTP server. Create it with New.
@@ -75,6 +79,8 @@ type Server struct {
 	log   *slog.Logger
 	clock engine.Clock
 	app   *fiber.App
+	// gauges are the server's scrape-time gauges (see ops.go).
+	gauges *prometheus.Registry
 }
 
 // New builds the Fiber app with every route. It panics when Engine or Store
@@ -89,7 +95,9 @@ func New(cfg Config) *Server {
 	cfg.Clock = cmp.Or[engine.Clock](cfg.Clock, engine.SystemClock{})
 	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 14*24*time.Hour)
 	cfg.TestWait = cmp.Or(cfg.TestWait, DefaultTestWait)
-	s := &Server{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, clock: cfg.Clock}
+	s := &Server{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, clock: cfg.Clock,
+		gauges: prometheus.NewRegistry()}
+	s.gauges.MustRegister(serverGauges{s})
 	s.app = fiber.New(fiber.Config{
 		AppName:               "journey",
 		BodyLimit:             BodyLimit,
@@ -128,7 +136,9 @@ func (s *Server) routes() {
 	app.Use(requestID, s.recoverPanics)
 
 	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metrics)
+	app.Use("/hooks", s.countWebhooks)
 	s.providerHooks(app)
 	app.Post("/hooks/*", s.webhook)
 
@@ -177,6 +187,8 @@ func (s *Server) routes() {
 	api.Get("/contacts/:id", s.getContact)
 	api.Delete("/contacts/:id", s.eraseContact)
 	api.Get("/contacts/:id/export", s.exportContact)
+	api.Get("/suppressions", s.listSuppressions)
+	api.Post("/suppressions/lift", s.liftSuppression)
 	api.Get("/deals", s.listDeals)
 	api.Get("/lists", s.listLists)
 	api.Get("/lists/:name/members", s.listMembers)

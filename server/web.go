@@ -7,13 +7,10 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/journeyhq/journey/storage"
 )
 
 // healthTimeout bounds the database ping of /healthz.
@@ -30,66 +27,12 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version})
 }
 
-// metrics serves a few gauges in the Prometheus text format: build info,
-// due and pending jobs, flows by status and today's runs by status.
-func (s *Server) metrics(c *fiber.Ctx) error {
-	db := s.store.Reader()
-	now := s.now()
-	due, pending, err := storage.JobStats(db, now)
-	if err != nil {
-		return err
-	}
-	fs, err := storage.ListFlows(db)
-	if err != nil {
-		return err
-	}
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	counts, err := storage.FlowRunCounts(db, today)
-	if err != nil {
-		return err
-	}
-	flowsBy := map[string]int64{storage.FlowDraft: 0, storage.FlowActive: 0, storage.FlowPaused: 0}
-	for _, f := range fs {
-		flowsBy[f.Status]++
-	}
-	runsBy := map[string]int64{}
-	for _, st := range runStatuses {
-		runsBy[st] = 0
-	}
-	for _, byStatus := range counts {
-		for st, n := range byStatus {
-			runsBy[st] += n
-		}
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# HELP journey_build_info The running version.\n# TYPE journey_build_info gauge\n")
-	fmt.Fprintf(&b, "journey_build_info{version=%q} 1\n", s.cfg.Version)
-	fmt.Fprintf(&b, "# HELP journey_jobs_due Jobs due now (a growing number means the workers fall behind).\n# TYPE journey_jobs_due gauge\njourney_jobs_due %d\n", due)
-	fmt.Fprintf(&b, "# HELP journey_jobs_pending Jobs due later (delays and timeouts).\n# TYPE journey_jobs_pending gauge\njourney_jobs_pending %d\n", pending)
-	writeLabelled(&b, "journey_flows", "Journeys by status.", flowsBy)
-	writeLabelled(&b, "journey_runs_today", "Runs started today (UTC) by current status.", runsBy)
-	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
-	return c.SendString(b.String())
-}
-
-func writeLabelled(b *strings.Builder, name, help string, values map[string]int64) {
-	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(b, "%s{status=%q} %d\n", name, k, values[k])
-	}
-}
-
 // reservedPrefixes never fall back to the editor: an unknown address there
 // is a JSON 404.
 var reservedPrefixes = []string{"/api/", "/hooks/", "/t/", "/u/"}
 
 // reservedPaths are exact addresses that never fall back to the editor.
-var reservedPaths = []string{"/api", "/hooks", "/t", "/u", "/healthz", "/metrics"}
+var reservedPaths = []string{"/api", "/hooks", "/t", "/u", "/healthz", "/readyz", "/metrics"}
 
 func reserved(p string) bool {
 	for _, r := range reservedPaths {

@@ -147,6 +147,9 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 			}
 			return c.ID, false, recordEffect(tx, effectUpsert, key, c.ID, now)
 		}
+		if err := refuseErased(tx, in.Email, in.Phone); err != nil {
+			return "", false, err
+		}
 		fields, err := mergeFields("", in.Fields)
 		if err != nil {
 			return "", false, err
@@ -632,6 +635,9 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 		if ref.Email == "" && ref.Phone == "" && ref.ExternalID == "" {
 			return "", false, ErrNotFound
 		}
+		if err := refuseErased(tx, ref.Email, ref.Phone); err != nil {
+			return "", false, err
+		}
 		nc := Contact{
 			ID:         NewID(),
 			Email:      nonEmpty(ref.Email),
@@ -841,32 +847,10 @@ func ListMembers(db *gorm.DB, listName string, limit, offset int) ([]Contact, in
 	return cs, total, nil
 }
 
-// EraseContact deletes the contact and everything attached to it: tags,
-// list memberships, deals, tasks, notes and events. Runs of the contact
-// stay (they are the flows' history) but lose the link to the contact and
-// their trigger and event payloads. A missing contact is ErrNotFound.
+// EraseContact is EraseContactAt now (see erasure.go). A missing contact
+// is ErrNotFound.
 func EraseContact(tx *gorm.DB, id string) error {
-	if err := eraseContact(tx, id); err != nil {
-		return fmt.Errorf("erase contact: %w", mapErr(err))
-	}
-	return nil
-}
-
-func eraseContact(tx *gorm.DB, id string) error {
-	res := tx.Where("id = ?", id).Delete(&Contact{})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	for _, model := range []any{&ContactTag{}, &ListMember{}, &Deal{}, &Task{}, &Note{}, &Event{}, &Message{}} {
-		if err := tx.Where("contact_id = ?", id).Delete(model).Error; err != nil {
-			return err
-		}
-	}
-	return tx.Model(&Run{}).Where("contact_id = ?", id).
-		UpdateColumns(map[string]any{"contact_id": nil, "trigger": "", "event": ""}).Error
+	return EraseContactAt(tx, id, time.Now())
 }
 
 // contactExists returns ErrNotFound when there is no contact id.

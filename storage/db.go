@@ -111,7 +111,9 @@ func sqliteDSN(path string, writer bool) string {
 		// BEGIN IMMEDIATE takes the write lock at the start of the
 		// transaction, so a busy database is waited for (busy_timeout)
 		// instead of failing when a read transaction upgrades.
-		return dsn + "&_txlock=immediate"
+		// New files get incremental auto-vacuum (set before the first
+		// table), so the retention sweeper can shrink them.
+		return dsn + "&_auto_vacuum=incremental&_txlock=immediate"
 	}
 	return dsn + "&mode=ro"
 }

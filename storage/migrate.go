@@ -25,6 +25,8 @@ func migrations() []migration {
 		{ID: "0001_initial", Up: migrateInitial},
 		{ID: "0002_settings", Up: migrateSettings},
 		{ID: "0003_channels", Up: migrateChannels},
+		{ID: "0004_run_retention", Up: migrateRunRetention},
+		{ID: "0005_erasure_suppressions", Up: migrateErasureSuppressions},
 	}
 }
 

@@ -130,9 +130,19 @@ func InsertSteps(tx *gorm.DB, steps []Step) error {
 	r := rawOf(tx)
 	for i := range steps {
 		st := &steps[i]
-		_, err := r.exec(`INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
-started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
-			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC())
+		const q = `INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
+started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
+		args := []any{st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
+			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC()}
+		var err error
+		if r.pg { // no LastInsertId there
+			err = r.queryRow(q+" RETURNING id", args...).Scan(&st.ID)
+		} else {
+			var res sql.Result
+			if res, err = r.exec(q, args...); err == nil {
+				st.ID, err = res.LastInsertId()
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("insert steps: %w", err)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
@@ -46,6 +47,8 @@ type Config struct {
 	// SMTPInsecureSkipVerify accepts any TLS certificate (tests only).
 	SMTPInsecureSkipVerify bool
 	Logger                 *slog.Logger
+	// Metrics counts messages by channel and outcome (nil: not counted).
+	Metrics *engine.Metrics
 }
 
 // Service implements nodes.Channels and the credential and message
@@ -98,13 +101,17 @@ func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, err
 		m.ContactID = &id
 	}
 	var stored *storage.Message
+	var inserted bool
 	err := s.store.Write(ctx, func(tx *gorm.DB) error {
 		var err error
-		stored, _, err = storage.InsertMessage(tx, m)
+		stored, inserted, err = storage.InsertMessage(tx, m)
 		return err
 	})
 	if err != nil {
 		return nodes.Message{}, err
+	}
+	if inserted {
+		s.cfg.Metrics.MessageOutcome(stored.Channel, stored.Status)
 	}
 	out := nodes.Message{ID: stored.ID, Status: stored.Status, Reason: stored.Reason}
 	if stored.ProviderID != nil {
@@ -121,10 +128,16 @@ func (s *Service) Update(ctx context.Context, id string, u nodes.MessageUpdate) 
 	if u.Sent {
 		ch.SentAt = now
 	}
-	return s.store.Write(ctx, func(tx *gorm.DB) error {
-		_, err := storage.UpdateMessage(tx, id, ch, now)
+	var m *storage.Message
+	err := s.store.Write(ctx, func(tx *gorm.DB) error {
+		var err error
+		m, err = storage.UpdateMessage(tx, id, ch, now)
 		return err
 	})
+	if err == nil && u.Status != "" && m != nil {
+		s.cfg.Metrics.MessageOutcome(m.Channel, u.Status)
+	}
+	return err
 }
 
 // RecentSends implements nodes.Channels.

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/storage"
+)
+
+// Defaults of the operations settings.
+const (
+	defaultLogFormat = "json"
+	defaultRetention = "30d"
+)
+
+// logFormatFlag adds --log-format to a command.
+func logFormatFlag(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.LogFormat, "log-format", envOr("JOURNEY_LOG_FORMAT", defaultLogFormat),
+		"log format: json (one object per line) or text [JOURNEY_LOG_FORMAT]")
+}
+
+// opsFlags adds the operations flags of serve.
+func opsFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.MetricsToken, "metrics-token", envOr("JOURNEY_METRICS_TOKEN", ""),
+		"bearer token GET /metrics requires; empty: /metrics is public (prefer the variable: flags show in ps) [JOURNEY_METRICS_TOKEN]")
+	fs.StringVar(&c.Retention, "retention", envOr("JOURNEY_RETENTION", defaultRetention),
+		"how long finished runs and their steps are kept, like 30d or 12h; 0 keeps them forever [JOURNEY_RETENTION]")
+}
+
+// newLogger builds the process logger: JSON lines (the default, for log
+// shippers) or slog's key=value text, on w.
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "json", "":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("bad --log-format %q: use json or text", format)
+}
+
+// parseRetention reads --retention: a duration with units up to days
+// ("30d", "36h"); "0" turns the sweeper off. Empty means the default.
+func parseRetention(s string) (time.Duration, error) {
+	if s == "" {
+		s = defaultRetention
+	}
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := flows.ParseDuration(s)
+	if err != nil || d < time.Hour {
+		return 0, fmt.Errorf("bad --retention %q: use a duration of at least 1h like 30d, or 0 to keep runs forever", s)
+	}
+	return d, nil
+}
+
+// startSweeper starts the retention sweeper (nil when retention is off).
+func startSweeper(ctx context.Context, c config, store *storage.Store, logger *slog.Logger) (*engine.Sweeper, error) {
+	retention, err := parseRetention(c.Retention)
+	if err != nil || retention == 0 {
+		return nil, err
+	}
+	sw, err := engine.NewSweeper(engine.SweeperConfig{Store: store, Retention: retention, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	sw.Start(ctx)
+	return sw, nil
+}

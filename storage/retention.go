@@ -1,0 +1,100 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migrateRunRetention indexes when runs ended, so that the retention
+// sweeper finds old finished runs without reading the live ones.
+func migrateRunRetention(tx *gorm.DB) error {
+	return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_runs_ended_at ON runs (ended_at) WHERE ended_at IS NOT NULL`).Error
+}
+
+// finalRunStatuses are the statuses of runs that ended.
+var finalRunStatuses = []string{RunCompleted, RunFailed, RunCancelled}
+
+// DeleteFinishedRuns deletes at most limit runs that ended before cutoff,
+// oldest first, with their steps (and any job or wait left behind). Runs
+// still running or waiting are never touched. It returns how many runs it
+// deleted; fewer than limit means nothing older is left.
+func DeleteFinishedRuns(tx *gorm.DB, cutoff time.Time, limit int) (int, error) {
+	var ids []string
+	err := tx.Model(&Run{}).Where("ended_at IS NOT NULL AND ended_at < ? AND status IN ?", cutoff.UTC(), finalRunStatuses).
+		Order("ended_at").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return 0, fmt.Errorf("find finished runs: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	for _, model := range []any{&Step{}, &Job{}, &Wait{}} {
+		if err := tx.Where("run_id IN ?", ids).Delete(model).Error; err != nil {
+			return 0, fmt.Errorf("delete data of finished runs: %w", err)
+		}
+	}
+	if err := tx.Where("id IN ?", ids).Delete(&Run{}).Error; err != nil {
+		return 0, fmt.Errorf("delete finished runs: %w", err)
+	}
+	return len(ids), nil
+}
+
+// SQLite auto_vacuum modes (PRAGMA auto_vacuum).
+const (
+	AutoVacuumNone        = 0
+	AutoVacuumFull        = 1
+	AutoVacuumIncremental = 2
+)
+
+// FileStats are SQLite's page counts: the file is PageCount pages, of
+// which FreePages hold no data (space a vacuum gives back).
+type FileStats struct {
+	PageCount  int64
+	FreePages  int64
+	AutoVacuum int
+}
+
+// SQLiteFileStats reads the page counts of the SQLite file (zero values on
+// PostgreSQL, whose autovacuum manages space).
+func (s *Store) SQLiteFileStats(ctx context.Context) (FileStats, error) {
+	var st FileStats
+	if s.postgres {
+		return st, nil
+	}
+	db := s.writer.WithContext(ctx)
+	for _, p := range []struct {
+		pragma string
+		dest   any
+	}{{"page_count", &st.PageCount}, {"freelist_count", &st.FreePages}, {"auto_vacuum", &st.AutoVacuum}} {
+		if err := db.Raw("PRAGMA " + p.pragma).Row().Scan(p.dest); err != nil {
+			return st, fmt.Errorf("pragma %s: %w", p.pragma, err)
+		}
+	}
+	return st, nil
+}
+
+// IncrementalVacuum gives the free pages of the SQLite file back to the
+// file system (the file shrinks). It needs auto_vacuum=INCREMENTAL, which
+// new databases get; on an older database it does nothing until VACUUM is
+// run once (see the README). On PostgreSQL it does nothing.
+func (s *Store) IncrementalVacuum(ctx context.Context) error {
+	if s.postgres {
+		return nil
+	}
+	// The pragma frees one page per step: read every row so it runs to
+	// the end.
+	rows, err := s.writer.WithContext(ctx).Raw("PRAGMA incremental_vacuum").Rows()
+	if err != nil {
+		return fmt.Errorf("incremental vacuum: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("incremental vacuum: %w", err)
+	}
+	return nil
+}
