@@ -189,7 +189,10 @@ ON CONFLICT DO NOTHING`, c.ID, c.Email, c.Phone, c.ExternalID, c.FirstName, c.La
 		c.TimeZone, c.Fields, c.Consent, c.CreatedAt.UTC(), c.UpdatedAt.UTC())
 }
 
-// scanContact reads one contact row selected with contactColumns.
+// contactSelect reads NULL text as "".
+const contactSelect = "id, email, phone, external_id, COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(company, ''), score, COALESCE(time_zone, ''), COALESCE(fields, ''), COALESCE(consent, ''), created_at, updated_at"
+
+// scanContact reads one contact row selected with contactSelect.
 func scanContact(row interface{ Scan(...any) error }, c *Contact) error {
 	return row.Scan(&c.ID, &c.Email, &c.Phone, &c.ExternalID, &c.FirstName, &c.LastName, &c.Company, &c.Score,
 		&c.TimeZone, &c.Fields, &c.Consent, &c.CreatedAt, &c.UpdatedAt)
@@ -547,7 +550,7 @@ func cleanTags(tags []string) []string {
 func GetContact(db *gorm.DB, id string) (*ContactView, error) {
 	r := rawOf(db)
 	v := ContactView{Tags: []string{}, Lists: []string{}}
-	if err := scanContact(r.queryRow(`SELECT `+contactColumns+` FROM contacts WHERE id = ?`, id), &v.Contact); err != nil {
+	if err := scanContact(r.queryRow(`SELECT `+contactSelect+` FROM contacts WHERE id = ?`, id), &v.Contact); err != nil {
 		return nil, fmt.Errorf("get contact: %w", noRows(err))
 	}
 	// Tags and list names in one query: (kind, name) rows.
@@ -599,7 +602,7 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 			continue
 		}
 		var c Contact
-		err := scanContact(rawOf(db).queryRow(`SELECT `+contactColumns+` FROM contacts WHERE `+by.col+` = ? LIMIT 1`, by.val), &c)
+		err := scanContact(rawOf(db).queryRow(`SELECT `+contactSelect+` FROM contacts WHERE `+by.col+` = ? LIMIT 1`, by.val), &c)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

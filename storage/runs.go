@@ -28,7 +28,7 @@ func InsertRun(tx *gorm.DB, r *Run) error {
 // GetRun returns a run.
 func GetRun(db *gorm.DB, id string) (*Run, error) {
 	var r Run
-	err := rawOf(db).queryRow(`SELECT `+runColumns+` FROM runs WHERE id = ?`, id).Scan(
+	err := rawOf(db).queryRow(`SELECT `+runSelect+` FROM runs WHERE id = ?`, id).Scan(
 		&r.ID, &r.FlowID, &r.Version, &r.ContactID, &r.Status, &r.Outcome, &r.Trigger, &r.Event, &r.Vars,
 		&r.Visits, &r.Tokens, &r.Test, &r.Error, &r.StartedAt, &r.UpdatedAt, &r.EndedAt)
 	if err != nil {
@@ -161,6 +161,13 @@ func RunSteps(db *gorm.DB, runID string) ([]Step, error) {
 
 const jobColumns = "id, run_id, node_id, kind, port, payload, due_at, attempts, lease_owner, lease_until, dedup_key, last_error, created_at"
 
+// runSelect and jobSelect read NULL text (rows written by hand or by an
+// older version) as "".
+const (
+	runSelect = "id, flow_id, version, contact_id, status, COALESCE(outcome, ''), COALESCE(trigger, ''), COALESCE(event, ''), COALESCE(vars, ''), COALESCE(visits, ''), tokens, test, COALESCE(error, ''), started_at, updated_at, ended_at"
+	jobSelect = "id, run_id, node_id, kind, COALESCE(port, ''), COALESCE(payload, ''), due_at, attempts, COALESCE(lease_owner, ''), lease_until, dedup_key, COALESCE(last_error, ''), created_at"
+)
+
 // InsertJob stores a job. A job whose DedupKey exists already is skipped:
 // inserted is then false.
 func InsertJob(tx *gorm.DB, j *Job) (inserted bool, err error) {
@@ -189,7 +196,7 @@ func ClaimJobs(tx *gorm.DB, postgres bool, owner string, now, leaseUntil time.Ti
 	q := `UPDATE jobs SET lease_owner = ?, lease_until = ?
 WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
 ORDER BY due_at, id LIMIT ?` + lock + `)
-RETURNING ` + jobColumns
+RETURNING ` + jobSelect
 	rows, err := rawOf(tx).query(q, owner, leaseUntil.UTC(), now, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim jobs: %w", err)
