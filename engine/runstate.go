@@ -211,7 +211,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 		visit = s.visits[cn.Node.ID] + 1
 		s.visits[cn.Node.ID] = visit
 	}
-	if typ.Remote && p.pre == nil {
+	if typ.RemoteFor(cn) && p.pre == nil {
 		// Network I/O never runs inside the transaction: hand it to the
 		// next batch, which calls it first.
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
