@@ -27,6 +27,11 @@ var ErrConflict = errors.New("conflict")
 // With create set, an existing id is a conflict.
 func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, create bool) ([]flows.Problem, error) {
 	problems := flows.Validate(f, e.reg)
+	credProblems, err := e.credentialProblems(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	problems = append(problems, credProblems...)
 	f.Version = 0
 	def, err := flows.Encode(f)
 	if err != nil {
@@ -72,6 +77,15 @@ func (e *Engine) Draft(flowID string) (*storage.Flow, *flows.Flow, error) {
 // new runs use; runs in flight finish on the version they started on.
 // An invalid draft returns a *flows.ProblemsError.
 func (e *Engine) Publish(ctx context.Context, flowID string) (int, error) {
+	if _, f, err := e.Draft(flowID); err == nil {
+		problems, err := e.credentialProblems(ctx, f)
+		if err != nil {
+			return 0, err
+		}
+		if len(problems) > 0 {
+			return 0, &flows.ProblemsError{Problems: problems}
+		}
+	}
 	var version int
 	err := e.store.Write(ctx, func(tx *gorm.DB) error {
 		var err error
@@ -315,4 +329,21 @@ func (e *Engine) Import(ctx context.Context, f *flows.Flow, publish bool) (int, 
 		return 0, err
 	}
 	return res[0].Version, nil
+}
+
+// credentialLookup is what the engine's Channels may offer to check the
+// credentials a flow names (engine/channels does).
+type credentialLookup interface {
+	CredentialKind(ctx context.Context, id string) (kind, name string, found bool, err error)
+}
+
+// credentialProblems reports credential params that name a missing
+// credential or one of the wrong kind (flows.Validate cannot see the
+// store). Without a credential store there is nothing to check against.
+func (e *Engine) credentialProblems(ctx context.Context, f *flows.Flow) ([]flows.Problem, error) {
+	cl, ok := e.cfg.Channels.(credentialLookup)
+	if !ok {
+		return nil, nil
+	}
+	return nodes.CheckCredentials(ctx, f, e.reg, cl.CredentialKind)
 }

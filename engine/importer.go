@@ -97,7 +97,12 @@ func (e *Engine) ImportAll(ctx context.Context, fs []*flows.Flow, opt ImportOpti
 			return nil, &InputError{Message: fmt.Sprintf("The flow id %q appears in more than one document; each flow may be imported once.", f.ID)}
 		}
 		seen[f.ID] = true
-		if problems := flows.Validate(f, e.reg); len(problems) > 0 {
+		problems := flows.Validate(f, e.reg)
+		credProblems, err := e.credentialProblems(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if problems = append(problems, credProblems...); len(problems) > 0 {
 			return nil, &FlowProblemsError{FlowID: f.ID, Problems: problems}
 		}
 	}
