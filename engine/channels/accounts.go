@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ type AccountOptions struct {
 	// HTTPAllowPrivate lets http.request reach loopback, private and
 	// link-local addresses (self-hosted services; tests).
 	HTTPAllowPrivate bool
+	// VendorClient is the *http.Client of the HubSpot, Pipedrive,
+	// Mailchimp and Slack clients (nil: connectors.DefaultClient); tests
+	// pass one that checks requests against the vendor's spec.
+	VendorClient *http.Client
 }
 
 // VendorAccounts returns the account builders of the hubspot, pipedrive,
@@ -40,24 +45,24 @@ func VendorAccounts(o AccountOptions) (map[string]AccountFunc, nodes.HTTPCaller)
 	plain := httpCaller{c: web}
 	return map[string]AccountFunc{
 		KindHubSpot: func(v map[string]string) (nodes.Account, error) {
-			return nodes.Account{CRM: hubspotCRM{c: &hubspot.Client{BaseURL: v["base_url"], AccessToken: v["access_token"]}}}, nil
+			return nodes.Account{CRM: hubspotCRM{c: &hubspot.Client{BaseURL: v["base_url"], AccessToken: v["access_token"], HTTPClient: o.VendorClient}}}, nil
 		},
 		KindPipedrive: func(v map[string]string) (nodes.Account, error) {
 			base := v["base_url"]
 			if base == "" && v["company_domain"] != "" {
 				base = "https://" + strings.TrimSuffix(strings.TrimSpace(v["company_domain"]), ".pipedrive.com") + ".pipedrive.com"
 			}
-			return nodes.Account{CRM: pipedriveCRM{c: &pipedrive.Client{BaseURL: base, APIToken: v["api_token"]}}}, nil
+			return nodes.Account{CRM: pipedriveCRM{c: &pipedrive.Client{BaseURL: base, APIToken: v["api_token"], HTTPClient: o.VendorClient}}}, nil
 		},
 		KindMailchimp: func(v map[string]string) (nodes.Account, error) {
-			return nodes.Account{Lists: mailchimpLists{c: &mailchimp.Client{BaseURL: v["base_url"], APIKey: v["api_key"]},
+			return nodes.Account{Lists: mailchimpLists{c: &mailchimp.Client{BaseURL: v["base_url"], APIKey: v["api_key"], HTTPClient: o.VendorClient},
 				defaultList: strings.TrimSpace(v["list_id"])}}, nil
 		},
 		KindSlack: func(v map[string]string) (nodes.Account, error) {
 			if v["webhook_url"] == "" {
 				return nodes.Account{}, nil // bot tokens are not used by notify.slack
 			}
-			return nodes.Account{Slack: slackPoster{w: &slack.Webhook{URL: v["webhook_url"]}}}, nil
+			return nodes.Account{Slack: slackPoster{w: &slack.Webhook{URL: v["webhook_url"], HTTPClient: o.VendorClient}}}, nil
 		},
 		KindHTTP: func(v map[string]string) (nodes.Account, error) {
 			base, err := url.Parse(strings.TrimSpace(v["base_url"]))
@@ -306,6 +311,9 @@ func (h httpCaller) Call(ctx context.Context, r nodes.HTTPRequest) (nodes.HTTPRe
 		req.JSON = json.RawMessage(r.Body)
 	}
 	resp, err := h.c.Do(ctx, req)
+	if errors.Is(err, httpreq.ErrForbiddenTarget) {
+		err = fmt.Errorf("%w (the server allows them with --http-allow-private)", err)
+	}
 	out := nodes.HTTPResponse{Status: resp.Status, Headers: resp.Headers, Body: resp.Body, JSON: resp.JSON}
 	return out, connectors.NodeError(err)
 }
