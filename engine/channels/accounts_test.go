@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
@@ -344,6 +345,7 @@ func TestHTTPRequestStep(t *testing.T) {
 	api := &recorder{answers: map[string]answer{
 		"POST /leads":  {201, `{"id":"L-1","ok":true}`, map[string]string{"X-Request-Id": "req-9", "Set-Cookie": "session=SECRET"}},
 		"POST /broken": {422, `{"message":"email is already a lead"}`, nil},
+		"POST /busy":   {429, `{"message":"slow down"}`, map[string]string{"Retry-After": "120"}},
 	}}
 	srv := api.serve(t)
 
@@ -381,6 +383,22 @@ func TestHTTPRequestStep(t *testing.T) {
 		if !strings.Contains(out, `"status":201`) || !strings.Contains(out, `"id":"L-1"`) || !strings.Contains(out, `"X-Request-Id":"req-9"`) ||
 			strings.Contains(out, "SECRET") {
 			t.Fatalf("output = %s", out)
+		}
+	})
+	t.Run("a 429 is tried again no sooner than Retry-After", func(t *testing.T) {
+		t.Parallel()
+		b := setupAccounts(t, true)
+		before := time.Now()
+		run, steps := b.runChain(t, flowNode{"call", nodes.TypeHTTPRequest, map[string]any{"url": srv.URL + "/busy"}})
+		if run.Status == storage.RunFailed || steps["call"].Status != "retrying" || !strings.Contains(steps["call"].Error, "slow down") {
+			t.Fatalf("run %s, step %+v", run.Status, steps["call"])
+		}
+		var job storage.Job
+		if err := b.store.Reader().Where("run_id = ? AND node_id = ?", run.ID, "call").First(&job).Error; err != nil {
+			t.Fatal(err)
+		}
+		if job.DueAt.Before(before.Add(119*time.Second)) || job.Attempts != 1 {
+			t.Fatalf("retry due %v (attempts %d), want at least 120s after %v", job.DueAt, job.Attempts, before)
 		}
 	})
 	t.Run("a 4xx follows failed with the service's message", func(t *testing.T) {
