@@ -31,7 +31,7 @@ func (c *txContacts) begin(changesContact bool) error {
 	if c.opened {
 		return nil
 	}
-	if err := c.tx.SavePoint(c.savepoint).Error; err != nil {
+	if err := storage.Savepoint(c.tx, c.savepoint); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	c.opened = true
@@ -45,7 +45,7 @@ func (c *txContacts) finish(failed bool) error {
 		return nil
 	}
 	if failed {
-		if err := c.tx.RollbackTo(c.savepoint).Error; err != nil {
+		if err := storage.RollbackToSavepoint(c.tx, c.savepoint); err != nil {
 			return fmt.Errorf("rollback step: %w", err)
 		}
 	}

@@ -66,12 +66,12 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 	errs := make([]error, len(batch))
 	err := g.store.Write(ctx, func(tx *gorm.DB) error {
 		for i, p := range batch {
-			if err := tx.SavePoint("req").Error; err != nil {
+			if err := storage.Savepoint(tx, "req"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			errs[i] = p.fn(tx)
 			if errs[i] != nil {
-				if err := tx.RollbackTo("req").Error; err != nil {
+				if err := storage.RollbackToSavepoint(tx, "req"); err != nil {
 					return fmt.Errorf("rollback request: %w", err)
 				}
 			}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/flows"
@@ -59,7 +58,7 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 		}
 	}
 	run := &storage.Run{
-		ID: uuid.NewString(), FlowID: f.ID, Version: f.Version, Status: storage.RunRunning,
+		ID: storage.NewID(), FlowID: f.ID, Version: f.Version, Status: storage.RunRunning,
 		Trigger: mustJSON(orEmpty(req.trigger)), Vars: "{}", Visits: "{}", Tokens: 1,
 		Test: req.test, StartedAt: now, UpdatedAt: now,
 	}
@@ -126,7 +125,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		res = HookResult{}
 		if req.IdempotencyKey != "" {
 			key := "hook:" + req.Path + ":" + req.IdempotencyKey
-			ok, err := storage.InsertEvent(tx, &storage.Event{ID: uuid.NewString(), Type: "webhook.received",
+			ok, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "webhook.received",
 				Data: "{}", Source: "hook:" + req.Path, At: e.clock.Now(), DedupKey: &key, ReceivedAt: e.clock.Now()})
 			if err != nil {
 				return err
@@ -294,7 +293,7 @@ func (e *Engine) IngestEvent(ctx context.Context, in EventInput) (EventResult, e
 			contactID = id
 		}
 		res.ContactID = contactID
-		ev := &storage.Event{ID: uuid.NewString(), ContactID: &contactID, Type: in.Type, Data: mustJSON(in.Data),
+		ev := &storage.Event{ID: storage.NewID(), ContactID: &contactID, Type: in.Type, Data: mustJSON(in.Data),
 			Source: in.Source, At: in.OccurredAt, ReceivedAt: now}
 		if in.ID != "" {
 			key := "event:" + in.ID
@@ -348,6 +347,9 @@ func (e *Engine) resumeWaits(ctx context.Context, tx *gorm.DB, contactID string,
 				continue // the run will fail visibly when its timeout fires
 			}
 			st, err := e.newRunState(ctx, tx, run, cf)
+			if err == nil {
+				err = st.freshContact()
+			}
 			if err != nil {
 				return nil, err
 			}

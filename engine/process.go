@@ -21,6 +21,10 @@ type stepPayload struct {
 	Visit int `json:"visit,omitempty"`
 	// Resume is set when a Reenter wait ended: the node runs again.
 	Resume *nodes.Resume `json:"resume,omitempty"`
+	// Remote marks a node that does network I/O: its handler runs before
+	// the batch transaction opens (runRemote). Other jobs cost that pass
+	// nothing, not even a read.
+	Remote bool `json:"remote,omitempty"`
 }
 
 // resumePayload carries the event that ended an event wait, and for a
@@ -92,14 +96,14 @@ func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error
 // a database error for this job undoes only this job's writes.
 func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult) error {
 	const sp = "job"
-	if err := tx.SavePoint(sp).Error; err != nil {
+	if err := storage.Savepoint(tx, sp); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	err := e.handleJob(ctx, tx, j, pre)
 	if err == nil {
 		return release(tx, sp)
 	}
-	if rbErr := tx.RollbackTo(sp).Error; rbErr != nil {
+	if rbErr := storage.RollbackToSavepoint(tx, sp); rbErr != nil {
 		return fmt.Errorf("rollback job %d: %w (after %v)", j.ID, rbErr, err)
 	}
 	if rlErr := release(tx, sp); rlErr != nil {
@@ -205,7 +209,7 @@ func (e *Engine) backoff(attempt int, retryAfter time.Duration) time.Time {
 // release ends a savepoint that is no longer needed. Savepoints left open
 // nest, and SQLite then copies every changed page once per level.
 func release(tx *gorm.DB, name string) error {
-	if err := tx.Exec("RELEASE SAVEPOINT " + name).Error; err != nil {
+	if err := storage.ReleaseSavepoint(tx, name); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
@@ -236,6 +240,10 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 		if j.Kind != storage.JobStep || j.RunID == nil {
 			continue
 		}
+		var p stepPayload
+		if json.Unmarshal([]byte(j.Payload), &p) != nil || !p.Remote {
+			continue
+		}
 		run, err := storage.GetRun(e.store.Reader(), *j.RunID)
 		if err != nil || isFinal(run.Status) {
 			continue
@@ -253,11 +261,9 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 			continue
 		}
 		st, err := e.newRunState(ctx, e.store.Reader(), run, cf)
-		if err != nil {
+		if err != nil || st.freshContact() != nil {
 			continue
 		}
-		var p stepPayload
-		_ = json.Unmarshal([]byte(j.Payload), &p)
 		visit := p.Visit
 		if visit == 0 {
 			visit = st.visits[j.NodeID] + 1

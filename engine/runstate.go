@@ -30,6 +30,9 @@ type runState struct {
 	steps  []storage.Step
 	dueNow bool // a job due now was written: the run is still running
 	ended  bool
+	// contactStale says env.Contact must be read again before a node or
+	// the goal looks at it (the contact changed, or was never read).
+	contactStale bool
 }
 
 // loadRun reads a run for processing; nil when it has already ended.
@@ -80,9 +83,7 @@ func (e *Engine) newRunState(ctx context.Context, db *gorm.DB, run *storage.Run,
 			return nil, fmt.Errorf("run %s event: %w", run.ID, err)
 		}
 	}
-	if err := st.loadContact(); err != nil {
-		return nil, err
-	}
+	st.contactStale = true
 	return st, nil
 }
 
@@ -91,6 +92,15 @@ func unmarshalIf(s string, v any) error {
 		return nil
 	}
 	return json.Unmarshal([]byte(s), v)
+}
+
+// freshContact reads the contact again if it may have changed.
+func (s *runState) freshContact() error {
+	if !s.contactStale {
+		return nil
+	}
+	s.contactStale = false
+	return s.loadContact()
 }
 
 // loadContact refreshes env.Contact from the store.
@@ -197,6 +207,9 @@ func (s *runState) step(p pending) ([]pending, error) {
 		s.fail(fmt.Sprintf("The step %q no longer exists in this journey version.", p.node))
 		return nil, nil
 	}
+	if err := s.freshContact(); err != nil {
+		return nil, err
+	}
 	if reached, err := s.cf.Goal(&s.env); err == nil && reached && !cn.Spec.Trigger {
 		s.exit(nodes.OutcomeConverted, "The journey's goal was reached.")
 		return nil, nil
@@ -215,7 +228,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 		// Network I/O never runs inside the transaction: hand it to the
 		// next batch, which calls it first.
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: visit, Resume: p.resume}), DueAt: s.env.Now, Attempts: p.attempt - 1})
+			Payload: mustJSON(stepPayload{Visit: visit, Resume: p.resume, Remote: true}), DueAt: s.env.Now, Attempts: p.attempt - 1})
 	}
 	started := s.e.clock.Now()
 	var contacts *txContacts
@@ -245,9 +258,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 		s.env.Vars[k] = v
 	}
 	if res.ContactID != "" || (contacts != nil && contacts.changed) {
-		if err := s.loadContact(); err != nil {
-			return nil, err
-		}
+		s.contactStale = true
 	}
 	step.Output = mustJSON(res.Output)
 	switch {
@@ -288,8 +299,9 @@ func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err err
 	if !nodes.IsPermanent(err) && step.Attempt < s.e.cfg.MaxAttempts {
 		step.Status = "retrying"
 		s.record(step)
+		typ, _ := s.e.reg.Lookup(cn.Node.Type, cn.Node.Version())
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume}), Attempts: step.Attempt,
+			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume, Remote: typ != nil && typ.Remote}), Attempts: step.Attempt,
 			DueAt: s.e.backoff(step.Attempt, retryAfter), LastError: err.Error()})
 	}
 	step.Status = "failed"

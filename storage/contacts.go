@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -152,7 +152,7 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 			return "", false, err
 		}
 		nc := Contact{
-			ID:         uuid.NewString(),
+			ID:         NewID(),
 			Email:      nonEmpty(in.Email),
 			Phone:      nonEmpty(in.Phone),
 			ExternalID: nonEmpty(in.ExternalID),
@@ -165,15 +165,31 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 			CreatedAt:  now,
 			UpdatedAt:  now,
 		}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&nc)
-		if res.Error != nil {
-			return "", false, res.Error
+		n, err := insertContact(tx, &nc)
+		if err != nil {
+			return "", false, err
 		}
-		if res.RowsAffected == 1 {
+		if n == 1 {
 			return nc.ID, true, recordEffect(tx, effectUpsert, key, nc.ID, now)
 		}
 	}
 	return "", false, errors.New("contact keeps conflicting with concurrent inserts")
+}
+
+const contactColumns = "id, email, phone, external_id, first_name, last_name, company, score, time_zone, fields, consent, created_at, updated_at"
+
+// insertContact adds c unless one of its identifiers is taken; it returns
+// how many rows it inserted (0 or 1).
+func insertContact(tx *gorm.DB, c *Contact) (int64, error) {
+	return rawOf(tx).affected(`INSERT INTO contacts (`+contactColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT DO NOTHING`, c.ID, c.Email, c.Phone, c.ExternalID, c.FirstName, c.LastName, c.Company, c.Score,
+		c.TimeZone, c.Fields, c.Consent, c.CreatedAt.UTC(), c.UpdatedAt.UTC())
+}
+
+// scanContact reads one contact row selected with contactColumns.
+func scanContact(row interface{ Scan(...any) error }, c *Contact) error {
+	return row.Scan(&c.ID, &c.Email, &c.Phone, &c.ExternalID, &c.FirstName, &c.LastName, &c.Company, &c.Score,
+		&c.TimeZone, &c.Fields, &c.Consent, &c.CreatedAt, &c.UpdatedAt)
 }
 
 // updateContact writes the non-empty fields of in onto c.
@@ -244,7 +260,7 @@ func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) 
 	if d.ContactID == "" || d.Title == "" {
 		return "", errors.New("create deal: contact id and title are required")
 	}
-	d.ID, d.IdemKey, d.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	d.ID, d.IdemKey, d.CreatedAt = NewID(), nonEmpty(key), now.UTC()
 	id, err := createOnce(tx, &Deal{}, &d, d.ContactID, key, d.ID)
 	if err != nil {
 		return "", fmt.Errorf("create deal: %w", mapErr(err))
@@ -259,7 +275,7 @@ func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) 
 	if t.Title == "" {
 		return "", errors.New("create task: title is required")
 	}
-	t.ID, t.IdemKey, t.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	t.ID, t.IdemKey, t.CreatedAt = NewID(), nonEmpty(key), now.UTC()
 	if t.DueAt != nil {
 		due := t.DueAt.UTC()
 		t.DueAt = &due
@@ -278,7 +294,7 @@ func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
 	if n.ContactID == "" {
 		return "", errors.New("add note: contact id is required")
 	}
-	n.ID, n.IdemKey, n.CreatedAt = uuid.NewString(), nonEmpty(key), now.UTC()
+	n.ID, n.IdemKey, n.CreatedAt = NewID(), nonEmpty(key), now.UTC()
 	id, err := createOnce(tx, &Note{}, &n, n.ContactID, key, n.ID)
 	if err != nil {
 		return "", fmt.Errorf("add note: %w", mapErr(err))
@@ -298,14 +314,11 @@ func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string,
 			return "", err
 		}
 	}
-	if key == "" {
-		return id, tx.Create(row).Error
+	n, err := insertOnce(tx, row)
+	if err != nil {
+		return "", err
 	}
-	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idem_key"}}, DoNothing: true}).Create(row)
-	if res.Error != nil {
-		return "", res.Error
-	}
-	if res.RowsAffected == 1 {
+	if n == 1 || key == "" {
 		return id, nil
 	}
 	existing, ok, err := idByIdemKey(tx, model, key)
@@ -316,6 +329,26 @@ func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string,
 		return "", fmt.Errorf("idempotency key %q: insert skipped but no row found", key)
 	}
 	return existing, nil
+}
+
+// insertOnce inserts a deal, task or note, skipping it when its idem_key
+// is taken; it returns how many rows it inserted.
+func insertOnce(tx *gorm.DB, row any) (int64, error) {
+	r := rawOf(tx)
+	switch v := row.(type) {
+	case *Deal:
+		return r.affected(`INSERT INTO deals (id, contact_id, title, stage, value, currency, owner, idem_key, created_at)
+VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING`, v.ID, v.ContactID, v.Title, v.Stage, v.Value, v.Currency,
+			v.Owner, v.IdemKey, v.CreatedAt.UTC())
+	case *Task:
+		return r.affected(`INSERT INTO tasks (id, contact_id, title, notes, owner, due_at, done, idem_key, created_at)
+VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING`, v.ID, v.ContactID, v.Title, v.Notes, v.Owner,
+			utcPtr(v.DueAt), v.Done, v.IdemKey, v.CreatedAt.UTC())
+	case *Note:
+		return r.affected(`INSERT INTO notes (id, contact_id, body, source, idem_key, created_at)
+VALUES (?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING`, v.ID, v.ContactID, v.Body, v.Source, v.IdemKey, v.CreatedAt.UTC())
+	}
+	return 0, fmt.Errorf("insert %T: not a deal, task or note", row)
 }
 
 func idByIdemKey(tx *gorm.DB, model any, key string) (string, bool, error) {
@@ -393,8 +426,8 @@ func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	m := ListMember{ListID: list.ID, ContactID: contactID, AddedAt: now}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
+	if _, err := rawOf(tx).exec(`INSERT INTO list_members (list_id, contact_id, added_at) VALUES (?,?,?) ON CONFLICT DO NOTHING`,
+		list.ID, contactID, now.UTC()); err != nil {
 		return err
 	}
 	if err := touchContact(tx, contactID, now); err != nil {
@@ -406,11 +439,11 @@ func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
 // ensureList finds the list by name or creates it.
 func ensureList(tx *gorm.DB, name string, now time.Time) (*List, error) {
 	var l List
-	found, err := takeOne(tx.Where("name = ?", name), &l)
-	if err != nil || found {
+	err := rawOf(tx).queryRow(`SELECT id, name, created_at FROM lists WHERE name = ?`, name).Scan(&l.ID, &l.Name, &l.CreatedAt)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
 		return &l, err
 	}
-	l = List{ID: uuid.NewString(), Name: name, CreatedAt: now}
+	l = List{ID: NewID(), Name: name, CreatedAt: now}
 	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, DoNothing: true}).Create(&l)
 	if res.Error != nil {
 		return nil, res.Error
@@ -509,15 +542,34 @@ func cleanTags(tags []string) []string {
 
 // GetContact returns the contact with its tags and lists.
 func GetContact(db *gorm.DB, id string) (*ContactView, error) {
-	var c Contact
-	if err := db.Where("id = ?", id).Take(&c).Error; err != nil {
-		return nil, fmt.Errorf("get contact: %w", mapErr(err))
+	r := rawOf(db)
+	v := ContactView{Tags: []string{}, Lists: []string{}}
+	if err := scanContact(r.queryRow(`SELECT `+contactColumns+` FROM contacts WHERE id = ?`, id), &v.Contact); err != nil {
+		return nil, fmt.Errorf("get contact: %w", noRows(err))
 	}
-	views, err := withTagsAndLists(db, []Contact{c})
+	// Tags and list names in one query: (kind, name) rows.
+	rows, err := r.query(`SELECT 't', tag FROM contact_tags WHERE contact_id = ?
+UNION ALL SELECT 'l', lists.name FROM list_members JOIN lists ON lists.id = list_members.list_id WHERE list_members.contact_id = ?
+ORDER BY 1, 2`, id, id)
 	if err != nil {
-		return nil, fmt.Errorf("get contact: %w", err)
+		return nil, fmt.Errorf("get contact: tags and lists: %w", err)
 	}
-	return &views[0], nil
+	defer rows.Close()
+	for rows.Next() {
+		var kind, name string
+		if err := rows.Scan(&kind, &name); err != nil {
+			return nil, fmt.Errorf("get contact: tags and lists: %w", err)
+		}
+		if kind == "t" {
+			v.Tags = append(v.Tags, name)
+		} else {
+			v.Lists = append(v.Lists, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get contact: tags and lists: %w", err)
+	}
+	return &v, nil
 }
 
 // FindContact returns the first contact matching ref (by ID, then email,
@@ -544,10 +596,11 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 			continue
 		}
 		var c Contact
-		found, err := takeOne(db.Where(by.col+" = ?", by.val), &c)
-		if err != nil || found {
-			return &c, found, err
+		err := scanContact(rawOf(db).queryRow(`SELECT `+contactColumns+` FROM contacts WHERE `+by.col+` = ? LIMIT 1`, by.val), &c)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
 		}
+		return &c, err == nil, err
 	}
 	return nil, false, nil
 }
@@ -580,7 +633,7 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 			return "", false, ErrNotFound
 		}
 		nc := Contact{
-			ID:         uuid.NewString(),
+			ID:         NewID(),
 			Email:      nonEmpty(ref.Email),
 			Phone:      nonEmpty(ref.Phone),
 			ExternalID: nonEmpty(ref.ExternalID),
@@ -818,25 +871,27 @@ func eraseContact(tx *gorm.DB, id string) error {
 
 // contactExists returns ErrNotFound when there is no contact id.
 func contactExists(tx *gorm.DB, id string) error {
-	var n int64
-	if err := tx.Model(&Contact{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
-	}
-	if n == 0 {
+	var one int
+	err := rawOf(tx).queryRow(`SELECT 1 FROM contacts WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("contact %s: %w", id, ErrNotFound)
 	}
-	return nil
+	return err
 }
 
 func touchContact(tx *gorm.DB, id string, now time.Time) error {
-	return tx.Model(&Contact{}).Where("id = ?", id).UpdateColumn("updated_at", now).Error
+	_, err := rawOf(tx).exec(`UPDATE contacts SET updated_at = ? WHERE id = ?`, now.UTC(), id)
+	return err
 }
 
 // effectResult returns the result recorded for key.
 func effectResult(tx *gorm.DB, key string) (string, bool, error) {
-	var e Effect
-	found, err := takeOne(tx.Where(map[string]any{"key": key}), &e)
-	return e.Result, found, err
+	var result string
+	err := rawOf(tx).queryRow(`SELECT result FROM effects WHERE key = ?`, key).Scan(&result)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return result, err == nil, err
 }
 
 // effectDone reports whether prefix+key was applied already (never for an
@@ -855,8 +910,9 @@ func recordEffect(tx *gorm.DB, prefix, key, result string, now time.Time) error 
 	if key == "" {
 		return nil
 	}
-	e := Effect{Key: prefix + key, Result: result, CreatedAt: now}
-	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&e).Error
+	_, err := rawOf(tx).exec(`INSERT INTO effects (key, result, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING`,
+		prefix+key, result, now.UTC())
+	return err
 }
 
 // takeOne runs q into dest and reports whether a row was found.

@@ -51,6 +51,9 @@ type Store struct {
 	writer   *gorm.DB
 	reader   *gorm.DB
 	postgres bool
+	// checkpoints copies the SQLite WAL into the database file in the
+	// background (nil on PostgreSQL).
+	checkpoints *checkpointer
 }
 
 // Open connects to dsn, which is sqlite://PATH (sqlite://./data/app.db,
@@ -84,10 +87,13 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	return s, nil
 }
 
-func gormConfig(logger *slog.Logger) *gorm.Config {
+// gormConfig is the GORM configuration; prepare says whether GORM keeps
+// prepared statements itself (PostgreSQL; on SQLite the driver keeps them
+// per connection, see stmtcache.go).
+func gormConfig(logger *slog.Logger, prepare bool) *gorm.Config {
 	return &gorm.Config{
 		TranslateError:         true,
-		PrepareStmt:            true,
+		PrepareStmt:            prepare,
 		SkipDefaultTransaction: true,
 		Logger:                 &slogGorm{log: logger, slow: slowQuery},
 		NowFunc:                func() time.Time { return time.Now().UTC() },
@@ -110,6 +116,16 @@ func sqliteDSN(path string, writer bool) string {
 	return dsn + "&mode=ro"
 }
 
+// openSQLiteDialector opens SQLite through the statement-caching driver.
+func openSQLiteDialector(path string, writer bool) gorm.Dialector {
+	registerCachedSQLite()
+	name := cachedSQLiteDriver
+	if writer {
+		name = cachedSQLiteWriter
+	}
+	return sqlite.New(sqlite.Config{DriverName: name, DSN: sqliteDSN(path, writer)})
+}
+
 func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
 		return nil, errors.New("sqlite: a file path is required (sqlite://./data/app.db)")
@@ -119,7 +135,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
-	writer, err := gorm.Open(sqlite.Open(sqliteDSN(path, true)), gormConfig(logger))
+	writer, err := gorm.Open(openSQLiteDialector(path, true), gormConfig(logger, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite writer: %w", err)
 	}
@@ -134,7 +150,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 
 	// The writer has created the file and switched it to WAL, so the
 	// read-only pool can open it.
-	reader, err := gorm.Open(sqlite.Open(sqliteDSN(path, false)), gormConfig(logger))
+	reader, err := gorm.Open(openSQLiteDialector(path, false), gormConfig(logger, false))
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlite reader: %w", err)
@@ -147,11 +163,18 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	rdb.SetMaxOpenConns(sqliteReaderConns)
 	rdb.SetMaxIdleConns(sqliteReaderConns)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{writer: writer, reader: reader}, nil
+	s := &Store{writer: writer, reader: reader}
+	s.checkpoints, err = startCheckpointer(path, logger)
+	if err != nil {
+		_ = wdb.Close()
+		_ = rdb.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func openPostgres(dsn string, logger *slog.Logger) (*Store, error) {
-	db, err := gorm.Open(postgres.Open(dsn), gormConfig(logger))
+	db, err := gorm.Open(postgres.Open(dsn), gormConfig(logger, true))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -192,6 +215,9 @@ func (s *Store) Postgres() bool { return s.postgres }
 // Close closes the pools.
 func (s *Store) Close() error {
 	var errs []error
+	if s.checkpoints != nil {
+		errs = append(errs, s.checkpoints.stop())
+	}
 	closeDB := func(db *gorm.DB) {
 		sdb, err := db.DB()
 		if err != nil {

@@ -36,7 +36,7 @@ func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err
 		return nil, false, errors.New("insert message: an idempotency key is required")
 	}
 	if m.ID == "" {
-		m.ID = uuid.NewString()
+		m.ID = NewID()
 	}
 	if m.Events == "" {
 		m.Events = "[]"

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -9,9 +10,14 @@ import (
 	"gorm.io/gorm/clause"
 )
 
+const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, error, started_at, updated_at, ended_at"
+
 // InsertRun stores a new run.
 func InsertRun(tx *gorm.DB, r *Run) error {
-	if err := tx.Create(r).Error; err != nil {
+	_, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ID, r.FlowID, r.Version, r.ContactID, r.Status, r.Outcome, r.Trigger, r.Event, r.Vars, r.Visits,
+		r.Tokens, r.Test, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt))
+	if err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
 	return nil
@@ -20,10 +26,21 @@ func InsertRun(tx *gorm.DB, r *Run) error {
 // GetRun returns a run.
 func GetRun(db *gorm.DB, id string) (*Run, error) {
 	var r Run
-	if err := db.Where("id = ?", id).Take(&r).Error; err != nil {
-		return nil, fmt.Errorf("get run %s: %w", id, notFound(err))
+	err := rawOf(db).queryRow(`SELECT `+runColumns+` FROM runs WHERE id = ?`, id).Scan(
+		&r.ID, &r.FlowID, &r.Version, &r.ContactID, &r.Status, &r.Outcome, &r.Trigger, &r.Event, &r.Vars,
+		&r.Visits, &r.Tokens, &r.Test, &r.Error, &r.StartedAt, &r.UpdatedAt, &r.EndedAt)
+	if err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, noRows(err))
 	}
 	return &r, nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // GetRuns returns the runs with the given ids (any order).
@@ -38,9 +55,13 @@ func GetRuns(db *gorm.DB, ids []string) ([]Run, error) {
 	return rs, nil
 }
 
-// SaveRun writes every column of r.
+// SaveRun writes the columns of r that change while it runs (not its
+// flow, version, trigger or start).
 func SaveRun(tx *gorm.DB, r *Run) error {
-	if err := tx.Save(r).Error; err != nil {
+	_, err := rawOf(tx).exec(`UPDATE runs SET contact_id = ?, status = ?, outcome = ?, vars = ?, visits = ?,
+tokens = ?, error = ?, updated_at = ?, ended_at = ? WHERE id = ?`,
+		r.ContactID, r.Status, r.Outcome, r.Vars, r.Visits, r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt), r.ID)
+	if err != nil {
 		return fmt.Errorf("save run %s: %w", r.ID, err)
 	}
 	return nil
@@ -90,25 +111,29 @@ func ListRuns(db *gorm.DB, q RunQuery) ([]Run, int64, error) {
 // LastRunStart returns when the contact last started the flow (zero when
 // never), for re-entry policies.
 func LastRunStart(db *gorm.DB, flowID, contactID string) (time.Time, error) {
-	var r Run
-	err := db.Select("started_at").Where("flow_id = ? AND contact_id = ? AND test = ?", flowID, contactID, false).
-		Order("started_at DESC").Limit(1).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	var at time.Time
+	err := rawOf(db).queryRow(`SELECT started_at FROM runs WHERE flow_id = ? AND contact_id = ? AND test = ?
+ORDER BY started_at DESC LIMIT 1`, flowID, contactID, false).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("last run of %s for %s: %w", flowID, contactID, err)
 	}
-	return r.StartedAt, nil
+	return at, nil
 }
 
 // InsertSteps stores step records.
 func InsertSteps(tx *gorm.DB, steps []Step) error {
-	if len(steps) == 0 {
-		return nil
-	}
-	if err := tx.CreateInBatches(&steps, 200).Error; err != nil {
-		return fmt.Errorf("insert steps: %w", err)
+	r := rawOf(tx)
+	for i := range steps {
+		st := &steps[i]
+		_, err := r.exec(`INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
+started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
+			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC())
+		if err != nil {
+			return fmt.Errorf("insert steps: %w", err)
+		}
 	}
 	return nil
 }
@@ -125,11 +150,17 @@ func RunSteps(db *gorm.DB, runID string) ([]Step, error) {
 // InsertJob stores a job. A job whose DedupKey exists already is skipped:
 // inserted is then false.
 func InsertJob(tx *gorm.DB, j *Job) (inserted bool, err error) {
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(j)
-	if res.Error != nil {
-		return false, fmt.Errorf("insert job: %w", res.Error)
+	err = rawOf(tx).queryRow(`INSERT INTO jobs (run_id, node_id, kind, port, payload, due_at, attempts, lease_owner,
+lease_until, dedup_key, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`,
+		j.RunID, j.NodeID, j.Kind, j.Port, j.Payload, j.DueAt.UTC(), j.Attempts, j.LeaseOwner, utcPtr(j.LeaseUntil),
+		j.DedupKey, j.LastError, j.CreatedAt.UTC()).Scan(&j.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-	return res.RowsAffected == 1, nil
+	if err != nil {
+		return false, fmt.Errorf("insert job: %w", err)
+	}
+	return true, nil
 }
 
 // ClaimJobs leases up to limit due jobs to owner until leaseUntil. Jobs
@@ -155,11 +186,11 @@ RETURNING *`
 // DeleteJob removes a job the owner holds; false when the lease was lost
 // (another worker claimed it after the lease expired).
 func DeleteJob(tx *gorm.DB, id int64, owner string) (bool, error) {
-	res := tx.Where("id = ? AND lease_owner = ?", id, owner).Delete(&Job{})
-	if res.Error != nil {
-		return false, fmt.Errorf("delete job %d: %w", id, res.Error)
+	n, err := rawOf(tx).affected(`DELETE FROM jobs WHERE id = ? AND lease_owner = ?`, id, owner)
+	if err != nil {
+		return false, fmt.Errorf("delete job %d: %w", id, err)
 	}
-	return res.RowsAffected == 1, nil
+	return n == 1, nil
 }
 
 // DeleteJobByID removes a job whoever holds it.
