@@ -301,7 +301,7 @@ func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err err
 		s.record(step)
 		typ, _ := s.e.reg.Lookup(cn.Node.Type, cn.Node.Version())
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume, Remote: typ != nil && typ.Remote}), Attempts: step.Attempt,
+			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume, Remote: typ != nil && typ.RemoteFor(cn)}), Attempts: step.Attempt,
 			DueAt: s.e.backoff(step.Attempt, retryAfter), LastError: err.Error()})
 	}
 	step.Status = "failed"
