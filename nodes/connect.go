@@ -126,7 +126,7 @@ func accountFor(ctx context.Context, in *Input, credentialID, param string, kind
 		return Account{}, err
 	}
 	if credentialID != "" && !slices.Contains(kinds, acc.Kind) {
-		return Account{}, Permanentf("%q must be %s account; %q is a %s account", label(in, param), kindList(kinds), acc.Name, acc.Kind)
+		return Account{}, Permanentf("%q must be %s account; %q is a %s account", label(in, param), kindList(kinds), acc.Name, cmpOr(kindTitles[acc.Kind], acc.Kind))
 	}
 	return acc, nil
 }

@@ -241,7 +241,7 @@ func TestTargetOfTheWrongKindFailsTheStep(t *testing.T) {
 	b := setupVendors(t)
 	b.env.Trigger = map[string]any{"email": "a@b.co"}
 	_, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "target": "mc"})
-	wantPermanent(t, err, `"Save to" must be a HubSpot or Pipedrive account; "Newsletter" is a mailchimp account`)
+	wantPermanent(t, err, `"Save to" must be a HubSpot or Pipedrive account; "Newsletter" is a Mailchimp account`)
 	_, err = b.runRemote(t, nodes.TypeAddToList, map[string]any{"list": "aud", "target": "hs"})
 	wantPermanent(t, err, "must be a Mailchimp account")
 }

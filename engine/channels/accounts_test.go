@@ -30,6 +30,8 @@ type recorder struct {
 	mu      sync.Mutex
 	answers map[string]answer
 	calls   []call
+	// failFirst answers the first n calls of a route with 503.
+	failFirst map[string]int
 }
 
 type answer struct {
@@ -53,7 +55,12 @@ func (r *recorder) serve(t *testing.T) *httptest.Server {
 		_ = json.Unmarshal(raw, &body)
 		r.mu.Lock()
 		r.calls = append(r.calls, call{method: req.Method, path: req.URL.Path, query: req.URL.RawQuery, header: req.Header.Clone(), body: body, raw: string(raw)})
-		a, ok := r.answers[req.Method+" "+req.URL.Path]
+		route := req.Method + " " + req.URL.Path
+		a, ok := r.answers[route]
+		if r.failFirst[route] > 0 {
+			r.failFirst[route]--
+			a, ok = answer{status: 503, body: `{"message":"try later"}`}, true
+		}
 		r.mu.Unlock()
 		if !ok {
 			a = answer{status: 404, body: `{"message":"no such route in the fake"}`}
@@ -90,7 +97,20 @@ type accountsBundle struct {
 	eng   *engine.Engine
 }
 
+// stepClock is a clock the test moves.
+type stepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *stepClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *stepClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
 func setupAccounts(t *testing.T, allowPrivate bool) *accountsBundle {
+	return setupAccountsWith(t, allowPrivate, engine.SystemClock{})
+}
+
+func setupAccountsWith(t *testing.T, allowPrivate bool, clock engine.Clock) *accountsBundle {
 	t.Helper()
 	ctx := context.Background()
 	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "app.db"), slog.New(slog.DiscardHandler))
@@ -104,7 +124,7 @@ func setupAccounts(t *testing.T, allowPrivate bool) *accountsBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Channels: svc})
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Channels: svc, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,6 +235,40 @@ func TestCRMStepsWriteToHubSpot(t *testing.T) {
 	}
 	if strings.Contains(steps["save"].Output, "pat-SECRET") || strings.Contains(steps["save"].Input, "pat-SECRET") {
 		t.Fatal("the token shows in the run detail")
+	}
+}
+
+func TestRetriedVendorStepKeepsItsKey(t *testing.T) {
+	t.Parallel()
+	clock := &stepClock{t: time.Now().UTC()}
+	b := setupAccountsWith(t, false, clock)
+	api := &recorder{failFirst: map[string]int{"POST /crm/v3/objects/deals": 1}, answers: map[string]answer{
+		"POST /crm/v3/objects/contacts/batch/upsert": {200, `{"status":"COMPLETE","results":[{"id":"501","new":false}]}`, nil},
+		"POST /crm/v3/objects/deals":                 {201, `{"id":"701"}`, nil},
+	}}
+	srv := api.serve(t)
+	hs := b.credential(t, "HubSpot", channels.KindHubSpot, map[string]any{"access_token": "pat-x", "base_url": srv.URL})
+	run, steps := b.runChain(t,
+		flowNode{"save", nodes.TypeUpsertContact, map[string]any{"email": "{{ contact.email }}", "target": hs}},
+		flowNode{"deal", nodes.TypeCreateDeal, map[string]any{"target": hs}},
+	)
+	if run.Status == storage.RunCompleted || steps["deal"].Status != "retrying" || !strings.Contains(steps["deal"].Error, "try later") {
+		t.Fatalf("after a 503: run %s, deal step %+v", run.Status, steps["deal"])
+	}
+	clock.add(time.Hour)
+	if _, err := b.eng.Drain(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := storage.GetRun(b.store.Reader(), run.ID)
+	deals := api.find("POST", "/crm/v3/objects/deals")
+	if after.Status != storage.RunCompleted || len(deals) != 2 {
+		t.Fatalf("run %s after the retry, %d deal calls", after.Status, len(deals))
+	}
+	if k := deals[0].header.Get("Idempotency-Key"); k == "" || k != deals[1].header.Get("Idempotency-Key") {
+		t.Fatalf("the retry changed the idempotency key: %q then %q", k, deals[1].header.Get("Idempotency-Key"))
+	}
+	if n := len(api.find("POST", "/crm/v3/objects/contacts/batch/upsert")); n != 1 {
+		t.Fatalf("%d upserts, want 1 (the contact id is kept in the run's vars)", n)
 	}
 }
 
