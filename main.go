@@ -136,6 +136,9 @@ type config struct {
 	MetricsToken string
 	// Retention is how long finished runs are kept ("30d"; "0": forever).
 	Retention string
+	// HTTPAllowPrivate lets http.request steps call loopback, private and
+	// link-local addresses.
+	HTTPAllowPrivate bool
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -179,7 +182,7 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 		_ = store.Close()
 		return nil, nil, nil, err
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger,
+	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
 		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics})
 	if err != nil {
 		_ = store.Close()
@@ -195,6 +198,8 @@ func cmdServe(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.PublicURL, "public-url", envOr("JOURNEY_PUBLIC_URL", ""),
 		"URL where contacts reach this server, for email tracking and unsubscribe links; empty: http://ADDR [JOURNEY_PUBLIC_URL]")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
+	fs.BoolVar(&c.HTTPAllowPrivate, "http-allow-private", envOr("JOURNEY_HTTP_ALLOW_PRIVATE", "") == "true",
+		"let http.request steps call loopback, private and link-local addresses (your own services) [JOURNEY_HTTP_ALLOW_PRIVATE]")
 	dbFlag(fs, &c)
 	opsFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
@@ -371,7 +376,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return errors.New("validate: name at least one flow file")
 	}
-	valid, bad := readFlows(files, nodes.Builtin(), stdout, false)
+	valid, bad := readFlows(files, registry(), stdout, false)
 	for _, f := range valid {
 		fmt.Fprintf(stdout, "%s: ok (%d nodes)\n", f.ID, len(f.Nodes))
 	}
@@ -397,7 +402,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return errors.New("import: name at least one flow file or directory")
 	}
-	valid, bad := readFlows(files, nodes.Builtin(), stdout, true)
+	valid, bad := readFlows(files, registry(), stdout, true)
 	if !bad {
 		bad = duplicateIDs(files, valid, stdout)
 	}

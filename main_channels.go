@@ -10,6 +10,8 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -60,6 +62,26 @@ func openChannels(c config, store *storage.Store, logger *slog.Logger, metrics *
 		logger.Warn("generated a new secret key for credentials; back it up, or set "+secretKeyEnv,
 			"path", filepath.Join(dir, storage.SecretKeyFile))
 	}
+	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: c.HTTPAllowPrivate})
 	return channels.New(channels.Config{Store: store, SecretKey: key, PublicURL: publicURL(c), Logger: logger,
-		Connectors: channels.VendorConnectors(publicURL(c)), Metrics: metrics})
+		Connectors: channels.VendorConnectors(publicURL(c)), Accounts: accounts, HTTP: web, Metrics: metrics})
+}
+
+// registry is every node type, with trigger.webhook's chat platform
+// presets wired to their parsers.
+func registry() *nodes.Registry {
+	reg := nodes.Builtin()
+	presets := map[string]nodes.WebhookPreset{}
+	for _, name := range chatpresets.Names() {
+		parse, _ := chatpresets.Lookup(name)
+		presets[name] = func(raw []byte) (map[string]any, error) {
+			conv, err := parse(raw)
+			if err != nil {
+				return nil, err
+			}
+			return conv.TriggerData(), nil
+		}
+	}
+	reg.SetWebhookPresets(presets)
+	return reg
 }

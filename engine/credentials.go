@@ -3,11 +3,14 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -53,7 +56,7 @@ func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, 
 				continue
 			}
 			var id string
-			if json.Unmarshal(params[ps.Name], &id) != nil || id == "" {
+			if json.Unmarshal(params[ps.Name], &id) != nil || id == "" || id == nodes.TargetBuiltin {
 				continue
 			}
 			if have == nil {
@@ -67,21 +70,25 @@ func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, 
 				}
 			}
 			kind, exists := have[id]
-			if exists && (ps.CredentialKind == "" || kind == ps.CredentialKind) {
+			// A parameter may take several kinds ("hubspot,pipedrive").
+			if exists && (ps.CredentialKind == "" || slices.Contains(strings.Split(ps.CredentialKind, ","), kind)) {
 				continue
 			}
+			kinds := strings.ReplaceAll(strconv.Quote(ps.CredentialKind), ",", `" or "`)
 			label := ps.Label
 			if label == "" {
 				label = ps.Name
 			}
 			msg := fmt.Sprintf("The node %s uses the account %s for %s, which does not exist on this server: add a credential of kind %s under Settings, Credentials, then choose it here",
-				nodeLabel(n), strconv.Quote(id), strconv.Quote(label), strconv.Quote(ps.CredentialKind))
+				nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kinds)
 			if exists {
 				msg = fmt.Sprintf("The node %s uses the account %s for %s, which is a %s account, not %s: choose a credential of kind %s here",
-					nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kind, strconv.Quote(ps.CredentialKind), strconv.Quote(ps.CredentialKind))
+					nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kind, kinds, kinds)
 			}
-			if !ps.Required {
+			if !ps.Required && strings.HasPrefix(n.Type, "message.") {
 				msg += ", or clear the field to keep its messages in the sandbox outbox"
+			} else if !ps.Required && ps.Name == "target" {
+				msg += ", or clear the field to use the built-in store"
 			}
 			problems = append(problems, missingAccount{sandboxOK: !ps.Required,
 				problem: flows.Problem{Code: flows.CodeMissingCredential, NodeID: n.ID, Param: ps.Name, Message: msg + "."}})
@@ -97,8 +104,8 @@ func (e *Engine) sandboxSteps(f *flows.Flow) []string {
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
 		spec, ok := e.reg.Spec(n.Type, n.Version())
-		if !ok {
-			continue
+		if !ok || !strings.HasPrefix(n.Type, "message.") {
+			continue // CRM steps without an account use the built-in store
 		}
 		var params map[string]json.RawMessage
 		_ = json.Unmarshal(n.Params, &params)

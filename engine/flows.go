@@ -392,3 +392,4 @@ func (e *Engine) Import(ctx context.Context, f *flows.Flow, publish bool) (int, 
 	}
 	return res[0].Version, nil
 }
+

@@ -149,7 +149,19 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 			if p.SecretEnv != "" && (req.Verify == nil || !req.Verify(p.SecretEnv)) {
 				return ErrBadSignature
 			}
-			payload, err := mapWebhook(cn, p, body, req, e.clock.Now())
+			src := body
+			if p.Preset != "" {
+				preset, ok := e.reg.WebhookPreset(p.Preset)
+				if !ok {
+					return &InputError{Message: fmt.Sprintf("The chat platform preset %q is not available in this build.", p.Preset)}
+				}
+				data, err := preset(req.Body)
+				if err != nil {
+					return &InputError{Message: fmt.Sprintf("The request is not a %s webhook: %v", p.Preset, err)}
+				}
+				src = data
+			}
+			payload, err := mapWebhook(cn, p, src, req, e.clock.Now())
 			if err != nil {
 				return &InputError{Message: err.Error()}
 			}
@@ -170,8 +182,9 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	return res, err
 }
 
-// mapWebhook turns a request into the trigger payload: the JSON body, or
-// the trigger's field mapping evaluated over body, headers and query.
+// mapWebhook turns a request into the trigger payload: the JSON body (or
+// a preset's result), or the trigger's field mapping evaluated over body,
+// headers and query (with a preset, on top of the preset's result).
 func mapWebhook(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req HookRequest, now time.Time) (map[string]any, error) {
 	if len(p.Mapping) == 0 {
 		if m, ok := body.(map[string]any); ok {
@@ -190,6 +203,11 @@ func mapWebhook(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req Hoo
 	env := &flows.Env{Now: now, Vars: map[string]any{},
 		Trigger: map[string]any{"body": body, "headers": headers, "query": query}}
 	out := map[string]any{}
+	if base, ok := body.(map[string]any); ok && p.Preset != "" {
+		for k, v := range base {
+			out[k] = v
+		}
+	}
 	for field := range p.Mapping {
 		v, err := cn.Eval("mapping."+field, env)
 		if err != nil {

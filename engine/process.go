@@ -284,7 +284,7 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 			continue
 		}
 		typ, ok := e.reg.Lookup(cn.Node.Type, cn.Node.Version())
-		if !ok || !typ.Remote {
+		if !ok || !typ.RemoteFor(cn) {
 			continue
 		}
 		st, err := e.newRunState(ctx, e.store.Reader(), run, cf)

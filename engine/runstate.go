@@ -226,7 +226,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 		visit = s.visits[cn.Node.ID] + 1
 		s.visits[cn.Node.ID] = visit
 	}
-	if typ.Remote && p.pre == nil {
+	if typ.RemoteFor(cn) && p.pre == nil {
 		// Network I/O never runs inside the transaction: hand it to the
 		// next batch, which calls it first.
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
@@ -303,7 +303,7 @@ func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err err
 		s.record(step)
 		typ, _ := s.e.reg.Lookup(cn.Node.Type, cn.Node.Version())
 		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume, Remote: typ != nil && typ.Remote}), Attempts: step.Attempt,
+			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume, Remote: typ != nil && typ.RemoteFor(cn)}), Attempts: step.Attempt,
 			DueAt: s.e.backoff(step.Attempt, retryAfter), LastError: err.Error()})
 	}
 	step.Status = "failed"

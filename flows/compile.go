@@ -275,3 +275,29 @@ func (n *CompiledNode) usesActivity() bool {
 	}
 	return false
 }
+
+// RenderJSON renders the template at path for a JSON document: the values
+// of its {{ }} parts are escaped as JSON string content, so a contact
+// named `Ana "the boss"` cannot break the document written around them
+// (write "{{ contact.first_name }}" inside quotes for text, bare for
+// numbers).
+func (n *CompiledNode) RenderJSON(path string, env *Env) (string, error) {
+	t, ok := n.templates[path]
+	if !ok {
+		return "", n.noSuchParam(path)
+	}
+	if t == nil {
+		return "", nil
+	}
+	s, err := t.renderWith(env, jsonStringContent)
+	if err != nil {
+		return "", fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+	}
+	return s, nil
+}
+
+// jsonStringContent escapes s as the inside of a JSON string.
+func jsonStringContent(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}

@@ -20,6 +20,7 @@ func Builtin() *Registry {
 		upsertContactNode(), createDealNode(), createTaskNode(), addNoteNode(), scoreNode(),
 		addToListNode(), removeFromListNode(), tagNode(),
 		emailNode(), smsNode(), whatsAppNode(), sendNode(),
+		httpRequestNode(), slackNode(),
 	} {
 		r.Register(t)
 	}

@@ -222,6 +222,7 @@ func TestBuiltinHasEveryType(t *testing.T) {
 		TypeUpsertContact, TypeCreateDeal, TypeCreateTask, TypeAddNote, TypeScore,
 		TypeAddToList, TypeRemoveFromList, TypeTag,
 		TypeEmail, TypeSMS, TypeWhatsApp, TypeSend,
+		TypeHTTPRequest, TypeSlack,
 	}
 	var got []string
 	for _, typ := range Builtin().All() {

@@ -71,6 +71,8 @@ type UpsertContactParams struct {
 	// DefaultRegion is the country for phone numbers without a country
 	// code ("default_region").
 	DefaultRegion string `json:"default_region,omitempty"`
+	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	Target string `json:"target,omitempty"`
 }
 
 // contactTemplates are the template params of crm.upsert_contact, in order.
@@ -80,7 +82,7 @@ func upsertContactNode() *Type {
 	text := func(name, label, desc string, example any) flows.ParamSpec {
 		return flows.ParamSpec{Name: name, Label: label, Kind: flows.KindTemplate, Description: desc, Example: example}
 	}
-	return define(flows.TypeSpec{
+	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:     TypeUpsertContact,
 		Category: flows.CategoryCRM,
 		Title:    "Create or update contact",
@@ -106,8 +108,9 @@ func upsertContactNode() *Type {
 				Description: "Two-letter country code used for phone numbers written without a country code.",
 				Example:     "ES",
 			},
+			targetParam("the contact", CredentialHubSpot, CredentialPipedrive),
 		},
-		Rules: []flows.Rule{upsertIdentityRule},
+		Rules: []flows.Rule{upsertIdentityRule, vendorEmailRule},
 		Examples: []flows.Example{
 			{Title: "Save the lead from a chat", Params: map[string]any{
 				paramEmail: "{{ trigger.email }}", paramPhone: "{{ trigger.phone }}", paramName: "{{ trigger.name }}",
@@ -118,7 +121,7 @@ func upsertContactNode() *Type {
 				paramCompany: "{{ trigger.company }}", paramFields: map[string]any{"plan": "trigger.plan"},
 			}},
 		},
-	}, runUpsertContact)
+	}, runUpsertContact))
 }
 
 // upsertIdentityRule requires something to find the contact by.
@@ -133,34 +136,56 @@ func upsertIdentityRule(params map[string]any) []flows.Problem {
 }
 
 func runUpsertContact(ctx context.Context, in *Input, p *UpsertContactParams) (Result, error) {
-	if in.Contacts == nil {
+	if !isVendorTarget(p.Target) && in.Contacts == nil {
 		return Result{}, Permanent(errNoStore)
 	}
+	ci, notes, err := contactInputFrom(in, p)
+	if err != nil {
+		return Result{}, err
+	}
+	out := map[string]any{}
+	if len(notes) > 0 {
+		out["notes"] = notes
+	}
+	if isVendorTarget(p.Target) {
+		return upsertVendorContact(ctx, in, p.Target, ci, out)
+	}
+	ref, err := in.Contacts.Upsert(ctx, in.Key, ci)
+	if err != nil {
+		return Result{}, stepFailed("save the contact", err)
+	}
+	out["contact_id"] = ref.ID
+	out["created"] = ref.Created
+	return Result{Port: PortOut, ContactID: ref.ID, Output: out}, nil
+}
+
+// contactInputFrom renders and tidies the contact of an upsert step. Notes
+// say which values were left out and why.
+func contactInputFrom(in *Input, p *UpsertContactParams) (ContactInput, []string, error) {
 	vals := map[string]string{}
 	for _, name := range contactTemplates {
 		v, err := in.Node.Render(name, in.Env)
 		if err != nil {
-			return Result{}, exprFailed(in, name, err)
+			return ContactInput{}, nil, exprFailed(in, name, err)
 		}
 		vals[name] = strings.TrimSpace(v)
 	}
-	out := map[string]any{}
 	var notes []string
 
 	email, err := TidyEmail(vals[paramEmail])
 	if err != nil {
-		return Result{}, Permanentf("the email %w", err)
+		return ContactInput{}, nil, Permanentf("the email %w", err)
 	}
 	phone, err := TidyPhone(vals[paramPhone], p.DefaultRegion)
 	if err != nil {
 		if email == "" {
-			return Result{}, Permanentf("the phone number %w", err)
+			return ContactInput{}, nil, Permanentf("the phone number %w", err)
 		}
 		notes = append(notes, fmt.Sprintf("the phone number %q was left out: it is not a valid phone number", vals[paramPhone]))
 		phone = ""
 	}
 	if email == "" && phone == "" && vals[paramExternalID] == "" {
-		return Result{}, Permanentf("there is no email, phone or ID to find or create the contact by")
+		return ContactInput{}, nil, Permanentf("there is no email, phone or ID to find or create the contact by")
 	}
 
 	first, last := vals[paramFirstName], vals[paramLastName]
@@ -180,7 +205,7 @@ func runUpsertContact(ctx context.Context, in *Input, p *UpsertContactParams) (R
 			path := paramFields + "." + name
 			v, err := in.Node.Eval(path, in.Env)
 			if err != nil {
-				return Result{}, exprFailed(in, path, err)
+				return ContactInput{}, nil, exprFailed(in, path, err)
 			}
 			if v == nil {
 				continue // nothing to save: keep what the contact has
@@ -191,8 +216,7 @@ func runUpsertContact(ctx context.Context, in *Input, p *UpsertContactParams) (R
 			fields[name] = v
 		}
 	}
-
-	ref, err := in.Contacts.Upsert(ctx, in.Key, ContactInput{
+	return ContactInput{
 		Email:      email,
 		Phone:      phone,
 		FirstName:  TidyName(first),
@@ -201,16 +225,7 @@ func runUpsertContact(ctx context.Context, in *Input, p *UpsertContactParams) (R
 		ExternalID: vals[paramExternalID],
 		TimeZone:   tz,
 		Fields:     fields,
-	})
-	if err != nil {
-		return Result{}, stepFailed("save the contact", err)
-	}
-	out["contact_id"] = ref.ID
-	out["created"] = ref.Created
-	if len(notes) > 0 {
-		out["notes"] = notes
-	}
-	return Result{Port: PortOut, ContactID: ref.ID, Output: out}, nil
+	}, notes, nil
 }
 
 // CreateDealParams are crm.create_deal's params.
@@ -225,10 +240,12 @@ type CreateDealParams struct {
 	Currency string `json:"currency"`
 	// Owner is the salesperson who owns the deal ("owner").
 	Owner string `json:"owner,omitempty"`
+	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	Target string `json:"target,omitempty"`
 }
 
 func createDealNode() *Type {
-	return define(flows.TypeSpec{
+	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeCreateDeal,
 		Category:    flows.CategoryCRM,
 		Title:       "Create deal",
@@ -256,8 +273,9 @@ func createDealNode() *Type {
 			},
 			{
 				Name: paramOwner, Label: "Owner", Kind: flows.KindString, Options: "owners",
-				Description: "The salesperson who owns the deal; empty leaves it unassigned.", Example: "maria@example.com",
+				Description: "The salesperson who owns the deal; empty leaves it unassigned. In HubSpot and Pipedrive, the owner's numeric user id.", Example: "maria@example.com",
 			},
+			targetParam("the deal", CredentialHubSpot, CredentialPipedrive),
 		},
 		Rules: []flows.Rule{currencyRule},
 		Examples: []flows.Example{
@@ -266,7 +284,7 @@ func createDealNode() *Type {
 				paramTitle: "{{ contact.company }} – starter plan", paramValue: "490", paramOwner: "maria@example.com",
 			}},
 		},
-	}, runCreateDeal)
+	}, runCreateDeal))
 }
 
 // currencyRule checks that a currency is a three-letter code.
@@ -292,7 +310,7 @@ func isCurrency(c string) bool {
 }
 
 func runCreateDeal(ctx context.Context, in *Input, p *CreateDealParams) (Result, error) {
-	cid, err := contactID(in)
+	crm, cid, vars, err := crmFor(ctx, in, p.Target, true)
 	if err != nil {
 		return Result{}, err
 	}
@@ -323,15 +341,15 @@ func runCreateDeal(ctx context.Context, in *Input, p *CreateDealParams) (Result,
 		return Result{}, Permanentf("%q is not a currency code like USD or EUR", p.Currency)
 	}
 	stage := cmpOr(strings.TrimSpace(p.Stage), "new")
-	id, err := in.Contacts.CreateDeal(ctx, in.Key, DealInput{
+	id, err := crm.CreateDeal(ctx, in.Key, DealInput{
 		ContactID: cid, Title: title, Stage: stage, Value: value, Currency: currency, Owner: strings.TrimSpace(p.Owner),
 	})
 	if err != nil {
 		return Result{}, stepFailed("create the deal", err)
 	}
-	return Result{Port: PortOut, Output: map[string]any{
+	return Result{Port: PortOut, Vars: vars, Output: savedTo(map[string]any{
 		"deal_id": id, "title": title, "stage": stage, "value": value, "currency": currency,
-	}}, nil
+	}, p.Target)}, nil
 }
 
 // errNotAmount is returned for a deal amount that is not a number.
@@ -405,10 +423,12 @@ type CreateTaskParams struct {
 	Owner string `json:"owner,omitempty"`
 	// DueIn is how long from now the task is due ("due_in").
 	DueIn flows.Duration `json:"due_in,omitempty"`
+	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	Target string `json:"target,omitempty"`
 }
 
 func createTaskNode() *Type {
-	return define(flows.TypeSpec{
+	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeCreateTask,
 		Category:    flows.CategoryCRM,
 		Title:       "Create task",
@@ -429,20 +449,23 @@ func createTaskNode() *Type {
 			},
 			{
 				Name: paramDueIn, Label: "Due in", Kind: flows.KindDuration,
-				Description: "How long from now the task is due, e.g. 4h or 1d; empty means no due date.", Example: "1d",
+				Description: "How long from now the task is due, e.g. 4h or 1d; empty means no due date (due now in HubSpot, which needs one).", Example: "1d",
 			},
+			targetParam("the task (an activity in Pipedrive)", CredentialHubSpot, CredentialPipedrive),
 		},
 		Examples: []flows.Example{
 			{Title: "Call back within a day", Params: map[string]any{
 				paramTitle: "Call {{ contact.first_name }} back", paramOwner: "maria@example.com", paramDueIn: "1d",
 			}},
 		},
-	}, runCreateTask)
+	}, runCreateTask))
 }
 
 func runCreateTask(ctx context.Context, in *Input, p *CreateTaskParams) (Result, error) {
-	if in.Contacts == nil {
-		return Result{}, Permanent(errNoStore)
+	// A task may be about the run's contact or stand alone.
+	crm, cid, vars, err := crmFor(ctx, in, p.Target, false)
+	if err != nil {
+		return Result{}, err
 	}
 	title, err := in.Node.Render(paramTitle, in.Env)
 	if err != nil {
@@ -462,12 +485,7 @@ func runCreateTask(ctx context.Context, in *Input, p *CreateTaskParams) (Result,
 	if p.DueIn > 0 {
 		due = in.Now().Add(time.Duration(p.DueIn))
 	}
-	// A task may be about the run's contact or stand alone.
-	cid := ""
-	if in.Env != nil {
-		cid = in.Env.Contact.ID
-	}
-	id, err := in.Contacts.CreateTask(ctx, in.Key, TaskInput{
+	id, err := crm.CreateTask(ctx, in.Key, TaskInput{
 		ContactID: cid, Title: title, Notes: strings.TrimSpace(notes), Owner: strings.TrimSpace(p.Owner), DueAt: due,
 	})
 	if err != nil {
@@ -477,7 +495,7 @@ func runCreateTask(ctx context.Context, in *Input, p *CreateTaskParams) (Result,
 	if !due.IsZero() {
 		out["due_at"] = due
 	}
-	return Result{Port: PortOut, Output: out}, nil
+	return Result{Port: PortOut, Vars: vars, Output: savedTo(out, p.Target)}, nil
 }
 
 // AddNoteParams are crm.add_note's params.
@@ -486,10 +504,12 @@ type AddNoteParams struct {
 	Body string `json:"body"`
 	// Source says where the note came from ("source").
 	Source string `json:"source"`
+	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	Target string `json:"target,omitempty"`
 }
 
 func addNoteNode() *Type {
-	return define(flows.TypeSpec{
+	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeAddNote,
 		Category:    flows.CategoryCRM,
 		Title:       "Add note",
@@ -504,18 +524,15 @@ func addNoteNode() *Type {
 				Name: paramSource, Label: "Source", Kind: flows.KindString, Default: "journey",
 				Description: "Where the note came from, shown next to it (e.g. chatbot).", Example: "chatbot",
 			},
+			targetParam("the note", CredentialHubSpot, CredentialPipedrive),
 		},
 		Examples: []flows.Example{
 			{Title: "Save the chat transcript", Params: map[string]any{paramBody: "{{ trigger.transcript }}", paramSource: "chatbot"}},
 		},
-	}, runAddNote)
+	}, runAddNote))
 }
 
 func runAddNote(ctx context.Context, in *Input, p *AddNoteParams) (Result, error) {
-	cid, err := contactID(in)
-	if err != nil {
-		return Result{}, err
-	}
 	body, err := in.Node.Render(paramBody, in.Env)
 	if err != nil {
 		return Result{}, exprFailed(in, paramBody, err)
@@ -524,12 +541,16 @@ func runAddNote(ctx context.Context, in *Input, p *AddNoteParams) (Result, error
 	if body == "" {
 		return Result{Port: PortOut, Output: map[string]any{"skipped": "the note came out empty, so nothing was added"}}, nil
 	}
+	crm, cid, vars, err := crmFor(ctx, in, p.Target, true)
+	if err != nil {
+		return Result{}, err
+	}
 	source := cmpOr(strings.TrimSpace(p.Source), "journey")
-	id, err := in.Contacts.AddNote(ctx, in.Key, NoteInput{ContactID: cid, Body: body, Source: source})
+	id, err := crm.AddNote(ctx, in.Key, NoteInput{ContactID: cid, Body: body, Source: source})
 	if err != nil {
 		return Result{}, stepFailed("add the note", err)
 	}
-	return Result{Port: PortOut, Output: map[string]any{"note_id": id}}, nil
+	return Result{Port: PortOut, Vars: vars, Output: savedTo(map[string]any{"note_id": id}, p.Target)}, nil
 }
 
 // ScoreParams are crm.score's params.

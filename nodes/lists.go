@@ -28,6 +28,14 @@ type ListParams struct {
 	List string `json:"list"`
 }
 
+// AddToListParams are list.add's params.
+type AddToListParams struct {
+	// List is the list's name, or the Mailchimp audience id ("list").
+	List string `json:"list"`
+	// Target is "builtin" or a Mailchimp credential id ("target").
+	Target string `json:"target,omitempty"`
+}
+
 // listParams declares the one param of the list nodes.
 func listParams(desc string) []flows.ParamSpec {
 	return []flows.ParamSpec{{
@@ -37,17 +45,53 @@ func listParams(desc string) []flows.ParamSpec {
 }
 
 func addToListNode() *Type {
-	return define(flows.TypeSpec{
+	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeAddToList,
 		Category:    flows.CategoryList,
 		Title:       "Add to list",
 		Description: "Puts the contact on a list, such as a newsletter or nurture list. The list is created if it does not exist yet.",
 		Outputs:     outPorts(),
-		Params:      listParams("The list to add the contact to."),
-		Examples:    []flows.Example{{Title: "Nurture list", Params: map[string]any{paramList: "nurture"}}},
-	}, func(ctx context.Context, in *Input, p *ListParams) (Result, error) {
-		return runList(ctx, in, p, true)
-	})
+		Params: append(listParams("The list to add the contact to; with Mailchimp, the audience id."),
+			targetParam("the contact on the list", CredentialMailchimp)),
+		Examples: []flows.Example{{Title: "Nurture list", Params: map[string]any{paramList: "nurture"}}},
+	}, func(ctx context.Context, in *Input, p *AddToListParams) (Result, error) {
+		if isVendorTarget(p.Target) {
+			return runVendorList(ctx, in, p)
+		}
+		return runList(ctx, in, &ListParams{List: p.List}, true)
+	}))
+}
+
+// vendorListFor resolves a Mailchimp target and the run contact's email.
+func vendorListFor(ctx context.Context, in *Input, target string) (Account, string, error) {
+	acc, err := accountFor(ctx, in, target, paramTarget, CredentialMailchimp)
+	if err != nil {
+		return Account{}, "", err
+	}
+	if acc.Lists == nil {
+		return Account{}, "", Permanentf("the account %q has no lists", acc.Name)
+	}
+	if in.Env == nil || in.Env.Contact.Email == "" {
+		return Account{}, "", Permanentf("the contact has no email, which %s needs: put a 'Create or update contact' step with an email before this one", acc.Name)
+	}
+	return acc, in.Env.Contact.Email, nil
+}
+
+// runVendorList adds (or updates) the run's contact on a Mailchimp
+// audience, keyed by the MD5 of the lower-cased email (so a retry updates
+// the same member).
+func runVendorList(ctx context.Context, in *Input, p *AddToListParams) (Result, error) {
+	acc, email, err := vendorListFor(ctx, in, p.Target)
+	if err != nil {
+		return Result{}, err
+	}
+	c := in.Env.Contact
+	list := strings.TrimSpace(p.List)
+	id, err := acc.Lists.Subscribe(ctx, in.Key, list, ContactInput{Email: email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone})
+	if err != nil {
+		return Result{}, stepFailed("add the contact to "+acc.Name, err)
+	}
+	return Result{Port: PortOut, Output: map[string]any{"list": list, "added": true, "member_id": id, "target": p.Target}}, nil
 }
 
 func removeFromListNode() *Type {
@@ -91,10 +135,15 @@ type TagParams struct {
 	Add []string `json:"add,omitempty"`
 	// Remove are tags to remove ("remove").
 	Remove []string `json:"remove,omitempty"`
+	// List is the Mailchimp audience id; empty uses the account's
+	// default audience ("list").
+	List string `json:"list,omitempty"`
+	// Target is "builtin" or a Mailchimp credential id ("target").
+	Target string `json:"target,omitempty"`
 }
 
 func tagNode() *Type {
-	return define(flows.TypeSpec{
+	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeTag,
 		Category:    flows.CategoryList,
 		Title:       "Tag or untag contact",
@@ -109,13 +158,19 @@ func tagNode() *Type {
 				Name: paramRemove, Label: "Remove tags", Kind: flows.KindStringList, Options: "tags",
 				Description: "Tags to take off the contact.", Example: []string{"cold"},
 			},
+			targetParam("the tags", CredentialMailchimp),
+			{
+				Name: paramList, Label: "Mailchimp audience", Kind: flows.KindString,
+				Description: "Only with a Mailchimp account: the audience id whose member gets the tags; empty uses the account's default audience.",
+				Example:     "a1b2c3d4e5",
+			},
 		},
 		Rules: []flows.Rule{tagRule},
 		Examples: []flows.Example{
 			{Title: "Mark as hot", Params: map[string]any{paramAdd: []any{"hot-lead"}, paramRemove: []any{"cold"}}},
 			{Title: "Untag after purchase", Params: map[string]any{paramRemove: []any{"trial"}}},
 		},
-	}, runTag)
+	}, runTag))
 }
 
 // tagRule requires at least one tag to add or remove.
@@ -139,6 +194,17 @@ func tidyTags(tags []string) []string {
 }
 
 func runTag(ctx context.Context, in *Input, p *TagParams) (Result, error) {
+	if isVendorTarget(p.Target) {
+		acc, email, err := vendorListFor(ctx, in, p.Target)
+		if err != nil {
+			return Result{}, err
+		}
+		add, remove := tidyTags(p.Add), tidyTags(p.Remove)
+		if err := acc.Lists.Tag(ctx, in.Key, strings.TrimSpace(p.List), email, add, remove); err != nil {
+			return Result{}, stepFailed("change the tags in "+acc.Name, err)
+		}
+		return Result{Port: PortOut, Output: map[string]any{"added": add, "removed": remove, "target": p.Target}}, nil
+	}
 	cid, err := contactID(in)
 	if err != nil {
 		return Result{}, err

@@ -29,6 +29,10 @@ type Type struct {
 	// database transaction; all others run inside the step's transaction.
 	Remote bool
 
+	// remoteIf, when set, makes single nodes Remote by their params (a
+	// CRM step whose target is a vendor account); see RemoteFor.
+	remoteIf func(n *flows.CompiledNode) bool
+
 	// params is the Go type the handler decodes params into (set by the
 	// helpers of this package; nil for types registered from elsewhere).
 	params reflect.Type

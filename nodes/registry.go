@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/journeyhq/journey/flows"
@@ -13,6 +14,29 @@ import (
 type Registry struct {
 	types   map[string]map[int]*Type // id -> version -> type
 	aliases map[string]string        // former id -> id
+	presets map[string]WebhookPreset
+}
+
+// WebhookPreset turns a chat platform's raw webhook body into trigger
+// data (contact fields, transcript, channel). An error means the body is
+// not that platform's payload.
+type WebhookPreset func(raw []byte) (map[string]any, error)
+
+// SetWebhookPresets gives the registry the parsers of trigger.webhook's
+// presets. It panics on a name WebhookPresets does not declare.
+func (r *Registry) SetWebhookPresets(presets map[string]WebhookPreset) {
+	for name := range presets {
+		if !slices.Contains(WebhookPresets, name) {
+			panic(fmt.Sprintf("nodes: webhook preset %q is not declared in WebhookPresets", name))
+		}
+	}
+	r.presets = presets
+}
+
+// WebhookPreset returns the parser of a trigger.webhook preset.
+func (r *Registry) WebhookPreset(name string) (WebhookPreset, bool) {
+	p, ok := r.presets[name]
+	return p, ok
 }
 
 // NewRegistry returns an empty registry.

@@ -23,6 +23,7 @@ const (
 	paramCron         = "cron"
 	paramTimeZone     = "time_zone"
 	paramSegment      = "segment"
+	paramPreset       = "preset"
 )
 
 // webhookPathPattern is what a webhook path may look like.
@@ -57,12 +58,23 @@ func webhookTrigger() *Type {
 				Description: "Each field of the trigger data and where to read it from the request (trigger.body, trigger.headers, trigger.query). Leave empty to keep the whole body.",
 				Example:     map[string]any{"email": "trigger.body.email", "name": "trigger.body.name"},
 			},
+			{
+				Name: paramPreset, Label: "Chat platform", Kind: flows.KindEnum, Enum: WebhookPresets,
+				Description: "Reads the request as a chat platform's conversation webhook (Intercom, LiveChat, Crisp, Dialogflow CX, Xeno, or a generic shape) " +
+					"and gives trigger.email, trigger.name, trigger.phone and the other contact fields, trigger.transcript, trigger.channel, " +
+					"trigger.conversation_id and trigger.closed. A request that is not that platform's payload is refused.",
+				Example: "intercom",
+			},
 		},
 		Rules: []flows.Rule{webhookPathRule},
 		Examples: []flows.Example{
 			{Title: "A form posts its fields", Params: map[string]any{paramPath: "contact-form"}},
 			{
-				Title: "Intercom conversation closed",
+				Title:  "Chat finished on Intercom, read with the preset",
+				Params: map[string]any{paramPath: "intercom/closed", paramPreset: "intercom", paramSecretEnv: "INTERCOM_WEBHOOK_SECRET"},
+			},
+			{
+				Title: "Intercom conversation closed, fields picked by hand",
 				Params: map[string]any{
 					paramPath:      "intercom/closed",
 					paramSecretEnv: "INTERCOM_WEBHOOK_SECRET",

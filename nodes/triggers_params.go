@@ -27,7 +27,16 @@ type WebhookParams struct {
 	// (trigger.body, trigger.headers, trigger.query); when empty, the JSON
 	// body itself is the trigger payload.
 	Mapping map[string]string `json:"mapping,omitempty"`
+	// Preset reads the body as a chat platform's "conversation finished"
+	// webhook (see WebhookPresets); the mapping, if any, then works on
+	// the preset's result as trigger.body.
+	Preset string `json:"preset,omitempty"`
 }
+
+// WebhookPresets are the chat platforms trigger.webhook can read. The
+// parsers live in nodes/connectors/chatpresets and are handed to the
+// registry in main (SetWebhookPresets).
+var WebhookPresets = []string{"crisp", "dialogflow_cx", "generic", "intercom", "livechat", "xeno"}
 
 // EventParams are trigger.event's params.
 type EventParams struct {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -50,7 +52,7 @@ func (s *Server) credentialChoices(c *fiber.Ctx, kind string) ([]option, error) 
 		return nil, err
 	}
 	for _, cr := range cs {
-		if kind == "" || cr.Kind == kind {
+		if kind == "" || slices.Contains(strings.Split(kind, ","), cr.Kind) {
 			out = append(out, option{Value: cr.ID, Label: cr.Name})
 		}
 	}

@@ -218,4 +218,11 @@ func TestCredentialChoicesOfAParam(t *testing.T) {
 	if res.body != `{"options":[],"source":"credentials"}` {
 		t.Fatalf("sms account choices = %s, want none", res.body)
 	}
+	// A CRM target offers the built-in store first, then HubSpot and
+	// Pipedrive accounts, never the SMTP one.
+	res = b.api(t, "GET", "/api/v1/node-types/crm.create_deal/options/target", "").must(t, 200)
+	if !strings.HasPrefix(res.body, `{"options":[{"value":"builtin","label":"This app's contacts (built in)"},{"value":"`) ||
+		!strings.Contains(res.body, `"label":"Hub"`) || strings.Contains(res.body, "Mailer") || strings.Contains(res.body, "tok-secret") {
+		t.Fatalf("deal target choices = %s", res.body)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -82,6 +83,9 @@ func (s *Server) paramOptions(c *fiber.Ctx) error {
 		out, err := s.credentialChoices(c, ps.CredentialKind)
 		if err != nil {
 			return err
+		}
+		if ps.Default == nodes.TargetBuiltin {
+			out = append([]option{{Value: nodes.TargetBuiltin, Label: "This app's contacts (built in)"}}, out...)
 		}
 		return c.JSON(fiber.Map{"source": ps.Options, "options": out})
 	}

@@ -42,6 +42,11 @@ type Config struct {
 	Now func() time.Time
 	// Connectors build senders for credential kinds other than smtp.
 	Connectors map[string]ConnectorFunc
+	// Accounts build the clients of the credential kinds that CRM, list
+	// and integration steps use (see VendorAccounts).
+	Accounts map[string]AccountFunc
+	// HTTP makes http.request calls without a credential (nil: refused).
+	HTTP nodes.HTTPCaller
 	// SMTPTimeout bounds an SMTP conversation (default 20s).
 	SMTPTimeout time.Duration
 	// SMTPInsecureSkipVerify accepts any TLS certificate (tests only).

@@ -104,6 +104,14 @@ describe('ParamForm', () => {
     expect(loadCredentials).toHaveBeenCalledWith('smtp')
   })
 
+  it('offers the built-in store first for a CRM target', async () => {
+    const loadCredentials = vi.fn(async () => [{ id: 'h1', name: 'Sales HubSpot' }])
+    render(<Harness specs={[{ name: 'target', label: 'Save to', kind: 'credential', credential_kind: 'hubspot,pipedrive', default: 'builtin' }]} ctx={{ loadCredentials }} />)
+    await waitFor(() => expect(screen.getByRole('option', { name: 'Sales HubSpot' })).toBeTruthy())
+    expect(screen.getByRole('option', { name: "This app's contacts (built in)" })).toBeTruthy()
+    expect(loadCredentials).toHaveBeenCalledWith('hubspot,pipedrive')
+  })
+
   it('says when the server has no saved connections yet', async () => {
     render(<Harness specs={[{ name: 'credential', label: 'Connection', kind: 'credential' }]} ctx={{ loadCredentials: async () => null }} />)
     await waitFor(() => expect(screen.getByText(/not available on this server yet/)).toBeTruthy())

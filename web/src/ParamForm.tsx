@@ -29,7 +29,9 @@ export async function serverOptions(nodeType: string, param: string): Promise<st
 export async function serverCredentials(kind: string): Promise<{ id: string; name: string }[] | null> {
   try {
     const r = await api<{ credentials: { id: string; name: string; kind: string }[] }>('/credentials')
-    return r.credentials.filter((c) => !kind || c.kind === kind)
+    // A step may accept several kinds, comma-separated (e.g. "hubspot,pipedrive").
+    const kinds = kind.split(',').filter(Boolean)
+    return r.credentials.filter((c) => kinds.length === 0 || kinds.includes(c.kind))
   } catch (e) {
     if (isMissingRoute(e)) return null
     throw e
@@ -286,6 +288,9 @@ function MapField({ spec, value, onChange, id, path, problems, ctx }: { spec: Pa
   )
 }
 
+/** The value of a target param that keeps records in the built-in store. */
+const builtin = 'builtin'
+
 function CredentialField({ spec, value, onChange, id, problems, ctx }: { spec: ParamSpec; value: unknown; onChange: (v: unknown) => void; id: string; problems: Problem[]; ctx: FormContext }) {
   const [creds, setCreds] = useState<{ id: string; name: string }[] | null | undefined>(undefined)
   const kind = spec.credential_kind ?? ''
@@ -299,8 +304,8 @@ function CredentialField({ spec, value, onChange, id, problems, ctx }: { spec: P
       {creds === null ? (
         <p className="hint" id={id}>Saved connections are not available on this server yet.</p>
       ) : (
-        <select id={id} value={String(value ?? '')} onChange={(e) => onChange(e.target.value || undefined)} aria-describedby={id + '-help'}>
-          <option value="">{creds === undefined ? 'Loading…' : creds.length ? 'Choose a saved connection…' : 'No saved connection yet (add one in Settings)'}</option>
+        <select id={id} value={String(value === builtin ? '' : value ?? '')} onChange={(e) => onChange(e.target.value || undefined)} aria-describedby={id + '-help'}>
+          <option value="">{spec.default === builtin ? "This app's contacts (built in)" : creds === undefined ? 'Loading…' : creds.length ? 'Choose a saved connection…' : 'No saved connection yet (add one in Settings)'}</option>
           {(creds ?? []).map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
         </select>
       )}

@@ -187,3 +187,18 @@ func unixAny(v any) time.Time {
 	}
 	return time.Unix(i, 0).UTC()
 }
+
+// TriggerData is the conversation as trigger.webhook data: Map plus the
+// contact's fields repeated at the top level, so steps read
+// trigger.email, trigger.name, trigger.transcript and trigger.channel
+// whatever the platform.
+func (c Conversation) TriggerData() map[string]any {
+	m := c.Map()
+	contact, _ := m["contact"].(map[string]any)
+	for k, v := range contact {
+		if _, taken := m[k]; !taken {
+			m[k] = v
+		}
+	}
+	return m
+}

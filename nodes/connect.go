@@ -1,0 +1,351 @@
+package nodes
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/journeyhq/journey/flows"
+)
+
+// Credential kinds of the accounts the CRM, list and integration node
+// types reach (the credential store declares their fields).
+const (
+	CredentialHubSpot   = "hubspot"
+	CredentialPipedrive = "pipedrive"
+	CredentialMailchimp = "mailchimp"
+	CredentialSlack     = "slack"
+	CredentialHTTP      = "http"
+)
+
+// TargetBuiltin is the target param's value for the built-in contact store.
+const TargetBuiltin = "builtin"
+
+// paramTarget names where a CRM or list step writes.
+const paramTarget = "target"
+
+// Accounts resolves stored credentials into vendor clients. The engine's
+// Channels implementation also implements it; node types reach it through
+// Input.Channels, so no second dependency has to be wired.
+type Accounts interface {
+	// Account returns the clients of the credential id. An empty id gives
+	// an Account with only HTTP set: plain requests, no credential.
+	Account(ctx context.Context, credentialID string) (Account, error)
+}
+
+// Account is one stored credential turned into the clients its kind has.
+type Account struct {
+	ID   string
+	Name string
+	Kind string
+	// CRM is set for hubspot and pipedrive.
+	CRM CRMTarget
+	// Lists is set for mailchimp.
+	Lists ListTarget
+	// HTTP is set for http credentials (it adds the credential's base URL
+	// and auth header) and for the empty id.
+	HTTP HTTPCaller
+	// Slack is set for slack credentials.
+	Slack SlackPoster
+}
+
+// CRMTarget is where the crm.* node types write: the built-in contact
+// store (Contacts has these methods) or an external CRM. Contact ids in its inputs and outputs are
+// the vendor's. Methods return errors already mapped to the engine's retry
+// semantics (Permanent for a refused request, *RetryAfterError when the
+// vendor asked to wait).
+type CRMTarget interface {
+	// Upsert finds the person by email and updates them, or
+	// creates them (so a retry does not create a second one).
+	Upsert(ctx context.Context, key string, in ContactInput) (ContactRef, error)
+	CreateDeal(ctx context.Context, key string, in DealInput) (string, error)
+	CreateTask(ctx context.Context, key string, in TaskInput) (string, error)
+	AddNote(ctx context.Context, key string, in NoteInput) (string, error)
+}
+
+// ListTarget is an external email-list tool (Mailchimp). People are keyed
+// by email.
+type ListTarget interface {
+	// Subscribe adds or updates the person on the list ("" = the
+	// account's default list) and returns the member id.
+	Subscribe(ctx context.Context, key, list string, in ContactInput) (string, error)
+	// Tag adds and removes tags on the person in the list.
+	Tag(ctx context.Context, key, list, email string, add, remove []string) error
+}
+
+// HTTPCaller performs one http.request call. A non-2xx answer returns the
+// response and an error mapped like CRMTarget's (4xx other than 408/429
+// permanent, 429/5xx retried, Retry-After honoured).
+type HTTPCaller interface {
+	Call(ctx context.Context, r HTTPRequest) (HTTPResponse, error)
+}
+
+// HTTPRequest is one call of http.request.
+type HTTPRequest struct {
+	Method  string
+	URL     string
+	Headers map[string]string
+	// Body is sent as application/json when not nil.
+	Body           json.RawMessage
+	Timeout        time.Duration
+	IdempotencyKey string
+}
+
+// HTTPResponse is what came back.
+type HTTPResponse struct {
+	Status  int
+	Headers map[string]string
+	Body    string
+	// JSON is the parsed body when it is JSON.
+	JSON any
+}
+
+// SlackPoster posts to a Slack incoming webhook.
+type SlackPoster interface {
+	PostSlack(ctx context.Context, m SlackMessage) error
+}
+
+// SlackMessage is one Slack message.
+type SlackMessage struct {
+	Text     string
+	Channel  string
+	Username string
+}
+
+// accountFor resolves the credential of a step, checking its kind.
+func accountFor(ctx context.Context, in *Input, credentialID, param string, kinds ...string) (Account, error) {
+	accts, ok := in.Channels.(Accounts)
+	if !ok || accts == nil {
+		return Account{}, Permanentf("vendor accounts are not available to this step")
+	}
+	acc, err := accts.Account(ctx, credentialID)
+	if err != nil {
+		return Account{}, err
+	}
+	if credentialID != "" && !slices.Contains(kinds, acc.Kind) {
+		return Account{}, Permanentf("%q must be %s account; %q is a %s account", label(in, param), kindList(kinds), acc.Name, cmpOr(kindTitles[acc.Kind], acc.Kind))
+	}
+	return acc, nil
+}
+
+// kindTitles are the display names of credential kinds.
+var kindTitles = map[string]string{
+	CredentialHubSpot: "HubSpot", CredentialPipedrive: "Pipedrive", CredentialMailchimp: "Mailchimp",
+	CredentialSlack: "Slack", CredentialHTTP: "HTTP API", credentialKindSMTP: "SMTP", credentialKindTwilio: "Twilio",
+	credentialKindWhatsApp: "WhatsApp",
+}
+
+// kindList says "a HubSpot or Pipedrive".
+func kindList(kinds []string) string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = cmpOr(kindTitles[k], k)
+	}
+	s := strings.Join(names, " or ")
+	if len(names) > 0 && strings.ContainsRune("AEIOU", rune(names[0][0])) {
+		return "an " + s
+	}
+	return "a " + s
+}
+
+// targetParam declares where a CRM or list step writes.
+func targetParam(what string, kinds ...string) flows.ParamSpec {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = kindTitles[k]
+	}
+	return flows.ParamSpec{
+		Name: paramTarget, Label: "Save to", Kind: flows.KindCredential, CredentialKind: strings.Join(kinds, ","),
+		Options: "credentials", Default: TargetBuiltin,
+		Description: fmt.Sprintf("Where to save %s: %q keeps it in this app's contacts; choose a %s account to save it there instead.",
+			what, TargetBuiltin, strings.Join(names, " or ")),
+	}
+}
+
+// isVendorTarget reports whether a target param value names a credential.
+func isVendorTarget(target string) bool {
+	t := strings.TrimSpace(target)
+	return t != "" && t != TargetBuiltin
+}
+
+// remoteWhenTarget marks t as doing network I/O for nodes whose target is
+// a credential; with the built-in store they run inside the step's
+// transaction as before.
+func remoteWhenTarget(t *Type) *Type {
+	t.remoteIf = func(n *flows.CompiledNode) bool {
+		s, _ := n.Params[paramTarget].(string)
+		return isVendorTarget(s)
+	}
+	return t
+}
+
+// RemoteFor reports whether a node of this type does network I/O (the
+// engine then runs it outside any database transaction, without the
+// built-in contact store).
+func (t *Type) RemoteFor(n *flows.CompiledNode) bool {
+	if t.Remote {
+		return true
+	}
+	return t.remoteIf != nil && n != nil && t.remoteIf(n)
+}
+
+// vendorContactVar names the run variable that keeps the vendor's id of
+// the run's contact, e.g. hubspot_contact_id.
+func vendorContactVar(kind string) string { return kind + "_contact_id" }
+
+// vendorContact returns the vendor's id of the run's contact: the one a
+// vendor "Create or update contact" step saved in the run's vars, else the
+// built-in contact upserted at the vendor by email (found, not duplicated).
+func vendorContact(ctx context.Context, in *Input, acc Account) (string, map[string]any, error) {
+	if in.Env != nil {
+		if id, ok := in.Env.Vars[vendorContactVar(acc.Kind)].(string); ok && id != "" {
+			return id, nil, nil
+		}
+	}
+	if in.Env == nil || in.Env.Contact.Email == "" {
+		return "", nil, Permanentf("the contact has no email to find them in %s: put a 'Create or update contact' step saving to %s before this one",
+			acc.Name, acc.Name)
+	}
+	c := in.Env.Contact
+	ref, err := acc.CRM.Upsert(ctx, in.Key+":contact", ContactInput{
+		Email: c.Email, Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company,
+	})
+	if err != nil {
+		return "", nil, stepFailed("find the contact in "+acc.Name, err)
+	}
+	return ref.ID, map[string]any{vendorContactVar(acc.Kind): ref.ID}, nil
+}
+
+// CredentialLookup returns the kind and name of a stored credential;
+// found is false when there is none with that id.
+type CredentialLookup func(ctx context.Context, id string) (kind, name string, found bool, err error)
+
+// CheckCredentials returns a problem for every credential param of f that
+// names a credential that does not exist or is of a kind the param does
+// not accept. It complements flows.Validate, which cannot see the
+// credential store.
+func CheckCredentials(ctx context.Context, f *flows.Flow, cat flows.Catalog, lookup CredentialLookup) ([]flows.Problem, error) {
+	var out []flows.Problem
+	for _, n := range f.Nodes {
+		spec, ok := cat.Spec(n.Type, n.Version())
+		if !ok || len(n.Params) == 0 {
+			continue
+		}
+		var params map[string]any
+		if json.Unmarshal(n.Params, &params) != nil {
+			continue // flows.Validate reports it
+		}
+		for _, ps := range spec.Params {
+			if ps.Kind != flows.KindCredential || ps.CredentialKind == "" {
+				continue
+			}
+			id, _ := params[ps.Name].(string)
+			id = strings.TrimSpace(id)
+			if id == "" || id == TargetBuiltin {
+				continue
+			}
+			kind, name, found, err := lookup(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			nodeName := cmpOr(n.Name, n.ID)
+			kinds := strings.Split(ps.CredentialKind, ",")
+			switch {
+			case !found:
+				out = append(out, flows.Problem{Code: CodeUnknownCredential, NodeID: n.ID, Param: ps.Name,
+					Message: fmt.Sprintf("The node %q uses the account %q in %q, which does not exist; choose %s account.",
+						nodeName, id, cmpOr(ps.Label, ps.Name), kindList(kinds))})
+			case !slices.Contains(kinds, kind):
+				out = append(out, flows.Problem{Code: CodeWrongCredential, NodeID: n.ID, Param: ps.Name,
+					Message: fmt.Sprintf("The node %q needs %s account in %q; %q is a %s account.",
+						nodeName, kindList(kinds), cmpOr(ps.Label, ps.Name), name, cmpOr(kindTitles[kind], kind))})
+			}
+		}
+	}
+	return out, nil
+}
+
+// Problem codes of CheckCredentials.
+const (
+	CodeUnknownCredential = "unknown_credential"
+	CodeWrongCredential   = "wrong_credential"
+)
+
+// crmFor returns where a crm step writes and the id of the run's contact
+// there. With needContact, a missing contact is an error; otherwise the id
+// may be empty. Vars carry a vendor contact id found for later steps.
+func crmFor(ctx context.Context, in *Input, target string, needContact bool) (CRMTarget, string, map[string]any, error) {
+	if !isVendorTarget(target) {
+		if in.Contacts == nil {
+			return nil, "", nil, Permanent(errNoStore)
+		}
+		cid := ""
+		if in.Env != nil {
+			cid = in.Env.Contact.ID
+		}
+		if needContact && cid == "" {
+			return nil, "", nil, Permanent(ErrNoContact)
+		}
+		return in.Contacts, cid, nil, nil
+	}
+	acc, err := accountFor(ctx, in, target, paramTarget, CredentialHubSpot, CredentialPipedrive)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if acc.CRM == nil {
+		return nil, "", nil, Permanentf("the account %q cannot store CRM records", acc.Name)
+	}
+	if !needContact && (in.Env == nil || (in.Env.Contact.Email == "" && in.Env.Vars[vendorContactVar(acc.Kind)] == nil)) {
+		return acc.CRM, "", nil, nil // a task may stand alone
+	}
+	cid, vars, err := vendorContact(ctx, in, acc)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return acc.CRM, cid, vars, nil
+}
+
+// upsertVendorContact saves the contact in a HubSpot or Pipedrive account
+// and keeps its id there in the run's vars for the steps after it. The
+// run's built-in contact does not change.
+func upsertVendorContact(ctx context.Context, in *Input, target string, ci ContactInput, out map[string]any) (Result, error) {
+	if ci.Email == "" {
+		return Result{}, Permanentf("%q needs an email to find the contact by in another system", label(in, paramEmail))
+	}
+	acc, err := accountFor(ctx, in, target, paramTarget, CredentialHubSpot, CredentialPipedrive)
+	if err != nil {
+		return Result{}, err
+	}
+	if acc.CRM == nil {
+		return Result{}, Permanentf("the account %q cannot store contacts", acc.Name)
+	}
+	ref, err := acc.CRM.Upsert(ctx, in.Key, ci)
+	if err != nil {
+		return Result{}, stepFailed("save the contact in "+acc.Name, err)
+	}
+	out["contact_id"] = ref.ID
+	out["created"] = ref.Created
+	out["saved_to"] = acc.Name
+	return Result{Port: PortOut, Output: out, Vars: map[string]any{vendorContactVar(acc.Kind): ref.ID}}, nil
+}
+
+// vendorEmailRule requires an email when a contact is saved to a vendor,
+// which keys people by email.
+func vendorEmailRule(params map[string]any) []flows.Problem {
+	if isVendorTarget(paramString(params, paramTarget)) && strings.TrimSpace(paramString(params, paramEmail)) == "" {
+		return []flows.Problem{problem(codeMissingParam, paramEmail,
+			"Fill in Email: HubSpot and Pipedrive find contacts by their email address.")}
+	}
+	return nil
+}
+
+// savedTo adds the vendor account name to a vendor step's output.
+func savedTo(out map[string]any, target string) map[string]any {
+	if isVendorTarget(target) {
+		out["target"] = target
+	}
+	return out
+}

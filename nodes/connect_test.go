@@ -1,0 +1,365 @@
+package nodes_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/nodestest"
+)
+
+// fakeAccounts is the outbox plus vendor accounts by credential id.
+type fakeAccounts struct {
+	*nodestest.Channels
+	accounts map[string]nodes.Account
+}
+
+func (f *fakeAccounts) Account(_ context.Context, id string) (nodes.Account, error) {
+	a, ok := f.accounts[id]
+	if !ok {
+		return nodes.Account{}, nodes.Permanentf("the account %q no longer exists", id)
+	}
+	return a, nil
+}
+
+// fakeLists records list calls.
+type fakeLists struct {
+	subscribed []string // list + " " + email
+	tagged     []string // list + " " + email + " +add -remove"
+	err        error
+}
+
+func (l *fakeLists) Subscribe(_ context.Context, _, list string, in nodes.ContactInput) (string, error) {
+	l.subscribed = append(l.subscribed, list+" "+in.Email)
+	return "member-1", l.err
+}
+
+func (l *fakeLists) Tag(_ context.Context, _, list, email string, add, remove []string) error {
+	l.tagged = append(l.tagged, list+" "+email+" +"+strings.Join(add, ",")+" -"+strings.Join(remove, ","))
+	return l.err
+}
+
+// fakeHTTP records requests and answers with resp/err.
+type fakeHTTP struct {
+	got  []nodes.HTTPRequest
+	resp nodes.HTTPResponse
+	err  error
+}
+
+func (h *fakeHTTP) Call(_ context.Context, r nodes.HTTPRequest) (nodes.HTTPResponse, error) {
+	h.got = append(h.got, r)
+	return h.resp, h.err
+}
+
+type fakeSlack struct {
+	got []nodes.SlackMessage
+	err error
+}
+
+func (s *fakeSlack) PostSlack(_ context.Context, m nodes.SlackMessage) error {
+	s.got = append(s.got, m)
+	return s.err
+}
+
+// vendorBundle is a testBundle whose runs reach fake vendor accounts:
+// "hs" (HubSpot), "mc" (Mailchimp), "api" (HTTP), "team" (Slack) and the
+// credential-less HTTP client.
+type vendorBundle struct {
+	*testBundle
+	crm   *nodestest.Contacts
+	lists *fakeLists
+	web   *fakeHTTP
+	slack *fakeSlack
+	accts *fakeAccounts
+}
+
+func setupVendors(t *testing.T) *vendorBundle {
+	t.Helper()
+	b := &vendorBundle{testBundle: setup(t), crm: nodestest.NewContacts(), lists: &fakeLists{}, web: &fakeHTTP{}, slack: &fakeSlack{}}
+	b.accts = &fakeAccounts{Channels: nodestest.NewChannels(func() time.Time { return testNow }), accounts: map[string]nodes.Account{
+		"hs":   {ID: "hs", Name: "Sales HubSpot", Kind: nodes.CredentialHubSpot, CRM: b.crm},
+		"mc":   {ID: "mc", Name: "Newsletter", Kind: nodes.CredentialMailchimp, Lists: b.lists},
+		"api":  {ID: "api", Name: "Backend", Kind: nodes.CredentialHTTP, HTTP: b.web},
+		"team": {ID: "team", Name: "Team Slack", Kind: nodes.CredentialSlack, Slack: b.slack},
+		"":     {HTTP: b.web},
+	}}
+	return b
+}
+
+// runRemote runs a node as the engine runs a remote one: no contact store.
+func (b *vendorBundle) runRemote(t *testing.T, typ string, params map[string]any) (nodes.Result, error) {
+	t.Helper()
+	n := b.compile(t, typ, params)
+	rt, _ := b.reg.Lookup(typ, 1)
+	in := &nodes.Input{Node: n, Env: b.env, RunID: "run1", Visit: 1, Attempt: 1, Key: "run1:n:1", Channels: b.accts}
+	return rt.Handler.Run(context.Background(), in)
+}
+
+func TestVendorTargetsMakeStepsRemote(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, tc := range []struct {
+		typ    string
+		params map[string]any
+		remote bool
+	}{
+		{nodes.TypeUpsertContact, map[string]any{"email": "a@b.co"}, false},
+		{nodes.TypeUpsertContact, map[string]any{"email": "a@b.co", "target": "builtin"}, false},
+		{nodes.TypeUpsertContact, map[string]any{"email": "a@b.co", "target": "cred-1"}, true},
+		{nodes.TypeAddNote, map[string]any{"body": "x", "target": "cred-1"}, true},
+		{nodes.TypeAddToList, map[string]any{"list": "l", "target": "cred-1"}, true},
+		{nodes.TypeTag, map[string]any{"add": []string{"x"}}, false},
+		{nodes.TypeHTTPRequest, map[string]any{"url": "https://example.com"}, true},
+		{nodes.TypeSlack, map[string]any{"credential": "c", "text": "hi"}, true},
+	} {
+		n := b.compile(t, tc.typ, tc.params)
+		rt, _ := b.reg.Lookup(tc.typ, 1)
+		if got := rt.RemoteFor(n); got != tc.remote {
+			t.Errorf("%s %v: RemoteFor = %v, want %v", tc.typ, tc.params, got, tc.remote)
+		}
+	}
+}
+
+func TestUpsertContactToHubSpot(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	b.env.Trigger = map[string]any{"email": " Ana@Example.COM ", "name": "ana lópez", "phone": "612 34 56 78"}
+	res, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{
+		"email": "{{ trigger.email }}", "name": "{{ trigger.name }}", "phone": "{{ trigger.phone }}", "default_region": "ES", "target": "hs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := b.crm.Contacts()
+	if len(cs) != 1 || cs[0].Email != "ana@example.com" || cs[0].FirstName != "Ana" || cs[0].LastName != "López" || cs[0].Phone != "+34612345678" {
+		t.Fatalf("HubSpot got %+v, want the tidied contact", cs)
+	}
+	if res.ContactID != "" {
+		t.Fatalf("a HubSpot upsert must not change the run's built-in contact, got %q", res.ContactID)
+	}
+	if res.Vars["hubspot_contact_id"] != cs[0].ID || res.Output["saved_to"] != "Sales HubSpot" {
+		t.Fatalf("result = %+v", res)
+	}
+	if len(b.store.Contacts()) != 0 {
+		t.Fatal("the built-in store was written")
+	}
+}
+
+func TestVendorUpsertNeedsAnEmail(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	wantProblem(t, b.problems(t, nodes.TypeUpsertContact, map[string]any{"phone": "{{ trigger.phone }}", "target": "hs"}),
+		"email", "HubSpot and Pipedrive find contacts by their email")
+	b.env.Trigger = map[string]any{"phone": "+34612345678"}
+	_, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "phone": "{{ trigger.phone }}", "target": "hs"})
+	wantPermanent(t, err, "needs an email")
+}
+
+func TestVendorDealUsesTheVendorContact(t *testing.T) {
+	t.Parallel()
+	t.Run("the id a vendor upsert kept in the vars", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		vendorID := b.crm.Add(nodestest.Contact{Email: "ana@example.com"})
+		b.env.Vars["hubspot_contact_id"] = vendorID
+		res, err := b.runRemote(t, nodes.TypeCreateDeal, map[string]any{"title": "Big one", "value": "trigger.amount", "target": "hs"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds := b.crm.Deals()
+		if len(ds) != 1 || ds[0].ContactID != vendorID || ds[0].Title != "Big one" || len(b.crm.Calls()) != 1 {
+			t.Fatalf("deals = %+v, contacts %+v", ds, b.crm.Contacts())
+		}
+		if res.Output["target"] != "hs" || res.Vars != nil {
+			t.Fatalf("result = %+v", res)
+		}
+	})
+	t.Run("else the built-in contact, found by email", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		b.withContact(nodestest.Contact{Email: "ana@example.com", FirstName: "Ana"})
+		res, err := b.runRemote(t, nodes.TypeAddNote, map[string]any{"body": "Customer: hi", "target": "hs"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, notes := b.crm.Contacts(), b.crm.Notes()
+		if len(cs) != 1 || cs[0].Email != "ana@example.com" || len(notes) != 1 || notes[0].ContactID != cs[0].ID {
+			t.Fatalf("contacts %+v, notes %+v", cs, notes)
+		}
+		if res.Vars["hubspot_contact_id"] != cs[0].ID {
+			t.Fatalf("the found id is not kept for later steps: %+v", res.Vars)
+		}
+		// The upsert and the note carry distinct keys derived from the step's.
+		keys := map[string]bool{}
+		for _, c := range b.crm.Calls() {
+			keys[c.Key] = true
+		}
+		if !keys["run1:n:1"] || !keys["run1:n:1:contact"] {
+			t.Fatalf("keys = %v", keys)
+		}
+	})
+	t.Run("no contact to go by", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		_, err := b.runRemote(t, nodes.TypeCreateDeal, map[string]any{"target": "hs"})
+		wantPermanent(t, err, "put a 'Create or update contact' step saving to Sales HubSpot")
+	})
+	t.Run("a task may stand alone", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		if _, err := b.runRemote(t, nodes.TypeCreateTask, map[string]any{"title": "Check the inbox", "target": "hs"}); err != nil {
+			t.Fatal(err)
+		}
+		if ts := b.crm.Tasks(); len(ts) != 1 || ts[0].ContactID != "" {
+			t.Fatalf("tasks = %+v", ts)
+		}
+	})
+}
+
+func TestVendorErrorsKeepTheirRetrySemantics(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	b.env.Vars["hubspot_contact_id"] = b.crm.Add(nodestest.Contact{Email: "ana@example.com"})
+	wait := &nodes.RetryAfterError{Err: errors.New("HubSpot answered 429"), After: 7 * time.Second}
+	b.crm.FailNext("CreateDeal", wait)
+	_, err := b.runRemote(t, nodes.TypeCreateDeal, map[string]any{"target": "hs"})
+	var ra *nodes.RetryAfterError
+	if !errors.As(err, &ra) || ra.After != 7*time.Second || nodes.IsPermanent(err) {
+		t.Fatalf("err = %v, want the vendor's Retry-After kept", err)
+	}
+	b.crm.FailNext("CreateDeal", nodes.Permanentf("HubSpot answered 400: Property dealname is invalid"))
+	_, err = b.runRemote(t, nodes.TypeCreateDeal, map[string]any{"target": "hs"})
+	wantPermanent(t, err, "Property dealname is invalid")
+}
+
+func TestTargetOfTheWrongKindFailsTheStep(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	b.env.Trigger = map[string]any{"email": "a@b.co"}
+	_, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "target": "mc"})
+	wantPermanent(t, err, `"Save to" must be a HubSpot or Pipedrive account; "Newsletter" is a Mailchimp account`)
+	_, err = b.runRemote(t, nodes.TypeAddToList, map[string]any{"list": "aud", "target": "hs"})
+	wantPermanent(t, err, "must be a Mailchimp account")
+}
+
+func TestMailchimpListAndTags(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	_, err := b.runRemote(t, nodes.TypeAddToList, map[string]any{"list": "aud1", "target": "mc"})
+	wantPermanent(t, err, "the contact has no email")
+	b.withContact(nodestest.Contact{Email: "ana@example.com"})
+	if _, err := b.runRemote(t, nodes.TypeAddToList, map[string]any{"list": "aud1", "target": "mc"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.runRemote(t, nodes.TypeTag, map[string]any{"add": []string{"hot", " hot "}, "remove": []string{"cold"}, "target": "mc"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(b.lists.subscribed, "|") != "aud1 ana@example.com" || strings.Join(b.lists.tagged, "|") != " ana@example.com +hot -cold" {
+		t.Fatalf("subscribed %v, tagged %v", b.lists.subscribed, b.lists.tagged)
+	}
+	if len(b.store.Calls()) != 0 {
+		t.Fatal("the built-in store was written")
+	}
+}
+
+func TestHTTPRequestNode(t *testing.T) {
+	t.Parallel()
+	t.Run("renders URL, headers and a JSON body escaped for JSON", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		b.withContact(nodestest.Contact{Email: "ana@example.com", FirstName: `Ana "the boss"`})
+		b.web.resp = nodes.HTTPResponse{Status: 201, Headers: map[string]string{"Content-Type": "application/json", "Set-Cookie": "s=SECRET", "X-Request-Id": "r1"},
+			JSON: map[string]any{"id": "L-1"}}
+		res, err := b.runRemote(t, nodes.TypeHTTPRequest, map[string]any{
+			"method": "PUT", "url": "https://api.example.com/leads/{{ contact.email }}", "credential": "api", "timeout": "5s",
+			"headers": []any{map[string]any{"name": "X-Who", "value": "{{ contact.first_name }}"}},
+			"body":    `{"name": "{{ contact.first_name }}", "score": {{ contact.score }}}`,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := b.web.got[0]
+		var body map[string]any
+		if err := json.Unmarshal(r.Body, &body); err != nil || body["name"] != `Ana "the boss"` || body["score"] != float64(0) {
+			t.Fatalf("body %s: %v", r.Body, err)
+		}
+		if r.Method != "PUT" || r.URL != "https://api.example.com/leads/ana@example.com" || r.Headers["X-Who"] != `Ana "the boss"` ||
+			r.Timeout != 5*time.Second || r.IdempotencyKey != "run1:n:1" {
+			t.Fatalf("request = %+v", r)
+		}
+		hs := res.Output["headers"].(map[string]any)
+		if res.Output["status"] != 201 || hs["X-Request-Id"] != "r1" || hs["Set-Cookie"] != nil || res.Output["json"].(map[string]any)["id"] != "L-1" {
+			t.Fatalf("output = %+v", res.Output)
+		}
+	})
+	t.Run("a body that is not JSON for this contact is permanent", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		_, err := b.runRemote(t, nodes.TypeHTTPRequest, map[string]any{"url": "https://x.example", "body": `{"a": {{ contact.email }}}`})
+		wantPermanent(t, err, "not valid JSON")
+		if len(b.web.got) != 0 {
+			t.Fatal("the request was sent")
+		}
+	})
+	t.Run("the service's error is the step's", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		b.web.err = nodes.Permanentf("api.example.com answered 422: email is already a lead")
+		_, err := b.runRemote(t, nodes.TypeHTTPRequest, map[string]any{"url": "https://api.example.com"})
+		wantPermanent(t, err, "email is already a lead")
+	})
+	t.Run("validation", func(t *testing.T) {
+		t.Parallel()
+		b := setupVendors(t)
+		wantProblem(t, b.problems(t, nodes.TypeHTTPRequest, map[string]any{"url": "https://x.example", "timeout": "5m"}), "timeout", "at most 2m")
+		wantProblem(t, b.problems(t, nodes.TypeHTTPRequest, map[string]any{"url": "https://x.example",
+			"headers": []any{map[string]any{"name": "Host", "value": "evil"}}}), "headers", "set by the request itself")
+		wantProblem(t, b.problems(t, nodes.TypeHTTPRequest, map[string]any{"url": "https://x.example", "method": "TRACE"}), "method", "TRACE")
+	})
+}
+
+func TestSlackNode(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	b.withContact(nodestest.Contact{Email: "ana@example.com", FirstName: "Ana"})
+	if _, err := b.runRemote(t, nodes.TypeSlack, map[string]any{"credential": "team", "text": "Hot lead: {{ contact.first_name }}", "channel": "#sales"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.slack.got) != 1 || b.slack.got[0].Text != "Hot lead: Ana" || b.slack.got[0].Channel != "#sales" {
+		t.Fatalf("posted %+v", b.slack.got)
+	}
+	_, err := b.runRemote(t, nodes.TypeSlack, map[string]any{"credential": "team", "text": "{{ trigger.nothing }}"})
+	wantPermanent(t, err, "came out empty")
+	_, err = b.runRemote(t, nodes.TypeSlack, map[string]any{"credential": "hs", "text": "hi"})
+	wantPermanent(t, err, "must be a Slack account")
+	wantProblem(t, b.problems(t, nodes.TypeSlack, map[string]any{"text": "hi"}), "credential", "")
+}
+
+func TestCheckCredentials(t *testing.T) {
+	t.Parallel()
+	reg := nodes.Builtin()
+	kinds := map[string][2]string{"hs": {"hubspot", "Sales HubSpot"}, "team": {"slack", "Team Slack"}}
+	lookup := func(_ context.Context, id string) (string, string, bool, error) {
+		k, ok := kinds[id]
+		return k[0], k[1], ok, nil
+	}
+	f := &flows.Flow{ID: "f", Name: "F", Nodes: []flows.Node{
+		{ID: "a", Type: nodes.TypeUpsertContact, Params: json.RawMessage(`{"email":"x@y.z","target":"builtin"}`)},
+		{ID: "b", Type: nodes.TypeCreateDeal, Params: json.RawMessage(`{"target":"hs"}`)},
+		{ID: "c", Name: "Ping sales", Type: nodes.TypeCreateDeal, Params: json.RawMessage(`{"target":"team"}`)},
+		{ID: "d", Type: nodes.TypeSlack, Params: json.RawMessage(`{"credential":"gone","text":"x"}`)},
+	}}
+	ps, err := nodes.CheckCredentials(context.Background(), f, reg, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[0].NodeID != "c" || ps[0].Code != nodes.CodeWrongCredential || ps[0].Param != "target" ||
+		ps[0].Message != `The node "Ping sales" needs a HubSpot or Pipedrive account in "Save to"; "Team Slack" is a Slack account.` ||
+		ps[1].NodeID != "d" || ps[1].Code != nodes.CodeUnknownCredential {
+		t.Fatalf("problems = %+v", ps)
+	}
+}
