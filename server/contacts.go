@@ -226,7 +226,13 @@ func timeline(events []eventView, runs []storage.Run) []timelineEntry {
 // to be forgotten); the journeys' run history stays, unlinked.
 func (s *Server) eraseContact(c *fiber.Ctx) error {
 	id := param(c, "id")
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.EraseContact(tx, id) })
+	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+		if err := storage.EraseContact(tx, id); err != nil {
+			return err
+		}
+		// The id only: the entry must not keep what was erased.
+		return s.auditTx(tx, c, storage.AuditErase, storage.AuditContact, id, "erased the contact's personal data")
+	})
 	if err != nil {
 		return orNotFound(err, "There is no contact with id %q.", id)
 	}

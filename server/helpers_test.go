@@ -68,6 +68,8 @@ type setupOptions struct {
 	// so only the tests that sign in ask for it).
 	user     bool
 	testWait time.Duration
+	// debugLogs captures every log line, not only warnings.
+	debugLogs bool
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -80,7 +82,11 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	}
 	ctx := context.Background()
 	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if o.debugLogs {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	dbPath := t.TempDir() + "/t.db"
 	store, err := storage.Open(ctx, "sqlite://"+dbPath, logger)
 	if err != nil {

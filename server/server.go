@@ -75,6 +75,8 @@ type Server struct {
 	log   *slog.Logger
 	clock engine.Clock
 	app   *fiber.App
+	// logins throttles failed sign-ins per email and per address.
+	logins *loginThrottle
 }
 
 // New builds the Fiber app with every route. It panics when Engine or Store
@@ -90,9 +92,11 @@ func New(cfg Config) *Server {
 	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 14*24*time.Hour)
 	cfg.TestWait = cmp.Or(cfg.TestWait, DefaultTestWait)
 	s := &Server{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, clock: cfg.Clock}
+	s.logins = newLoginThrottle(s.now)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "journey",
 		BodyLimit:             BodyLimit,
+		ReadBufferSize:        HeaderLimit,
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          writeTimeout,
 		IdleTimeout:           idleTimeout,
@@ -125,7 +129,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // before the authenticating group, and the editor's catch-all comes last.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(requestID, s.recoverPanics)
+	app.Use(requestID, securityHeaders, s.accessLog, s.recoverPanics)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/metrics", s.metrics)
@@ -133,12 +137,14 @@ func (s *Server) routes() {
 	app.Post("/hooks/*", s.webhook)
 
 	limit := newAttemptLimiter(20, time.Minute, s.now).handler
-	app.Post("/api/v1/auth/login", limit, s.login)
+	app.Post("/api/v1/auth/login", noCrossSiteSignIn, limit, s.login)
 	app.Get("/api/v1/auth/setup", s.setupStatus)
-	app.Post("/api/v1/auth/setup", limit, s.setup)
+	app.Post("/api/v1/auth/setup", noCrossSiteSignIn, limit, s.setup)
 	app.Get("/api/v1/openapi.json", s.openAPI)
 
-	api := app.Group("/api/v1", s.authenticate)
+	// Who is calling, then whether a cookie request comes from the editor,
+	// then whether the caller's role allows it.
+	api := app.Group("/api/v1", s.authenticate, s.checkCSRF, s.authorize)
 	api.Get("/auth/me", s.me)
 	api.Post("/auth/logout", s.logout)
 	api.Get("/tokens", s.listTokens)
@@ -147,6 +153,7 @@ func (s *Server) routes() {
 	api.Get("/users", s.listUsers)
 	api.Post("/users", s.createUser)
 	api.Delete("/users/:id", s.deleteUser)
+	api.Get("/audit", s.listAudit)
 
 	api.Get("/flows", s.listFlows)
 	api.Post("/flows", s.createFlow)
