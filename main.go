@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -131,6 +132,8 @@ type config struct {
 	// DataDir holds the generated secret key (default: next to the
 	// SQLite file, or ./data).
 	DataDir string
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -196,9 +199,15 @@ func cmdServe(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.PublicURL, "public-url", envOr("JOURNEY_PUBLIC_URL", ""),
 		"URL where contacts reach this server, for email tracking and unsubscribe links; empty: http://ADDR [JOURNEY_PUBLIC_URL]")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
+	proxies := fs.String("trusted-proxies", envOr("JOURNEY_TRUSTED_PROXIES", ""),
+		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (sign-in throttling, logs) [JOURNEY_TRUSTED_PROXIES]")
 	dbFlag(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var err error
+	if c.TrustedProxies, err = server.ParseTrustedProxies(*proxies); err != nil {
+		return fmt.Errorf("serve: --trusted-proxies: %w", err)
 	}
 	logger, err := newLogger(c.LogLevel, stderr)
 	if err != nil {
@@ -219,7 +228,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
-		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
+		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch,
 	})
 	eng.Start(ctx)

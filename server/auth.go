@@ -109,7 +109,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	ip := strings.Clone(c.IP())
+	ip := s.clientIP(c)
 	if wait := s.logins.wait(in.Email, ip); wait > 0 {
 		s.log.InfoContext(c.UserContext(), "sign-in throttled", "request_id", requestIDOf(c), "ip", ip)
 		return tooManySignIns(c, wait)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -315,7 +316,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	attrs := []slog.Attr{
 		slog.String("request_id", requestIDOf(c)), slog.String("method", c.Method()),
 		slog.String("route", c.Route().Path), slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)), slog.String("ip", strings.Clone(c.IP())),
+		slog.Duration("duration", time.Since(start)), slog.String("ip", s.clientIP(c)),
 	}
 	if strings.HasPrefix(c.Path(), "/api/") { // ids only: no link tokens under /api/
 		attrs = append(attrs, slog.String("path", strings.Clone(c.Path())))
@@ -327,4 +328,66 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	s.log.LogAttrs(ctx, level, msg, attrs...)
 	return err
+}
+
+// ParseTrustedProxies reads a comma-separated list of addresses and CIDR
+// ranges (e.g. "127.0.0.1, 10.0.0.0/8") of reverse proxies whose
+// X-Forwarded-For is believed.
+func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is neither an address nor a CIDR range", item)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// trustedProxy reports whether a is one of Config.TrustedProxies.
+func (s *Server) trustedProxy(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientIP is the address sign-in throttling and the logs use: the peer's
+// address, or, when the peer is a trusted proxy, the right-most address
+// of X-Forwarded-For that is not a trusted proxy. Entries further left
+// were written by the client and are never believed.
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	remote, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !ok {
+		return strings.Clone(c.IP())
+	}
+	remote = remote.Unmap()
+	if len(s.cfg.TrustedProxies) == 0 || !s.trustedProxy(remote) {
+		return remote.String()
+	}
+	client := remote
+	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // garbage: keep the last address a trusted proxy vouched for
+		}
+		client = a.Unmap()
+		if !s.trustedProxy(client) {
+			break
+		}
+	}
+	return client.String()
 }

@@ -16,6 +16,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/web"
 )
@@ -472,5 +473,36 @@ func TestNoSecretInLogs(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the logs hold the %s", name)
 		}
+	}
+}
+
+// TestClientAddressBehindAProxy: only a trusted proxy's X-Forwarded-For
+// names the client (in the logs and for sign-in throttling), and only
+// its right-most untrusted entry: what the client wrote itself is not
+// believed.
+func TestClientAddressBehindAProxy(t *testing.T) {
+	t.Parallel()
+	// app.Test's requests come from 0.0.0.0: that is the "proxy" here.
+	for _, tc := range []struct {
+		name, trusted, forwardedFor, want string
+	}{
+		{"no trusted proxy: the peer", "", "203.0.113.9", "ip=0.0.0.0"},
+		{"the peer is not trusted", "10.0.0.0/8", "203.0.113.9", "ip=0.0.0.0"},
+		{"a trusted proxy", "0.0.0.0", "203.0.113.9", "ip=203.0.113.9"},
+		{"a spoofed entry on the left is ignored", "0.0.0.0, 10.0.0.0/8", "6.6.6.6, 203.0.113.9, 10.1.2.3", "ip=203.0.113.9"},
+		{"garbage stops the walk", "0.0.0.0/32", "203.0.113.9, nonsense", "ip=0.0.0.0"},
+		{"IPv6 clients", "0.0.0.0", "2001:db8::7", "ip=2001:db8::7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(o *setupOptions) { o.debugLogs, o.trustedProxies = true, tc.trusted })
+			b.request(t, "GET", "/api/v1/flows", "", "X-Forwarded-For", tc.forwardedFor).must(t, http.StatusUnauthorized)
+			if logs := b.logs.String(); !strings.Contains(logs, tc.want+" ") && !strings.HasSuffix(strings.TrimSpace(logs), tc.want) {
+				t.Fatalf("log lacks %s: %s", tc.want, logs)
+			}
+		})
+	}
+	if _, err := server.ParseTrustedProxies("10.0.0.1, nope"); err == nil {
+		t.Fatal("a bad trusted proxy was accepted")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -57,6 +58,10 @@ type Config struct {
 	Version string
 	// SecureCookies marks the session cookie Secure (serve over HTTPS).
 	SecureCookies bool
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the
+	// client for sign-in throttling and logs (see ParseTrustedProxies);
+	// empty: the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a sign-in lasts (default 14 days).
 	SessionTTL time.Duration
 	// TestWait bounds how long POST /flows/:id/test waits for its run
@@ -136,7 +141,9 @@ func (s *Server) routes() {
 	s.providerHooks(app)
 	app.Post("/hooks/*", s.webhook)
 
-	limit := newAttemptLimiter(20, time.Minute, s.now).handler
+	limiter := newAttemptLimiter(20, time.Minute, s.now)
+	limiter.clientIP = s.clientIP
+	limit := limiter.handler
 	app.Post("/api/v1/auth/login", noCrossSiteSignIn, limit, s.login)
 	app.Get("/api/v1/auth/setup", s.setupStatus)
 	app.Post("/api/v1/auth/setup", noCrossSiteSignIn, limit, s.setup)

@@ -74,3 +74,14 @@ func TestCLICreatesTokensAndUsersWithRoles(t *testing.T) {
 		t.Fatalf("audit: %+v", entries)
 	}
 }
+
+// TestServeRefusesBadTrustedProxies: a mistyped proxy list stops serve
+// at once instead of silently trusting nobody (or everybody).
+func TestServeRefusesBadTrustedProxies(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := run([]string{"serve", "--trusted-proxies", "127.0.0.1, 10.0.0.0/33", "--db", "sqlite://" + filepath.Join(t.TempDir(), "app.db")}, &out, &errOut)
+	if code == 0 || !strings.Contains(errOut.String(), `trusted proxy "10.0.0.0/33"`) {
+		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+}
