@@ -136,6 +136,7 @@ func (s *Server) editor(c *fiber.Ctx) error {
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Set(fiber.HeaderContentSecurityPolicy, pageCSP) // its inline styles
 		return c.SendString(notBuiltPage)
 	}
 	name := strings.TrimPrefix(p, "/")
