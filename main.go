@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,8 +44,9 @@ Usage:
   journey export [--db ...] [--version N] FLOW_ID print a flow's canonical JSON
   journey export [--db ...] --dir DIR             write every flow to DIR/ID.json
   journey validate FILE|DIR...                    check flows; exit 1 listing every problem
-  journey token create --name NAME [--db ...]     print a new API token
-  journey user create --email E --password P [--db ...]
+  journey token create --name NAME [--role admin|editor|viewer] [--db ...]
+                                                  print a new API token
+  journey user create --email E --password P [--role admin|editor|viewer] [--db ...]
   journey demo [--addr ...] [--db ...] [--email E] [--password P] [--interval 2s]
                                                   serve a throwaway demo: templates, an admin, sample traffic
   journey healthcheck [--addr 127.0.0.1:8080]     exit 0 when GET /healthz answers 200 (for HEALTHCHECK)
@@ -139,6 +141,8 @@ type config struct {
 	// HTTPAllowPrivate lets http.request steps call loopback, private and
 	// link-local addresses.
 	HTTPAllowPrivate bool
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -200,6 +204,8 @@ func cmdServe(args []string, stderr io.Writer) error {
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
 	fs.BoolVar(&c.HTTPAllowPrivate, "http-allow-private", envOr("JOURNEY_HTTP_ALLOW_PRIVATE", "") == "true",
 		"let http.request steps call loopback, private and link-local addresses (your own services) [JOURNEY_HTTP_ALLOW_PRIVATE]")
+	proxies := fs.String("trusted-proxies", envOr("JOURNEY_TRUSTED_PROXIES", ""),
+		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (sign-in throttling, logs) [JOURNEY_TRUSTED_PROXIES]")
 	dbFlag(fs, &c)
 	opsFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
@@ -207,6 +213,10 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}
 	if _, err := parseRetention(c.Retention); err != nil {
 		return err
+	}
+	var err error
+	if c.TrustedProxies, err = server.ParseTrustedProxies(*proxies); err != nil {
+		return fmt.Errorf("serve: --trusted-proxies: %w", err)
 	}
 	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
 	if err != nil {
@@ -227,7 +237,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
-		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
+		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: c.MetricsToken,
 	})
 	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
@@ -568,18 +578,28 @@ func cmdTokenCreate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("token create", stderr)
 	dbFlag(fs, &c)
 	name := fs.String("name", "", "a name to recognise the token by [required]")
+	role := fs.String("role", envOr("JOURNEY_TOKEN_ROLE", storage.RoleAdmin), "what the token may do: admin, editor or viewer [JOURNEY_TOKEN_ROLE]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("token create: --name is required")
 	}
+	if !storage.ValidRole(*role) {
+		return fmt.Errorf("token create: --role must be admin, editor or viewer, not %q", *role)
+	}
 	return withStore(c, stderr, func(store *storage.Store) error {
 		var token string
 		err := store.Write(context.Background(), func(tx *gorm.DB) error {
-			var err error
-			token, _, err = storage.CreateAPIToken(tx, *name, time.Now().UTC())
-			return err
+			now := time.Now().UTC()
+			value, t, err := storage.CreateAPITokenWithRole(tx, *name, *role, now)
+			if err != nil {
+				return err
+			}
+			token = value
+			return storage.RecordAudit(tx, storage.AuditEntry{At: now, ActorType: storage.ActorCLI, ActorID: "token create",
+				ActorName: "command line", Action: storage.AuditCreate, EntityType: storage.AuditToken, EntityID: t.ID,
+				Summary: fmt.Sprintf("created API token %q with role %s", t.Name, t.Role)})
 		})
 		if err == nil {
 			fmt.Fprintln(stdout, token)
@@ -594,16 +614,26 @@ func cmdUserCreate(args []string, stdout, stderr io.Writer) error {
 	dbFlag(fs, &c)
 	email := fs.String("email", "", "the user's email [required]")
 	password := fs.String("password", envOr("JOURNEY_PASSWORD", ""), "the user's password, at least 8 characters [JOURNEY_PASSWORD]")
+	role := fs.String("role", envOr("JOURNEY_USER_ROLE", storage.RoleAdmin), "what the user may do: admin, editor or viewer [JOURNEY_USER_ROLE]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *email == "" || *password == "" {
 		return errors.New("user create: --email and --password are required")
 	}
+	if !storage.ValidRole(*role) {
+		return fmt.Errorf("user create: --role must be admin, editor or viewer, not %q", *role)
+	}
 	return withStore(c, stderr, func(store *storage.Store) error {
 		err := store.Write(context.Background(), func(tx *gorm.DB) error {
-			_, err := storage.CreateUser(tx, *email, *password, time.Now().UTC())
-			return err
+			now := time.Now().UTC()
+			u, err := storage.CreateUserWithRole(tx, *email, *password, *role, now)
+			if err != nil {
+				return err
+			}
+			return storage.RecordAudit(tx, storage.AuditEntry{At: now, ActorType: storage.ActorCLI, ActorID: "user create",
+				ActorName: "command line", Action: storage.AuditCreate, EntityType: storage.AuditUser, EntityID: u.ID,
+				Summary: "added user " + u.Email + " with role " + u.Role})
 		})
 		if err == nil {
 			fmt.Fprintf(stdout, "user %s created\n", strings.ToLower(*email))

@@ -392,4 +392,3 @@ func (e *Engine) Import(ctx context.Context, f *flows.Flow, publish bool) (int, 
 	}
 	return res[0].Version, nil
 }
-

@@ -101,19 +101,28 @@ type credentials struct {
 	Password string `json:"password"`
 }
 
-// login checks email and password and starts a session (cookie).
+// login checks email and password and starts a session (cookie). After
+// repeated failures for the email or from the address it answers 429
+// without looking at the password (see loginThrottle).
 func (s *Server) login(c *fiber.Ctx) error {
 	var in credentials
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	ip := s.clientIP(c)
+	if wait := s.logins.wait(in.Email, ip); wait > 0 {
+		s.log.InfoContext(c.UserContext(), "sign-in throttled", "request_id", requestIDOf(c), "ip", ip)
+		return tooManySignIns(c, wait)
+	}
 	u, err := storage.Authenticate(s.store.Reader(), in.Email, in.Password)
 	if errors.Is(err, storage.ErrBadCredentials) {
+		s.logins.failed(in.Email, ip)
 		return unauthorized("The email or the password is wrong.")
 	}
 	if err != nil {
 		return err
 	}
+	s.logins.succeeded(in.Email)
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
@@ -227,9 +236,11 @@ func (s *Server) listTokens(c *fiber.Ctx) error {
 }
 
 // createToken creates an API token; its value is in this answer only.
+// The role defaults to admin, what every token could do before roles.
 func (s *Server) createToken(c *fiber.Ctx) error {
 	var in struct {
 		Name string `json:"name"`
+		Role string `json:"role"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -238,14 +249,22 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	if name == "" || len(name) > 200 {
 		return badRequest("Give the token a name (at most 200 characters) to recognise it by.")
 	}
+	role, err := roleOrAdmin(in.Role)
+	if err != nil {
+		return err
+	}
 	var (
 		value string
 		t     *storage.APIToken
 	)
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err = s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
 		var err error
-		value, t, err = storage.CreateAPIToken(tx, name, s.now())
-		return err
+		value, t, err = storage.CreateAPITokenWithRole(tx, name, role, s.now())
+		if err != nil {
+			return err
+		}
+		return s.auditTx(tx, c, storage.AuditCreate, storage.AuditToken, t.ID,
+			"created API token "+quoted(t.Name)+" with role "+t.Role)
 	})
 	if err != nil {
 		return err
@@ -259,7 +278,12 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 // deleteToken revokes an API token.
 func (s *Server) deleteToken(c *fiber.Ctx) error {
 	id := param(c, "id")
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.DeleteAPIToken(tx, id) })
+	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+		if err := storage.DeleteAPIToken(tx, id); err != nil {
+			return err
+		}
+		return s.auditTx(tx, c, storage.AuditDelete, storage.AuditToken, id, "revoked API token")
+	})
 	if err != nil {
 		return orNotFound(err, "There is no API token with id %q.", id)
 	}

@@ -95,6 +95,7 @@ func (s *Server) createCredential(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, storage.AuditCreate, storage.AuditCredential, v.ID, "created "+v.Kind+" credential "+quoted(v.Name))
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"credential": v})
 }
 
@@ -107,6 +108,7 @@ func (s *Server) updateCredential(c *fiber.Ctx) error {
 	if err != nil {
 		return orNotFound(err, "There is no credential %q.", param(c, "id"))
 	}
+	s.audit(c, storage.AuditUpdate, storage.AuditCredential, v.ID, "updated "+v.Kind+" credential "+quoted(v.Name)+changedSecrets(in.Fields, v.SecretsSet))
 	return c.JSON(fiber.Map{"credential": v})
 }
 
@@ -114,6 +116,7 @@ func (s *Server) deleteCredential(c *fiber.Ctx) error {
 	if err := s.cfg.Channels.DeleteCredential(c.UserContext(), param(c, "id")); err != nil {
 		return orNotFound(err, "There is no credential %q.", param(c, "id"))
 	}
+	s.audit(c, storage.AuditDelete, storage.AuditCredential, param(c, "id"), "deleted the credential")
 	return c.SendStatus(http.StatusNoContent)
 }
 

@@ -227,7 +227,13 @@ func timeline(events []eventView, runs []storage.Run) []timelineEntry {
 // its email and phone go on the suppression list (see privacy.go).
 func (s *Server) eraseContact(c *fiber.Ctx) error {
 	id := param(c, "id")
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.EraseContactAt(tx, id, s.now()) })
+	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+		if err := storage.EraseContactAt(tx, id, s.now()); err != nil {
+			return err
+		}
+		// The id only: the entry must not keep what was erased.
+		return s.auditTx(tx, c, storage.AuditErase, storage.AuditContact, id, "erased the contact's personal data")
+	})
 	if err != nil {
 		return orNotFound(err, "There is no contact with id %q.", id)
 	}

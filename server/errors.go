@@ -26,6 +26,7 @@ const (
 	codeInvalidFlow      = "invalid_flow"
 	codeTooLarge         = "payload_too_large"
 	codeTooManyRequests  = "too_many_requests"
+	codeHeadersTooLarge  = "headers_too_large"
 	codeUnavailable      = "unavailable"
 	codeInternal         = "internal"
 )
@@ -180,6 +181,9 @@ func fromFiberError(fe *fiber.Error) *apiError {
 	case http.StatusTooManyRequests:
 		code = codeTooManyRequests
 		msg = "Too many attempts; wait a minute and try again."
+	case http.StatusRequestHeaderFieldsTooLarge:
+		code = codeHeadersTooLarge
+		msg = fmt.Sprintf("The request line and headers are larger than the limit of %d bytes (8 KiB).", HeaderLimit)
 	case http.StatusServiceUnavailable:
 		code = codeUnavailable
 	}

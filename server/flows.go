@@ -122,6 +122,7 @@ func (s *Server) createFlow(c *fiber.Ctx) error {
 	if err != nil {
 		return conflictOr(err, "A journey with id %q exists already; choose another id or edit that journey.", f.ID)
 	}
+	s.audit(c, storage.AuditCreate, storage.AuditFlow, f.ID, "created journey "+quoted(f.Name))
 	return s.respondSaved(c, http.StatusCreated, f.ID, problems)
 }
 
@@ -168,6 +169,7 @@ func (s *Server) updateFlow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, storage.AuditUpdate, storage.AuditFlow, id, "saved the draft of journey "+quoted(f.Name))
 	return s.respondSaved(c, http.StatusOK, id, problems)
 }
 
@@ -177,6 +179,7 @@ func (s *Server) deleteFlow(c *fiber.Ctx) error {
 	if err := s.eng.DeleteFlow(c.UserContext(), id); err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}
+	s.audit(c, storage.AuditDelete, storage.AuditFlow, id, "deleted the journey and cancelled its runs")
 	return c.SendStatus(http.StatusNoContent)
 }
 
@@ -188,6 +191,7 @@ func (s *Server) publishFlow(c *fiber.Ctx) error {
 	if err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}
+	s.audit(c, storage.AuditPublish, storage.AuditFlow, id, fmt.Sprintf("published version %d", v))
 	return c.JSON(fiber.Map{"id": id, "version": v})
 }
 
@@ -200,6 +204,7 @@ func (s *Server) pauseFlow(c *fiber.Ctx) error {
 		}
 		return conflictOr(err, "The journey %q is not active, so it cannot be paused.", id)
 	}
+	s.audit(c, storage.AuditPause, storage.AuditFlow, id, "paused the journey")
 	return s.respondSaved(c, http.StatusOK, id, nil)
 }
 
@@ -242,6 +247,13 @@ func (s *Server) importFlow(c *fiber.Ctx) error {
 	res, err := s.eng.ImportAll(c.UserContext(), []*flows.Flow{f}, engine.ImportOptions{Publish: publish, DryRun: dryRun})
 	if err != nil {
 		return err
+	}
+	if r := res[0]; !r.DryRun && (r.DraftChanged || r.Published) {
+		summary := "imported journey " + quoted(f.Name)
+		if r.Published {
+			summary += fmt.Sprintf(" and published version %d", r.Version)
+		}
+		s.audit(c, storage.AuditImport, storage.AuditFlow, r.ID, summary)
 	}
 	status := http.StatusCreated
 	if dryRun || !res[0].Created {

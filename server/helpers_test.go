@@ -68,6 +68,10 @@ type setupOptions struct {
 	// so only the tests that sign in ask for it).
 	user     bool
 	testWait time.Duration
+	// debugLogs captures every log line, not only warnings.
+	debugLogs bool
+	// trustedProxies is Config.TrustedProxies (comma-separated).
+	trustedProxies string
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -80,7 +84,11 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	}
 	ctx := context.Background()
 	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if o.debugLogs {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	dbPath := t.TempDir() + "/t.db"
 	store, err := storage.Open(ctx, "sqlite://"+dbPath, logger)
 	if err != nil {
@@ -97,10 +105,15 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
+	proxies, err := server.ParseTrustedProxies(o.trustedProxies)
+	if err != nil {
+		t.Fatalf("trusted proxies: %v", err)
+	}
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: "test",
 		HookSecrets: map[string]string{"CHATBOT": hookSecret},
 		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait, Channels: ch,
+		TrustedProxies: proxies,
 	})
 	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
 	err = store.Write(ctx, func(tx *gorm.DB) error {

@@ -51,6 +51,9 @@ type attemptLimiter struct {
 	window time.Duration
 	now    func() time.Time
 
+	// clientIP names the client (default: the peer's address).
+	clientIP func(*fiber.Ctx) string
+
 	mu      sync.Mutex
 	windows map[string]*attemptWindow
 }
@@ -94,7 +97,11 @@ func (l *attemptLimiter) allow(key string) bool {
 
 // handler answers 429 once a client exceeds its attempts.
 func (l *attemptLimiter) handler(c *fiber.Ctx) error {
-	if !l.allow(strings.Clone(c.IP())) { // the key outlives the request
+	key := strings.Clone(c.IP()) // the key outlives the request
+	if l.clientIP != nil {
+		key = l.clientIP(c)
+	}
+	if !l.allow(key) {
 		return fiber.ErrTooManyRequests
 	}
 	return c.Next()

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,6 +59,10 @@ type Config struct {
 	Version string
 	// SecureCookies marks the session cookie Secure (serve over HTTPS).
 	SecureCookies bool
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the
+	// client for sign-in throttling and logs (see ParseTrustedProxies);
+	// empty: the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a sign-in lasts (default 14 days).
 	SessionTTL time.Duration
 	// TestWait bounds how long POST /flows/:id/test waits for its run
@@ -81,6 +86,8 @@ type Server struct {
 	app   *fiber.App
 	// gauges are the server's scrape-time gauges (see ops.go).
 	gauges *prometheus.Registry
+	// logins throttles failed sign-ins per email and per address.
+	logins *loginThrottle
 }
 
 // New builds the Fiber app with every route. It panics when Engine or Store
@@ -98,9 +105,11 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, clock: cfg.Clock,
 		gauges: prometheus.NewRegistry()}
 	s.gauges.MustRegister(serverGauges{s})
+	s.logins = newLoginThrottle(s.now)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "journey",
 		BodyLimit:             BodyLimit,
+		ReadBufferSize:        HeaderLimit,
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          writeTimeout,
 		IdleTimeout:           idleTimeout,
@@ -133,7 +142,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // before the authenticating group, and the editor's catch-all comes last.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(requestID, s.recoverPanics)
+	app.Use(requestID, securityHeaders, s.accessLog, s.recoverPanics)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
@@ -142,13 +151,17 @@ func (s *Server) routes() {
 	s.providerHooks(app)
 	app.Post("/hooks/*", s.webhook)
 
-	limit := newAttemptLimiter(20, time.Minute, s.now).handler
-	app.Post("/api/v1/auth/login", limit, s.login)
+	limiter := newAttemptLimiter(20, time.Minute, s.now)
+	limiter.clientIP = s.clientIP
+	limit := limiter.handler
+	app.Post("/api/v1/auth/login", noCrossSiteSignIn, limit, s.login)
 	app.Get("/api/v1/auth/setup", s.setupStatus)
-	app.Post("/api/v1/auth/setup", limit, s.setup)
+	app.Post("/api/v1/auth/setup", noCrossSiteSignIn, limit, s.setup)
 	app.Get("/api/v1/openapi.json", s.openAPI)
 
-	api := app.Group("/api/v1", s.authenticate)
+	// Who is calling, then whether a cookie request comes from the editor,
+	// then whether the caller's role allows it.
+	api := app.Group("/api/v1", s.authenticate, s.checkCSRF, s.authorize)
 	api.Get("/auth/me", s.me)
 	api.Post("/auth/logout", s.logout)
 	api.Get("/tokens", s.listTokens)
@@ -157,6 +170,7 @@ func (s *Server) routes() {
 	api.Get("/users", s.listUsers)
 	api.Post("/users", s.createUser)
 	api.Delete("/users/:id", s.deleteUser)
+	api.Get("/audit", s.listAudit)
 
 	api.Get("/flows", s.listFlows)
 	api.Post("/flows", s.createFlow)

@@ -16,8 +16,31 @@ import (
 // first-run setup keeps) for accounts an administrator creates.
 const minNewUserPassword = 10
 
-// errLastUser ends the delete transaction with a 409.
-var errLastUser = errors.New("last user")
+// errLastUser and errLastAdmin end the delete transaction with a 409.
+var (
+	errLastUser  = errors.New("last user")
+	errLastAdmin = errors.New("last admin")
+)
+
+// newUserRequest is the body of POST /users.
+type newUserRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// Role defaults to admin, what every user could do before roles.
+	Role string `json:"role"`
+}
+
+// roleOrAdmin checks a role from a request; empty means admin.
+func roleOrAdmin(role string) (string, error) {
+	role = strings.ToLower(strings.TrimSpace(role))
+	if role == "" {
+		return storage.RoleAdmin, nil
+	}
+	if !storage.ValidRole(role) {
+		return "", badRequest("role must be %s.", strings.Join(storage.Roles(), ", ")+" (default admin)")
+	}
+	return role, nil
+}
 
 // listUsers lists the people who can sign in (never password hashes).
 func (s *Server) listUsers(c *fiber.Ctx) error {
@@ -47,8 +70,12 @@ func validEmail(email string) bool {
 
 // createUser adds a user who can sign in with email and password.
 func (s *Server) createUser(c *fiber.Ctx) error {
-	var in credentials
+	var in newUserRequest
 	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	role, err := roleOrAdmin(in.Role)
+	if err != nil {
 		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
@@ -59,10 +86,13 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 		return badRequest("The password must be %d to %d characters long.", minNewUserPassword, storage.MaxPasswordLen)
 	}
 	var u *storage.User
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err = s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
 		var err error
-		u, err = storage.CreateUser(tx, email, in.Password, s.now())
-		return err
+		u, err = storage.CreateUserWithRole(tx, email, in.Password, role, s.now())
+		if err != nil {
+			return err
+		}
+		return s.auditTx(tx, c, storage.AuditCreate, storage.AuditUser, u.ID, "added user "+u.Email+" with role "+u.Role)
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return conflict("There is already a user with this email address.")
@@ -74,7 +104,8 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 }
 
 // deleteUser removes a user and ends their sessions. Nobody removes
-// themselves, and the last user stays, so that someone can still sign in.
+// themselves, and the last user and the last admin stay, so that someone
+// can still sign in and manage accounts.
 func (s *Server) deleteUser(c *fiber.Ctx) error {
 	id := param(c, "id")
 	if p := principalOf(c); p != nil && p.User != nil && p.User.ID == id {
@@ -85,19 +116,34 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		var target storage.User
+		if err := tx.Where("id = ?", id).Take(&target).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return notFound("There is no user with id %q.", id)
+		} else if err != nil {
+			return err
+		}
 		if n <= 1 {
-			var exists int64
-			if err := tx.Model(&storage.User{}).Where("id = ?", id).Count(&exists).Error; err != nil {
+			return errLastUser
+		}
+		if target.Role == storage.RoleAdmin {
+			var admins int64
+			if err := tx.Model(&storage.User{}).Where("role = ?", storage.RoleAdmin).Count(&admins).Error; err != nil {
 				return err
 			}
-			if exists > 0 {
-				return errLastUser
+			if admins <= 1 {
+				return errLastAdmin
 			}
 		}
-		return storage.DeleteUser(tx, id)
+		if err := storage.DeleteUser(tx, id); err != nil {
+			return err
+		}
+		return s.auditTx(tx, c, storage.AuditDelete, storage.AuditUser, id, "removed user "+target.Email)
 	})
 	if errors.Is(err, errLastUser) {
 		return conflict("This is the last user; add another one before removing it.")
+	}
+	if errors.Is(err, errLastAdmin) {
+		return conflict("This is the last administrator; make another user an administrator before removing this one.")
 	}
 	if err != nil {
 		return orNotFound(err, "There is no user with id %q.", id)

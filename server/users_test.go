@@ -12,7 +12,9 @@ func TestUsersAPI(t *testing.T) {
 	t.Parallel()
 	b := setup(t, withUser)
 	login := b.request(t, "POST", "/api/v1/auth/login", `{"email":"`+testEmail+`","password":"`+testPassword+`"}`).must(t, 200)
-	cookie := []string{"Cookie", strings.SplitN(login.header.Get("Set-Cookie"), ";", 2)[0]}
+	// What the editor's requests carry: the cookie and, from the browser,
+	// Sec-Fetch-Site (see TestCSRF).
+	cookie := []string{"Cookie", strings.SplitN(login.header.Get("Set-Cookie"), ";", 2)[0], "Sec-Fetch-Site", "same-origin"}
 	var me struct{ User struct{ ID string } }
 	login.json(t, &me)
 

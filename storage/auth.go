@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -57,32 +56,10 @@ func (e *WeakPasswordError) Error() string {
 const dummyHash = "$2a$10$tSPkIik5Pk82w/lvzm51G.4u61/S9wdrqyhGb/EhpiMUrJRD/mQsK"
 
 // CreateUser adds a user who signs in with email (stored lower-case) and
-// password (stored as a bcrypt hash). A taken email is ErrDuplicate; a
-// password outside 8..72 bytes is a *WeakPasswordError.
+// password (stored as a bcrypt hash), as an admin. A taken email is
+// ErrDuplicate; a password outside 8..72 bytes is a *WeakPasswordError.
 func CreateUser(tx *gorm.DB, email, password string, now time.Time) (*User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" || !strings.Contains(email, "@") {
-		return nil, fmt.Errorf("create user: invalid email %q", email)
-	}
-	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
-		return nil, fmt.Errorf("create user: %w", &WeakPasswordError{Len: len(password)})
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
-	if err != nil {
-		return nil, fmt.Errorf("create user: hash password: %w", err)
-	}
-	var n int64
-	if err := tx.Model(&User{}).Where("email = ?", email).Count(&n).Error; err != nil {
-		return nil, fmt.Errorf("create user: %w", err)
-	}
-	if n > 0 {
-		return nil, fmt.Errorf("create user %s: %w", email, ErrDuplicate)
-	}
-	u := &User{ID: uuid.NewString(), Email: email, PasswordHash: string(hash), Role: "admin", CreatedAt: now.UTC()}
-	if err := tx.Create(u).Error; err != nil {
-		return nil, fmt.Errorf("create user: %w", mapErr(err))
-	}
-	return u, nil
+	return CreateUserWithRole(tx, email, password, RoleAdmin, now)
 }
 
 // Authenticate returns the user with this email and password, or
@@ -160,23 +137,10 @@ func DeleteExpiredSessions(tx *gorm.DB, now time.Time) (int64, error) {
 	return res.RowsAffected, nil
 }
 
-// CreateAPIToken creates a named API token and returns its value, which is
-// shown once: only its SHA-256 is stored.
+// CreateAPIToken creates a named admin API token and returns its value,
+// which is shown once: only its SHA-256 is stored.
 func CreateAPIToken(tx *gorm.DB, name string, now time.Time) (string, *APIToken, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return "", nil, errors.New("create api token: name is required")
-	}
-	raw, err := randomToken()
-	if err != nil {
-		return "", nil, fmt.Errorf("create api token: %w", err)
-	}
-	token := APITokenPrefix + raw
-	t := &APIToken{ID: uuid.NewString(), Name: name, TokenHash: hashToken(token), Role: "admin", CreatedAt: now.UTC()}
-	if err := tx.Create(t).Error; err != nil {
-		return "", nil, fmt.Errorf("create api token: %w", mapErr(err))
-	}
-	return token, t, nil
+	return CreateAPITokenWithRole(tx, name, RoleAdmin, now)
 }
 
 // APITokenByValue returns the API token with this value, or ErrNotFound.

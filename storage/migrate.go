@@ -27,6 +27,7 @@ func migrations() []migration {
 		{ID: "0003_channels", Up: migrateChannels},
 		{ID: "0004_run_retention", Up: migrateRunRetention},
 		{ID: "0005_erasure_suppressions", Up: migrateErasureSuppressions},
+		{ID: "0006_audit_log", Up: migrateAuditLog},
 	}
 }
 

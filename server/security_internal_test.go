@@ -1,0 +1,91 @@
+package server
+
+import (
+	"testing"
+	"time"
+)
+
+// TestLoginThrottleDecays: five failures for an email block it for about
+// a minute; each minute forgets one failure, so one more try is allowed,
+// and a failure there blocks again. Success forgets the email's failures,
+// never the address's.
+func TestLoginThrottleDecays(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newLoginThrottle(func() time.Time { return now })
+	for i := range loginMaxPerEmail {
+		if w := l.wait("Ann@example.com", "10.0.0.1"); w != 0 {
+			t.Fatalf("attempt %d blocked for %s", i+1, w)
+		}
+		l.failed("ann@example.com ", "10.0.0.1")
+	}
+	if w := l.wait("ann@example.com", "10.0.0.2"); w != loginDecay {
+		t.Fatalf("after %d failures: wait %s, want %s (the email is blocked from any address)", loginMaxPerEmail, w, loginDecay)
+	}
+	if w := l.wait("bob@example.com", "10.0.0.1"); w != 0 {
+		t.Fatalf("another email from the same address: wait %s, want 0", w)
+	}
+	now = now.Add(30 * time.Second)
+	if w := l.wait("ann@example.com", "10.0.0.1"); w != 30*time.Second {
+		t.Fatalf("half a minute later: wait %s, want 30s", w)
+	}
+	now = now.Add(30 * time.Second)
+	if w := l.wait("ann@example.com", "10.0.0.1"); w != 0 {
+		t.Fatalf("a minute later: wait %s, want 0", w)
+	}
+	l.failed("ann@example.com", "10.0.0.1")
+	if w := l.wait("ann@example.com", "10.0.0.1"); w != loginDecay {
+		t.Fatalf("one more failure: wait %s, want %s again", w, loginDecay)
+	}
+	l.succeeded("ann@example.com")
+	if w := l.wait("ann@example.com", "10.0.0.3"); w != 0 {
+		t.Fatalf("after a success: wait %s, want 0", w)
+	}
+
+	// Spraying many emails from one address trips the address limit; a
+	// success with a valid account does not reset it.
+	for i := range loginMaxPerIP {
+		l.failed(string(rune('a'+i))+"@example.com", "10.9.9.9")
+	}
+	l.succeeded("mine@example.com")
+	if w := l.wait("fresh@example.com", "10.9.9.9"); w <= 0 {
+		t.Fatal("the address is not blocked after spraying")
+	}
+	now = now.Add(10 * loginDecay)
+	if w := l.wait("fresh@example.com", "10.9.9.9"); w != 0 {
+		t.Fatalf("after ten minutes: wait %s, want 0", w)
+	}
+}
+
+// TestLoginThrottleMemoryIsBounded floods the throttle with addresses.
+func TestLoginThrottleMemoryIsBounded(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newLoginThrottle(func() time.Time { return now })
+	for i := range 3 * maxTrackedClients {
+		l.failed("x@example.com", time.Duration(i).String())
+	}
+	if n := len(l.counts); n > maxTrackedClients+2 {
+		t.Fatalf("%d counters kept, want at most %d", n, maxTrackedClients+2)
+	}
+}
+
+// TestRequiredRole pins the policy for paths a route table walk cannot
+// show: letter case and trailing slashes (Fiber routes both
+// case-insensitively and loosely), and a route added later.
+func TestRequiredRole(t *testing.T) {
+	for _, tc := range []struct{ method, path, want string }{
+		{"GET", "/api/v1/TOKENS", "admin"},
+		{"GET", "/api/v1/tokens/", "admin"},
+		{"GET", "/API/V1/Users", "admin"},
+		{"GET", "/api/v1/audit", "admin"},
+		{"PATCH", "/api/v1/Credentials/x", "admin"},
+		{"GET", "/api/v1/credentials", "viewer"},
+		{"POST", "/api/v1/auth/logout/", "viewer"},
+		{"POST", "/api/v1/auth/logout/x", "editor"},
+		{"POST", "/api/v1/some-new-thing", "editor"},
+		{"GET", "/api/v1/some-new-thing", "viewer"},
+	} {
+		if got := requiredRole(tc.method, tc.path); got != tc.want {
+			t.Errorf("%s %s needs %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
