@@ -25,6 +25,7 @@ func migrations() []migration {
 		{ID: "0001_initial", Up: migrateInitial},
 		{ID: "0002_settings", Up: migrateSettings},
 		{ID: "0003_channels", Up: migrateChannels},
+		{ID: "0004_schedule_ticks", Up: migrateScheduleTicks},
 	}
 }
 
