@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -37,7 +38,7 @@ var version = "0.1.0-dev"
 const usage = `journey: journeys that fire on time, never send twice, and survive restarts.
 
 Usage:
-  journey serve [--addr 127.0.0.1:8080] [--db sqlite://./data/app.db | postgres://...]
+  journey serve [--addr 127.0.0.1:8080] [--db sqlite://./data/app.db | postgres://...] [--role all|web|worker]
   journey import [--db ...] [--publish] [--dry-run] FILE|DIR...
                                                   validate all, then store flows (all or nothing)
   journey export [--db ...] [--version N] FLOW_ID print a flow's canonical JSON
@@ -130,6 +131,11 @@ type config struct {
 	// DataDir holds the generated secret key (default: next to the
 	// SQLite file, or ./data).
 	DataDir string
+	// Role is what serve runs: all, web or worker (main_role.go).
+	Role string
+	// Lease is how long a claimed job belongs to an instance before
+	// another may take it over (0: the engine's default).
+	Lease time.Duration
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -180,7 +186,7 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 		return nil, nil, nil, err
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger,
-		SingleInstance: !store.Postgres(), Channels: ch})
+		SingleInstance: !store.Postgres(), Channels: ch, Lease: c.Lease})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err
@@ -196,7 +202,11 @@ func cmdServe(args []string, stderr io.Writer) error {
 		"URL where contacts reach this server, for email tracking and unsubscribe links; empty: http://ADDR [JOURNEY_PUBLIC_URL]")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
 	dbFlag(fs, &c)
+	scaleFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.validateRole(); err != nil {
 		return err
 	}
 	logger, err := newLogger(c.LogLevel, stderr)
@@ -216,15 +226,20 @@ func cmdServe(args []string, stderr io.Writer) error {
 // serveUntilDone runs the HTTP server and the engine's workers until ctx
 // ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
 func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
+	if c.Role == roleWorker {
+		return serveWorker(ctx, c, store, eng, logger)
+	}
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch,
 	})
-	eng.Start(ctx)
+	if c.Role != roleWeb {
+		eng.Start(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(c.Addr) }()
-	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version)
+	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version, "role", cmp.Or(c.Role, roleAll))
 	select {
 	case err := <-errc:
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
