@@ -52,21 +52,20 @@ func TestSQLiteSIGKILLWithThousandsInFlight(t *testing.T) {
 	store := openStore(t, db)
 
 	start := time.Now()
-	stop := make(chan struct{})
-	kills := killer(t, []*instance{srv}, 2500*time.Millisecond, 300*time.Millisecond, stop)
+	stopKiller := killer(t, []*instance{srv}, 2500*time.Millisecond, 300*time.Millisecond)
+	defer stopKiller()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	res, err := fireHooks(ctx, func(int) string { return srv.addr }, "crash", runs, 16, func(i int) map[string]any {
 		return map[string]any{"email": fmt.Sprintf("k%d@example.com", i), "n": i}
 	})
 	if err != nil {
-		close(stop)
+		stopKiller()
 		t.Fatalf("load: %v (accepted %d of %d)", err, res.accepted, runs)
 	}
 	// Keep killing while the delays are pending.
 	counts := waitFinished(t, store.Reader(), "crash", int64(runs), start.Add(120*time.Second))
-	close(stop)
-	nKills := <-kills
+	nKills := stopKiller()
 	t.Logf("%d runs on SQLite: %d SIGKILLs, %d webhooks resent, %d found already stored, finished after %s",
 		runs, nKills, res.retries, res.duplicates, time.Since(start).Round(time.Millisecond))
 	if nKills < 3 {

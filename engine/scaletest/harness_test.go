@@ -376,17 +376,18 @@ func assertNothingLeft(t *testing.T, db *gorm.DB, flowID string) {
 	}
 }
 
-// killer SIGKILLs a random one of the instances every interval and starts
-// it again after downtime, until stop is closed. It returns the number of
-// kills through done.
-func killer(t *testing.T, instances []*instance, every, downtime time.Duration, stop <-chan struct{}) <-chan int {
+// killer SIGKILLs the instances in turn every interval and starts each
+// again after downtime. stop ends it (once the instance in hand is back
+// up) and returns the number of kills; call it before the test returns.
+func killer(t *testing.T, instances []*instance, every, downtime time.Duration) (stop func() int) {
+	quit := make(chan struct{})
 	done := make(chan int, 1)
 	go func() {
 		kills := 0
 		defer func() { done <- kills }()
 		for i := 0; ; i++ {
 			select {
-			case <-stop:
+			case <-quit:
 				return
 			case <-time.After(every):
 			}
@@ -400,7 +401,12 @@ func killer(t *testing.T, instances []*instance, every, downtime time.Duration, 
 			}
 		}
 	}()
-	return done
+	var once sync.Once
+	kills := 0
+	return func() int {
+		once.Do(func() { close(quit); kills = <-done })
+		return kills
+	}
 }
 
 // restart starts the process (again, after a kill) and waits until

@@ -61,8 +61,8 @@ func TestThreeInstancesRunEachRunOnceWhileKilled(t *testing.T) {
 	store := openStore(t, db)
 
 	start := time.Now()
-	stop := make(chan struct{})
-	kills := killer(t, instances, 4*time.Second, time.Second, stop)
+	stopKiller := killer(t, instances, 4*time.Second, time.Second)
+	defer stopKiller()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	addr := func(i int) string { return instances[i%len(instances)].addr }
@@ -71,13 +71,12 @@ func TestThreeInstancesRunEachRunOnceWhileKilled(t *testing.T) {
 	})
 	ingested := time.Since(start)
 	if err != nil {
-		close(stop)
+		stopKiller()
 		t.Fatalf("load: %v (accepted %d of %d)", err, res.accepted, runs)
 	}
 	counts := waitFinished(t, store.Reader(), "scale", int64(runs), start.Add(170*time.Second))
 	finished := time.Since(start)
-	close(stop)
-	nKills := <-kills
+	nKills := stopKiller()
 	t.Logf("%d runs on 3 instances: webhooks accepted in %s (%d resent after a kill, %d found already stored), all finished after %s, %d SIGKILLs",
 		runs, ingested.Round(time.Millisecond), res.retries, res.duplicates, finished.Round(time.Millisecond), nKills)
 	if nKills < 2 {
