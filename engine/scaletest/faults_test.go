@@ -344,8 +344,15 @@ func TestDatabaseOutageLosesNothing(t *testing.T) {
 	start := time.Now()
 	outage := make(chan time.Duration, 1)
 	go func() {
-		// Cut the database while webhooks arrive and runs advance.
-		time.Sleep(1500 * time.Millisecond)
+		// Cut the database while webhooks arrive and runs advance: once a
+		// fifth of the runs exist.
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+			var n int64
+			if store.Reader().Raw("SELECT count(*) FROM runs").Scan(&n); n >= runs/5 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		proxy.down()
 		cut := time.Now()
 		time.Sleep(4 * time.Second)
