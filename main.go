@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -38,7 +39,7 @@ var version = "0.1.0-dev"
 const usage = `journey: journeys that fire on time, never send twice, and survive restarts.
 
 Usage:
-  journey serve [--addr 127.0.0.1:8080] [--db sqlite://./data/app.db | postgres://...]
+  journey serve [--addr 127.0.0.1:8080] [--db sqlite://./data/app.db | postgres://...] [--role all|web|worker]
   journey import [--db ...] [--publish] [--dry-run] FILE|DIR...
                                                   validate all, then store flows (all or nothing)
   journey export [--db ...] [--version N] FLOW_ID print a flow's canonical JSON
@@ -143,6 +144,11 @@ type config struct {
 	HTTPAllowPrivate bool
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// Role is what serve runs: all, web or worker (main_role.go).
+	Role string
+	// Lease is how long a claimed job belongs to an instance before
+	// another may take it over (0: the engine's default).
+	Lease time.Duration
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -187,7 +193,7 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 		return nil, nil, nil, err
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
-		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics})
+		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err
@@ -208,10 +214,14 @@ func cmdServe(args []string, stderr io.Writer) error {
 		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (sign-in throttling, logs) [JOURNEY_TRUSTED_PROXIES]")
 	dbFlag(fs, &c)
 	opsFlags(fs, &c)
+	scaleFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if _, err := parseRetention(c.Retention); err != nil {
+		return err
+	}
+	if err := c.validateRole(); err != nil {
 		return err
 	}
 	var err error
@@ -235,6 +245,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 // serveUntilDone runs the HTTP server and the engine's workers until ctx
 // ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
 func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
+	if c.Role == roleWorker {
+		return serveWorker(ctx, c, store, eng, logger)
+	}
 	srv := server.New(server.Config{
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
@@ -242,7 +255,9 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 	})
 	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
 	// batch in flight finishes; Stop below waits for it.
-	eng.Start(ctx)
+	if c.Role != roleWeb {
+		eng.Start(ctx)
+	}
 	sweeper, err := startSweeper(ctx, c, store, logger)
 	if err != nil {
 		return err
@@ -256,7 +271,7 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(c.Addr) }()
-	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version)
+	logger.Info("journey is running", "addr", "http://"+c.Addr, "db", redactDSN(c.DB), "version", version, "role", cmp.Or(c.Role, roleAll))
 	select {
 	case err := <-errc:
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

@@ -215,8 +215,9 @@ func nextTick(cn *flows.CompiledNode, fallback *time.Location, after time.Time) 
 }
 
 // scheduleTicks inserts the next tick job of every schedule trigger. The
-// dedup key (flow, node, tick) makes each tick fire once however many
-// instances insert it.
+// job's dedup key (flow, version, node, tick) keeps instances from queueing
+// a tick twice, and the schedule_ticks row written when it fires makes each
+// tick start one run even if two versions' jobs share a tick.
 func (e *Engine) scheduleTicks(tx *gorm.DB, cf *flows.Compiled) error {
 	for _, cn := range cf.Triggers {
 		if cn.Node.Type != nodes.TypeScheduleTrigger {
@@ -234,7 +235,10 @@ func (e *Engine) insertTick(tx *gorm.DB, cf *flows.Compiled, cn *flows.CompiledN
 	if err != nil {
 		return err
 	}
-	key := fmt.Sprintf("tick:%s:%s:%d", cf.Flow.ID, cn.Node.ID, tick.Unix())
+	// The version is part of the key: a republished flow's first tick may
+	// be the same instant as the old version's pending one, which must
+	// not swallow it (the old job fires as a no-op).
+	key := fmt.Sprintf("tick:%s:v%d:%s:%d", cf.Flow.ID, cf.Flow.Version, cn.Node.ID, tick.Unix())
 	_, err = storage.InsertJob(tx, &storage.Job{NodeID: cn.Node.ID, Kind: storage.JobSchedule, DueAt: tick,
 		Payload:  mustJSON(schedulePayload{FlowID: cf.Flow.ID, Version: cf.Flow.Version, Tick: tick}),
 		DedupKey: &key, CreatedAt: e.clock.Now()})
@@ -267,6 +271,15 @@ func (e *Engine) fireSchedule(ctx context.Context, tx *gorm.DB, j *storage.Job) 
 	if err := cn.Decode(&params); err != nil {
 		return err
 	}
+	if p.After == "" {
+		// The tick's first job: fire it once, whichever instance or
+		// duplicate job gets here first.
+		fresh, err := storage.ClaimScheduleTick(tx, &storage.ScheduleTick{FlowID: p.FlowID, NodeID: j.NodeID,
+			Tick: p.Tick, Version: p.Version, CreatedAt: e.clock.Now()})
+		if err != nil || !fresh {
+			return err // fired already: its next tick was queued then
+		}
+	}
 	if strings.TrimSpace(params.Segment) != "" {
 		if err := e.startSegmentBatch(ctx, tx, cf, cn, p); err != nil {
 			return err
@@ -274,8 +287,16 @@ func (e *Engine) fireSchedule(ctx context.Context, tx *gorm.DB, j *storage.Job) 
 		if p.After != "" {
 			return nil // a follow-up batch: the first one scheduled the next tick
 		}
-	} else if _, err := e.startRun(tx, startRequest{cf: cf, node: j.NodeID, trigger: map[string]any{"tick": p.Tick}}); err != nil {
+		return e.insertTick(tx, cf, cn, maxTime(p.Tick, e.clock.Now()))
+	}
+	runID, err := e.startRun(tx, startRequest{cf: cf, node: j.NodeID, trigger: map[string]any{"tick": p.Tick}})
+	if err != nil {
 		return err
+	}
+	if runID != "" {
+		if err := storage.SetScheduleTickRun(tx, p.FlowID, j.NodeID, p.Tick, runID); err != nil {
+			return err
+		}
 	}
 	// Catch up without a burst: after downtime the next tick is the first
 	// one after now, not every missed one.

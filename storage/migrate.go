@@ -28,6 +28,7 @@ func migrations() []migration {
 		{ID: "0004_run_retention", Up: migrateRunRetention},
 		{ID: "0005_erasure_suppressions", Up: migrateErasureSuppressions},
 		{ID: "0006_audit_log", Up: migrateAuditLog},
+		{ID: "0007_schedule_ticks", Up: migrateScheduleTicks},
 	}
 }
 

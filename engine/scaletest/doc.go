@@ -1,0 +1,8 @@
+// Package scaletest holds end-to-end tests of the built binary under
+// scale-out and faults: several serve processes on one PostgreSQL
+// database, SIGKILLs while thousands of runs are in flight, a vendor that
+// fails for a while and a database that refuses connections. The tests
+// start real processes on loopback only and are bounded in time; the
+// PostgreSQL ones skip without TEST_POSTGRES_DSN. The package has no code
+// of its own: everything is in its _test.go files.
+package scaletest

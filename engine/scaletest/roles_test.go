@@ -1,0 +1,61 @@
+package scaletest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/journeyhq/journey/storage"
+)
+
+// TestWebAndWorkerRolesSplitTheWork: a --role web instance accepts
+// webhooks but runs nothing; a --role worker instance runs the jobs and
+// serves only /healthz.
+func TestWebAndWorkerRolesSplitTheWork(t *testing.T) {
+	db := freshPostgres(t)
+	api := newAPI(t, db)
+	web := newInstance(t, "web", db, "--role", "web")
+	web.start(t)
+	api.publish(t, web.url(), scaleFlow)
+	store := openStore(t, db)
+
+	const runs = 200
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := fireHooks(ctx, func(int) string { return web.addr }, "scale", runs, 8, func(i int) map[string]any {
+		return map[string]any{"email": fmt.Sprintf("r%d@example.com", i), "n": i}
+	})
+	if err != nil || res.accepted != runs {
+		t.Fatalf("web accepted %d of %d webhooks: %v", res.accepted, runs, err)
+	}
+	// Give a wrongly started worker time to show itself.
+	time.Sleep(1500 * time.Millisecond)
+	r := store.Reader()
+	if n := count(t, r, "SELECT count(*) FROM jobs WHERE lease_owner <> ''"); n != 0 {
+		t.Fatalf("%d jobs were claimed with only a web instance running", n)
+	}
+	if n := count(t, r, "SELECT count(*) FROM steps"); n != 0 {
+		t.Fatalf("%d steps ran with only a web instance running", n)
+	}
+
+	worker := newInstance(t, "worker", db, "--role", "worker")
+	worker.start(t)
+	resp, err := http.Post(worker.url()+"/hooks/scale", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a worker answered POST /hooks/scale with %d, want 404 (workers serve only /healthz)", resp.StatusCode)
+	}
+	counts := waitFinished(t, r, "scale", runs, time.Now().Add(60*time.Second))
+	if counts[storage.RunCompleted] != runs || len(counts) != 1 {
+		t.Fatalf("runs by status = %v, want %d completed\nworker:\n%s", counts, runs, worker.logs.Tail())
+	}
+	assertNothingLeft(t, r, "scale")
+	if n := count(t, r, "SELECT count(*) FROM deals"); n != runs {
+		t.Errorf("deals = %d, want %d", n, runs)
+	}
+}
