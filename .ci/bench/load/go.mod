@@ -1,0 +1,3 @@
+module journeyci/benchload
+
+go 1.26.8
