@@ -52,7 +52,7 @@ func TestSQLiteSIGKILLWithThousandsInFlight(t *testing.T) {
 	store := openStore(t, db)
 
 	start := time.Now()
-	stopKiller := killer(t, []*instance{srv}, 2500*time.Millisecond, 300*time.Millisecond)
+	stopKiller := killer(t, []*instance{srv}, 1000*time.Millisecond, 300*time.Millisecond)
 	defer stopKiller()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

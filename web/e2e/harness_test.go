@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/server"
@@ -53,12 +54,18 @@ func startApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger})
+	// The sandbox outbox and the credential store, as the binary wires
+	// them (the editor lists credentials on CRM and message steps).
+	ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Logger: logger})
+	if err != nil {
+		t.Fatalf("channels: %v", err)
+	}
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
 	srv := server.New(server.Config{Engine: eng, Store: store, Logger: logger, Version: "e2e",
-		Web: web.Dist(), Templates: flows.TemplatesFS()})
+		Web: web.Dist(), Templates: flows.TemplatesFS(), Channels: ch})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
