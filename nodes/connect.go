@@ -219,61 +219,6 @@ func vendorContact(ctx context.Context, in *Input, acc Account) (string, map[str
 	return ref.ID, map[string]any{vendorContactVar(acc.Kind): ref.ID}, nil
 }
 
-// CredentialLookup returns the kind and name of a stored credential;
-// found is false when there is none with that id.
-type CredentialLookup func(ctx context.Context, id string) (kind, name string, found bool, err error)
-
-// CheckCredentials returns a problem for every credential param of f that
-// names a credential that does not exist or is of a kind the param does
-// not accept. It complements flows.Validate, which cannot see the
-// credential store.
-func CheckCredentials(ctx context.Context, f *flows.Flow, cat flows.Catalog, lookup CredentialLookup) ([]flows.Problem, error) {
-	var out []flows.Problem
-	for _, n := range f.Nodes {
-		spec, ok := cat.Spec(n.Type, n.Version())
-		if !ok || len(n.Params) == 0 {
-			continue
-		}
-		var params map[string]any
-		if json.Unmarshal(n.Params, &params) != nil {
-			continue // flows.Validate reports it
-		}
-		for _, ps := range spec.Params {
-			if ps.Kind != flows.KindCredential || ps.CredentialKind == "" {
-				continue
-			}
-			id, _ := params[ps.Name].(string)
-			id = strings.TrimSpace(id)
-			if id == "" || id == TargetBuiltin {
-				continue
-			}
-			kind, name, found, err := lookup(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			nodeName := cmpOr(n.Name, n.ID)
-			kinds := strings.Split(ps.CredentialKind, ",")
-			switch {
-			case !found:
-				out = append(out, flows.Problem{Code: CodeUnknownCredential, NodeID: n.ID, Param: ps.Name,
-					Message: fmt.Sprintf("The node %q uses the account %q in %q, which does not exist; choose %s account.",
-						nodeName, id, cmpOr(ps.Label, ps.Name), kindList(kinds))})
-			case !slices.Contains(kinds, kind):
-				out = append(out, flows.Problem{Code: CodeWrongCredential, NodeID: n.ID, Param: ps.Name,
-					Message: fmt.Sprintf("The node %q needs %s account in %q; %q is a %s account.",
-						nodeName, kindList(kinds), cmpOr(ps.Label, ps.Name), name, cmpOr(kindTitles[kind], kind))})
-			}
-		}
-	}
-	return out, nil
-}
-
-// Problem codes of CheckCredentials.
-const (
-	CodeUnknownCredential = "unknown_credential"
-	CodeWrongCredential   = "wrong_credential"
-)
-
 // crmFor returns where a crm step writes and the id of the run's contact
 // there. With needContact, a missing contact is an error; otherwise the id
 // may be empty. Vars carry a vendor contact id found for later steps.

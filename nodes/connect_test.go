@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/nodestest"
 )
@@ -337,29 +336,4 @@ func TestSlackNode(t *testing.T) {
 	_, err = b.runRemote(t, nodes.TypeSlack, map[string]any{"credential": "hs", "text": "hi"})
 	wantPermanent(t, err, "must be a Slack account")
 	wantProblem(t, b.problems(t, nodes.TypeSlack, map[string]any{"text": "hi"}), "credential", "")
-}
-
-func TestCheckCredentials(t *testing.T) {
-	t.Parallel()
-	reg := nodes.Builtin()
-	kinds := map[string][2]string{"hs": {"hubspot", "Sales HubSpot"}, "team": {"slack", "Team Slack"}}
-	lookup := func(_ context.Context, id string) (string, string, bool, error) {
-		k, ok := kinds[id]
-		return k[0], k[1], ok, nil
-	}
-	f := &flows.Flow{ID: "f", Name: "F", Nodes: []flows.Node{
-		{ID: "a", Type: nodes.TypeUpsertContact, Params: json.RawMessage(`{"email":"x@y.z","target":"builtin"}`)},
-		{ID: "b", Type: nodes.TypeCreateDeal, Params: json.RawMessage(`{"target":"hs"}`)},
-		{ID: "c", Name: "Ping sales", Type: nodes.TypeCreateDeal, Params: json.RawMessage(`{"target":"team"}`)},
-		{ID: "d", Type: nodes.TypeSlack, Params: json.RawMessage(`{"credential":"gone","text":"x"}`)},
-	}}
-	ps, err := nodes.CheckCredentials(context.Background(), f, reg, lookup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ps) != 2 || ps[0].NodeID != "c" || ps[0].Code != nodes.CodeWrongCredential || ps[0].Param != "target" ||
-		ps[0].Message != `The node "Ping sales" needs a HubSpot or Pipedrive account in "Save to"; "Team Slack" is a Slack account.` ||
-		ps[1].NodeID != "d" || ps[1].Code != nodes.CodeUnknownCredential {
-		t.Fatalf("problems = %+v", ps)
-	}
 }

@@ -102,19 +102,6 @@ func (s *Service) Account(ctx context.Context, id string) (nodes.Account, error)
 	return acc, nil
 }
 
-// CredentialKind returns the kind and name of a credential, for flow
-// validation; found is false when there is none with this id.
-func (s *Service) CredentialKind(ctx context.Context, id string) (kind, name string, found bool, err error) {
-	c, err := storage.GetCredential(s.store.Reader().WithContext(ctx), id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return "", "", false, nil
-	}
-	if err != nil {
-		return "", "", false, err
-	}
-	return c.Kind, c.Name, true, nil
-}
-
 // numericID returns s when it is a vendor's numeric id (owners, stages),
 // else "": our built-in owners and stages are names, which vendors refuse.
 func numericID(s string) string {
