@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -25,28 +26,11 @@ import (
 //
 //	go test ./engine -run '^$' -bench TemplateRuns -benchtime 20000x -count 5
 func BenchmarkTemplateRuns(b *testing.B) {
-	ctx := context.Background()
-	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 256})
-	if err != nil {
-		b.Fatal(err)
-	}
 	data, err := os.ReadFile(filepath.Join("..", "flows", "templates", "chat-lead-qualification.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := flows.Decode(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := eng.Import(ctx, f, true); err != nil {
-		b.Fatal(err)
-	}
+	eng, store, _ := benchEngine(b, data, false)
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i], _ = json.Marshal(map[string]any{"email": fmt.Sprintf("lead%d@example.com", i),
@@ -139,23 +123,7 @@ const delayBenchFlow = `{"id": "delays", "name": "One day later",
 //	go test ./engine -run '^$' -bench DelayFiring -benchtime 20000x -count 3
 func BenchmarkDelayFiring(b *testing.B) {
 	ctx := context.Background()
-	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 256})
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := flows.Decode([]byte(delayBenchFlow))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := eng.Import(ctx, f, true); err != nil {
-		b.Fatal(err)
-	}
+	eng, store, clock := benchEngine(b, []byte(delayBenchFlow), false)
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i] = []byte(`{"n":` + fmt.Sprint(i) + `}`)
@@ -177,4 +145,37 @@ func BenchmarkDelayFiring(b *testing.B) {
 	}
 	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/run")
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "fired-runs/s")
+}
+
+// benchEngine opens a fresh SQLite store and an engine with a fake clock
+// (and, with sandbox, the message outbox), and publishes the flow doc.
+func benchEngine(b *testing.B, doc []byte, sandbox bool) (*engine.Engine, *storage.Store, *fakeClock) {
+	b.Helper()
+	ctx := context.Background()
+	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = store.Close() })
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	cfg := engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 256}
+	if sandbox {
+		ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Now: clock.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Channels = ch
+	}
+	eng, err := engine.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := flows.Decode(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := eng.Import(ctx, f, true); err != nil {
+		b.Fatal(err)
+	}
+	return eng, store, clock
 }

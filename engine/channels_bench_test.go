@@ -1,18 +1,10 @@
 package engine_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/journeyhq/journey/engine"
-	"github.com/journeyhq/journey/engine/channels"
-	"github.com/journeyhq/journey/flows"
-	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -37,28 +29,7 @@ const sandboxSendFlow = `{
 //
 //	go test ./engine -run '^$' -bench SandboxSendRuns -benchtime 20000x -count 3
 func BenchmarkSandboxSendRuns(b *testing.B) {
-	ctx := context.Background()
-	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Now: clock.Now})
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 256, Channels: ch})
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := flows.Decode([]byte(sandboxSendFlow))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := eng.Import(ctx, f, true); err != nil {
-		b.Fatal(err)
-	}
+	eng, store, _ := benchEngine(b, []byte(sandboxSendFlow), true)
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i], _ = json.Marshal(map[string]any{"email": fmt.Sprintf("buyer%d@example.com", i), "name": "ana"})
