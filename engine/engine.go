@@ -67,13 +67,22 @@ type Config struct {
 	// measured with the wall clock, not Clock, as it is about latency).
 	MaxTxDuration time.Duration
 	// Channels records and sends messages for the message node types
-	// (nil: message steps fail with a clear error).
+	// (nil: message steps fail with a clear error). When it is also a
+	// ChannelsBinder, message steps that call no vendor record their
+	// messages inside the step's transaction.
 	Channels nodes.Channels
 	// ScheduleBatch is how many contacts one job of a schedule trigger
 	// with a segment looks at (default 200); more follow in further jobs.
 	ScheduleBatch int
 	// Metrics receives the engine's counters (default: a fresh registry).
 	Metrics *Metrics
+}
+
+// ChannelsBinder binds an outbox to a step's transaction: beforeWrite runs
+// before each write (it opens the step's savepoint when the chunk is
+// isolated).
+type ChannelsBinder interface {
+	Bind(tx *gorm.DB, beforeWrite func() error) nodes.Channels
 }
 
 func (c *Config) setDefaults() error {

@@ -241,6 +241,9 @@ func (s *runState) step(p pending) ([]pending, error) {
 	} else {
 		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate}
 		in := s.input(cn, visit, p.attempt, contacts)
+		if b, ok := in.Channels.(ChannelsBinder); ok {
+			in.Channels = b.Bind(s.tx, func() error { return contacts.begin(false) })
+		}
 		in.Resume = p.resume
 		res, err = s.e.callHandler(s.ctx, typ, in)
 		if e := contacts.finish(err != nil); e != nil {

@@ -182,6 +182,28 @@ func remoteWhenTarget(t *Type) *Type {
 	return t
 }
 
+// remoteWithAccount makes a message node Remote only when it names an
+// account: without one every channel is the sandbox, which records the
+// message and calls nobody, so the step runs inside its transaction and
+// its messages commit with it.
+func remoteWithAccount(t *Type) *Type {
+	var accounts []string
+	for _, p := range t.Spec.Params {
+		if p.Kind == flows.KindCredential {
+			accounts = append(accounts, p.Name)
+		}
+	}
+	t.remoteIf = func(n *flows.CompiledNode) bool {
+		for _, name := range accounts {
+			if s, _ := n.Params[name].(string); strings.TrimSpace(s) != "" {
+				return true
+			}
+		}
+		return false
+	}
+	return t
+}
+
 // RemoteFor reports whether a node of this type does network I/O (the
 // engine then runs it outside any database transaction, without the
 // built-in contact store).

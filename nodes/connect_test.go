@@ -115,6 +115,12 @@ func TestVendorTargetsMakeStepsRemote(t *testing.T) {
 		{nodes.TypeTag, map[string]any{"add": []string{"x"}}, false},
 		{nodes.TypeHTTPRequest, map[string]any{"url": "https://example.com"}, true},
 		{nodes.TypeSlack, map[string]any{"credential": "c", "text": "hi"}, true},
+		// Message steps call a vendor only through an account; in the
+		// sandbox they record inside the step's transaction.
+		{nodes.TypeSend, map[string]any{"channels": []string{"sms", "email"}, "subject": "s", "body": "b"}, false},
+		{nodes.TypeSend, map[string]any{"channels": []string{"sms", "email"}, "subject": "s", "body": "b", "sms_credential": "cred-1"}, true},
+		{nodes.TypeEmail, map[string]any{"subject": "s", "body": "b"}, false},
+		{nodes.TypeEmail, map[string]any{"subject": "s", "body": "b", "credential": "cred-1"}, true},
 	} {
 		n := b.compile(t, tc.typ, tc.params)
 		rt, _ := b.reg.Lookup(tc.typ, 1)

@@ -152,8 +152,7 @@ func emailNode() *Type {
 				paramBody: "Hi {{ contact.first_name }}, thanks for signing up."}},
 		},
 	}, runEmail)
-	t.Remote = true
-	return t
+	return remoteWithAccount(t)
 }
 
 // emailBodyRule requires a text or an HTML body.
@@ -181,8 +180,7 @@ func smsNode() *Type {
 			{Title: "Reminder", Params: map[string]any{paramBody: "Hi {{ contact.first_name }}, your demo is tomorrow at 10:00."}},
 		},
 	}, runSMS)
-	t.Remote = true
-	return t
+	return remoteWithAccount(t)
 }
 
 func whatsAppNode() *Type {
@@ -207,8 +205,7 @@ func whatsAppNode() *Type {
 			{Title: "Template message", Params: map[string]any{paramWATemplate: "welcome_v2", paramWALanguage: "en"}},
 		},
 	}, runWhatsApp)
-	t.Remote = true
-	return t
+	return remoteWithAccount(t)
 }
 
 func whatsAppBodyRule(params map[string]any) []flows.Problem {
@@ -254,8 +251,7 @@ func sendNode() *Type {
 			}},
 		},
 	}, runSend)
-	t.Remote = true
-	return t
+	return remoteWithAccount(t)
 }
 
 func sendChannelsRule(params map[string]any) []flows.Problem {

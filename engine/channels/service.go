@@ -94,6 +94,16 @@ func New(cfg Config) (*Service, error) {
 
 // Record implements nodes.Channels.
 func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, error) {
+	var out nodes.Message
+	err := s.store.Write(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.record(tx, d)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) record(tx *gorm.DB, d nodes.Draft) (nodes.Message, error) {
 	now := s.now().UTC()
 	m := &storage.Message{
 		IdemKey: d.Key, Channel: d.Channel, Provider: d.Provider, CredentialID: d.CredentialID, Status: d.Status,
@@ -105,13 +115,7 @@ func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, err
 		id := d.ContactID
 		m.ContactID = &id
 	}
-	var stored *storage.Message
-	var inserted bool
-	err := s.store.Write(ctx, func(tx *gorm.DB) error {
-		var err error
-		stored, inserted, err = storage.InsertMessage(tx, m)
-		return err
-	})
+	stored, inserted, err := storage.InsertMessage(tx, m)
 	if err != nil {
 		return nodes.Message{}, err
 	}
@@ -127,22 +131,68 @@ func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, err
 
 // Update implements nodes.Channels.
 func (s *Service) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
+	return s.store.Write(ctx, func(tx *gorm.DB) error { return s.update(tx, id, u) })
+}
+
+func (s *Service) update(tx *gorm.DB, id string, u nodes.MessageUpdate) error {
 	now := s.now().UTC()
 	ch := storage.MessageChange{Status: u.Status, Reason: u.Reason, ProviderID: u.ProviderID,
 		Event: &storage.MessageEvent{Type: u.Status, At: now, Data: reasonData(u.Reason)}}
 	if u.Sent {
 		ch.SentAt = now
 	}
-	var m *storage.Message
-	err := s.store.Write(ctx, func(tx *gorm.DB) error {
-		var err error
-		m, err = storage.UpdateMessage(tx, id, ch, now)
-		return err
-	})
+	m, err := storage.UpdateMessage(tx, id, ch, now)
 	if err == nil && u.Status != "" && m != nil {
 		s.cfg.Metrics.MessageOutcome(m.Channel, u.Status)
 	}
 	return err
+}
+
+// Bind implements engine.ChannelsBinder: the outbox of a message step that
+// calls no vendor (every channel in the sandbox), inside the step's
+// transaction. Its messages commit with the step that recorded them, and
+// the step needs no transaction of its own per message.
+func (s *Service) Bind(tx *gorm.DB, beforeWrite func() error) nodes.Channels {
+	return &stepOutbox{s: s, tx: tx, beforeWrite: beforeWrite}
+}
+
+// stepOutbox is the outbox bound to a step's transaction.
+type stepOutbox struct {
+	s           *Service
+	tx          *gorm.DB
+	beforeWrite func() error
+}
+
+func (o *stepOutbox) Record(ctx context.Context, d nodes.Draft) (nodes.Message, error) {
+	if err := o.beforeWrite(); err != nil {
+		return nodes.Message{}, err
+	}
+	return o.s.record(o.tx.WithContext(ctx), d)
+}
+
+func (o *stepOutbox) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
+	if err := o.beforeWrite(); err != nil {
+		return err
+	}
+	return o.s.update(o.tx.WithContext(ctx), id, u)
+}
+
+// Sender gives the sandbox only: a step with an account calls a vendor, so
+// the engine runs it outside any transaction (nodes.Type.RemoteFor).
+func (o *stepOutbox) Sender(_ context.Context, channel, credentialID string) (nodes.Sender, error) {
+	if credentialID != "" {
+		return nodes.Sender{}, nodes.Permanentf("internal error: the %s account was asked for inside the step's transaction", channel)
+	}
+	return nodes.Sender{Provider: nodes.ProviderSandbox}, nil
+}
+
+func (o *stepOutbox) RecentSends(ctx context.Context, contactID, channel string, since time.Time, limit int) ([]time.Time, error) {
+	// The transaction also sees the messages of this chunk's other steps.
+	return storage.RecentSends(o.tx.WithContext(ctx), contactID, channel, since, limit)
+}
+
+func (o *stepOutbox) PrepareEmail(messageID string, e *nodes.Email, track bool) {
+	o.s.PrepareEmail(messageID, e, track)
 }
 
 // RecentSends implements nodes.Channels.
@@ -204,4 +254,8 @@ func reasonData(reason string) map[string]any {
 }
 
 // Interface guards.
-var _ nodes.Channels = (*Service)(nil)
+var (
+	_ nodes.Channels        = (*Service)(nil)
+	_ engine.ChannelsBinder = (*Service)(nil)
+	_ nodes.Channels        = (*stepOutbox)(nil)
+)
