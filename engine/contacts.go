@@ -13,7 +13,12 @@ import (
 )
 
 // txContacts is the built-in contact store bound to a step's transaction:
-// a node's changes commit together with the step that made them. When
+// a node's changes commit together with the step that made them, and with
+// the removal of the job that ran it, so each change is applied exactly
+// once without the store's effects table. Upsert, AddScore, the list and
+// the tag changes therefore pass no idempotency key (inTx): recording and
+// looking up a key would cost two statements a change. Deals, tasks and
+// notes keep theirs, which costs nothing extra (a unique column). When
 // isolated, the step's savepoint is opened on the first write only, so
 // steps that write nothing (logic, timing) cost no extra statements; when
 // not, a step that fails after writing aborts the chunk (errIsolate),
@@ -30,11 +35,21 @@ type txContacts struct {
 	// dealCreated is set when the step created a deal: the contact is
 	// reloaded only for flows that read contact.deals_count and the like.
 	dealCreated bool
+	// inserted is the contact the step created, while nothing else
+	// changed it: the engine then need not read it back.
+	inserted *storage.Contact
 }
+
+// inTx is the idempotency key of the changes that the step's transaction
+// makes exactly-once by itself (see txContacts).
+const inTx = ""
 
 // begin opens the step's savepoint before its first write.
 func (c *txContacts) begin(changesContact bool) error {
 	c.changed = c.changed || changesContact
+	if changesContact {
+		c.inserted = nil
+	}
 	if c.opened {
 		return nil
 	}
@@ -73,7 +88,7 @@ func (c *txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput
 	if err := c.begin(true); err != nil {
 		return nodes.ContactRef{}, err
 	}
-	id, created, err := storage.UpsertContact(c.tx, key, storage.ContactInput{
+	id, inserted, err := storage.UpsertContactRow(c.tx, inTx, storage.ContactInput{
 		Email: in.Email, Phone: in.Phone, FirstName: in.FirstName, LastName: in.LastName,
 		Company: in.Company, ExternalID: in.ExternalID, TimeZone: in.TimeZone, Fields: in.Fields,
 	}, c.now)
@@ -81,7 +96,8 @@ func (c *txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput
 		// Retrying cannot help: the person asked to be forgotten.
 		err = nodes.Permanent(err)
 	}
-	return nodes.ContactRef{ID: id, Created: created}, err
+	c.inserted = inserted
+	return nodes.ContactRef{ID: id, Created: inserted != nil}, err
 }
 
 func (c *txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInput) (string, error) {
@@ -118,28 +134,28 @@ func (c *txContacts) AddScore(_ context.Context, key, contactID string, delta in
 	if err := c.begin(true); err != nil {
 		return 0, err
 	}
-	return storage.AddScore(c.tx, key, contactID, delta, c.now)
+	return storage.AddScore(c.tx, inTx, contactID, delta, c.now)
 }
 
 func (c *txContacts) AddToList(_ context.Context, key, contactID, list string) error {
 	if err := c.begin(true); err != nil {
 		return err
 	}
-	return storage.AddToList(c.tx, key, contactID, list, c.now)
+	return storage.AddToList(c.tx, inTx, contactID, list, c.now)
 }
 
 func (c *txContacts) RemoveFromList(_ context.Context, key, contactID, list string) error {
 	if err := c.begin(true); err != nil {
 		return err
 	}
-	return storage.RemoveFromList(c.tx, key, contactID, list, c.now)
+	return storage.RemoveFromList(c.tx, inTx, contactID, list, c.now)
 }
 
 func (c *txContacts) Tag(_ context.Context, key, contactID string, add, remove []string) error {
 	if err := c.begin(true); err != nil {
 		return err
 	}
-	return storage.TagContact(c.tx, key, contactID, add, remove, c.now)
+	return storage.TagContact(c.tx, inTx, contactID, add, remove, c.now)
 }
 
 // Interface guards.

@@ -119,6 +119,11 @@ func (s *runState) loadContact() error {
 	if err != nil {
 		return err
 	}
+	return s.setContact(c)
+}
+
+// setContact makes c the run's contact for the expressions.
+func (s *runState) setContact(c *storage.ContactView) error {
 	s.env.Contact = envContact(c)
 	return addActivity(s.tx, s.cf, &s.env.Contact)
 }
@@ -264,6 +269,15 @@ func (s *runState) step(p pending) ([]pending, error) {
 	}
 	if res.ContactID != "" || (contacts != nil && (contacts.changed || contacts.dealCreated && s.cf.UsesActivity())) {
 		s.contactStale = true
+	}
+	if s.contactStale && contacts != nil && contacts.inserted != nil && !contacts.dealCreated &&
+		s.run.ContactID != nil && *s.run.ContactID == contacts.inserted.ID {
+		// The step created the run's contact: it is known as written, with
+		// no tags or lists yet.
+		if err := s.setContact(&storage.ContactView{Contact: *contacts.inserted, Tags: []string{}, Lists: []string{}}); err != nil {
+			return nil, err
+		}
+		s.contactStale = false
 	}
 	step.Output = mustJSON(res.Output)
 	switch {

@@ -120,18 +120,26 @@ var ErrEmptyRef = errors.New("contact reference has no id, email, phone or exter
 // idempotent: a replay returns the first call's id with created=false and
 // changes nothing.
 func UpsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (id string, created bool, err error) {
-	id, created, err = upsertContact(tx, key, in, now.UTC())
-	if err != nil {
-		return "", false, fmt.Errorf("upsert contact: %w", mapErr(err))
-	}
-	return id, created, nil
+	id, row, err := UpsertContactRow(tx, key, in, now)
+	return id, row != nil, err
 }
 
-func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (string, bool, error) {
+// UpsertContactRow is UpsertContact returning the row it inserted (nil
+// when it updated a contact or replayed the key), so that the engine need
+// not read a new contact back.
+func UpsertContactRow(tx *gorm.DB, key string, in ContactInput, now time.Time) (id string, inserted *Contact, err error) {
+	id, inserted, err = upsertContact(tx, key, in, now.UTC())
+	if err != nil {
+		return "", nil, fmt.Errorf("upsert contact: %w", mapErr(err))
+	}
+	return id, inserted, nil
+}
+
+func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (string, *Contact, error) {
 	if key != "" {
 		res, ok, err := effectResult(tx, effectUpsert+key)
 		if err != nil || ok {
-			return res, false, err
+			return res, nil, err
 		}
 	}
 	// Two rounds: an insert that conflicts with a contact created by a
@@ -139,20 +147,20 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 	for range 2 {
 		c, found, err := findContact(tx, ContactRef{Email: in.Email, Phone: in.Phone, ExternalID: in.ExternalID})
 		if err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 		if found {
 			if err := updateContact(tx, c, in, now); err != nil {
-				return "", false, err
+				return "", nil, err
 			}
-			return c.ID, false, recordEffect(tx, effectUpsert, key, c.ID, now)
+			return c.ID, nil, recordEffect(tx, effectUpsert, key, c.ID, now)
 		}
 		if err := refuseErased(tx, in.Email, in.Phone); err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 		fields, err := mergeFields("", in.Fields)
 		if err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 		nc := Contact{
 			ID:         NewID(),
@@ -170,13 +178,13 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 		}
 		n, err := insertContact(tx, &nc)
 		if err != nil {
-			return "", false, err
+			return "", nil, err
 		}
 		if n == 1 {
-			return nc.ID, true, recordEffect(tx, effectUpsert, key, nc.ID, now)
+			return nc.ID, &nc, recordEffect(tx, effectUpsert, key, nc.ID, now)
 		}
 	}
-	return "", false, errors.New("contact keeps conflicting with concurrent inserts")
+	return "", nil, errors.New("contact keeps conflicting with concurrent inserts")
 }
 
 const contactColumns = "id, email, phone, external_id, first_name, last_name, company, score, time_zone, fields, consent, created_at, updated_at"
@@ -313,19 +321,23 @@ func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
 // id of the row that holds the key. The insert uses ON CONFLICT DO NOTHING
 // so that a concurrent duplicate does not abort a PostgreSQL transaction.
 func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string, error) {
-	// No look-up before the insert: a replay is rare, and the conflict
-	// clause below finds it for one statement less on the common path.
+	// No look-up before the insert: a replay or a missing contact is rare,
+	// and the insert's own guard and conflict clause find them for two
+	// statements less on the common path.
+	n, err := insertOnce(tx, row, contactID != "")
+	if err != nil {
+		return "", err
+	}
+	if n == 1 {
+		return id, nil
+	}
 	if contactID != "" {
 		if err := contactExists(tx, contactID); err != nil {
 			return "", err
 		}
 	}
-	n, err := insertOnce(tx, row)
-	if err != nil {
-		return "", err
-	}
-	if n == 1 || key == "" {
-		return id, nil
+	if key == "" {
+		return "", fmt.Errorf("insert %T: skipped without an idempotency key", row)
 	}
 	existing, ok, err := idByIdemKey(tx, model, key)
 	if err != nil {
@@ -337,22 +349,48 @@ func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string,
 	return existing, nil
 }
 
+// onceInsert is an insert of a deal, task or note that skips the row when
+// its idem_key is taken; guarded also skips it when its contact (the last
+// argument) does not exist.
+type onceInsert struct{ plain, guarded string }
+
+func newOnceInsert(table string, columns int) onceInsert {
+	marks := strings.TrimSuffix(strings.Repeat("?,", columns), ",")
+	const conflict = " ON CONFLICT (idem_key) DO NOTHING"
+	return onceInsert{
+		plain: "INSERT INTO " + table + " VALUES (" + marks + ")" + conflict,
+		// The WHERE also keeps SQLite from reading ON as a join clause.
+		guarded: "INSERT INTO " + table + " SELECT " + marks + " WHERE EXISTS (SELECT 1 FROM contacts WHERE id = ?)" + conflict,
+	}
+}
+
+func (q onceInsert) run(r rawDB, guarded bool, contactID string, args ...any) (int64, error) {
+	if guarded {
+		return r.affected(q.guarded, append(args, contactID)...)
+	}
+	return r.affected(q.plain, args...)
+}
+
+var (
+	dealInsert = newOnceInsert("deals (id, contact_id, title, stage, value, currency, owner, idem_key, created_at)", 9)
+	taskInsert = newOnceInsert("tasks (id, contact_id, title, notes, owner, due_at, done, idem_key, created_at)", 9)
+	noteInsert = newOnceInsert("notes (id, contact_id, body, source, idem_key, created_at)", 6)
+)
+
 // insertOnce inserts a deal, task or note, skipping it when its idem_key
-// is taken; it returns how many rows it inserted.
-func insertOnce(tx *gorm.DB, row any) (int64, error) {
+// is taken or, when guarded, its contact does not exist; it returns how
+// many rows it inserted.
+func insertOnce(tx *gorm.DB, row any, guarded bool) (int64, error) {
 	r := rawOf(tx)
 	switch v := row.(type) {
 	case *Deal:
-		return r.affected(`INSERT INTO deals (id, contact_id, title, stage, value, currency, owner, idem_key, created_at)
-VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING`, v.ID, v.ContactID, v.Title, v.Stage, v.Value, v.Currency,
+		return dealInsert.run(r, guarded, v.ContactID, v.ID, v.ContactID, v.Title, v.Stage, v.Value, v.Currency,
 			v.Owner, v.IdemKey, v.CreatedAt.UTC())
 	case *Task:
-		return r.affected(`INSERT INTO tasks (id, contact_id, title, notes, owner, due_at, done, idem_key, created_at)
-VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING`, v.ID, v.ContactID, v.Title, v.Notes, v.Owner,
+		return taskInsert.run(r, guarded, v.ContactID, v.ID, v.ContactID, v.Title, v.Notes, v.Owner,
 			utcPtr(v.DueAt), v.Done, v.IdemKey, v.CreatedAt.UTC())
 	case *Note:
-		return r.affected(`INSERT INTO notes (id, contact_id, body, source, idem_key, created_at)
-VALUES (?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING`, v.ID, v.ContactID, v.Body, v.Source, v.IdemKey, v.CreatedAt.UTC())
+		return noteInsert.run(r, guarded, v.ContactID, v.ID, v.ContactID, v.Body, v.Source, v.IdemKey, v.CreatedAt.UTC())
 	}
 	return 0, fmt.Errorf("insert %T: not a deal, task or note", row)
 }

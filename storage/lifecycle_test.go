@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -242,4 +243,29 @@ func TestNewSQLiteFilesUseIncrementalVacuum(t *testing.T) {
 	if st.AutoVacuum != storage.AutoVacuumIncremental || st.PageCount == 0 {
 		t.Fatalf("file stats %+v, want auto_vacuum=2 (incremental)", st)
 	}
+}
+
+// TestInsertStepsGivesEachRowItsID: a run's steps are stored with one
+// statement, and each step learns its own id (the logs name steps by it).
+func TestInsertStepsGivesEachRowItsID(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s *storage.Store) {
+		steps := make([]storage.Step, 40) // more than one statement's worth
+		for i := range steps {
+			steps[i] = storage.Step{RunID: "run-ids", NodeID: fmt.Sprintf("n%02d", i), NodeType: "data.set", Visit: 1, Attempt: 1,
+				Status: "completed", StartedAt: lifeT0, FinishedAt: lifeT0}
+		}
+		if err := s.Write(context.Background(), func(tx *gorm.DB) error { return storage.InsertSteps(tx, steps) }); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := storage.RunSteps(s.Reader(), "run-ids")
+		if err != nil || len(stored) != len(steps) {
+			t.Fatalf("stored %d steps, %v", len(stored), err)
+		}
+		for i := range steps {
+			if stored[i].ID != steps[i].ID || stored[i].NodeID != steps[i].NodeID {
+				t.Fatalf("step %d: stored id %d node %s, inserted id %d node %s", i, stored[i].ID, stored[i].NodeID, steps[i].ID, steps[i].NodeID)
+			}
+		}
+	})
 }

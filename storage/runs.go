@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -128,24 +129,69 @@ ORDER BY started_at DESC LIMIT 1`, flowID, contactID, false).Scan(&at)
 // InsertSteps stores step records.
 func InsertSteps(tx *gorm.DB, steps []Step) error {
 	r := rawOf(tx)
-	for i := range steps {
-		st := &steps[i]
-		const q = `INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
-started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`
-		args := []any{st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
-			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC()}
-		var err error
-		if r.pg { // no LastInsertId there
-			err = r.queryRow(q+" RETURNING id", args...).Scan(&st.ID)
-		} else {
-			var res sql.Result
-			if res, err = r.exec(q, args...); err == nil {
-				st.ID, err = res.LastInsertId()
-			}
-		}
-		if err != nil {
+	for len(steps) > 0 {
+		n := min(len(steps), stepsPerInsert)
+		if err := insertSteps(r, steps[:n]); err != nil {
 			return fmt.Errorf("insert steps: %w", err)
 		}
+		steps = steps[n:]
+	}
+	return nil
+}
+
+// stepsPerInsert bounds one multi-row insert (12 parameters a row).
+const stepsPerInsert = 32
+
+// insertSteps stores steps with one statement: a run's steps are saved
+// together, and one statement costs about what one row did.
+func insertSteps(r rawDB, steps []Step) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
+started_at, finished_at) VALUES `)
+	args := make([]any, 0, 12*len(steps))
+	for i := range steps {
+		st := &steps[i]
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
+			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC())
+	}
+	if r.pg {
+		// No LastInsertId there; RETURNING gives the ids in the order
+		// of the VALUES rows.
+		rows, err := r.query(q.String()+" RETURNING id", args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		i := 0
+		for ; rows.Next() && i < len(steps); i++ {
+			if err := rows.Scan(&steps[i].ID); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if i != len(steps) {
+			return fmt.Errorf("%d ids returned for %d steps", i, len(steps))
+		}
+		return nil
+	}
+	res, err := r.exec(q.String(), args...)
+	if err != nil {
+		return err
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	// SQLite numbers the rows of one statement consecutively: nothing
+	// else writes while it runs.
+	for i := range steps {
+		steps[i].ID = last - int64(len(steps)-1-i)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/journeyhq/journey/storage"
 )
 
-// crashFlow saves a contact, sends a sandbox email, waits two seconds,
+// crashFlow saves a contact, sends a sandbox email, waits three seconds,
 // then creates a deal and adds the contact to a list.
 const crashFlow = `{
   "id": "crash", "name": "Crash test",
@@ -24,7 +24,7 @@ const crashFlow = `{
     {"id": "hook", "type": "trigger.webhook", "params": {"path": "crash"}, "position": {"x":0,"y":0}},
     {"id": "save", "type": "crm.upsert_contact", "params": {"email": "{{ trigger.email }}"}, "position": {"x":0,"y":0}},
     {"id": "mail", "type": "message.email", "params": {"subject": "Hello {{ trigger.n }}", "body": "Welcome"}, "position": {"x":0,"y":0}},
-    {"id": "wait", "type": "wait.delay", "params": {"mode": "duration", "duration": "2s"}, "position": {"x":0,"y":0}},
+    {"id": "wait", "type": "wait.delay", "params": {"mode": "duration", "duration": "3s"}, "position": {"x":0,"y":0}},
     {"id": "deal", "type": "crm.create_deal", "params": {"title": "Deal {{ trigger.n }}", "stage": "new"}, "position": {"x":0,"y":0}},
     {"id": "list", "type": "list.add", "params": {"list": "crashed"}, "position": {"x":0,"y":0}}
   ],
@@ -52,7 +52,9 @@ func TestSQLiteSIGKILLWithThousandsInFlight(t *testing.T) {
 	store := openStore(t, db)
 
 	start := time.Now()
-	stopKiller := killer(t, []*instance{srv}, 1000*time.Millisecond, 300*time.Millisecond)
+	// The runs wait 3s each, so at this pace at least three kills land
+	// while runs are in flight however fast the engine is.
+	stopKiller := killer(t, []*instance{srv}, 500*time.Millisecond, 200*time.Millisecond)
 	defer stopKiller()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
