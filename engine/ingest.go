@@ -226,11 +226,8 @@ func (e *Engine) knownContact(tx *gorm.DB, payload map[string]any) string {
 	if email == "" {
 		return ""
 	}
-	c, err := storage.FindContact(tx, storage.ContactRef{Email: email})
-	if err != nil {
-		return ""
-	}
-	return c.ID
+	id, _ := storage.ContactIDByEmail(tx, email)
+	return id
 }
 
 // EventInput is an incoming contact event (POST /api/v1/events).

@@ -75,6 +75,8 @@ type CompiledNode struct {
 	// ("when", "cases[0].when", "mapping.email").
 	programs  map[string]*program
 	templates map[string]*template
+	// paramsJSON is Params encoded, for Decode.
+	paramsJSON []byte
 }
 
 // ErrNoSuchParam is returned when a path has no compiled expression.
@@ -115,9 +117,12 @@ func (c *Compiled) Goal(env *Env) (bool, error) {
 
 // Decode unmarshals the node's params (defaults applied) into v.
 func (n *CompiledNode) Decode(v any) error {
-	data, err := json.Marshal(n.Params)
-	if err != nil {
-		return fmt.Errorf("node %q: encode params: %w", n.Node.ID, err)
+	data := n.paramsJSON
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(n.Params); err != nil {
+			return fmt.Errorf("node %q: encode params: %w", n.Node.ID, err)
+		}
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("node %q: decode params: %w", n.Node.ID, err)

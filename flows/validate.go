@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -175,6 +176,9 @@ func (v *validator) build() *Compiled {
 	for _, cn := range v.nodes {
 		c.activity = c.activity || cn.usesActivity()
 		c.Nodes[cn.Node.ID] = cn
+		// Params are decoded into a handler's struct at every step; the
+		// JSON it decodes from is made once.
+		cn.paramsJSON, _ = json.Marshal(cn.Params)
 		if cn.Next == nil {
 			cn.Next = map[string][]string{}
 		}

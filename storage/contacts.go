@@ -649,6 +649,20 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 	return nil, false, nil
 }
 
+// ContactIDByEmail returns the id of the contact with email (lower case),
+// or "" when there is none.
+func ContactIDByEmail(db *gorm.DB, email string) (string, error) {
+	var id string
+	err := rawOf(db).queryRow(`SELECT id FROM contacts WHERE email = ? LIMIT 1`, email).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("contact by email: %w", mapErr(err))
+	}
+	return id, nil
+}
+
 // EnsureContact finds the contact named by ref or, when it has none but ref
 // has an email, phone or external id, creates one with those identifiers.
 // A ref with only an unknown ID is ErrNotFound. Used for events that name a

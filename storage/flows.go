@@ -116,14 +116,23 @@ func ReplaceTriggers(tx *gorm.DB, flowID string, ts []Trigger) error {
 // MatchTriggers returns the triggers of active flows with kind and key,
 // for their current published version.
 func MatchTriggers(db *gorm.DB, kind, key string) ([]Trigger, error) {
-	var ts []Trigger
-	err := db.Table("triggers").
-		Select("triggers.*").
-		Joins("JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version").
-		Where("triggers.kind = ? AND triggers.key = ? AND flows.status = ?", kind, key, FlowActive).
-		Order("triggers.flow_id, triggers.node_id").
-		Scan(&ts).Error
+	// Hand-written: every webhook and event asks.
+	rows, err := rawOf(db).query(`SELECT triggers.id, triggers.flow_id, triggers.version, triggers.node_id, triggers.kind, triggers.key
+FROM triggers JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version
+WHERE triggers.kind = ? AND triggers.key = ? AND flows.status = ? ORDER BY triggers.flow_id, triggers.node_id`, kind, key, FlowActive)
 	if err != nil {
+		return nil, fmt.Errorf("match %s triggers for %q: %w", kind, key, err)
+	}
+	defer rows.Close()
+	var ts []Trigger
+	for rows.Next() {
+		var t Trigger
+		if err := rows.Scan(&t.ID, &t.FlowID, &t.Version, &t.NodeID, &t.Kind, &t.Key); err != nil {
+			return nil, fmt.Errorf("match %s triggers for %q: %w", kind, key, err)
+		}
+		ts = append(ts, t)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("match %s triggers for %q: %w", kind, key, err)
 	}
 	return ts, nil
