@@ -14,14 +14,16 @@ import (
 // groupCommit runs the small write transactions of concurrent requests
 // (webhooks, events) together: whoever arrives while a commit is under way
 // queues, and the next commit takes the whole queue. One commit then
-// serves many requests, and none waits behind more than one batch. Each
-// request runs in its own savepoint, so one request's error undoes only
-// its own writes.
+// serves many requests, and none waits behind more than one batch: the
+// batches are committed by a goroutine of their own, so a request returns
+// as soon as its batch commits instead of staying to commit the batches
+// that queued after it. Each request runs in its own savepoint only when
+// one of the batch fails, so one request's error undoes only its own writes.
 type groupCommit struct {
-	store   *storage.Store
-	mu      sync.Mutex
-	queue   []*pendingWrite
-	leading bool
+	store    *storage.Store
+	mu       sync.Mutex
+	queue    []*pendingWrite
+	draining bool
 }
 
 type pendingWrite struct {
@@ -38,28 +40,33 @@ func (g *groupCommit) write(ctx context.Context, fn func(tx *gorm.DB) error) err
 	p := &pendingWrite{fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
-	if g.leading {
-		g.mu.Unlock()
-		select {
-		case err := <-p.done:
-			return err
-		case <-ctx.Done():
-			// The write may still commit; the caller only stops waiting.
-			return ctx.Err()
-		}
+	if !g.draining {
+		g.draining = true
+		go g.drain(context.WithoutCancel(ctx))
 	}
-	g.leading = true
+	g.mu.Unlock()
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		// The write may still commit; the caller only stops waiting.
+		return ctx.Err()
+	}
+}
+
+// drain commits the queue batch by batch until it is empty.
+func (g *groupCommit) drain(ctx context.Context) {
+	g.mu.Lock()
 	for len(g.queue) > 0 {
 		n := min(len(g.queue), maxGroup)
 		batch := g.queue[:n:n]
 		g.queue = g.queue[n:]
 		g.mu.Unlock()
-		g.commit(context.WithoutCancel(ctx), batch)
+		g.commit(ctx, batch)
 		g.mu.Lock()
 	}
-	g.leading = false
+	g.draining = false
 	g.mu.Unlock()
-	return <-p.done
 }
 
 func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {

@@ -140,12 +140,15 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// payload is one finished chat; the score cycles through 0..99 so both
-// branches of the template (deal + task, or the nurture list) are taken.
+// payload is one finished chat of a new lead; the score cycles through
+// 0..99 so both branches of the template (deal + task, or the nurture
+// list) are taken. Each lead has a phone of its own (a Spanish mobile):
+// with one shared number every lead would be merged into one contact.
 func payload(prefix string, worker int, seq int64) []byte {
 	score := (seq*37 + int64(worker)*11) % 100
-	return fmt.Appendf(nil, `{"email":"lead-%s-%d-%d@example.com","name":"ana silva","phone":"+34 612 345 678","company":"Acme","score":%d,"transcript":"Hello, I would like a demo of your product for our sales team."}`,
-		prefix, worker, seq, score)
+	phone := 600000000 + (int64(worker)*10000019+seq)%100000000
+	return fmt.Appendf(nil, `{"email":"lead-%s-%d-%d@example.com","name":"ana silva","phone":"+34 %d","company":"Acme","score":%d,"transcript":"Hello, I would like a demo of your product for our sales team."}`,
+		prefix, worker, seq, phone, score)
 }
 
 type result struct {
