@@ -66,7 +66,8 @@ func (e *Engine) loadRun(ctx context.Context, tx *gorm.DB, runID string) (*runSt
 }
 
 func (e *Engine) newRunState(ctx context.Context, db *gorm.DB, run *storage.Run, cf *flows.Compiled) (*runState, error) {
-	st := &runState{e: e, ctx: ctx, tx: db, run: run, cf: cf, visits: map[string]int{}}
+	st := &runState{e: e, ctx: ctx, tx: db, run: run, cf: cf, visits: map[string]int{},
+		steps: make([]storage.Step, 0, len(cf.Nodes))}
 	st.env.Now = e.clock.Now()
 	st.env.Run = flows.RunInfo{ID: run.ID, FlowID: run.FlowID, Version: run.Version, StartedAt: run.StartedAt}
 	st.env.Vars = map[string]any{}
@@ -90,7 +91,7 @@ func (e *Engine) newRunState(ctx context.Context, db *gorm.DB, run *storage.Run,
 }
 
 func unmarshalIf(s string, v any) error {
-	if s == "" {
+	if s == "" || s == "{}" { // most runs have no vars yet: v stays empty
 		return nil
 	}
 	return json.Unmarshal([]byte(s), v)

@@ -67,6 +67,8 @@ type cachingConn struct {
 type cachedStmt struct {
 	query string
 	stmt  *sqlite3.SQLiteStmt
+	// execOK says the statement may also serve Exec (see cacheable).
+	execOK bool
 	// busy is set while rows read from the statement are open: a second
 	// use then prepares a statement of its own instead.
 	busy bool
@@ -89,21 +91,26 @@ func cacheable(query string, exec bool) bool {
 }
 
 // statement returns the kept statement for query, preparing it on first
-// use; nil when it is busy (the caller then uses the uncached path).
-func (c *cachingConn) statement(ctx context.Context, query string) (*cachedStmt, error) {
+// use; nil when it is busy or may not be kept (the caller then uses the
+// uncached path). The cache is looked up first: deciding whether a text
+// may be kept costs more than the look-up, and is done once per text.
+func (c *cachingConn) statement(ctx context.Context, query string, exec bool) (*cachedStmt, error) {
 	if el, ok := c.byQuery[query]; ok {
 		cs := el.Value.(*cachedStmt)
-		if cs.busy {
+		if cs.busy || exec && !cs.execOK {
 			return nil, nil
 		}
 		c.lru.MoveToFront(el)
 		return cs, nil
 	}
+	if !cacheable(query, exec) {
+		return nil, nil
+	}
 	s, err := c.SQLiteConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	cs := &cachedStmt{query: query, stmt: s.(*sqlite3.SQLiteStmt)}
+	cs := &cachedStmt{query: query, stmt: s.(*sqlite3.SQLiteStmt), execOK: exec || cacheable(query, true)}
 	c.byQuery[query] = c.lru.PushFront(cs)
 	for c.lru.Len() > stmtCacheSize {
 		old := c.lru.Back()
@@ -119,10 +126,7 @@ func (c *cachingConn) statement(ctx context.Context, query string) (*cachedStmt,
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if !cacheable(query, true) {
-		return c.SQLiteConn.ExecContext(ctx, query, args)
-	}
-	cs, err := c.statement(ctx, query)
+	cs, err := c.statement(ctx, query, true)
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +137,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if !cacheable(query, false) {
-		return c.SQLiteConn.QueryContext(ctx, query, args)
-	}
-	cs, err := c.statement(ctx, query)
+	cs, err := c.statement(ctx, query, false)
 	if err != nil {
 		return nil, err
 	}
