@@ -217,14 +217,30 @@ const (
 // InsertJob stores a job. A job whose DedupKey exists already is skipped:
 // inserted is then false.
 func InsertJob(tx *gorm.DB, j *Job) (inserted bool, err error) {
-	err = rawOf(tx).queryRow(`INSERT INTO jobs (run_id, node_id, kind, port, payload, due_at, attempts, lease_owner,
-lease_until, dedup_key, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`,
-		j.RunID, j.NodeID, j.Kind, j.Port, j.Payload, j.DueAt.UTC(), j.Attempts, j.LeaseOwner, utcPtr(j.LeaseUntil),
-		j.DedupKey, j.LastError, j.CreatedAt.UTC()).Scan(&j.ID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+	const q = `INSERT INTO jobs (run_id, node_id, kind, port, payload, due_at, attempts, lease_owner,
+lease_until, dedup_key, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
+	args := []any{j.RunID, j.NodeID, j.Kind, j.Port, j.Payload, j.DueAt.UTC(), j.Attempts, j.LeaseOwner, utcPtr(j.LeaseUntil),
+		j.DedupKey, j.LastError, j.CreatedAt.UTC()}
+	r := rawOf(tx)
+	if r.pg { // no LastInsertId there
+		err = r.queryRow(q+" RETURNING id", args...).Scan(&j.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("insert job: %w", err)
+		}
+		return true, nil
 	}
+	// On SQLite an Exec costs less than a query for RETURNING.
+	res, err := r.exec(q, args...)
 	if err != nil {
+		return false, fmt.Errorf("insert job: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	if j.ID, err = res.LastInsertId(); err != nil {
 		return false, fmt.Errorf("insert job: %w", err)
 	}
 	return true, nil
