@@ -53,8 +53,9 @@ type Config struct {
 	// RetryBase and RetryMax shape the exponential backoff (1s, 10m).
 	RetryBase time.Duration
 	RetryMax  time.Duration
-	// Workers is the number of worker loops (default 1: SQLite has one
-	// writer; PostgreSQL instances scale by running more processes).
+	// Workers is the number of worker loops (default 1 on SQLite, which
+	// has one writer; 4 on PostgreSQL, whose transactions run side by
+	// side and spend most of their time waiting for the server).
 	Workers int
 	// StepTimeout bounds one handler call (default 30s).
 	StepTimeout time.Duration
@@ -63,8 +64,10 @@ type Config struct {
 	// back at once instead of after they expire.
 	SingleInstance bool
 	// MaxTxDuration ends a batch transaction early so that ingestion
-	// waits at most about this long for the writer (default 5ms; it is
-	// measured with the wall clock, not Clock, as it is about latency).
+	// waits at most about this long for the writer (default 5ms on
+	// SQLite; 250ms on PostgreSQL, where ingestion does not wait for the
+	// batch and each commit waits for the server's disk). It is measured
+	// with the wall clock, not Clock, as it is about latency.
 	MaxTxDuration time.Duration
 	// Channels records and sends messages for the message node types
 	// (nil: message steps fail with a clear error). When it is also a
@@ -100,9 +103,14 @@ func (c *Config) setDefaults() error {
 	c.MaxAttempts = cmp.Or(c.MaxAttempts, 5)
 	c.RetryBase = cmp.Or(c.RetryBase, time.Second)
 	c.RetryMax = cmp.Or(c.RetryMax, 10*time.Minute)
-	c.Workers = cmp.Or(c.Workers, 1)
 	c.StepTimeout = cmp.Or(c.StepTimeout, 30*time.Second)
-	c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 5*time.Millisecond)
+	if c.Store.Postgres() {
+		c.Workers = cmp.Or(c.Workers, 4)
+		c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 250*time.Millisecond)
+	} else {
+		c.Workers = cmp.Or(c.Workers, 1)
+		c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 5*time.Millisecond)
+	}
 	c.ScheduleBatch = cmp.Or(c.ScheduleBatch, 200)
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics()
