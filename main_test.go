@@ -107,7 +107,7 @@ func TestCLIImportExportRoundTrip(t *testing.T) {
 		ID    string           `json:"id"`
 		Nodes []map[string]any `json:"nodes"`
 	}
-	if err := json.Unmarshal([]byte(out), &f); err != nil || f.ID != "chat-lead-qualification" || len(f.Nodes) != 7 {
+	if err := json.Unmarshal([]byte(out), &f); err != nil || f.ID != "chat-lead-qualification" || len(f.Nodes) != 8 {
 		t.Fatalf("export is not the flow (%v):\n%s", err, out)
 	}
 	if out, code = runCLI(t, "export", "--db", db, "nope"); code == 0 || !strings.Contains(out, "no flow") {

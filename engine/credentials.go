@@ -85,7 +85,9 @@ func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, 
 				msg = fmt.Sprintf("The node %s uses the account %s for %s, which is a %s account, not %s: choose a credential of kind %s here",
 					nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kind, kinds, kinds)
 			}
-			if !ps.Required && strings.HasPrefix(n.Type, "message.") {
+			if !ps.Required && n.Type == nodes.TypeSlack {
+				msg += ", or clear the field to keep its posts in the sandbox outbox"
+			} else if !ps.Required && strings.HasPrefix(n.Type, "message.") {
 				msg += ", or clear the field to keep its messages in the sandbox outbox"
 			} else if !ps.Required && ps.Name == "target" {
 				msg += ", or clear the field to use the built-in store"
@@ -97,14 +99,20 @@ func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, 
 	return problems, nil
 }
 
-// sandboxSteps lists the message steps of f that choose no account for a
-// channel and so keep those messages in the sandbox outbox.
+// keepsInSandbox reports whether a step of type typ without an account
+// keeps its messages in the sandbox outbox: message steps and Slack posts.
+func keepsInSandbox(typ string) bool {
+	return strings.HasPrefix(typ, "message.") || typ == nodes.TypeSlack
+}
+
+// sandboxSteps lists the message and Slack steps of f that choose no
+// account for a channel and so keep those messages in the sandbox outbox.
 func (e *Engine) sandboxSteps(f *flows.Flow) []string {
 	var out []string
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
 		spec, ok := e.reg.Spec(n.Type, n.Version())
-		if !ok || !strings.HasPrefix(n.Type, "message.") {
+		if !ok || !keepsInSandbox(n.Type) {
 			continue // CRM steps without an account use the built-in store
 		}
 		var params map[string]json.RawMessage

@@ -45,8 +45,9 @@ type ImportResult struct {
 	// server does not have. Such a flow is stored as a draft only, even
 	// when publishing was asked for.
 	NeedsCredentials []flows.Problem `json:"needs_credentials,omitempty"`
-	// SandboxSteps are the message steps that choose no account: their
-	// messages stay in the sandbox outbox until one is chosen.
+	// SandboxSteps are the message and Slack steps that choose no
+	// account: their messages stay in the sandbox outbox until one is
+	// chosen.
 	SandboxSteps []string `json:"sandbox_steps,omitempty"`
 }
 

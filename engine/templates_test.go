@@ -109,6 +109,81 @@ func TestTemplateWelcomeNoOpenSMS(t *testing.T) {
 	})
 }
 
+func TestTemplateChatLeadQualification(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db, channels: true})
+		start := b.clock.Now()
+		b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
+
+		hot := b.hook(t, "chat-finished", map[string]any{"email": "Ana.Silva@Example.com", "name": "ana silva",
+			"phone": "+34 612 345 678", "company": "Acme", "score": 80, "transcript": "I want a demo"})
+		cold := b.hook(t, "chat-finished", map[string]any{"email": "bo@example.com", "name": "Bo", "score": 20, "transcript": "just looking"})
+		if len(hot) != 1 || len(cold) != 1 {
+			t.Fatalf("want one run per webhook, got %v and %v", hot, cold)
+		}
+		b.drain(t)
+
+		for _, id := range []string{hot[0], cold[0]} {
+			if r := b.run(t, id); r.Status != storage.RunCompleted {
+				t.Fatalf("run %s: status %s (error %q), want completed", id, r.Status, r.Error)
+			}
+		}
+		if n := b.count(t, &storage.Deal{}, "stage = ?", "qualified"); n != 1 {
+			t.Fatalf("qualified deals = %d, want 1", n)
+		}
+		if n := b.count(t, &storage.Task{}, "title = ?", "Call back within 1 hour"); n != 1 {
+			t.Fatalf("call-back tasks = %d, want 1", n)
+		}
+		if n := b.count(t, &storage.Note{}, ""); n != 2 {
+			t.Fatalf("notes = %d, want 2 (one transcript per chat)", n)
+		}
+		members, _, err := storage.ListMembers(b.store.Reader(), "nurture", 10, 0)
+		if err != nil || len(members) != 1 {
+			t.Fatalf("nurture members = %v (%v), want 1", members, err)
+		}
+		c, err := storage.FindContact(b.store.Reader(), storage.ContactRef{Email: "ana.silva@example.com"})
+		if err != nil {
+			t.Fatalf("contact with lower-cased email: %v", err)
+		}
+		if c.FirstName != "Ana" || c.LastName != "Silva" || c.Phone == nil || *c.Phone != "+34612345678" {
+			t.Fatalf("contact not tidied: %+v", c)
+		}
+		steps, err := storage.RunSteps(b.store.Reader(), hot[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var path []string
+		for _, s := range steps {
+			path = append(path, s.NodeID+":"+s.Port)
+		}
+		want := "chat_finished:out save_lead:out save_transcript:out is_hot:yes create_deal:out call_back:out notify_sales:out"
+		if got := strings.Join(path, " "); got != want {
+			t.Fatalf("steps = %s\nwant    %s", got, want)
+		}
+
+		// Sales hears about Ana on Slack; with no Slack account the post
+		// is kept in the sandbox outbox. Bo, a cold lead, is not posted.
+		b.wantOutbox(t, start,
+			"+0s slack sandboxed #sales: New hot lead from the chat: Ana Silva (ana.silva@example.com), Acme, score 80. A deal and a call-back task are ready.")
+		post := b.messages(t, hot[0])[0]
+		if post.Provider != nodes.ProviderSandbox || post.ContactID == nil || *post.ContactID != c.ID ||
+			post.NodeID != "notify_sales" || post.FlowID != "chat-lead-qualification" {
+			t.Fatalf("the Slack post is %+v, want a sandbox post of notify_sales for Ana", post)
+		}
+		if !strings.Contains(post.Reason, "No Slack account is chosen") {
+			t.Fatalf("the post's reason %q does not say why it was not sent", post.Reason)
+		}
+		if ms := b.messages(t, cold[0]); len(ms) != 0 {
+			t.Fatalf("the cold lead's run recorded %d messages, want none", len(ms))
+		}
+		// A Slack post gets no delivery events to simulate.
+		if _, err := b.ch.Simulate(b.ctx, b.eng, post.ID, "delivered"); err == nil || !strings.Contains(err.Error(), "nothing to simulate") {
+			t.Fatalf("simulating a Slack post: %v, want a refusal saying there is nothing to simulate", err)
+		}
+	})
+}
+
 // tasks returns the titles of the tasks, oldest first, with their due time
 // as an offset from start.
 func (b *testBundle) tasks(t *testing.T, start time.Time) []string {
@@ -503,6 +578,8 @@ func TestTemplateNurtureSequenceStopsAtADeal(t *testing.T) {
 			"+0s email sandboxed bo@example.com: Here is your guide, there",
 			"+72h0m0s email sandboxed ana@example.com: How Acme doubled its replies in a month",
 			"+72h0m0s email sandboxed bo@example.com: How Acme doubled its replies in a month",
+			// Sales hears about Ana's chat on day 4 (in the sandbox outbox).
+			"+96h0m0s slack sandboxed #sales: New hot lead from the chat: Ana Ruiz (ana@example.com), company not given, score 80. A deal and a call-back task are ready.",
 			// Ana has a deal since day 4: emails 3, 4 and 5 go to Bo only.
 			"+144h0m0s email sandboxed bo@example.com: The one feature our customers use most",
 			"+240h0m0s email sandboxed bo@example.com: Any questions so far?",

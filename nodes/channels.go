@@ -10,6 +10,9 @@ const (
 	ChannelEmail    = "email"
 	ChannelSMS      = "sms"
 	ChannelWhatsApp = "whatsapp"
+	// ChannelSlack holds the posts of notify.slack steps without a Slack
+	// account: they are kept in the sandbox outbox, never posted.
+	ChannelSlack = "slack"
 )
 
 // ProviderSandbox is the provider of a channel without a credential: the

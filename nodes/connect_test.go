@@ -341,5 +341,50 @@ func TestSlackNode(t *testing.T) {
 	wantPermanent(t, err, "came out empty")
 	_, err = b.runRemote(t, nodes.TypeSlack, map[string]any{"credential": "hs", "text": "hi"})
 	wantPermanent(t, err, "must be a Slack account")
-	wantProblem(t, b.problems(t, nodes.TypeSlack, map[string]any{"text": "hi"}), "credential", "")
+	if probs := b.problems(t, nodes.TypeSlack, map[string]any{"text": "hi"}); len(probs) > 0 {
+		t.Fatalf("a Slack step without an account has problems %+v, want none (it posts to the sandbox)", probs)
+	}
+}
+
+// A Slack step without an account keeps its post in the sandbox outbox,
+// once, however often the step runs; nothing reaches Slack.
+func TestSlackWithoutAnAccountKeepsThePostInTheSandbox(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	ana := b.withContact(nodestest.Contact{Email: "ana@example.com", FirstName: "Ana"})
+	params := map[string]any{"text": "Hot lead: {{ contact.first_name }} ({{ contact.email }})", "channel": "#sales"}
+	for try := 1; try <= 2; try++ { // the second run is a retry of the same step
+		res, err := b.runRemote(t, nodes.TypeSlack, params)
+		if err != nil {
+			t.Fatalf("try %d: %v", try, err)
+		}
+		if res.Port != nodes.PortOut || res.Output["status"] != nodes.StatusSandboxed || res.Output["posted"] != false {
+			t.Fatalf("try %d: result %+v, want Posted with status sandboxed", try, res)
+		}
+	}
+	ms := b.accts.Messages
+	if len(ms) != 1 {
+		t.Fatalf("%d messages in the outbox after two tries, want 1", len(ms))
+	}
+	m := ms[0]
+	got := strings.Join([]string{m.Channel, m.Provider, m.Status, m.To, m.Text, m.ContactID, m.RunID, m.NodeID, m.FlowID}, "|")
+	want := strings.Join([]string{"slack", "sandbox", "sandboxed", "#sales", "Hot lead: Ana (ana@example.com)", ana, "run1", "n", "test"}, "|")
+	if got != want {
+		t.Fatalf("outbox holds %s\nwant           %s", got, want)
+	}
+	if !strings.Contains(m.Reason, "No Slack account is chosen for this step") || !strings.Contains(m.Reason, "nothing was sent") {
+		t.Fatalf("reason %q does not say the post was kept in the sandbox", m.Reason)
+	}
+	if len(b.slack.got) != 0 {
+		t.Fatalf("posted to Slack %+v, want nothing", b.slack.got)
+	}
+
+	// Without a channel, the outbox names Slack itself.
+	b = setupVendors(t)
+	if _, err := b.runRemote(t, nodes.TypeSlack, map[string]any{"text": "A new lead"}); err != nil {
+		t.Fatal(err)
+	}
+	if ms := b.accts.Messages; len(ms) != 1 || ms[0].To != "Slack" || ms[0].Text != "A new lead" {
+		t.Fatalf("outbox %+v, want one post to Slack", ms)
+	}
 }

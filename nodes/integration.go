@@ -3,6 +3,7 @@ package nodes
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -207,8 +208,9 @@ func itoa(i int) string {
 
 // SlackParams are notify.slack's params.
 type SlackParams struct {
-	// Credential is a Slack credential id ("credential").
-	Credential string `json:"credential"`
+	// Credential is a Slack credential id; empty keeps the post in the
+	// sandbox outbox ("credential").
+	Credential string `json:"credential,omitempty"`
 	// Text is a template ("text").
 	Text string `json:"text"`
 	// Channel overrides the webhook's channel ("channel").
@@ -221,12 +223,13 @@ func slackNode() *Type {
 	t := define(flows.TypeSpec{
 		Type: TypeSlack, Category: flows.CategoryIntegration, Title: "Tell the team on Slack",
 		Description: "Posts a message to a Slack channel through an incoming webhook, e.g. to tell sales about a hot lead. " +
-			"Slack being busy or down is retried; a refused message (removed webhook, archived channel) follows Failed.",
+			"Slack being busy or down is retried; a refused message (removed webhook, archived channel) follows Failed. " +
+			"Without a Slack account the post is kept in the sandbox outbox and nothing is sent.",
 		Credential: CredentialSlack,
 		Outputs:    []flows.PortSpec{{Name: PortOut, Label: "Posted"}, {Name: PortFailed, Label: "Failed"}},
 		Params: []flows.ParamSpec{
 			{Name: paramCredential, Label: "Slack account", Kind: flows.KindCredential, CredentialKind: CredentialSlack, Options: "credentials",
-				Required: true, Description: "A Slack credential with an incoming webhook URL."},
+				Description: "A Slack credential with an incoming webhook URL; leave empty to keep posts in the sandbox outbox (nothing is sent)."},
 			{Name: paramText, Label: "Message", Kind: flows.KindTemplate, Required: true,
 				Description: "The message; Slack formatting such as *bold* works.", Example: "New hot lead: {{ contact.first_name }} ({{ contact.email }}), score {{ contact.score }}"},
 			{Name: paramChannel, Label: "Channel", Kind: flows.KindString,
@@ -252,8 +255,9 @@ func runSlack(ctx context.Context, in *Input, p *SlackParams) (Result, error) {
 	if text == "" {
 		return Result{}, Permanentf("%q came out empty for this contact, so there is nothing to post", label(in, paramText))
 	}
+	m := SlackMessage{Text: text, Channel: strings.TrimSpace(p.Channel), Username: strings.TrimSpace(p.Username)}
 	if strings.TrimSpace(p.Credential) == "" {
-		return Result{}, Permanentf("choose a Slack account for this step")
+		return keepSlackPost(ctx, in, m)
 	}
 	acc, err := accountFor(ctx, in, strings.TrimSpace(p.Credential), paramCredential, CredentialSlack)
 	if err != nil {
@@ -262,9 +266,31 @@ func runSlack(ctx context.Context, in *Input, p *SlackParams) (Result, error) {
 	if acc.Slack == nil {
 		return Result{}, Permanentf("the Slack account %q has no incoming webhook URL", acc.Name)
 	}
-	m := SlackMessage{Text: text, Channel: strings.TrimSpace(p.Channel), Username: strings.TrimSpace(p.Username)}
 	if err := acc.Slack.PostSlack(ctx, m); err != nil {
 		return Result{}, err
 	}
 	return Result{Port: PortOut, Output: map[string]any{"posted": true, "text": text}}, nil
+}
+
+// slackSandboxReason says why a post was kept instead of sent.
+const slackSandboxReason = "No Slack account is chosen for this step, so the post was kept in the sandbox outbox; nothing was sent."
+
+// keepSlackPost records the post of a step without a Slack account in the
+// sandbox outbox, under the step's key: a retried step finds the first
+// record and records nothing more.
+func keepSlackPost(ctx context.Context, in *Input, m SlackMessage) (Result, error) {
+	if in.Channels == nil {
+		return Result{}, Permanentf("no Slack account is chosen for this step, and the sandbox outbox is not available to keep the post")
+	}
+	d := Draft{Key: in.Key, Channel: ChannelSlack, Provider: ProviderSandbox, Status: StatusSandboxed, Reason: slackSandboxReason,
+		To: cmpOr(m.Channel, "Slack"), Text: m.Text, ContactID: in.Env.Contact.ID, RunID: in.RunID,
+		NodeID: in.Node.Node.ID, FlowID: in.Env.Run.FlowID}
+	rec, err := in.Channels.Record(ctx, d)
+	if err != nil {
+		return Result{}, fmt.Errorf("record the Slack post: %w", err)
+	}
+	// The text stays in the outbox record, which is erased with the
+	// contact; run history outlives an erased contact.
+	return Result{Port: PortOut, Output: map[string]any{"posted": false, "channel": ChannelSlack, "status": rec.Status,
+		"reason": rec.Reason, "message_id": rec.ID, "provider": ProviderSandbox}}, nil
 }

@@ -159,7 +159,7 @@ func newMessageView(m *storage.Message) messageView {
 	return v
 }
 
-var messageChannels = map[string]bool{nodes.ChannelEmail: true, nodes.ChannelSMS: true, nodes.ChannelWhatsApp: true}
+var messageChannels = map[string]bool{nodes.ChannelEmail: true, nodes.ChannelSMS: true, nodes.ChannelWhatsApp: true, nodes.ChannelSlack: true}
 
 func (s *Server) listMessages(c *fiber.Ctx) error {
 	limit, offset, err := page(c)
@@ -169,7 +169,7 @@ func (s *Server) listMessages(c *fiber.Ctx) error {
 	q := storage.MessageQuery{Channel: query(c, "channel"), Status: query(c, "status"), ContactID: query(c, "contact"),
 		RunID: query(c, "run"), Limit: limit, Offset: offset}
 	if q.Channel != "" && !messageChannels[q.Channel] {
-		return badRequest("channel must be email, sms or whatsapp.")
+		return badRequest("channel must be email, sms, whatsapp or slack.")
 	}
 	ms, total, err := storage.ListMessages(s.store.Reader().WithContext(c.UserContext()), q)
 	if err != nil {

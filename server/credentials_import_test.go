@@ -108,3 +108,41 @@ func TestTemplateWithoutCredentialsPublishesAndSendsToTheSandbox(t *testing.T) {
 		t.Fatalf("outbox: %s", res.body)
 	}
 }
+
+// A team's chat journey names its Slack account, which this server lacks:
+// it imports as a draft saying what to add, and a test run of the draft
+// keeps the post to sales in the sandbox outbox, as message steps do.
+func TestSlackStepWithAMissingAccountIsTriedInTheSandbox(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	doc := templateJSON(t, "chat-lead-qualification")
+	team := strings.Replace(doc, `"channel": "#sales"`, `"channel": "#sales", "credential": "slack-team"`, 1)
+	if team == doc {
+		t.Fatal("the chat template changed: cannot name an account on its Slack step")
+	}
+	res := b.api(t, "POST", "/api/v1/flows/import?publish=true", team).must(t, http.StatusCreated)
+	for _, want := range []string{`"published":false`, `"code":"missing_credential"`, `"node_id":"notify_sales"`,
+		`the account \"slack-team\"`, `kind \"slack\"`, "or clear the field to keep its posts in the sandbox outbox"} {
+		if !strings.Contains(res.body, want) {
+			t.Fatalf("import answer lacks %s:\n%s", want, res.body)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	b.eng.Start(ctx)
+	t.Cleanup(func() {
+		cancel()
+		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = b.eng.Stop(sctx)
+	})
+	res = b.api(t, "POST", "/api/v1/flows/chat-lead-qualification/test",
+		`{"email":"tess@example.com","name":"Tess Tester","company":"Acme","score":90,"transcript":"A demo, please."}`).must(t, http.StatusOK)
+	if !strings.Contains(res.body, `"status":"completed"`) {
+		t.Fatalf("test run: %s", res.body)
+	}
+	res = b.api(t, "GET", "/api/v1/messages?channel=slack", "").must(t, http.StatusOK)
+	if !strings.Contains(res.body, `"status":"sandboxed"`) || !strings.Contains(res.body, "Tess Tester (tess@example.com), Acme, score 90") {
+		t.Fatalf("outbox after the test run: %s", res.body)
+	}
+}

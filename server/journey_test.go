@@ -17,7 +17,9 @@ func TestChatLeadQualification(t *testing.T) {
 	b := setup(t)
 	doc := templateJSON(t, "chat-lead-qualification")
 	res := b.api(t, "POST", "/api/v1/flows/import", `{"flow":`+doc+`,"publish":true}`).must(t, http.StatusCreated)
-	if !strings.Contains(res.body, `"version":1`) {
+	// Published although no Slack account is chosen: the post to sales
+	// stays in the sandbox outbox.
+	if !strings.Contains(res.body, `"version":1`) || !strings.Contains(res.body, `"sandbox_steps":["notify_sales"]`) {
 		t.Fatalf("import: %s", res.body)
 	}
 
@@ -145,9 +147,36 @@ func TestChatLeadQualification(t *testing.T) {
 			t.Errorf("step %s output is a string, want JSON: %s", st.NodeID, st.Output)
 		}
 	}
-	want := "chat_finished:out save_lead:out save_transcript:out is_hot:yes create_deal:out call_back:out"
+	want := "chat_finished:out save_lead:out save_transcript:out is_hot:yes create_deal:out call_back:out notify_sales:out"
 	if got := strings.Join(path, " "); got != want {
 		t.Errorf("steps %q, want %q", got, want)
+	}
+
+	// The Slack post for Ada is in the outbox, kept in the sandbox; Bob's
+	// chat posted nothing.
+	var outbox struct {
+		Messages []struct {
+			ID, Channel, Provider, Status, To, Reason string
+			BodyText                                  string `json:"body_text"`
+			RunID                                     string `json:"run_id"`
+		}
+		Total int
+	}
+	b.api(t, "GET", "/api/v1/messages?channel=slack", "").must(t, 200).json(t, &outbox)
+	if outbox.Total != 1 || len(outbox.Messages) != 1 {
+		t.Fatalf("slack messages: %+v, want one", outbox)
+	}
+	post := outbox.Messages[0]
+	if post.Provider != "sandbox" || post.Status != "sandboxed" || post.To != "#sales" || post.RunID != adaRun ||
+		post.BodyText != "New hot lead from the chat: Ada Lovelace (ada@example.com), Analytical Engines, score 80. A deal and a call-back task are ready." {
+		t.Errorf("the Slack post: %+v", post)
+	}
+	if !strings.Contains(post.Reason, "nothing was sent") {
+		t.Errorf("the post's reason %q does not say nothing was sent", post.Reason)
+	}
+	refused := b.api(t, "POST", "/api/v1/messages/"+post.ID+"/simulate", `{"event":"delivered"}`).must(t, http.StatusBadRequest)
+	if !strings.Contains(refused.body, "nothing to simulate") {
+		t.Errorf("simulating a Slack post: %s", refused.body)
 	}
 }
 

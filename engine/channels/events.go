@@ -78,6 +78,9 @@ func (s *Service) Simulate(ctx context.Context, sink EventSink, id, kind string)
 		return nil, &InputError{Message: fmt.Sprintf("This message was %s, not sent, so nothing can happen to it.", m.Status)}
 	}
 	allowed := simulatable[m.Channel]
+	if len(allowed) == 0 { // Slack posts
+		return nil, &InputError{Message: "A Slack post gets no delivery, open or read events, so there is nothing to simulate."}
+	}
 	if !slices.Contains(allowed, kind) {
 		return nil, &InputError{Message: fmt.Sprintf("%q cannot happen to %s messages; use one of %v.", kind, m.Channel, allowed)}
 	}

@@ -36,6 +36,18 @@ describe('Inbox', () => {
     expect(JSON.parse(String(sim.init?.body))).toEqual({ event: 'opened' })
   })
 
+  it('lists a Slack post kept in the sandbox without pretend buttons', async () => {
+    const post = { ...sandboxed, id: 'm3', channel: 'slack', to: '#sales', subject: '', body_text: 'New hot lead from the chat: Ada Lovelace',
+      reason: 'No Slack account is chosen for this step, so the post was kept in the sandbox outbox; nothing was sent.' }
+    const calls = serve({ '/api/v1/messages': () => [200, { messages: [post], total: 1 }] })
+    render(<InboxPage />)
+    await waitFor(() => expect(screen.getByText(/nothing was sent/)).toBeTruthy())
+    expect(screen.getByText('New hot lead from the chat: Ada Lovelace')).toBeTruthy()
+    expect(screen.queryByRole('group', { name: 'Pretend that the message was' })).toBeNull()
+    fireEvent.change(screen.getByLabelText('Channel'), { target: { value: 'slack' } })
+    await waitFor(() => expect(calls.some((c) => c.url.includes('channel=slack'))).toBe(true))
+  })
+
   it('says when the server has no messages yet', async () => {
     serve({})
     render(<InboxPage />)

@@ -42,7 +42,7 @@ export default function InboxPage() {
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter messages">
         <div className="field"><label htmlFor="m-channel">Channel</label>
           <select id="m-channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
-            <option value="">All</option><option value="email">Email</option><option value="sms">SMS</option><option value="whatsapp">WhatsApp</option>
+            <option value="">All</option><option value="email">Email</option><option value="sms">SMS</option><option value="whatsapp">WhatsApp</option><option value="slack">Slack</option>
           </select></div>
         <div className="field"><label htmlFor="m-status">Status</label>
           <select id="m-status" value={status} onChange={(e) => setStatus(e.target.value)}>
@@ -65,7 +65,8 @@ export default function InboxPage() {
                   {open === m.id ? 'Hide message' : 'Show message'}</button>
                 {m.contact_id && <Link to={`/contacts/${m.contact_id}`}>Contact</Link>}
                 {m.run_id && <Link to={`/runs/${m.run_id}`}>Run</Link>}
-                {m.provider === 'sandbox' && (
+                {/* Slack posts get no delivery events: nothing to pretend. */}
+                {m.provider === 'sandbox' && m.channel !== 'slack' && (
                   <span className="simulate" role="group" aria-label="Pretend that the message was">
                     Pretend it was: {simulations.filter((s) => m.channel === 'whatsapp' || s !== 'read').map((s) => (
                       <button key={s} type="button" onClick={() => simulate(m, s)}>{s}</button>
