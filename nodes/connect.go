@@ -182,10 +182,10 @@ func remoteWhenTarget(t *Type) *Type {
 	return t
 }
 
-// remoteWithAccount makes a message node Remote only when it names an
-// account: without one every channel is the sandbox, which records the
-// message and calls nobody, so the step runs inside its transaction and
-// its messages commit with it.
+// remoteWithAccount makes a message or Slack node Remote only when it
+// names an account: without one every channel is the sandbox, which
+// records the message and calls nobody, so the step runs inside its
+// transaction and its messages commit with it.
 func remoteWithAccount(t *Type) *Type {
 	var accounts []string
 	for _, p := range t.Spec.Params {

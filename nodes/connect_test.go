@@ -115,6 +115,7 @@ func TestVendorTargetsMakeStepsRemote(t *testing.T) {
 		{nodes.TypeTag, map[string]any{"add": []string{"x"}}, false},
 		{nodes.TypeHTTPRequest, map[string]any{"url": "https://example.com"}, true},
 		{nodes.TypeSlack, map[string]any{"credential": "c", "text": "hi"}, true},
+		{nodes.TypeSlack, map[string]any{"text": "hi"}, false},
 		// Message steps call a vendor only through an account; in the
 		// sandbox they record inside the step's transaction.
 		{nodes.TypeSend, map[string]any{"channels": []string{"sms", "email"}, "subject": "s", "body": "b"}, false},

@@ -242,8 +242,7 @@ func slackNode() *Type {
 				paramText: "New hot lead: {{ contact.first_name }} ({{ contact.email }})"}},
 		},
 	}, runSlack)
-	t.Remote = true
-	return t
+	return remoteWithAccount(t)
 }
 
 func runSlack(ctx context.Context, in *Input, p *SlackParams) (Result, error) {

@@ -45,6 +45,9 @@ type app struct {
 
 func startApp(t *testing.T) *app {
 	t.Helper()
+	// Every test here drives a browser: skip before starting anything, as
+	// a server shut down before it began serving would never stop.
+	chromiumPath(t)
 	if web.Dist() == nil {
 		t.Fatal("web/dist holds no build: run npm run build in web/")
 	}
@@ -85,7 +88,21 @@ func startApp(t *testing.T) *app {
 		_ = eng.Stop(sctx)
 		_ = store.Close()
 	})
-	return &app{url: "http://" + ln.Addr().String(), store: store, eng: eng}
+	a := &app{url: "http://" + ln.Addr().String(), store: store, eng: eng}
+	// Serving before the test goes on, so that its cleanup's Shutdown
+	// finds the server running.
+	for i := 0; ; i++ {
+		resp, err := http.Get(a.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("the server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return a
 }
 
 // chromiumPath finds the browser. CI installs Debian's chromium and sets
