@@ -18,6 +18,7 @@ import (
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors/emailevents"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -47,13 +48,14 @@ func BenchmarkProviderReceipts(b *testing.B) {
 	b.Run("sendgrid-batch50", func(b *testing.B) {
 		rb := newReceiptBench(b, nodes.ChannelEmail, "smtp")
 		rb.run(b, 50, func(i int) channels.Receipt {
-			// As the SendGrid webhook builds it: matched by the
+			// As the SendGrid webhook reads it: matched by the
 			// journey_message_id we set, with the SMTP and SendGrid ids as
 			// fallbacks.
-			smtpID := fmt.Sprintf("m-%d@smtp.example.com", i)
-			return channels.Receipt{Provider: "sendgrid", EventID: fmt.Sprintf("sg-ev-%d:delivered", i), Kind: channels.EventDelivered,
-				OurMessageID: rb.ids[i], ProviderIDs: []string{"<" + smtpID + ">", smtpID, fmt.Sprintf("sg-%d", i)},
+			ev := emailevents.Event{Provider: emailevents.SendGrid, ProviderEventID: fmt.Sprintf("sg-ev-%d:delivered", i),
+				Type: emailevents.Delivered, Email: fmt.Sprintf("c%d@example.com", i), MessageID: fmt.Sprintf("sg-%d", i),
+				SMTPMessageID: fmt.Sprintf("m-%d@smtp.example.com", i), OurMessageID: rb.ids[i], At: time.Now(),
 				Data: map[string]any{"event": "delivered"}}
+			return channels.EmailReceipts(emailevents.SendGrid, []emailevents.Event{ev})[0]
 		})
 	})
 }
@@ -176,16 +178,16 @@ func (rb *receiptBench) run(b *testing.B, batch int, receipt func(i int) channel
 	}
 }
 
-// recordRequest records the receipts of one webhook request, in order, as
-// the provider webhooks do.
+// recordRequest records the receipts of one webhook request as the
+// provider webhooks do.
 func recordRequest(ctx context.Context, svc *channels.Service, eng *engine.Engine, rs []channels.Receipt) error {
-	for _, r := range rs {
-		res, err := svc.RecordProviderReceipt(ctx, eng, r)
-		if err != nil {
-			return err
-		}
-		if res.Duplicate {
-			return fmt.Errorf("receipt %s: reported as a duplicate", r.EventID)
+	res, err := svc.RecordProviderReceipts(ctx, eng, rs)
+	if err != nil {
+		return err
+	}
+	for i, r := range res {
+		if r.Duplicate || r.Unmatched {
+			return fmt.Errorf("receipt %s: %+v, want it recorded", rs[i].EventID, r)
 		}
 	}
 	return nil
