@@ -256,14 +256,64 @@ var eventTypeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 // the runs waiting for it and starts the flows it triggers.
 func (e *Engine) IngestEvent(ctx context.Context, in EventInput) (EventResult, error) {
 	var res EventResult
+	// Bad input is refused before it can fail a shared transaction.
+	in, now, err := e.prepareEvent(in)
+	if err != nil {
+		return res, err
+	}
+	err = e.ingest.write(ctx, func(tx *gorm.DB) error {
+		var err error
+		res, err = e.ingestEvent(ctx, tx, in, now)
+		return err
+	})
+	if err == nil && len(res.Resumed)+len(res.Started) > 0 {
+		e.Wake()
+	}
+	return res, err
+}
+
+// EventWriter stores a contact event as IngestEvent does, inside the
+// transaction IngestEventsWith opened.
+type EventWriter func(in EventInput) (EventResult, error)
+
+// IngestEventsWith runs fn in a transaction shared with other concurrent
+// requests, as IngestEvent's are: fn writes what it needs with tx and
+// stores contact events with ingest, and everything commits together or
+// not at all. fn may be called again, in a new transaction, when another
+// request of a shared transaction fails: it must start over each time.
+func (e *Engine) IngestEventsWith(ctx context.Context, fn func(tx *gorm.DB, ingest EventWriter) error) error {
+	wake := false
+	err := e.ingest.write(ctx, func(tx *gorm.DB) error {
+		wake = false
+		return fn(tx, func(in EventInput) (EventResult, error) {
+			in, now, err := e.prepareEvent(in)
+			if err != nil {
+				return EventResult{}, err
+			}
+			res, err := e.ingestEvent(ctx, tx, in, now)
+			if err == nil && len(res.Resumed)+len(res.Started) > 0 {
+				wake = true
+			}
+			return res, err
+		})
+	})
+	if err == nil && wake {
+		e.Wake()
+	}
+	return err
+}
+
+// prepareEvent checks an event and fills in its defaults; now is when it
+// was received.
+func (e *Engine) prepareEvent(in EventInput) (_ EventInput, now time.Time, _ error) {
 	if !eventTypeRE.MatchString(in.Type) || len(in.Type) > 100 {
-		return res, &InputError{Message: fmt.Sprintf("The event type %q is not valid: use lowercase words separated by dots, like \"email.opened\".", in.Type)}
+		return in, now, &InputError{Message: fmt.Sprintf("The event type %q is not valid: use lowercase words separated by dots, like \"email.opened\".", in.Type)}
 	}
 	if in.Contact.ID == "" && in.Contact.Email == "" && in.Contact.Phone == "" && in.Contact.ExternalID == "" {
-		return res, &InputError{Message: "The event needs a contact: give contact.email, contact.phone, contact.id or contact.external_id."}
+		return in, now, &InputError{Message: "The event needs a contact: give contact.email, contact.phone, contact.id or contact.external_id."}
 	}
 	in.Contact.Email = strings.ToLower(strings.TrimSpace(in.Contact.Email))
-	now := e.clock.Now()
+	now = e.clock.Now()
 	if in.OccurredAt.IsZero() {
 		in.OccurredAt = now
 	}
@@ -271,58 +321,58 @@ func (e *Engine) IngestEvent(ctx context.Context, in EventInput) (EventResult, e
 	if in.Data == nil {
 		in.Data = map[string]any{}
 	}
-	err := e.ingest.write(ctx, func(tx *gorm.DB) error {
-		res = EventResult{}
-		var contactID string
-		if in.Contact.ID != "" {
-			c, err := storage.FindContact(tx, storage.ContactRef{ID: in.Contact.ID})
-			if errors.Is(err, storage.ErrNotFound) {
-				return &InputError{Message: fmt.Sprintf("There is no contact with id %q.", in.Contact.ID)}
-			}
-			if err != nil {
-				return err
-			}
-			contactID = c.ID
-		} else {
-			id, _, err := storage.EnsureContact(tx, in.Contact, now)
-			if err != nil {
-				return err
-			}
-			contactID = id
+	return in, now, nil
+}
+
+// ingestEvent stores a prepared event in tx once, resumes the runs waiting
+// for it and starts the flows it triggers.
+func (e *Engine) ingestEvent(ctx context.Context, tx *gorm.DB, in EventInput, now time.Time) (EventResult, error) {
+	var res EventResult
+	var contactID string
+	if in.Contact.ID != "" {
+		err := storage.ContactExists(tx, in.Contact.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return res, &InputError{Message: fmt.Sprintf("There is no contact with id %q.", in.Contact.ID)}
 		}
-		res.ContactID = contactID
-		ev := &storage.Event{ID: storage.NewID(), ContactID: &contactID, Type: in.Type, Data: mustJSON(in.Data),
-			Source: in.Source, At: in.OccurredAt, ReceivedAt: now}
-		if in.ID != "" {
-			key := "event:" + in.ID
-			ev.DedupKey = &key
-		}
-		inserted, err := storage.InsertEvent(tx, ev)
 		if err != nil {
-			return err
+			return res, err
 		}
-		if !inserted {
-			prev, err := storage.EventByDedupKey(tx, *ev.DedupKey)
-			if err != nil {
-				return err
-			}
-			res.EventID, res.Duplicate = prev.ID, true
-			return nil
+		contactID = in.Contact.ID
+	} else {
+		id, _, err := storage.EnsureContact(tx, in.Contact, now)
+		if err != nil {
+			return res, err
 		}
-		res.EventID = ev.ID
-		fev := flows.Event{ID: ev.ID, Type: in.Type, Data: in.Data, At: in.OccurredAt}
-		if res.Resumed, err = e.resumeWaits(ctx, tx, contactID, fev); err != nil {
-			return err
-		}
-		if res.Started, err = e.startEventFlows(tx, contactID, fev); err != nil {
-			return err
-		}
-		return e.scheduleAbsences(tx, contactID, fev)
-	})
-	if err == nil && len(res.Resumed)+len(res.Started) > 0 {
-		e.Wake()
+		contactID = id
 	}
-	return res, err
+	res.ContactID = contactID
+	ev := &storage.Event{ID: storage.NewID(), ContactID: &contactID, Type: in.Type, Data: mustJSON(in.Data),
+		Source: in.Source, At: in.OccurredAt, ReceivedAt: now}
+	if in.ID != "" {
+		key := "event:" + in.ID
+		ev.DedupKey = &key
+	}
+	inserted, err := storage.InsertEvent(tx, ev)
+	if err != nil {
+		return res, err
+	}
+	if !inserted {
+		prev, err := storage.EventByDedupKey(tx, *ev.DedupKey)
+		if err != nil {
+			return res, err
+		}
+		res.EventID, res.Duplicate = prev.ID, true
+		return res, nil
+	}
+	res.EventID = ev.ID
+	fev := flows.Event{ID: ev.ID, Type: in.Type, Data: in.Data, At: in.OccurredAt}
+	if res.Resumed, err = e.resumeWaits(ctx, tx, contactID, fev); err != nil {
+		return res, err
+	}
+	if res.Started, err = e.startEventFlows(tx, contactID, fev); err != nil {
+		return res, err
+	}
+	return res, e.scheduleAbsences(tx, contactID, fev)
 }
 
 // resumeWaits turns each matching wait's timeout job into a resume job

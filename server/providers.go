@@ -14,7 +14,6 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/emailevents"
 	"github.com/journeyhq/journey/nodes/connectors/twilio"
 	"github.com/journeyhq/journey/nodes/connectors/whatsapp"
-	"github.com/journeyhq/journey/storage"
 )
 
 // providerHooks registers the delivery-receipt webhooks of the vendors
@@ -41,21 +40,27 @@ type receiptsResponse struct {
 	Ignored   int `json:"ignored"`
 }
 
-// record stores receipts and counts them. Unknown messages are
-// acknowledged (the vendor would resend them forever) and logged.
-func (s *Server) record(c *fiber.Ctx, out *receiptsResponse, r channels.Receipt) error {
-	res, err := s.cfg.Channels.RecordProviderReceipt(c.UserContext(), s.eng, r)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		out.Unmatched++
-		s.log.Info("a provider receipt matches no message", "provider", r.Provider, "event_id", r.EventID, "kind", r.Kind)
+// record stores the receipts of one request and counts them. Unknown
+// messages are acknowledged (the vendor would resend them forever) and
+// logged.
+func (s *Server) record(c *fiber.Ctx, out *receiptsResponse, rs []channels.Receipt) error {
+	if len(rs) == 0 {
 		return nil
-	case err != nil:
+	}
+	res, err := s.cfg.Channels.RecordProviderReceipts(c.UserContext(), s.eng, rs)
+	if err != nil {
 		return err
-	case res.Duplicate:
-		out.Duplicates++
-	default:
-		out.Recorded++
+	}
+	for i, r := range res {
+		switch {
+		case r.Unmatched:
+			out.Unmatched++
+			s.log.Info("a provider receipt matches no message", "provider", rs[i].Provider, "event_id", rs[i].EventID, "kind", rs[i].Kind)
+		case r.Duplicate:
+			out.Duplicates++
+		default:
+			out.Recorded++
+		}
 	}
 	return nil
 }
@@ -132,8 +137,8 @@ func (s *Server) twilioHook(c *fiber.Ctx) error {
 	if ev.ErrorCode != "" {
 		data["error_code"] = ev.ErrorCode
 	}
-	if err := s.record(c, &out, channels.Receipt{Provider: "twilio", EventID: ev.MessageSID + ":" + ev.Status, Kind: kind,
-		ProviderIDs: []string{ev.MessageSID}, Data: data}); err != nil {
+	if err := s.record(c, &out, []channels.Receipt{{Provider: "twilio", EventID: ev.MessageSID + ":" + ev.Status, Kind: kind,
+		ProviderIDs: []string{ev.MessageSID}, Data: data}}); err != nil {
 		return err
 	}
 	return c.JSON(out)
@@ -178,16 +183,18 @@ func (s *Server) whatsappHook(c *fiber.Ctx) error {
 		return s.providerError("whatsapp", err)
 	}
 	out := receiptsResponse{Ignored: len(n.Messages)}
+	rs := make([]channels.Receipt, 0, len(n.Statuses))
 	for _, st := range n.Statuses {
 		_, kind, _ := strings.Cut(st.Type, ".")
 		data := map[string]any{}
 		if len(st.Errors) > 0 {
 			data["errors"] = st.Errors
 		}
-		if err := s.record(c, &out, channels.Receipt{Provider: "whatsapp", EventID: st.MessageID + ":" + st.Type, Kind: kind,
-			ProviderIDs: []string{st.MessageID}, Data: data}); err != nil {
-			return err
-		}
+		rs = append(rs, channels.Receipt{Provider: "whatsapp", EventID: st.MessageID + ":" + st.Type, Kind: kind,
+			ProviderIDs: []string{st.MessageID}, Data: data})
+	}
+	if err := s.record(c, &out, rs); err != nil {
+		return err
 	}
 	return c.JSON(out)
 }
@@ -223,17 +230,8 @@ func (s *Server) emailHook(provider string) fiber.Handler {
 			return s.providerError(provider, err)
 		}
 		out := receiptsResponse{}
-		for _, ev := range evs {
-			_, kind, _ := strings.Cut(ev.Type, ".")
-			r := channels.Receipt{Provider: provider, EventID: ev.ProviderEventID, Kind: kind, OurMessageID: ev.OurMessageID,
-				Data: ev.Data, WithdrawConsent: ev.HardBounce || ev.Type == emailevents.Complained || ev.Type == emailevents.Unsubscribed}
-			if ev.SMTPMessageID != "" {
-				r.ProviderIDs = append(r.ProviderIDs, "<"+ev.SMTPMessageID+">", ev.SMTPMessageID)
-			}
-			r.ProviderIDs = append(r.ProviderIDs, ev.MessageID)
-			if err := s.record(c, &out, r); err != nil {
-				return err
-			}
+		if err := s.record(c, &out, channels.EmailReceipts(provider, evs)); err != nil {
+			return err
 		}
 		return c.JSON(out)
 	}

@@ -908,6 +908,11 @@ func EraseContact(tx *gorm.DB, id string) error {
 	return EraseContactAt(tx, id, time.Now())
 }
 
+// ContactExists returns ErrNotFound when there is no contact id.
+func ContactExists(db *gorm.DB, id string) error {
+	return contactExists(db, id)
+}
+
 // contactExists returns ErrNotFound when there is no contact id.
 func contactExists(tx *gorm.DB, id string) error {
 	var one int

@@ -90,6 +90,63 @@ func MessageByProviderID(db *gorm.DB, providerID string) (*Message, error) {
 	return &m, nil
 }
 
+// MessageRef is what a delivery receipt needs to know of its message.
+type MessageRef struct {
+	ID        string
+	Channel   string
+	Provider  string
+	FlowID    string
+	ContactID *string
+}
+
+// Hand-written: every provider receipt asks, and the whole row (bodies
+// included) is not needed.
+const messageRefSelect = `SELECT id, channel, provider, COALESCE(flow_id, ''), contact_id FROM messages WHERE `
+
+// MessageRefByID returns the message id.
+func MessageRefByID(db *gorm.DB, id string) (*MessageRef, error) {
+	return messageRef(db, "id", id)
+}
+
+// MessageRefByProviderID returns the message a vendor knows by providerID.
+func MessageRefByProviderID(db *gorm.DB, providerID string) (*MessageRef, error) {
+	return messageRef(db, "provider_id", providerID)
+}
+
+func messageRef(db *gorm.DB, col, val string) (*MessageRef, error) {
+	var m MessageRef
+	err := rawOf(db).queryRow(messageRefSelect+col+` = ? LIMIT 1`, val).Scan(&m.ID, &m.Channel, &m.Provider, &m.FlowID, &m.ContactID)
+	if err != nil {
+		if col == "provider_id" {
+			return nil, fmt.Errorf("message of provider id %s: %w", val, noRows(err))
+		}
+		return nil, fmt.Errorf("message %s: %w", val, noRows(err))
+	}
+	return &m, nil
+}
+
+// MessageHistory returns the status and the history (JSON array of
+// MessageEvent) of the message id.
+func MessageHistory(db *gorm.DB, id string) (status, events string, err error) {
+	err = rawOf(db).queryRow(`SELECT status, COALESCE(events, '') FROM messages WHERE id = ?`, id).Scan(&status, &events)
+	if err != nil {
+		return "", "", fmt.Errorf("message %s: %w", id, noRows(err))
+	}
+	return status, events, nil
+}
+
+// SetMessageHistory writes the status and the history of the message id.
+func SetMessageHistory(tx *gorm.DB, id, status, events string, now time.Time) error {
+	n, err := rawOf(tx).affected(`UPDATE messages SET status = ?, events = ?, updated_at = ? WHERE id = ?`, status, events, now.UTC(), id)
+	if err != nil {
+		return fmt.Errorf("update message %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("message %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
 // MessageChange is an update of a message; empty fields are kept.
 type MessageChange struct {
 	Status     string

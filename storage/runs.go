@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, error, started_at, updated_at, ended_at"
@@ -358,8 +357,24 @@ func InsertWait(tx *gorm.DB, w *Wait) error {
 
 // WaitsFor returns the waits of a contact for an event type.
 func WaitsFor(tx *gorm.DB, contactID, eventType string) ([]Wait, error) {
+	// Hand-written: every contact event asks (and almost always finds none).
+	rows, err := rawOf(tx).query(`SELECT id, run_id, node_id, visit, contact_id, event_type, expires_at, event_port,
+COALESCE(match_param, ''), COALESCE(timeout_job_id, 0), created_at FROM waits WHERE contact_id = ? AND event_type = ? ORDER BY id`,
+		contactID, eventType)
+	if err != nil {
+		return nil, fmt.Errorf("waits for %s: %w", eventType, err)
+	}
+	defer rows.Close()
 	var ws []Wait
-	if err := tx.Where("contact_id = ? AND event_type = ?", contactID, eventType).Order("id").Find(&ws).Error; err != nil {
+	for rows.Next() {
+		var w Wait
+		if err := rows.Scan(&w.ID, &w.RunID, &w.NodeID, &w.Visit, &w.ContactID, &w.EventType, &w.ExpiresAt, &w.EventPort,
+			&w.MatchParam, &w.TimeoutJobID, &w.CreatedAt); err != nil {
+			return nil, fmt.Errorf("waits for %s: %w", eventType, err)
+		}
+		ws = append(ws, w)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("waits for %s: %w", eventType, err)
 	}
 	return ws, nil
@@ -387,11 +402,13 @@ func WaitByTimeoutJob(tx *gorm.DB, jobID int64) (*Wait, error) {
 // InsertEvent stores an event once: an event whose DedupKey exists is
 // skipped and inserted is false.
 func InsertEvent(tx *gorm.DB, e *Event) (inserted bool, err error) {
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(e)
-	if res.Error != nil {
-		return false, fmt.Errorf("insert event: %w", res.Error)
+	// Hand-written: every contact event and idempotent webhook inserts one.
+	n, err := rawOf(tx).affected(`INSERT INTO events (id, contact_id, type, data, source, at, dedup_key, received_at)
+VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`, e.ID, e.ContactID, e.Type, e.Data, e.Source, e.At.UTC(), e.DedupKey, e.ReceivedAt.UTC())
+	if err != nil {
+		return false, fmt.Errorf("insert event: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return n == 1, nil
 }
 
 // EventByDedupKey returns the stored event with a dedup key.

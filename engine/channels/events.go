@@ -19,6 +19,9 @@ import (
 // resume the runs waiting for them.
 type EventSink interface {
 	IngestEvent(ctx context.Context, in engine.EventInput) (engine.EventResult, error)
+	// IngestEventsWith stores events in one transaction with the caller's
+	// own writes (see engine.Engine.IngestEventsWith).
+	IngestEventsWith(ctx context.Context, fn func(tx *gorm.DB, ingest engine.EventWriter) error) error
 }
 
 // Message event kinds (the contact event is channel + "." + kind).

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
+	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/nodes/connectors/emailevents"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -33,11 +36,33 @@ type Receipt struct {
 	WithdrawConsent bool
 }
 
+// EmailReceipts turns the events of an e-mail provider's webhook request
+// into receipts. Hard bounces, spam complaints and unsubscribes withdraw
+// the contact's email consent.
+func EmailReceipts(provider string, evs []emailevents.Event) []Receipt {
+	rs := make([]Receipt, 0, len(evs))
+	for _, ev := range evs {
+		_, kind, _ := strings.Cut(ev.Type, ".")
+		r := Receipt{Provider: provider, EventID: ev.ProviderEventID, Kind: kind, OurMessageID: ev.OurMessageID,
+			Data: ev.Data, WithdrawConsent: ev.HardBounce || ev.Type == emailevents.Complained || ev.Type == emailevents.Unsubscribed}
+		if ev.SMTPMessageID != "" {
+			r.ProviderIDs = append(r.ProviderIDs, "<"+ev.SMTPMessageID+">", ev.SMTPMessageID)
+		}
+		r.ProviderIDs = append(r.ProviderIDs, ev.MessageID)
+		rs = append(rs, r)
+	}
+	return rs
+}
+
 // ReceiptResult says what happened to a receipt.
 type ReceiptResult struct {
 	MessageID string
 	// Duplicate is true when the same provider event was recorded before.
 	Duplicate bool
+	// Unmatched is true when the receipt is about no message of ours
+	// (RecordProviderReceipts; RecordProviderReceipt gives
+	// storage.ErrNotFound).
+	Unmatched bool
 }
 
 // RecordProviderReceipt finds the message a vendor event is about and
@@ -46,61 +71,127 @@ type ReceiptResult struct {
 // resumes waiting runs. An event about no message of ours gives
 // storage.ErrNotFound.
 func (s *Service) RecordProviderReceipt(ctx context.Context, sink EventSink, r Receipt) (ReceiptResult, error) {
-	m, err := s.receiptMessage(ctx, r)
+	res, err := s.RecordProviderReceipts(ctx, sink, []Receipt{r})
 	if err != nil {
 		return ReceiptResult{}, err
 	}
-	dedup := r.Provider + ":" + r.EventID
-	data := maps.Clone(r.Data)
-	if data == nil {
-		data = map[string]any{}
+	if res[0].Unmatched {
+		return ReceiptResult{}, storage.ErrNotFound
 	}
-	data["provider_event_id"] = dedup
+	return res[0], nil
+}
+
+// RecordProviderReceipts records the receipts of one webhook request, in
+// order, as RecordProviderReceipt does, all in one transaction (shared
+// with other concurrent requests): a failure keeps none of them, and the
+// vendor's retry of the request records them all. Receipts about no
+// message of ours are marked Unmatched.
+func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs []Receipt) ([]ReceiptResult, error) {
+	out := make([]ReceiptResult, len(rs))
+	type pending struct {
+		i     int
+		m     *storage.MessageRef
+		dedup string
+		data  map[string]any
+		event *engine.EventInput
+	}
+	todo := make([]pending, 0, len(rs))
 	now := s.now().UTC()
-	duplicate := false
-	err = s.store.Write(ctx, func(tx *gorm.DB) error {
-		cur, err := storage.GetMessage(tx, m.ID)
-		if err != nil {
-			return err
+	db := s.store.Reader().WithContext(ctx)
+	for i, r := range rs {
+		m, err := receiptMessage(db, r)
+		if errors.Is(err, storage.ErrNotFound) {
+			out[i].Unmatched = true
+			continue
 		}
-		var evs []storage.MessageEvent
-		_ = json.Unmarshal([]byte(cur.Events), &evs)
-		for _, e := range evs {
-			if e.Data != nil && e.Data["provider_event_id"] == dedup {
-				duplicate = true
-				return nil
+		if err != nil {
+			return nil, err
+		}
+		p := pending{i: i, m: m, dedup: r.Provider + ":" + r.EventID, data: maps.Clone(r.Data)}
+		if p.data == nil {
+			p.data = map[string]any{}
+		}
+		p.data["provider_event_id"] = p.dedup
+		if m.ContactID != nil && sink != nil {
+			evData := maps.Clone(p.data)
+			evData["message_id"], evData["channel"], evData["provider"] = m.ID, m.Channel, m.Provider
+			if m.FlowID != "" {
+				evData["flow_id"] = m.FlowID
+			}
+			p.event = &engine.EventInput{ID: p.dedup, Type: m.Channel + "." + r.Kind,
+				Contact: storage.ContactRef{ID: *m.ContactID}, Data: evData, OccurredAt: now, Source: "provider:" + r.Provider}
+		}
+		todo = append(todo, p)
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	// write may run more than once: it starts over each time.
+	write := func(tx *gorm.DB, ingest engine.EventWriter) error {
+		for _, p := range todo {
+			r := rs[p.i]
+			out[p.i] = ReceiptResult{MessageID: p.m.ID}
+			status, history, err := storage.MessageHistory(tx, p.m.ID)
+			if errors.Is(err, storage.ErrNotFound) {
+				out[p.i] = ReceiptResult{Unmatched: true} // erased meanwhile
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var evs []storage.MessageEvent
+			_ = json.Unmarshal([]byte(history), &evs)
+			if recorded(evs, p.dedup) {
+				out[p.i].Duplicate = true
+				continue
+			}
+			evs = append(evs, storage.MessageEvent{Type: r.Kind, At: now, Data: p.data})
+			b, err := json.Marshal(evs)
+			if err != nil {
+				return fmt.Errorf("message %s events: %w", p.m.ID, err)
+			}
+			if err := storage.SetMessageHistory(tx, p.m.ID, nextStatus(status, r.Kind), string(b), now); err != nil {
+				return err
+			}
+			if r.WithdrawConsent && p.m.ContactID != nil {
+				if err := storage.SetConsent(tx, *p.m.ContactID, p.m.Channel, false, now); err != nil {
+					return err
+				}
+			}
+			if p.event != nil {
+				if _, err := ingest(*p.event); err != nil {
+					return err
+				}
 			}
 		}
-		if _, err := storage.UpdateMessage(tx, m.ID, storage.MessageChange{
-			Status: nextStatus(cur.Status, r.Kind),
-			Event:  &storage.MessageEvent{Type: r.Kind, At: now, Data: data},
-		}, now); err != nil {
-			return err
-		}
-		if r.WithdrawConsent && m.ContactID != nil {
-			return storage.SetConsent(tx, *m.ContactID, m.Channel, false, now)
-		}
 		return nil
-	})
-	res := ReceiptResult{MessageID: m.ID, Duplicate: duplicate}
-	if err != nil || duplicate || m.ContactID == nil || sink == nil {
-		return res, err
 	}
-	evData := maps.Clone(data)
-	evData["message_id"], evData["channel"], evData["provider"] = m.ID, m.Channel, m.Provider
-	if m.FlowID != "" {
-		evData["flow_id"] = m.FlowID
+	var err error
+	if sink == nil {
+		err = s.store.Write(ctx, func(tx *gorm.DB) error { return write(tx, nil) })
+	} else {
+		err = sink.IngestEventsWith(ctx, write)
 	}
-	_, err = sink.IngestEvent(ctx, engine.EventInput{ID: dedup, Type: m.Channel + "." + r.Kind,
-		Contact: storage.ContactRef{ID: *m.ContactID}, Data: evData, OccurredAt: now, Source: "provider:" + r.Provider})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// recorded reports whether a message history holds the provider event.
+func recorded(evs []storage.MessageEvent, dedup string) bool {
+	for _, e := range evs {
+		if e.Data != nil && e.Data["provider_event_id"] == dedup {
+			return true
+		}
+	}
+	return false
 }
 
 // receiptMessage finds the message of a receipt.
-func (s *Service) receiptMessage(ctx context.Context, r Receipt) (*storage.Message, error) {
-	db := s.store.Reader().WithContext(ctx)
+func receiptMessage(db *gorm.DB, r Receipt) (*storage.MessageRef, error) {
 	if r.OurMessageID != "" {
-		m, err := storage.GetMessage(db, r.OurMessageID)
+		m, err := storage.MessageRefByID(db, r.OurMessageID)
 		if err == nil || !errors.Is(err, storage.ErrNotFound) {
 			return m, err
 		}
@@ -109,7 +200,7 @@ func (s *Service) receiptMessage(ctx context.Context, r Receipt) (*storage.Messa
 		if id == "" {
 			continue
 		}
-		m, err := storage.MessageByProviderID(db, id)
+		m, err := storage.MessageRefByProviderID(db, id)
 		if err == nil || !errors.Is(err, storage.ErrNotFound) {
 			return m, err
 		}

@@ -86,6 +86,70 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("ReceiptLookupAndHistory", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		contact := mustUpsert(t, b, "", storage.ContactInput{Phone: "+34600111333"})
+		pid := "SM0001"
+		var m *storage.Message
+		write(t, b, func(tx *gorm.DB) error {
+			var err error
+			m, _, err = storage.InsertMessage(tx, &storage.Message{IdemKey: "k", Channel: "sms", Provider: "twilio",
+				Status: storage.MessageSent, ProviderID: &pid, ContactID: &contact, FlowID: "orders",
+				Events: `[{"type":"sent","at":"2026-03-02T09:00:00Z"}]`, CreatedAt: t0, UpdatedAt: t0})
+			return err
+		})
+		byPID, err := storage.MessageRefByProviderID(b.store.Reader(), pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID, err := storage.MessageRefByID(b.store.Reader(), m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := storage.MessageRef{ID: m.ID, Channel: "sms", Provider: "twilio", FlowID: "orders", ContactID: &contact}
+		for _, got := range []*storage.MessageRef{byPID, byID} {
+			if got.ID != want.ID || got.Channel != want.Channel || got.Provider != want.Provider || got.FlowID != want.FlowID ||
+				got.ContactID == nil || *got.ContactID != contact {
+				t.Fatalf("message ref = %+v, want %+v", got, want)
+			}
+		}
+		if _, err := storage.MessageRefByProviderID(b.store.Reader(), "SM-unknown"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("unknown provider id: %v, want ErrNotFound", err)
+		}
+		if _, err := storage.MessageRefByID(b.store.Reader(), "nope"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("unknown id: %v, want ErrNotFound", err)
+		}
+		later := t0.Add(time.Minute)
+		history := `[{"type":"sent","at":"2026-03-02T09:00:00Z"},{"type":"delivered","at":"2026-03-02T09:01:00Z"}]`
+		write(t, b, func(tx *gorm.DB) error {
+			status, events, err := storage.MessageHistory(tx, m.ID)
+			if err != nil {
+				return err
+			}
+			if status != storage.MessageSent || events != m.Events {
+				t.Errorf("history = %s %s, want the stored one", status, events)
+			}
+			return storage.SetMessageHistory(tx, m.ID, storage.MessageDelivered, history, later)
+		})
+		got, err := storage.GetMessage(b.store.Reader(), m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != storage.MessageDelivered || got.Events != history || !got.UpdatedAt.Equal(later) || got.BodyText != m.BodyText {
+			t.Fatalf("after SetMessageHistory: %+v", got)
+		}
+		err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			return storage.SetMessageHistory(tx, "nope", storage.MessageDelivered, "[]", later)
+		})
+		if !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("history of an unknown message: %v, want ErrNotFound", err)
+		}
+		if _, _, err := storage.MessageHistory(b.store.Reader(), "nope"); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("history of an unknown message: %v, want ErrNotFound", err)
+		}
+	})
+
 	t.Run("ListAndRecentSends", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
