@@ -16,7 +16,7 @@ func TestBackButtonAsksAboutUnsavedChanges(t *testing.T) {
 	b.signUp(a)
 	b.clickText("Start from a template")
 	b.clickLabel("Use the template Chat lead qualification")
-	b.waitJS("the template on the canvas", `document.querySelectorAll('.react-flow__node').length === 7`)
+	b.waitJS("the template on the canvas", `document.querySelectorAll('.react-flow__node').length === 8`)
 	editor := eval[string](b, `location.pathname`)
 
 	b.fill("palette-search", "score")
@@ -28,7 +28,7 @@ func TestBackButtonAsksAboutUnsavedChanges(t *testing.T) {
 	eval[bool](b, `(window.__asked = [], window.confirm = (m) => { window.__asked.push(m); return false }, true)`)
 	eval[bool](b, `(history.back(), true)`)
 	b.waitJS("the question", `window.__asked.length === 1 && window.__asked[0].includes('not saved')`)
-	b.waitJS("still on the canvas with the new step", fmt.Sprintf(`document.querySelectorAll('.react-flow__node').length === 8 && location.pathname === %q`, editor))
+	b.waitJS("still on the canvas with the new step", fmt.Sprintf(`document.querySelectorAll('.react-flow__node').length === 9 && location.pathname === %q`, editor))
 
 	// Then "leave".
 	eval[bool](b, `(window.confirm = (m) => { window.__asked.push(m); return true }, true)`)

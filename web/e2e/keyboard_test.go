@@ -16,7 +16,7 @@ func TestEditWithTheKeyboard(t *testing.T) {
 	b.signUp(a)
 	b.clickText("Start from a template")
 	b.clickLabel("Use the template Chat lead qualification")
-	b.waitJS("the template on the canvas", `document.querySelectorAll('.react-flow__node').length === 7`)
+	b.waitJS("the template on the canvas", `document.querySelectorAll('.react-flow__node').length === 8`)
 
 	// Add a step from the palette with the keyboard.
 	b.fill("palette-search", "score")
@@ -30,7 +30,7 @@ func TestEditWithTheKeyboard(t *testing.T) {
 	b.click(`.react-flow__node[data-id="nurture"]`)
 	b.waitJS("the nurture form", `!!document.getElementById('next-nurture-out')`)
 	b.choose("next-nurture-out", "score")
-	b.waitJS("the connection", `document.querySelectorAll('.react-flow__edge').length === 7`)
+	b.waitJS("the connection", `document.querySelectorAll('.react-flow__edge').length === 8`)
 
 	// Copy and paste the selected step.
 	b.click(`.react-flow__node[data-id="score"]`)
@@ -47,7 +47,7 @@ func TestEditWithTheKeyboard(t *testing.T) {
 	b.do("save", chromedp.KeyEvent("s", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	b.waitJS("saved", `document.body.innerText.includes('Saved')`)
 	b.do("reload", chromedp.Reload())
-	b.waitJS("the saved steps", `document.querySelectorAll('.react-flow__node').length === 9 && document.querySelectorAll('.react-flow__edge').length === 7`)
+	b.waitJS("the saved steps", `document.querySelectorAll('.react-flow__node').length === 10 && document.querySelectorAll('.react-flow__edge').length === 8`)
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
 	}
