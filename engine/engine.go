@@ -63,8 +63,9 @@ type Config struct {
 	// leases left at start-up belong to a crashed process and are given
 	// back at once instead of after they expire.
 	SingleInstance bool
-	// MaxTxDuration ends a batch transaction early so that ingestion
-	// waits at most about this long for the writer (default 5ms on
+	// MaxTxDuration ends a batch transaction early, once another write
+	// (ingestion, the API) waits for it, so that such a write waits at
+	// most about this long for the writer (default 5ms on
 	// SQLite; 250ms on PostgreSQL, where ingestion does not wait for the
 	// batch and each commit waits for the server's disk). It is measured
 	// with the wall clock, not Clock, as it is about latency.

@@ -100,7 +100,10 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int
 				return err
 			}
 			end++
-			if time.Since(txStart) >= e.cfg.MaxTxDuration {
+			// Past its time budget the chunk commits as soon as another
+			// writer (webhooks, events, the API) waits; alone, it runs on
+			// to the end of the batch, saving commits.
+			if time.Since(txStart) >= e.cfg.MaxTxDuration && e.store.WritersWaiting() {
 				break
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -54,6 +55,8 @@ type Store struct {
 	// checkpoints copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
 	checkpoints *checkpointer
+	// waiting counts Write calls whose transaction has not begun.
+	waiting atomic.Int32
 }
 
 // Open connects to dsn, which is sqlite://PATH (sqlite://./data/app.db,
@@ -250,9 +253,23 @@ func (s *Store) Close() error {
 // tx. Not-found and duplicate-key errors come back as ErrNotFound and
 // ErrDuplicate.
 func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	s.waiting.Add(1)
+	began := false
+	defer func() {
+		if !began {
+			s.waiting.Add(-1)
+		}
+	}()
+	inTx := func(tx *gorm.DB) error {
+		if !began {
+			began = true
+			s.waiting.Add(-1)
+		}
+		return fn(tx)
+	}
 	backoff := writeBackoffBase
 	for attempt := 1; ; attempt++ {
-		err := s.writer.WithContext(ctx).Transaction(fn)
+		err := s.writer.WithContext(ctx).Transaction(inTx)
 		if err == nil {
 			return nil
 		}
@@ -271,6 +288,11 @@ func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		backoff = min(2*backoff, writeBackoffMax)
 	}
 }
+
+// WritersWaiting reports whether a Write is waiting for its transaction
+// to begin: on SQLite, for the one writer connection. A long batch ends
+// early for it, and only for it.
+func (s *Store) WritersWaiting() bool { return s.waiting.Load() > 0 }
 
 // retryable reports a transient write conflict.
 func (s *Store) retryable(err error) bool {
