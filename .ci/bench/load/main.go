@@ -144,9 +144,11 @@ func isLoopback(host string) bool {
 // 0..99 so both branches of the template (deal + task, or the nurture
 // list) are taken. Each lead has a phone of its own (a Spanish mobile):
 // with one shared number every lead would be merged into one contact.
-func payload(prefix string, worker int, seq int64) []byte {
+func payload(prefix string, worker, workers int, seq int64) []byte {
 	score := (seq*37 + int64(worker)*11) % 100
-	phone := 600000000 + (int64(worker)*10000019+seq)%100000000
+	// The request's overall number: unique below 100 M requests (the tool
+	// stops at 10 M).
+	phone := 600000000 + (seq*int64(workers)+int64(worker))%100000000
 	return fmt.Appendf(nil, `{"email":"lead-%s-%d-%d@example.com","name":"ana silva","phone":"+34 %d","company":"Acme","score":%d,"transcript":"Hello, I would like a demo of your product for our sales team."}`,
 		prefix, worker, seq, phone, score)
 }
@@ -203,7 +205,7 @@ func runLoad(ctx context.Context, opts options) *result {
 				if opts.requests > 0 && budget.Add(-1) < 0 {
 					break
 				}
-				status, took, err := post(ctx, client, opts.target.String(), payload(opts.prefix, w, seq))
+				status, took, err := post(ctx, client, opts.target.String(), payload(opts.prefix, w, opts.concurrency, seq))
 				mine.latency.record(took)
 				mine.sent++
 				switch {

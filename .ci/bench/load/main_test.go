@@ -80,21 +80,31 @@ func TestOptionsRefuseUnboundedOrRemoteLoad(t *testing.T) {
 
 func TestPayloadsAreUniqueAndSpreadScores(t *testing.T) {
 	emails := map[string]bool{}
+	phones := map[string]bool{}
 	scores := map[string]bool{}
-	for w := range 4 {
-		for seq := range int64(100) {
-			p := string(payload("x", w, seq))
+	// Sixteen clients and enough requests each that a phone formula
+	// repeating across clients would show.
+	for w := range 16 {
+		for seq := range int64(400) {
+			p := string(payload("x", w, 16, seq))
 			email := p[strings.Index(p, `"email":"`)+9:]
 			email = email[:strings.Index(email, `"`)]
 			if emails[email] {
 				t.Fatalf("email %s repeated", email)
 			}
 			emails[email] = true
+			// The template finds contacts by phone too: one phone a lead.
+			phone := p[strings.Index(p, `"phone":"`)+9:]
+			phone = phone[:strings.Index(phone, `"`)]
+			if phones[phone] {
+				t.Fatalf("phone %s repeated", phone)
+			}
+			phones[phone] = true
 			s := p[strings.Index(p, `"score":`)+8:]
 			scores[s[:strings.Index(s, ",")]] = true
 		}
 	}
 	if len(scores) != 100 {
-		t.Errorf("%d distinct scores in 400 payloads, want all of 0..99", len(scores))
+		t.Errorf("%d distinct scores in 6,400 payloads, want all of 0..99", len(scores))
 	}
 }
