@@ -309,8 +309,14 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 
 // callHandler runs a handler with a timeout, turning a panic into an error.
 func (e *Engine) callHandler(ctx context.Context, typ *nodes.Type, in *nodes.Input) (res nodes.Result, err error) {
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
-	defer cancel()
+	// The timeout bounds network calls. A step inside the transaction
+	// makes none, and its SQL on the writer does not watch the context
+	// (storage.cachingConn): a timer there would only cost.
+	if typ.RemoteFor(in.Node) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.cfg.StepTimeout)
+		defer cancel()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = nodes.Permanentf("the step crashed: %v", r)
