@@ -85,40 +85,36 @@ func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, 
 				msg = fmt.Sprintf("The node %s uses the account %s for %s, which is a %s account, not %s: choose a credential of kind %s here",
 					nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kind, kinds, kinds)
 			}
-			if !ps.Required && n.Type == nodes.TypeSlack {
-				msg += ", or clear the field to keep its posts in the sandbox outbox"
-			} else if !ps.Required && strings.HasPrefix(n.Type, "message.") {
-				msg += ", or clear the field to keep its messages in the sandbox outbox"
-			} else if !ps.Required && ps.Name == "target" {
-				msg += ", or clear the field to use the built-in store"
-			}
-			problems = append(problems, missingAccount{sandboxOK: !ps.Required,
+			msg += withoutAccountHint[ps.WithoutAccount]
+			problems = append(problems, missingAccount{sandboxOK: ps.WithoutAccount != "",
 				problem: flows.Problem{Code: flows.CodeMissingCredential, NodeID: n.ID, Param: ps.Name, Message: msg + "."}})
 		}
 	}
 	return problems, nil
 }
 
-// keepsInSandbox reports whether a step of type typ without an account
-// keeps its messages in the sandbox outbox: message steps and Slack posts.
-func keepsInSandbox(typ string) bool {
-	return strings.HasPrefix(typ, "message.") || typ == nodes.TypeSlack
+// withoutAccountHint ends the message about a missing account with what
+// clearing the field would do instead.
+var withoutAccountHint = map[string]string{
+	flows.WithoutAccountSandbox: ", or clear the field to keep what it sends in the sandbox outbox (nothing is sent)",
+	flows.WithoutAccountBuiltin: ", or clear the field to use the built-in store",
+	flows.WithoutAccountNone:    ", or clear the field to call without an account",
 }
 
-// sandboxSteps lists the message and Slack steps of f that choose no
-// account for a channel and so keep those messages in the sandbox outbox.
+// sandboxSteps lists the steps of f (messages, Slack posts) that choose no
+// account for a channel and so keep what they send in the sandbox outbox.
 func (e *Engine) sandboxSteps(f *flows.Flow) []string {
 	var out []string
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
 		spec, ok := e.reg.Spec(n.Type, n.Version())
-		if !ok || !keepsInSandbox(n.Type) {
-			continue // CRM steps without an account use the built-in store
+		if !ok {
+			continue
 		}
 		var params map[string]json.RawMessage
 		_ = json.Unmarshal(n.Params, &params)
 		for _, ps := range spec.Params {
-			if ps.Kind != flows.KindCredential || ps.Required {
+			if ps.Kind != flows.KindCredential || ps.WithoutAccount != flows.WithoutAccountSandbox {
 				continue
 			}
 			var id string

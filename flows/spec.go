@@ -85,7 +85,22 @@ type ParamSpec struct {
 	// Options names a dynamic choice source served by
 	// GET /api/v1/node-types/:type/options/:param (e.g. "lists").
 	Options string `json:"options,omitempty"`
+	// WithoutAccount says what a KindCredential param left empty does:
+	// WithoutAccountSandbox, WithoutAccountBuiltin or WithoutAccountNone.
+	// Empty: the step needs the account.
+	WithoutAccount string `json:"without_account,omitempty"`
 }
+
+// What a step does without its account (ParamSpec.WithoutAccount).
+const (
+	// WithoutAccountSandbox keeps what the step sends in the sandbox
+	// outbox: nothing is sent.
+	WithoutAccountSandbox = "sandbox"
+	// WithoutAccountBuiltin writes to the built-in contact store.
+	WithoutAccountBuiltin = "builtin"
+	// WithoutAccountNone calls without credentials.
+	WithoutAccountNone = "none"
+)
 
 // PortSpec declares one output port.
 type PortSpec struct {

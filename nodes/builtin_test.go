@@ -57,6 +57,13 @@ func TestBuiltinDeclarations(t *testing.T) {
 			if !strings.HasSuffix(spec.Description, ".") {
 				t.Fatalf("description %q should be full sentences", spec.Description)
 			}
+			// An account a step can do without says what it does instead:
+			// imports and test runs of flows lacking the account rely on it.
+			for _, p := range spec.Params {
+				if p.Kind == flows.KindCredential && !p.Required && p.WithoutAccount == "" {
+					t.Errorf("param %q: an optional account needs WithoutAccount (what the step does without it)", p.Name)
+				}
+			}
 			if len(spec.Examples) == 0 {
 				t.Fatalf("no example")
 			}

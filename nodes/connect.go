@@ -159,7 +159,7 @@ func targetParam(what string, kinds ...string) flows.ParamSpec {
 	}
 	return flows.ParamSpec{
 		Name: paramTarget, Label: "Save to", Kind: flows.KindCredential, CredentialKind: strings.Join(kinds, ","),
-		Options: "credentials", Default: TargetBuiltin,
+		Options: "credentials", Default: TargetBuiltin, WithoutAccount: flows.WithoutAccountBuiltin,
 		Description: fmt.Sprintf("Where to save %s: %q keeps it in this app's contacts; choose a %s account to save it there instead.",
 			what, TargetBuiltin, strings.Join(names, " or ")),
 	}
@@ -189,7 +189,7 @@ func remoteWhenTarget(t *Type) *Type {
 func remoteWithAccount(t *Type) *Type {
 	var accounts []string
 	for _, p := range t.Spec.Params {
-		if p.Kind == flows.KindCredential {
+		if p.Kind == flows.KindCredential && p.WithoutAccount == flows.WithoutAccountSandbox {
 			accounts = append(accounts, p.Name)
 		}
 	}

@@ -116,7 +116,8 @@ func messagePorts() []flows.PortSpec {
 func credentialParam(name, label, kind string) flows.ParamSpec {
 	return flows.ParamSpec{
 		Name: name, Label: label, Kind: flows.KindCredential, CredentialKind: kind, Options: "credentials",
-		Description: "The account to send with; leave empty to keep messages in the sandbox outbox (nothing is sent).",
+		WithoutAccount: flows.WithoutAccountSandbox,
+		Description:    "The account to send with; leave empty to keep messages in the sandbox outbox (nothing is sent).",
 	}
 }
 

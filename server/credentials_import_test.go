@@ -122,7 +122,7 @@ func TestSlackStepWithAMissingAccountIsTriedInTheSandbox(t *testing.T) {
 	}
 	res := b.api(t, "POST", "/api/v1/flows/import?publish=true", team).must(t, http.StatusCreated)
 	for _, want := range []string{`"published":false`, `"code":"missing_credential"`, `"node_id":"notify_sales"`,
-		`the account \"slack-team\"`, `kind \"slack\"`, "or clear the field to keep its posts in the sandbox outbox"} {
+		`the account \"slack-team\"`, `kind \"slack\"`, "or clear the field to keep what it sends in the sandbox outbox"} {
 		if !strings.Contains(res.body, want) {
 			t.Fatalf("import answer lacks %s:\n%s", want, res.body)
 		}

@@ -112,6 +112,13 @@ describe('ParamForm', () => {
     expect(loadCredentials).toHaveBeenCalledWith('hubspot,pipedrive')
   })
 
+  it('says that a message step without an account keeps its messages in the sandbox', async () => {
+    const loadCredentials = vi.fn(async () => [{ id: 't1', name: 'Twilio' }])
+    render(<Harness specs={[{ name: 'sms_credential', label: 'SMS account', kind: 'credential', credential_kind: 'twilio', without_account: 'sandbox' }]} ctx={{ loadCredentials }} />)
+    await waitFor(() => expect(screen.getByRole('option', { name: 'Twilio' })).toBeTruthy())
+    expect(screen.getByRole('option', { name: 'None: keep it in the sandbox outbox (nothing is sent)' })).toBeTruthy()
+  })
+
   it('says when the server has no saved connections yet', async () => {
     render(<Harness specs={[{ name: 'credential', label: 'Connection', kind: 'credential' }]} ctx={{ loadCredentials: async () => null }} />)
     await waitFor(() => expect(screen.getByText(/not available on this server yet/)).toBeTruthy())

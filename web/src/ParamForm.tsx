@@ -291,6 +291,14 @@ function MapField({ spec, value, onChange, id, path, problems, ctx }: { spec: Pa
 /** The value of a target param that keeps records in the built-in store. */
 const builtin = 'builtin'
 
+/** The label of a credential select's empty choice: what the step does without an account. */
+function noAccountLabel(spec: ParamSpec, creds: { id: string; name: string }[] | null | undefined): string {
+  if (spec.without_account === 'builtin' || spec.default === builtin) return "This app's contacts (built in)"
+  if (spec.without_account === 'sandbox') return 'None: keep it in the sandbox outbox (nothing is sent)'
+  if (spec.without_account === 'none') return 'None: call without an account'
+  return creds === undefined ? 'Loading…' : creds?.length ? 'Choose a saved connection…' : 'No saved connection yet (add one in Settings)'
+}
+
 function CredentialField({ spec, value, onChange, id, problems, ctx }: { spec: ParamSpec; value: unknown; onChange: (v: unknown) => void; id: string; problems: Problem[]; ctx: FormContext }) {
   const [creds, setCreds] = useState<{ id: string; name: string }[] | null | undefined>(undefined)
   const kind = spec.credential_kind ?? ''
@@ -305,7 +313,7 @@ function CredentialField({ spec, value, onChange, id, problems, ctx }: { spec: P
         <p className="hint" id={id}>Saved connections are not available on this server yet.</p>
       ) : (
         <select id={id} value={String(value === builtin ? '' : value ?? '')} onChange={(e) => onChange(e.target.value || undefined)} aria-describedby={id + '-help'}>
-          <option value="">{spec.default === builtin ? "This app's contacts (built in)" : creds === undefined ? 'Loading…' : creds.length ? 'Choose a saved connection…' : 'No saved connection yet (add one in Settings)'}</option>
+          <option value="">{noAccountLabel(spec, creds)}</option>
           {(creds ?? []).map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
         </select>
       )}

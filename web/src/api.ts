@@ -105,6 +105,8 @@ export interface ParamSpec {
   /** The credential kind a credential parameter accepts (e.g. smtp). */
   credential_kind?: string
   options?: string
+  /** What a credential parameter left empty does: sandbox, builtin or none. */
+  without_account?: 'sandbox' | 'builtin' | 'none'
 }
 export interface PortSpec { name: string; label: string }
 export interface TypeSpec {
