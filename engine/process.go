@@ -307,7 +307,8 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 	return out
 }
 
-// callHandler runs a handler with a timeout, turning a panic into an error.
+// callHandler runs a handler (a remote one with a timeout), turning a panic
+// into an error.
 func (e *Engine) callHandler(ctx context.Context, typ *nodes.Type, in *nodes.Input) (res nodes.Result, err error) {
 	// The timeout bounds network calls. A step inside the transaction
 	// makes none, and its SQL on the writer does not watch the context
