@@ -15,8 +15,14 @@ import (
 // connection does it every checkpointInterval (PASSIVE: it never blocks
 // the writer or readers), and the writer checkpoints itself only if the
 // WAL still reaches writerCheckpointPages (64 MiB), as a safety bound.
+//
+// Often and small: a checkpoint's syncs still stall the writer's WAL
+// appends for a while (measured on ext4), and the stall grows with the
+// checkpoint. At 16 webhook clients the p99 latency was 30-35 ms with a
+// checkpoint every 2 s, 17-19 ms every 200 ms and 11-12 ms every 5-20 ms;
+// with nothing new in the WAL a checkpoint costs one cheap statement.
 const (
-	checkpointInterval    = 200 * time.Millisecond
+	checkpointInterval    = 20 * time.Millisecond
 	writerCheckpointPages = 16384
 )
 
