@@ -63,11 +63,8 @@ it is unset, a key is generated into the data directory on first start.
 `
 
 func main() {
-	// The heap stays small (under 50 MB even with a million waiting runs)
-	// and collecting it cost about a sixth of the engine's CPU: collect
-	// half as often, unless GOGC says otherwise.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
+		debug.SetGCPercent(engine.GCPercent)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"testing"
@@ -152,6 +153,12 @@ func BenchmarkDelayFiring(b *testing.B) {
 // (and, with sandbox, the message outbox), and publishes the flow doc.
 func benchEngine(b *testing.B, doc []byte, sandbox bool) (*engine.Engine, *storage.Store, *fakeClock) {
 	b.Helper()
+	// The collector runs as the binary runs it (main.go), unless GOGC is
+	// set: GOGC=100 measures Go's default.
+	if os.Getenv("GOGC") == "" {
+		old := debug.SetGCPercent(engine.GCPercent)
+		b.Cleanup(func() { debug.SetGCPercent(old) })
+	}
 	ctx := context.Background()
 	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
