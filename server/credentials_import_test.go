@@ -1,11 +1,9 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // teamWelcome is the welcome template as a team keeps it in git: its
@@ -74,14 +72,7 @@ func TestTemplatePickerShowsMissingCredentialsOnTheDraft(t *testing.T) {
 
 	// The draft can still be tried: the missing account's step sends to
 	// the sandbox outbox instead.
-	ctx, cancel := context.WithCancel(context.Background())
-	b.eng.Start(ctx)
-	t.Cleanup(func() {
-		cancel()
-		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		defer done()
-		_ = b.eng.Stop(sctx)
-	})
+	b.startEngine(t)
 	res = b.api(t, "POST", "/api/v1/flows/welcome-no-open-sms/test", `{"email":"tess@example.com","name":"Tess Tester","phone":"+34600111222"}`).
 		must(t, http.StatusOK)
 	if !strings.Contains(res.body, `"status":"waiting"`) || strings.Contains(res.body, "does not exist") {
@@ -128,14 +119,7 @@ func TestSlackStepWithAMissingAccountIsTriedInTheSandbox(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	b.eng.Start(ctx)
-	t.Cleanup(func() {
-		cancel()
-		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		defer done()
-		_ = b.eng.Stop(sctx)
-	})
+	b.startEngine(t)
 	res = b.api(t, "POST", "/api/v1/flows/chat-lead-qualification/test",
 		`{"email":"tess@example.com","name":"Tess Tester","company":"Acme","score":90,"transcript":"A demo, please."}`).must(t, http.StatusOK)
 	if !strings.Contains(res.body, `"status":"completed"`) {

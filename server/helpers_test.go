@@ -188,6 +188,20 @@ func (r response) must(t *testing.T, status int) response {
 }
 
 // drain runs every due job.
+// startEngine runs the engine's workers, as serve does, until the test
+// ends.
+func (b *testBundle) startEngine(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.eng.Start(ctx)
+	t.Cleanup(func() {
+		cancel()
+		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = b.eng.Stop(sctx)
+	})
+}
+
 func (b *testBundle) drain(t *testing.T) {
 	t.Helper()
 	if _, err := b.eng.Drain(context.Background()); err != nil {

@@ -1,12 +1,10 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestChatLeadQualification runs the shipped chat lead journey end to end
@@ -264,14 +262,7 @@ func TestFlowTestRun(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.api(t, "POST", "/api/v1/flows", templateJSON(t, "chat-lead-qualification")).must(t, http.StatusCreated)
-	ctx, cancel := context.WithCancel(context.Background())
-	b.eng.Start(ctx)
-	t.Cleanup(func() {
-		cancel()
-		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		defer done()
-		_ = b.eng.Stop(sctx)
-	})
+	b.startEngine(t)
 	res := b.api(t, "POST", "/api/v1/flows/chat-lead-qualification/test",
 		`{"email":"tess@example.com","name":"Tess Tester","transcript":"hello","score":10}`).must(t, 200)
 	var run struct {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -18,14 +17,7 @@ func TestSkipWaitsOfATestRun(t *testing.T) {
 		{"id":"bump","type":"data.set","params":{"values":{"done":"true"}},"position":{"x":0,"y":200}}],
 		"edges":[{"from":"start","to":"pause"},{"from":"pause","to":"bump"}]}`
 	b.api(t, "POST", "/api/v1/flows", doc).must(t, http.StatusCreated)
-	ctx, cancel := context.WithCancel(context.Background())
-	b.eng.Start(ctx)
-	t.Cleanup(func() {
-		cancel()
-		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		defer done()
-		_ = b.eng.Stop(sctx)
-	})
+	b.startEngine(t)
 	var run struct {
 		ID     string
 		Status string
