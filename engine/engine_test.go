@@ -766,13 +766,20 @@ func TestStepWritesUndoneWhenItFails(t *testing.T) {
 				if err := in.Contacts.Tag(ctx, in.Key, in.Env.Contact.ID, []string{"half_done"}, nil); err != nil {
 					return nodes.Result{}, err
 				}
+				// A sandbox message is recorded in the step's transaction
+				// too, and must go with a failed step's other writes.
+				if _, err := in.Channels.Record(ctx, nodes.Draft{Key: in.Key, Channel: nodes.ChannelEmail,
+					Provider: nodes.ProviderSandbox, Status: nodes.StatusSandboxed, To: in.Env.Contact.Email, Text: "half",
+					ContactID: in.Env.Contact.ID, RunID: in.RunID, NodeID: in.Node.Node.ID, FlowID: in.Env.Run.FlowID}); err != nil {
+					return nodes.Result{}, err
+				}
 				if strings.HasPrefix(in.Env.Contact.Email, "fail") {
 					return nodes.Result{}, nodes.Permanentf("the second half failed")
 				}
 				return nodes.Result{}, nil
 			}),
 		})
-		b := setup(t, setupOpts{reg: reg, db: db})
+		b := setup(t, setupOpts{reg: reg, db: db, channels: true})
 		b.publish(t, `{
   "id": "half", "name": "Half done",
   "nodes": [
@@ -798,6 +805,9 @@ func TestStepWritesUndoneWhenItFails(t *testing.T) {
 		}
 		if n := b.count(t, &storage.ContactTag{}, "tag = ?", "half_done"); n != 2 {
 			t.Fatalf("half_done tags = %d, want 2 (the failed steps' tags must be undone)", n)
+		}
+		if n := b.count(t, &storage.Message{}, ""); n != 2 {
+			t.Fatalf("messages = %d, want 2 (the failed steps' messages must be undone)", n)
 		}
 	})
 }

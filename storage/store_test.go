@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -232,4 +233,48 @@ func eachStore(t *testing.T, fn func(t *testing.T, s *storage.Store)) {
 		}
 		fn(t, openPostgresDSN(t, storagetest.PostgresDSN(t)))
 	})
+}
+
+// TestWritersWaitingSeesAQueuedWrite: the engine ends a long batch early
+// only for a write that waits for the SQLite writer (Store.WritersWaiting).
+func TestWritersWaitingSeesAQueuedWrite(t *testing.T) {
+	t.Parallel()
+	s := openSQLite(t)
+	ctx := context.Background()
+	if s.WritersWaiting() {
+		t.Fatal("a write waits on an idle store")
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Write(ctx, func(tx *gorm.DB) error {
+			if s.WritersWaiting() {
+				return errors.New("the write in progress counts as waiting")
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	second := make(chan error, 1)
+	go func() { second <- s.Write(ctx, func(tx *gorm.DB) error { return nil }) }()
+	for !s.WritersWaiting() {
+		select {
+		case err := <-second:
+			t.Fatalf("the second write ran while the first held the writer: %v", err)
+		default:
+			runtime.Gosched()
+		}
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if s.WritersWaiting() {
+		t.Fatal("a write still counts as waiting after both finished")
+	}
 }
