@@ -81,15 +81,6 @@ func GetMessage(db *gorm.DB, id string) (*Message, error) {
 	return &m, nil
 }
 
-// MessageByProviderID returns the message a vendor knows by providerID.
-func MessageByProviderID(db *gorm.DB, providerID string) (*Message, error) {
-	var m Message
-	if err := db.Where("provider_id = ?", providerID).Take(&m).Error; err != nil {
-		return nil, fmt.Errorf("message of provider id %s: %w", providerID, notFound(err))
-	}
-	return &m, nil
-}
-
 // MessageRef is what a delivery receipt needs to know of its message.
 type MessageRef struct {
 	ID        string

@@ -138,16 +138,6 @@ func (s *Service) Unsubscribe(ctx context.Context, sink EventSink, token string)
 	return err
 }
 
-// RecordReceipt records a vendor's delivery receipt for the message it
-// knows by providerID (for the provider webhooks).
-func (s *Service) RecordReceipt(ctx context.Context, sink EventSink, providerID, kind string, data map[string]any) (*storage.Message, error) {
-	m, err := storage.MessageByProviderID(s.store.Reader().WithContext(ctx), providerID)
-	if err != nil {
-		return nil, err
-	}
-	return s.recordEvent(ctx, sink, m, kind, data)
-}
-
 // recordEvent updates the message and its history, withdraws consent on
 // an unsubscribe, then ingests the contact event (channel.kind) so that
 // waiting runs resume.

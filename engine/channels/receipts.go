@@ -59,31 +59,16 @@ type ReceiptResult struct {
 	MessageID string
 	// Duplicate is true when the same provider event was recorded before.
 	Duplicate bool
-	// Unmatched is true when the receipt is about no message of ours
-	// (RecordProviderReceipts; RecordProviderReceipt gives
-	// storage.ErrNotFound).
+	// Unmatched is true when the receipt is about no message of ours.
 	Unmatched bool
 }
 
-// RecordProviderReceipt finds the message a vendor event is about and
-// records the event once per provider event id: the message's status and
-// history, the consent change, and the contact event (channel.kind) that
-// resumes waiting runs. An event about no message of ours gives
-// storage.ErrNotFound.
-func (s *Service) RecordProviderReceipt(ctx context.Context, sink EventSink, r Receipt) (ReceiptResult, error) {
-	res, err := s.RecordProviderReceipts(ctx, sink, []Receipt{r})
-	if err != nil {
-		return ReceiptResult{}, err
-	}
-	if res[0].Unmatched {
-		return ReceiptResult{}, storage.ErrNotFound
-	}
-	return res[0], nil
-}
-
 // RecordProviderReceipts records the receipts of one webhook request, in
-// order, as RecordProviderReceipt does, all in one transaction (shared
-// with other concurrent requests): a failure keeps none of them, and the
+// order: for each it finds the message the vendor event is about and
+// records the event once per provider event id (the message's status and
+// history, the consent change, and the contact event channel.kind that
+// resumes waiting runs). All of it happens in one transaction, shared with
+// other concurrent requests: a failure keeps none of them, and the
 // vendor's retry of the request records them all. Receipts about no
 // message of ours are marked Unmatched.
 func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs []Receipt) ([]ReceiptResult, error) {

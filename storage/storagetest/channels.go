@@ -76,7 +76,11 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 				Event: &storage.MessageEvent{Type: "opened", At: t0.Add(time.Hour)}}, t0.Add(time.Hour))
 			return err
 		})
-		got, err := storage.MessageByProviderID(b.store.Reader(), "<abc@x>")
+		ref, err := storage.MessageRefByProviderID(b.store.Reader(), "<abc@x>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := storage.GetMessage(b.store.Reader(), ref.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
