@@ -332,7 +332,7 @@ func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string,
 		return id, nil
 	}
 	if contactID != "" {
-		if err := contactExists(tx, contactID); err != nil {
+		if err := ContactExists(tx, contactID); err != nil {
 			return "", err
 		}
 	}
@@ -463,7 +463,7 @@ func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
 	if done, err := effectDone(tx, effectListAdd, key); err != nil || done {
 		return err
 	}
-	if err := contactExists(tx, contactID); err != nil {
+	if err := ContactExists(tx, contactID); err != nil {
 		return err
 	}
 	list, err := ensureList(tx, name, now)
@@ -551,7 +551,7 @@ func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now ti
 	if done, err := effectDone(tx, effectTag, key); err != nil || done {
 		return err
 	}
-	if err := contactExists(tx, contactID); err != nil {
+	if err := ContactExists(tx, contactID); err != nil {
 		return err
 	}
 	if len(remove) > 0 {
@@ -909,12 +909,7 @@ func EraseContact(tx *gorm.DB, id string) error {
 }
 
 // ContactExists returns ErrNotFound when there is no contact id.
-func ContactExists(db *gorm.DB, id string) error {
-	return contactExists(db, id)
-}
-
-// contactExists returns ErrNotFound when there is no contact id.
-func contactExists(tx *gorm.DB, id string) error {
+func ContactExists(tx *gorm.DB, id string) error {
 	var one int
 	err := rawOf(tx).queryRow(`SELECT 1 FROM contacts WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
