@@ -301,7 +301,7 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 		r := &remoteResult{started: e.clock.Now(), visit: visit}
 		in := st.input(cn, visit, j.Attempts+1, nil)
 		in.Resume = p.Resume
-		r.res, r.err = e.callHandler(ctx, typ, in)
+		r.res, r.err = e.callHandler(ctx, typ, in, true)
 		out[j.ID] = r
 	}
 	return out
@@ -309,11 +309,11 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 
 // callHandler runs a handler (a remote one with a timeout), turning a panic
 // into an error.
-func (e *Engine) callHandler(ctx context.Context, typ *nodes.Type, in *nodes.Input) (res nodes.Result, err error) {
+func (e *Engine) callHandler(ctx context.Context, typ *nodes.Type, in *nodes.Input, remote bool) (res nodes.Result, err error) {
 	// The timeout bounds network calls. A step inside the transaction
 	// makes none, and its SQL on the writer does not watch the context
 	// (storage.cachingConn): a timer there would only cost.
-	if typ.RemoteFor(in.Node) {
+	if remote {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.cfg.StepTimeout)
 		defer cancel()

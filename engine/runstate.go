@@ -251,7 +251,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 			in.Channels = b.Bind(s.tx, func() error { return contacts.begin(false) })
 		}
 		in.Resume = p.resume
-		res, err = s.e.callHandler(s.ctx, typ, in)
+		res, err = s.e.callHandler(s.ctx, typ, in, false)
 		if e := contacts.finish(err != nil); e != nil {
 			return nil, e
 		}

@@ -75,7 +75,7 @@ type CompiledNode struct {
 	// ("when", "cases[0].when", "mapping.email").
 	programs  map[string]*program
 	templates map[string]*template
-	// paramsJSON is Params encoded, for Decode.
+	// paramsJSON is Params encoded once at compile time, for Decode.
 	paramsJSON []byte
 }
 
@@ -117,14 +117,7 @@ func (c *Compiled) Goal(env *Env) (bool, error) {
 
 // Decode unmarshals the node's params (defaults applied) into v.
 func (n *CompiledNode) Decode(v any) error {
-	data := n.paramsJSON
-	if data == nil {
-		var err error
-		if data, err = json.Marshal(n.Params); err != nil {
-			return fmt.Errorf("node %q: encode params: %w", n.Node.ID, err)
-		}
-	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := json.Unmarshal(n.paramsJSON, v); err != nil {
 		return fmt.Errorf("node %q: decode params: %w", n.Node.ID, err)
 	}
 	return nil
