@@ -84,9 +84,9 @@ type Config struct {
 
 // GCPercent is the garbage collector setting the binary runs the engine
 // with unless GOGC is set (and the benchmarks measure it with): the heap
-// stays small (under 50 MB even with a million waiting runs) and
-// collecting it at Go's default of 100 cost about a sixth of the engine's
-// CPU, so it is collected half as often.
+// stays small (51 MB peak RSS firing a million waiting runs at this
+// setting), and collecting half as often as Go's default of 100 took the
+// template benchmark from about 290 to about 240 CPU µs per run.
 const GCPercent = 200
 
 // ChannelsBinder binds an outbox to a step's transaction: beforeWrite runs

@@ -71,9 +71,10 @@ type cachingConn struct {
 	// uninterrupted (the writer) hands the driver contexts that cannot
 	// end: for a cancellable context, mattn/go-sqlite3 runs every
 	// statement and every row read in a goroutine of its own, to
-	// interrupt it on cancellation, which cost the engine's steps about a
-	// third of their CPU. Writer statements are short, and database/sql
-	// still rolls a transaction back when its context ends.
+	// interrupt it on cancellation (without that, the server's CPU per
+	// webhook run at 16 clients fell from about 500 to about 430 µs).
+	// Writer statements are short, and database/sql still rolls a
+	// transaction back when its context ends.
 	uninterrupted bool
 }
 
