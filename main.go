@@ -197,7 +197,9 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 		return nil, nil, nil, err
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
-		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease})
+		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease,
+		// A web-only instance leaves the steps of new runs to the workers.
+		InlineStart: c.Role != roleWeb})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err

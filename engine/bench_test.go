@@ -166,7 +166,8 @@ func benchEngine(b *testing.B, doc []byte, sandbox bool) (*engine.Engine, *stora
 	}
 	b.Cleanup(func() { _ = store.Close() })
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	cfg := engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 256}
+	// As the binary runs it (serve with role all).
+	cfg := engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 128, InlineStart: true}
 	if sandbox {
 		ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Now: clock.Now})
 		if err != nil {

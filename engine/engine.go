@@ -78,6 +78,11 @@ type Config struct {
 	// ScheduleBatch is how many contacts one job of a schedule trigger
 	// with a segment looks at (default 200); more follow in further jobs.
 	ScheduleBatch int
+	// InlineStart runs a webhook's new run at once, up to its first wait or
+	// vendor call, in the transaction that accepts the webhook (see
+	// runInline), instead of leaving it to the workers. For instances that
+	// also work jobs; a web-only instance leaves runs to the workers.
+	InlineStart bool
 	// Metrics receives the engine's counters (default: a fresh registry).
 	Metrics *Metrics
 }

@@ -53,8 +53,9 @@ type testBundle struct {
 
 type setupOpts struct {
 	reg *nodes.Registry
-	// db is "sqlite" (default) or "postgres" (skipped without
-	// TEST_POSTGRES_DSN).
+	// db is "sqlite" (default), "postgres" (skipped without
+	// TEST_POSTGRES_DSN) or "sqlite+inline": SQLite with webhook runs
+	// started at once, as the binary starts them (Config.InlineStart).
 	db string
 	// channels wires the message outbox (sandbox only).
 	channels bool
@@ -65,10 +66,16 @@ type setupOpts struct {
 // databases lists the databases every engine test runs on.
 var databases = []string{"sqlite", "postgres"}
 
-// eachDB runs fn as a subtest per database.
+// eachDB runs fn as a subtest per database, and once more on SQLite with
+// webhook runs started inline.
 func eachDB(t *testing.T, fn func(t *testing.T, db string)) {
 	t.Helper()
-	for _, db := range databases {
+	eachOf(t, append(databases, "sqlite+inline"), fn)
+}
+
+func eachOf(t *testing.T, dbs []string, fn func(t *testing.T, db string)) {
+	t.Helper()
+	for _, db := range dbs {
 		t.Run(db, func(t *testing.T) {
 			t.Parallel()
 			fn(t, db)
@@ -99,7 +106,7 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} // a Monday
 	var ch *channels.Service
 	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
-		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch}
+		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: o.db == "sqlite+inline"}
 	if o.channels {
 		ch, err = channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
 			PublicURL: "https://journeys.example.com", Now: clock.Now, Logger: logger})
@@ -503,7 +510,8 @@ func TestStepErrors(t *testing.T) {
 
 func TestExpiredLeaseIsReclaimedWithoutDoubleEffects(t *testing.T) {
 	t.Parallel()
-	eachDB(t, func(t *testing.T, db string) {
+	// Not inline: a run started inline leaves no job to lease.
+	eachOf(t, databases, func(t *testing.T, db string) {
 		b := setup(t, setupOpts{db: db, channels: true})
 		b.publish(t, readTemplate(t, "chat-lead-qualification.json"))
 		runs := b.hook(t, "chat-finished", map[string]any{"email": "l@example.com", "name": "Lee", "score": 90, "transcript": "hi"})
@@ -755,30 +763,37 @@ func TestConcurrentEventsShareCommitsWithoutMixingResults(t *testing.T) {
 // A step that writes and then fails leaves no trace of its writes, and the
 // other runs of the same batch complete: the batch runs again with a
 // savepoint per job and per writing step.
+// halfDoneRegistry has test.half_done: it tags the contact and records a
+// sandbox message, then fails for contacts whose email starts with "fail".
+func halfDoneRegistry() *nodes.Registry {
+	reg := nodes.Builtin()
+	reg.Register(&nodes.Type{
+		Spec: flows.TypeSpec{Type: "test.half_done", Category: flows.CategoryIntegration, Title: "Half done",
+			Description: "Tags, then fails for some contacts.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}, {Name: "failed", Label: "Failed"}}},
+		Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
+			if err := in.Contacts.Tag(ctx, in.Key, in.Env.Contact.ID, []string{"half_done"}, nil); err != nil {
+				return nodes.Result{}, err
+			}
+			// A sandbox message is recorded in the step's transaction
+			// too, and must go with a failed step's other writes.
+			if _, err := in.Channels.Record(ctx, nodes.Draft{Key: in.Key, Channel: nodes.ChannelEmail,
+				Provider: nodes.ProviderSandbox, Status: nodes.StatusSandboxed, To: in.Env.Contact.Email, Text: "half",
+				ContactID: in.Env.Contact.ID, RunID: in.RunID, NodeID: in.Node.Node.ID, FlowID: in.Env.Run.FlowID}); err != nil {
+				return nodes.Result{}, err
+			}
+			if strings.HasPrefix(in.Env.Contact.Email, "fail") {
+				return nodes.Result{}, nodes.Permanentf("the second half failed")
+			}
+			return nodes.Result{}, nil
+		}),
+	})
+	return reg
+}
+
 func TestStepWritesUndoneWhenItFails(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db string) {
-		reg := nodes.Builtin()
-		reg.Register(&nodes.Type{
-			Spec: flows.TypeSpec{Type: "test.half_done", Category: flows.CategoryIntegration, Title: "Half done",
-				Description: "Tags, then fails for some contacts.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}, {Name: "failed", Label: "Failed"}}},
-			Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
-				if err := in.Contacts.Tag(ctx, in.Key, in.Env.Contact.ID, []string{"half_done"}, nil); err != nil {
-					return nodes.Result{}, err
-				}
-				// A sandbox message is recorded in the step's transaction
-				// too, and must go with a failed step's other writes.
-				if _, err := in.Channels.Record(ctx, nodes.Draft{Key: in.Key, Channel: nodes.ChannelEmail,
-					Provider: nodes.ProviderSandbox, Status: nodes.StatusSandboxed, To: in.Env.Contact.Email, Text: "half",
-					ContactID: in.Env.Contact.ID, RunID: in.RunID, NodeID: in.Node.Node.ID, FlowID: in.Env.Run.FlowID}); err != nil {
-					return nodes.Result{}, err
-				}
-				if strings.HasPrefix(in.Env.Contact.Email, "fail") {
-					return nodes.Result{}, nodes.Permanentf("the second half failed")
-				}
-				return nodes.Result{}, nil
-			}),
-		})
+		reg := halfDoneRegistry()
 		b := setup(t, setupOpts{reg: reg, db: db, channels: true})
 		b.publish(t, `{
   "id": "half", "name": "Half done",
@@ -808,6 +823,79 @@ func TestStepWritesUndoneWhenItFails(t *testing.T) {
 		}
 		if n := b.count(t, &storage.Message{}, ""); n != 2 {
 			t.Fatalf("messages = %d, want 2 (the failed steps' messages must be undone)", n)
+		}
+	})
+}
+
+// Webhooks arriving together share a transaction, and with InlineStart
+// their runs' steps run in it. A step that fails after writing sends the
+// whole batch the slow way (each request in a savepoint, its run left to a
+// job): nothing of the failed step stays, and every run ends as the job
+// path would have ended it.
+func TestWebhookRunsWithAStepFailingAfterWriting(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{reg: halfDoneRegistry(), db: db, channels: true})
+		b.publish(t, `{
+  "id": "half", "name": "Half done",
+  "nodes": [
+    {"id": "start", "type": "trigger.webhook", "params": {"path": "half"}, "position": {"x":0,"y":0}},
+    {"id": "who", "type": "crm.upsert_contact", "params": {"email": "{{trigger.email}}"}, "position": {"x":0,"y":0}},
+    {"id": "half", "type": "test.half_done", "position": {"x":0,"y":0}},
+    {"id": "done", "type": "contact.tag", "params": {"add": ["done"]}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "who"}, {"from": "who", "to": "half"}, {"from": "half", "to": "done"}, {"from": "half", "port": "failed", "to": "done"}]
+}`)
+		const n = 40
+		runs := make([][]string, n)
+		// Alone, a failing request goes the slow way too; a request that
+		// does not fail has its run ended before the webhook is answered.
+		runs[0] = b.hook(t, "half", map[string]any{"email": "fail0@example.com"})
+		runs[1] = b.hook(t, "half", map[string]any{"email": "ok1@example.com"})
+		if r := b.run(t, runs[1][0]); (r.Status == storage.RunCompleted) != (db == "sqlite+inline") {
+			t.Fatalf("run started by a webhook: status %s before the workers ran", r.Status)
+		}
+		var wg sync.WaitGroup
+		for i := 2; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				email := fmt.Sprintf("ok%d@example.com", i)
+				if i%5 == 0 {
+					email = fmt.Sprintf("fail%d@example.com", i)
+				}
+				data, _ := json.Marshal(map[string]any{"email": email})
+				res, err := b.eng.IngestWebhook(b.ctx, engine.HookRequest{Path: "half", Body: data})
+				if err != nil {
+					t.Errorf("webhook %d: %v", i, err)
+				}
+				runs[i] = res.Runs
+			}()
+		}
+		wg.Wait()
+		b.drain(t)
+		for i, ids := range runs {
+			if len(ids) != 1 {
+				t.Fatalf("webhook %d started runs %v, want one", i, ids)
+			}
+			if r := b.run(t, ids[0]); r.Status != storage.RunCompleted {
+				t.Fatalf("run %s: %s (%s), want completed", ids[0], r.Status, r.Error)
+			}
+		}
+		if got := b.count(t, &storage.Run{}, ""); got != n {
+			t.Fatalf("runs = %d, want %d", got, n)
+		}
+		if got := b.count(t, &storage.ContactTag{}, "tag = ?", "done"); got != n {
+			t.Fatalf("done tags = %d, want %d", got, n)
+		}
+		if got := b.count(t, &storage.ContactTag{}, "tag = ?", "half_done"); got != n-n/5 {
+			t.Fatalf("half_done tags = %d, want %d (the failed steps' tags must be undone)", got, n-n/5)
+		}
+		if got := b.count(t, &storage.Message{}, ""); got != n-n/5 {
+			t.Fatalf("messages = %d, want %d", got, n-n/5)
+		}
+		if got := b.count(t, &storage.Step{}, "node_id = ? AND status = ?", "half", "failed"); got != n/5 {
+			t.Fatalf("failed half steps = %d, want %d", got, n/5)
 		}
 	})
 }

@@ -27,7 +27,9 @@ type groupCommit struct {
 }
 
 type pendingWrite struct {
-	fn   func(tx *gorm.DB) error
+	// fn is told whether it runs in its own savepoint after another part
+	// of its batch failed (see writeOptimistic).
+	fn   func(tx *gorm.DB, isolated bool) error
 	done chan error
 }
 
@@ -37,6 +39,15 @@ const maxGroup = 256
 // write runs fn in a transaction shared with other concurrent callers and
 // returns fn's error (or the transaction's).
 func (g *groupCommit) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return g.writeOptimistic(ctx, func(tx *gorm.DB, _ bool) error { return fn(tx) })
+}
+
+// writeOptimistic is write for a request with a fast way that may fail
+// after writing and a safe way: fn runs with isolated false first; when it
+// returns an error wrapping errIsolate (or another request of its batch
+// fails), it runs again in a new transaction, in a savepoint of its own,
+// with isolated true.
+func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx *gorm.DB, isolated bool) error) error {
 	p := &pendingWrite{fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
@@ -76,7 +87,7 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 	errs := make([]error, len(batch))
 	err := g.store.Write(ctx, func(tx *gorm.DB) error {
 		for i, p := range batch {
-			errs[i] = p.fn(tx)
+			errs[i] = p.fn(tx, false)
 			if errs[i] != nil {
 				if len(batch) == 1 {
 					return errs[i]
@@ -86,7 +97,7 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 		}
 		return nil
 	})
-	if len(batch) == 1 {
+	if len(batch) == 1 && !errors.Is(err, errIsolate) {
 		if err != nil && errs[0] != nil {
 			err = nil // reported once, as the request's own error
 		}
@@ -105,7 +116,7 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 			if err := storage.Savepoint(tx, "req"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
-			errs[i] = p.fn(tx)
+			errs[i] = p.fn(tx, true)
 			if errs[i] != nil {
 				if err := storage.RollbackToSavepoint(tx, "req"); err != nil {
 					return fmt.Errorf("rollback request: %w", err)

@@ -37,6 +37,12 @@ type startRequest struct {
 	trigger   map[string]any
 	event     *flows.Event
 	test      bool
+	// inline runs the new run's first steps at once, in tx (runInline),
+	// instead of leaving them to a job; ctx is the steps' context then.
+	inline bool
+	ctx    context.Context
+	// woke is set when the run left a job that is due now.
+	woke *bool
 }
 
 // startRun creates a run and its first job in tx, honouring the flow's
@@ -69,13 +75,42 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	if req.event != nil {
 		run.Event = mustJSON(req.event)
 	}
+	e.cfg.Metrics.RunStarted(f.ID)
+	if req.inline {
+		return run.ID, e.runInline(req.ctx, tx, run, req.cf, req.node, req.woke)
+	}
 	if err := storage.InsertRun(tx, run); err != nil {
 		return "", err
 	}
-	e.cfg.Metrics.RunStarted(f.ID)
 	id := run.ID
+	if req.woke != nil {
+		*req.woke = true
+	}
 	_, err := storage.InsertJob(tx, &storage.Job{RunID: &id, NodeID: req.node, Kind: storage.JobStep, DueAt: now, CreatedAt: now})
 	return run.ID, err
+}
+
+// runInline runs a new run from its trigger node until it waits, ends or
+// reaches a node that calls a vendor, in the transaction that accepts the
+// trigger, and only then writes the run, as it stands: one insert instead
+// of a job to write, claim and delete, the run to read back and update,
+// and a second transaction. Durability is the same: the steps commit with
+// the request, or not at all and the caller gets the error. A step that
+// fails after writing ends the fast way (errIsolate): the request runs
+// again the old way, leaving the run to a job.
+func (e *Engine) runInline(ctx context.Context, tx *gorm.DB, run *storage.Run, cf *flows.Compiled, node string, woke *bool) error {
+	st, err := e.newRunState(ctx, tx, run, cf)
+	if err != nil {
+		return err
+	}
+	run.Tokens = 0 // the trigger's token is spent on this call, as a job's would be
+	if err := st.execute(node, 1, 0, nil, nil); err != nil {
+		return fmt.Errorf("%w: %w", errIsolate, err)
+	}
+	if st.dueNow && woke != nil {
+		*woke = true
+	}
+	return st.saveNew()
 }
 
 func orEmpty(m map[string]any) map[string]any {
@@ -122,8 +157,10 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 			return res, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
 		}
 	}
-	err = e.ingest.write(ctx, func(tx *gorm.DB) error {
-		res = HookResult{}
+	inline := e.cfg.InlineStart
+	wake := false
+	err = e.ingest.writeOptimistic(ctx, func(tx *gorm.DB, isolated bool) error {
+		res, wake = HookResult{}, false
 		if req.IdempotencyKey != "" {
 			key := "hook:" + req.Path + ":" + req.IdempotencyKey
 			ok, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "webhook.received",
@@ -166,7 +203,8 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 				return &InputError{Message: err.Error()}
 			}
 			contactID := e.knownContact(tx, payload)
-			id, err := e.startRun(tx, startRequest{cf: cf, node: t.NodeID, contactID: contactID, trigger: payload})
+			id, err := e.startRun(tx, startRequest{cf: cf, node: t.NodeID, contactID: contactID, trigger: payload,
+				inline: inline && !isolated, ctx: context.WithoutCancel(ctx), woke: &wake})
 			if err != nil {
 				return err
 			}
@@ -176,7 +214,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		}
 		return nil
 	})
-	if err == nil && len(res.Runs) > 0 {
+	if err == nil && wake {
 		e.Wake()
 	}
 	return res, err

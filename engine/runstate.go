@@ -453,10 +453,18 @@ func (s *runState) end(status string) {
 }
 
 // save writes the steps and the run, ending it when nothing is left.
-func (s *runState) save() error {
+func (s *runState) save() error { return s.write(false) }
+
+// saveNew is save for a run not yet in the store (runInline).
+func (s *runState) saveNew() error { return s.write(true) }
+
+func (s *runState) write(isNew bool) error {
 	if s.ended {
-		if err := storage.DeleteRunWork(s.tx, s.run.ID); err != nil {
-			return err
+		// A new run has no jobs or waits but those it counts as tokens.
+		if !isNew || s.run.Tokens > 0 {
+			if err := storage.DeleteRunWork(s.tx, s.run.ID); err != nil {
+				return err
+			}
 		}
 		s.run.Tokens = 0
 	} else if s.run.Tokens <= 0 {
@@ -475,7 +483,11 @@ func (s *runState) save() error {
 	}
 	saved := s.steps
 	s.steps = nil
-	if err := storage.SaveRun(s.tx, s.run); err != nil {
+	saveRun := storage.SaveRun
+	if isNew {
+		saveRun = storage.InsertRun
+	}
+	if err := saveRun(s.tx, s.run); err != nil {
 		return err
 	}
 	s.observeSaved(saved)

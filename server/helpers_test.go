@@ -101,7 +101,9 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if err != nil {
 		t.Fatalf("new channels: %v", err)
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch})
+	// InlineStart as serve runs it: a webhook's run has gone as far as it
+	// can before the answer.
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch, InlineStart: true})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}

@@ -240,14 +240,21 @@ func TestFlowLifecycle(t *testing.T) {
 	b.api(t, "GET", "/api/v1/flows/hello", "").must(t, http.StatusNotFound)
 }
 
+// waitingFlow waits a day after its webhook, then adds to a list.
+const waitingFlow = `{"id":"later","name":"Later","nodes":[
+ {"id":"start","type":"trigger.webhook","params":{"path":"later"},"position":{"x":0,"y":0}},
+ {"id":"pause","type":"wait.delay","params":{"duration":"1d"},"position":{"x":0,"y":100}},
+ {"id":"greet","type":"list.add","params":{"list":"greeted"},"position":{"x":0,"y":200}}],
+ "edges":[{"from":"start","to":"pause"},{"from":"pause","to":"greet"}]}`
+
 // TestRunCancelAndRetry cancels a run in flight and refuses what is not
 // possible with 409.
 func TestRunCancelAndRetry(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	publishFlow(helloFlow, "hello")(t, b)
+	publishFlow(waitingFlow, "later")(t, b)
 	var hook struct{ Runs []string }
-	b.request(t, "POST", "/hooks/hello", `{}`).must(t, http.StatusAccepted).json(t, &hook)
+	b.request(t, "POST", "/hooks/later", `{}`).must(t, http.StatusAccepted).json(t, &hook)
 	id := hook.Runs[0]
 	b.api(t, "POST", "/api/v1/runs/"+id+"/retry", "").must(t, http.StatusConflict)
 	got := b.api(t, "POST", "/api/v1/runs/"+id+"/cancel", "").must(t, http.StatusOK)

@@ -63,7 +63,7 @@ func startApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatalf("channels: %v", err)
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch})
+	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch, InlineStart: true})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
