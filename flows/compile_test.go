@@ -286,3 +286,40 @@ func TestARequiredAccountLeftEmptyIsAMissingCredential(t *testing.T) {
 		t.Fatal("OnlyCredentialProblems = true although the text is missing too")
 	}
 }
+
+// Decode hands each caller its own params: a handler that changes its copy
+// changes nothing for the next step, whether the params are copied from
+// the first decoding (plain values) or decoded again (lists, maps).
+func TestDecodeGivesEachCallerItsOwnParams(t *testing.T) {
+	t.Parallel()
+	c := setupCompiled(t, "").c
+	mail := c.Nodes["mail"]
+	type plain struct {
+		Subject string `json:"subject"`
+		Body    string `json:"body"`
+	}
+	for range 3 {
+		var p plain
+		if err := mail.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Subject != "Hi {{ contact.first_name }}" || p.Body != "Plain body" {
+			t.Fatalf("decoded %+v", p)
+		}
+		p.Subject = "changed by a handler"
+	}
+	type withList struct {
+		Cases []map[string]any `json:"cases"`
+	}
+	route := c.Nodes["route"]
+	for range 3 {
+		var p withList
+		if err := route.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Cases) != 2 || p.Cases[0]["name"] != "vip" {
+			t.Fatalf("decoded %+v", p)
+		}
+		p.Cases[0]["name"] = "changed by a handler"
+	}
+}

@@ -463,7 +463,8 @@ func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
 	if done, err := effectDone(tx, effectListAdd, key); err != nil || done {
 		return err
 	}
-	if err := ContactExists(tx, contactID); err != nil {
+	// Touching the contact first also tells whether it exists.
+	if err := touchContact(tx, contactID, now); err != nil {
 		return err
 	}
 	list, err := ensureList(tx, name, now)
@@ -472,9 +473,6 @@ func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
 	}
 	if _, err := rawOf(tx).exec(`INSERT INTO list_members (list_id, contact_id, added_at) VALUES (?,?,?) ON CONFLICT DO NOTHING`,
 		list.ID, contactID, now.UTC()); err != nil {
-		return err
-	}
-	if err := touchContact(tx, contactID, now); err != nil {
 		return err
 	}
 	return recordEffect(tx, effectListAdd, key, list.ID, now)
@@ -529,7 +527,7 @@ func removeFromList(tx *gorm.DB, key, contactID, name string, now time.Time) err
 			return res.Error
 		}
 		if res.RowsAffected > 0 {
-			if err := touchContact(tx, contactID, now); err != nil {
+			if err := touchContact(tx, contactID, now); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}
@@ -551,7 +549,8 @@ func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now ti
 	if done, err := effectDone(tx, effectTag, key); err != nil || done {
 		return err
 	}
-	if err := ContactExists(tx, contactID); err != nil {
+	// Touching the contact first also tells whether it exists.
+	if err := touchContact(tx, contactID, now); err != nil {
 		return err
 	}
 	if len(remove) > 0 {
@@ -567,9 +566,6 @@ func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now ti
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
 			return err
 		}
-	}
-	if err := touchContact(tx, contactID, now); err != nil {
-		return err
 	}
 	return recordEffect(tx, effectTag, key, "", now)
 }
@@ -633,18 +629,50 @@ func FindContact(db *gorm.DB, ref ContactRef) (*Contact, error) {
 }
 
 func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
-	for _, by := range []struct{ col, val string }{
-		{"id", ref.ID}, {"email", ref.Email}, {"phone", ref.Phone}, {"external_id", ref.ExternalID},
-	} {
-		if by.val == "" {
-			continue
+	by := []struct {
+		col, val string
+		of       func(*Contact) *string
+	}{
+		{"id", ref.ID, func(c *Contact) *string { return &c.ID }},
+		{"email", ref.Email, func(c *Contact) *string { return c.Email }},
+		{"phone", ref.Phone, func(c *Contact) *string { return c.Phone }},
+		{"external_id", ref.ExternalID, func(c *Contact) *string { return c.ExternalID }},
+	}
+	// One query for every identifier given (each has a unique index); the
+	// match by the first of them in the order above wins.
+	var where []string
+	var args []any
+	for _, b := range by {
+		if b.val != "" {
+			where = append(where, b.col+" = ?")
+			args = append(args, b.val)
 		}
+	}
+	if len(where) == 0 {
+		return nil, false, nil
+	}
+	rows, err := rawOf(db).query(`SELECT `+contactSelect+` FROM contacts WHERE `+strings.Join(where, " OR ")+` LIMIT 4`, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var found []Contact
+	for rows.Next() {
 		var c Contact
-		err := scanContact(rawOf(db).queryRow(`SELECT `+contactSelect+` FROM contacts WHERE `+by.col+` = ? LIMIT 1`, by.val), &c)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
+		if err := scanContact(rows, &c); err != nil {
+			return nil, false, err
 		}
-		return &c, err == nil, err
+		found = append(found, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	for _, b := range by {
+		for i := range found {
+			if v := b.of(&found[i]); b.val != "" && v != nil && *v == b.val {
+				return &found[i], true, nil
+			}
+		}
 	}
 	return nil, false, nil
 }
@@ -918,8 +946,13 @@ func ContactExists(tx *gorm.DB, id string) error {
 	return err
 }
 
+// touchContact marks the contact as changed now; ErrNotFound when there is
+// no such contact.
 func touchContact(tx *gorm.DB, id string, now time.Time) error {
-	_, err := rawOf(tx).exec(`UPDATE contacts SET updated_at = ? WHERE id = ?`, now.UTC(), id)
+	n, err := rawOf(tx).affected(`UPDATE contacts SET updated_at = ? WHERE id = ?`, now.UTC(), id)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
 	return err
 }
 

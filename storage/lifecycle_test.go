@@ -196,6 +196,14 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 		if !errors.Is(err, storage.ErrErased) {
 			t.Fatalf("ensure of the erased phone: %v, want ErrErased", err)
 		}
+		// ...nor under a new email with the erased phone.
+		err = s.Write(t.Context(), func(tx *gorm.DB) error {
+			_, _, err := storage.UpsertContact(tx, "", storage.ContactInput{Email: "new@example.com", Phone: "+34600111222"}, lifeT0)
+			return err
+		})
+		if !errors.Is(err, storage.ErrErased) {
+			t.Fatalf("upsert of a new email with the erased phone: %v, want ErrErased", err)
+		}
 		list, total, err := storage.ListErasedIdentities(s.Reader(), 10, 0)
 		if err != nil || total != 2 || len(list) != 2 {
 			t.Fatalf("suppression list = %+v, %d, %v; want the email and the phone", list, total, err)
