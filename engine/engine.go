@@ -80,8 +80,9 @@ type Config struct {
 	ScheduleBatch int
 	// InlineStart runs a webhook's new run at once, up to its first wait or
 	// vendor call, in the transaction that accepts the webhook (see
-	// runInline), instead of leaving it to the workers. For instances that
-	// also work jobs; a web-only instance leaves runs to the workers.
+	// runInline), instead of leaving it to the workers. For SQLite
+	// instances that also work jobs: on PostgreSQL the workers' parallel
+	// transactions do more than one shared ingestion transaction can.
 	InlineStart bool
 	// Metrics receives the engine's counters (default: a fresh registry).
 	Metrics *Metrics
