@@ -899,3 +899,38 @@ func TestWebhookRunsWithAStepFailingAfterWriting(t *testing.T) {
 		}
 	})
 }
+
+// A mapped webhook value reaches the steps as it reads back from the
+// run's stored trigger (JSON types), whether the run started inline or
+// from a job: a count is a float on every path.
+func TestMappedWebhookValuesReachStepsAsStored(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, `{
+  "id": "mapped", "name": "Mapped",
+  "nodes": [
+    {"id": "start", "type": "trigger.webhook", "params": {"path": "mapped",
+      "mapping": {"email": "lower(trigger.body.Email)", "count": "len(trigger.body.items)"}}, "position": {"x":0,"y":0}},
+    {"id": "keep", "type": "data.set", "params": {"values": {"kind": "type(trigger.count)", "email": "trigger.email"}}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "keep"}]
+}`)
+		runs := b.hook(t, "mapped", map[string]any{"Email": "Ana@Example.com", "items": []int{1, 2, 3}})
+		b.drain(t)
+		r := b.run(t, runs[0])
+		if r.Status != storage.RunCompleted {
+			t.Fatalf("status %s (%s)", r.Status, r.Error)
+		}
+		var vars map[string]any
+		if err := json.Unmarshal([]byte(r.Vars), &vars); err != nil {
+			t.Fatal(err)
+		}
+		if vars["kind"] != "float" || vars["email"] != "ana@example.com" {
+			t.Fatalf("vars %v, want kind float and the lower-cased email", vars)
+		}
+		if !strings.Contains(r.Trigger, `"count":3`) {
+			t.Fatalf("stored trigger %s", r.Trigger)
+		}
+	})
+}

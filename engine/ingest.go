@@ -43,6 +43,8 @@ type startRequest struct {
 	ctx    context.Context
 	// woke is set when the run left a job that is due now.
 	woke *bool
+	// triggerJSON is trigger encoded, when the caller has it already.
+	triggerJSON string
 }
 
 // startRun creates a run and its first job in tx, honouring the flow's
@@ -63,9 +65,12 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 			}
 		}
 	}
+	if req.triggerJSON == "" {
+		req.triggerJSON = mustJSON(orEmpty(req.trigger))
+	}
 	run := &storage.Run{
 		ID: storage.NewID(), FlowID: f.ID, Version: f.Version, Status: storage.RunRunning,
-		Trigger: mustJSON(orEmpty(req.trigger)), Vars: "{}", Visits: "{}", Tokens: 1,
+		Trigger: req.triggerJSON, Vars: "{}", Visits: "{}", Tokens: 1,
 		Test: req.test, StartedAt: now, UpdatedAt: now,
 	}
 	if req.contactID != "" {
@@ -77,7 +82,7 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	}
 	e.cfg.Metrics.RunStarted(f.ID)
 	if req.inline {
-		return run.ID, e.runInline(req.ctx, tx, run, req.cf, req.node, req.woke)
+		return run.ID, e.runInline(req.ctx, tx, run, req.cf, req.node, req.trigger, req.woke)
 	}
 	if err := storage.InsertRun(tx, run); err != nil {
 		return "", err
@@ -98,8 +103,10 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 // the request, or not at all and the caller gets the error. A step that
 // fails after writing ends the fast way (errIsolate): the request runs
 // again the old way, leaving the run to a job.
-func (e *Engine) runInline(ctx context.Context, tx *gorm.DB, run *storage.Run, cf *flows.Compiled, node string, woke *bool) error {
-	st, err := e.newRunState(ctx, tx, run, cf)
+//
+// trigger is the run's trigger as decoding run.Trigger would give it.
+func (e *Engine) runInline(ctx context.Context, tx *gorm.DB, run *storage.Run, cf *flows.Compiled, node string, trigger map[string]any, woke *bool) error {
+	st, err := e.newRunStateWith(ctx, tx, run, cf, trigger)
 	if err != nil {
 		return err
 	}
@@ -157,6 +164,16 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 			return res, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
 		}
 	}
+	// Everything that reads no row is done before the shared transaction,
+	// off the single writer; bad input is refused before it can fail one.
+	starts := make([]hookStart, 0, len(ts))
+	for _, t := range ts {
+		hs, err := e.prepareHook(t, body, req)
+		if err != nil {
+			return res, err
+		}
+		starts = append(starts, hs)
+	}
 	inline := e.cfg.InlineStart
 	wake := false
 	err = e.ingest.writeOptimistic(ctx, func(tx *gorm.DB, isolated bool) error {
@@ -173,38 +190,10 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 				return nil
 			}
 		}
-		for _, t := range ts {
-			cf, err := e.compiled(tx, t.FlowID, t.Version)
-			if err != nil {
-				return err
-			}
-			cn := cf.Nodes[t.NodeID]
-			var p nodes.WebhookParams
-			if err := cn.Decode(&p); err != nil {
-				return err
-			}
-			if p.SecretEnv != "" && (req.Verify == nil || !req.Verify(p.SecretEnv)) {
-				return ErrBadSignature
-			}
-			src := body
-			if p.Preset != "" {
-				preset, ok := e.reg.WebhookPreset(p.Preset)
-				if !ok {
-					return &InputError{Message: fmt.Sprintf("The chat platform preset %q is not available in this build.", p.Preset)}
-				}
-				data, err := preset(req.Body)
-				if err != nil {
-					return &InputError{Message: fmt.Sprintf("The request is not a %s webhook: %v", p.Preset, err)}
-				}
-				src = data
-			}
-			payload, err := mapWebhook(cn, p, src, req, e.clock.Now())
-			if err != nil {
-				return &InputError{Message: err.Error()}
-			}
-			contactID := e.knownContact(tx, payload)
-			id, err := e.startRun(tx, startRequest{cf: cf, node: t.NodeID, contactID: contactID, trigger: payload,
-				inline: inline && !isolated, ctx: context.WithoutCancel(ctx), woke: &wake})
+		for _, hs := range starts {
+			contactID := e.knownContact(tx, hs.trigger)
+			id, err := e.startRun(tx, startRequest{cf: hs.cf, node: hs.node, contactID: contactID, trigger: hs.trigger,
+				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx), woke: &wake})
 			if err != nil {
 				return err
 			}
@@ -218,6 +207,56 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		e.Wake()
 	}
 	return res, err
+}
+
+// hookStart is a run a webhook starts, prepared outside the transaction.
+type hookStart struct {
+	cf          *flows.Compiled
+	node        string
+	trigger     map[string]any // as decoding triggerJSON gives it
+	triggerJSON string
+}
+
+// prepareHook checks the request against trigger t and builds its payload.
+func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hookStart, error) {
+	cf, err := e.compiled(e.store.Reader(), t.FlowID, t.Version)
+	if err != nil {
+		return hookStart{}, err
+	}
+	cn := cf.Nodes[t.NodeID]
+	var p nodes.WebhookParams
+	if err := cn.Decode(&p); err != nil {
+		return hookStart{}, err
+	}
+	if p.SecretEnv != "" && (req.Verify == nil || !req.Verify(p.SecretEnv)) {
+		return hookStart{}, ErrBadSignature
+	}
+	src := body
+	if p.Preset != "" {
+		preset, ok := e.reg.WebhookPreset(p.Preset)
+		if !ok {
+			return hookStart{}, &InputError{Message: fmt.Sprintf("The chat platform preset %q is not available in this build.", p.Preset)}
+		}
+		data, err := preset(req.Body)
+		if err != nil {
+			return hookStart{}, &InputError{Message: fmt.Sprintf("The request is not a %s webhook: %v", p.Preset, err)}
+		}
+		src = data
+	}
+	payload, err := mapWebhook(cn, p, src, req, e.clock.Now())
+	if err != nil {
+		return hookStart{}, &InputError{Message: err.Error()}
+	}
+	hs := hookStart{cf: cf, node: t.NodeID, trigger: orEmpty(payload), triggerJSON: mustJSON(orEmpty(payload))}
+	if len(p.Mapping) > 0 || p.Preset != "" {
+		// Mapped values (numbers, times) read back from the run's JSON as
+		// JSON types: the steps see them so on every path.
+		hs.trigger = map[string]any{}
+		if err := json.Unmarshal([]byte(hs.triggerJSON), &hs.trigger); err != nil {
+			return hookStart{}, fmt.Errorf("trigger payload: %w", err)
+		}
+	}
+	return hs, nil
 }
 
 // mapWebhook turns a request into the trigger payload: the JSON body (or

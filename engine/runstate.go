@@ -66,6 +66,12 @@ func (e *Engine) loadRun(ctx context.Context, tx *gorm.DB, runID string) (*runSt
 }
 
 func (e *Engine) newRunState(ctx context.Context, db *gorm.DB, run *storage.Run, cf *flows.Compiled) (*runState, error) {
+	return e.newRunStateWith(ctx, db, run, cf, nil)
+}
+
+// newRunStateWith is newRunState with the run's trigger already decoded
+// (nil: decode run.Trigger).
+func (e *Engine) newRunStateWith(ctx context.Context, db *gorm.DB, run *storage.Run, cf *flows.Compiled, trigger map[string]any) (*runState, error) {
 	st := &runState{e: e, ctx: ctx, tx: db, run: run, cf: cf, visits: map[string]int{},
 		steps: make([]storage.Step, 0, len(cf.Nodes))}
 	st.env.Now = e.clock.Now()
@@ -75,7 +81,9 @@ func (e *Engine) newRunState(ctx context.Context, db *gorm.DB, run *storage.Run,
 	if err := unmarshalIf(run.Vars, &st.env.Vars); err != nil {
 		return nil, fmt.Errorf("run %s vars: %w", run.ID, err)
 	}
-	if err := unmarshalIf(run.Trigger, &st.env.Trigger); err != nil {
+	if trigger != nil {
+		st.env.Trigger = trigger
+	} else if err := unmarshalIf(run.Trigger, &st.env.Trigger); err != nil {
 		return nil, fmt.Errorf("run %s trigger: %w", run.ID, err)
 	}
 	if err := unmarshalIf(run.Visits, &st.visits); err != nil {
