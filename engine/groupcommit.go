@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -35,6 +37,20 @@ type pendingWrite struct {
 
 // maxGroup bounds how many requests share one transaction.
 const maxGroup = 256
+
+// A small batch about to start waits a few turns of the scheduler (at most
+// gatherFor) for requests that are on their way, parsed and about to
+// queue. Fewer, larger transactions write fewer pages per request, since
+// the batch shares the pages its rows land on: the template benchmark took
+// 292 instead of 327 CPU µs a run, and 16 HTTP clients ~391 instead of
+// ~409 (p99 11.4 instead of 12.4 ms), medians of interleaved runs. A lone
+// request gives up nothing: with no other goroutine to run, a turn
+// returns at once.
+const (
+	gatherTurns = 8
+	gatherSize  = 16
+	gatherFor   = 100 * time.Microsecond
+)
 
 // write runs fn in a transaction shared with other concurrent callers and
 // returns fn's error (or the transaction's).
@@ -69,6 +85,7 @@ func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx *gorm.DB, 
 func (g *groupCommit) drain(ctx context.Context) {
 	g.mu.Lock()
 	for len(g.queue) > 0 {
+		g.gather()
 		n := min(len(g.queue), maxGroup)
 		batch := g.queue[:n:n]
 		g.queue = g.queue[n:]
@@ -78,6 +95,21 @@ func (g *groupCommit) drain(ctx context.Context) {
 	}
 	g.draining = false
 	g.mu.Unlock()
+}
+
+// gather lets the queue grow before a batch starts; g.mu is held.
+func (g *groupCommit) gather() {
+	var start time.Time
+	for i := 0; i < gatherTurns && len(g.queue) < gatherSize; i++ {
+		if i == 0 {
+			start = time.Now()
+		} else if time.Since(start) > gatherFor {
+			return
+		}
+		g.mu.Unlock()
+		runtime.Gosched()
+		g.mu.Lock()
+	}
 }
 
 func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
