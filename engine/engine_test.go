@@ -897,7 +897,30 @@ func TestWebhookRunsWithAStepFailingAfterWriting(t *testing.T) {
 		if got := b.count(t, &storage.Step{}, "node_id = ? AND status = ?", "half", "failed"); got != n/5 {
 			t.Fatalf("failed half steps = %d, want %d", got, n/5)
 		}
+		// A request that ran twice is counted once: its metrics are
+		// reported after the commit.
+		if got := counterValue(t, b.eng.Metrics(), "journey_runs_started_total"); got != n {
+			t.Fatalf("runs started counted %v times, want %d", got, n)
+		}
 	})
+}
+
+// counterValue sums a counter's series.
+func counterValue(t *testing.T, m *engine.Metrics, name string) float64 {
+	t.Helper()
+	families, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() == name {
+			for _, metric := range f.GetMetric() {
+				sum += metric.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }
 
 // A mapped webhook value reaches the steps as it reads back from the

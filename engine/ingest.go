@@ -45,6 +45,9 @@ type startRequest struct {
 	woke *bool
 	// triggerJSON is trigger encoded, when the caller has it already.
 	triggerJSON string
+	// afterCommit, when set, collects metrics and logs to report after
+	// the transaction commits (see runState.afterCommit).
+	afterCommit *[]func()
 }
 
 // startRun creates a run and its first job in tx, honouring the flow's
@@ -80,9 +83,13 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	if req.event != nil {
 		run.Event = mustJSON(req.event)
 	}
-	e.cfg.Metrics.RunStarted(f.ID)
+	if req.afterCommit != nil {
+		*req.afterCommit = append(*req.afterCommit, func() { e.cfg.Metrics.RunStarted(f.ID) })
+	} else {
+		e.cfg.Metrics.RunStarted(f.ID)
+	}
 	if req.inline {
-		return run.ID, e.runInline(req.ctx, tx, run, req.cf, req.node, req.trigger, req.woke)
+		return run.ID, e.runInline(req.ctx, tx, run, req.cf, req.node, req.trigger, req.woke, req.afterCommit)
 	}
 	if err := storage.InsertRun(tx, run); err != nil {
 		return "", err
@@ -105,11 +112,13 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 // again the old way, leaving the run to a job.
 //
 // trigger is the run's trigger as decoding run.Trigger would give it.
-func (e *Engine) runInline(ctx context.Context, tx *gorm.DB, run *storage.Run, cf *flows.Compiled, node string, trigger map[string]any, woke *bool) error {
+func (e *Engine) runInline(ctx context.Context, tx *gorm.DB, run *storage.Run, cf *flows.Compiled, node string,
+	trigger map[string]any, woke *bool, afterCommit *[]func()) error {
 	st, err := e.newRunStateWith(ctx, tx, run, cf, trigger)
 	if err != nil {
 		return err
 	}
+	st.afterCommit = afterCommit
 	run.Tokens = 0 // the trigger's token is spent on this call, as a job's would be
 	if err := st.execute(node, 1, 0, nil, nil); err != nil {
 		return fmt.Errorf("%w: %w", errIsolate, err)
@@ -176,8 +185,9 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	}
 	inline := e.cfg.InlineStart
 	wake := false
+	var after []func() // reported once the runs are committed
 	err = e.ingest.writeOptimistic(ctx, func(tx *gorm.DB, isolated bool) error {
-		res, wake = HookResult{}, false
+		res, wake, after = HookResult{}, false, after[:0]
 		if req.IdempotencyKey != "" {
 			key := "hook:" + req.Path + ":" + req.IdempotencyKey
 			ok, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "webhook.received",
@@ -193,7 +203,8 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		for _, hs := range starts {
 			contactID := e.knownContact(tx, hs.trigger)
 			id, err := e.startRun(tx, startRequest{cf: hs.cf, node: hs.node, contactID: contactID, trigger: hs.trigger,
-				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx), woke: &wake})
+				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx), woke: &wake,
+				afterCommit: &after})
 			if err != nil {
 				return err
 			}
@@ -203,8 +214,13 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		}
 		return nil
 	})
-	if err == nil && wake {
-		e.Wake()
+	if err == nil {
+		for _, report := range after {
+			report()
+		}
+		if wake {
+			e.Wake()
+		}
 	}
 	return res, err
 }

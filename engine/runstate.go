@@ -35,6 +35,10 @@ type runState struct {
 	contactStale bool
 	// isolate puts each writing step in a savepoint (see errIsolate).
 	isolate bool
+	// afterCommit, when set, collects the metrics and logs of what save
+	// wrote, for the caller to report once the transaction commits (a
+	// group-committed request may run twice; see writeOptimistic).
+	afterCommit *[]func()
 }
 
 // loadRun reads a run for processing; nil when it has already ended.
@@ -498,6 +502,10 @@ func (s *runState) write(isNew bool) error {
 	if err := saveRun(s.tx, s.run); err != nil {
 		return err
 	}
-	s.observeSaved(saved)
+	if s.afterCommit != nil {
+		*s.afterCommit = append(*s.afterCommit, func() { s.observeSaved(saved) })
+	} else {
+		s.observeSaved(saved)
+	}
 	return nil
 }
