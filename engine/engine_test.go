@@ -824,6 +824,10 @@ func TestStepWritesUndoneWhenItFails(t *testing.T) {
 		if n := b.count(t, &storage.Message{}, ""); n != 2 {
 			t.Fatalf("messages = %d, want 2 (the failed steps' messages must be undone)", n)
 		}
+		// A chunk that ran again with savepoints reports each step once.
+		if got := stepsObserved(t, b.eng.Metrics(), "test.half_done"); got != 4 {
+			t.Fatalf("half steps observed %d times, want 4", got)
+		}
 	})
 }
 
@@ -902,7 +906,32 @@ func TestWebhookRunsWithAStepFailingAfterWriting(t *testing.T) {
 		if got := counterValue(t, b.eng.Metrics(), "journey_runs_started_total"); got != n {
 			t.Fatalf("runs started counted %v times, want %d", got, n)
 		}
+		if got := stepsObserved(t, b.eng.Metrics(), "test.half_done"); got != n {
+			t.Fatalf("half steps observed %d times, want %d", got, n)
+		}
 	})
+}
+
+// stepsObserved is how many steps of nodeType the step histogram saw.
+func stepsObserved(t *testing.T, m *engine.Metrics, nodeType string) int {
+	t.Helper()
+	families, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "journey_step_duration_seconds" {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			for _, l := range metric.GetLabel() {
+				if l.GetName() == "node_type" && l.GetValue() == nodeType {
+					return int(metric.GetHistogram().GetSampleCount())
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // counterValue sums a counter's series.
