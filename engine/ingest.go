@@ -89,7 +89,7 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 		e.cfg.Metrics.RunStarted(f.ID)
 	}
 	if req.inline {
-		return run.ID, e.runInline(req.ctx, tx, run, req.cf, req.node, req.trigger, req.woke, req.afterCommit)
+		return run.ID, e.runInline(tx, run, req)
 	}
 	if err := storage.InsertRun(tx, run); err != nil {
 		return "", err
@@ -111,20 +111,19 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 // fails after writing ends the fast way (errIsolate): the request runs
 // again the old way, leaving the run to a job.
 //
-// trigger is the run's trigger as decoding run.Trigger would give it.
-func (e *Engine) runInline(ctx context.Context, tx *gorm.DB, run *storage.Run, cf *flows.Compiled, node string,
-	trigger map[string]any, woke *bool, afterCommit *[]func()) error {
-	st, err := e.newRunStateWith(ctx, tx, run, cf, trigger)
+// req.trigger is the run's trigger as decoding run.Trigger would give it.
+func (e *Engine) runInline(tx *gorm.DB, run *storage.Run, req startRequest) error {
+	st, err := e.newRunStateWith(req.ctx, tx, run, req.cf, req.trigger)
 	if err != nil {
 		return err
 	}
-	st.afterCommit = afterCommit
+	st.afterCommit = req.afterCommit
 	run.Tokens = 0 // the trigger's token is spent on this call, as a job's would be
-	if err := st.execute(node, 1, 0, nil, nil); err != nil {
+	if err := st.execute(req.node, 1, 0, nil, nil); err != nil {
 		return fmt.Errorf("%w: %w", errIsolate, err)
 	}
-	if st.dueNow && woke != nil {
-		*woke = true
+	if st.dueNow && req.woke != nil {
+		*req.woke = true
 	}
 	return st.saveNew()
 }
