@@ -156,7 +156,9 @@ type HookResult struct {
 }
 
 // IngestWebhook starts a run in every active flow listening on the path,
-// in one transaction. No node runs on the caller's goroutine.
+// in one transaction shared with concurrent requests; with InlineStart the
+// runs' first steps run in it too (on the batch's goroutine, not the
+// caller's).
 func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult, error) {
 	var res HookResult
 	ts, err := storage.MatchTriggers(e.store.Reader(), "webhook", req.Path)

@@ -34,8 +34,9 @@ type hookResponse struct {
 }
 
 // webhook starts a run in every active journey listening on the path:
-// POST /hooks/<path>. It answers 202 at once; no node runs on the request
-// goroutine.
+// POST /hooks/<path>. It answers 202 once the runs are stored; with
+// engine.Config.InlineStart, after their steps up to the first wait or
+// vendor call.
 func (s *Server) webhook(c *fiber.Ctx) error {
 	path := param(c, "*")
 	if path == "" || len(path) > maxHookPath {
