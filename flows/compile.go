@@ -79,8 +79,7 @@ type CompiledNode struct {
 	templates map[string]*template
 	// paramsJSON is Params encoded once at compile time, for Decode.
 	paramsJSON []byte
-	// decoded keeps the last Decode result when its type shares no
-	// memory with the copies handed out (see flat).
+	// decoded keeps the last Decode result, to hand out copies of.
 	decoded atomic.Pointer[reflect.Value]
 }
 
@@ -121,41 +120,25 @@ func (c *Compiled) Goal(env *Env) (bool, error) {
 }
 
 // Decode unmarshals the node's params (defaults applied) into v, a
-// pointer. A node runs at every step of every run: params of a type made
-// of plain values only are decoded once and then copied.
+// pointer. A node runs at every step of every run: its params are decoded
+// once, then each caller gets a deep copy, which it may change freely.
 func (n *CompiledNode) Decode(v any) error {
 	dst := reflect.ValueOf(v)
 	if d := n.decoded.Load(); d != nil && dst.Kind() == reflect.Pointer && d.Type() == dst.Type().Elem() {
-		dst.Elem().Set(*d)
-		return nil
+		if c, ok := deepCopy(*d); ok {
+			dst.Elem().Set(c)
+			return nil
+		}
 	}
 	if err := json.Unmarshal(n.paramsJSON, v); err != nil {
 		return fmt.Errorf("node %q: decode params: %w", n.Node.ID, err)
 	}
-	if dst.Kind() == reflect.Pointer && flat(dst.Type().Elem()) {
-		d := reflect.New(dst.Type().Elem()).Elem()
-		d.Set(dst.Elem())
-		n.decoded.Store(&d)
-	}
-	return nil
-}
-
-// flat says a value of t holds no pointer, map, slice or interface: a copy
-// shares nothing with the original, so a handler may change its params.
-func flat(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
-		return false
-	case reflect.Array:
-		return flat(t.Elem())
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if !flat(t.Field(i).Type) {
-				return false
-			}
+	if dst.Kind() == reflect.Pointer {
+		if d, ok := deepCopy(dst.Elem()); ok {
+			n.decoded.Store(&d)
 		}
 	}
-	return true
+	return nil
 }
 
 // Eval runs the expression at path and returns its value.
