@@ -50,21 +50,16 @@ func deepCopy(v reflect.Value) (reflect.Value, bool) {
 			c.SetMapIndex(key, val)
 		}
 		return c, true
-	case reflect.Slice:
-		if v.IsNil() {
+	case reflect.Slice, reflect.Array:
+		var c reflect.Value
+		switch {
+		case v.Kind() == reflect.Array:
+			c = reflect.New(v.Type()).Elem()
+		case v.IsNil():
 			return reflect.Zero(v.Type()), true
+		default:
+			c = reflect.MakeSlice(v.Type(), v.Len(), v.Len())
 		}
-		c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-		for i := range v.Len() {
-			elem, ok := deepCopy(v.Index(i))
-			if !ok {
-				return reflect.Value{}, false
-			}
-			c.Index(i).Set(elem)
-		}
-		return c, true
-	case reflect.Array:
-		c := reflect.New(v.Type()).Elem()
 		for i := range v.Len() {
 			elem, ok := deepCopy(v.Index(i))
 			if !ok {
