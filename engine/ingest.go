@@ -41,13 +41,12 @@ type startRequest struct {
 	// instead of leaving them to a job; ctx is the steps' context then.
 	inline bool
 	ctx    context.Context
-	// woke is set when the run left a job that is due now.
-	woke *bool
 	// triggerJSON is trigger encoded, when the caller has it already.
 	triggerJSON string
-	// afterCommit, when set, collects metrics and logs to report after
-	// the transaction commits (see runState.afterCommit).
-	afterCommit *[]func()
+	// committed, when set, collects the metrics to report and the wake-up
+	// of the workers for after the commit; without it the metrics are
+	// reported at once and the caller wakes the workers.
+	committed *onCommit
 }
 
 // startRun creates a run and its first job in tx, honouring the flow's
@@ -83,11 +82,7 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	if req.event != nil {
 		run.Event = mustJSON(req.event)
 	}
-	if req.afterCommit != nil {
-		*req.afterCommit = append(*req.afterCommit, func() { e.cfg.Metrics.RunStarted(f.ID) })
-	} else {
-		e.cfg.Metrics.RunStarted(f.ID)
-	}
+	req.committed.add(func() { e.cfg.Metrics.RunStarted(f.ID) })
 	if req.inline {
 		return run.ID, e.runInline(tx, run, req)
 	}
@@ -95,8 +90,8 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 		return "", err
 	}
 	id := run.ID
-	if req.woke != nil {
-		*req.woke = true
+	if req.committed != nil {
+		req.committed.add(e.Wake)
 	}
 	_, err := storage.InsertJob(tx, &storage.Job{RunID: &id, NodeID: req.node, Kind: storage.JobStep, DueAt: now, CreatedAt: now})
 	return run.ID, err
@@ -117,13 +112,13 @@ func (e *Engine) runInline(tx *gorm.DB, run *storage.Run, req startRequest) erro
 	if err != nil {
 		return err
 	}
-	st.afterCommit = req.afterCommit
+	st.committed = req.committed
 	run.Tokens = 0 // the trigger's token is spent on this call, as a job's would be
 	if err := st.execute(req.node, 1, 0, nil, nil); err != nil {
 		return fmt.Errorf("%w: %w", errIsolate, err)
 	}
-	if st.dueNow && req.woke != nil {
-		*req.woke = true
+	if st.dueNow && req.committed != nil {
+		req.committed.add(e.Wake)
 	}
 	return st.saveNew()
 }
@@ -185,10 +180,10 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		starts = append(starts, hs)
 	}
 	inline := e.cfg.InlineStart
-	wake := false
-	var after []func() // reported once the runs are committed
+	var committed onCommit
 	err = e.ingest.writeOptimistic(ctx, func(tx *gorm.DB, isolated bool) error {
-		res, wake, after = HookResult{}, false, after[:0]
+		res = HookResult{}
+		committed.reset()
 		if req.IdempotencyKey != "" {
 			key := "hook:" + req.Path + ":" + req.IdempotencyKey
 			ok, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "webhook.received",
@@ -204,8 +199,8 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		for _, hs := range starts {
 			contactID := e.knownContact(tx, hs.trigger)
 			id, err := e.startRun(tx, startRequest{cf: hs.cf, node: hs.node, contactID: contactID, trigger: hs.trigger,
-				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx), woke: &wake,
-				afterCommit: &after})
+				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx),
+				committed: &committed})
 			if err != nil {
 				return err
 			}
@@ -216,12 +211,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		return nil
 	})
 	if err == nil {
-		for _, report := range after {
-			report()
-		}
-		if wake {
-			e.Wake()
-		}
+		committed.run()
 	}
 	return res, err
 }

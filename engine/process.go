@@ -93,11 +93,12 @@ var errIsolate = errors.New("a job or step failed; running the chunk again with 
 func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int, pre map[int64]*remoteResult, isolate bool) (int, error) {
 	txStart := time.Now()
 	end := start
-	var after []func() // the chunk's metrics and logs, reported once it commits
+	var committed onCommit // the chunk's metrics and logs
 	err := e.store.Write(ctx, func(tx *gorm.DB) error {
-		end, after = start, after[:0]
+		end = start
+		committed.reset()
 		for end < len(jobs) {
-			if err := e.processJob(ctx, tx, &jobs[end], pre[jobs[end].ID], isolate, &after); err != nil {
+			if err := e.processJob(ctx, tx, &jobs[end], pre[jobs[end].ID], isolate, &committed); err != nil {
 				return err
 			}
 			end++
@@ -111,9 +112,7 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int
 		return nil
 	})
 	if err == nil {
-		for _, report := range after {
-			report()
-		}
+		committed.run()
 	}
 	return end, err
 }
@@ -123,9 +122,9 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int
 // job's writes, and the job is retried later. Otherwise any error aborts
 // the chunk with errIsolate (keeping the cause's text, so that a busy
 // database is still retried as such).
-func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool, after *[]func()) error {
+func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
 	if !isolate {
-		if err := e.handleJob(ctx, tx, j, pre, false, after); err != nil {
+		if err := e.handleJob(ctx, tx, j, pre, false, committed); err != nil {
 			return fmt.Errorf("%w: %w", errIsolate, err)
 		}
 		return nil
@@ -134,12 +133,12 @@ func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pr
 	if err := storage.Savepoint(tx, sp); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	reported := len(*after)
-	err := e.handleJob(ctx, tx, j, pre, true, after)
+	mark := committed.mark()
+	err := e.handleJob(ctx, tx, j, pre, true, committed)
 	if err == nil {
 		return release(tx, sp)
 	}
-	*after = (*after)[:reported] // what the job wrote is undone
+	committed.undo(mark) // what the job wrote is undone
 	if rbErr := storage.RollbackToSavepoint(tx, sp); rbErr != nil {
 		return fmt.Errorf("rollback job %d: %w (after %v)", j.ID, rbErr, err)
 	}
@@ -150,7 +149,7 @@ func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pr
 	return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
 }
 
-func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool, after *[]func()) error {
+func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
 	// A timeout races with the event it waits for: the one that takes
 	// the wait row wins. Take it before the job so both paths lock in
 	// the same order (wait, then job).
@@ -192,7 +191,7 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 	if err != nil || st == nil {
 		return err
 	}
-	st.isolate, st.afterCommit = isolate, after
+	st.isolate, st.committed = isolate, committed
 	st.run.Tokens-- // this job was one of the run's outstanding tokens
 	switch j.Kind {
 	case storage.JobStep:

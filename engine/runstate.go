@@ -35,10 +35,9 @@ type runState struct {
 	contactStale bool
 	// isolate puts each writing step in a savepoint (see errIsolate).
 	isolate bool
-	// afterCommit, when set, collects the metrics and logs of what save
-	// wrote, for the caller to report once the transaction commits (a
-	// group-committed request may run twice; see writeOptimistic).
-	afterCommit *[]func()
+	// committed, when set, collects the metrics and logs of what save
+	// wrote, to report once the transaction commits (nil: at once).
+	committed *onCommit
 }
 
 // loadRun reads a run for processing; nil when it has already ended.
@@ -502,10 +501,6 @@ func (s *runState) write(isNew bool) error {
 	if err := saveRun(s.tx, s.run); err != nil {
 		return err
 	}
-	if s.afterCommit != nil {
-		*s.afterCommit = append(*s.afterCommit, func() { s.observeSaved(saved) })
-	} else {
-		s.observeSaved(saved)
-	}
+	s.committed.add(func() { s.observeSaved(saved) })
 	return nil
 }
