@@ -198,12 +198,12 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
 		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease,
-		// A web-only instance leaves the steps of new runs to the workers,
-		// and so does PostgreSQL: there the workers run several transactions
-		// side by side, while a shared ingestion transaction runs its
-		// requests one after another (.ci/bench/run at 16 clients: 391
-		// completed runs/s inline, 661 without).
-		InlineStart: c.Role != roleWeb && !store.Postgres()})
+		// Only on SQLite (where --role is always all): on PostgreSQL the
+		// workers run several transactions side by side, while a shared
+		// ingestion transaction runs its requests one after another
+		// (.ci/bench/run at 16 clients: 391 completed runs/s inline, 661
+		// without), and a web-only instance leaves steps to the workers.
+		InlineStart: !store.Postgres()})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err

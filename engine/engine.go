@@ -80,9 +80,10 @@ type Config struct {
 	ScheduleBatch int
 	// InlineStart runs a webhook's new run at once, up to its first wait or
 	// vendor call, in the transaction that accepts the webhook (see
-	// runInline), instead of leaving it to the workers. For SQLite
-	// instances that also work jobs: on PostgreSQL the workers' parallel
-	// transactions do more than one shared ingestion transaction can.
+	// runInline), instead of leaving it to the workers. For SQLite, whose
+	// single instance also works the jobs: on PostgreSQL the workers'
+	// parallel transactions do more than one shared ingestion transaction
+	// can.
 	InlineStart bool
 	// Metrics receives the engine's counters (default: a fresh registry).
 	Metrics *Metrics
