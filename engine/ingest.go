@@ -254,7 +254,8 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 	if err != nil {
 		return hookStart{}, &InputError{Message: err.Error()}
 	}
-	hs := hookStart{cf: cf, node: t.NodeID, trigger: orEmpty(payload), triggerJSON: mustJSON(orEmpty(payload))}
+	payload = orEmpty(payload)
+	hs := hookStart{cf: cf, node: t.NodeID, trigger: payload, triggerJSON: mustJSON(payload)}
 	if len(p.Mapping) > 0 || p.Preset != "" {
 		// Mapped values (numbers, times) read back from the run's JSON as
 		// JSON types: the steps see them so on every path.

@@ -11,7 +11,7 @@ func deepCopy(v reflect.Value) (reflect.Value, bool) {
 	switch v.Kind() {
 	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
 		return reflect.Value{}, false
-	case reflect.Pointer:
+	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return reflect.Zero(v.Type()), true
 		}
@@ -19,16 +19,10 @@ func deepCopy(v reflect.Value) (reflect.Value, bool) {
 		if !ok {
 			return reflect.Value{}, false
 		}
-		c := reflect.New(v.Type().Elem())
-		c.Elem().Set(elem)
-		return c, true
-	case reflect.Interface:
-		if v.IsNil() {
-			return reflect.Zero(v.Type()), true
-		}
-		elem, ok := deepCopy(v.Elem())
-		if !ok {
-			return reflect.Value{}, false
+		if v.Kind() == reflect.Pointer {
+			c := reflect.New(v.Type().Elem())
+			c.Elem().Set(elem)
+			return c, true
 		}
 		c := reflect.New(v.Type()).Elem()
 		c.Set(elem)

@@ -492,6 +492,12 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("AddToList(unknown contact) err = %v, want ErrNotFound", err)
 		}
+		err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			return storage.TagContact(tx, "", "missing", []string{"vip"}, nil, t0)
+		})
+		if !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("TagContact(unknown contact) err = %v, want ErrNotFound", err)
+		}
 
 		do(func(tx *gorm.DB) error {
 			return storage.TagContact(tx, "r:t:1", c1, []string{"lead", " hot ", "", "lead"}, nil, t0)
