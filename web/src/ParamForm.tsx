@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react'
 import { api, isMissingRoute, type ParamSpec, type Problem } from './api'
 import { ExpressionField, type Checker } from './ExpressionField'
 import { humanDuration } from './describe'
+import type { FieldDef } from './catalog'
 
 type Values = Record<string, unknown>
 
@@ -12,6 +13,10 @@ export interface FormContext {
   /** Names for autocomplete (trigger fields of the sample payload...). */
   names?: Record<string, string[]>
   check?: Checker
+  /** Fields the step can read, for pickers (see catalog.ts). */
+  catalog?: FieldDef[]
+  /** The journey's id, for previews and test sends. */
+  flowId?: string
   /** Loads dynamic choices; defaults to the server. */
   loadOptions?: (nodeType: string, param: string) => Promise<string[]>
   /** Loads credentials of a kind; null when the server has no credentials yet. */

@@ -4,6 +4,7 @@ import { describeNode } from '../describe'
 import { ExpressionField } from '../ExpressionField'
 import { ParamForm, type FormContext } from '../ParamForm'
 import { portsOf, triggerNames } from './model'
+import { fieldCatalog } from '../catalog'
 import type { Specs } from './model'
 
 interface Props {
@@ -21,7 +22,8 @@ interface Props {
 /** The form of the selected step, or the journey's settings when none is selected. */
 export function SidePanel({ doc, node, spec, selectedCount, problems, change, onDelete, specs }: Props) {
   const names = useMemo(() => ({ trigger: triggerNames(doc) }), [doc])
-  const ctx: FormContext = useMemo(() => ({ nodeType: node?.type ?? '', names }), [node?.type, names])
+  const catalog = useMemo(() => fieldCatalog(doc), [doc])
+  const ctx: FormContext = useMemo(() => ({ nodeType: node?.type ?? '', names, catalog, flowId: doc.id }), [node?.type, names, catalog, doc.id])
 
   if (selectedCount > 1) {
     return (
