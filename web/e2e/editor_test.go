@@ -61,7 +61,7 @@ func TestBuildPublishAndWatchAJourney(t *testing.T) {
 	b.clickText("New journey")
 	b.fill("new-name", "Chat leads")
 	b.clickText("Create")
-	b.waitJS("the empty canvas", `document.body.innerText.includes('Start with a “When” step')`)
+	b.waitJS("the empty canvas", `document.body.innerText.includes('Choose how the journey starts')`)
 
 	// Drag the steps onto the canvas and fill their forms.
 	b.dragStep("trigger.webhook", 580, 170)

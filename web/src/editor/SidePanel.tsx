@@ -68,10 +68,12 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
         <ExpressionField id="flow-goal" label="Goal (the contact converts when this is true)" returns="bool" names={names}
           value={doc.settings?.goal ?? ''} onChange={(v) => setSettings({ ...doc.settings, goal: v || undefined })}
           description="For example: contact.score >= 100. A contact who reaches the goal leaves the journey as converted." />
-        {problems.length > 0 && (
+        {doc.nodes.length === 0 ? (
+          <p className="notice">Start here: choose how the journey starts on the canvas, then add the next steps with the “+” under each step.</p>
+        ) : problems.length > 0 && (
           <div className="error-box" role="alert"><ul>{problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul></div>
         )}
-        <p className="hint">Select a step to change what it does.</p>
+        {doc.nodes.length > 0 && <p className="hint">Select a step to change what it does.</p>}
       </aside>
     )
   }
