@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // shot saves a screenshot named name where JOURNEY_E2E_SCREENSHOTS points,
@@ -115,5 +116,69 @@ func TestAddStepsWithPlusButtons(t *testing.T) {
 	b.shot("04-built")
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// axe runs axe-core on the page and returns its serious and critical
+// violations, one line each.
+func (b *browser) axe() []string {
+	b.t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		b.t.Fatalf("axe-core is not installed (npm ci in web/): %v", err)
+	}
+	b.do("load axe-core", chromedp.Evaluate[chromedp.Void](string(src)))
+	return eval[[]string](b, `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').flatMap(v => v.nodes.map(n => v.id + ' (' + v.impact + '): ' + n.target.join(' ') + ' ' + (n.failureSummary || '').split('\n').slice(1, 2).join(''))))`)
+}
+
+// checkAxe fails the test with every serious or critical axe-core
+// violation on the screen.
+func (b *browser) checkAxe(screen string) {
+	b.t.Helper()
+	for _, v := range b.axe() {
+		b.t.Errorf("%s: %s", screen, v)
+	}
+}
+
+// Every screen of the editor, with its pickers and panels open, has no
+// serious or critical accessibility problem (axe-core in Chromium).
+func TestNoSeriousAccessibilityProblems(t *testing.T) {
+	a := startApp(t)
+	b := newBrowser(t)
+	b.signUp(a)
+	b.checkAxe("journeys list")
+	b.clickText("Start from a template")
+	b.waitJS("the gallery", `document.querySelectorAll('.templates li').length > 2`)
+	b.checkAxe("template gallery")
+	b.clickLabel("Use this template: Chat lead qualification")
+	b.waitJS("the canvas", `document.querySelectorAll('.react-flow__node').length > 3`)
+	b.checkAxe("canvas of a template")
+	b.click(`.react-flow__node[data-id="is_hot"]`)
+	b.waitJS("its form", `!!document.querySelector('aside[aria-label="Step settings"]')`)
+	b.checkAxe("condition step's form")
+	b.click(`.react-flow__node[data-id="notify_sales"]`)
+	b.waitJS("its form", `document.querySelector('aside[aria-label="Step settings"]')?.innerText.includes('Slack')`)
+	b.checkAxe("Slack step's form")
+	b.clickLabel("Insert a step between “Save the lead” and “Save the chat transcript”")
+	b.waitJS("the picker", `!!document.querySelector('.step-picker')`)
+	b.checkAxe("step picker")
+	b.do("close the picker", chromedp.KeyEvent(kb.Escape))
+	b.clickText("Test")
+	b.waitJS("the test panel", `!!document.querySelector('.test-panel')`)
+	b.checkAxe("test panel")
+	b.clickText("Run test")
+	b.waitJS("the test run finished", `(document.querySelector('[data-testid=test-status]')||{}).innerText?.includes('finished')`)
+	b.checkAxe("test result")
+
+	b.do("journeys", chromedp.Navigate(a.url+"/flows"))
+	b.clickText("New journey")
+	b.fill("new-name", "Empty")
+	b.clickText("Create")
+	b.waitJS("the empty canvas", `document.body.innerText.includes('Choose how the journey starts')`)
+	b.checkAxe("empty canvas")
+	for _, page := range []string{"runs", "contacts", "inbox", "settings"} {
+		b.do(page, chromedp.Navigate(a.url+"/"+page))
+		b.waitJS(page+" shown", `!!document.querySelector('main h1, main h2')`)
+		b.checkAxe(page)
 	}
 }

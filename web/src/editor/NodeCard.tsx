@@ -34,8 +34,8 @@ function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
   const group = spec ? spec.category : 'unknown'
   return (
     <div className={`card-node cat-${group}${selected ? ' selected' : ''}${problems.length ? ' has-problems' : ''}${lit ? ' lit-' + lit : ''}`}
-      data-node-id={node.id} aria-label={`${name}: ${describeNode(node, spec)}`}>
-      {!isTrigger && <Handle type="target" position={Position.Top} aria-label="Into this step" />}
+      data-node-id={node.id} role="group" aria-label={`${name}: ${describeNode(node, spec)}`}>
+      {!isTrigger && <Handle type="target" position={Position.Top} role="img" aria-label={`Into “${name}”: drop a connection here`} />}
       <div className="card-title">{name}</div>
       <div className="card-sentence">{describeNode(node, spec)}</div>
       {problems.length > 0 && (
@@ -60,7 +60,8 @@ function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
         return (
           <span key={p.name}>
             {text && <span className="port-label" style={{ left }}>{text}</span>}
-            <Handle type="source" id={p.name} position={Position.Bottom} aria-label={`Path ${p.label || p.name}`}
+            <Handle type="source" id={p.name} position={Position.Bottom} role="img"
+              aria-label={p.name === 'out' ? `Out of “${name}”: drag to connect the next step` : `The “${p.label || p.name}” path of “${name}”: drag to connect a step`}
               data-port={p.name} style={{ left }} />
             {open?.includes(p.name) && actions && (
               <button type="button" className="add-step port-add nodrag" style={{ left }} data-port={p.name}
