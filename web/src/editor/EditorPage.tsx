@@ -155,22 +155,35 @@ function Editor({ flowId }: { flowId: string }) {
   const selectedKey = rfNodes.filter((n) => n.selected).map((n) => n.id).join('\n')
   const selected = useMemo(() => (selectedKey ? selectedKey.split('\n') : []), [selectedKey])
 
+  // Edges are rebuilt from the document too, reusing the objects of those
+  // that did not change, so React Flow redraws only what moved.
+  const edgeCache = useRef(new Map<string, AddEdgeType>())
   const rfEdges: AddEdgeType[] = useMemo(() => {
     if (!doc) return []
     const sel = new Set(selectedEdges)
     const byId = new Map(doc.nodes.map((n) => [n.id, n]))
-    return doc.edges.map((e) => {
+    const nameOf = (n: FlowNode | undefined, fallback: string) => (n ? n.name || specs.get(n.type)?.title || n.id : fallback)
+    const next = new Map<string, AddEdgeType>()
+    const out = doc.edges.map((e) => {
       const from = byId.get(e.from)
       const spec = from ? specs.get(from.type) : undefined
       const port = e.port ?? 'out'
       const label = port === 'out' ? undefined : (from ? portsOf(spec, from).find((p) => p.name === port)?.label : undefined) ?? port
       const id = edgeKey(e)
-      const to = byId.get(e.to)
-      const nameOf = (n: FlowNode | undefined, fallback: string) => (n ? n.name || specs.get(n.type)?.title || n.id : fallback)
-      return { id, type: 'add' as const, source: e.from, target: e.to, sourceHandle: port, label, selected: sel.has(id),
-        data: { port, fromName: nameOf(from, e.from), toName: nameOf(to, e.to) },
-        animated: !!(lit[e.from] && lit[e.to]), className: lit[e.from] && lit[e.to] ? 'lit' : undefined }
+      const fromName = nameOf(from, e.from)
+      const toName = nameOf(byId.get(e.to), e.to)
+      const on = !!(lit[e.from] && lit[e.to])
+      const old = edgeCache.current.get(id)
+      const edge = old && old.label === label && old.selected === sel.has(id) && old.animated === on &&
+        old.data?.fromName === fromName && old.data?.toName === toName
+        ? old
+        : { id, type: 'add' as const, source: e.from, target: e.to, sourceHandle: port, label, selected: sel.has(id),
+          data: { port, fromName, toName }, animated: on, className: on ? 'lit' : undefined }
+      next.set(id, edge)
+      return edge
     })
+    edgeCache.current = next
+    return out
   }, [doc, specs, selectedEdges, lit])
 
   const onNodesChange = useCallback((changes: NodeChange<CardNode>[]) => {
