@@ -28,6 +28,12 @@ func createFlow(doc string) func(t *testing.T, b *testBundle) {
 	}
 }
 
+func validateOnly(doc string) func(t *testing.T, b *testBundle) {
+	return func(t *testing.T, b *testBundle) {
+		b.api(t, "POST", "/api/v1/flows/validate", doc).must(t, http.StatusOK)
+	}
+}
+
 func publishFlow(doc, id string) func(t *testing.T, b *testBundle) {
 	return func(t *testing.T, b *testBundle) {
 		createFlow(doc)(t, b)
@@ -103,6 +109,12 @@ func TestAPIScenarios(t *testing.T) {
 		{name: "export is an attachment", before: createFlow(helloFlow), method: "GET", url: "/api/v1/flows/hello/export",
 			status: 200, contains: []string{`"id": "hello"`}, notContains: []string{`"version"`},
 			header: []string{"Content-Disposition", `attachment; filename="hello.json"`}},
+		{name: "validate lists a document's problems and stores nothing", method: "POST", url: "/api/v1/flows/validate",
+			body: brokenFlow, status: 200, contains: brokenProblems[1:]},
+		{name: "validate a good document", method: "POST", url: "/api/v1/flows/validate", body: helloFlow, status: 200,
+			contains: []string{`"problems":[]`}},
+		{name: "validate malformed JSON is a 400", method: "POST", url: "/api/v1/flows/validate", body: `{"id":`, status: 400},
+		{name: "a validated flow is not stored", before: validateOnly(brokenFlow), method: "GET", url: "/api/v1/flows/broken", status: 404},
 		{name: "delete flow", before: createFlow(helloFlow), method: "DELETE", url: "/api/v1/flows/hello", status: 204},
 		{name: "delete unknown flow is a 404", method: "DELETE", url: "/api/v1/flows/hello", status: 404},
 		{name: "templates are listed", method: "GET", url: "/api/v1/templates", status: 200,

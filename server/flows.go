@@ -173,6 +173,20 @@ func (s *Server) updateFlow(c *fiber.Ctx) error {
 	return s.respondSaved(c, http.StatusOK, id, problems)
 }
 
+// validateFlow lists the problems of a flow document without storing it,
+// so that the editor shows each step's problems as the marketer edits.
+func (s *Server) validateFlow(c *fiber.Ctx) error {
+	f, err := decodeFlow(c.Body())
+	if err != nil {
+		return err
+	}
+	problems, err := s.eng.DraftProblems(f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"problems": problemsOrEmpty(problems)})
+}
+
 // deleteFlow removes a flow and cancels its runs in flight.
 func (s *Server) deleteFlow(c *fiber.Ctx) error {
 	id := param(c, "id")

@@ -175,6 +175,7 @@ func (s *Server) routes() {
 	api.Get("/flows", s.listFlows)
 	api.Post("/flows", s.createFlow)
 	api.Post("/flows/import", s.importFlow)
+	api.Post("/flows/validate", s.validateFlow)
 	api.Get("/flows/:id", s.getFlow)
 	api.Put("/flows/:id", s.updateFlow)
 	api.Delete("/flows/:id", s.deleteFlow)

@@ -83,6 +83,8 @@ func TestAddStepsWithPlusButtons(t *testing.T) {
 	b.pick("crm.upsert_contact")
 	b.clickLabel("Add a step after “Create or update contact”")
 	b.pick("logic.if")
+	// Problems show on the card as the journey is edited, before any save.
+	b.waitJS("the empty condition is flagged on its card", `(document.querySelector('.react-flow__node[data-id="if"] [data-testid=node-problems]')||{}).innerText?.includes('Condition')`)
 	b.clickLabel("Add a step on the “Yes” path of “If / else”")
 	b.pick("crm.create_deal")
 	b.clickLabel("Add a step on the “No” path of “If / else”")

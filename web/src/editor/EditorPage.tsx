@@ -97,6 +97,17 @@ function Editor({ flowId }: { flowId: string }) {
     return () => { setLeaveGuard(null); removeEventListener('beforeunload', before) }
   }, [dirty])
 
+  // The draft is checked as it is edited, so each card says what is wrong
+  // with it now, not at the last save.
+  useEffect(() => {
+    if (!doc || doc === saved) return
+    let stale = false
+    const t = setTimeout(() => {
+      api<{ problems: Problem[] }>('/flows/validate', { method: 'POST', json: doc }).then((r) => { if (!stale) setProblems(r.problems) }, () => {})
+    }, 400)
+    return () => { stale = true; clearTimeout(t) }
+  }, [doc, saved])
+
   const change = useCallback((fn: (d: FlowDoc) => FlowDoc, key?: string) => setHist((h) => (h ? H.commit(h, fn(h.present), key) : h)), [])
 
   const problemsByNode = useMemo(() => {
