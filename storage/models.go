@@ -16,7 +16,13 @@ type Flow struct {
 	// Status is draft (never published), active or paused.
 	Status string `gorm:"size:16;not null;index"`
 	// Version is the latest published version (0 = never published).
-	Version   int       `gorm:"not null;default:0"`
+	Version int `gorm:"not null;default:0"`
+	// Revision counts the saves of the draft. A save that names an older
+	// revision is refused, so two people editing one journey never
+	// overwrite each other's work without a word.
+	Revision int `gorm:"not null;default:0"`
+	// UpdatedBy names who saved the draft last (an email or a token's name).
+	UpdatedBy string    `gorm:"size:200;not null;default:''"`
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
 }
