@@ -8,7 +8,10 @@ import {
 } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { api, ApiError, type FlowDetail, type FlowDoc, type FlowEdge, type FlowNode, type Problem, type RunDetail, type TypeSpec } from '../api'
-import { Link, replaceAddress, setLeaveGuard } from '../router'
+import { Link, navigate, replaceAddress, setLeaveGuard } from '../router'
+import { ConflictDialog } from './ConflictDialog'
+import { merge3 } from './merge'
+import { clearUnsaved, readUnsaved, writeUnsaved, type Unsaved } from './unsaved'
 import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
 import { Palette, dragType } from './Palette'
 import { SidePanel } from './SidePanel'
@@ -62,6 +65,12 @@ function Editor({ flowId }: { flowId: string }) {
   const [statsMissing, setStatsMissing] = useState(false)
   const clipboard = useRef<{ nodes: FlowNode[]; edges: FlowEdge[] } | null>(null)
   const [picker, setPicker] = useState<Picker | null>(null)
+  // The draft revision this editor's work is based on (sent as If-Match).
+  const revision = useRef<number | undefined>(undefined)
+  const [conflict, setConflict] = useState<{ theirs: FlowDetail; base: FlowDoc; mine: FlowDoc } | null>(null)
+  const [busy, setBusy] = useState(false)
+  // Unsaved work this browser kept from an earlier visit, offered back.
+  const [restore, setRestore] = useState<Unsaved | null>(null)
   const rf = useReactFlow()
   const wrapper = useRef<HTMLDivElement>(null)
 
@@ -76,6 +85,10 @@ function Editor({ flowId }: { flowId: string }) {
       setInfo(f)
       setHist(H.start(d))
       setSaved(d)
+      revision.current = f.revision
+      const kept = readUnsaved(flowId)
+      if (kept && JSON.stringify(kept.doc) !== JSON.stringify(d)) setRestore(kept)
+      else if (kept) clearUnsaved(flowId)
       setProblems(f.problems)
       if (location.search.includes('imported=1')) {
         replaceAddress(location.pathname)
@@ -107,6 +120,15 @@ function Editor({ flowId }: { flowId: string }) {
     }, 400)
     return () => { stale = true; clearTimeout(t) }
   }, [doc, saved])
+
+  // Unsaved changes are kept in this browser as they are made, so a
+  // reload, a crash or a closed tab loses nothing.
+  useEffect(() => {
+    if (!doc || !saved || restore) return
+    if (doc === saved) { clearUnsaved(flowId); return }
+    const t = setTimeout(() => writeUnsaved(flowId, { doc, base: saved, revision: revision.current, at: Date.now() }), 300)
+    return () => clearTimeout(t)
+  }, [doc, saved, restore, flowId])
 
   const change = useCallback((fn: (d: FlowDoc) => FlowDoc, key?: string) => setHist((h) => (h ? H.commit(h, fn(h.present), key) : h)), [])
 
@@ -341,19 +363,80 @@ function Editor({ flowId }: { flowId: string }) {
   })
 
   async function save(): Promise<boolean> {
-    if (!doc) return false
+    return doc ? saveDoc(doc) : false
+  }
+
+  /** Saves d over the revision this editor is based on; a newer save opens the conflict dialog. */
+  async function saveDoc(d: FlowDoc): Promise<boolean> {
     try {
-      const r = await api<{ problems: Problem[] }>(`/flows/${encodeURIComponent(flowId)}`, { method: 'PUT', json: doc })
-      setSaved(doc)
+      const headers: Record<string, string> = revision.current !== undefined ? { 'If-Match': `"${revision.current}"` } : {}
+      const r = await api<{ flow: { revision?: number }; problems: Problem[] }>(`/flows/${encodeURIComponent(flowId)}`, { method: 'PUT', json: d, headers })
+      revision.current = r.flow?.revision
+      setSaved(d)
       setProblems(r.problems)
       setMessage(r.problems.length
         ? { kind: 'error', text: `Saved as a draft. ${r.problems.length} thing${r.problems.length > 1 ? 's' : ''} to fix before publishing; see the steps marked in red.` }
         : { kind: 'ok', text: 'Saved.' })
       return true
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'revision_conflict') {
+        await openConflict(d)
+        return false
+      }
       setMessage({ kind: 'error', text: (e as Error).message })
       if (e instanceof ApiError) setProblems(e.problems)
       return false
+    }
+  }
+
+  async function openConflict(mine: FlowDoc) {
+    try {
+      const theirs = await api<FlowDetail>(`/flows/${encodeURIComponent(flowId)}`)
+      setConflict({ theirs, base: saved ?? mine, mine })
+      setMessage({ kind: 'error', text: 'Not saved yet: someone else saved this journey after you opened it.' })
+    } catch (e) {
+      setMessage({ kind: 'error', text: (e as Error).message })
+    }
+  }
+
+  /** Takes their save as the new base of this editor's work. */
+  function rebase(theirs: FlowDetail) {
+    const d = { ...theirs.definition, nodes: theirs.definition.nodes ?? [], edges: theirs.definition.edges ?? [] }
+    revision.current = theirs.revision
+    setSaved(d)
+    setInfo((i) => (i ? { ...i, ...theirs } : i))
+    return d
+  }
+
+  async function resolveConflict(how: 'merge' | 'overwrite' | 'copy') {
+    if (!conflict) return
+    const { theirs, base, mine } = conflict
+    setBusy(true)
+    try {
+      if (how === 'copy') {
+        const taken = new Set((await api<{ flows: { id: string }[] }>('/flows')).flows.map((f) => f.id))
+        let id = `${flowId}-copy`
+        for (let i = 2; taken.has(id); i++) id = `${flowId}-copy-${i}`
+        await api('/flows', { method: 'POST', json: { ...mine, id, name: `${mine.name} (your copy)` } })
+        setConflict(null)
+        setSaved(doc) // nothing is left unsaved here: the copy holds it
+        clearUnsaved(flowId)
+        navigate(`/flows/${encodeURIComponent(id)}`)
+        return
+      }
+      const theirDoc = rebase(theirs)
+      const next = how === 'merge' ? merge3(base, theirDoc, mine) : { doc: mine, conflicts: [] }
+      setHist((h) => (h ? H.commit(h, next.doc) : h))
+      setConflict(null)
+      if (await saveDoc(next.doc)) {
+        setMessage(next.conflicts.length
+          ? { kind: 'error', text: `Saved with their changes and yours, except: ${next.conflicts.join(' ')}` }
+          : { kind: 'ok', text: how === 'merge' ? 'Saved with their changes and yours.' : 'Saved: your version replaced theirs.' })
+      }
+    } catch (e) {
+      setMessage({ kind: 'error', text: (e as Error).message })
+    } finally {
+      setBusy(false)
     }
   }
 
@@ -370,11 +453,13 @@ function Editor({ flowId }: { flowId: string }) {
 
   async function publish() {
     try {
-      const r = await api<{ version: number }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST' })
+      const r = await api<{ version: number }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST', json: revision.current !== undefined ? { revision: revision.current } : {} })
       setInfo((i) => (i ? { ...i, status: 'active', version: r.version } : i))
       setProblems([])
       setMessage({ kind: 'ok', text: `Published as version ${r.version}. New contacts now start this journey.` })
     } catch (e) {
+      setPanel('none')
+      if (e instanceof ApiError && e.code === 'revision_conflict' && doc) return openConflict(doc)
       setMessage({ kind: 'error', text: (e as Error).message })
       if (e instanceof ApiError) setProblems(e.problems)
     }
@@ -448,6 +533,21 @@ function Editor({ flowId }: { flowId: string }) {
           <button type="button" className="link" onClick={() => setMessage(null)} aria-label="Dismiss message">×</button>
         </div>
       )}
+      {restore && (
+        <div className="notice restore-bar" role="status">
+          <span>Changes you made on {new Date(restore.at).toLocaleString()} were not saved. They are kept in this browser.</span>
+          <button type="button" className="primary" onClick={() => {
+            revision.current = restore.revision
+            setSaved(restore.base)
+            setHist((h) => (h ? H.commit(h, restore.doc) : h))
+            setRestore(null)
+          }}>Restore unsaved changes</button>
+          <button type="button" onClick={() => { clearUnsaved(flowId); setRestore(null) }}>Discard them</button>
+        </div>
+      )}
+      {conflict && <ConflictDialog theirs={conflict.theirs} base={conflict.base} mine={conflict.mine} busy={busy}
+        onMerge={() => resolveConflict('merge')} onOverwrite={() => resolveConflict('overwrite')} onCopy={() => resolveConflict('copy')}
+        onCancel={() => setConflict(null)} />}
       {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
       {stats && <p className="notice" role="status">Since {new Date(stats.since).toLocaleString()}: {stats.converted} converted, {stats.waiting} waiting now.</p>}
       {panel === 'publish' && (
