@@ -165,18 +165,26 @@ func (n *CompiledNode) Eval(path string, env *Env) (any, error) {
 // Bool runs the boolean expression at path.
 // An expression parameter left empty gives false.
 func (n *CompiledNode) Bool(path string, env *Env) (bool, error) {
+	v, err := n.Check(path, env)
+	return v.Holds, err
+}
+
+// Check runs the boolean expression at path and tells which missing
+// values it read: a comparison with a missing value is false, not an
+// error (see notset.go). An expression parameter left empty gives false.
+func (n *CompiledNode) Check(path string, env *Env) (Verdict, error) {
 	p, ok := n.programs[path]
 	if !ok {
-		return false, n.noSuchParam(path)
+		return Verdict{}, n.noSuchParam(path)
 	}
 	if p == nil {
-		return false, nil
+		return Verdict{}, nil
 	}
-	b, err := p.runBool(env)
+	v, err := p.check(env)
 	if err != nil {
-		return false, fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+		return Verdict{}, fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
 	}
-	return b, nil
+	return v, nil
 }
 
 // Render renders the template at path; a path with no {{ }} returns the

@@ -30,6 +30,9 @@ type program struct {
 	// activity is set when the expression reads a contact field of
 	// ActivityFields, which the engine then loads.
 	activity bool
+	// guarded is set when the expression reads values that may be
+	// missing (see notset.go).
+	guarded bool
 }
 
 // exprError is a compile error of an expression: a plain reason and a
@@ -63,7 +66,9 @@ func compileExpr(src, returns string) (*program, *exprError) {
 		expr.Patch(helperPatch{}),
 	}
 	use := &activityUse{}
-	opts = append(opts, expr.Patch(use))
+	notSet := &notSetPatch{}
+	opts = append(opts, expr.Patch(use), expr.Patch(notSet))
+	opts = append(opts, guardOptions()...)
 	if returns == ReturnsBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -71,7 +76,7 @@ func compileExpr(src, returns string) (*program, *exprError) {
 	if err != nil {
 		return nil, explainExprError(err, returns)
 	}
-	return &program{source: src, returns: returns, prog: prog, activity: use.found}, nil
+	return &program{source: src, returns: returns, prog: prog, activity: use.found, guarded: notSet.guards > 0}, nil
 }
 
 // activityUse notes whether an expression reads contact.deals_count,
@@ -106,27 +111,68 @@ func compileSafely(src string, opts []expr.Option) (prog *vm.Program, err error)
 
 // run evaluates the program with env (an empty Env when nil).
 func (p *program) run(env *Env) (any, error) {
+	out, _, err := p.runNoting(env)
+	return out, err
+}
+
+// runNoting evaluates the program and also returns the names of the
+// missing values it read (see notset.go).
+func (p *program) runNoting(env *Env) (any, []string, error) {
 	if env == nil {
 		env = &Env{}
 	}
+	var log *notSetLog
+	if p.guarded {
+		// A copy carries the log: the caller's env may be shared.
+		e := *env
+		log = &notSetLog{}
+		e.notSet = log
+		env = &e
+	}
 	out, err := expr.Run(p.prog, env)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate %q: %w", p.source, err)
+		return nil, nil, fmt.Errorf("evaluate %q: %w", p.source, err)
 	}
-	return out, nil
+	if log != nil {
+		return out, log.names, nil
+	}
+	return out, nil, nil
 }
 
 // runBool evaluates the program and requires a boolean result.
 func (p *program) runBool(env *Env) (bool, error) {
-	out, err := p.run(env)
+	v, err := p.check(env)
+	return v.Holds, err
+}
+
+// check evaluates the program as a condition.
+func (p *program) check(env *Env) (Verdict, error) {
+	out, notSet, err := p.runNoting(env)
 	if err != nil {
-		return false, err
+		return Verdict{}, err
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, fmt.Errorf("evaluate %q: %w", p.source, &ResultError{Got: out})
+		return Verdict{}, fmt.Errorf("evaluate %q: %w", p.source, &ResultError{Got: out})
 	}
-	return b, nil
+	return Verdict{Holds: b, NotSet: notSet}, nil
+}
+
+// Verdict is the result of a condition.
+type Verdict struct {
+	Holds bool
+	// NotSet names the missing values the condition read, as written
+	// (e.g. "trigger.score"), each once.
+	NotSet []string
+}
+
+// Reason explains a false verdict that read missing values, in plain
+// words; it is "" otherwise.
+func (v Verdict) Reason() string {
+	if v.Holds {
+		return ""
+	}
+	return NotSetReason(v.NotSet)
 }
 
 // ResultError is returned when a condition does not give true or false.
