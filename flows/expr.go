@@ -131,7 +131,7 @@ func (p *program) runNoting(env *Env) (any, []string, error) {
 	}
 	out, err := expr.Run(p.prog, env)
 	if err != nil {
-		return nil, nil, fmt.Errorf("evaluate %q: %w", p.source, err)
+		return nil, nil, &EvalError{Source: p.source, Err: err}
 	}
 	if log != nil {
 		return out, log.names, nil
@@ -173,6 +173,27 @@ func (v Verdict) Reason() string {
 		return ""
 	}
 	return NotSetReason(v.NotSet)
+}
+
+// EvalError is an expression that failed while a run evaluated it.
+type EvalError struct {
+	// Source is the expression as written.
+	Source string
+	Err    error
+}
+
+func (e *EvalError) Error() string { return fmt.Sprintf("evaluate %q: %v", e.Source, e.Err) }
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// Reason is the failure on one line, without expr's excerpt of the source.
+func (e *EvalError) Reason() string {
+	var fe *file.Error
+	if errors.As(e.Err, &fe) {
+		return fe.Message
+	}
+	first, _, _ := strings.Cut(e.Err.Error(), "\n")
+	return first
 }
 
 // ResultError is returned when a condition does not give true or false.
