@@ -110,3 +110,27 @@ func TestSendTest(t *testing.T) {
 		t.Fatalf("sandbox: %+v, %v, %d sent", a, err, len(b.sender.Sent))
 	}
 }
+
+func TestSMSSegments(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text             string
+		length, segments int
+	}{
+		{"", 0, 0},
+		{"Hi Ana", 6, 1},
+		{strings.Repeat("a", 160), 160, 1},
+		{strings.Repeat("a", 161), 161, 2},
+		{strings.Repeat("a", 306), 306, 2},
+		{strings.Repeat("a", 307), 307, 3},
+		{"Price: 5€", 10, 1},               // € takes two places
+		{"Hi 😀", 5, 1},                     // UCS-2: the emoji is two units
+		{strings.Repeat("é", 161), 161, 2}, // é is GSM
+		{strings.Repeat("ç", 71), 71, 2},   // ç is not (only Ç is)
+	}
+	for _, tt := range tests {
+		if l, s := nodes.SMSSegments(tt.text); l != tt.length || s != tt.segments {
+			t.Errorf("%q: got %d chars in %d parts, want %d in %d", tt.text, l, s, tt.length, tt.segments)
+		}
+	}
+}
