@@ -10,6 +10,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker/nature"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 )
@@ -67,7 +68,7 @@ func compileExpr(src, returns string) (*program, *exprError) {
 	}
 	use := &activityUse{}
 	notSet := &notSetPatch{}
-	opts = append(opts, expr.Patch(use), expr.Patch(notSet))
+	opts = append(opts, expr.Patch(use), expr.Patch(notSet), expr.Patch(&recheckCalls{}))
 	opts = append(opts, guardOptions()...)
 	if returns == ReturnsBool {
 		opts = append(opts, expr.AsBool())
@@ -78,6 +79,25 @@ func compileExpr(src, returns string) (*program, *exprError) {
 	}
 	return &program{source: src, returns: returns, prog: prog, activity: use.found, guarded: notSet.guards > 0}, nil
 }
+
+// recheckCalls makes expr check the arguments of every call again after
+// the patches. expr type-checks the tree before each patch and ignores
+// those errors; its final check then trusts a call that has a type and
+// skips its arguments, so `hasTag(vip)` or `contat.score > 1` (a guarded
+// call) would compile with an unknown name. It runs last (expr walks
+// repeatable patches after the others) and forgets the calls' types.
+type recheckCalls struct{}
+
+// Visit implements ast.Visitor.
+func (recheckCalls) Visit(node *ast.Node) {
+	if c, ok := (*node).(*ast.CallNode); ok {
+		c.SetNature(nature.Nature{})
+	}
+}
+
+// Reset and ShouldRepeat make expr run the patch after the others, once.
+func (recheckCalls) Reset()             {}
+func (recheckCalls) ShouldRepeat() bool { return false }
 
 // activityUse notes whether an expression reads contact.deals_count,
 // contact.open_deals or contact.last_activity_at.

@@ -132,3 +132,22 @@ func TestNotSetReason(t *testing.T) {
 		t.Errorf("a condition that holds needs no reason: %q", got)
 	}
 }
+
+// Patched calls are checked like the rest: an unknown name inside a guard
+// or a helper call still does not compile.
+func TestUnknownNamesInsideCallsDoNotCompile(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]string{
+		`contat.score > 1`:           `there is nothing called "contat" (did you mean "contact"?)`,
+		`trigger.score > contat.x`:   `there is nothing called "contat"`,
+		`hasTag(vip)`:                `there is nothing called "vip"`,
+		`inList(lower(nurture))`:     `there is nothing called "nurture"`,
+		`coalesce(trigger.x, boo)`:   `there is nothing called "boo"`,
+		`trigger.a.b contains frist`: `there is nothing called "frist"`,
+	} {
+		_, err := compileExpr(src, ReturnsBool)
+		if err == nil || !strings.Contains(err.Reason, want) {
+			t.Errorf("%s: got %v, want %q", src, err, want)
+		}
+	}
+}
