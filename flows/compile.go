@@ -27,6 +27,10 @@ type Problem struct {
 	// Line and Column locate the problem in a JSON document or expression.
 	Line   int `json:"line,omitempty"`
 	Column int `json:"column,omitempty"`
+	// Journey and Step name the flow and the node as the editor shows
+	// them (see NameProblems).
+	Journey string `json:"journey,omitempty"`
+	Step    string `json:"step,omitempty"`
 }
 
 // ProblemsError carries every problem of an invalid flow.
@@ -96,6 +100,7 @@ func Compile(f *Flow, cat Catalog) (*Compiled, []Problem) {
 	v.run()
 	if len(v.problems) > 0 {
 		sortProblems(f, v.problems)
+		NameProblems(f, cat, v.problems)
 		return nil, v.problems
 	}
 	return v.build(), nil

@@ -10,6 +10,10 @@ func CompileNode(n Node, cat Catalog) (*CompiledNode, []Problem) {
 	v := newValidator(f, cat)
 	v.checkNode(0)
 	if len(v.problems) > 0 {
+		NameProblems(f, cat, v.problems)
+		for i := range v.problems {
+			v.problems[i].Journey = "" // the step is shown alone
+		}
 		return nil, v.problems
 	}
 	cn := v.nodes[0]
