@@ -75,7 +75,7 @@ func compileExpr(src, returns string) (*program, *exprError) {
 	}
 	prog, err := compileSafely(src, opts)
 	if err != nil {
-		return nil, explainExprError(err, returns)
+		return nil, explainExprError(err, returns, src)
 	}
 	return &program{source: src, returns: returns, prog: prog, activity: use.found, guarded: notSet.guards > 0}, nil
 }
@@ -268,7 +268,7 @@ var envNames = map[string]string{
 
 // explainExprError converts an expr error into an exprError with a plain
 // reason and a 1-based position.
-func explainExprError(err error, returns string) *exprError {
+func explainExprError(err error, returns, src string) *exprError {
 	var fe *file.Error
 	if !errors.As(err, &fe) {
 		return &exprError{Reason: plainExprMessage(err.Error(), returns)}
@@ -277,7 +277,11 @@ func explainExprError(err error, returns string) *exprError {
 	if line == 0 {
 		line, col = 0, 0
 	}
-	return &exprError{Line: line, Column: col, Reason: plainExprMessage(fe.Message, returns)}
+	reason := plainExprMessage(fe.Message, returns)
+	if hint := fixHint(fe.Message, reason, src, line, col); hint != "" {
+		reason = hint
+	}
+	return &exprError{Line: line, Column: col, Reason: reason}
 }
 
 func plainExprMessage(msg, returns string) string {
