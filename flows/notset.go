@@ -29,12 +29,16 @@ const (
 	guardCompare = "__notSetCompare"
 	guardMath    = "__notSetMath"
 	guardFetch   = "__notSetFetch"
+	guardBuiltin = "__notSetBuiltin"
 )
 
 // guardedCompare and guardedMath are the operators the guards cover.
 var (
 	guardedCompare = []string{"<", ">", "<=", ">=", "contains", "startsWith", "endsWith", "matches", "in"}
 	guardedMath    = []string{"+", "-", "*", "/", "%", "**", "^"}
+	// guardedBuiltins fail on a missing argument; a missing list or text
+	// has length 0, the others give nothing.
+	guardedBuiltins = []string{"lower", "upper", "trim", "len"}
 )
 
 // notSetLog collects the names of the missing values one evaluation read.
@@ -52,6 +56,7 @@ func guardOptions() []expr.Option {
 		expr.Function(guardCompare, guardedCompareFunc, new(func(string, any, any, string, string, any) bool)),
 		expr.Function(guardMath, guardedMathFunc, new(func(string, any, any, string, string, any) any)),
 		expr.Function(guardFetch, guardedFetchFunc, new(func(any, any) any)),
+		expr.Function(guardBuiltin, guardedBuiltinFunc, new(func(string, any, string, any) any)),
 	}
 }
 
@@ -127,6 +132,34 @@ func guardedFetchFunc(args ...any) (any, error) {
 	return runtime.Fetch(args[0], args[1]), nil
 }
 
+// guardedBuiltinFunc is (builtin, argument, argument name, env).
+func guardedBuiltinFunc(args ...any) (any, error) {
+	name, v := args[0].(string), args[1]
+	if runtime.IsNil(v) {
+		if env, ok := args[3].(*Env); ok && env.notSet != nil {
+			env.notSet.add(args[2].(string))
+		}
+		if name == "len" {
+			return 0, nil
+		}
+		return nil, nil
+	}
+	if name == "len" {
+		return runtime.Len(v), nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("%s needs a text, not %s", name, describeValue(v))
+	}
+	switch name {
+	case "lower":
+		return strings.ToLower(s), nil
+	case "upper":
+		return strings.ToUpper(s), nil
+	}
+	return strings.TrimSpace(s), nil
+}
+
 // noteMissing reports whether an operand of a guard call is missing, and
 // notes the missing operands' names in the env's log.
 func noteMissing(args []any) bool {
@@ -174,6 +207,16 @@ func (p *notSetPatch) Visit(node *ast.Node) {
 				&ast.IdentifierNode{Value: "$env"},
 			},
 		})
+	case *ast.BuiltinNode:
+		if !slices.Contains(guardedBuiltins, n.Name) || len(n.Arguments) != 1 || !mayBeMissing(n.Arguments[0]) {
+			return
+		}
+		p.guards++
+		ast.Patch(node, &ast.CallNode{
+			Callee: &ast.IdentifierNode{Value: guardBuiltin},
+			Arguments: []ast.Node{&ast.StringNode{Value: n.Name}, n.Arguments[0],
+				&ast.StringNode{Value: operandName(n.Arguments[0])}, &ast.IdentifierNode{Value: "$env"}},
+		})
 	case *ast.MemberNode:
 		if n.Optional || n.Method || !mayBeMissing(n.Node) {
 			return
@@ -190,7 +233,7 @@ func (p *notSetPatch) Visit(node *ast.Node) {
 // (a field of free-form data), or it is a guard call, which may give nothing.
 func mayBeMissing(n ast.Node) bool {
 	if c, ok := n.(*ast.CallNode); ok {
-		if id, ok := c.Callee.(*ast.IdentifierNode); ok && (id.Value == guardMath || id.Value == guardFetch) {
+		if id, ok := c.Callee.(*ast.IdentifierNode); ok && (id.Value == guardMath || id.Value == guardFetch || id.Value == guardBuiltin) {
 			return true
 		}
 	}
@@ -206,7 +249,7 @@ func mayBeMissing(n ast.Node) bool {
 func operandName(n ast.Node) string {
 	if c, ok := n.(*ast.CallNode); ok {
 		id, _ := c.Callee.(*ast.IdentifierNode)
-		if id != nil && id.Value == guardMath {
+		if id != nil && (id.Value == guardMath || id.Value == guardBuiltin) {
 			return ""
 		}
 		if id != nil && id.Value == guardFetch && len(c.Arguments) == 2 {

@@ -36,6 +36,11 @@ func TestMissingValuesMakeConditionsFalse(t *testing.T) {
 		{"trigger.score - vars.bonus > 1", false, []string{"trigger.score", "vars.bonus"}},
 		{"trigger.customer.score >= 50", false, []string{"trigger.customer.score"}},
 		{`contact.fields.company.size > 10`, false, []string{"contact.fields.company.size"}},
+		{`lower(trigger.transcript) contains "demo"`, false, []string{"trigger.transcript"}},
+		{`upper(trim(vars.code)) == "A1"`, false, []string{"vars.code"}},
+		{`len(trigger.items) > 0`, false, []string{"trigger.items"}},
+		{`len(trigger.items) == 0`, true, []string{"trigger.items"}},
+		{`lower(contact.fields.plan) == "pro"`, true, nil},
 		// Not equal to a missing value holds; equal does not.
 		{`trigger.plan != "pro"`, true, nil},
 		{`trigger.plan == "pro"`, false, nil},
@@ -87,6 +92,7 @@ func TestWrongValuesStillFailConditions(t *testing.T) {
 		`trigger.score contains "a"`,
 		`trigger.name + 1 > 2`,
 		`trigger.name matches "("`,
+		`lower(trigger.score) == "x"`,
 	} {
 		p, perr := compileExpr(src, ReturnsBool)
 		if perr != nil {

@@ -76,9 +76,10 @@ func TestPreviewOfEachChannel(t *testing.T) {
 func TestPreviewProblemNamesTheParameter(t *testing.T) {
 	t.Parallel()
 	b := setupMessages(t)
-	r, probs := b.preview(t, nodes.TypeEmail, map[string]any{"subject": "Hi {{ upper(trigger.name) }}", "body": "Hello {{ contact.first_name }}"}, "")
+	b.env.Trigger = map[string]any{"name": "Ana"}
+	r, probs := b.preview(t, nodes.TypeEmail, map[string]any{"subject": "Hi {{ trigger.name * 2 }}", "body": "Hello {{ contact.first_name }}"}, "")
 	if len(probs) != 1 || probs[0].Param != "subject" || !strings.Contains(probs[0].Message, `"Subject" could not be filled in`) ||
-		!strings.Contains(probs[0].Message, "upper(trigger.name)") || strings.Contains(probs[0].Message, "\n") {
+		!strings.Contains(probs[0].Message, "trigger.name * 2") || strings.Contains(probs[0].Message, "\n") {
 		t.Fatalf("problems: %+v", probs)
 	}
 	if r.Text != "Hello Ana" {

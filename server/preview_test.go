@@ -110,7 +110,7 @@ func TestPreviewProblemsOnABadTemplate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	createFlow(welcomeFlow)(t, b)
-	body := `{"flow_id":"welcome","node":{"id":"mail","type":"message.email","params":{"subject":"Hi {{ upper(trigger.nickname) }}","body":"Hello"}},"trigger":{}}`
+	body := `{"flow_id":"welcome","node":{"id":"mail","type":"message.email","params":{"subject":"Hi {{ trigger.nickname * 2 }}","body":"Hello"}},"trigger":{"nickname":"Ana"}}`
 	var got previewAnswer
 	b.api(t, "POST", "/api/v1/preview", body).must(t, 200).json(t, &got)
 	if len(got.Problems) != 1 || got.Problems[0].Param != "subject" || got.Problems[0].Code != "bad_template" ||
