@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -48,7 +49,8 @@ type previewResponse struct {
 	// Sandbox is true when the step has no account: its messages stay in
 	// the sandbox outbox.
 	Sandbox bool `json:"sandbox"`
-	// Length and Segments count an SMS as carriers do.
+	// Length counts an SMS as carriers do (a WhatsApp text in characters);
+	// Segments is the number of SMS parts.
 	Length   int             `json:"length,omitempty"`
 	Segments int             `json:"segments,omitempty"`
 	Contact  previewContact  `json:"contact"`
@@ -121,8 +123,11 @@ func (s *Server) previewMessage(c *fiber.Ctx) error {
 		s.cfg.Channels.PrepareEmail("preview", &e, false)
 		out.Text, out.HTML = e.Text, e.HTML
 	}
-	if r.Channel == nodes.ChannelSMS || r.Channel == nodes.ChannelWhatsApp {
+	switch r.Channel {
+	case nodes.ChannelSMS:
 		out.Length, out.Segments = nodes.SMSSegments(r.Text)
+	case nodes.ChannelWhatsApp:
+		out.Length = utf8.RuneCountInString(r.Text) // one message up to 4096
 	}
 	from, prob := s.previewFrom(c, r)
 	out.From = from

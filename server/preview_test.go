@@ -79,6 +79,13 @@ func TestPreviewWithTheSampleContactAndTrigger(t *testing.T) {
 		got.Length != len(got.Text) || got.Segments != 1 {
 		t.Fatalf("preview: %+v", got)
 	}
+	// WhatsApp counts characters; SMS parts do not apply.
+	body = `{"flow_id":"welcome","node":{"id":"wa","type":"message.whatsapp","params":{"body":"Hola {{ contact.first_name }} 👋"}}}`
+	got = previewAnswer{}
+	b.api(t, "POST", "/api/v1/preview", body).must(t, 200).json(t, &got)
+	if got.Channel != "whatsapp" || got.Text != "Hola Ada 👋" || got.Length != 10 || got.Segments != 0 {
+		t.Fatalf("whatsapp preview: %+v", got)
+	}
 }
 
 // The sender comes from the step's account; its secrets never show.
