@@ -296,7 +296,11 @@ func plainExprMessage(msg, returns string) string {
 	}
 	if m := reUnknownName.FindStringSubmatch(msg); m != nil {
 		s := fmt.Sprintf("there is nothing called %q", m[1])
-		if g := suggest(m[1], topLevelNames()); g != "" {
+		g := suggest(m[1], topLevelNames())
+		if g == "" {
+			g = suggestNested(m[1])
+		}
+		if g != "" {
 			s += fmt.Sprintf(" (did you mean %q?)", g)
 		}
 		return s
@@ -352,6 +356,20 @@ func topLevelNames() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// suggestNested finds a field of contact, event or run close to a name
+// written without its prefix (first_name), and returns it with the prefix
+// (contact.first_name), or "".
+func suggestNested(name string) string {
+	for _, owner := range []struct{ prefix, typ string }{
+		{"contact", "flows.Contact"}, {"event", "flows.Event"}, {"run", "flows.RunInfo"},
+	} {
+		if f := suggest(name, exprFieldNames(owner.typ)); f != "" {
+			return owner.prefix + "." + f
+		}
+	}
+	return ""
 }
 
 // exprFieldNames lists the expr names of the fields of an env type.

@@ -31,6 +31,8 @@ func TestExpressionProblemsSayWhatWouldFixThem(t *testing.T) {
 		{`contact.first_name is "Ada"`, `"is" is not an operator: write "=="`, 1, 20},
 		{`contact.first_name == Ada`, `there is nothing called "Ada"; to mean the text Ada, put it in quotes: "Ada"`, 1, 23},
 		{`hasTag(vip)`, `put it in quotes: "vip"`, 1, 8},
+		{`first_name == "Ada"`, `there is nothing called "first_name" (did you mean "contact.first_name"?)`, 1, 1},
+		{`contact.score > 1 and frist_name == "Ada"`, `(did you mean "contact.first_name"?)`, 1, 23},
 		{`contat.score > 1`, `there is nothing called "contat" (did you mean "contact"?)`, 1, 1},
 		{`contact.frist_name == "a"`, `contact has no field "frist_name" (did you mean "first_name"?)`, 1, 9},
 		{`contact.score >= "50"`, `write numbers without quotes (50, not "50")`, 1, 15},
