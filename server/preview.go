@@ -105,7 +105,7 @@ func (s *Server) previewMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	p, err := s.preparePreview(c, &in)
+	p, err := s.preparePreview(&in)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Server) sendTestMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	p, err := s.preparePreview(c, &in)
+	p, err := s.preparePreview(&in)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Server) sendTestMessage(c *fiber.Ctx) error {
 		return err
 	}
 	note := fmt.Sprintf("A test of the step %q of the journey %q, sent from the editor; not part of any run.",
-		stepName(p.node), p.flow.Name)
+		s.stepLabel(p.flow, p.node), flows.JourneyName(p.flow))
 	a, err := nodes.SendTest(c.UserContext(), s.cfg.Channels, p.rendered, to, "test:"+storage.NewID(), note)
 	if err != nil {
 		if nodes.IsPermanent(err) {
@@ -196,7 +196,7 @@ var phonePattern = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // preparePreview finds the journey and the step, and renders the step for
 // the chosen or the sample contact. Problems of the step are in the
 // result, not an error.
-func (s *Server) preparePreview(c *fiber.Ctx, in *previewRequest) (*preparedPreview, error) {
+func (s *Server) preparePreview(in *previewRequest) (*preparedPreview, error) {
 	_, f, err := s.eng.Draft(in.FlowID)
 	if err != nil {
 		return nil, orNotFound(err, "There is no journey with id %q.", in.FlowID)
@@ -207,14 +207,9 @@ func (s *Server) preparePreview(c *fiber.Ctx, in *previewRequest) (*preparedPrev
 	}
 	now := s.now()
 	p := &preparedPreview{flow: f, node: node}
-	contact := sampleContact(now)
-	p.contact = previewContact{Name: "Ada Lovelace (a sample contact)", Email: contact.Email, Sample: true}
-	if in.ContactID != "" {
-		contact, err = s.eng.ContactEnv(in.ContactID)
-		if err != nil {
-			return nil, orNotFound(err, "There is no contact with id %q.", in.ContactID)
-		}
-		p.contact = previewContact{ID: contact.ID, Name: strings.TrimSpace(contact.FirstName + " " + contact.LastName), Email: contact.Email}
+	contact, err := s.previewContactFor(in.ContactID, now, &p.contact)
+	if err != nil {
+		return nil, err
 	}
 	trigger := in.Trigger
 	if trigger == nil {
@@ -229,7 +224,7 @@ func (s *Server) preparePreview(c *fiber.Ctx, in *previewRequest) (*preparedPrev
 		Event: flows.Event{Data: trigger, At: now}, Run: flows.RunInfo{ID: "preview", FlowID: f.ID, StartedAt: now}}
 	r, rprobs, err := nodes.RenderMessage(&nodes.Input{Node: cn, Env: env, Location: time.UTC, Settings: &f.Settings}, in.Channel)
 	if errors.Is(err, nodes.ErrNotAMessage) {
-		return nil, badRequest("The step %q sends no message to preview (%v).", stepName(node), err)
+		return nil, badRequest("Nothing to preview: %v.", err)
 	}
 	if err != nil {
 		return nil, err
@@ -243,6 +238,22 @@ func (s *Server) preparePreview(c *fiber.Ctx, in *previewRequest) (*preparedPrev
 			Message: fmt.Sprintf("This contact has no %s, so the step would skip them.", recipientWord(r.Channel))})
 	}
 	return p, nil
+}
+
+// previewContactFor is the chosen contact, or the sample one without an
+// id; about says whose data it is.
+func (s *Server) previewContactFor(id string, now time.Time, about *previewContact) (flows.Contact, error) {
+	if id == "" {
+		c := sampleContact(now)
+		*about = previewContact{Name: "Ada Lovelace (a sample contact)", Email: c.Email, Sample: true}
+		return c, nil
+	}
+	c, err := s.eng.ContactEnv(id)
+	if err != nil {
+		return c, orNotFound(err, "There is no contact with id %q.", id)
+	}
+	*about = previewContact{ID: c.ID, Name: strings.TrimSpace(c.FirstName + " " + c.LastName), Email: c.Email}
+	return c, nil
 }
 
 // stepToPreview is the step given in full, or the journey's step of that id.
@@ -305,11 +316,12 @@ func recipientWord(channel string) string {
 	return "phone number"
 }
 
-func stepName(n *flows.Node) string {
+// stepLabel names a step, maybe unsaved, as problems do.
+func (s *Server) stepLabel(f *flows.Flow, n *flows.Node) string {
 	if strings.TrimSpace(n.Name) != "" {
 		return n.Name
 	}
-	return n.ID
+	return flows.StepName(f, s.eng.Registry(), n.ID)
 }
 
 // triggerField finds the trigger and event data fields a journey reads.
