@@ -3,6 +3,7 @@ package flows
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -156,4 +157,31 @@ func TestUnknownNamesInsideCallsDoNotCompile(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", src, err, want)
 		}
 	}
+}
+
+// One compiled condition serves many runs at once: each evaluation notes
+// its own missing values.
+func TestMissingValuesAreNotedPerEvaluation(t *testing.T) {
+	t.Parallel()
+	p, perr := compileExpr("trigger.score >= 50", ReturnsBool)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			env := &Env{Trigger: map[string]any{}}
+			if i%2 == 0 {
+				env.Trigger["score"] = 60
+			}
+			for range 100 {
+				v, err := p.check(env)
+				if err != nil || v.Holds != (i%2 == 0) || (len(v.NotSet) == 0) != v.Holds {
+					t.Errorf("evaluation %d: %+v, %v", i, v, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
