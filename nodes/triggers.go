@@ -173,13 +173,13 @@ func absenceTrigger() *Type {
 		Category: flows.CategoryTrigger,
 		Title:    "When something does not follow",
 		Description: "Starts the journey when one event happened to a contact and another did not follow in time, " +
-			"e.g. an email was sent and not opened within 48 hours.",
+			"e.g. an email was delivered and not opened within 48 hours.",
 		Trigger: true,
 		Outputs: outPorts(),
 		Params: []flows.ParamSpec{
 			{
 				Name: paramEvent, Label: "First event", Kind: flows.KindString, Required: true,
-				Description: "The event that starts the clock.", Example: "email.sent", Options: "event_types",
+				Description: "The event that starts the clock.", Example: "email.delivered", Options: "event_types",
 			},
 			{
 				Name: paramMissingEvent, Label: "Event that did not happen", Kind: flows.KindString, Required: true,
@@ -192,7 +192,7 @@ func absenceTrigger() *Type {
 		},
 		Examples: []flows.Example{
 			{Title: "Welcome email not opened in 2 days", Params: map[string]any{
-				paramEvent: "email.sent", paramMissingEvent: "email.opened", paramWithin: "48h",
+				paramEvent: "email.delivered", paramMissingEvent: "email.opened", paramWithin: "48h",
 			}},
 		},
 	}, runEventTrigger[AbsenceParams])

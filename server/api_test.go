@@ -127,6 +127,15 @@ func TestAPIScenarios(t *testing.T) {
 			contains: []string{`"source":"lists"`, `"options":[]`}},
 		{name: "deal stage choices", method: "GET", url: "/api/v1/node-types/crm.create_deal/options/stage", status: 200,
 			contains: []string{`"value":"qualified"`, `"value":"won"`}},
+		{name: "event choices say what happened, then the events this server received", before: func(t *testing.T, b *testBundle) {
+			b.api(t, "POST", "/api/v1/events", `{"type":"order.placed","contact":{"email":"a@b.co"}}`).must(t, http.StatusAccepted)
+			b.api(t, "POST", "/api/v1/events", `{"type":"email.opened","contact":{"email":"a@b.co"}}`).must(t, http.StatusAccepted)
+		}, method: "GET", url: "/api/v1/node-types/trigger.event/options/event_type", status: 200,
+			contains: []string{`"source":"event_types"`,
+				`{"value":"email.opened","label":"Email opened","description":"The contact opened an email.","group":"Email"}`,
+				`{"value":"sms.undelivered","label":"SMS not delivered"`,
+				`{"value":"order.placed","label":"order.placed","description":"An event your own systems sent to this server.","group":"Seen on this server"}`},
+			notContains: []string{`"email.sent"`, `"message.received"`, `"webhook.received"`, `"value":"email.opened","label":"email.opened"`}},
 		{name: "choices of an unknown type are a 404", method: "GET", url: "/api/v1/node-types/nope.nope/options/list", status: 404},
 		{name: "choices of a param without any are a 404", method: "GET", url: "/api/v1/node-types/trigger.webhook/options/path", status: 404},
 		{name: "a bad condition has located problems", method: "POST", url: "/api/v1/expressions/check",

@@ -189,6 +189,10 @@ func (s *Server) routes() {
 	api.Get("/node-types", s.listNodeTypes)
 	api.Get("/node-types/:type/options/:param", s.paramOptions)
 	api.Post("/expressions/check", s.checkExpression)
+	api.Post("/preview", s.previewMessage)
+	previewSends := newAttemptLimiter(previewSendsPerMinute, time.Minute, s.now)
+	previewSends.clientIP = principalKey
+	api.Post("/preview/send", previewSends.handler, s.sendTestMessage)
 
 	api.Get("/runs", s.listRuns)
 	api.Get("/runs/:id", s.getRun)
