@@ -50,7 +50,10 @@ func migrateTestData(tx *gorm.DB) error {
 			return fmt.Errorf("unique index of contacts.%s: %w", col, err)
 		}
 	}
-	// The sweeper finds old test runs by start time.
+	// The sweeper finds old test runs and test contacts by age.
+	if err := tx.Exec(`CREATE INDEX IF NOT EXISTS idx_contacts_test_created ON contacts (test, created_at)`).Error; err != nil {
+		return fmt.Errorf("index of test contacts: %w", err)
+	}
 	return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_runs_test_started ON runs (test, started_at)`).Error
 }
 
@@ -93,7 +96,7 @@ func DeleteTestRuns(tx *gorm.DB, ids []string) (int, error) {
 			return 0, fmt.Errorf("delete data of test runs: %w", err)
 		}
 	}
-	if err := deleteRunRecords(tx, runIDs); err != nil {
+	if err := deleteRunRecords(tx, runIDs, contactIDs); err != nil {
 		return 0, err
 	}
 	if err := tx.Where("id IN ?", runIDs).Delete(&Run{}).Error; err != nil {
@@ -110,18 +113,20 @@ func DeleteTestRuns(tx *gorm.DB, ids []string) (int, error) {
 }
 
 // deleteRunRecords deletes the test deals, tasks and notes that the runs'
-// steps created: their idempotency key starts with the run's id (a task
-// may have no contact to find it by).
-func deleteRunRecords(tx *gorm.DB, runIDs []string) error {
+// steps created: their idempotency key starts with the run's id. They
+// belong to the runs' contacts or, for a task, to none: looking there
+// first keeps the key patterns off the whole table.
+func deleteRunRecords(tx *gorm.DB, runIDs, contactIDs []string) error {
 	var like []string
 	var args []any
 	for _, id := range runIDs {
 		like = append(like, `idem_key LIKE ? ESCAPE '\'`)
 		args = append(args, likePrefix(id+":"))
 	}
-	where := "test = ? AND (" + strings.Join(like, " OR ") + ")"
+	where := "contact_id IN ? AND test = ? AND (" + strings.Join(like, " OR ") + ")"
+	args = append([]any{append(contactIDs, ""), true}, args...)
 	for _, model := range []any{&Deal{}, &Task{}, &Note{}} {
-		if err := tx.Where(where, append([]any{true}, args...)...).Delete(model).Error; err != nil {
+		if err := tx.Where(where, args...).Delete(model).Error; err != nil {
 			return fmt.Errorf("delete the records of test runs: %w", err)
 		}
 	}

@@ -19,7 +19,7 @@ func makePre0008(t *testing.T, s *storage.Store) {
 	err := s.Write(t.Context(), func(tx *gorm.DB) error {
 		stmts := []string{
 			`DROP INDEX idx_contacts_email_test`, `DROP INDEX idx_contacts_phone_test`,
-			`DROP INDEX idx_contacts_external_id_test`, `DROP INDEX idx_runs_test_started`,
+			`DROP INDEX idx_contacts_external_id_test`, `DROP INDEX idx_runs_test_started`, `DROP INDEX idx_contacts_test_created`,
 		}
 		for _, table := range []string{"contacts", "contact_tags", "list_members", "deals", "tasks", "notes", "events", "messages"} {
 			stmts = append(stmts, `ALTER TABLE `+table+` DROP COLUMN test`)
