@@ -19,12 +19,12 @@ type MessageEvent struct {
 
 // MessageQuery filters ListMessages. Empty fields do not filter.
 type MessageQuery struct {
-	Channel   string
-	Status    string
+	Channel string
+	Status  string
+	// ContactID and RunID select a contact's or a run's messages, test
+	// messages included when it is a test contact or run.
 	ContactID string
-	// RunID selects a run's messages, test messages included when it is
-	// a test run.
-	RunID string
+	RunID     string
 	// IncludeTest also lists test messages (left out by default).
 	IncludeTest bool
 	Limit       int
@@ -213,7 +213,7 @@ func ListMessages(db *gorm.DB, q MessageQuery) ([]Message, int64, error) {
 	if q.RunID != "" {
 		base = base.Where("run_id = ?", q.RunID)
 	}
-	if !q.IncludeTest && q.RunID == "" {
+	if !q.IncludeTest && q.RunID == "" && q.ContactID == "" {
 		base = base.Where("test = ?", false)
 	}
 	var total int64

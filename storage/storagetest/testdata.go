@@ -125,6 +125,9 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		if m, total, err := storage.ListMessages(r, storage.MessageQuery{RunID: testRun}); err != nil || total != 1 || !m[0].Test {
 			t.Fatalf("ListMessages(test run) total = %d, %v; want its test message", total, err)
 		}
+		if m, total, err := storage.ListMessages(r, storage.MessageQuery{ContactID: test}); err != nil || total != 1 || !m[0].Test {
+			t.Fatalf("ListMessages(test contact) total = %d, %v; want its test message", total, err)
+		}
 		page, err := storage.ContactsAfter(r, "", 100)
 		if err != nil || len(page) != 1 || page[0].ID != real {
 			t.Fatalf("ContactsAfter = %d contacts, %v; want the real contact only", len(page), err)
