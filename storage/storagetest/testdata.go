@@ -152,8 +152,17 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		other := insertRun(t, b, "welcome", &test, true, t0)
 		realRun := insertRun(t, b, "welcome", &real, false, t0)
 		write(t, b, func(tx *gorm.DB) error {
-			_, err := storage.CreateTask(tx, testRun+":t:1", storage.Task{Title: "No contact", Test: true}, t0)
-			return err
+			if _, err := storage.CreateTask(tx, testRun+":t:1", storage.Task{Title: "No contact", Test: true}, t0); err != nil {
+				return err
+			}
+			// The test run waits for an event, with a timeout.
+			run := testRun
+			if _, err := storage.InsertJob(tx, &storage.Job{RunID: &run, NodeID: "wait", Kind: storage.JobTimeout,
+				DueAt: t0.Add(time.Hour), CreatedAt: t0}); err != nil {
+				return err
+			}
+			return storage.InsertWait(tx, &storage.Wait{RunID: run, NodeID: "wait", Visit: 1, ContactID: test,
+				EventType: "email.opened", ExpiresAt: t0.Add(time.Hour), EventPort: "event", CreatedAt: t0})
 		})
 		realCounts := realRowCounts(t, b, real)
 
@@ -168,7 +177,7 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		if got := count(t, b, &storage.Run{}, "id IN ?", []string{testRun}); got != 0 {
 			t.Fatalf("the test run is still there")
 		}
-		for _, m := range []any{&storage.Step{}, &storage.Message{}} {
+		for _, m := range []any{&storage.Step{}, &storage.Message{}, &storage.Job{}, &storage.Wait{}} {
 			if got := count(t, b, m, "run_id = ?", testRun); got != 0 {
 				t.Errorf("%T: %d rows of the deleted test run left", m, got)
 			}
