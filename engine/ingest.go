@@ -197,7 +197,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 			}
 		}
 		for _, hs := range starts {
-			contactID := e.knownContact(tx, hs.trigger)
+			contactID := e.knownContact(tx, hs.trigger, false)
 			id, err := e.startRun(tx, startRequest{cf: hs.cf, node: hs.node, contactID: contactID, trigger: hs.trigger,
 				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx),
 				committed: &committed})
@@ -304,14 +304,15 @@ func mapWebhook(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req Hoo
 }
 
 // knownContact finds an existing contact by the payload's email, so that
-// re-entry policies and contact fields apply from the first step.
-func (e *Engine) knownContact(tx *gorm.DB, payload map[string]any) string {
+// re-entry policies and contact fields apply from the first step: a real
+// contact, or for a test a test contact.
+func (e *Engine) knownContact(tx *gorm.DB, payload map[string]any, test bool) string {
 	email, _ := payload["email"].(string)
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return ""
 	}
-	id, _ := storage.ContactIDByEmail(tx, email)
+	id, _ := storage.ContactIDByEmail(tx, email, test)
 	return id
 }
 
@@ -414,8 +415,12 @@ func (e *Engine) prepareEvent(in EventInput) (_ EventInput, now time.Time, _ err
 func (e *Engine) ingestEvent(ctx context.Context, tx *gorm.DB, in EventInput, now time.Time) (EventResult, error) {
 	var res EventResult
 	var contactID string
+	// test is set for a test contact's event (a contact named by email,
+	// phone or external id is always a real one).
+	var test bool
 	if in.Contact.ID != "" {
-		err := storage.ContactExists(tx, in.Contact.ID)
+		var err error
+		test, err = storage.ContactIsTest(tx, in.Contact.ID)
 		if errors.Is(err, storage.ErrNotFound) {
 			return res, &InputError{Message: fmt.Sprintf("There is no contact with id %q.", in.Contact.ID)}
 		}
@@ -453,6 +458,11 @@ func (e *Engine) ingestEvent(ctx context.Context, tx *gorm.DB, in EventInput, no
 	fev := flows.Event{ID: ev.ID, Type: in.Type, Data: in.Data, At: in.OccurredAt}
 	if res.Resumed, err = e.resumeWaits(ctx, tx, contactID, fev); err != nil {
 		return res, err
+	}
+	if test {
+		// A test contact's event only moves its test runs on: it starts
+		// no published journey.
+		return res, nil
 	}
 	if res.Started, err = e.startEventFlows(tx, contactID, fev); err != nil {
 		return res, err

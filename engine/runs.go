@@ -114,7 +114,7 @@ func (e *Engine) TestRun(ctx context.Context, flowID string, payload map[string]
 			return err
 		}
 		trigger := cf.Triggers[0]
-		contactID := e.knownContact(tx, payload)
+		contactID := e.knownContact(tx, payload, true)
 		runID, err = e.startRun(tx, startRequest{cf: cf, node: trigger.Node.ID, contactID: contactID, trigger: payload, test: true})
 		return err
 	})

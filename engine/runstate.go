@@ -256,7 +256,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 	if p.pre != nil {
 		res, err, started = p.pre.res, p.pre.err, p.pre.started
 	} else {
-		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate}
+		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
 		in := s.input(cn, visit, p.attempt, contacts)
 		if b, ok := in.Channels.(ChannelsBinder); ok {
 			in.Channels = b.Bind(s.tx, func() error { return contacts.begin(false) })

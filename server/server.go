@@ -183,6 +183,7 @@ func (s *Server) routes() {
 	api.Post("/flows/:id/pause", s.pauseFlow)
 	api.Get("/flows/:id/export", s.exportFlow)
 	api.Post("/flows/:id/test", s.testFlow)
+	api.Delete("/flows/:id/tests", s.deleteFlowTests)
 	api.Get("/flows/:id/stats", s.flowStatsHandler)
 	api.Get("/templates", s.listTemplates)
 

@@ -30,6 +30,7 @@ func migrations() []migration {
 		{ID: "0006_audit_log", Up: migrateAuditLog},
 		{ID: "0007_schedule_ticks", Up: migrateScheduleTicks},
 		{ID: "0008_flow_revisions", Up: migrateFlowRevisions},
+		{ID: "0009_test_data", Up: migrateTestData},
 	}
 }
 

@@ -403,8 +403,10 @@ func WaitByTimeoutJob(tx *gorm.DB, jobID int64) (*Wait, error) {
 // skipped and inserted is false.
 func InsertEvent(tx *gorm.DB, e *Event) (inserted bool, err error) {
 	// Hand-written: every contact event and idempotent webhook inserts one.
-	n, err := rawOf(tx).affected(`INSERT INTO events (id, contact_id, type, data, source, at, dedup_key, received_at)
-VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`, e.ID, e.ContactID, e.Type, e.Data, e.Source, e.At.UTC(), e.DedupKey, e.ReceivedAt.UTC())
+	// An event of a test contact is test data (e.Test need not say so).
+	n, err := rawOf(tx).affected(`INSERT INTO events (id, contact_id, type, data, source, at, dedup_key, received_at, test)
+VALUES (?,?,?,?,?,?,?,?,`+markTest+`) ON CONFLICT DO NOTHING`, e.ID, e.ContactID, e.Type, e.Data, e.Source, e.At.UTC(), e.DedupKey,
+		e.ReceivedAt.UTC(), e.Test, e.ContactID)
 	if err != nil {
 		return false, fmt.Errorf("insert event: %w", err)
 	}
