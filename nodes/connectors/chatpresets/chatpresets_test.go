@@ -214,3 +214,56 @@ func FuzzPresets(f *testing.F) {
 		}
 	})
 }
+
+// TestSamplesAreReadByTheirPresets: every sample body offered in the test
+// panel is a payload its preset reads, with a contact or a conversation.
+func TestSamplesAreReadByTheirPresets(t *testing.T) {
+	t.Parallel()
+	all, err := chatpresets.Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range all {
+		parse, ok := chatpresets.Lookup(s.Preset)
+		if !ok {
+			t.Fatalf("sample %q names the unknown preset %q", s.Title, s.Preset)
+		}
+		c, err := parse(s.Body)
+		if err != nil {
+			t.Errorf("sample %q is not read by its preset: %v", s.Title, err)
+			continue
+		}
+		if c.ConversationID == "" {
+			t.Errorf("sample %q: no conversation id in %+v", s.Title, c)
+		}
+		seen[s.Preset] = true
+	}
+	for _, name := range chatpresets.Names() {
+		if !seen[name] {
+			t.Errorf("the preset %q has no sample body", name)
+		}
+	}
+}
+
+func TestIntercomCustomAttributesReachTheData(t *testing.T) {
+	t.Parallel()
+	all, err := chatpresets.Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	for _, s := range all {
+		if s.Preset == "intercom" && strings.Contains(s.Title, "lead_score") {
+			body = s.Body
+		}
+	}
+	c, err := chatpresets.Intercom(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, _ := c.Map()["data"].(map[string]any)["custom_attributes"].(map[string]any)
+	if attrs["lead_score"] != 72.0 || c.Contact.Email != "ada@example.com" || c.Contact.ExternalID != "crm-1815" || !c.Closed {
+		t.Fatalf("%+v", c)
+	}
+}

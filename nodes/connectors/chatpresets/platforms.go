@@ -73,6 +73,9 @@ func Intercom(raw []byte) (Conversation, error) {
 						Name string `json:"name"`
 					} `json:"tags"`
 				} `json:"tags"`
+				// CustomAttributes are the conversation's data attributes
+				// (a lead score, a team size...).
+				CustomAttributes map[string]any `json:"custom_attributes"`
 			} `json:"item"`
 		} `json:"data"`
 	}
@@ -119,8 +122,14 @@ func Intercom(raw []byte) (Conversation, error) {
 	for _, t := range it.Tags.Tags {
 		tags = append(tags, t.Name)
 	}
+	if len(tags) > 0 || len(it.CustomAttributes) > 0 {
+		c.Data = map[string]any{}
+	}
 	if len(tags) > 0 {
-		c.Data = map[string]any{"tags": tags}
+		c.Data["tags"] = tags
+	}
+	if len(it.CustomAttributes) > 0 {
+		c.Data["custom_attributes"] = jsonSafe(it.CustomAttributes)
 	}
 	c.finish()
 	return c, nil
