@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/journeyhq/journey/engine"
 )
 
@@ -29,7 +27,7 @@ type testRequest struct {
 var testRequestKeys = map[string]bool{"body": true, "raw_body": true, "headers": true, "query": true, "choices": true}
 
 // readTestRequest reads a test request into what the engine runs. The
-// body given has the limit of a real webhook's (413 above it).
+// whole request has a real webhook's size limit (BodyLimit, 413 above).
 func readTestRequest(raw []byte) (engine.TestInput, error) {
 	if !isWrappedTest(raw) {
 		return engine.TestInput{Body: bytes.Clone(raw)}, nil
@@ -44,9 +42,6 @@ func readTestRequest(raw []byte) (engine.TestInput, error) {
 			return in, badRequest("Send the body once: as body (JSON) or as raw_body (text), not both.")
 		}
 		in.Body = []byte(*req.RawBody)
-	}
-	if len(in.Body) > BodyLimit {
-		return in, fiber.ErrRequestEntityTooLarge
 	}
 	return in, nil
 }

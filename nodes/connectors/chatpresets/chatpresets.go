@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
 )
 
@@ -201,4 +202,20 @@ func (c Conversation) TriggerData() map[string]any {
 		}
 	}
 	return m
+}
+
+// WebhookPresets are the presets as trigger.webhook reads them (for
+// nodes.Registry.SetWebhookPresets): each body becomes TriggerData.
+func WebhookPresets() map[string]nodes.WebhookPreset {
+	out := make(map[string]nodes.WebhookPreset, len(presets))
+	for name, parse := range presets {
+		out[name] = func(raw []byte) (map[string]any, error) {
+			conv, err := parse(raw)
+			if err != nil {
+				return nil, err
+			}
+			return conv.TriggerData(), nil
+		}
+	}
+	return out
 }
