@@ -382,8 +382,8 @@ func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait, simula
 	if w.Event == "" {
 		return s.addJob(storage.Job{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload})
 	}
-	if simulated != nil {
-		return s.addJob(simulatedResume(cn.Node.ID, visit, w, simulated))
+	if simulated != nil && !w.Reenter {
+		return s.addJob(simulatedResume(cn.Node.ID, w, simulated))
 	}
 	if s.run.ContactID == nil {
 		s.fail(fmt.Sprintf("The step %q waits for an event of a contact, but the run has no contact yet.", cn.Node.ID))

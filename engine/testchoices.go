@@ -238,18 +238,14 @@ func nodeName(cn *flows.CompiledNode) string {
 
 // simulatedResume is the job that resumes wait w with a simulated event,
 // as an arriving event turns a wait's timeout job into a resume job
-// (resumeWaits).
-func simulatedResume(node string, visit int, w *nodes.Wait, ev *flows.Event) storage.Job {
+// (resumeWaits). Only wait.event takes event choices, and it never
+// re-enters (Wait.Reenter).
+func simulatedResume(node string, w *nodes.Wait, ev *flows.Event) storage.Job {
 	port := w.EventPort
 	if port == "" {
-		port = "event"
+		port = nodes.PortEvent
 	}
-	payload := resumePayload{Event: ev}
-	if w.Reenter {
-		port = reenterPort
-		payload.Visit, payload.State = visit, w.State
-	}
-	return storage.Job{Kind: storage.JobResume, NodeID: node, Port: port, DueAt: w.Until, Payload: mustJSON(payload)}
+	return storage.Job{Kind: storage.JobResume, NodeID: node, Port: port, DueAt: w.Until, Payload: mustJSON(resumePayload{Event: ev})}
 }
 
 // testPayload is the trigger payload of a test run: for a webhook
