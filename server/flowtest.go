@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/journeyhq/journey/engine"
 )
@@ -35,6 +36,12 @@ func readTestRequest(raw []byte) (engine.TestInput, error) {
 	var req testRequest
 	if err := decodeStrict(raw, &req); err != nil {
 		return engine.TestInput{}, err
+	}
+	// As on a real request, private headers never reach the engine.
+	for name := range req.Headers {
+		if privateHeaders[strings.ToLower(name)] {
+			delete(req.Headers, name)
+		}
 	}
 	in := engine.TestInput{Body: bytes.Clone(req.Body), Headers: req.Headers, Query: req.Query, Choices: req.Choices}
 	if req.RawBody != nil {
