@@ -68,13 +68,13 @@ type outcome struct {
 
 // testOnce creates the journey in a fresh server, tests it with body and
 // runs the test to its end.
-func testOnce(t *testing.T, flow, body string) outcome {
+func testOnce(t *testing.T, flow, body string, headers map[string]string) outcome {
 	t.Helper()
 	b := setup(t, withPresets, quickTest)
 	b.api(t, "POST", "/api/v1/flows", flow).must(t, http.StatusCreated)
-	req, _ := json.Marshal(map[string]any{"raw_body": body})
+	req, _ := json.Marshal(map[string]any{"raw_body": body, "headers": headers})
 	if json.Valid([]byte(body)) {
-		req, _ = json.Marshal(map[string]json.RawMessage{"body": json.RawMessage(body)})
+		req, _ = json.Marshal(map[string]any{"body": json.RawMessage(body), "headers": headers})
 	}
 	res := b.api(t, "POST", "/api/v1/flows/chat/test", string(req))
 	if res.status != http.StatusOK {
@@ -87,12 +87,16 @@ func testOnce(t *testing.T, flow, body string) outcome {
 
 // hookOnce publishes the journey in a fresh server and sends body to its
 // webhook as a chat platform would.
-func hookOnce(t *testing.T, flow, body string) outcome {
+func hookOnce(t *testing.T, flow, body string, headers map[string]string) outcome {
 	t.Helper()
 	b := setup(t, withPresets)
 	b.api(t, "POST", "/api/v1/flows", flow).must(t, http.StatusCreated)
 	b.api(t, "POST", "/api/v1/flows/chat/publish", "").must(t, http.StatusOK)
-	res := b.request(t, "POST", "/hooks/chat-done", body)
+	var pairs []string
+	for k, v := range headers {
+		pairs = append(pairs, k, v)
+	}
+	res := b.request(t, "POST", "/hooks/chat-done", body, pairs...)
 	if res.status != http.StatusAccepted {
 		return outcome{status: res.status, errMsg: errorMessage(t, res)}
 	}
@@ -148,6 +152,7 @@ func TestWebhookTestBehavesAsARealRequest(t *testing.T) {
 	}
 	type tc struct {
 		name, flow, body string
+		headers          map[string]string
 		// check, when set, says more about what both did.
 		check func(t *testing.T, o outcome)
 	}
@@ -173,6 +178,13 @@ func TestWebhookTestBehavesAsARealRequest(t *testing.T) {
 					t.Errorf("the mapped fields should be used: %s", o.run)
 				}
 			}},
+		tc{name: "a mapping of a header", body: `{"email":"cy@example.com"}`, headers: map[string]string{"X-Lead-Score": "64"},
+			flow: hookFlow("", map[string]string{"email": "trigger.body.email", "score": `int(trigger.headers["x-lead-score"])`}, `trigger.score >= 50`),
+			check: func(t *testing.T, o outcome) {
+				if !strings.Contains(o.run, `"port": "yes"`) {
+					t.Errorf("the header's score 64 should take the yes path: %s", o.run)
+				}
+			}},
 		tc{name: "no preset, no mapping: the body is the payload", body: `{"email":"bo@example.com","score":70}`,
 			flow: hookFlow("", nil, `trigger.score >= 50`)},
 		tc{name: "not an Intercom payload", body: sampleBody(t, samples, "crisp", ""),
@@ -186,7 +198,7 @@ func TestWebhookTestBehavesAsARealRequest(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			test, live := testOnce(t, c.flow, c.body), hookOnce(t, c.flow, c.body)
+			test, live := testOnce(t, c.flow, c.body, c.headers), hookOnce(t, c.flow, c.body, c.headers)
 			if test != live {
 				t.Fatalf("the test and the real request differ.\ntest (%d %s):\n%s\nreal (%d %s):\n%s",
 					test.status, test.errMsg, test.run, live.status, live.errMsg, live.run)
