@@ -162,13 +162,20 @@ func TestWebhookTestBehavesAsARealRequest(t *testing.T) {
 	}
 	intercom := sampleBody(t, samples, "intercom", "lead_score")
 	cases = append(cases,
-		tc{name: "intercom: a condition on a field the preset does not produce (the issue's failing case)",
-			flow: hookFlow("intercom", nil, `trigger.score >= 50`), body: intercom},
-		tc{name: "intercom with a mapping of the lead score", body: intercom,
-			flow: hookFlow("intercom", map[string]string{"score": "trigger.body.data.custom_attributes.lead_score"}, `trigger.score >= 50`),
+		tc{name: "intercom: a condition on a field the body does not carry (the issue's failing case)",
+			flow: hookFlow("intercom", nil, `trigger.score >= 50`), body: sampleBody(t, samples, "intercom", "no lead score")},
+		tc{name: "intercom: the lead score attribute is trigger.score", body: intercom,
+			flow: hookFlow("intercom", nil, `trigger.score >= 50`),
 			check: func(t *testing.T, o outcome) {
-				if !strings.Contains(o.run, `"port": "yes"`) || !strings.Contains(o.run, `"score": 72`) {
-					t.Errorf("the mapped lead score 72 should take the yes path: %s", o.run)
+				if !strings.Contains(o.run, `"port": "yes"`) {
+					t.Errorf("the lead score 72 should take the yes path: %s", o.run)
+				}
+			}},
+		tc{name: "intercom with a mapping of a custom attribute", body: intercom,
+			flow: hookFlow("intercom", map[string]string{"team": `trigger.body.data.custom_attributes["Team size"]`}, `trigger.team == "11-50" && trigger.score >= 50`),
+			check: func(t *testing.T, o outcome) {
+				if !strings.Contains(o.run, `"port": "yes"`) || !strings.Contains(o.run, `"team": "11-50"`) {
+					t.Errorf("the mapped team size and the lead score should take the yes path: %s", o.run)
 				}
 			}},
 		tc{name: "a mapping without a preset", body: `{"contact":{"email":"Ana@Example.com"},"score":"12"}`,

@@ -12,8 +12,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +68,9 @@ type Conversation struct {
 	Summary string `json:"summary,omitempty"`
 	// Data keeps a few platform details (tags, parameters, ids).
 	Data map[string]any `json:"data,omitempty"`
+	// Score is the lead score the platform sent, when it has one (see
+	// scoreFrom): steps read it as trigger.score whatever the platform.
+	Score *float64 `json:"score,omitempty"`
 }
 
 // Map is the conversation as trigger data (JSON types only).
@@ -218,4 +223,33 @@ func WebhookPresets() map[string]nodes.WebhookPreset {
 		}
 	}
 	return out
+}
+
+// scoreKeys are the names a lead score goes by in platforms' custom
+// attributes and parameters, most specific first.
+var scoreKeys = []string{"lead_score", "leadScore", "lead-score", "score"}
+
+// scoreFrom finds a lead score among a platform's custom values: a number,
+// or a number written as text.
+func scoreFrom(m map[string]any) *float64 {
+	for _, k := range scoreKeys {
+		var f float64
+		var err error
+		switch v := m[k].(type) {
+		case json.Number:
+			f, err = v.Float64()
+		case float64:
+			f = v
+		case int64:
+			f = float64(v)
+		case string:
+			f, err = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		default:
+			continue
+		}
+		if err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return &f
+		}
+	}
+	return nil
 }

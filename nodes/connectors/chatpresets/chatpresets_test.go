@@ -246,24 +246,42 @@ func TestSamplesAreReadByTheirPresets(t *testing.T) {
 	}
 }
 
-func TestIntercomCustomAttributesReachTheData(t *testing.T) {
+// TestLeadScoresReachTriggerScore: where a platform sends a lead score
+// (a custom attribute, a parameter), steps read it as trigger.score.
+func TestLeadScoresReachTriggerScore(t *testing.T) {
 	t.Parallel()
 	all, err := chatpresets.Samples()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var body []byte
+	want := map[string]any{"intercom-lead_score": 72.0, "intercom-no lead score": nil, "dialogflow_cx-lead_score": 64.0,
+		"generic-lead_score": 55.0, "xeno-lead_score": 38.0}
 	for _, s := range all {
-		if s.Preset == "intercom" && strings.Contains(s.Title, "lead_score") {
-			body = s.Body
+		for key, score := range want {
+			preset, word, _ := strings.Cut(key, "-")
+			if s.Preset != preset || !strings.Contains(s.Title, word) {
+				continue
+			}
+			parse, _ := chatpresets.Lookup(s.Preset)
+			c, err := parse(s.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.TriggerData()["score"]; got != score {
+				t.Errorf("%s: trigger.score = %v, want %v", s.Title, got, score)
+			}
+			delete(want, key)
 		}
 	}
-	c, err := chatpresets.Intercom(body)
-	if err != nil {
-		t.Fatal(err)
+	if len(want) > 0 {
+		t.Errorf("no sample for %v", want)
 	}
-	attrs, _ := c.Map()["data"].(map[string]any)["custom_attributes"].(map[string]any)
-	if attrs["lead_score"] != 72.0 || c.Contact.Email != "ada@example.com" || c.Contact.ExternalID != "crm-1815" || !c.Closed {
-		t.Fatalf("%+v", c)
+	c, err := chatpresets.Generic([]byte(`{"contact":{"email":"a@example.com","score":" 12.5 "}}`))
+	if err != nil || c.Score == nil || *c.Score != 12.5 {
+		t.Errorf("a score written as text in the contact: %+v, %v", c.Score, err)
+	}
+	c, _ = chatpresets.Generic([]byte(`{"score":"high"}`))
+	if c.Score != nil {
+		t.Errorf("a score that is not a number: %v", *c.Score)
 	}
 }

@@ -130,6 +130,7 @@ func Intercom(raw []byte) (Conversation, error) {
 	}
 	if len(it.CustomAttributes) > 0 {
 		c.Data["custom_attributes"] = jsonSafe(it.CustomAttributes)
+		c.Score = scoreFrom(it.CustomAttributes)
 	}
 	c.finish()
 	return c, nil
@@ -387,6 +388,7 @@ func DialogflowCX(raw []byte) (Conversation, error) {
 		}
 	}
 	c.Data = map[string]any{"parameters": jsonSafe(params)}
+	c.Score = scoreFrom(params)
 	if p.FulfillmentInfo.Tag != "" {
 		c.Data["tag"] = p.FulfillmentInfo.Tag
 	}
@@ -430,6 +432,7 @@ func Xeno(raw []byte) (Conversation, error) {
 	if c.Contact.ExternalID == "" {
 		c.Contact.ExternalID = pl.Contact.Token
 	}
+	c.Score = scoreFrom(pl.Contact.Custom)
 	if pl.Status != "" {
 		c.Data = map[string]any{"status": pl.Status}
 	}

@@ -28,13 +28,13 @@ var samples = []struct{ preset, file, title string }{
 	{"crisp", "crisp-message-send.json", "Crisp: visitor message (message:send)"},
 	{"dialogflow_cx", "dialogflow_cx-end-session-lead-score.json",
 		"Dialogflow CX: End Session page with the contact's details (lead score in the session parameter lead_score)"},
-	{"generic", "generic-conversation-finished.json", "Any platform: conversation finished (contact and messages)"},
+	{"generic", "generic-conversation-finished.json", "Any platform: conversation finished (contact, messages, lead score in lead_score)"},
 	{"intercom", "intercom-closed-lead-score.json",
 		"Intercom: conversation closed by an agent (lead score in the conversation attribute lead_score)"},
 	{"intercom", "intercom-closed-old-shape.json", "Intercom: conversation closed, older API shape (no lead score)"},
 	{"livechat", "livechat-incoming-chat.json", "LiveChat: incoming chat with the customer and messages (incoming_chat)"},
 	{"livechat", "livechat-chat-deactivated.json", "LiveChat: chat ended, ids only (chat_deactivated)"},
-	{"xeno", "xeno-end-conversation.json", "Xeno: conversation ended (end_conversation)"},
+	{"xeno", "xeno-end-conversation.json", "Xeno: conversation ended (end_conversation; lead score in the custom information lead_score)"},
 }
 
 // Samples returns every sample body, by preset in name order.
