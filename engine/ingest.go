@@ -37,6 +37,8 @@ type startRequest struct {
 	trigger   map[string]any
 	event     *flows.Event
 	test      bool
+	// choices are a test run's (see TestChoice).
+	choices TestChoices
 	// inline runs the new run's first steps at once, in tx (runInline),
 	// instead of leaving them to a job; ctx is the steps' context then.
 	inline bool
@@ -81,6 +83,9 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	}
 	if req.event != nil {
 		run.Event = mustJSON(req.event)
+	}
+	if len(req.choices) > 0 {
+		run.TestChoices = mustJSON(req.choices)
 	}
 	req.committed.add(func() { e.cfg.Metrics.RunStarted(f.ID) })
 	if req.inline {
@@ -163,11 +168,9 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	if len(ts) == 0 {
 		return res, ErrNoHook
 	}
-	var body any
-	if len(req.Body) > 0 {
-		if err := json.Unmarshal(req.Body, &body); err != nil {
-			return res, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
-		}
+	body, err := parseHookBody(req.Body)
+	if err != nil {
+		return res, err
 	}
 	// Everything that reads no row is done before the shared transaction,
 	// off the single writer; bad input is refused before it can fail one.
@@ -238,6 +241,27 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 	if p.SecretEnv != "" && (req.Verify == nil || !req.Verify(p.SecretEnv)) {
 		return hookStart{}, ErrBadSignature
 	}
+	hs, err := e.hookPayload(cn, p, body, req)
+	hs.cf = cf
+	return hs, err
+}
+
+// parseHookBody reads a webhook's raw body as JSON (nil when empty).
+func parseHookBody(raw []byte) (any, error) {
+	var body any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &body); err != nil {
+			return nil, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
+		}
+	}
+	return body, nil
+}
+
+// hookPayload builds the trigger payload that webhook trigger cn (params
+// p) makes of a request: its preset, its field mapping, and the JSON round
+// trip the run's steps read it through. Real requests and tests of a
+// webhook journey both come through here, so a test behaves as a request.
+func (e *Engine) hookPayload(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req HookRequest) (hookStart, error) {
 	src := body
 	if p.Preset != "" {
 		preset, ok := e.reg.WebhookPreset(p.Preset)
@@ -255,7 +279,7 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 		return hookStart{}, &InputError{Message: err.Error()}
 	}
 	payload = orEmpty(payload)
-	hs := hookStart{cf: cf, node: t.NodeID, trigger: payload, triggerJSON: mustJSON(payload)}
+	hs := hookStart{node: cn.Node.ID, trigger: payload, triggerJSON: mustJSON(payload)}
 	if len(p.Mapping) > 0 || p.Preset != "" {
 		// Mapped values (numbers, times) read back from the run's JSON as
 		// JSON types: the steps see them so on every path.

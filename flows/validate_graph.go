@@ -77,26 +77,8 @@ func (v *validator) missingPort(e Edge, fromName, port string, ports []string) P
 	return p
 }
 
-// ports lists the output ports of the node at index i: its type's outputs
-// plus, for types with dynamic ports, the name of each item of that list.
-func (v *validator) ports(i int) []string {
-	cn := v.nodes[i]
-	ports := make([]string, 0, len(cn.Spec.Outputs))
-	for _, o := range cn.Spec.Outputs {
-		ports = append(ports, o.Name)
-	}
-	if cn.Spec.DynamicPorts == "" || cn.Params == nil {
-		return ports
-	}
-	items, _ := cn.Params[cn.Spec.DynamicPorts].([]any)
-	for _, item := range items {
-		obj, _ := item.(map[string]any)
-		if name, ok := obj["name"].(string); ok && name != "" && !slices.Contains(ports, name) {
-			ports = append(ports, name)
-		}
-	}
-	return ports
-}
+// ports lists the output ports of the node at index i.
+func (v *validator) ports(i int) []string { return v.nodes[i].Ports() }
 
 // checkGraph checks for triggers, unreachable nodes and loops without a
 // wait.

@@ -62,7 +62,7 @@ func webhookTrigger() *Type {
 				Name: paramPreset, Label: "Chat platform", Kind: flows.KindEnum, Enum: WebhookPresets,
 				Description: "Reads the request as a chat platform's conversation webhook (Intercom, LiveChat, Crisp, Dialogflow CX, Xeno, or a generic shape) " +
 					"and gives trigger.email, trigger.name, trigger.phone and the other contact fields, trigger.transcript, trigger.channel, " +
-					"trigger.conversation_id and trigger.closed. A request that is not that platform's payload is refused.",
+					"trigger.conversation_id, trigger.closed, and trigger.score when the platform sends a lead score. A request that is not that platform's payload is refused.",
 				Example: "intercom",
 			},
 		},

@@ -339,19 +339,18 @@ func (s *Server) exportFlow(c *fiber.Ctx) error {
 	return c.Send(data) // canonical JSON, newline included
 }
 
-// testFlow runs the draft once with a sample trigger payload and answers
-// with the run as GET /runs/:id shows it, once it stopped running (or
-// after the test wait, still running).
+// testFlow runs the draft once, with a webhook body read as a real
+// request's or a sample payload, and the tester's choices (readTestRequest),
+// and answers with the run as GET /runs/:id shows it, once it stopped
+// running (or after the test wait, still running).
 func (s *Server) testFlow(c *fiber.Ctx) error {
 	id := param(c, "id")
-	payload := map[string]any{}
-	if len(bytes.TrimSpace(c.Body())) > 0 {
-		if err := decodeStrict(c.Body(), &payload); err != nil {
-			return err
-		}
+	in, err := readTestRequest(c.Body())
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
-	runID, err := s.eng.TestRun(ctx, id, payload)
+	runID, err := s.eng.TestRunWith(ctx, id, in)
 	if err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}

@@ -189,6 +189,7 @@ func (s *Server) routes() {
 
 	api.Get("/node-types", s.listNodeTypes)
 	api.Get("/node-types/:type/options/:param", s.paramOptions)
+	api.Get("/node-types/:type/samples", s.nodeTypeSamples)
 	api.Post("/expressions/check", s.checkExpression)
 	api.Post("/preview", s.previewMessage)
 	previewSends := newAttemptLimiter(previewSendsPerMinute, time.Minute, s.now)

@@ -92,11 +92,14 @@ type Run struct {
 	// Tokens counts outstanding jobs and waits; the run ends at zero.
 	Tokens int `gorm:"not null;default:0"`
 	// Test marks runs started from the editor's test button.
-	Test      bool      `gorm:"not null;default:false"`
-	Error     string    `gorm:"type:text"`
-	StartedAt time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3"`
-	UpdatedAt time.Time `gorm:"not null"`
-	EndedAt   *time.Time
+	Test bool `gorm:"not null;default:false"`
+	// TestChoices is what the tester chose happens at the steps of a test
+	// run (JSON object node id -> choice; empty for real runs).
+	TestChoices string    `gorm:"type:text"`
+	Error       string    `gorm:"type:text"`
+	StartedAt   time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3"`
+	UpdatedAt   time.Time `gorm:"not null"`
+	EndedAt     *time.Time
 }
 
 func (Run) TableName() string { return "runs" }
