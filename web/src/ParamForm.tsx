@@ -6,6 +6,8 @@ import { ExpressionField, type Checker } from './ExpressionField'
 import { humanDuration } from './describe'
 import { DurationInput } from './DurationInput'
 import { durationHelp, isEngineDuration } from './duration'
+import { ConditionField } from './conditions/ConditionField'
+import { conditionCatalog } from './conditions/fields'
 import type { FieldDef } from './catalog'
 
 type Values = Record<string, unknown>
@@ -131,6 +133,15 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
     className: problems.length ? 'invalid' : undefined,
   }
   const placeholder = spec.example !== undefined && typeof spec.example !== 'object' ? `e.g. ${String(spec.example)}` : undefined
+
+  // Yes/no conditions are built from rows of field, operator and value.
+  if (spec.kind === 'expression' && spec.returns === 'bool' && ctx.catalog) {
+    return (
+      <ConditionField id={id} label={spec.label} value={typeof value === 'string' ? value : ''} onChange={onChange}
+        catalog={conditionCatalog(ctx.nodeType, ctx.catalog)} required={spec.required} description={spec.description}
+        names={ctx.names} check={ctx.check} problems={problems} loadOptions={ctx.loadOptions} />
+    )
+  }
 
   switch (spec.kind) {
     case 'template':

@@ -4,6 +4,7 @@
 // same), and returns null for anything else.
 import { parseAst, segment, type Node } from './ast'
 import { quote } from './tokens'
+import { isPath } from './fields'
 import type { OpId } from './ops'
 
 export type RowValue = string | number | boolean | [number, number]
@@ -51,7 +52,7 @@ function lit(v: string | number): string {
 /** The expression of one row, or null while it is incomplete. */
 export function rowExpr(r: Row): string | null {
   const f = r.field.trim()
-  if (!f) return null
+  if (!isPath(f)) return null
   const v = r.value
   const lhs = r.fallback !== undefined ? `(${f} ?? ${lit(r.fallback)})` : f
   const text = typeof v === 'string' && v !== '' ? quote(v) : null

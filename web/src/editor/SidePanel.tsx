@@ -1,7 +1,7 @@
 import { useMemo } from 'react'
 import type { FlowDoc, FlowNode, Problem, TypeSpec } from '../api'
 import { describeNode } from '../describe'
-import { ExpressionField } from '../ExpressionField'
+import { ConditionField } from '../conditions/ConditionField'
 import { ParamForm, type FormContext } from '../ParamForm'
 import { portsOf, triggerNames } from './model'
 import { fieldCatalog } from '../catalog'
@@ -65,9 +65,9 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
               onChange={(e) => setSettings({ ...doc.settings, reentry: { ...doc.settings.reentry, period: e.target.value || undefined } })} />
           </div>
         )}
-        <ExpressionField id="flow-goal" label="Goal (the contact converts when this is true)" returns="bool" names={names}
+        <ConditionField id="flow-goal" label="Goal (the contact converts when this is true)" names={names} catalog={catalog}
           value={doc.settings?.goal ?? ''} onChange={(v) => setSettings({ ...doc.settings, goal: v || undefined })}
-          description="For example: contact.score >= 100. A contact who reaches the goal leaves the journey as converted." />
+          description="A contact who reaches the goal leaves the journey as converted." />
         {problems.length > 0 && (
           <div className="error-box" role="alert"><ul>{problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul></div>
         )}
