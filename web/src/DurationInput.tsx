@@ -57,10 +57,12 @@ export function DurationInput({ id, value, onChange, unitLabel, showError, defau
     if (s) setState({ text, unit: s.unit })
   }
 
+  // A new unit keeps the number: 2 weeks becomes 2 days.
   const unit = (u: DurationUnit) => {
-    setState({ ...state, unit: u })
     const t = state.text.trim()
-    if (/^\d+(\.\d+)?$/.test(t)) emit(joinDuration(Number(t), u) ?? t)
+    const amount = /^\d+(\.\d+)?$/.test(t) ? Number(t) : splitDuration(value)?.amount
+    setState({ text: amount === undefined ? state.text : String(amount), unit: u })
+    if (amount !== undefined) emit(joinDuration(amount, u) ?? t)
   }
 
   // Once typing is done, "2 days" becomes 2 in the box and days in the select.

@@ -73,7 +73,7 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
   const hintId = `${id}-hint`
 
   const setField = (field: string) => {
-    const t = rowType({ field, op: row.op, value: row.value }, catalog)
+    const t: FieldType = field === consentPath ? 'consent' : fieldOf(catalog, field).type
     const keep = opsByType[t].find((o) => o.id === row.op)
     if (keep && (keep.value === 'none' || fits(keep, row.value))) return onChange({ field, op: row.op, ...(row.value !== undefined && keep.value !== 'none' ? { value: row.value } : {}) })
     onChange({ field, op: opsByType[t][0].id })
