@@ -93,7 +93,7 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
 
   return (
     <div className="cond-row" role="group" aria-label={`Condition ${n}`}>
-      <select aria-label={`Field of condition ${n}`} value={custom ? other : row.field} aria-describedby={describedBy}
+      <select className="cond-field" aria-label={`Field of condition ${n}`} value={custom ? other : row.field} aria-describedby={describedBy}
         onChange={(e) => setField(e.target.value === other ? 'trigger' : e.target.value)}>
         <option value="">Choose a field…</option>
         {groupOrder.map((g) => {
@@ -107,12 +107,12 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
         <option value={other}>Another trigger field…</option>
       </select>
       {custom && (
-        <input type="text" aria-label={`Field name of condition ${n}`} placeholder="Name in the trigger’s data, e.g. plan"
+        <input type="text" className="cond-field" aria-label={`Field name of condition ${n}`} placeholder="Name in the trigger’s data, e.g. plan"
           value={row.field === 'trigger' ? '' : lastName(row.field)} aria-describedby={describedBy}
           onChange={(e) => onChange({ ...row, field: e.target.value.trim() ? triggerPath(e.target.value) : 'trigger' })} />
       )}
       {row.field !== '' && (
-        <select aria-label={`Operator of condition ${n}`} value={op?.id ?? ''} onChange={(e) => setOp(e.target.value)}>
+        <select className="cond-op" aria-label={`Operator of condition ${n}`} value={op?.id ?? ''} onChange={(e) => setOp(e.target.value)}>
           {!op && <option value="">Choose…</option>}
           {ops.map((o) => <option key={o.id} value={o.id}>{o.label}</option>)}
         </select>
