@@ -93,7 +93,7 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
 
   return (
     <div className="cond-row" role="group" aria-label={`Condition ${n}`}>
-      <select className="cond-field" aria-label={`Field of condition ${n}`} value={custom ? other : row.field} aria-describedby={describedBy}
+      <select id={`${id}-field`} className="cond-field" aria-label={`Field of condition ${n}`} value={custom ? other : row.field} aria-describedby={describedBy}
         onChange={(e) => setField(e.target.value === other ? 'trigger' : e.target.value)}>
         <option value="">Choose a field…</option>
         {groupOrder.map((g) => {
@@ -107,12 +107,12 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
         <option value={other}>Another trigger field…</option>
       </select>
       {custom && (
-        <input type="text" className="cond-field" aria-label={`Field name of condition ${n}`} placeholder="Name in the trigger’s data, e.g. plan"
+        <input type="text" id={`${id}-name`} className="cond-field" aria-label={`Field name of condition ${n}`} placeholder="Name in the trigger’s data, e.g. plan"
           value={row.field === 'trigger' ? '' : lastName(row.field)} aria-describedby={describedBy}
           onChange={(e) => onChange({ ...row, field: e.target.value.trim() ? triggerPath(e.target.value) : 'trigger' })} />
       )}
       {row.field !== '' && (
-        <select className="cond-op" aria-label={`Operator of condition ${n}`} value={op?.id ?? ''} onChange={(e) => setOp(e.target.value)}>
+        <select id={`${id}-op`} className="cond-op" aria-label={`Operator of condition ${n}`} value={op?.id ?? ''} onChange={(e) => setOp(e.target.value)}>
           {!op && <option value="">Choose…</option>}
           {ops.map((o) => <option key={o.id} value={o.id}>{o.label}</option>)}
         </select>
@@ -146,10 +146,10 @@ function ValueInput({ n, id, op, row, setValue, choices, describedBy }: ValuePro
     case 'none':
       return null
     case 'text':
-      return <input type="text" aria-label={label} aria-describedby={describedBy} value={typeof v === 'string' ? v : ''}
+      return <input type="text" id={`${id}-value`} aria-label={label} aria-describedby={describedBy} value={typeof v === 'string' ? v : ''}
         onChange={(e) => setValue(e.target.value === '' ? undefined : e.target.value)} />
     case 'number':
-      return <input type="number" step="any" aria-label={label} aria-describedby={describedBy} value={typeof v === 'number' ? v : ''}
+      return <input type="number" step="any" id={`${id}-value`} aria-label={label} aria-describedby={describedBy} value={typeof v === 'number' ? v : ''}
         onChange={(e) => setValue(numberOf(e.target.value))} />
     case 'range': {
       const [a, b] = Array.isArray(v) ? v : [Number.NaN, Number.NaN]
@@ -160,10 +160,10 @@ function ValueInput({ n, id, op, row, setValue, choices, describedBy }: ValuePro
       }
       return (
         <>
-          <input type="number" step="any" aria-label={`Lowest value of condition ${n}`} aria-describedby={describedBy}
+          <input type="number" step="any" id={`${id}-value`} aria-label={`Lowest value of condition ${n}`} aria-describedby={describedBy}
             value={Number.isFinite(a) ? a : ''} onChange={(e) => set(0, e.target.value)} />
           <span className="cond-word">and</span>
-          <input type="number" step="any" aria-label={`Highest value of condition ${n}`} aria-describedby={describedBy}
+          <input type="number" step="any" id={`${id}-value2`} aria-label={`Highest value of condition ${n}`} aria-describedby={describedBy}
             value={Number.isFinite(b) ? b : ''} onChange={(e) => set(1, e.target.value)} />
         </>
       )
@@ -180,7 +180,7 @@ function ValueInput({ n, id, op, row, setValue, choices, describedBy }: ValuePro
       )
     case 'channel':
       return (
-        <select aria-label={label} aria-describedby={describedBy} value={typeof v === 'string' ? v : ''}
+        <select id={`${id}-value`} aria-label={label} aria-describedby={describedBy} value={typeof v === 'string' ? v : ''}
           onChange={(e) => setValue(e.target.value || undefined)}>
           <option value="">Choose a channel…</option>
           {consentChannels.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
@@ -192,7 +192,7 @@ function ValueInput({ n, id, op, row, setValue, choices, describedBy }: ValuePro
       const opts = op.value === 'tag' ? choices.tags : choices.lists
       return (
         <>
-          <input type="text" aria-label={label} aria-describedby={describedBy} list={`${id}-choices`}
+          <input type="text" id={`${id}-value`} aria-label={label} aria-describedby={describedBy} list={`${id}-choices`}
             placeholder={op.value === 'tag' ? 'Tag, e.g. vip' : 'List, e.g. nurture'}
             value={typeof v === 'string' ? v : ''} onChange={(e) => setValue(e.target.value.trim() === '' ? undefined : e.target.value)} />
           <datalist id={`${id}-choices`}>{opts.map((o) => <option key={o} value={o} />)}</datalist>
