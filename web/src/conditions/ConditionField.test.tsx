@@ -138,7 +138,9 @@ describe('ConditionField', () => {
   it('takes a trigger field typed by name, and groups', () => {
     const seen: string[] = []
     render(<Harness seen={seen} />)
-    pick('Field of condition 1', '\u0000other')
+    expect(screen.queryByRole('option', { name: 'Another event field…' })).toBeNull()
+    pick('Field of condition 1', '\u0000trigger')
+    expect(screen.getByText('Write the field’s name.')).toBeTruthy()
     fireEvent.change(screen.getByLabelText('Field name of condition 1'), { target: { value: 'plan name' } })
     pick('Value of condition 1', 'Pro "Max"')
     expect(seen.at(-1)).toBe('trigger["plan name"] == "Pro \\"Max\\""')
@@ -179,6 +181,13 @@ describe('ParamForm with a catalog', () => {
     pick('Operator of condition 1', 'starts_with')
     pick('Value of condition 1', 'email.')
     expect(seen.at(-1)).toEqual({ match: 'event.type startsWith "email."' })
+    // A field of the event's data typed by name.
+    fireEvent.click(screen.getByRole('button', { name: 'Add a condition' }))
+    pick('Field of condition 2', '\u0000event.data')
+    fireEvent.change(screen.getByLabelText('Field name of condition 2'), { target: { value: 'campaign' } })
+    pick('Value of condition 2', 'welcome')
+    expect(seen.at(-1)).toEqual({ match: 'event.type startsWith "email." and event.data.campaign == "welcome"' })
+    expect((screen.getByLabelText('Field of condition 2') as HTMLSelectElement).value).toBe('\u0000event.data')
     // An expression that is not a condition keeps the text box.
     expect(screen.getByLabelText('Amount').tagName).toBe('TEXTAREA')
   })

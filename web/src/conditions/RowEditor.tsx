@@ -3,11 +3,11 @@ import { chipLabel, type FieldDef, type FieldGroup, type FieldType } from '../ca
 import { DurationInput } from '../DurationInput'
 import { joinDuration, splitDuration } from '../duration'
 import { consentPath, type Row, type RowValue } from './expr'
-import { fieldOf, isPath, lastName, triggerPath } from './fields'
+import { customPath, customRoot, customRoots, fieldOf, isPath, lastName } from './fields'
 import { consentChannels, opsByType, typesOfOp, type OpDef } from './ops'
 
-/** The select value of "Another trigger field…". */
-const other = '\u0000other'
+/** The select values of "Another trigger field…" and "Another event field…". */
+const other = (root: string) => `\u0000${root}`
 
 const groupOrder: FieldGroup[] = ['Trigger', 'Contact', 'Event', 'Remembered']
 
@@ -35,7 +35,8 @@ function fits(op: OpDef, v: RowValue | undefined): boolean {
 
 /** What a row still needs, in words, or null when it is complete. */
 export function missingOf(r: Row, op: OpDef | undefined): string | null {
-  if (!r.field || !isPath(r.field)) return r.field && r.field !== 'trigger' ? 'Write the field’s name.' : 'Choose a field.'
+  if (!r.field) return 'Choose a field.'
+  if (!isPath(r.field)) return 'Write the field’s name.'
   if (!op) return 'Choose what to check.'
   const v = r.value
   switch (op.value) {
@@ -67,7 +68,8 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
   const ops = opsByType[type]
   const op = ops.find((o) => o.id === row.op)
   const known = catalog.some((f) => f.path === row.field)
-  const custom = !known && row.field !== '' && row.field.startsWith('trigger')
+  const custom = known ? null : customRoot(row.field)
+  const hasEvents = catalog.some((f) => f.group === 'Event')
   const listed = known ? catalog : row.field && !custom ? [...catalog, fieldOf(catalog, row.field)] : catalog
   const hint = missingOf(row, op)
   const hintId = `${id}-hint`
@@ -93,8 +95,11 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
 
   return (
     <div className="cond-row" role="group" aria-label={`Condition ${n}`}>
-      <select id={`${id}-field`} className="cond-field" aria-label={`Field of condition ${n}`} value={custom ? other : row.field} aria-describedby={describedBy}
-        onChange={(e) => setField(e.target.value === other ? 'trigger' : e.target.value)}>
+      <select id={`${id}-field`} className="cond-field" aria-label={`Field of condition ${n}`} value={custom ? other(custom) : row.field} aria-describedby={describedBy}
+        onChange={(e) => {
+          const c = customRoots.find((x) => other(x.root) === e.target.value)
+          setField(c ? customPath(c.root, '') : e.target.value)
+        }}>
         <option value="">Choose a field…</option>
         {groupOrder.map((g) => {
           const fs = listed.filter((f) => f.group === g)
@@ -104,12 +109,13 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
             </optgroup>
           ) : null
         })}
-        <option value={other}>Another trigger field…</option>
+        {customRoots.filter((c) => c.root === 'trigger' || hasEvents).map((c) => <option key={c.root} value={other(c.root)}>{c.label}</option>)}
       </select>
       {custom && (
-        <input type="text" id={`${id}-name`} className="cond-field" aria-label={`Field name of condition ${n}`} placeholder="Name in the trigger’s data, e.g. plan"
-          value={row.field === 'trigger' ? '' : lastName(row.field)} aria-describedby={describedBy}
-          onChange={(e) => onChange({ ...row, field: e.target.value.trim() ? triggerPath(e.target.value) : 'trigger' })} />
+        <input type="text" id={`${id}-name`} className="cond-field" aria-label={`Field name of condition ${n}`}
+          placeholder={custom === 'trigger' ? 'Name in the trigger’s data, e.g. plan' : 'Name in the event’s data, e.g. campaign'}
+          value={lastName(row.field)} aria-describedby={describedBy}
+          onChange={(e) => onChange({ ...row, field: customPath(custom, e.target.value) })} />
       )}
       {row.field !== '' && (
         <select id={`${id}-op`} className="cond-op" aria-label={`Operator of condition ${n}`} value={op?.id ?? ''} onChange={(e) => setOp(e.target.value)}>

@@ -15,9 +15,20 @@ export function lastName(path: string): string {
   return path.split('.').pop() ?? path
 }
 
-/** The path of a trigger field typed by name ("first name" -> trigger["first name"]). */
-export function triggerPath(name: string): string {
-  return 'trigger' + segment(name.trim())
+/** Where a field typed by name may live: the trigger's data or the event's. */
+export const customRoots = [
+  { root: 'trigger', label: 'Another trigger field…' },
+  { root: 'event.data', label: 'Another event field…' },
+] as const
+
+/** The root of a typed-by-name field ("trigger", "event.data"), or null. A bare "trigger." is one not named yet. */
+export function customRoot(path: string): string | null {
+  return customRoots.find((c) => path.startsWith(c.root + '.') || path.startsWith(c.root + '['))?.root ?? null
+}
+
+/** The path of a field typed by name: ("trigger", "first name") -> trigger["first name"]; "" gives "trigger.", not yet a path. */
+export function customPath(root: string, name: string): string {
+  return name.trim() ? root + segment(name.trim()) : root + '.'
 }
 
 /** The catalog's field, or one made up from the path for fields it does not list. */
