@@ -2,6 +2,7 @@ import { useMemo } from 'react'
 import type { FlowDoc, FlowNode, Problem, TypeSpec } from '../api'
 import { describeNode } from '../describe'
 import { ConditionField } from '../conditions/ConditionField'
+import { DurationInput } from '../DurationInput'
 import { ParamForm, type FormContext } from '../ParamForm'
 import { portsOf, triggerNames } from './model'
 import { fieldCatalog } from '../catalog'
@@ -61,8 +62,8 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
         {doc.settings?.reentry?.policy === 'once_per_period' && (
           <div className="field">
             <label htmlFor="flow-period">Period</label>
-            <input id="flow-period" placeholder="e.g. 30d" value={doc.settings.reentry.period ?? ''}
-              onChange={(e) => setSettings({ ...doc.settings, reentry: { ...doc.settings.reentry, period: e.target.value || undefined } })} />
+            <DurationInput id="flow-period" unitLabel="Period: unit" defaultUnit="days" value={doc.settings.reentry.period ?? ''}
+              onChange={(v) => setSettings({ ...doc.settings, reentry: { ...doc.settings.reentry, period: v } })} showError />
           </div>
         )}
         <ConditionField id="flow-goal" label="Goal (the contact converts when this is true)" names={names} catalog={catalog}
