@@ -50,6 +50,11 @@ describe('ConditionField', () => {
     expect(screen.queryByText('Enter a number.')).toBeNull()
     expect(describeCondition(seen.at(-1)!, catalog)).toBe('Lead score is at least 50')
     expect(humanCondition(seen.at(-1))).toBe('lead score is at least 50')
+    // An empty new row changes nothing that is saved.
+    const count = seen.length
+    fireEvent.click(screen.getByRole('button', { name: 'Add a condition' }))
+    expect(screen.getByLabelText('Field of condition 2')).toBeTruthy()
+    expect(seen.length).toBe(count)
   })
 
   it('switches to expression mode and back', async () => {

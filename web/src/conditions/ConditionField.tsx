@@ -82,7 +82,8 @@ export function ConditionField({ id, label, value, onChange, catalog, descriptio
     setCond(c)
     const text = toExpr(c)
     sent.current = text
-    onChange(text)
+    // An added or half-filled row changes no text: nothing to save or undo.
+    if (text !== value) onChange(text)
   }
 
   const helpId = `${id}-help`
