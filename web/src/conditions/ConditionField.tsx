@@ -94,7 +94,7 @@ export function ConditionField({ id, label, value, onChange, catalog, descriptio
         {!readable && (
           <p className="hint cond-note">
             This condition is written as an expression. Edit it below, or{' '}
-            <button type="button" className="link" onClick={() => { setAsText(false); build(emptyCondition()) }}>Start over with the builder</button>.
+            <button type="button" className="link" onClick={() => { setAsText(false); build(emptyCondition()) }}>Start over with the builder</button>
           </p>
         )}
         <ExpressionField id={id} label={label} value={value} required={required} returns="bool" names={names} check={check}
