@@ -198,8 +198,8 @@ func TestWebhookTestBehavesAsARealRequest(t *testing.T) {
 			flow: hookFlow("intercom", nil, `true`), check: wantRefused(http.StatusBadRequest, "not a intercom webhook")},
 		tc{name: "not JSON", body: `{"topic": conversation`,
 			flow: hookFlow("generic", nil, `true`), check: wantRefused(http.StatusBadRequest, "not valid JSON")},
-		tc{name: "a mapping that fails on this body", body: `{"contact":null}`,
-			flow:  hookFlow("", map[string]string{"email": "lower(trigger.body.contact.email)"}, `true`),
+		tc{name: "a mapping that fails on this body", body: `{"tags":[]}`,
+			flow:  hookFlow("", map[string]string{"first_tag": "trigger.body.tags[3]"}, `true`),
 			check: wantRefused(http.StatusBadRequest, "could not be applied")},
 	)
 	for _, c := range cases {
