@@ -114,10 +114,12 @@ func nodesByID(f *Flow) map[string]*Node {
 }
 
 func stepRef(n *Node, cat Catalog) StepRef {
-	return StepRef{ID: n.ID, Type: n.Type, Label: stepLabel(n, cat)}
+	return StepRef{ID: n.ID, Type: n.Type, Label: StepLabel(n, cat)}
 }
 
-func stepLabel(n *Node, cat Catalog) string {
+// StepLabel is what a marketer calls a step: its name, else its type's
+// title (cat may be nil), else its id.
+func StepLabel(n *Node, cat Catalog) string {
 	if n.Name != "" {
 		return n.Name
 	}
@@ -217,7 +219,7 @@ func labelsJSON(ids []string, in map[string]*Node, cat Catalog) json.RawMessage 
 	for i, id := range ids {
 		labels[i] = id
 		if n := in[id]; n != nil {
-			labels[i] = stepLabel(n, cat)
+			labels[i] = StepLabel(n, cat)
 		}
 	}
 	raw, _ := json.Marshal(labels)
