@@ -81,6 +81,8 @@ export interface FlowSummary {
   id: string; name: string; description: string; status: string; version: number
   created_at: string; updated_at: string
   runs_today?: Record<string, number>; runs_today_total?: number
+  /** A published journey whose draft differs from its live version. */
+  unpublished_changes?: boolean
 }
 export interface FlowDetail extends FlowSummary { definition: FlowDoc; problems: Problem[] }
 

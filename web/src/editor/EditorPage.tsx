@@ -13,6 +13,9 @@ import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
 import { Palette, dragType } from './Palette'
 import { SidePanel } from './SidePanel'
 import { TestPanel } from './TestPanel'
+import { HistoryPanel } from './HistoryPanel'
+import { PublishDialog } from './PublishDialog'
+import { useUnpublished } from './publishState'
 import { loadNodeTypes } from './nodeTypes'
 import * as H from './history'
 import { addStep, autoLayout, edgeKey, freePort, newNodeId, pasteInto, portsOf, startingParams, type Anchor, type Specs } from './model'
@@ -54,9 +57,7 @@ function Editor({ flowId }: { flowId: string }) {
   const [selectedEdges, setSelectedEdges] = useState<string[]>([])
   const [rfNodes, setRfNodes] = useState<CardNode[]>([])
   const [lit, setLit] = useState<Record<string, string>>({})
-  const [panel, setPanel] = useState<'none' | 'test' | 'publish'>('none')
-  const [waitingNow, setWaitingNow] = useState<number | null>(null)
-  const [waitingAt, setWaitingAt] = useState<{ id: string; n: number }[]>([])
+  const [panel, setPanel] = useState<'none' | 'test' | 'publish' | 'history'>('none')
   const [period, setPeriod] = useState('')
   const [stats, setStats] = useState<StatsResponse | null>(null)
   const [statsMissing, setStatsMissing] = useState(false)
@@ -67,6 +68,13 @@ function Editor({ flowId }: { flowId: string }) {
 
   const doc = hist?.present ?? null
   const dirty = !!doc && doc !== saved
+  const unpublished = useUnpublished(flowId, !!info?.unpublished_changes, saved, info?.version ?? 0)
+  // "Restore this version" puts the version on the canvas, then saves it
+  // once the canvas shows it (save reads the document of the render).
+  const restoring = useRef<((ok: boolean) => void) | null>(null)
+  const [restorePending, setRestorePending] = useState(false)
+  // The history is read again after each save and publish.
+  const historyKey = useMemo(() => ({ saved, version: info?.version }), [saved, info?.version])
   const specs: Specs = useMemo(() => new Map((types ?? []).map((t) => [t.type, t])), [types])
 
   useEffect(() => {
@@ -359,14 +367,19 @@ function Editor({ flowId }: { flowId: string }) {
 
   async function askPublish() {
     if (dirty && !(await save())) return
-    const r = await api<{ total: number }>(`/runs?flow=${encodeURIComponent(flowId)}&status=waiting&limit=1`).catch(() => null)
-    setWaitingNow(r?.total ?? null)
-    // Where they wait, to name the steps (and say which ones the new version drops).
-    const all = new Date(0).toISOString()
-    const st = await api<StatsResponse>(`/flows/${encodeURIComponent(flowId)}/stats?since=${encodeURIComponent(all)}`).catch(() => null)
-    setWaitingAt(st ? Object.entries(st.nodes).filter(([, n]) => n.waiting > 0).map(([id, n]) => ({ id, n: n.waiting })) : [])
     setPanel('publish')
   }
+
+  const restoreVersion = useCallback((d: FlowDoc) => new Promise<boolean>((resolve) => {
+    restoring.current = resolve
+    change(() => d)
+    setRestorePending(true)
+  }), [change])
+  useEffect(() => {
+    if (!restorePending) return
+    setRestorePending(false)
+    save().then((ok) => { restoring.current?.(ok); restoring.current = null })
+  })
 
   async function publish() {
     try {
@@ -423,6 +436,7 @@ function Editor({ flowId }: { flowId: string }) {
         <Link to="/flows" className="back">← Journeys</Link>
         <h1 className="flow-name">{doc.name || flowId}</h1>
         <span className={`badge ${info.status}`}>{info.status === 'active' ? `Active (v${info.version})` : info.status === 'paused' ? 'Paused' : 'Draft'}</span>
+        {info.status === 'active' && unpublished && <span className="badge changes" role="status">Changes not published</span>}
         {dirty && <span className="unsaved" role="status">Unsaved changes</span>}
         <span className="spacer" />
         <button type="button" onClick={() => setHist((h) => (h ? H.undo(h) : h))} disabled={!hist?.past.length} aria-keyshortcuts="Control+Z">Undo</button>
@@ -437,6 +451,7 @@ function Editor({ flowId }: { flowId: string }) {
           <option value="3650">All time</option>
         </select>
         <button type="button" onClick={() => setPanel(panel === 'test' ? 'none' : 'test')} aria-pressed={panel === 'test'}>Test</button>
+        <button type="button" onClick={() => { setPanel(panel === 'history' ? 'none' : 'history'); setLit({}) }} aria-pressed={panel === 'history'}>History</button>
         <button type="button" onClick={save} aria-keyshortcuts="Control+S">Save</button>
         {info.status === 'active' && <button type="button" onClick={pause}>Pause</button>}
         <button type="button" className="primary" onClick={askPublish}>Publish</button>
@@ -450,25 +465,7 @@ function Editor({ flowId }: { flowId: string }) {
       )}
       {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
       {stats && <p className="notice" role="status">Since {new Date(stats.since).toLocaleString()}: {stats.converted} converted, {stats.waiting} waiting now.</p>}
-      {panel === 'publish' && (
-        <div className="dialog" role="dialog" aria-modal="false" aria-labelledby="pub-title">
-          <h2 id="pub-title">Publish this journey?</h2>
-          <ul>
-            <li>New contacts who trigger it from now on follow this version (version {info.version + 1}).</li>
-            {info.version > 0 && (waitingNow === null
-              ? <li>Contacts already in the journey finish it on the version they started (version {info.version} or older).</li>
-              : <li>{waitingNow === 0 ? 'No contact is waiting in the journey now.' : `${waitingNow} contact${waitingNow > 1 ? 's are' : ' is'} waiting in the journey now; they finish it on the version they started (version ${info.version} or older) and do not see these changes.`}</li>)}
-            {waitingAt.map((w) => {
-              const n = doc.nodes.find((x) => x.id === w.id)
-              const name = n ? n.name || specs.get(n.type)?.title || w.id : w.id
-              return <li key={w.id}>{w.n} wait at “{name}”{n ? '' : ', a step the new version no longer has'}; they go on as the old version says.</li>
-            })}
-            {info.status === 'paused' && <li>Publishing starts the paused journey again.</li>}
-          </ul>
-          <button type="button" className="primary" onClick={publish} autoFocus>Publish</button>
-          <button type="button" onClick={() => setPanel('none')}>Cancel</button>
-        </div>
-      )}
+      {panel === 'publish' && <PublishDialog flowId={flowId} info={info} doc={doc} specs={specs} onPublish={publish} onCancel={() => setPanel('none')} />}
       <div className="editor-body">
         <Palette types={types} onAdd={(t) => addNode(t)} />
         <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move' }} onDrop={onDrop}>
@@ -515,6 +512,8 @@ function Editor({ flowId }: { flowId: string }) {
           onDelete={() => removeItems(selected, [])} />
       </div>
       {panel === 'test' && <TestPanel flowId={flowId} doc={doc} specs={specs} beforeRun={async () => !dirty || save()} onRun={playRun}
+        onClose={() => { setPanel('none'); setLit({}) }} />}
+      {panel === 'history' && <HistoryPanel flowId={flowId} refreshKey={historyKey} onHighlight={setLit} onRestore={restoreVersion}
         onClose={() => { setPanel('none'); setLit({}) }} />}
     </div>
   )
