@@ -78,6 +78,9 @@ func TestDiff(t *testing.T) {
 			f.Settings.Reentry.Policy = ReentryAlways
 			f.Settings.TimeZone = "Europe/Paris"
 		}, settings: "name,reentry.policy,time_zone", summary: "Changed the journey’s settings."},
+		{name: "one quiet-hours field is one change", change: func(f *Flow) {
+			f.Settings.Messaging = &Messaging{QuietHours: &QuietHours{From: "21:00", To: "08:00", Channels: []string{"sms"}}}
+		}, settings: "messaging.quiet_hours.channels,messaging.quiet_hours.from,messaging.quiet_hours.to", summary: "Changed the journey’s settings."},
 		{name: "many added", change: func(f *Flow) {
 			for _, id := range []string{"a", "b", "c", "d", "e"} {
 				f.Nodes = append(f.Nodes, Node{ID: id, Type: "wait.delay", Name: "Step " + id})
@@ -166,5 +169,18 @@ func TestDiffWithoutCatalogUsesIDs(t *testing.T) {
 	back := Diff(b, a)
 	if got := back.Summary(); got != "Removed “send-1”." {
 		t.Fatalf("summary = %q", got)
+	}
+}
+
+func TestDiffSettingsByField(t *testing.T) {
+	t.Parallel()
+	a := &Flow{ID: "j", Settings: Settings{Messaging: &Messaging{QuietHours: &QuietHours{From: "21:00", To: "08:00"}}}}
+	b := &Flow{ID: "j", Settings: Settings{Messaging: &Messaging{QuietHours: &QuietHours{From: "22:00", To: "08:00"}}}}
+	d := Diff(a, b)
+	if len(d.Settings) != 1 {
+		t.Fatalf("settings = %+v, want one change", d.Settings)
+	}
+	if c := d.Settings[0]; c.Key != "messaging.quiet_hours.from" || string(c.Before) != `"21:00"` || string(c.After) != `"22:00"` {
+		t.Fatalf("change = %+v", c)
 	}
 }

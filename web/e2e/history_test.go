@@ -33,6 +33,9 @@ func TestHistoryComparesAndRestoresVersions(t *testing.T) {
 	if d := b.text(".dialog"); !strings.Contains(d, "These steps send nothing") {
 		t.Errorf("the publish dialog does not say the email is not sent: %q", d)
 	}
+	if v := b.axe(); len(v) > 0 {
+		t.Errorf("accessibility of the publish dialog: %v", v)
+	}
 	b.click(".dialog button.primary")
 	b.waitJS("version 1", `document.body.innerText.includes('Published as version 1')`)
 
@@ -58,6 +61,9 @@ func TestHistoryComparesAndRestoresVersions(t *testing.T) {
 		}
 	}
 	b.waitJS("the changed step is marked", `!!document.querySelector('.card-node.lit-changed[data-node-id="wait"]')`)
+	if v := b.axe(); len(v) > 0 {
+		t.Errorf("accessibility of the history panel: %v", v)
+	}
 
 	// Restoring version 1 makes it the draft.
 	eval[bool](b, `(window.confirm = () => true, true)`)

@@ -161,7 +161,7 @@ function DiffView({ d }: { d: DiffAnswer }) {
       </>}
       {settings.length > 0 && <ChangeTable caption="Journey settings" changes={settings} before={before} after={after} />}
       {moved.length > 0 && <p className="hint">{moved.length} step{moved.length > 1 ? 's were' : ' was'} moved on the canvas.</p>}
-      {(added.length > 0 || changed.length > 0) && <p className="hint">On the canvas, added steps are marked green and changed steps amber.</p>}
+      {(added.length > 0 || changed.length > 0 || removed.length > 0) && <p className="hint">On the canvas, added steps are marked green, changed steps amber, and removed steps (when the canvas still has them) red.</p>}
     </section>
   )
 }

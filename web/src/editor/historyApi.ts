@@ -45,6 +45,12 @@ export function actorText(a: Actor | null): string {
 const settingNames: Record<string, string> = {
   name: 'Journey name', description: 'Description', 'reentry.policy': 'Who may enter again', 'reentry.period': 'Enter again after',
   time_zone: 'Time zone', goal: 'Goal',
+  'messaging.require_consent': 'Only send with recorded consent',
+  'messaging.quiet_hours.from': 'Quiet hours start', 'messaging.quiet_hours.to': 'Quiet hours end',
+  'messaging.quiet_hours.channels': 'Quiet hours apply to', 'messaging.quiet_hours': 'Quiet hours',
+  'messaging.frequency_cap.max': 'Most messages per contact', 'messaging.frequency_cap.period': 'Counted over',
+  'messaging.frequency_cap.action': 'Over the limit', 'messaging.frequency_cap.channels': 'Limit applies to',
+  'messaging.frequency_cap': 'Message limit',
 }
 
 /** A changed setting's name in words. */
