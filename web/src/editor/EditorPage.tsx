@@ -436,7 +436,7 @@ function Editor({ flowId }: { flowId: string }) {
         <Link to="/flows" className="back">← Journeys</Link>
         <h1 className="flow-name">{doc.name || flowId}</h1>
         <span className={`badge ${info.status}`}>{info.status === 'active' ? `Active (v${info.version})` : info.status === 'paused' ? 'Paused' : 'Draft'}</span>
-        {info.status === 'active' && unpublished && <span className="badge changes" role="status">Changes not published</span>}
+        {unpublished && <span className="badge changes" role="status">Changes not published</span>}
         {dirty && <span className="unsaved" role="status">Unsaved changes</span>}
         <span className="spacer" />
         <button type="button" onClick={() => setHist((h) => (h ? H.undo(h) : h))} disabled={!hist?.past.length} aria-keyshortcuts="Control+Z">Undo</button>
