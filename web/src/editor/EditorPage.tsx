@@ -16,6 +16,7 @@ import { TestPanel } from './TestPanel'
 import { HistoryPanel } from './HistoryPanel'
 import { PublishDialog } from './PublishDialog'
 import { useUnpublished } from './publishState'
+import { useRestore } from './restore'
 import { loadNodeTypes } from './nodeTypes'
 import * as H from './history'
 import { addStep, autoLayout, edgeKey, freePort, newNodeId, pasteInto, portsOf, startingParams, type Anchor, type Specs } from './model'
@@ -69,10 +70,6 @@ function Editor({ flowId }: { flowId: string }) {
   const doc = hist?.present ?? null
   const dirty = !!doc && doc !== saved
   const unpublished = useUnpublished(flowId, !!info?.unpublished_changes, saved, info?.version ?? 0)
-  // "Restore this version" puts the version on the canvas, then saves it
-  // once the canvas shows it (save reads the document of the render).
-  const restoring = useRef<((ok: boolean) => void) | null>(null)
-  const [restorePending, setRestorePending] = useState(false)
   // The history is read again after each save and publish.
   const historyKey = useMemo(() => ({ saved, version: info?.version }), [saved, info?.version])
   const specs: Specs = useMemo(() => new Map((types ?? []).map((t) => [t.type, t])), [types])
@@ -370,17 +367,6 @@ function Editor({ flowId }: { flowId: string }) {
     setPanel('publish')
   }
 
-  const restoreVersion = useCallback((d: FlowDoc) => new Promise<boolean>((resolve) => {
-    restoring.current = resolve
-    change(() => d)
-    setRestorePending(true)
-  }), [change])
-  useEffect(() => {
-    if (!restorePending) return
-    setRestorePending(false)
-    save().then((ok) => { restoring.current?.(ok); restoring.current = null })
-  })
-
   async function publish() {
     try {
       const r = await api<{ version: number }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST' })
@@ -393,6 +379,8 @@ function Editor({ flowId }: { flowId: string }) {
     }
     setPanel('none')
   }
+
+  const restoreVersion = useRestore(change, save)
 
   async function pause() {
     try {
