@@ -43,6 +43,7 @@ describe('PublishDialog', () => {
     expect(await screen.findByText(/3 contacts are waiting in the journey now/)).toBeTruthy()
     expect(screen.getByText(/2 wait at “Wait for a while”; they go on/)).toBeTruthy()
     expect(screen.getByText(/1 wait at “gone”, a step the new version no longer has/)).toBeTruthy()
+    expect(screen.queryByText(/Nothing changed since/)).toBeNull()
     const publish = screen.getByRole('button', { name: 'Publish' }) as HTMLButtonElement
     expect(publish.disabled).toBe(false)
     fireEvent.click(publish)
@@ -63,9 +64,10 @@ describe('PublishDialog', () => {
   })
 
   it('says the checks passed when nothing stands out', async () => {
-    serve(clear, 0)
+    serve({ ...clear, unpublished_changes: false }, 0)
     dialog('paused', 1)
     expect(await screen.findByText(/every step that sends has an account/)).toBeTruthy()
+    expect(screen.getByText('Nothing changed since version 1: the new version will be the same.')).toBeTruthy()
     expect(await screen.findByText('No contact is waiting in the journey now.')).toBeTruthy()
     expect(screen.getByText('Publishing starts the paused journey again.')).toBeTruthy()
   })

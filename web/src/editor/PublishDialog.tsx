@@ -50,6 +50,7 @@ export function PublishDialog({ flowId, info, doc, specs, onPublish, onCancel }:
           const here = doc.nodes.some((x) => x.id === w.id)
           return <li key={w.id}>{w.n} wait at “{stepName(w.id)}”{here ? '' : ', a step the new version no longer has'}; they go on as the old version says.</li>
         })}
+        {checks && !checks.unpublished_changes && info.version > 0 && <li>Nothing changed since version {info.version}: the new version will be the same.</li>}
         {info.status === 'paused' && <li>Publishing starts the paused journey again.</li>}
       </ul>
       <GoLive checks={checks} />
