@@ -127,11 +127,17 @@ func (e *Engine) sandboxSteps(f *flows.Flow) []string {
 	return out
 }
 
-// DraftProblems returns every problem of a draft: flows.Validate's and
-// the accounts it names that this server does not have.
+// DraftProblems returns every problem of a draft: flows.Validate's, the
+// accounts it names that this server does not have, and webhook paths
+// another active journey listens on.
 func (e *Engine) DraftProblems(f *flows.Flow) ([]flows.Problem, error) {
 	problems := flows.Validate(f, e.reg)
 	more, err := e.credentialProblems(e.store.Reader(), f)
+	if err != nil {
+		return nil, err
+	}
+	clashes, err := e.hookClashes(e.store.Reader(), f)
+	more = append(more, clashes...)
 	flows.NameProblems(f, e.reg, more)
 	return append(problems, more...), err
 }

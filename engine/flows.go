@@ -210,13 +210,12 @@ func (e *Engine) triggerIndex(tx *gorm.DB, cf *flows.Compiled) ([]storage.Trigge
 			if err := cn.Decode(&p); err != nil {
 				return nil, nil, err
 			}
-			other, err := storage.HookPathTaken(tx, p.Path, cf.Flow.ID)
+			clash, err := hookClash(tx, cf.Flow.ID, cn.Node.ID, p.Path)
 			if err != nil {
 				return nil, nil, err
 			}
-			if other != "" {
-				problems = append(problems, flows.Problem{Code: "hook_path_taken", NodeID: cn.Node.ID, Param: "path",
-					Message: fmt.Sprintf("The webhook path %q is already used by the active journey %q; choose another path or pause that journey.", p.Path, other)})
+			if clash != nil {
+				problems = append(problems, *clash)
 			}
 			t.Kind, t.Key = "webhook", p.Path
 		case nodes.TypeEventTrigger:

@@ -31,6 +31,9 @@ type flowSummary struct {
 	UpdatedBy string    `json:"updated_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// UnpublishedChanges is true when a published journey's draft differs
+	// from its live version.
+	UnpublishedChanges bool `json:"unpublished_changes"`
 }
 
 // flowListItem is a flow in GET /flows, with today's activity.
@@ -79,6 +82,10 @@ func (s *Server) listFlows(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	unpublished, err := s.eng.UnpublishedChanges(fs)
+	if err != nil {
+		return err
+	}
 	out := make([]flowListItem, len(fs))
 	for i := range fs {
 		byStatus := counts[fs[i].ID]
@@ -90,6 +97,7 @@ func (s *Server) listFlows(c *fiber.Ctx) error {
 			total += n
 		}
 		out[i] = flowListItem{flowSummary: newFlowSummary(&fs[i]), RunsToday: byStatus, RunsTodayTotal: total}
+		out[i].UnpublishedChanges = unpublished[fs[i].ID]
 	}
 	return c.JSON(fiber.Map{"flows": out})
 }
@@ -137,7 +145,19 @@ func (s *Server) respondSaved(c *fiber.Ctx, status int, id string, problems []fl
 	if err != nil {
 		return err
 	}
-	return c.Status(status).JSON(saveResult{Flow: newFlowSummary(sf), Problems: problemsOrEmpty(problems)})
+	sum, err := s.summaryOf(sf)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(saveResult{Flow: sum, Problems: problemsOrEmpty(problems)})
+}
+
+// summaryOf is newFlowSummary with whether the draft is unpublished.
+func (s *Server) summaryOf(sf *storage.Flow) (flowSummary, error) {
+	sum := newFlowSummary(sf)
+	var err error
+	sum.UnpublishedChanges, err = s.eng.Unpublished(sf)
+	return sum, err
 }
 
 // getFlow returns a flow with its draft and the draft's problems.
@@ -151,8 +171,12 @@ func (s *Server) getFlow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sum, err := s.summaryOf(sf)
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderETag, fmt.Sprintf(`"%d"`, sf.Revision))
-	return c.JSON(flowDetail{flowSummary: newFlowSummary(sf), Definition: f, Problems: problemsOrEmpty(problems)})
+	return c.JSON(flowDetail{flowSummary: sum, Definition: f, Problems: problemsOrEmpty(problems)})
 }
 
 // updateFlow replaces the draft of an existing flow. The document's id

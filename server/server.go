@@ -185,6 +185,10 @@ func (s *Server) routes() {
 	api.Post("/flows/:id/test", s.testFlow)
 	api.Delete("/flows/:id/tests", s.deleteFlowTests)
 	api.Get("/flows/:id/stats", s.flowStatsHandler)
+	api.Get("/flows/:id/versions", s.listVersions)
+	api.Get("/flows/:id/versions/:n", s.getVersion)
+	api.Get("/flows/:id/diff", s.diffFlow)
+	api.Get("/flows/:id/checks", s.goLiveChecks)
 	api.Get("/templates", s.listTemplates)
 
 	api.Get("/node-types", s.listNodeTypes)

@@ -203,3 +203,34 @@ func FlowRunCounts(db *gorm.DB, since time.Time) (map[string]map[string]int64, e
 	}
 	return out, nil
 }
+
+// ListVersions returns the published versions of a flow, newest first
+// (test snapshots, stored under negative numbers, are left out).
+func ListVersions(db *gorm.DB, flowID string) ([]FlowVersion, error) {
+	var vs []FlowVersion
+	if err := db.Where("flow_id = ? AND version > 0", flowID).Order("version DESC").Find(&vs).Error; err != nil {
+		return nil, fmt.Errorf("list versions of %s: %w", flowID, err)
+	}
+	return vs, nil
+}
+
+// CurrentDefinitions maps each published flow's id to the definition of
+// its latest version, for comparing drafts with what is live.
+func CurrentDefinitions(db *gorm.DB) (map[string]string, error) {
+	type row struct {
+		FlowID     string
+		Definition string
+	}
+	var rows []row
+	err := db.Table("flow_versions").Select("flow_versions.flow_id, flow_versions.definition").
+		Joins("JOIN flows ON flows.id = flow_versions.flow_id AND flows.version = flow_versions.version").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("current definitions: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.FlowID] = r.Definition
+	}
+	return out, nil
+}

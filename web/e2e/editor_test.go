@@ -103,6 +103,7 @@ func TestBuildPublishAndWatchAJourney(t *testing.T) {
 	b.waitJS("saved", `document.body.innerText.includes('Saved.')`)
 	b.clickText("Publish")
 	b.waitJS("the publish summary", `!!document.querySelector('[role=dialog]')`)
+	b.waitJS("the checks are in", `!document.querySelector('[role=dialog] button.primary').disabled`)
 	b.do("confirm", chromedp.Click(chromedp.CSS(`[role=dialog] button.primary`), chromedp.NodeVisible))
 	b.waitJS("published", `document.body.innerText.includes('Published as version 1')`)
 
@@ -217,6 +218,9 @@ func (b *browser) fillParam(label, value string) {
 func (b *browser) connect(from, port, to string) {
 	b.t.Helper()
 	before := eval[int](b, `document.querySelectorAll('.react-flow__edge').length`)
+	// Cards grow and shrink as the journey's problems are checked: measure
+	// after the check.
+	b.waitJS("the journey is checked", `!document.querySelector('.canvas[data-checking]')`)
 	fx, fy := b.center(fmt.Sprintf(`.react-flow__node[data-id=%q] .react-flow__handle[data-handleid=%q]`, from, port))
 	tx, ty := b.center(fmt.Sprintf(`.react-flow__node[data-id=%q] .react-flow__handle.target`, to))
 	b.do(fmt.Sprintf("connect %s.%s to %s", from, port, to), chromedp.DragAndDropXY(fx, fy, tx, ty, 12))

@@ -158,7 +158,7 @@ export function FlowsPage() {
             {flows.map((f) => (
               <tr key={f.id}>
                 <td><Link to={`/flows/${f.id}`}>{f.name || f.id}</Link>{f.description && <div className="sub">{f.description}</div>}</td>
-                <td><span className={`badge ${f.status}`}>{statusText[f.status] ?? f.status}</span></td>
+                <td><span className={`badge ${f.status}`}>{statusText[f.status] ?? f.status}</span>{f.unpublished_changes && <> <span className="badge changes">Changes not published</span></>}</td>
                 <td>{ago(f.updated_at)}</td>
                 <td>{f.runs_today_total ?? 0}</td>
                 <td className="row-actions">

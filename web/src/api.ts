@@ -98,6 +98,8 @@ export interface FlowSummary {
   revision?: number; updated_by?: string
   created_at: string; updated_at: string
   runs_today?: Record<string, number>; runs_today_total?: number
+  /** A published journey whose draft differs from its live version. */
+  unpublished_changes?: boolean
 }
 export interface FlowDetail extends FlowSummary { definition: FlowDoc; problems: Problem[] }
 

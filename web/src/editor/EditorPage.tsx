@@ -16,6 +16,9 @@ import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
 import { Palette, dragType } from './Palette'
 import { SidePanel } from './SidePanel'
 import { TestPanel } from './TestPanel'
+import { HistoryPanel } from './HistoryPanel'
+import { PublishDialog } from './PublishDialog'
+import { useUnpublished } from './publishState'
 import { loadNodeTypes } from './nodeTypes'
 import * as H from './history'
 import { addStep, autoLayout, edgeKey, freePort, newNodeId, pasteInto, portsOf, startingParams, type Anchor, type Specs } from './model'
@@ -57,9 +60,7 @@ function Editor({ flowId }: { flowId: string }) {
   const [selectedEdges, setSelectedEdges] = useState<string[]>([])
   const [rfNodes, setRfNodes] = useState<CardNode[]>([])
   const [lit, setLit] = useState<Record<string, string>>({})
-  const [panel, setPanel] = useState<'none' | 'test' | 'publish'>('none')
-  const [waitingNow, setWaitingNow] = useState<number | null>(null)
-  const [waitingAt, setWaitingAt] = useState<{ id: string; n: number }[]>([])
+  const [panel, setPanel] = useState<'none' | 'test' | 'publish' | 'history'>('none')
   const [period, setPeriod] = useState('')
   const [stats, setStats] = useState<StatsResponse | null>(null)
   const [statsMissing, setStatsMissing] = useState(false)
@@ -76,6 +77,9 @@ function Editor({ flowId }: { flowId: string }) {
 
   const doc = hist?.present ?? null
   const dirty = !!doc && doc !== saved
+  const unpublished = useUnpublished(flowId, !!info?.unpublished_changes, saved, info?.version ?? 0)
+  // The history is read again after each save and publish.
+  const historyKey = useMemo(() => ({ saved, version: info?.version }), [saved, info?.version])
   const specs: Specs = useMemo(() => new Map((types ?? []).map((t) => [t.type, t])), [types])
 
   useEffect(() => {
@@ -112,11 +116,15 @@ function Editor({ flowId }: { flowId: string }) {
 
   // The draft is checked as it is edited, so each card says what is wrong
   // with it now, not at the last save.
+  // (The canvas says data-checking meanwhile: cards may change size.)
+  const [checking, setChecking] = useState(false)
   useEffect(() => {
     if (!doc || doc === saved) return
     let stale = false
+    setChecking(true)
     const t = setTimeout(() => {
       api<{ problems: Problem[] }>('/flows/validate', { method: 'POST', json: doc }).then((r) => { if (!stale) setProblems(r.problems) }, () => {})
+        .finally(() => { if (!stale) setChecking(false) })
     }, 400)
     return () => { stale = true; clearTimeout(t) }
   }, [doc, saved])
@@ -442,12 +450,6 @@ function Editor({ flowId }: { flowId: string }) {
 
   async function askPublish() {
     if (dirty && !(await save())) return
-    const r = await api<{ total: number }>(`/runs?flow=${encodeURIComponent(flowId)}&status=waiting&limit=1`).catch(() => null)
-    setWaitingNow(r?.total ?? null)
-    // Where they wait, to name the steps (and say which ones the new version drops).
-    const all = new Date(0).toISOString()
-    const st = await api<StatsResponse>(`/flows/${encodeURIComponent(flowId)}/stats?since=${encodeURIComponent(all)}`).catch(() => null)
-    setWaitingAt(st ? Object.entries(st.nodes).filter(([, n]) => n.waiting > 0).map(([id, n]) => ({ id, n: n.waiting })) : [])
     setPanel('publish')
   }
 
@@ -464,6 +466,12 @@ function Editor({ flowId }: { flowId: string }) {
       if (e instanceof ApiError) setProblems(e.problems)
     }
     setPanel('none')
+  }
+
+  /** "Restore this version": the version becomes the draft (an undoable change), saved at once. */
+  async function restoreVersion(d: FlowDoc): Promise<boolean> {
+    change(() => d)
+    return saveDoc(d)
   }
 
   async function pause() {
@@ -508,6 +516,7 @@ function Editor({ flowId }: { flowId: string }) {
         <Link to="/flows" className="back">← Journeys</Link>
         <h1 className="flow-name">{doc.name || flowId}</h1>
         <span className={`badge ${info.status}`}>{info.status === 'active' ? `Active (v${info.version})` : info.status === 'paused' ? 'Paused' : 'Draft'}</span>
+        {unpublished && <span className="badge changes" role="status">Changes not published</span>}
         {dirty && <span className="unsaved" role="status">Unsaved changes</span>}
         <span className="spacer" />
         <button type="button" onClick={() => setHist((h) => (h ? H.undo(h) : h))} disabled={!hist?.past.length} aria-keyshortcuts="Control+Z">Undo</button>
@@ -522,6 +531,7 @@ function Editor({ flowId }: { flowId: string }) {
           <option value="3650">All time</option>
         </select>
         <button type="button" onClick={() => setPanel(panel === 'test' ? 'none' : 'test')} aria-pressed={panel === 'test'}>Test</button>
+        <button type="button" onClick={() => { setPanel(panel === 'history' ? 'none' : 'history'); setLit({}) }} aria-pressed={panel === 'history'}>History</button>
         <button type="button" onClick={save} aria-keyshortcuts="Control+S">Save</button>
         {info.status === 'active' && <button type="button" onClick={pause}>Pause</button>}
         <button type="button" className="primary" onClick={askPublish}>Publish</button>
@@ -550,28 +560,10 @@ function Editor({ flowId }: { flowId: string }) {
         onCancel={() => setConflict(null)} />}
       {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
       {stats && <p className="notice" role="status">Since {new Date(stats.since).toLocaleString()}: {stats.converted} converted, {stats.waiting} waiting now.</p>}
-      {panel === 'publish' && (
-        <div className="dialog" role="dialog" aria-modal="false" aria-labelledby="pub-title">
-          <h2 id="pub-title">Publish this journey?</h2>
-          <ul>
-            <li>New contacts who trigger it from now on follow this version (version {info.version + 1}).</li>
-            {info.version > 0 && (waitingNow === null
-              ? <li>Contacts already in the journey finish it on the version they started (version {info.version} or older).</li>
-              : <li>{waitingNow === 0 ? 'No contact is waiting in the journey now.' : `${waitingNow} contact${waitingNow > 1 ? 's are' : ' is'} waiting in the journey now; they finish it on the version they started (version ${info.version} or older) and do not see these changes.`}</li>)}
-            {waitingAt.map((w) => {
-              const n = doc.nodes.find((x) => x.id === w.id)
-              const name = n ? n.name || specs.get(n.type)?.title || w.id : w.id
-              return <li key={w.id}>{w.n} wait at “{name}”{n ? '' : ', a step the new version no longer has'}; they go on as the old version says.</li>
-            })}
-            {info.status === 'paused' && <li>Publishing starts the paused journey again.</li>}
-          </ul>
-          <button type="button" className="primary" onClick={publish} autoFocus>Publish</button>
-          <button type="button" onClick={() => setPanel('none')}>Cancel</button>
-        </div>
-      )}
+      {panel === 'publish' && <PublishDialog flowId={flowId} info={info} doc={doc} specs={specs} onPublish={publish} onCancel={() => setPanel('none')} />}
       <div className="editor-body">
         <Palette types={types} onAdd={(t) => addNode(t)} />
-        <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move' }} onDrop={onDrop}>
+        <div className="canvas" ref={wrapper} data-checking={checking || undefined} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move' }} onDrop={onDrop}>
           <CanvasActionsContext.Provider value={actions}>
           <ReactFlow<CardNode, AddEdgeType>
             nodes={rfNodes}
@@ -615,6 +607,8 @@ function Editor({ flowId }: { flowId: string }) {
           onDelete={() => removeItems(selected, [])} />
       </div>
       {panel === 'test' && <TestPanel flowId={flowId} doc={doc} specs={specs} beforeRun={async () => !dirty || save()} onRun={playRun}
+        onClose={() => { setPanel('none'); setLit({}) }} />}
+      {panel === 'history' && <HistoryPanel flowId={flowId} refreshKey={historyKey} onHighlight={setLit} onRestore={restoreVersion}
         onClose={() => { setPanel('none'); setLit({}) }} />}
     </div>
   )
