@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { useState } from 'react'
+import type { FieldDef } from '../catalog'
+import type { Checker } from '../ExpressionField'
+import { TemplateField } from './TemplateField'
+import { placeCaret, read } from './editable'
+
+afterEach(cleanup)
+
+const catalog: FieldDef[] = [
+  { path: 'trigger.email', label: 'Email', group: 'Trigger', type: 'text' },
+  { path: 'contact.first_name', label: 'First name', group: 'Contact', type: 'text' },
+  { path: 'contact.company', label: 'Company', group: 'Contact', type: 'text' },
+]
+const ok: Checker = async () => ({ ok: true, problems: [] })
+
+function Harness({ initial, seen, check = ok }: { initial: string; seen?: string[]; check?: Checker }) {
+  const [v, setV] = useState(initial)
+  return <TemplateField id="t" label="Subject" value={v} catalog={catalog} check={check} delay={0}
+    onChange={(n) => { setV(n); seen?.push(n) }} />
+}
+
+const box = () => screen.getByRole('textbox', { name: 'Subject' })
+const chips = () => Array.from(box().querySelectorAll('.chip')).map((c) => c.textContent)
+
+describe('TemplateField', () => {
+  it('shows fields as chips and reads back the exact text', () => {
+    const text = 'Hi {{contact.first_name}},  {{ coalesce(contact.company, "your team") }} {{   vars.plan }} {{ contact.score * 2 }}\nBye'
+    render(<Harness initial={text} />)
+    expect(chips()).toEqual(['Contact · First name', 'Contact · Company, or “your team”', 'Remembered · Plan'])
+    expect(box().textContent).not.toContain('{{ contact.first_name')
+    expect(box().textContent).toContain('{{ contact.score * 2 }}') // code stays as typed
+    expect(read(box())).toBe(text)
+  })
+
+  it('shows a value that is one field as the chip alone', () => {
+    render(<Harness initial="{{ trigger.email }}" />)
+    expect(chips()).toEqual(['Trigger · Email'])
+    expect(box().textContent).toBe('Trigger · Email')
+  })
+
+  it('labels the text box and the insert button', () => {
+    render(<Harness initial="" />)
+    expect(box().getAttribute('contenteditable')).toBe('true')
+    expect(screen.getByRole('button', { name: 'Insert a field into Subject' })).toBeTruthy()
+  })
+
+  it('inserts a chosen field at the cursor', async () => {
+    const seen: string[] = []
+    render(<Harness initial="Hello , welcome" seen={seen} />)
+    box().focus()
+    placeCaret(box(), 'Hello '.length)
+    fireEvent.keyUp(box(), { key: 'ArrowLeft' })
+    fireEvent.mouseDown(screen.getByRole('button', { name: 'Insert a field into Subject' }))
+    fireEvent.click(screen.getByRole('button', { name: 'Insert a field into Subject' }))
+    const dialog = screen.getByRole('dialog', { name: 'Insert a field into Subject' })
+    expect(within(dialog).getByRole('group', { name: 'Contact' })).toBeTruthy()
+    fireEvent.click(within(dialog).getByRole('option', { name: 'Contact · First name' }))
+    expect(seen.at(-1)).toBe('Hello {{ contact.first_name }}, welcome')
+    expect(chips()).toEqual(['Contact · First name'])
+    expect(screen.queryByRole('dialog')).toBeNull()
+  })
+
+  it('searches fields by keyboard and writes a fallback', () => {
+    const seen: string[] = []
+    render(<Harness initial="Hi " seen={seen} />)
+    fireEvent.click(screen.getByRole('button', { name: 'Insert a field into Subject' }))
+    const search = screen.getByRole('combobox', { name: 'Search fields' })
+    expect(document.activeElement).toBe(search)
+    fireEvent.change(search, { target: { value: 'first' } })
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['Contact · First name'])
+    fireEvent.change(screen.getByLabelText('When it is empty, write (optional)'), { target: { value: 'there' } })
+    fireEvent.keyDown(search, { key: 'Enter' })
+    // No caret was ever placed: the field goes at the end.
+    expect(seen.at(-1)).toBe('Hi {{ coalesce(contact.first_name, "there") }}')
+    expect(chips()).toEqual(['Contact · First name, or “there”'])
+  })
+
+  it('closes the picker with Escape and gives focus back to its button', () => {
+    render(<Harness initial="" />)
+    const btn = screen.getByRole('button', { name: 'Insert a field into Subject' })
+    fireEvent.click(btn)
+    fireEvent.keyDown(screen.getByRole('combobox', { name: 'Search fields' }), { key: 'Escape' })
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(document.activeElement).toBe(btn)
+  })
+
+  it('turns typed braces into a chip and suggests names after {{', () => {
+    const seen: string[] = []
+    render(<Harness initial="" seen={seen} />)
+    const el = box()
+    el.focus()
+    el.textContent = 'Hi {{ con'
+    placeCaret(el, 9)
+    fireEvent.input(el)
+    expect(seen.at(-1)).toBe('Hi {{ con')
+    expect(screen.getByRole('option').textContent).toBe('contact.')
+    fireEvent.keyDown(el, { key: 'Enter' })
+    expect(seen.at(-1)).toBe('Hi {{ contact.')
+    fireEvent.keyDown(el, { key: 'ArrowDown' })
+    const pick = screen.getAllByRole('option').find((o) => o.getAttribute('aria-selected') === 'true')!
+    expect(pick.textContent).toBe('contact.phone')
+    fireEvent.keyDown(el, { key: 'Enter' })
+    expect(seen.at(-1)).toBe('Hi {{ contact.phone }}')
+    expect(chips()).toEqual(['Contact · Phone'])
+    // Typing the closing braces by hand makes a chip too.
+    el.replaceChildren(document.createTextNode('A {{contact.company}} B'))
+    placeCaret(el, 21)
+    fireEvent.input(el)
+    expect(seen.at(-1)).toBe('A {{contact.company}} B')
+    expect(chips()).toEqual(['Contact · Company'])
+  })
+
+  it('keeps Enter and pasted text as plain text', () => {
+    const seen: string[] = []
+    render(<Harness initial="ab" seen={seen} />)
+    const el = box()
+    el.focus()
+    placeCaret(el, 1)
+    fireEvent.keyDown(el, { key: 'Enter' })
+    expect(seen.at(-1)).toBe('a\nb')
+    fireEvent.paste(el, { clipboardData: { getData: () => 'X {{ contact.email }}' } })
+    expect(seen.at(-1)).toBe('a\nX {{ contact.email }}b')
+    expect(chips()).toEqual(['Contact · Email'])
+  })
+
+  it('shows where a template is wrong', async () => {
+    const check = vi.fn<Checker>(async () => ({ ok: false, problems: [{ code: 'bad_template', message: 'This text does not work: this "{{" is never closed with "}}".', line: 1, column: 4 }] }))
+    render(<Harness initial="Hi {{ contact.first_name" check={check} />)
+    await act(async () => { await new Promise((r) => setTimeout(r, 5)) })
+    expect(screen.getByRole('alert').textContent).toBe('At line 1, column 4: This text does not work: this "{{" is never closed with "}}".')
+    expect(document.querySelector('.problem-spot mark')?.textContent).toBe('{')
+    expect(screen.getByText(/Close the field with }}/)).toBeTruthy()
+    expect(box().getAttribute('aria-invalid')).toBe('true')
+  })
+})

@@ -1,0 +1,204 @@
+// A template field (email subject, SMS text, deal title...) that shows each
+// {{ field }} as a readable chip ("Contact · First name") and offers
+// "Insert a field" so nobody has to type braces. Typing {{ still works and
+// suggests names; a finished {{ name }} turns into a chip. The value given
+// to onChange is always the exact template text.
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import type { Problem } from '../api'
+import { chipLabel, fieldByPath, type FieldDef } from '../catalog'
+import { checkWithServer, completionsAt, type Checker } from '../ExpressionField'
+import { caret, draw, hasLooseField, placeCaret, read } from './editable'
+import { FieldPicker } from './FieldPicker'
+import { ProblemView } from './problems'
+import { fieldTag, parseTemplate, type Segment } from './template'
+import './fields.css'
+
+interface Props {
+  id: string
+  label: string
+  value: string
+  onChange: (v: string) => void
+  required?: boolean
+  description?: string
+  /** The fields to offer (see catalog.ts); chips take their labels from it. */
+  catalog?: FieldDef[]
+  /** More names to suggest after {{, e.g. {trigger: ["email"]}. */
+  names?: Record<string, string[]>
+  check?: Checker
+  problems?: Problem[]
+  delay?: number
+}
+
+/** A chip's text: "Contact · First name", or "…, or “there”" with a fallback. */
+export function chipText(catalog: FieldDef[], s: Extract<Segment, { kind: 'field' }>): string {
+  const base = chipLabel(fieldByPath(catalog, s.path))
+  return s.fallback !== undefined ? `${base}, or “${s.fallback}”` : base
+}
+
+export function TemplateField({ id, label, value, onChange, required, description, catalog = [], names,
+  check = checkWithServer, problems = [], delay = 300 }: Props) {
+  const ref = useRef<HTMLDivElement>(null)
+  // The text the editor's DOM shows, to tell our own edits from new values.
+  const shownText = useRef<string | null>(null)
+  const lastCaret = useRef<{ start: number; end: number } | null>(null)
+  const [picking, setPicking] = useState(false)
+  const [sugg, setSugg] = useState<{ from: number; items: string[] } | null>(null)
+  const [active, setActive] = useState(0)
+  const [live, setLive] = useState<Problem[] | null>(null)
+  const labelId = useId()
+  const helpId = useId()
+  const listId = useId()
+  const button = useRef<HTMLButtonElement>(null)
+
+  const chip = useMemo(() => (s: Extract<Segment, { kind: 'field' }>) => ({ text: chipText(catalog, s), title: s.raw }), [catalog])
+
+  function redraw(text: string, at?: number) {
+    const el = ref.current
+    if (!el) return
+    // Keep the caret where it was when the text changes under it.
+    if (at === undefined && el.ownerDocument.activeElement === el) at = Math.min(caret(el)?.end ?? text.length, text.length)
+    draw(el, parseTemplate(text), chip)
+    shownText.current = text
+    if (at !== undefined) placeCaret(el, at)
+  }
+
+  // Draw values that come from outside (first render, undo, another field).
+  useLayoutEffect(() => {
+    if (shownText.current !== value) redraw(value)
+  })
+  // Labels may arrive after the value (the catalog follows the journey).
+  useLayoutEffect(() => { redraw(value) }, [chip]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    if (!value.trim()) { setLive(null); return }
+    let stale = false
+    const t = setTimeout(() => {
+      check(value, 'any', true).then((r) => { if (!stale) setLive(r.problems ?? []) }, () => { if (!stale) setLive(null) })
+    }, delay)
+    return () => { stale = true; clearTimeout(t) }
+  }, [value, check, delay])
+
+  /** Replaces the text between start and end, then puts the caret after it. */
+  function replace(start: number, end: number, insert: string) {
+    const text = (shownText.current ?? value).slice(0, start) + insert + (shownText.current ?? value).slice(end)
+    redraw(text, start + insert.length)
+    lastCaret.current = { start: start + insert.length, end: start + insert.length }
+    onChange(text)
+    return text
+  }
+
+  function suggest(text: string, at: number) {
+    const open = text.lastIndexOf('{{', at)
+    const close = text.lastIndexOf('}}', at - 1)
+    if (open < 0 || close > open) { setSugg(null); return }
+    setSugg(completionsAt(text, at, names))
+    setActive(0)
+  }
+
+  function onInput() {
+    const el = ref.current!
+    const text = read(el)
+    const c = caret(el)
+    if (hasLooseField(el)) redraw(text, c?.end)
+    else shownText.current = text
+    lastCaret.current = c
+    onChange(text)
+    if (c) suggest(text, c.end)
+  }
+
+  function accept(item: string) {
+    const c = caret(ref.current!) ?? lastCaret.current
+    if (!sugg || !c) return
+    const text = shownText.current ?? value
+    // A whole name closes the braces, so it becomes a chip at once.
+    const closes = !item.endsWith('.') && !/^\s*\}\}/.test(text.slice(c.end))
+    const next = replace(sugg.from, c.end, item + (closes ? ' }}' : ''))
+    if (item.endsWith('.')) suggest(next, sugg.from + item.length)
+    else setSugg(null)
+  }
+
+  function onKeyDown(e: React.KeyboardEvent) {
+    if (sugg) {
+      if (e.key === 'ArrowDown') { e.preventDefault(); setActive((a) => (a + 1) % sugg.items.length); return }
+      if (e.key === 'ArrowUp') { e.preventDefault(); setActive((a) => (a - 1 + sugg.items.length) % sugg.items.length); return }
+      if (e.key === 'Enter' || e.key === 'Tab') { e.preventDefault(); accept(sugg.items[active]); return }
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); setSugg(null); return }
+    }
+    if (e.key === 'Enter') {
+      // Our own new line: browsers would add <div>s and <br>s.
+      e.preventDefault()
+      const c = caret(ref.current!)
+      if (c) replace(c.start, c.end, '\n')
+    }
+  }
+
+  function onPaste(e: React.ClipboardEvent) {
+    e.preventDefault()
+    const c = caret(ref.current!)
+    if (c) replace(c.start, c.end, e.clipboardData.getData('text/plain'))
+  }
+
+  function insertField(path: string, fallback?: string) {
+    setPicking(false)
+    const len = (shownText.current ?? value).length
+    const c = lastCaret.current ?? { start: len, end: len }
+    ref.current?.focus()
+    replace(Math.min(c.start, len), Math.min(c.end, len), fieldTag(path, fallback))
+  }
+
+  const shown = live !== null ? live : problems
+  const invalid = shown.length > 0
+  return (
+    <div className="field template-field">
+      <label id={labelId} onClick={() => ref.current?.focus()}>{label}{required && <span aria-hidden="true"> *</span>}</label>
+      <div className="template-row">
+        <div
+          id={id}
+          ref={ref}
+          role="textbox"
+          aria-multiline="true"
+          contentEditable
+          suppressContentEditableWarning
+          spellCheck
+          tabIndex={0}
+          className={'template-input' + (invalid ? ' invalid' : '')}
+          aria-labelledby={labelId}
+          aria-describedby={helpId}
+          aria-invalid={invalid}
+          aria-required={required}
+          aria-autocomplete="list"
+          aria-controls={sugg ? listId : undefined}
+          onInput={onInput}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+          onKeyUp={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
+          onMouseUp={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
+          onBlur={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current; setTimeout(() => setSugg(null), 150) }}
+        />
+        <button type="button" ref={button} className="insert-field" aria-label={`Insert a field into ${label}`}
+          aria-expanded={picking} aria-haspopup="dialog"
+          onMouseDown={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
+          onClick={() => setPicking((p) => !p)}>
+          Insert a field
+        </button>
+      </div>
+      {picking && (
+        <FieldPicker catalog={catalog} label={label} onPick={insertField}
+          onClose={() => { setPicking(false); button.current?.focus() }} />
+      )}
+      {sugg && (
+        <ul className="suggestions" role="listbox" id={listId} aria-label="Suggestions">
+          {sugg.items.map((it, i) => (
+            <li key={it} role="option" aria-selected={i === active} className={i === active ? 'active' : ''}
+              onMouseDown={(e) => { e.preventDefault(); accept(it) }}>{it}</li>
+          ))}
+        </ul>
+      )}
+      <div id={helpId} className="help">
+        {invalid
+          ? shown.map((p, i) => <ProblemView key={i} problem={p} source={value} />)
+          : description ? <p>{description}</p> : null}
+      </div>
+    </div>
+  )
+}
