@@ -73,7 +73,7 @@ describe('ExpressionField problems', () => {
 
   it('offers the name the server suggests, and puts it in the right place', async () => {
     const check = vi.fn<Checker>(async (e) => (e.startsWith('contcat') || e.includes(' contcat')
-      ? { ok: false, problems: [{ code: 'bad_expression', line: 1, column: 20, message: 'This condition does not work: there is nothing called "contcat" (did you mean "contact"?) (line 1, column 20).' }] }
+      ? { ok: false, problems: [{ code: 'bad_expression', line: 1, column: 23, message: 'This condition does not work: there is nothing called "contcat" (did you mean "contact"?) (line 1, column 23).' }] }
       : { ok: true, problems: [] }))
     render(<Harness check={check} />)
     const box = screen.getByLabelText('Condition') as HTMLTextAreaElement
