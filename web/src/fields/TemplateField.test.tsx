@@ -112,16 +112,38 @@ describe('TemplateField', () => {
     expect(chips()).toEqual(['Contact · Company'])
   })
 
+  it('does not also type the Enter that chose a field', () => {
+    const seen: string[] = []
+    render(<Harness initial="Hi " seen={seen} />)
+    fireEvent.click(screen.getByRole('button', { name: 'Insert a field into Subject' }))
+    fireEvent.keyDown(screen.getByRole('combobox', { name: 'Search fields' }), { key: 'Enter' })
+    expect(document.activeElement).toBe(box())
+    // Browsers deliver the key's input to the element focused meanwhile.
+    const late = new InputEvent('beforeinput', { inputType: 'insertParagraph', cancelable: true, bubbles: true })
+    act(() => { box().dispatchEvent(late) })
+    expect(late.defaultPrevented).toBe(true)
+    expect(seen.at(-1)).toBe('Hi {{ trigger.email }}')
+  })
+
   it('keeps Enter and pasted text as plain text', () => {
     const seen: string[] = []
     render(<Harness initial="ab" seen={seen} />)
     const el = box()
     el.focus()
     placeCaret(el, 1)
-    fireEvent.keyDown(el, { key: 'Enter' })
+    const enter = new InputEvent('beforeinput', { inputType: 'insertParagraph', cancelable: true, bubbles: true })
+    act(() => { el.dispatchEvent(enter) })
+    expect(enter.defaultPrevented).toBe(true)
     expect(seen.at(-1)).toBe('a\nb')
+    // The last empty line shows through a <br> that is not part of the text.
+    placeCaret(el, 3)
+    act(() => { el.dispatchEvent(new InputEvent('beforeinput', { inputType: 'insertLineBreak', cancelable: true, bubbles: true })) })
+    expect(seen.at(-1)).toBe('a\nb\n')
+    expect(el.lastChild?.nodeName).toBe('BR')
+    expect(read(el)).toBe('a\nb\n')
+    placeCaret(el, 2)
     fireEvent.paste(el, { clipboardData: { getData: () => 'X {{ contact.email }}' } })
-    expect(seen.at(-1)).toBe('a\nX {{ contact.email }}b')
+    expect(seen.at(-1)).toBe('a\nX {{ contact.email }}b\n')
     expect(chips()).toEqual(['Contact · Email'])
   })
 

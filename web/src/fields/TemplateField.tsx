@@ -118,19 +118,39 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   }
 
   function onKeyDown(e: React.KeyboardEvent) {
-    if (sugg) {
-      if (e.key === 'ArrowDown') { e.preventDefault(); setActive((a) => (a + 1) % sugg.items.length); return }
-      if (e.key === 'ArrowUp') { e.preventDefault(); setActive((a) => (a - 1 + sugg.items.length) % sugg.items.length); return }
-      if (e.key === 'Enter' || e.key === 'Tab') { e.preventDefault(); accept(sugg.items[active]); return }
-      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); setSugg(null); return }
-    }
-    if (e.key === 'Enter') {
-      // Our own new line: browsers would add <div>s and <br>s.
-      e.preventDefault()
-      const c = caret(ref.current!)
-      if (c) replace(c.start, c.end, '\n')
-    }
+    if (!sugg) return
+    if (e.key === 'ArrowDown') { e.preventDefault(); setActive((a) => (a + 1) % sugg.items.length) }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); setActive((a) => (a - 1 + sugg.items.length) % sugg.items.length) }
+    else if (e.key === 'Enter' || e.key === 'Tab') { e.preventDefault(); swallowNextInput(); accept(sugg.items[active]) }
+    else if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); setSugg(null) }
   }
+
+  // The key that chose a suggestion or a field must not also type into the text.
+  const swallow = useRef(false)
+  function swallowNextInput() {
+    swallow.current = true
+    setTimeout(() => { swallow.current = false }, 0)
+  }
+
+  // New lines and drops are ours to write: browsers would add <div>s and <br>s.
+  useEffect(() => {
+    const el = ref.current
+    if (!el) return
+    const onBeforeInput = (e: InputEvent) => {
+      if (swallow.current) { e.preventDefault(); return }
+      if (e.inputType === 'insertParagraph' || e.inputType === 'insertLineBreak') {
+        e.preventDefault()
+        const c = caret(el)
+        if (c) replaceRef.current(c.start, c.end, '\n')
+      } else if (e.inputType === 'insertFromDrop') {
+        e.preventDefault()
+      }
+    }
+    el.addEventListener('beforeinput', onBeforeInput)
+    return () => el.removeEventListener('beforeinput', onBeforeInput)
+  }, [])
+  const replaceRef = useRef(replace)
+  replaceRef.current = replace
 
   function onPaste(e: React.ClipboardEvent) {
     e.preventDefault()
@@ -142,6 +162,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     setPicking(false)
     const len = (shownText.current ?? value).length
     const c = lastCaret.current ?? { start: len, end: len }
+    swallowNextInput()
     ref.current?.focus()
     replace(Math.min(c.start, len), Math.min(c.end, len), fieldTag(path, fallback))
   }

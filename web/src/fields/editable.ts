@@ -22,8 +22,10 @@ export function draw(root: HTMLElement, segs: Segment[], chip: (s: Extract<Segme
     span.textContent = c.text
     root.append(span)
   }
-  // Browsers need a text node after a trailing chip to put the caret there.
+  // Browsers need a text node after a trailing chip to put the caret there,
+  // and a <br> to show a last empty line (read() skips that last <br>).
   if (root.lastChild?.nodeType !== Node.TEXT_NODE) root.append(doc.createTextNode(''))
+  if ((root.lastChild as Text).data.endsWith('\n')) root.append(doc.createElement('br'))
 }
 
 /** The template text of a node's content (an editor or a cloned range). */
@@ -48,7 +50,8 @@ export function read(node: Node, top = true): string {
 export function hasLooseField(root: HTMLElement): boolean {
   for (const n of Array.from(root.childNodes)) {
     if (n.nodeType === Node.TEXT_NODE && parseTemplate((n as Text).data).some((s) => s.kind === 'field')) return true
-    if (n.nodeType === Node.ELEMENT_NODE && (n as HTMLElement).dataset.raw === undefined) return true
+    const placeholder = n.nodeName === 'BR' && n === root.lastChild
+    if (n.nodeType === Node.ELEMENT_NODE && (n as HTMLElement).dataset.raw === undefined && !placeholder) return true
   }
   return false
 }
@@ -75,6 +78,7 @@ export function placeCaret(root: HTMLElement, offset: number) {
   let left = offset
   let placed = false
   for (const n of Array.from(root.childNodes)) {
+    if (n.nodeName === 'BR' && n === root.lastChild) break
     const len = n.nodeType === Node.TEXT_NODE ? (n as Text).data.length : ((n as HTMLElement).dataset?.raw ?? '').length
     if (n.nodeType === Node.TEXT_NODE && left <= len) {
       range.setStart(n, left)
