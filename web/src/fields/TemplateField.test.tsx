@@ -125,6 +125,31 @@ describe('TemplateField', () => {
     expect(seen.at(-1)).toBe('Hi {{ trigger.email }}')
   })
 
+  it('changes or removes a chip’s fallback, and removes a chip, when it is clicked', () => {
+    const seen: string[] = []
+    render(<Harness initial="Hi {{contact.first_name}} at {{ contact.company }}!" seen={seen} />)
+    fireEvent.click(box().querySelectorAll('.chip')[1])
+    const edit = screen.getByRole('dialog', { name: 'Contact · Company' })
+    const input = within(edit).getByLabelText('When Contact · Company is empty, write')
+    expect(document.activeElement).toBe(input)
+    fireEvent.change(input, { target: { value: 'your company' } })
+    fireEvent.click(within(edit).getByRole('button', { name: 'Save' }))
+    expect(seen.at(-1)).toBe('Hi {{contact.first_name}} at {{ coalesce(contact.company, "your company") }}!')
+    expect(chips()).toEqual(['Contact · First name', 'Contact · Company, or “your company”'])
+    // Saving unchanged keeps the text as it was written.
+    fireEvent.click(box().querySelectorAll('.chip')[0])
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }))
+    expect(seen.length).toBe(1)
+    fireEvent.click(box().querySelectorAll('.chip')[1])
+    fireEvent.change(screen.getByLabelText('When Contact · Company is empty, write'), { target: { value: '' } })
+    fireEvent.keyDown(screen.getByLabelText('When Contact · Company is empty, write'), { key: 'Enter' })
+    expect(seen.at(-1)).toBe('Hi {{contact.first_name}} at {{ contact.company }}!')
+    fireEvent.click(box().querySelectorAll('.chip')[0])
+    fireEvent.click(screen.getByRole('button', { name: 'Remove this field' }))
+    expect(seen.at(-1)).toBe('Hi  at {{ contact.company }}!')
+    expect(screen.queryByRole('dialog')).toBeNull()
+  })
+
   it('keeps Enter and pasted text as plain text', () => {
     const seen: string[] = []
     render(<Harness initial="ab" seen={seen} />)

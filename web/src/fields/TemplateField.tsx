@@ -9,6 +9,7 @@ import { chipLabel, fieldByPath, type FieldDef } from '../catalog'
 import { checkWithServer, completionsAt, type Checker } from '../ExpressionField'
 import { caret, draw, hasLooseField, placeCaret, read } from './editable'
 import { FieldPicker } from './FieldPicker'
+import { ChipEditor } from './ChipEditor'
 import { ProblemView } from './problems'
 import { fieldTag, parseTemplate, type Segment } from './template'
 import './fields.css'
@@ -42,6 +43,8 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   const shownText = useRef<string | null>(null)
   const lastCaret = useRef<{ start: number; end: number } | null>(null)
   const [picking, setPicking] = useState(false)
+  // The chip being edited: its place in the text and what it holds.
+  const [editing, setEditing] = useState<{ start: number; seg: Extract<Segment, { kind: 'field' }> } | null>(null)
   const [sugg, setSugg] = useState<{ from: number; items: string[] } | null>(null)
   const [active, setActive] = useState(0)
   const [live, setLive] = useState<Problem[] | null>(null)
@@ -50,7 +53,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   const listId = useId()
   const button = useRef<HTMLButtonElement>(null)
 
-  const chip = useMemo(() => (s: Extract<Segment, { kind: 'field' }>) => ({ text: chipText(catalog, s), title: s.raw }), [catalog])
+  const chip = useMemo(() => (s: Extract<Segment, { kind: 'field' }>) => ({ text: chipText(catalog, s), title: `${s.raw}: click to change` }), [catalog])
 
   function redraw(text: string, at?: number) {
     const el = ref.current
@@ -167,6 +170,26 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     replace(Math.min(c.start, len), Math.min(c.end, len), fieldTag(path, fallback))
   }
 
+  function onClick(e: React.MouseEvent) {
+    const chipEl = (e.target as HTMLElement).closest?.('.chip')
+    if (!chipEl || !ref.current) return
+    const n = Array.from(ref.current.querySelectorAll('.chip')).indexOf(chipEl)
+    let start = 0
+    let k = -1
+    for (const seg of parseTemplate(shownText.current ?? value)) {
+      if (seg.kind === 'field' && ++k === n) { setPicking(false); setEditing({ start, seg }); return }
+      start += seg.kind === 'text' ? seg.text.length : seg.raw.length
+    }
+  }
+
+  function editChip(next: string) {
+    if (!editing) return
+    const { start, seg } = editing
+    setEditing(null)
+    ref.current?.focus()
+    if (next !== seg.raw) replace(start, start + seg.raw.length, next)
+  }
+
   const shown = live !== null ? live : problems
   const invalid = shown.length > 0
   return (
@@ -193,19 +216,25 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
           onKeyDown={onKeyDown}
           onPaste={onPaste}
           onKeyUp={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
+          onClick={onClick}
           onMouseUp={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
           onBlur={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current; setTimeout(() => setSugg(null), 150) }}
         />
         <button type="button" ref={button} className="insert-field" aria-label={`Insert a field into ${label}`}
           aria-expanded={picking} aria-haspopup="dialog"
           onMouseDown={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
-          onClick={() => setPicking((p) => !p)}>
+          onClick={() => { setEditing(null); setPicking((p) => !p) }}>
           Insert a field
         </button>
       </div>
       {picking && (
         <FieldPicker catalog={catalog} label={label} onPick={insertField}
           onClose={() => { setPicking(false); button.current?.focus() }} />
+      )}
+      {editing && (
+        <ChipEditor name={chipLabel(fieldByPath(catalog, editing.seg.path))} fallback={editing.seg.fallback}
+          onSave={(fb) => editChip(fb === (editing.seg.fallback ?? '') ? editing.seg.raw : fieldTag(editing.seg.path, fb || undefined))} onRemove={() => editChip('')}
+          onClose={() => { setEditing(null); ref.current?.focus() }} />
       )}
       {sugg && (
         <ul className="suggestions" role="listbox" id={listId} aria-label="Suggestions">
