@@ -186,6 +186,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     if (!editing) return
     const { start, seg } = editing
     setEditing(null)
+    swallowNextInput()
     ref.current?.focus()
     if (next !== seg.raw) replace(start, start + seg.raw.length, next)
   }
@@ -194,7 +195,9 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   const invalid = shown.length > 0
   return (
     <div className="field template-field">
-      <label id={labelId} onClick={() => ref.current?.focus()}>{label}{required && <span aria-hidden="true"> *</span>}</label>
+      {/* htmlFor names the field for scripts that look fields up by label; the
+          text box itself is named by aria-labelledby (a div is not labelable). */}
+      <label id={labelId} htmlFor={id} onClick={() => ref.current?.focus()}>{label}{required && <span aria-hidden="true"> *</span>}</label>
       <div className="template-row">
         <div
           id={id}
