@@ -139,7 +139,7 @@ function TextPreview({ p }: { p: Preview }) {
   return (
     <>
       {p.to && <dl><dt>To</dt><dd>{p.to}</dd></dl>}
-      <div className="message-text" aria-label="Message text">{text || <em>No text.</em>}</div>
+      <figure className="message-text" aria-label="Message text">{text || <em>No text.</em>}</figure>
       <p className="hint">
         {count.characters} {count.characters === 1 ? 'character' : 'characters'}
         {p.channel === 'sms' && <>

@@ -35,4 +35,14 @@ describe('accessibility of fields', () => {
     await act(async () => { await new Promise((r) => setTimeout(r, 5)) })
     expect(await violations(container)).toEqual([])
   })
+
+  it('an SMS preview with a test sent', async () => {
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => Response.json(url.endsWith('/send')
+      ? { message_id: 'm', to: '+33600000000', sandbox: true } : { channel: 'sms', to: '+33600000000', text: 'Hi Ada' })))
+    const { container } = render(<MessagePreview flowId="f" node={{ id: 'm', type: 'message.sms', position: { x: 0, y: 0 } }} delay={0} />)
+    await act(async () => { await new Promise((r) => setTimeout(r, 5)) })
+    await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Send a test to me' })) })
+    expect(screen.getByRole('status').textContent).toContain('no SMS account')
+    expect(await violations(container)).toEqual([])
+  })
 })
