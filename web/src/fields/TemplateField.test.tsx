@@ -153,6 +153,27 @@ describe('TemplateField', () => {
     expect(screen.queryByRole('dialog')).toBeNull()
   })
 
+  it('undoes and redoes its own changes with Ctrl+Z and Ctrl+Shift+Z', () => {
+    const seen: string[] = []
+    render(<Harness initial="Hi" seen={seen} />)
+    const el = box()
+    el.focus()
+    placeCaret(el, 2)
+    fireEvent.paste(el, { clipboardData: { getData: () => ' {{ contact.email }}' } })
+    expect(chips()).toEqual(['Contact · Email'])
+    fireEvent.keyDown(el, { key: 'z', ctrlKey: true })
+    expect(seen.at(-1)).toBe('Hi')
+    expect(chips()).toEqual([])
+    fireEvent.keyDown(el, { key: 'Z', ctrlKey: true, shiftKey: true })
+    expect(seen.at(-1)).toBe('Hi {{ contact.email }}')
+    expect(chips()).toEqual(['Contact · Email'])
+    // The browser's Undo menu goes through the same history.
+    const menu = new InputEvent('beforeinput', { inputType: 'historyUndo', cancelable: true, bubbles: true })
+    act(() => { el.dispatchEvent(menu) })
+    expect(menu.defaultPrevented).toBe(true)
+    expect(seen.at(-1)).toBe('Hi')
+  })
+
   it('keeps Enter and pasted text as plain text', () => {
     const seen: string[] = []
     render(<Harness initial="ab" seen={seen} />)

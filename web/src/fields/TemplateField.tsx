@@ -12,6 +12,7 @@ import { FieldPicker } from './FieldPicker'
 import { ChipEditor } from './ChipEditor'
 import { ProblemView } from './problems'
 import { fieldTag, parseTemplate, type Segment } from './template'
+import { changedEnd, newHistory, record, redo, undo } from './history'
 import './fields.css'
 
 interface Props {
@@ -65,9 +66,14 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     if (at !== undefined) placeCaret(el, at)
   }
 
-  // Draw values that come from outside (first render, undo, another field).
+  const hist = useRef(newHistory())
+  // Draw values that come from outside (first render, the editor's undo,
+  // another step); this field's own history no longer applies to them.
   useLayoutEffect(() => {
-    if (shownText.current !== value) redraw(value)
+    if (shownText.current !== value) {
+      if (shownText.current !== null) hist.current = newHistory()
+      redraw(value)
+    }
   })
   // Labels may arrive after the value (the catalog follows the journey).
   useLayoutEffect(() => { redraw(value) }, [chip]) // eslint-disable-line react-hooks/exhaustive-deps
@@ -83,7 +89,9 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
 
   /** Replaces the text between start and end, then puts the caret after it. */
   function replace(start: number, end: number, insert: string) {
-    const text = (shownText.current ?? value).slice(0, start) + insert + (shownText.current ?? value).slice(end)
+    const prev = shownText.current ?? value
+    const text = prev.slice(0, start) + insert + prev.slice(end)
+    if (text !== prev) record(hist.current, prev, false)
     redraw(text, start + insert.length)
     lastCaret.current = { start: start + insert.length, end: start + insert.length }
     onChange(text)
@@ -98,10 +106,13 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     setActive(0)
   }
 
-  function onInput() {
+  function onInput(e: React.FormEvent) {
     const el = ref.current!
     const text = read(el)
     const c = caret(el)
+    const ie = e.nativeEvent as InputEvent
+    const prev = shownText.current ?? value
+    if (text !== prev) record(hist.current, prev, ie.inputType === 'insertText' && !/\s/.test(ie.data ?? ''))
     if (hasLooseField(el)) redraw(text, c?.end)
     else shownText.current = text
     lastCaret.current = c
@@ -120,7 +131,22 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     else setSugg(null)
   }
 
+  function travel(to: string | null) {
+    if (to === null) return
+    const from = shownText.current ?? value
+    redraw(to, changedEnd(from, to))
+    setSugg(null)
+    onChange(to)
+  }
+
   function onKeyDown(e: React.KeyboardEvent) {
+    const k = e.key.toLowerCase()
+    if ((e.ctrlKey || e.metaKey) && (k === 'z' || k === 'y')) {
+      e.preventDefault()
+      const current = shownText.current ?? value
+      travel(k === 'z' && !e.shiftKey ? undo(hist.current, current) : redo(hist.current, current))
+      return
+    }
     if (!sugg) return
     if (e.key === 'ArrowDown') { e.preventDefault(); setActive((a) => (a + 1) % sugg.items.length) }
     else if (e.key === 'ArrowUp') { e.preventDefault(); setActive((a) => (a - 1 + sugg.items.length) % sugg.items.length) }
@@ -141,6 +167,11 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     if (!el) return
     const onBeforeInput = (e: InputEvent) => {
       if (swallow.current) { e.preventDefault(); return }
+      if (e.inputType === 'historyUndo' || e.inputType === 'historyRedo') {
+        e.preventDefault()
+        travelRef.current(e.inputType === 'historyUndo' ? 'undo' : 'redo')
+        return
+      }
       if (e.inputType === 'insertParagraph' || e.inputType === 'insertLineBreak') {
         e.preventDefault()
         const c = caret(el)
@@ -154,6 +185,11 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   }, [])
   const replaceRef = useRef(replace)
   replaceRef.current = replace
+  const travelRef = useRef<(dir: 'undo' | 'redo') => void>(() => {})
+  travelRef.current = (dir) => {
+    const current = shownText.current ?? value
+    travel(dir === 'undo' ? undo(hist.current, current) : redo(hist.current, current))
+  }
 
   function onPaste(e: React.ClipboardEvent) {
     e.preventDefault()
