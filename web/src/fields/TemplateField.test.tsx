@@ -174,6 +174,24 @@ describe('TemplateField', () => {
     expect(seen.at(-1)).toBe('Hi')
   })
 
+  it('copies and cuts the template text, so a pasted chip stays a field', () => {
+    const seen: string[] = []
+    render(<Harness initial="Hi {{ contact.first_name }}!" seen={seen} />)
+    const el = box()
+    el.focus()
+    const r = document.createRange()
+    r.setStart(el.firstChild!, 3)
+    r.setEnd(el.lastChild!, 1)
+    getSelection()!.removeAllRanges()
+    getSelection()!.addRange(r)
+    const put = vi.fn()
+    fireEvent.copy(el, { clipboardData: { setData: put } })
+    expect(put).toHaveBeenCalledWith('text/plain', '{{ contact.first_name }}!')
+    expect(seen).toEqual([])
+    fireEvent.cut(el, { clipboardData: { setData: put } })
+    expect(seen.at(-1)).toBe('Hi ')
+  })
+
   it('keeps Enter and pasted text as plain text', () => {
     const seen: string[] = []
     render(<Harness initial="ab" seen={seen} />)

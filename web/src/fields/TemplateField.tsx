@@ -111,6 +111,12 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     const text = read(el)
     const c = caret(el)
     const ie = e.nativeEvent as InputEvent
+    if (ie.isComposing) {
+      // Mid-composition (accents, Asian scripts): redrawing would break it.
+      shownText.current = text
+      onChange(text)
+      return
+    }
     const prev = shownText.current ?? value
     if (text !== prev) record(hist.current, prev, ie.inputType === 'insertText' && !/\s/.test(ie.data ?? ''))
     if (hasLooseField(el)) redraw(text, c?.end)
@@ -191,6 +197,17 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     travel(dir === 'undo' ? undo(hist.current, current) : redo(hist.current, current))
   }
 
+  // Copy and cut give the template text, so a pasted chip stays a field.
+  function onCopy(e: React.ClipboardEvent, cut: boolean) {
+    const el = ref.current!
+    const c = caret(el)
+    if (!c || c.start === c.end) return
+    e.preventDefault()
+    const text = shownText.current ?? value
+    e.clipboardData.setData('text/plain', text.slice(c.start, c.end))
+    if (cut) replace(c.start, c.end, '')
+  }
+
   function onPaste(e: React.ClipboardEvent) {
     e.preventDefault()
     const c = caret(ref.current!)
@@ -254,6 +271,8 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
           onInput={onInput}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
+          onCopy={(e) => onCopy(e, false)}
+          onCut={(e) => onCopy(e, true)}
           onKeyUp={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
           onClick={onClick}
           onMouseUp={() => { lastCaret.current = caret(ref.current!) ?? lastCaret.current }}
