@@ -223,4 +223,17 @@ describe('TemplateField', () => {
     expect(screen.getByText(/Close the field with }}/)).toBeTruthy()
     expect(box().getAttribute('aria-invalid')).toBe('true')
   })
+
+  it('fixes a misspelt field the server recognises', async () => {
+    const seen: string[] = []
+    const check: Checker = async (t) => (t.includes('frist')
+      ? { ok: false, problems: [{ code: 'bad_template', line: 1, column: 13, message: 'This text does not work: contact has no field "frist_name" (did you mean "first_name"?).' }] }
+      : { ok: true, problems: [] })
+    render(<Harness initial="Hi {{ contact.frist_name }}" seen={seen} check={check} />)
+    expect(chips()).toEqual(['Contact · Frist name'])
+    await act(async () => { await new Promise((r) => setTimeout(r, 5)) })
+    fireEvent.click(screen.getByRole('button', { name: 'Change “frist_name” to “first_name”' }))
+    expect(seen.at(-1)).toBe('Hi {{ contact.first_name }}')
+    expect(chips()).toEqual(['Contact · First name'])
+  })
 })

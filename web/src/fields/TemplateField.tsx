@@ -304,7 +304,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
       )}
       <div id={helpId} className="help">
         {invalid
-          ? shown.map((p, i) => <ProblemView key={i} problem={p} source={value} />)
+          ? shown.map((p, i) => <ProblemView key={i} problem={p} source={value} onFix={onChange} />)
           : description ? <p>{description}</p> : null}
       </div>
     </div>
