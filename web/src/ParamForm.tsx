@@ -25,6 +25,9 @@ export interface FormContext {
   loadCredentials?: (kind: string) => Promise<{ id: string; name: string }[] | null>
 }
 
+/** Template parameters that hold a body of text (the rest are one line: subject, address, title). */
+const multilineParams = ['body', 'html', 'text', 'notes', 'message']
+
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
 const durationRe = /^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*)+$/
 
@@ -142,7 +145,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
       return (
         <TemplateField id={id} label={spec.label} value={typeof value === 'string' ? value : value == null ? '' : String(value)}
           onChange={onChange} required={spec.required} description={spec.description} catalog={ctx.catalog}
-          names={ctx.names} check={ctx.check} problems={problems} />
+          names={ctx.names} check={ctx.check} problems={problems} multiline={multilineParams.includes(spec.name)} />
       )
     case 'expression':
       return (

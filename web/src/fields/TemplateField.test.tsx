@@ -15,9 +15,9 @@ const catalog: FieldDef[] = [
 ]
 const ok: Checker = async () => ({ ok: true, problems: [] })
 
-function Harness({ initial, seen, check = ok }: { initial: string; seen?: string[]; check?: Checker }) {
+function Harness({ initial, seen, check = ok, multiline }: { initial: string; seen?: string[]; check?: Checker; multiline?: boolean }) {
   const [v, setV] = useState(initial)
-  return <TemplateField id="t" label="Subject" value={v} catalog={catalog} check={check} delay={0}
+  return <TemplateField id="t" label="Subject" value={v} catalog={catalog} check={check} delay={0} multiline={multiline}
     onChange={(n) => { setV(n); seen?.push(n) }} />
 }
 
@@ -235,5 +235,20 @@ describe('TemplateField', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Change “frist_name” to “first_name”' }))
     expect(seen.at(-1)).toBe('Hi {{ contact.first_name }}')
     expect(chips()).toEqual(['Contact · First name'])
+  })
+
+  it('keeps a one-line field on one line', () => {
+    const seen: string[] = []
+    render(<Harness initial="ab" seen={seen} multiline={false} />)
+    const el = box()
+    expect(el.getAttribute('aria-multiline')).toBe('false')
+    el.focus()
+    placeCaret(el, 1)
+    const enter = new InputEvent('beforeinput', { inputType: 'insertParagraph', cancelable: true, bubbles: true })
+    act(() => { el.dispatchEvent(enter) })
+    expect(enter.defaultPrevented).toBe(true)
+    expect(seen).toEqual([])
+    fireEvent.paste(el, { clipboardData: { getData: () => 'x\n  y\r\nz' } })
+    expect(seen.at(-1)).toBe('ax y zb')
   })
 })

@@ -29,6 +29,8 @@ interface Props {
   check?: Checker
   problems?: Problem[]
   delay?: number
+  /** Whether the text may have several lines (a body); else Enter adds none. */
+  multiline?: boolean
 }
 
 /** A chip's text: "Contact · First name", or "…, or “there”" with a fallback. */
@@ -38,7 +40,7 @@ export function chipText(catalog: FieldDef[], s: Extract<Segment, { kind: 'field
 }
 
 export function TemplateField({ id, label, value, onChange, required, description, catalog = [], names,
-  check = checkWithServer, problems = [], delay = 300 }: Props) {
+  check = checkWithServer, problems = [], delay = 300, multiline = true }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   // The text the editor's DOM shows, to tell our own edits from new values.
   const shownText = useRef<string | null>(null)
@@ -181,7 +183,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
       if (e.inputType === 'insertParagraph' || e.inputType === 'insertLineBreak') {
         e.preventDefault()
         const c = caret(el)
-        if (c) replaceRef.current(c.start, c.end, '\n')
+        if (c && multilineRef.current) replaceRef.current(c.start, c.end, '\n')
       } else if (e.inputType === 'insertFromDrop') {
         e.preventDefault()
       }
@@ -191,6 +193,8 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   }, [])
   const replaceRef = useRef(replace)
   replaceRef.current = replace
+  const multilineRef = useRef(multiline)
+  multilineRef.current = multiline
   const travelRef = useRef<(dir: 'undo' | 'redo') => void>(() => {})
   travelRef.current = (dir) => {
     const current = shownText.current ?? value
@@ -211,7 +215,8 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   function onPaste(e: React.ClipboardEvent) {
     e.preventDefault()
     const c = caret(ref.current!)
-    if (c) replace(c.start, c.end, e.clipboardData.getData('text/plain'))
+    const text = e.clipboardData.getData('text/plain')
+    if (c) replace(c.start, c.end, multiline ? text : text.replace(/\s*\r?\n\s*/g, ' '))
   }
 
   function insertField(path: string, fallback?: string) {
@@ -256,12 +261,12 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
           id={id}
           ref={ref}
           role="textbox"
-          aria-multiline="true"
+          aria-multiline={multiline}
           contentEditable
           suppressContentEditableWarning
           spellCheck
           tabIndex={0}
-          className={'template-input' + (invalid ? ' invalid' : '')}
+          className={'template-input' + (multiline ? ' multiline' : '') + (invalid ? ' invalid' : '')}
           aria-labelledby={labelId}
           aria-describedby={helpId}
           aria-invalid={invalid}
