@@ -115,4 +115,13 @@ describe('MessagePreview', () => {
     await settle()
     expect(screen.getByText('Previews are not available on this server yet.')).toBeTruthy()
   })
+
+  it('takes a 405 from the page fallback as no previews too', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('', { status: 405 })))
+    render(<MessagePreview flowId="f" node={email} delay={0} />)
+    await settle()
+    expect(screen.getByText('Previews are not available on this server yet.')).toBeTruthy()
+    await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Send a test to me' })) })
+    expect(screen.getByRole('status').textContent).toBe('Test sends are not available on this server yet.')
+  })
 })

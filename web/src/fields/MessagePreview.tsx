@@ -3,10 +3,10 @@
 // its length and SMS parts for SMS and WhatsApp), rendered by the server
 // for a chosen or sample contact, and "Send a test to me".
 import { useEffect, useId, useState } from 'react'
-import { isMissingRoute, type FlowNode } from '../api'
+import type { FlowNode } from '../api'
 import { Link } from '../router'
 import { ContactChooser, type ChosenContact } from './ContactChooser'
-import { fetchPreview, noAccount, sendTest, type Preview, type PreviewRequest, type TestSend } from './preview'
+import { fetchPreview, noAccount, previewsMissing, sendTest, type Preview, type PreviewRequest, type TestSend } from './preview'
 import { smsSegments } from './sms'
 import './fields.css'
 
@@ -41,7 +41,7 @@ export function MessagePreview({ flowId, node, delay = 500 }: Props) {
         (e) => {
           if (stale) return
           setLoading(false)
-          setError(isMissingRoute(e) ? 'Previews are not available on this server yet.' : `The preview could not be made: ${(e as Error).message}`)
+          setError(previewsMissing(e) ? 'Previews are not available on this server yet.' : `The preview could not be made: ${(e as Error).message}`)
         })
     }, delay)
     return () => { stale = true; clearTimeout(t) }
@@ -56,7 +56,7 @@ export function MessagePreview({ flowId, node, delay = 500 }: Props) {
       const ok = await sendTest(JSON.parse(key) as PreviewRequest)
       setSent({ ok, channel: preview?.channel ?? channelOf(node.type) })
     } catch (e) {
-      setSent({ error: isMissingRoute(e) ? 'Test sends are not available on this server yet.' : `The test could not be sent: ${(e as Error).message}` })
+      setSent({ error: previewsMissing(e) ? 'Test sends are not available on this server yet.' : `The test could not be sent: ${(e as Error).message}` })
     } finally {
       setSending(false)
     }

@@ -1,6 +1,6 @@
 // The preview API: a message step rendered for a contact (or a sample
 // one), and a test send to the signed-in user.
-import { api, type FlowNode, type Problem } from '../api'
+import { api, ApiError, isMissingRoute, type FlowNode, type Problem } from '../api'
 
 export const messageTypes = ['message.email', 'message.sms', 'message.whatsapp', 'message.send']
 
@@ -39,4 +39,9 @@ export function noAccount(channel: string): string {
     case 'whatsapp': return 'no WhatsApp account'
     default: return 'no account'
   }
+}
+
+/** True when this server has no preview routes yet (404, or 405 from the page fallback). */
+export function previewsMissing(e: unknown): boolean {
+  return isMissingRoute(e) || (e instanceof ApiError && e.status === 405)
 }
