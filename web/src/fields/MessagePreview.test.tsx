@@ -114,6 +114,7 @@ describe('MessagePreview', () => {
     render(<MessagePreview flowId="f" node={email} delay={0} />)
     await settle()
     expect(screen.getByText('Previews are not available on this server yet.')).toBeTruthy()
+    expect(screen.queryByRole('button', { name: 'Send a test to me' })).toBeNull()
   })
 
   it('takes a 405 from the page fallback as no previews too', async () => {
@@ -121,7 +122,13 @@ describe('MessagePreview', () => {
     render(<MessagePreview flowId="f" node={email} delay={0} />)
     await settle()
     expect(screen.getByText('Previews are not available on this server yet.')).toBeTruthy()
+  })
+
+  it('says why a test could not be sent', async () => {
+    server({ '/preview': () => ({ channel: 'email', subject: 'Hi' }) })
+    render(<MessagePreview flowId="f" node={email} delay={0} />)
+    await settle()
     await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Send a test to me' })) })
-    expect(screen.getByRole('status').textContent).toBe('Test sends are not available on this server yet.')
+    expect(screen.getByRole('status').textContent).toBe('The test could not be sent: There is nothing at this address.')
   })
 })

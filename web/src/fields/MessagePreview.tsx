@@ -23,6 +23,7 @@ export function MessagePreview({ flowId, node, delay = 500 }: Props) {
   const [contact, setContact] = useState<ChosenContact | null>(null)
   const [preview, setPreview] = useState<Preview | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const [missing, setMissing] = useState(false)
   const [loading, setLoading] = useState(false)
   const [sending, setSending] = useState(false)
   const [sent, setSent] = useState<Sent | null>(null)
@@ -41,7 +42,8 @@ export function MessagePreview({ flowId, node, delay = 500 }: Props) {
         (e) => {
           if (stale) return
           setLoading(false)
-          setError(previewsMissing(e) ? 'Previews are not available on this server yet.' : `The preview could not be made: ${(e as Error).message}`)
+          setMissing(previewsMissing(e))
+          setError(`The preview could not be made: ${(e as Error).message}`)
         })
     }, delay)
     return () => { stale = true; clearTimeout(t) }
@@ -56,7 +58,7 @@ export function MessagePreview({ flowId, node, delay = 500 }: Props) {
       const ok = await sendTest(JSON.parse(key) as PreviewRequest)
       setSent({ ok, channel: preview?.channel ?? channelOf(node.type) })
     } catch (e) {
-      setSent({ error: previewsMissing(e) ? 'Test sends are not available on this server yet.' : `The test could not be sent: ${(e as Error).message}` })
+      setSent({ error: `The test could not be sent: ${(e as Error).message}` })
     } finally {
       setSending(false)
     }
@@ -65,15 +67,17 @@ export function MessagePreview({ flowId, node, delay = 500 }: Props) {
   return (
     <section className="preview" aria-labelledby={headId}>
       <h3 id={headId}>Preview</h3>
-      <ContactChooser value={contact} onChange={setContact} />
-      <div aria-live="polite" aria-busy={loading}>
-        {loading && !preview && !error && <p className="hint">Preparing the preview…</p>}
-        {error && <p className="error">{error}</p>}
-      </div>
-      {preview && !error && <Rendered p={preview} />}
-      <p>
-        <button type="button" onClick={send} disabled={sending}>{sending ? 'Sending…' : 'Send a test to me'}</button>
-      </p>
+      {missing ? <p className="hint">Previews are not available on this server yet.</p> : <>
+        <ContactChooser value={contact} onChange={setContact} />
+        <div aria-live="polite" aria-busy={loading}>
+          {loading && !preview && !error && <p className="hint">Preparing the preview…</p>}
+          {error && <p className="error">{error}</p>}
+        </div>
+        {preview && !error && <Rendered p={preview} />}
+        <p>
+          <button type="button" onClick={send} disabled={sending}>{sending ? 'Sending…' : 'Send a test to me'}</button>
+        </p>
+      </>}
       <div role="status">
         {sent && 'ok' in sent && (sent.ok.sandbox
           ? <p>Kept in the sandbox outbox: {noAccount(sent.channel)} is chosen on this step. <Link to="/inbox">Open the inbox</Link></p>
