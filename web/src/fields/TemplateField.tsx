@@ -11,7 +11,7 @@ import { caret, draw, hasLooseField, placeCaret, read } from './editable'
 import { FieldPicker } from './FieldPicker'
 import { ChipEditor } from './ChipEditor'
 import { ProblemView } from './problems'
-import { fieldTag, parseTemplate, type Segment } from './template'
+import { chipText, fieldTag, parseTemplate, type Segment } from './template'
 import { changedEnd, newHistory, record, redo, undo } from './history'
 import './fields.css'
 
@@ -31,12 +31,6 @@ interface Props {
   delay?: number
   /** Whether the text may have several lines (a body); else Enter adds none. */
   multiline?: boolean
-}
-
-/** A chip's text: "Contact · First name", or "…, or “there”" with a fallback. */
-export function chipText(catalog: FieldDef[], s: Extract<Segment, { kind: 'field' }>): string {
-  const base = chipLabel(fieldByPath(catalog, s.path))
-  return s.fallback !== undefined ? `${base}, or “${s.fallback}”` : base
 }
 
 export function TemplateField({ id, label, value, onChange, required, description, catalog = [], names,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fieldTag, isSingleField, joinSegments, parseTemplate } from './template'
+import { fieldTag, isSingleField, joinSegments, parseTemplate, readableTemplate } from './template'
 
 describe('parseTemplate', () => {
   const texts = [
@@ -40,5 +40,11 @@ describe('parseTemplate', () => {
     expect(isSingleField('{{ trigger.email }}')).toBe(true)
     expect(isSingleField(' {{ trigger.email }}')).toBe(false)
     expect(isSingleField('{{ trigger.email + "x" }}')).toBe(false)
+  })
+
+  it('reads as words for summaries', () => {
+    expect(readableTemplate('Welcome, {{ coalesce(contact.first_name, "friend") }} of {{ trigger.company }}',
+      [{ path: 'trigger.company', label: 'Company name', group: 'Trigger', type: 'text' }]))
+      .toBe('Welcome, [Contact · First name, or “friend”] of [Trigger · Company name]')
   })
 })

@@ -3,6 +3,7 @@
 // exact text it was given. A field is a {{ }} holding a plain name
 // (contact.first_name) or coalesce(name, "fallback"); anything else between
 // braces is code and stays as typed text.
+import { chipLabel, fieldByPath, type FieldDef } from '../catalog'
 
 export type Segment =
   | { kind: 'text'; text: string }
@@ -54,4 +55,15 @@ export function fieldTag(path: string, fallback?: string): string {
 export function isSingleField(text: string): boolean {
   const s = parseTemplate(text)
   return s.length === 1 && s[0].kind === 'field'
+}
+
+/** A chip's text: "Contact · First name", or "…, or “there”" with a fallback. */
+export function chipText(catalog: FieldDef[], s: Extract<Segment, { kind: 'field' }>): string {
+  const base = chipLabel(fieldByPath(catalog, s.path))
+  return s.fallback !== undefined ? `${base}, or “${s.fallback}”` : base
+}
+
+/** The text as a marketer reads it, fields in brackets: "Hi [Contact · First name]". For summaries. */
+export function readableTemplate(text: string, catalog: FieldDef[] = []): string {
+  return parseTemplate(text).map((s) => (s.kind === 'text' ? s.text : `[${chipText(catalog, s)}]`)).join('')
 }
