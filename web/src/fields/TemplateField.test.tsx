@@ -251,4 +251,28 @@ describe('TemplateField', () => {
     fireEvent.paste(el, { clipboardData: { getData: () => 'x\n  y\r\nz' } })
     expect(seen.at(-1)).toBe('ax y zb')
   })
+
+  it('opens the chip next to the cursor with Alt+Enter', () => {
+    const seen: string[] = []
+    render(<Harness initial="Hi {{ contact.first_name }} and {{ contact.company }}" seen={seen} />)
+    const el = box()
+    el.focus()
+    placeCaret(el, 'Hi {{ contact.first_name }}'.length)
+    fireEvent.keyDown(el, { key: 'Enter', altKey: true })
+    const input = screen.getByLabelText('When Contact · First name is empty, write')
+    fireEvent.change(input, { target: { value: 'there' } })
+    fireEvent.keyDown(input, { key: 'Enter' })
+    expect(seen.at(-1)).toBe('Hi {{ coalesce(contact.first_name, "there") }} and {{ contact.company }}')
+    // Right before a chip opens that one.
+    placeCaret(el, seen.at(-1)!.indexOf('{{ contact.company'))
+    fireEvent.keyDown(el, { key: 'F2' })
+    expect(screen.getByRole('dialog', { name: 'Contact · Company' })).toBeTruthy()
+  })
+
+  it('offers only fields that read well in a text', () => {
+    const withSets: FieldDef[] = [...catalog, { path: 'contact.tags', label: 'Tags', group: 'Contact', type: 'tags' }]
+    render(<TemplateField id="t" label="Subject" value="" onChange={() => {}} catalog={withSets} check={ok} delay={0} />)
+    fireEvent.click(screen.getByRole('button', { name: 'Insert a field into Subject' }))
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['Trigger · Email', 'Contact · First name', 'Contact · Company'])
+  })
 })

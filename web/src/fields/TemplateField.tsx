@@ -50,6 +50,8 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   const listId = useId()
   const button = useRef<HTMLButtonElement>(null)
 
+  // Tags, lists and consent are sets of values: they read badly inside a text.
+  const insertable = useMemo(() => catalog.filter((f) => !['tags', 'lists', 'consent'].includes(f.type)), [catalog])
   const chip = useMemo(() => (s: Extract<Segment, { kind: 'field' }>) => ({ text: chipText(catalog, s), title: `${s.raw}: click to change` }), [catalog])
 
   function redraw(text: string, at?: number) {
@@ -143,6 +145,12 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
 
   function onKeyDown(e: React.KeyboardEvent) {
     const k = e.key.toLowerCase()
+    if ((e.altKey && e.key === 'Enter') || e.key === 'F2') {
+      e.preventDefault()
+      const c = caret(ref.current!)
+      if (c) editChipAt(c.start)
+      return
+    }
     if ((e.ctrlKey || e.metaKey) && (k === 'z' || k === 'y')) {
       e.preventDefault()
       const current = shownText.current ?? value
@@ -222,16 +230,29 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
     replace(Math.min(c.start, len), Math.min(c.end, len), fieldTag(path, fallback))
   }
 
+  /** The chips of the text with where each starts. */
+  function fieldsOf(): { start: number; seg: Extract<Segment, { kind: 'field' }> }[] {
+    const out: { start: number; seg: Extract<Segment, { kind: 'field' }> }[] = []
+    let start = 0
+    for (const seg of parseTemplate(shownText.current ?? value)) {
+      if (seg.kind === 'field') out.push({ start, seg })
+      start += seg.kind === 'text' ? seg.text.length : seg.raw.length
+    }
+    return out
+  }
+
   function onClick(e: React.MouseEvent) {
     const chipEl = (e.target as HTMLElement).closest?.('.chip')
     if (!chipEl || !ref.current) return
-    const n = Array.from(ref.current.querySelectorAll('.chip')).indexOf(chipEl)
-    let start = 0
-    let k = -1
-    for (const seg of parseTemplate(shownText.current ?? value)) {
-      if (seg.kind === 'field' && ++k === n) { setPicking(false); setEditing({ start, seg }); return }
-      start += seg.kind === 'text' ? seg.text.length : seg.raw.length
-    }
+    const hit = fieldsOf()[Array.from(ref.current.querySelectorAll('.chip')).indexOf(chipEl)]
+    if (hit) { setPicking(false); setEditing(hit) }
+  }
+
+  /** Opens the chip just before the caret, else the one just after it. */
+  function editChipAt(at: number) {
+    const fs = fieldsOf()
+    const hit = fs.find((f) => f.start + f.seg.raw.length === at) ?? fs.find((f) => f.start === at)
+    if (hit) { setPicking(false); setEditing(hit) }
   }
 
   function editChip(next: string) {
@@ -285,7 +306,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
         </button>
       </div>
       {picking && (
-        <FieldPicker catalog={catalog} label={label} onPick={insertField}
+        <FieldPicker catalog={insertable} label={label} onPick={insertField}
           onClose={() => { setPicking(false); button.current?.focus() }} />
       )}
       {editing && (
@@ -305,6 +326,9 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
         {invalid
           ? shown.map((p, i) => <ProblemView key={i} problem={p} source={value} onFix={onChange} />)
           : description ? <p>{description}</p> : null}
+        {!invalid && parseTemplate(value).some((x) => x.kind === 'field') && (
+          <p className="hint">Click a field (or press Alt+Enter next to it) to choose what is written when it is empty.</p>
+        )}
       </div>
     </div>
   )
