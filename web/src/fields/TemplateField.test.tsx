@@ -275,4 +275,15 @@ describe('TemplateField', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Insert a field into Subject' }))
     expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['Trigger · Email', 'Contact · First name', 'Contact · Company'])
   })
+
+  it('draws chips again when labels change, not when the same catalog comes anew', () => {
+    const { rerender } = render(<TemplateField id="t" label="Subject" value="Hi {{ trigger.plan }}" onChange={() => {}} catalog={[...catalog]} check={ok} delay={0} />)
+    expect(chips()).toEqual(['Trigger · Plan'])
+    const first = box().querySelector('.chip')
+    rerender(<TemplateField id="t" label="Subject" value="Hi {{ trigger.plan }}" onChange={() => {}} catalog={[...catalog]} check={ok} delay={0} />)
+    expect(box().querySelector('.chip')).toBe(first)
+    rerender(<TemplateField id="t" label="Subject" value="Hi {{ trigger.plan }}" onChange={() => {}} check={ok} delay={0}
+      catalog={[...catalog, { path: 'trigger.plan', label: 'Chosen plan', group: 'Trigger', type: 'text' }]} />)
+    expect(chips()).toEqual(['Trigger · Chosen plan'])
+  })
 })

@@ -52,7 +52,11 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
 
   // Tags, lists and consent are sets of values: they read badly inside a text.
   const insertable = useMemo(() => catalog.filter((f) => !['tags', 'lists', 'consent'].includes(f.type)), [catalog])
-  const chip = useMemo(() => (s: Extract<Segment, { kind: 'field' }>) => ({ text: chipText(catalog, s), title: `${s.raw}: click to change` }), [catalog])
+  // The side panel makes a new catalog on every edit of the journey; chips
+  // are drawn again only when a label really changed (not while typing).
+  const labelsKey = catalog.map((f) => `${f.path}\u0001${f.group}\u0001${f.label}`).join('\u0002')
+  const chip = useMemo(() => (s: Extract<Segment, { kind: 'field' }>) => ({ text: chipText(catalog, s), title: `${s.raw}: click to change` }),
+    [labelsKey]) // eslint-disable-line react-hooks/exhaustive-deps
 
   function redraw(text: string, at?: number) {
     const el = ref.current
