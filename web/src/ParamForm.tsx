@@ -109,14 +109,16 @@ function Errors({ problems }: { problems: Problem[] }) {
 
 function useOptions(ctx: FormContext, spec: ParamSpec, path: string): Option[] {
   const [opts, setOpts] = useState<Option[]>([])
+  // Not ctx itself: the side panel makes a new one on every edit of the journey.
+  const load = ctx.loadOptions ?? serverOptions
+  const { nodeType } = ctx
   useEffect(() => {
     if (!spec.options || spec.kind === 'credential') return
-    const load = ctx.loadOptions ?? serverOptions
     let stale = false
-    load(ctx.nodeType, path.replace(/\[\d+\]/g, '')).then(
+    load(nodeType, path.replace(/\[\d+\]/g, '')).then(
       (o) => { if (!stale) setOpts(o.map((x) => (typeof x === 'string' ? { value: x } : x))) }, () => {})
     return () => { stale = true }
-  }, [ctx, spec.options, path])
+  }, [load, nodeType, spec.options, spec.kind, path])
   return opts
 }
 

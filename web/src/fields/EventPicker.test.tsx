@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { useState } from 'react'
 import { ParamForm } from '../ParamForm'
@@ -70,5 +70,15 @@ describe('EventPicker in a form', () => {
     await act(async () => {})
     expect((screen.getByRole('option', { name: 'Another event…' }) as HTMLOptionElement).selected).toBe(true)
     expect((screen.getByRole('textbox', { name: 'Name of the event' }) as HTMLInputElement).value).toBe('order.paid')
+  })
+
+  it('loads the choices once, not again on every edit of the journey', async () => {
+    const load = vi.fn(async () => [{ value: 'order.paid' }])
+    const ctx = () => ({ nodeType: 'trigger.event', check: async () => ({ ok: true, problems: [] }), loadOptions: load })
+    const { rerender } = render(<ParamForm specs={[spec]} values={{}} idPrefix="t" onChange={() => {}} ctx={ctx()} />)
+    await act(async () => {})
+    rerender(<ParamForm specs={[spec]} values={{ event_type: 'email.opened' }} idPrefix="t" onChange={() => {}} ctx={ctx()} />)
+    await act(async () => {})
+    expect(load).toHaveBeenCalledTimes(1)
   })
 })
