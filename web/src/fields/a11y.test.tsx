@@ -24,6 +24,15 @@ describe('accessibility of fields', () => {
     expect(await violations(container)).toEqual([])
   })
 
+  it('a chip opened to set its fallback', async () => {
+    const { container } = render(<TemplateField id="s" label="Subject" value="Hi {{ contact.first_name }}" onChange={() => {}} delay={0}
+      check={async () => ({ ok: true, problems: [] })} />)
+    fireEvent.click(container.querySelector('.chip')!)
+    await act(async () => { await new Promise((r) => setTimeout(r, 5)) })
+    expect(screen.getByRole('dialog', { name: 'Contact · First name' })).toBeTruthy()
+    expect(await violations(container)).toEqual([])
+  })
+
   it('the event picker, with another event typed', async () => {
     const { container } = render(<div className="field"><EventPicker id="e" label="Event" value="order.paid" options={[]} onChange={() => {}} /></div>)
     expect(await violations(container)).toEqual([])
