@@ -42,7 +42,7 @@ export function ContactChooser({ value, onChange, delay = 250 }: { value: Chosen
   return (
     <div className="field preview-as">
       <label htmlFor={id}>Preview as</label>
-      <input id={id} type="search" value={q} placeholder="A sample contact: search by name, email or phone"
+      <input id={id} type="search" value={q} placeholder="A sample contact (type to search)"
         onChange={(e) => setQ(e.target.value)} aria-describedby={id + '-found'} />
       <div id={id + '-found'} aria-live="polite">
         {failed && <p className="error">Contacts could not be searched.</p>}

@@ -71,7 +71,7 @@ export function FieldPicker({ catalog, label, onPick, onClose }: Props) {
             })}
           </div>
         ))}
-        {!shown.length && <p className="hint">No field matches “{q}”.</p>}
+        {!shown.length && <p className="hint">{q.trim() ? `No field matches “${q.trim()}”.` : 'There is no field to insert here.'}</p>}
       </div>
       <label htmlFor={base + '-fb'}>When it is empty, write (optional)</label>
       <input id={base + '-fb'} type="text" value={fallback} placeholder="e.g. there" onChange={(e) => setFallback(e.target.value)}
