@@ -71,8 +71,8 @@ export function FieldPicker({ catalog, label, onPick, onClose }: Props) {
             })}
           </div>
         ))}
-        {!shown.length && <p className="hint">{q.trim() ? `No field matches “${q.trim()}”.` : 'There is no field to insert here.'}</p>}
       </div>
+      {!shown.length && <p className="hint" role="status">{q.trim() ? `No field matches “${q.trim()}”.` : 'There is no field to insert here.'}</p>}
       <label htmlFor={base + '-fb'}>When it is empty, write (optional)</label>
       <input id={base + '-fb'} type="text" value={fallback} placeholder="e.g. there" onChange={(e) => setFallback(e.target.value)}
         onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); choose(shown[idx]) } }} />

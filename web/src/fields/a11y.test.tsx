@@ -14,13 +14,23 @@ async function violations(container: HTMLElement): Promise<string[]> {
   return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
 }
 
-describe('accessibility of fields', () => {
+// axe is slow on a loaded machine: a generous limit, not a measurement.
+describe('accessibility of fields', { timeout: 30_000 }, () => {
   it('a template field with chips, its picker open, and a problem', async () => {
     const { container } = render(<TemplateField id="s" label="Subject" value="Hi {{ contact.first_name }} {{ x" onChange={() => {}} delay={0}
       catalog={[{ path: 'contact.first_name', label: 'First name', group: 'Contact', type: 'text' }]}
       check={async () => ({ ok: false, problems: [{ code: 'bad_template', message: 'This text does not work: this "{{" is never closed with "}}".', line: 1, column: 29 }] })} />)
     fireEvent.click(screen.getByRole('button', { name: 'Insert a field into Subject' }))
     await act(async () => { await new Promise((r) => setTimeout(r, 5)) })
+    expect(await violations(container)).toEqual([])
+  })
+
+  it('the field picker with nothing found', async () => {
+    const { container } = render(<TemplateField id="s" label="Subject" value="" onChange={() => {}} delay={0}
+      catalog={[{ path: 'contact.first_name', label: 'First name', group: 'Contact', type: 'text' }]} check={async () => ({ ok: true, problems: [] })} />)
+    fireEvent.click(screen.getByRole('button', { name: 'Insert a field into Subject' }))
+    fireEvent.change(screen.getByRole('combobox', { name: 'Search fields' }), { target: { value: 'zzz' } })
+    expect(screen.getByRole('status').textContent).toBe('No field matches “zzz”.')
     expect(await violations(container)).toEqual([])
   })
 
