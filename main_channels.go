@@ -71,17 +71,6 @@ func openChannels(c config, store *storage.Store, logger *slog.Logger, metrics *
 // presets wired to their parsers.
 func registry() *nodes.Registry {
 	reg := nodes.Builtin()
-	presets := map[string]nodes.WebhookPreset{}
-	for _, name := range chatpresets.Names() {
-		parse, _ := chatpresets.Lookup(name)
-		presets[name] = func(raw []byte) (map[string]any, error) {
-			conv, err := parse(raw)
-			if err != nil {
-				return nil, err
-			}
-			return conv.TriggerData(), nil
-		}
-	}
-	reg.SetWebhookPresets(presets)
+	reg.SetWebhookPresets(chatpresets.WebhookPresets())
 	return reg
 }

@@ -155,7 +155,7 @@ func TestCLIImportWithMissingCredentialsKeepsADraftAndSaysWhatToAdd(t *testing.T
 	}
 	for _, want := range []string{
 		"welcome-no-open-sms: created, kept as a draft until these accounts are added:",
-		`[node welcome_email, param credential] The node "Send the welcome email" uses the account "smtp-team"`,
+		`[node welcome_email, param credential] The step "Send the welcome email" uses the account "smtp-team"`,
 		`add a credential of kind "smtp"`,
 		"sandbox: the messages of sms_reminder stay in the sandbox outbox",
 	} {

@@ -66,10 +66,11 @@ func parseRetention(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// startSweeper starts the retention sweeper (nil when retention is off).
+// startSweeper starts the retention sweeper. With retention off it still
+// runs: test runs and their test data go after a day.
 func startSweeper(ctx context.Context, c config, store *storage.Store, logger *slog.Logger) (*engine.Sweeper, error) {
 	retention, err := parseRetention(c.Retention)
-	if err != nil || retention == 0 {
+	if err != nil {
 		return nil, err
 	}
 	sw, err := engine.NewSweeper(engine.SweeperConfig{Store: store, Retention: retention, Logger: logger})

@@ -29,6 +29,9 @@ type txContacts struct {
 	savepoint string
 	isolate   bool
 	opened    bool
+	// test is set in a test run's steps: they find, create and change
+	// test contacts and test records only (see storage/testdata.go).
+	test bool
 	// changed is set when the contact itself changed, so that the engine
 	// reloads it for the expressions of later steps.
 	changed bool
@@ -90,7 +93,7 @@ func (c *txContacts) Upsert(_ context.Context, key string, in nodes.ContactInput
 	}
 	id, inserted, err := storage.UpsertContactRow(c.tx, inTx, storage.ContactInput{
 		Email: in.Email, Phone: in.Phone, FirstName: in.FirstName, LastName: in.LastName,
-		Company: in.Company, ExternalID: in.ExternalID, TimeZone: in.TimeZone, Fields: in.Fields,
+		Company: in.Company, ExternalID: in.ExternalID, TimeZone: in.TimeZone, Fields: in.Fields, Test: c.test,
 	}, c.now)
 	if errors.Is(err, storage.ErrErased) {
 		// Retrying cannot help: the person asked to be forgotten.
@@ -107,7 +110,7 @@ func (c *txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInpu
 	c.dealCreated = true
 	return storage.CreateDeal(c.tx, key, storage.Deal{
 		ContactID: in.ContactID, Title: in.Title, Stage: in.Stage, Value: in.Value,
-		Currency: in.Currency, Owner: in.Owner,
+		Currency: in.Currency, Owner: in.Owner, Test: c.test,
 	}, c.now)
 }
 
@@ -115,7 +118,7 @@ func (c *txContacts) CreateTask(_ context.Context, key string, in nodes.TaskInpu
 	if err := c.begin(false); err != nil {
 		return "", err
 	}
-	t := storage.Task{ContactID: in.ContactID, Title: in.Title, Notes: in.Notes, Owner: in.Owner}
+	t := storage.Task{ContactID: in.ContactID, Title: in.Title, Notes: in.Notes, Owner: in.Owner, Test: c.test}
 	if !in.DueAt.IsZero() {
 		due := in.DueAt.UTC()
 		t.DueAt = &due
@@ -127,11 +130,27 @@ func (c *txContacts) AddNote(_ context.Context, key string, in nodes.NoteInput) 
 	if err := c.begin(false); err != nil {
 		return "", err
 	}
-	return storage.AddNote(c.tx, key, storage.Note{ContactID: in.ContactID, Body: in.Body, Source: in.Source}, c.now)
+	return storage.AddNote(c.tx, key, storage.Note{ContactID: in.ContactID, Body: in.Body, Source: in.Source, Test: c.test}, c.now)
+}
+
+// testOnly refuses a real contact in a test run's step. (Real runs never
+// meet a test contact: their look-ups find real contacts only.)
+func (c *txContacts) testOnly(contactID string) error {
+	if !c.test {
+		return nil
+	}
+	test, err := storage.ContactIsTest(c.tx, contactID)
+	if err == nil && !test {
+		err = nodes.Permanentf("a test never changes a real contact (%s): it works on test contacts only", contactID)
+	}
+	return err
 }
 
 func (c *txContacts) AddScore(_ context.Context, key, contactID string, delta int) (int, error) {
 	if err := c.begin(true); err != nil {
+		return 0, err
+	}
+	if err := c.testOnly(contactID); err != nil {
 		return 0, err
 	}
 	return storage.AddScore(c.tx, inTx, contactID, delta, c.now)
@@ -141,6 +160,9 @@ func (c *txContacts) AddToList(_ context.Context, key, contactID, list string) e
 	if err := c.begin(true); err != nil {
 		return err
 	}
+	if err := c.testOnly(contactID); err != nil {
+		return err
+	}
 	return storage.AddToList(c.tx, inTx, contactID, list, c.now)
 }
 
@@ -148,11 +170,17 @@ func (c *txContacts) RemoveFromList(_ context.Context, key, contactID, list stri
 	if err := c.begin(true); err != nil {
 		return err
 	}
+	if err := c.testOnly(contactID); err != nil {
+		return err
+	}
 	return storage.RemoveFromList(c.tx, inTx, contactID, list, c.now)
 }
 
 func (c *txContacts) Tag(_ context.Context, key, contactID string, add, remove []string) error {
 	if err := c.begin(true); err != nil {
+		return err
+	}
+	if err := c.testOnly(contactID); err != nil {
 		return err
 	}
 	return storage.TagContact(c.tx, inTx, contactID, add, remove, c.now)

@@ -79,11 +79,11 @@ func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, 
 			if label == "" {
 				label = ps.Name
 			}
-			msg := fmt.Sprintf("The node %s uses the account %s for %s, which does not exist on this server: add a credential of kind %s under Settings, Credentials, then choose it here",
-				nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kinds)
+			msg := fmt.Sprintf("The step %s uses the account %s for %s, which does not exist on this server: add a credential of kind %s under Settings, Credentials, then choose it here",
+				strconv.Quote(flows.StepName(f, e.reg, n.ID)), strconv.Quote(id), strconv.Quote(label), kinds)
 			if exists {
-				msg = fmt.Sprintf("The node %s uses the account %s for %s, which is a %s account, not %s: choose a credential of kind %s here",
-					nodeLabel(n), strconv.Quote(id), strconv.Quote(label), kind, kinds, kinds)
+				msg = fmt.Sprintf("The step %s uses the account %s for %s, which is a %s account, not %s: choose a credential of kind %s here",
+					strconv.Quote(flows.StepName(f, e.reg, n.ID)), strconv.Quote(id), strconv.Quote(label), kind, kinds, kinds)
 			}
 			msg += withoutAccountHint[ps.WithoutAccount]
 			problems = append(problems, missingAccount{sandboxOK: ps.WithoutAccount != "",
@@ -132,14 +132,8 @@ func (e *Engine) sandboxSteps(f *flows.Flow) []string {
 func (e *Engine) DraftProblems(f *flows.Flow) ([]flows.Problem, error) {
 	problems := flows.Validate(f, e.reg)
 	more, err := e.credentialProblems(e.store.Reader(), f)
+	flows.NameProblems(f, e.reg, more)
 	return append(problems, more...), err
-}
-
-func nodeLabel(n *flows.Node) string {
-	if n.Name != "" {
-		return strconv.Quote(n.Name)
-	}
-	return strconv.Quote(n.ID)
 }
 
 // sandboxMissingAccounts clears, in f, each account that this server does

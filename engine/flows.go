@@ -23,39 +23,84 @@ var ErrNotFound = storage.ErrNotFound
 // not possible.
 var ErrConflict = errors.New("conflict")
 
+// DraftOptions say how SaveDraft stores a draft.
+type DraftOptions struct {
+	// Create refuses an id that exists already.
+	Create bool
+	// IfRevision, when set, saves only over that revision of the draft
+	// (the one the editor opened): anything newer is a RevisionConflict.
+	IfRevision *int
+	// By names who saves: the next conflicting save is told.
+	By string
+}
+
+// RevisionConflict refuses a save or publish over a draft that someone
+// saved after the caller read it. It says who saved it and when.
+type RevisionConflict struct {
+	Revision int
+	By       string
+	At       time.Time
+}
+
+func (c *RevisionConflict) Error() string {
+	by := c.By
+	if by == "" {
+		by = "someone else"
+	}
+	return fmt.Sprintf("the journey was changed by %s at %s (revision %d) after you opened it", by, c.At.UTC().Format(time.RFC3339), c.Revision)
+}
+
+func (c *RevisionConflict) Unwrap() error { return ErrConflict }
+
+// checkRevision refuses cur when want names an older revision.
+func checkRevision(cur *storage.Flow, want *int) error {
+	if want != nil && *want != cur.Revision {
+		return &RevisionConflict{Revision: cur.Revision, By: cur.UpdatedBy, At: cur.UpdatedAt}
+	}
+	return nil
+}
+
 // SaveDraft creates or replaces the draft of a flow. A draft may be
-// invalid (nothing a marketer does is lost); its problems are returned.
-// With create set, an existing id is a conflict.
-func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, create bool) ([]flows.Problem, error) {
+// invalid (nothing a marketer does is lost); its problems are returned
+// with the draft's new revision.
+func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, opts DraftOptions) ([]flows.Problem, int, error) {
 	problems, err := e.DraftProblems(f)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	f.Version = 0
 	def, err := flows.Encode(f)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	now := e.clock.Now()
+	var revision int
 	err = e.store.Write(ctx, func(tx *gorm.DB) error {
 		cur, err := storage.GetFlow(tx, f.ID)
 		if errors.Is(err, storage.ErrNotFound) {
+			revision = 1
 			return storage.CreateFlow(tx, &storage.Flow{ID: f.ID, Name: f.Name, Description: f.Description,
-				Draft: string(def), Status: storage.FlowDraft, CreatedAt: now, UpdatedAt: now})
+				Draft: string(def), Status: storage.FlowDraft, Revision: revision, UpdatedBy: opts.By, CreatedAt: now, UpdatedAt: now})
 		}
 		if err != nil {
 			return err
 		}
-		if create {
+		if opts.Create {
 			return fmt.Errorf("a journey with id %q exists already: %w", f.ID, ErrConflict)
 		}
+		if err := checkRevision(cur, opts.IfRevision); err != nil {
+			return err
+		}
 		cur.Name, cur.Description, cur.Draft, cur.UpdatedAt = f.Name, f.Description, string(def), now
+		cur.Revision++
+		cur.UpdatedBy = opts.By
+		revision = cur.Revision
 		return storage.SaveFlow(tx, cur)
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
-		return nil, fmt.Errorf("a journey with id %q exists already: %w", f.ID, ErrConflict)
+		return nil, 0, fmt.Errorf("a journey with id %q exists already: %w", f.ID, ErrConflict)
 	}
-	return problems, err
+	return problems, revision, err
 }
 
 // Draft returns the stored draft of a flow.
@@ -76,8 +121,23 @@ func (e *Engine) Draft(flowID string) (*storage.Flow, *flows.Flow, error) {
 // new runs use; runs in flight finish on the version they started on.
 // An invalid draft returns a *flows.ProblemsError.
 func (e *Engine) Publish(ctx context.Context, flowID string) (int, error) {
+	return e.PublishRevision(ctx, flowID, nil)
+}
+
+// PublishRevision publishes the draft only while it is at revision
+// ifRevision (when set): what the publisher saw is what goes live.
+func (e *Engine) PublishRevision(ctx context.Context, flowID string, ifRevision *int) (int, error) {
 	var version int
 	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		if ifRevision != nil {
+			cur, err := storage.GetFlow(tx, flowID)
+			if err != nil {
+				return err
+			}
+			if err := checkRevision(cur, ifRevision); err != nil {
+				return err
+			}
+		}
 		var err error
 		version, err = e.publishTx(tx, flowID)
 		return err

@@ -158,7 +158,7 @@ func (e *Engine) importTx(tx *gorm.DB, f *flows.Flow, publish bool) (ImportResul
 	case errors.Is(err, storage.ErrNotFound):
 		r.Created, r.DraftChanged = true, true
 		cur = &storage.Flow{ID: f.ID, Name: f.Name, Description: f.Description, Draft: string(def),
-			Status: storage.FlowDraft, CreatedAt: now, UpdatedAt: now}
+			Status: storage.FlowDraft, Revision: 1, UpdatedBy: "import", CreatedAt: now, UpdatedAt: now}
 		if err := storage.CreateFlow(tx, cur); err != nil {
 			return r, err
 		}
@@ -167,6 +167,10 @@ func (e *Engine) importTx(tx *gorm.DB, f *flows.Flow, publish bool) (ImportResul
 	case !sameDocument(cur.Draft, def):
 		r.DraftChanged = true
 		cur.Name, cur.Description, cur.Draft, cur.UpdatedAt = f.Name, f.Description, string(def), now
+		// An import is a save like any other: editors who opened the
+		// previous draft are told when they save.
+		cur.Revision++
+		cur.UpdatedBy = "import"
 		if err := storage.SaveFlow(tx, cur); err != nil {
 			return r, err
 		}

@@ -37,6 +37,8 @@ type startRequest struct {
 	trigger   map[string]any
 	event     *flows.Event
 	test      bool
+	// choices are a test run's (see TestChoice).
+	choices TestChoices
 	// inline runs the new run's first steps at once, in tx (runInline),
 	// instead of leaving them to a job; ctx is the steps' context then.
 	inline bool
@@ -81,6 +83,9 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	}
 	if req.event != nil {
 		run.Event = mustJSON(req.event)
+	}
+	if len(req.choices) > 0 {
+		run.TestChoices = mustJSON(req.choices)
 	}
 	req.committed.add(func() { e.cfg.Metrics.RunStarted(f.ID) })
 	if req.inline {
@@ -163,11 +168,9 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	if len(ts) == 0 {
 		return res, ErrNoHook
 	}
-	var body any
-	if len(req.Body) > 0 {
-		if err := json.Unmarshal(req.Body, &body); err != nil {
-			return res, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
-		}
+	body, err := parseHookBody(req.Body)
+	if err != nil {
+		return res, err
 	}
 	// Everything that reads no row is done before the shared transaction,
 	// off the single writer; bad input is refused before it can fail one.
@@ -197,7 +200,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 			}
 		}
 		for _, hs := range starts {
-			contactID := e.knownContact(tx, hs.trigger)
+			contactID := e.knownContact(tx, hs.trigger, false)
 			id, err := e.startRun(tx, startRequest{cf: hs.cf, node: hs.node, contactID: contactID, trigger: hs.trigger,
 				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx),
 				committed: &committed})
@@ -238,6 +241,27 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 	if p.SecretEnv != "" && (req.Verify == nil || !req.Verify(p.SecretEnv)) {
 		return hookStart{}, ErrBadSignature
 	}
+	hs, err := e.hookPayload(cn, p, body, req)
+	hs.cf = cf
+	return hs, err
+}
+
+// parseHookBody reads a webhook's raw body as JSON (nil when empty).
+func parseHookBody(raw []byte) (any, error) {
+	var body any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &body); err != nil {
+			return nil, &InputError{Message: "The request body is not valid JSON: " + err.Error()}
+		}
+	}
+	return body, nil
+}
+
+// hookPayload builds the trigger payload that webhook trigger cn (params
+// p) makes of a request: its preset, its field mapping, and the JSON round
+// trip the run's steps read it through. Real requests and tests of a
+// webhook journey both come through here, so a test behaves as a request.
+func (e *Engine) hookPayload(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req HookRequest) (hookStart, error) {
 	src := body
 	if p.Preset != "" {
 		preset, ok := e.reg.WebhookPreset(p.Preset)
@@ -255,7 +279,7 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 		return hookStart{}, &InputError{Message: err.Error()}
 	}
 	payload = orEmpty(payload)
-	hs := hookStart{cf: cf, node: t.NodeID, trigger: payload, triggerJSON: mustJSON(payload)}
+	hs := hookStart{node: cn.Node.ID, trigger: payload, triggerJSON: mustJSON(payload)}
 	if len(p.Mapping) > 0 || p.Preset != "" {
 		// Mapped values (numbers, times) read back from the run's JSON as
 		// JSON types: the steps see them so on every path.
@@ -304,14 +328,15 @@ func mapWebhook(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req Hoo
 }
 
 // knownContact finds an existing contact by the payload's email, so that
-// re-entry policies and contact fields apply from the first step.
-func (e *Engine) knownContact(tx *gorm.DB, payload map[string]any) string {
+// re-entry policies and contact fields apply from the first step: a real
+// contact, or for a test a test contact.
+func (e *Engine) knownContact(tx *gorm.DB, payload map[string]any, test bool) string {
 	email, _ := payload["email"].(string)
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return ""
 	}
-	id, _ := storage.ContactIDByEmail(tx, email)
+	id, _ := storage.ContactIDByEmail(tx, email, test)
 	return id
 }
 
@@ -414,8 +439,12 @@ func (e *Engine) prepareEvent(in EventInput) (_ EventInput, now time.Time, _ err
 func (e *Engine) ingestEvent(ctx context.Context, tx *gorm.DB, in EventInput, now time.Time) (EventResult, error) {
 	var res EventResult
 	var contactID string
+	// test is set for a test contact's event (a contact named by email,
+	// phone or external id is always a real one).
+	var test bool
 	if in.Contact.ID != "" {
-		err := storage.ContactExists(tx, in.Contact.ID)
+		var err error
+		test, err = storage.ContactIsTest(tx, in.Contact.ID)
 		if errors.Is(err, storage.ErrNotFound) {
 			return res, &InputError{Message: fmt.Sprintf("There is no contact with id %q.", in.Contact.ID)}
 		}
@@ -453,6 +482,11 @@ func (e *Engine) ingestEvent(ctx context.Context, tx *gorm.DB, in EventInput, no
 	fev := flows.Event{ID: ev.ID, Type: in.Type, Data: in.Data, At: in.OccurredAt}
 	if res.Resumed, err = e.resumeWaits(ctx, tx, contactID, fev); err != nil {
 		return res, err
+	}
+	if test {
+		// A test contact's event only moves its test runs on: it starts
+		// no published journey.
+		return res, nil
 	}
 	if res.Started, err = e.startEventFlows(tx, contactID, fev); err != nil {
 		return res, err

@@ -14,14 +14,17 @@ import (
 	"github.com/journeyhq/journey/storage"
 )
 
-// SweeperConfig configures a Sweeper. Store and Retention are required.
+// SweeperConfig configures a Sweeper. Store is required.
 type SweeperConfig struct {
 	Store *storage.Store
 	// Retention is how long finished runs (and their steps) are kept
-	// after they ended.
+	// after they ended; 0 keeps them forever.
 	Retention time.Duration
-	Clock     Clock
-	Logger    *slog.Logger
+	// TestDataAge is how long test runs and their test data are kept
+	// after the test started (default TestDataAge, a day).
+	TestDataAge time.Duration
+	Clock       Clock
+	Logger      *slog.Logger
 	// Interval is the pause between sweeps (default 10 minutes).
 	Interval time.Duration
 	// BatchSize is how many runs one transaction deletes (default 500),
@@ -33,9 +36,10 @@ type SweeperConfig struct {
 }
 
 func (c *SweeperConfig) setDefaults() error {
-	if c.Store == nil || c.Retention <= 0 {
-		return errors.New("sweeper: Store and a positive Retention are required")
+	if c.Store == nil || c.Retention < 0 || c.TestDataAge < 0 {
+		return errors.New("sweeper: Store is required, and Retention and TestDataAge cannot be negative")
 	}
+	c.TestDataAge = cmp.Or(c.TestDataAge, TestDataAge)
 	c.Clock = cmp.Or[Clock](c.Clock, SystemClock{})
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -46,10 +50,11 @@ func (c *SweeperConfig) setDefaults() error {
 	return nil
 }
 
-// Sweeper deletes finished runs older than the retention period, in
-// bounded batches, then returns the freed space of a SQLite file to the
-// file system (incremental vacuum). Runs still running or waiting are
-// never touched.
+// Sweeper deletes finished runs older than the retention period, and test
+// runs with their test data older than TestDataAge, in bounded batches,
+// then returns the freed space of a SQLite file to the file system
+// (incremental vacuum). Real runs still running or waiting are never
+// touched.
 type Sweeper struct {
 	cfg SweeperConfig
 
@@ -72,14 +77,63 @@ func NewSweeper(cfg SweeperConfig) (*Sweeper, error) {
 type SweepResult struct {
 	// Runs is how many finished runs were deleted (with their steps).
 	Runs int
+	// TestRuns and TestContacts count the old test runs and test contacts
+	// deleted, with their test data.
+	TestRuns, TestContacts int
 	// More is set when the sweep stopped at MaxBatches with old runs left.
 	More bool
 }
 
-// RunOnce deletes the finished runs that ended before now - Retention, in
-// batches, then vacuums.
+// RunOnce deletes the test data older than TestDataAge and the finished
+// runs that ended before now - Retention, in batches, then vacuums.
 func (s *Sweeper) RunOnce(ctx context.Context) (SweepResult, error) {
+	res, err := s.sweepTestData(ctx)
+	if err != nil {
+		return res, err
+	}
+	if s.cfg.Retention > 0 {
+		if err := s.sweepRuns(ctx, &res); err != nil {
+			return res, err
+		}
+	}
+	if res.Runs+res.TestRuns+res.TestContacts == 0 {
+		return res, nil
+	}
+	if err := s.vacuum(ctx); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// sweepTestData deletes the test runs started before now - TestDataAge
+// and the test contacts created before then that no run uses.
+func (s *Sweeper) sweepTestData(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
+	cutoff := s.cfg.Clock.Now().Add(-s.cfg.TestDataAge)
+	for batch := 0; ; batch++ {
+		if batch == s.cfg.MaxBatches {
+			res.More = true
+			return res, nil
+		}
+		var runs, contacts int
+		err := s.cfg.Store.Write(ctx, func(tx *gorm.DB) error {
+			var err error
+			runs, contacts, err = storage.DeleteOldTestData(tx, cutoff, s.cfg.BatchSize)
+			return err
+		})
+		if err != nil {
+			return res, fmt.Errorf("sweep old test data: %w", err)
+		}
+		res.TestRuns += runs
+		res.TestContacts += contacts
+		if runs < s.cfg.BatchSize && contacts < s.cfg.BatchSize {
+			return res, nil
+		}
+	}
+}
+
+// sweepRuns deletes the finished runs that ended before now - Retention.
+func (s *Sweeper) sweepRuns(ctx context.Context, res *SweepResult) error {
 	cutoff := s.cfg.Clock.Now().Add(-s.cfg.Retention)
 	for batch := 0; ; batch++ {
 		if batch == s.cfg.MaxBatches {
@@ -93,20 +147,14 @@ func (s *Sweeper) RunOnce(ctx context.Context) (SweepResult, error) {
 			return err
 		})
 		if err != nil {
-			return res, fmt.Errorf("sweep finished runs: %w", err)
+			return fmt.Errorf("sweep finished runs: %w", err)
 		}
 		res.Runs += n
 		if n < s.cfg.BatchSize {
-			break
+			return nil
 		}
 	}
-	if res.Runs == 0 {
-		return res, nil
-	}
-	if err := s.vacuum(ctx); err != nil {
-		return res, err
-	}
-	return res, nil
+	return nil
 }
 
 // vacuum gives free pages back, and says once when the SQLite file was
@@ -151,8 +199,9 @@ func (s *Sweeper) loop(ctx context.Context, done chan struct{}) {
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.cfg.Logger.ErrorContext(ctx, "retention sweep failed", "error", err)
-		case res.Runs > 0:
-			s.cfg.Logger.InfoContext(ctx, "retention sweep deleted finished runs", "runs", res.Runs, "more", res.More)
+		case res.Runs+res.TestRuns+res.TestContacts > 0:
+			s.cfg.Logger.InfoContext(ctx, "retention sweep deleted finished runs and old test data", "runs", res.Runs,
+				"test_runs", res.TestRuns, "test_contacts", res.TestContacts, "more", res.More)
 		}
 		t.Reset(s.cfg.Interval)
 	}

@@ -75,10 +75,29 @@ func notFound(err error) error {
 	return err
 }
 
-// TestRun runs the current draft once with a sample trigger payload. The
-// draft is saved as a test snapshot (a negative version number) so that
-// the run is pinned like any other. It returns the run id.
+// TestRun runs the current draft once with a sample trigger payload (for
+// a webhook trigger, the request body it encodes to); see TestRunWith.
 func (e *Engine) TestRun(ctx context.Context, flowID string, payload map[string]any) (string, error) {
+	return e.TestRunWith(ctx, flowID, TestInput{Body: []byte(mustJSON(orEmpty(payload)))})
+}
+
+// TestInput is what a test run starts with.
+type TestInput struct {
+	// Body is, for a webhook trigger, the raw request body, read as a
+	// real request's (preset, field mapping); for other triggers, the
+	// sample payload as a JSON object (empty: none).
+	Body []byte
+	// Headers and Query are the webhook request's, for field mappings.
+	Headers map[string]string
+	Query   map[string]string
+	// Choices say what happens at decision steps (see TestChoice).
+	Choices TestChoices
+}
+
+// TestRunWith runs the current draft once. The draft is saved as a test
+// snapshot (a negative version number) so that the run is pinned like any
+// other. It returns the run id.
+func (e *Engine) TestRunWith(ctx context.Context, flowID string, in TestInput) (string, error) {
 	var runID string
 	err := e.store.Write(ctx, func(tx *gorm.DB) error {
 		sf, err := storage.GetFlow(tx, flowID)
@@ -113,9 +132,17 @@ func (e *Engine) TestRun(ctx context.Context, flowID string, payload map[string]
 		if err != nil {
 			return err
 		}
+		if err := in.Choices.check(cf); err != nil {
+			return err
+		}
 		trigger := cf.Triggers[0]
-		contactID := e.knownContact(tx, payload)
-		runID, err = e.startRun(tx, startRequest{cf: cf, node: trigger.Node.ID, contactID: contactID, trigger: payload, test: true})
+		payload, err := e.testPayload(trigger, in)
+		if err != nil {
+			return err
+		}
+		contactID := e.knownContact(tx, payload.trigger, true)
+		runID, err = e.startRun(tx, startRequest{cf: cf, node: trigger.Node.ID, contactID: contactID,
+			trigger: payload.trigger, triggerJSON: payload.triggerJSON, test: true, choices: in.Choices.expand(cf)})
 		return err
 	})
 	if err == nil {

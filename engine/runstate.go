@@ -38,6 +38,8 @@ type runState struct {
 	// committed, when set, collects the metrics and logs of what save
 	// wrote, to report once the transaction commits (nil: at once).
 	committed *onCommit
+	// choices are what the tester chose happens at steps (test runs only).
+	choices TestChoices
 }
 
 // loadRun reads a run for processing; nil when it has already ended.
@@ -95,6 +97,11 @@ func (e *Engine) newRunStateWith(ctx context.Context, db *gorm.DB, run *storage.
 	if run.Event != "" {
 		if err := json.Unmarshal([]byte(run.Event), &st.env.Event); err != nil {
 			return nil, fmt.Errorf("run %s event: %w", run.ID, err)
+		}
+	}
+	if run.Test {
+		if err := unmarshalIf(run.TestChoices, &st.choices); err != nil {
+			return nil, fmt.Errorf("run %s test choices: %w", run.ID, err)
 		}
 	}
 	st.contactStale = true
@@ -256,7 +263,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 	if p.pre != nil {
 		res, err, started = p.pre.res, p.pre.err, p.pre.started
 	} else {
-		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate}
+		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
 		in := s.input(cn, visit, p.attempt, contacts)
 		if b, ok := in.Channels.(ChannelsBinder); ok {
 			in.Channels = b.Bind(s.tx, func() error { return contacts.begin(false) })
@@ -266,6 +273,10 @@ func (s *runState) step(p pending) ([]pending, error) {
 		if e := contacts.finish(err != nil); e != nil {
 			return nil, e
 		}
+	}
+	var simulated *flows.Event
+	if c, ok := s.choices[cn.Node.ID]; ok {
+		res, simulated, err = s.choose(cn, c, res, err)
 	}
 	step := storage.Step{NodeID: cn.Node.ID, NodeType: cn.Node.Type, Visit: visit, Attempt: p.attempt,
 		StartedAt: started, Input: string(cn.Node.Params)}
@@ -302,7 +313,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 		step.Status = "waiting"
 		step.Port = res.Wait.Port
 		s.record(step)
-		return nil, s.wait(cn, visit, res.Wait)
+		return nil, s.wait(cn, visit, res.Wait, simulated)
 	}
 	port := res.Port
 	if port == "" {
@@ -354,8 +365,9 @@ func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err err
 	return nil, nil
 }
 
-// wait pauses this branch of the run at cn.
-func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait) error {
+// wait pauses this branch of the run at cn. A simulated event (a test's
+// choice) ends the wait at once through the event's path.
+func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait, simulated *flows.Event) error {
 	port := w.Port
 	if port == "" {
 		port = flows.DefaultPort
@@ -369,6 +381,9 @@ func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait) error 
 	}
 	if w.Event == "" {
 		return s.addJob(storage.Job{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload})
+	}
+	if simulated != nil && !w.Reenter {
+		return s.addJob(simulatedResume(cn.Node.ID, w, simulated))
 	}
 	if s.run.ContactID == nil {
 		s.fail(fmt.Sprintf("The step %q waits for an event of a contact, but the run has no contact yet.", cn.Node.ID))

@@ -27,6 +27,10 @@ type Problem struct {
 	// Line and Column locate the problem in a JSON document or expression.
 	Line   int `json:"line,omitempty"`
 	Column int `json:"column,omitempty"`
+	// Journey and Step name the flow and the node as the editor shows
+	// them (see NameProblems).
+	Journey string `json:"journey,omitempty"`
+	Step    string `json:"step,omitempty"`
 }
 
 // ProblemsError carries every problem of an invalid flow.
@@ -96,6 +100,7 @@ func Compile(f *Flow, cat Catalog) (*Compiled, []Problem) {
 	v.run()
 	if len(v.problems) > 0 {
 		sortProblems(f, v.problems)
+		NameProblems(f, cat, v.problems)
 		return nil, v.problems
 	}
 	return v.build(), nil
@@ -165,18 +170,26 @@ func (n *CompiledNode) Eval(path string, env *Env) (any, error) {
 // Bool runs the boolean expression at path.
 // An expression parameter left empty gives false.
 func (n *CompiledNode) Bool(path string, env *Env) (bool, error) {
+	v, err := n.Check(path, env)
+	return v.Holds, err
+}
+
+// Check runs the boolean expression at path and tells which missing
+// values it read: a comparison with a missing value is false, not an
+// error (see notset.go). An expression parameter left empty gives false.
+func (n *CompiledNode) Check(path string, env *Env) (Verdict, error) {
 	p, ok := n.programs[path]
 	if !ok {
-		return false, n.noSuchParam(path)
+		return Verdict{}, n.noSuchParam(path)
 	}
 	if p == nil {
-		return false, nil
+		return Verdict{}, nil
 	}
-	b, err := p.runBool(env)
+	v, err := p.check(env)
 	if err != nil {
-		return false, fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
+		return Verdict{}, fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
 	}
-	return b, nil
+	return v, nil
 }
 
 // Render renders the template at path; a path with no {{ }} returns the

@@ -358,3 +358,19 @@ func TestDeepCopySharesNothing(t *testing.T) {
 		t.Fatal("a struct with time.Time was copied")
 	}
 }
+
+func TestCompileNodeAlone(t *testing.T) {
+	t.Parallel()
+	cat := testCatalog()
+	cn, probs := CompileNode(Node{ID: "check", Type: "logic.if", Params: mustJSON(map[string]any{"condition": "contact.score >= 50"})}, cat)
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	if ok, err := cn.Bool("condition", &Env{Contact: Contact{Score: 60}}); err != nil || !ok {
+		t.Fatalf("Bool = %v, %v", ok, err)
+	}
+	_, probs = CompileNode(Node{ID: "check", Type: "logic.if", Params: mustJSON(map[string]any{"condition": "contact.score >"})}, cat)
+	if len(probs) != 1 || probs[0].Code != CodeBadExpression || probs[0].Param != "condition" {
+		t.Fatalf("problems: %v", probs)
+	}
+}

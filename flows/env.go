@@ -12,6 +12,8 @@ type Env struct {
 	Vars    map[string]any `expr:"vars"`
 	Run     RunInfo        `expr:"run"`
 	Now     time.Time      `expr:"now"`
+	// notSet, when set, collects the missing values an evaluation read.
+	notSet *notSetLog
 }
 
 // Contact is the contact a run is about, as expressions see it.

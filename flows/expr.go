@@ -10,6 +10,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker/nature"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 )
@@ -30,6 +31,9 @@ type program struct {
 	// activity is set when the expression reads a contact field of
 	// ActivityFields, which the engine then loads.
 	activity bool
+	// guarded is set when the expression reads values that may be
+	// missing (see notset.go).
+	guarded bool
 }
 
 // exprError is a compile error of an expression: a plain reason and a
@@ -63,16 +67,37 @@ func compileExpr(src, returns string) (*program, *exprError) {
 		expr.Patch(helperPatch{}),
 	}
 	use := &activityUse{}
-	opts = append(opts, expr.Patch(use))
+	notSet := &notSetPatch{}
+	opts = append(opts, expr.Patch(use), expr.Patch(notSet), expr.Patch(&recheckCalls{}))
+	opts = append(opts, guardOptions()...)
 	if returns == ReturnsBool {
 		opts = append(opts, expr.AsBool())
 	}
 	prog, err := compileSafely(src, opts)
 	if err != nil {
-		return nil, explainExprError(err, returns)
+		return nil, explainExprError(err, returns, src)
 	}
-	return &program{source: src, returns: returns, prog: prog, activity: use.found}, nil
+	return &program{source: src, returns: returns, prog: prog, activity: use.found, guarded: notSet.guards > 0}, nil
 }
+
+// recheckCalls makes expr check the arguments of every call again after
+// the patches. expr type-checks the tree before each patch and ignores
+// those errors; its final check then trusts a call that has a type and
+// skips its arguments, so `hasTag(vip)` or `contat.score > 1` (a guarded
+// call) would compile with an unknown name. It runs last (expr walks
+// repeatable patches after the others) and forgets the calls' types.
+type recheckCalls struct{}
+
+// Visit implements ast.Visitor.
+func (recheckCalls) Visit(node *ast.Node) {
+	if c, ok := (*node).(*ast.CallNode); ok {
+		c.SetNature(nature.Nature{})
+	}
+}
+
+// Reset and ShouldRepeat make expr run the patch after the others, once.
+func (recheckCalls) Reset()             {}
+func (recheckCalls) ShouldRepeat() bool { return false }
 
 // activityUse notes whether an expression reads contact.deals_count,
 // contact.open_deals or contact.last_activity_at.
@@ -106,27 +131,89 @@ func compileSafely(src string, opts []expr.Option) (prog *vm.Program, err error)
 
 // run evaluates the program with env (an empty Env when nil).
 func (p *program) run(env *Env) (any, error) {
+	out, _, err := p.runNoting(env)
+	return out, err
+}
+
+// runNoting evaluates the program and also returns the names of the
+// missing values it read (see notset.go).
+func (p *program) runNoting(env *Env) (any, []string, error) {
 	if env == nil {
 		env = &Env{}
 	}
+	var log *notSetLog
+	if p.guarded {
+		// A copy carries the log: the caller's env may be shared.
+		e := *env
+		log = &notSetLog{}
+		e.notSet = log
+		env = &e
+	}
 	out, err := expr.Run(p.prog, env)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate %q: %w", p.source, err)
+		return nil, nil, &EvalError{Source: p.source, Err: err}
 	}
-	return out, nil
+	if log != nil {
+		return out, log.names, nil
+	}
+	return out, nil, nil
 }
 
 // runBool evaluates the program and requires a boolean result.
 func (p *program) runBool(env *Env) (bool, error) {
-	out, err := p.run(env)
+	v, err := p.check(env)
+	return v.Holds, err
+}
+
+// check evaluates the program as a condition.
+func (p *program) check(env *Env) (Verdict, error) {
+	out, notSet, err := p.runNoting(env)
 	if err != nil {
-		return false, err
+		return Verdict{}, err
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, fmt.Errorf("evaluate %q: %w", p.source, &ResultError{Got: out})
+		return Verdict{}, fmt.Errorf("evaluate %q: %w", p.source, &ResultError{Got: out})
 	}
-	return b, nil
+	return Verdict{Holds: b, NotSet: notSet}, nil
+}
+
+// Verdict is the result of a condition.
+type Verdict struct {
+	Holds bool
+	// NotSet names the missing values the condition read, as written
+	// (e.g. "trigger.score"), each once.
+	NotSet []string
+}
+
+// Reason explains a false verdict that read missing values, in plain
+// words; it is "" otherwise.
+func (v Verdict) Reason() string {
+	if v.Holds {
+		return ""
+	}
+	return NotSetReason(v.NotSet)
+}
+
+// EvalError is an expression that failed while a run evaluated it.
+type EvalError struct {
+	// Source is the expression as written.
+	Source string
+	Err    error
+}
+
+func (e *EvalError) Error() string { return fmt.Sprintf("evaluate %q: %v", e.Source, e.Err) }
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// Reason is the failure on one line, without expr's excerpt of the source.
+func (e *EvalError) Reason() string {
+	var fe *file.Error
+	if errors.As(e.Err, &fe) {
+		return fe.Message
+	}
+	first, _, _ := strings.Cut(e.Err.Error(), "\n")
+	return first
 }
 
 // ResultError is returned when a condition does not give true or false.
@@ -181,7 +268,7 @@ var envNames = map[string]string{
 
 // explainExprError converts an expr error into an exprError with a plain
 // reason and a 1-based position.
-func explainExprError(err error, returns string) *exprError {
+func explainExprError(err error, returns, src string) *exprError {
 	var fe *file.Error
 	if !errors.As(err, &fe) {
 		return &exprError{Reason: plainExprMessage(err.Error(), returns)}
@@ -190,7 +277,11 @@ func explainExprError(err error, returns string) *exprError {
 	if line == 0 {
 		line, col = 0, 0
 	}
-	return &exprError{Line: line, Column: col, Reason: plainExprMessage(fe.Message, returns)}
+	reason := plainExprMessage(fe.Message, returns)
+	if hint := fixHint(fe.Message, reason, src, line, col); hint != "" {
+		reason = hint
+	}
+	return &exprError{Line: line, Column: col, Reason: reason}
 }
 
 func plainExprMessage(msg, returns string) string {
@@ -205,7 +296,11 @@ func plainExprMessage(msg, returns string) string {
 	}
 	if m := reUnknownName.FindStringSubmatch(msg); m != nil {
 		s := fmt.Sprintf("there is nothing called %q", m[1])
-		if g := suggest(m[1], topLevelNames()); g != "" {
+		g := suggest(m[1], topLevelNames())
+		if g == "" {
+			g = suggestNested(m[1])
+		}
+		if g != "" {
 			s += fmt.Sprintf(" (did you mean %q?)", g)
 		}
 		return s
@@ -261,6 +356,20 @@ func topLevelNames() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// suggestNested finds a field of contact, event or run close to a name
+// written without its prefix (first_name), and returns it with the prefix
+// (contact.first_name), or "".
+func suggestNested(name string) string {
+	for _, owner := range []struct{ prefix, typ string }{
+		{"contact", "flows.Contact"}, {"event", "flows.Event"}, {"run", "flows.RunInfo"},
+	} {
+		if f := suggest(name, exprFieldNames(owner.typ)); f != "" {
+			return owner.prefix + "." + f
+		}
+	}
+	return ""
 }
 
 // exprFieldNames lists the expr names of the fields of an env type.

@@ -81,7 +81,7 @@ func TestExpressionCompileErrors(t *testing.T) {
 		{"a misspelt contact field", "contact.emial == \"\"", ReturnsBool, 1, 9, `contact has no field "emial" (did you mean "email"?)`},
 		{"an unknown name", "cotnact.email", ReturnsAny, 1, 1, `nothing called "cotnact" (did you mean "contact"?)`},
 		{"a condition that is not boolean", "contact.first_name", ReturnsBool, 0, 0, "gives a text"},
-		{"a syntax error on line 2", "true &&\n  (", ReturnsBool, 2, 3, "ends too early"},
+		{"a syntax error on line 2", "true &&\n  (", ReturnsBool, 2, 3, `a closing bracket ")" is missing`},
 		{"a helper with wrong arguments names the helper", "hasTag()", ReturnsBool, 1, 1, "hasTag"},
 		{"the wall clock builtin is gone", "now()", ReturnsAny, 1, 1, "not callable"},
 		{"an empty expression", "  ", ReturnsAny, 0, 0, "empty"},

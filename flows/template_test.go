@@ -59,7 +59,7 @@ func TestTemplateCompileErrors(t *testing.T) {
 		{"an empty part", "Hi {{  }}", 1, 4, "empty"},
 		{"an error inside a part is placed in the text", "Hi {{ contact.nmae }}", 1, 15, `no field "nmae"`},
 		{"an error on a later line", "line one\né {{ contact.x }}", 2, 14, `no field "x"`},
-		{"an error on the second line of a part", "ab {{ true &&\n  ( }}", 2, 4, "ends too early"},
+		{"an error on the second line of a part", "ab {{ true &&\n  ( }}", 2, 4, `a closing bracket ")" is missing`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

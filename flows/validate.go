@@ -61,14 +61,14 @@ func (v *validator) checkFlow() {
 	f := v.f
 	switch {
 	case f.ID == "":
-		v.add(Problem{Code: CodeBadID, Param: "id", Message: `The flow has no id; give it one like "welcome-series".`})
+		v.add(Problem{Code: CodeBadID, Param: "id", Message: `The journey has no id; give it one like "welcome-series".`})
 	case !slugPattern.MatchString(f.ID):
 		v.add(Problem{Code: CodeBadID, Param: "id", Message: fmt.Sprintf(
-			"The flow id %s may hold only lowercase letters, digits and dashes, must start with a letter or digit, and must be at most 100 characters long.",
+			"The journey id %s may hold only lowercase letters, digits and dashes, must start with a letter or digit, and must be at most 100 characters long.",
 			quoteValue(f.ID))})
 	}
 	if strings.TrimSpace(f.Name) == "" {
-		v.add(Problem{Code: CodeMissingName, Param: "name", Message: "The flow has no name; give it one people will recognise in the list of flows."})
+		v.add(Problem{Code: CodeMissingName, Param: "name", Message: "The journey has no name; give it one people will recognise in the list of journeys."})
 	}
 	if tz := f.Settings.TimeZone; tz != "" {
 		loc, ok := loadLocation(tz)
@@ -76,7 +76,7 @@ func (v *validator) checkFlow() {
 			v.location = loc
 		} else {
 			v.add(Problem{Code: CodeBadTimeZone, Param: "settings.time_zone", Message: fmt.Sprintf(
-				`The flow's time zone %s is not a time zone name like "Europe/Paris" or "America/New_York".`, quoteValue(tz))})
+				`The journey's time zone %s is not a time zone name like "Europe/Paris" or "America/New_York".`, quoteValue(tz))})
 		}
 	}
 	switch r := f.Settings.Reentry; r.Policy {
@@ -94,7 +94,7 @@ func (v *validator) checkFlow() {
 		p, err := compileExpr(g, ReturnsBool)
 		if err != nil {
 			v.add(Problem{Code: CodeBadExpression, Param: "settings.goal", Line: err.Line, Column: err.Column,
-				Message: "The goal of the flow does not work: " + err.Reason + "."})
+				Message: "The goal of the journey does not work: " + err.Reason + "."})
 		} else {
 			v.goal = p
 		}
@@ -108,10 +108,10 @@ func (v *validator) checkNode(i int) {
 	v.nodes[i] = cn
 	switch _, dup := v.first[n.ID]; {
 	case n.ID == "":
-		v.add(Problem{Code: CodeMissingNodeID, Message: fmt.Sprintf("The node %s (number %d) has no id; every node needs one.", quoteValue(nodeTitle(n, i)), i+1)})
+		v.add(Problem{Code: CodeMissingNodeID, Message: fmt.Sprintf("The step %s (number %d) has no id; every step needs one.", quoteValue(v.stepName(i)), i+1)})
 	case dup:
 		v.add(Problem{Code: CodeDuplicateNode, NodeID: n.ID, Message: fmt.Sprintf(
-			"Two nodes share the id %s; every node needs its own id.", quoteValue(n.ID))})
+			"Two steps share the id %s; every step needs its own id.", quoteValue(n.ID))})
 	default:
 		v.first[n.ID] = i
 	}
@@ -120,7 +120,7 @@ func (v *validator) checkNode(i int) {
 		return
 	}
 	cn.Spec = spec
-	pc := &paramChecker{v: v, node: n, cn: cn, title: nodeTitle(n, i)}
+	pc := &paramChecker{v: v, node: n, cn: cn, title: v.stepName(i)}
 	params, ok := pc.decodeParams()
 	if !ok {
 		return
@@ -141,9 +141,9 @@ func (v *validator) checkNode(i int) {
 
 // lookup resolves a node's type, reporting unknown types and versions.
 func (v *validator) lookup(n *Node, i int) *TypeSpec {
-	title := quoteValue(nodeTitle(n, i))
+	title := quoteValue(v.stepName(i))
 	if n.Type == "" {
-		v.add(Problem{Code: CodeUnknownType, NodeID: n.ID, Message: fmt.Sprintf("The node %s has no type.", title)})
+		v.add(Problem{Code: CodeUnknownType, NodeID: n.ID, Message: fmt.Sprintf("The step %s has no type.", title)})
 		return nil
 	}
 	if v.cat != nil {
@@ -153,14 +153,14 @@ func (v *validator) lookup(n *Node, i int) *TypeSpec {
 		if n.Version() > 1 {
 			if spec, ok := v.cat.Spec(n.Type, 1); ok && spec != nil {
 				v.add(Problem{Code: CodeUnknownVersion, NodeID: n.ID, Message: fmt.Sprintf(
-					"The node %s uses version %d of %s, which this server does not know yet; update the server or use an older version.",
+					"The step %s uses version %d of %s, which this server does not know yet; update the server or use an older version.",
 					title, n.Version(), quoteValue(typeTitle(spec)))})
 				return nil
 			}
 		}
 	}
 	v.add(Problem{Code: CodeUnknownType, NodeID: n.ID, Message: fmt.Sprintf(
-		"The node %s has the type %s, which does not exist.", title, quoteValue(n.Type))})
+		"The step %s has the type %s, which does not exist.", title, quoteValue(n.Type))})
 	return nil
 }
 
@@ -192,6 +192,9 @@ func (v *validator) build() *Compiled {
 	}
 	return c
 }
+
+// stepName is how messages name node i (see StepName).
+func (v *validator) stepName(i int) string { return stepName(v.f, v.cat, i) }
 
 // nodeTitle is how messages name a node: its name, else its id, else its
 // position.

@@ -28,11 +28,11 @@ func (v *validator) checkEdges() {
 			continue
 		}
 		from, to := v.nodes[fromIdx], v.nodes[toIdx]
-		fromName := quoteValue(nodeTitle(from.Node, fromIdx))
+		fromName := quoteValue(v.stepName(fromIdx))
 		if to.Spec != nil && to.Spec.Trigger {
 			v.add(Problem{Code: CodeTriggerInput, NodeID: e.From, Message: fmt.Sprintf(
-				"The node %s leads into the trigger %s; a trigger starts the flow, so no node can lead into it.",
-				fromName, quoteValue(nodeTitle(to.Node, toIdx)))})
+				"The step %s leads into the trigger %s; a trigger starts the journey, so no step can lead into it.",
+				fromName, quoteValue(v.stepName(toIdx)))})
 		}
 		port := e.PortName()
 		// Without readable params the dynamic ports are unknown; the
@@ -46,8 +46,8 @@ func (v *validator) checkEdges() {
 		k := edgeKey{e.From, port, e.To}
 		if seen[k] {
 			v.add(Problem{Code: CodeDuplicateEdge, NodeID: e.From, Message: fmt.Sprintf(
-				"The node %s is joined to %s twice through its %q output; remove one of the two connections.",
-				fromName, quoteValue(nodeTitle(to.Node, toIdx)), port)})
+				"The step %s is joined to %s twice through its %q output; remove one of the two connections.",
+				fromName, quoteValue(v.stepName(toIdx)), port)})
 			continue
 		}
 		seen[k] = true
@@ -56,47 +56,29 @@ func (v *validator) checkEdges() {
 
 func (v *validator) missingNode(i int, id, verb string) Problem {
 	if id == "" {
-		return Problem{Code: CodeMissingNode, Message: fmt.Sprintf("Connection number %d is missing the node it %s.", i+1, verb)}
+		return Problem{Code: CodeMissingNode, Message: fmt.Sprintf("Connection number %d is missing the step it %s.", i+1, verb)}
 	}
 	return Problem{Code: CodeMissingNode, NodeID: id, Message: fmt.Sprintf(
-		"Connection number %d %s the node %s, which does not exist.", i+1, verb, quoteValue(id))}
+		"Connection number %d %s the step %s, which does not exist.", i+1, verb, quoteValue(id))}
 }
 
 func (v *validator) missingPort(e Edge, fromName, port string, ports []string) Problem {
 	p := Problem{Code: CodeMissingPort, NodeID: e.From}
 	switch len(ports) {
 	case 0:
-		p.Message = fmt.Sprintf("The node %s has no outputs, so nothing can follow it; remove the connection to %s.", fromName, quoteValue(e.To))
+		p.Message = fmt.Sprintf("The step %s has no outputs, so nothing can follow it; remove the connection to %s.", fromName, quoteValue(e.To))
 	default:
-		msg := fmt.Sprintf("The node %s has no output %q; its outputs are %s.", fromName, port, quoteList(ports))
+		msg := fmt.Sprintf("The step %s has no output %q; its outputs are %s.", fromName, port, quoteList(ports))
 		if len(ports) == 1 {
-			msg = fmt.Sprintf("The node %s has no output %q; its only output is %q.", fromName, port, ports[0])
+			msg = fmt.Sprintf("The step %s has no output %q; its only output is %q.", fromName, port, ports[0])
 		}
 		p.Message = msg
 	}
 	return p
 }
 
-// ports lists the output ports of the node at index i: its type's outputs
-// plus, for types with dynamic ports, the name of each item of that list.
-func (v *validator) ports(i int) []string {
-	cn := v.nodes[i]
-	ports := make([]string, 0, len(cn.Spec.Outputs))
-	for _, o := range cn.Spec.Outputs {
-		ports = append(ports, o.Name)
-	}
-	if cn.Spec.DynamicPorts == "" || cn.Params == nil {
-		return ports
-	}
-	items, _ := cn.Params[cn.Spec.DynamicPorts].([]any)
-	for _, item := range items {
-		obj, _ := item.(map[string]any)
-		if name, ok := obj["name"].(string); ok && name != "" && !slices.Contains(ports, name) {
-			ports = append(ports, name)
-		}
-	}
-	return ports
-}
+// ports lists the output ports of the node at index i.
+func (v *validator) ports(i int) []string { return v.nodes[i].Ports() }
 
 // checkGraph checks for triggers, unreachable nodes and loops without a
 // wait.
@@ -109,7 +91,7 @@ func (v *validator) checkGraph() {
 		}
 	}
 	if len(triggers) == 0 {
-		v.add(Problem{Code: CodeNoTrigger, Message: "The flow has no trigger, so no contact can ever enter it; add a trigger as its first step."})
+		v.add(Problem{Code: CodeNoTrigger, Message: "The journey has no trigger, so no contact can ever enter it; add a trigger as its first step."})
 	} else {
 		v.checkReachable(adj, triggers)
 	}
@@ -158,8 +140,8 @@ func (v *validator) checkReachable(adj [][]int, triggers []int) {
 			continue
 		}
 		v.add(Problem{Code: CodeUnreachable, NodeID: cn.Node.ID, Message: fmt.Sprintf(
-			"The node %s cannot be reached from any trigger, so it will never run; connect it or remove it.",
-			quoteValue(nodeTitle(cn.Node, i)))})
+			"The step %s cannot be reached from any trigger, so it will never run; connect it or remove it.",
+			quoteValue(v.stepName(i)))})
 	}
 }
 
@@ -183,16 +165,16 @@ func (v *validator) checkCycles(adj [][]int) {
 		first := v.nodes[comp[0]].Node
 		if len(comp) == 1 {
 			v.add(Problem{Code: CodeCycleWithoutWait, NodeID: first.ID, Message: fmt.Sprintf(
-				"The node %s leads back to itself with no wait in between, so a contact would go round forever; add a wait to the loop.",
-				quoteValue(nodeTitle(first, comp[0])))})
+				"The step %s leads back to itself with no wait in between, so a contact would go round forever; add a wait to the loop.",
+				quoteValue(v.stepName(comp[0])))})
 			continue
 		}
 		names := make([]string, len(comp))
 		for k, i := range comp {
-			names[k] = nodeTitle(v.nodes[i].Node, i)
+			names[k] = v.stepName(i)
 		}
 		v.add(Problem{Code: CodeCycleWithoutWait, NodeID: first.ID, Message: fmt.Sprintf(
-			"The nodes %s form a loop with no wait in it, so a contact would go round forever; add a wait to the loop.",
+			"The steps %s form a loop with no wait in it, so a contact would go round forever; add a wait to the loop.",
 			quoteList(names))})
 	}
 }

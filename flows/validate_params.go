@@ -46,7 +46,7 @@ func (pc *paramChecker) decodeParams() (map[string]any, bool) {
 	dec.UseNumber()
 	var params map[string]any
 	if err := dec.Decode(&params); err != nil || params == nil {
-		pc.problem(CodeBadParams, "", "The node %s has parameters that are not a set of named values (a JSON object).", pc.nodeName())
+		pc.problem(CodeBadParams, "", "The step %s has parameters that are not a set of named values (a JSON object).", pc.nodeName())
 		return nil, false
 	}
 	return params, true
@@ -69,7 +69,7 @@ func (pc *paramChecker) checkObject(specs []ParamSpec, obj map[string]any, prefi
 		if slices.Contains(names, k) {
 			continue
 		}
-		msg := fmt.Sprintf("The node %s has a parameter %s%s that its type does not have", pc.nodeName(), quoteValue(k), where)
+		msg := fmt.Sprintf("The step %s has a parameter %s%s that its type does not have", pc.nodeName(), quoteValue(k), where)
 		if s := suggest(k, names); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		} else {
@@ -90,12 +90,12 @@ func (pc *paramChecker) checkObject(specs []ParamSpec, obj map[string]any, prefi
 		v, present := obj[ps.Name]
 		if !present || isEmptyValue(v) {
 			if ps.Required && ps.Kind == KindCredential {
-				pc.problem(CodeMissingCredential, path, "The node %s needs %s (credential kind %s): add one under Settings, Credentials, then choose it here.",
+				pc.problem(CodeMissingCredential, path, "The step %s needs %s (credential kind %s): add one under Settings, Credentials, then choose it here.",
 					pc.nodeName(), label, quoteValue(ps.CredentialKind))
 				continue
 			}
 			if ps.Required {
-				pc.problem(CodeMissingParam, path, "The node %s needs a value for %s.", pc.nodeName(), label)
+				pc.problem(CodeMissingParam, path, "The step %s needs a value for %s.", pc.nodeName(), label)
 				continue
 			}
 			if ps.Default == nil {
@@ -148,7 +148,7 @@ func (pc *paramChecker) checkValue(ps *ParamSpec, v any, path, label string) {
 		}
 	case KindEnum:
 		if s, ok := pc.str(v, path, label); ok && !slices.Contains(ps.Enum, s) {
-			pc.problem(CodeBadEnum, path, "The node %s needs one of %s in %s; %s is not one.", pc.nodeName(), orList(ps.Enum), label, quoteValue(s))
+			pc.problem(CodeBadEnum, path, "The step %s needs one of %s in %s; %s is not one.", pc.nodeName(), orList(ps.Enum), label, quoteValue(s))
 		}
 	case KindDuration:
 		pc.duration(v, path, label)
@@ -156,7 +156,7 @@ func (pc *paramChecker) checkValue(ps *ParamSpec, v any, path, label string) {
 		pc.dateTime(v, path, label)
 	case KindTimeOfDay:
 		if s, ok := pc.str(v, path, label); ok && !timeOfDayPattern.MatchString(s) {
-			pc.problem(CodeBadTimeOfDay, path, `The node %s needs a time of day like "09:30" in %s; %s is not one.`, pc.nodeName(), label, quoteValue(s))
+			pc.problem(CodeBadTimeOfDay, path, `The step %s needs a time of day like "09:30" in %s; %s is not one.`, pc.nodeName(), label, quoteValue(s))
 		}
 	case KindWeekdays:
 		pc.weekdays(v, path, label)
@@ -165,7 +165,7 @@ func (pc *paramChecker) checkValue(ps *ParamSpec, v any, path, label string) {
 	case KindTimeZone:
 		if s, ok := pc.str(v, path, label); ok {
 			if _, ok := loadLocation(s); !ok {
-				pc.problem(CodeBadTimeZone, path, `The node %s needs a time zone name like "Europe/Paris" in %s; %s is not one.`, pc.nodeName(), label, quoteValue(s))
+				pc.problem(CodeBadTimeZone, path, `The step %s needs a time zone name like "Europe/Paris" in %s; %s is not one.`, pc.nodeName(), label, quoteValue(s))
 			}
 		}
 	case KindStringList:
@@ -187,14 +187,14 @@ func (pc *paramChecker) str(v any, path, label string) (string, bool) {
 }
 
 func (pc *paramChecker) wrongType(path, label, want string, got any) {
-	pc.problem(CodeWrongType, path, "The node %s needs %s in %s, not %s.", pc.nodeName(), want, label, describeJSON(got))
+	pc.problem(CodeWrongType, path, "The step %s needs %s in %s, not %s.", pc.nodeName(), want, label, describeJSON(got))
 }
 
 func (pc *paramChecker) template(s, path, label string) {
 	t, err := compileTemplate(s)
 	if err != nil {
 		pc.v.add(Problem{Code: CodeBadTemplate, NodeID: pc.node.ID, Param: path, Line: err.Line, Column: err.Column,
-			Message: fmt.Sprintf("The node %s has a text in %s that does not work: %s.", pc.nodeName(), label, err.Reason)})
+			Message: fmt.Sprintf("The step %s has a text in %s that does not work: %s.", pc.nodeName(), label, err.Reason)})
 		return
 	}
 	pc.cn.templates[path] = t
@@ -208,7 +208,7 @@ func (pc *paramChecker) expression(s, returns, path, label string) {
 			what = "a condition"
 		}
 		pc.v.add(Problem{Code: CodeBadExpression, NodeID: pc.node.ID, Param: path, Line: err.Line, Column: err.Column,
-			Message: fmt.Sprintf("The node %s has %s in %s that does not work: %s.", pc.nodeName(), what, label, err.Reason)})
+			Message: fmt.Sprintf("The step %s has %s in %s that does not work: %s.", pc.nodeName(), what, label, err.Reason)})
 		return
 	}
 	pc.cn.programs[path] = p
@@ -238,7 +238,7 @@ func (pc *paramChecker) number(ps *ParamSpec, v any, path, label string) {
 	default:
 		bounds = "of at most " + FormatValue(*ps.Max)
 	}
-	pc.problem(CodeOutOfRange, path, "The node %s needs %s %s in %s; %s is not.", pc.nodeName(), want, bounds, label, FormatValue(f))
+	pc.problem(CodeOutOfRange, path, "The step %s needs %s %s in %s; %s is not.", pc.nodeName(), want, bounds, label, FormatValue(f))
 }
 
 func (pc *paramChecker) duration(v any, path, label string) {
@@ -249,9 +249,9 @@ func (pc *paramChecker) duration(v any, path, label string) {
 	d, err := ParseDuration(s)
 	switch {
 	case err != nil:
-		pc.problem(CodeBadDuration, path, `The node %s needs a duration like "3d" or "48h" in %s; %s is not one.`, pc.nodeName(), label, quoteValue(s))
+		pc.problem(CodeBadDuration, path, `The step %s needs a duration like "3d" or "48h" in %s; %s is not one.`, pc.nodeName(), label, quoteValue(s))
 	case d <= 0:
-		pc.problem(CodeBadDuration, path, "The node %s needs a duration longer than zero in %s.", pc.nodeName(), label)
+		pc.problem(CodeBadDuration, path, "The step %s needs a duration longer than zero in %s.", pc.nodeName(), label)
 	}
 }
 
@@ -265,7 +265,7 @@ func (pc *paramChecker) dateTime(v any, path, label string) {
 		return
 	}
 	if _, err := time.Parse(time.RFC3339, s); err != nil {
-		pc.problem(CodeBadDateTime, path, `The node %s needs a date and time like "2025-03-01T09:00:00Z" (or a {{ }} template giving one) in %s; %s is not one.`,
+		pc.problem(CodeBadDateTime, path, `The step %s needs a date and time like "2025-03-01T09:00:00Z" (or a {{ }} template giving one) in %s; %s is not one.`,
 			pc.nodeName(), label, quoteValue(s))
 		return
 	}
@@ -281,7 +281,7 @@ func (pc *paramChecker) weekdays(v any, path, label string) {
 	for _, item := range items {
 		s, _ := item.(string)
 		if !slices.Contains(weekdayNames, s) {
-			pc.problem(CodeBadWeekdays, path, "The node %s needs days written as mon, tue, wed, thu, fri, sat or sun in %s; %s is not one.",
+			pc.problem(CodeBadWeekdays, path, "The step %s needs days written as mon, tue, wed, thu, fri, sat or sun in %s; %s is not one.",
 				pc.nodeName(), label, describeJSON(item))
 			return
 		}
@@ -294,7 +294,7 @@ func (pc *paramChecker) cron(v any, path, label string) {
 		return
 	}
 	if _, err := parseCron(s); err != nil {
-		pc.problem(CodeBadCron, path, `The node %s needs a schedule like "0 9 * * 1-5" (09:00 on weekdays) or "@daily" in %s; %s is not one (%v).`,
+		pc.problem(CodeBadCron, path, `The step %s needs a schedule like "0 9 * * 1-5" (09:00 on weekdays) or "@daily" in %s; %s is not one (%v).`,
 			pc.nodeName(), label, quoteValue(s), err)
 	}
 }
@@ -321,7 +321,7 @@ func (pc *paramChecker) stringList(v any, path, label string) {
 	}
 	for i, item := range items {
 		if _, ok := item.(string); !ok {
-			pc.problem(CodeWrongType, fmt.Sprintf("%s[%d]", path, i), "The node %s needs only texts in %s, but item %d is %s.",
+			pc.problem(CodeWrongType, fmt.Sprintf("%s[%d]", path, i), "The step %s needs only texts in %s, but item %d is %s.",
 				pc.nodeName(), label, i+1, describeJSON(item))
 			return
 		}
@@ -338,7 +338,7 @@ func (pc *paramChecker) list(ps *ParamSpec, v any, path, label string) {
 		itemPath := fmt.Sprintf("%s[%d]", path, i)
 		obj, ok := item.(map[string]any)
 		if !ok {
-			pc.problem(CodeWrongType, itemPath, "The node %s needs each item of %s to be a set of named values, but item %d is %s.",
+			pc.problem(CodeWrongType, itemPath, "The step %s needs each item of %s to be a set of named values, but item %d is %s.",
 				pc.nodeName(), label, i+1, describeJSON(item))
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/journeyhq/journey/flows"
 )
@@ -67,15 +68,19 @@ func ifNode() *Type {
 }
 
 func runIf(_ context.Context, in *Input, _ *IfParams) (Result, error) {
-	ok, err := in.Node.Bool(paramCondition, in.Env)
+	v, err := in.Node.Check(paramCondition, in.Env)
 	if err != nil {
 		return Result{}, exprFailed(in, paramCondition, err)
 	}
 	port := PortNo
-	if ok {
+	if v.Holds {
 		port = PortYes
 	}
-	return Result{Port: port, Output: map[string]any{"result": ok}}, nil
+	out := map[string]any{"result": v.Holds}
+	if r := v.Reason(); r != "" {
+		out["reason"] = r
+	}
+	return Result{Port: port, Output: out}, nil
 }
 
 // SwitchParams are logic.switch's params.
@@ -122,17 +127,30 @@ func switchNode() *Type {
 }
 
 func runSwitch(_ context.Context, in *Input, p *SwitchParams) (Result, error) {
+	// reasons say which paths were passed over for a missing value.
+	var reasons []string
 	for i, c := range p.Cases {
 		path := fmt.Sprintf("%s[%d].%s", paramCases, i, fieldWhen)
-		ok, err := in.Node.Bool(path, in.Env)
+		v, err := in.Node.Check(path, in.Env)
 		if err != nil {
 			return Result{}, exprFailed(in, path, err)
 		}
-		if ok {
-			return Result{Port: c.Name, Output: map[string]any{"path": c.Name}}, nil
+		if v.Holds {
+			return Result{Port: c.Name, Output: switchOutput(c.Name, reasons)}, nil
+		}
+		if r := v.Reason(); r != "" {
+			reasons = append(reasons, fmt.Sprintf("Path %q: %s", c.Name, r))
 		}
 	}
-	return Result{Port: PortDefault, Output: map[string]any{"path": PortDefault}}, nil
+	return Result{Port: PortDefault, Output: switchOutput(PortDefault, reasons)}, nil
+}
+
+func switchOutput(path string, reasons []string) map[string]any {
+	out := map[string]any{"path": path}
+	if len(reasons) > 0 {
+		out["reason"] = strings.Join(reasons, " ")
+	}
+	return out
 }
 
 // SplitParams are logic.split's params.

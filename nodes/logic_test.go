@@ -48,6 +48,41 @@ func TestIfRuntimeErrorIsPermanent(t *testing.T) {
 	wantPermanent(t, err, "Condition")
 }
 
+// A missing value takes the No path and the step says why, in plain words.
+func TestIfMissingValueIsNoWithReason(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.env.Trigger = map[string]any{}
+	res, err := b.run(t, nodes.TypeIf, map[string]any{"condition": "trigger.score >= 50"})
+	if err != nil {
+		t.Fatalf("a missing score failed the step: %v", err)
+	}
+	want := "Score (trigger.score) is not set, so the condition is false."
+	if res.Port != nodes.PortNo || res.Output["result"] != false || res.Output["reason"] != want {
+		t.Fatalf("port %q, output %v; want no with reason %q", res.Port, res.Output, want)
+	}
+	b.env.Trigger = map[string]any{"score": 70}
+	res, err = b.run(t, nodes.TypeIf, map[string]any{"condition": "trigger.score >= 50"})
+	if err != nil || res.Port != nodes.PortYes || res.Output["reason"] != nil {
+		t.Fatalf("with a score: port %q, output %v, err %v", res.Port, res.Output, err)
+	}
+}
+
+func TestSwitchMissingValueTakesOtherwiseWithReason(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.env.Contact.Fields = map[string]any{}
+	cases := []any{map[string]any{"name": "enterprise", "when": "contact.fields.employees >= 500"}}
+	res, err := b.run(t, nodes.TypeSwitch, map[string]any{"cases": cases})
+	if err != nil {
+		t.Fatalf("a missing field failed the step: %v", err)
+	}
+	want := `Path "enterprise": Employees (contact.fields.employees) is not set, so the condition is false.`
+	if res.Port != nodes.PortDefault || res.Output["reason"] != want {
+		t.Fatalf("port %q, output %v; want otherwise with %q", res.Port, res.Output, want)
+	}
+}
+
 func TestIfNeedsCondition(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -281,9 +281,35 @@ type content struct {
 	channel             string
 }
 
-// render renders the named template params ("" names are skipped).
+// bodies are the text and HTML the outbox keeps and the provider gets.
+func (c content) bodies() (text, html string) {
+	switch {
+	case c.channel == ChannelWhatsApp && c.template != "" && c.text == "":
+		return fmt.Sprintf("[WhatsApp template %s (%s)]", c.template, c.language), c.html
+	case c.channel == ChannelEmail:
+		return emailBodies(c.text, c.html)
+	}
+	return c.text, c.html
+}
+
+// render renders the named template params ("" names are skipped); the
+// first that fails fails the step.
 func render(in *Input, names ...string) ([]string, error) {
+	out, errs := renderEach(in, names...)
+	for _, name := range names {
+		if err := errs[name]; err != nil {
+			return nil, exprFailed(in, name, err)
+		}
+	}
+	return out, nil
+}
+
+// renderEach renders the named template params ("" names are skipped) and
+// returns the errors by param name: the engine's send and the preview
+// share it.
+func renderEach(in *Input, names ...string) ([]string, map[string]error) {
 	out := make([]string, len(names))
+	var errs map[string]error
 	for i, name := range names {
 		if name == "" || strings.TrimSpace(paramString(in.Node.Params, name)) == "" {
 			continue
@@ -294,40 +320,61 @@ func render(in *Input, names ...string) ([]string, error) {
 		}
 		v, err := renderFunc(name, in.Env)
 		if err != nil {
-			return nil, exprFailed(in, name, err)
+			if errs == nil {
+				errs = map[string]error{}
+			}
+			errs[name] = err
+			continue
 		}
 		out[i] = v
 	}
-	return out, nil
+	return out, errs
 }
 
+// The params each message type renders, in the order its content
+// function reads them.
+var (
+	emailTemplates    = []string{paramRecipient, paramSubject, paramBody, paramHTML}
+	smsTemplates      = []string{paramRecipient, paramBody}
+	whatsAppTemplates = []string{paramRecipient, paramBody}
+)
+
 func runEmail(ctx context.Context, in *Input, p *EmailParams) (Result, error) {
-	v, err := render(in, paramRecipient, paramSubject, paramBody, paramHTML)
+	v, err := render(in, emailTemplates...)
 	if err != nil {
 		return Result{}, err
 	}
-	c := content{channel: ChannelEmail, key: in.Key, credentialID: p.Credential, recipient: strings.TrimSpace(v[0]),
+	return singleResult(deliver(ctx, in, emailContent(in, p, v)))
+}
+
+func emailContent(in *Input, p *EmailParams, v []string) content {
+	return content{channel: ChannelEmail, key: in.Key, credentialID: p.Credential, recipient: strings.TrimSpace(v[0]),
 		subject: strings.TrimSpace(v[1]), text: v[2], html: v[3], track: p.Track}
-	return singleResult(deliver(ctx, in, c))
 }
 
 func runSMS(ctx context.Context, in *Input, p *SMSParams) (Result, error) {
-	v, err := render(in, paramRecipient, paramBody)
+	v, err := render(in, smsTemplates...)
 	if err != nil {
 		return Result{}, err
 	}
-	c := content{channel: ChannelSMS, key: in.Key, credentialID: p.Credential, recipient: strings.TrimSpace(v[0]), text: v[1]}
-	return singleResult(deliver(ctx, in, c))
+	return singleResult(deliver(ctx, in, smsContent(in, p, v)))
+}
+
+func smsContent(in *Input, p *SMSParams, v []string) content {
+	return content{channel: ChannelSMS, key: in.Key, credentialID: p.Credential, recipient: strings.TrimSpace(v[0]), text: v[1]}
 }
 
 func runWhatsApp(ctx context.Context, in *Input, p *WhatsAppParams) (Result, error) {
-	v, err := render(in, paramRecipient, paramBody)
+	v, err := render(in, whatsAppTemplates...)
 	if err != nil {
 		return Result{}, err
 	}
-	c := content{channel: ChannelWhatsApp, key: in.Key, credentialID: p.Credential, recipient: strings.TrimSpace(v[0]),
+	return singleResult(deliver(ctx, in, whatsAppContent(in, p, v)))
+}
+
+func whatsAppContent(in *Input, p *WhatsAppParams, v []string) content {
+	return content{channel: ChannelWhatsApp, key: in.Key, credentialID: p.Credential, recipient: strings.TrimSpace(v[0]),
 		text: v[1], template: strings.TrimSpace(p.TemplateName), language: cmpOr(strings.TrimSpace(p.TemplateLanguage), "en")}
-	return singleResult(deliver(ctx, in, c))
 }
 
 // singleResult turns one delivery attempt into the step's result.
@@ -391,14 +438,9 @@ func deliver(ctx context.Context, in *Input, c content) (Attempt, time.Time, err
 	to, refusal := recipient(in, c)
 	a.To = to
 	d := Draft{Key: c.key, Channel: c.channel, Provider: ProviderSandbox, CredentialID: c.credentialID, To: to,
-		Subject: c.subject, Text: c.text, HTML: c.html, ContactID: in.Env.Contact.ID, RunID: in.RunID,
+		Subject: c.subject, ContactID: in.Env.Contact.ID, RunID: in.RunID,
 		NodeID: in.Node.Node.ID, FlowID: in.Env.Run.FlowID}
-	if c.channel == ChannelWhatsApp && c.template != "" && c.text == "" {
-		d.Text = fmt.Sprintf("[WhatsApp template %s (%s)]", c.template, c.language)
-	}
-	if c.channel == ChannelEmail {
-		d.Text, d.HTML = emailBodies(c.text, c.html)
-	}
+	d.Text, d.HTML = c.bodies()
 	var until time.Time
 	reason := consentRefusal(in, c.channel)
 	if reason == "" {

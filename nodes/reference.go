@@ -66,7 +66,23 @@ func WriteReference(w io.Writer, r *Registry) error {
 			}
 		}
 	}
+	writeEvents(bw)
 	return bw.Flush()
+}
+
+// writeEvents lists the known events, by group, for event parameters.
+func writeEvents(w *bufio.Writer) {
+	fmt.Fprintln(w, "## Events")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "The events this product records for a contact, to name in event parameters. "+
+		"Any other name works too, for events your own systems send to `POST /api/v1/events`.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Event | Group | What happened |")
+	fmt.Fprintln(w, "|---|---|---|")
+	for _, e := range KnownEvents {
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n", e.Type, e.Group, e.Sentence)
+	}
+	fmt.Fprintln(w)
 }
 
 // writeType renders one type's section.

@@ -53,23 +53,13 @@ func runSend(ctx context.Context, in *Input, p *SendParams) (Result, error) {
 			return res, err
 		}
 	}
-	v, err := render(in, paramSubject, paramBody, paramHTML)
+	v, err := render(in, sendTemplates...)
 	if err != nil {
 		return Result{}, err
 	}
-	creds := map[string]string{ChannelEmail: p.EmailCredential, ChannelSMS: p.SMSCredential, ChannelWhatsApp: p.WhatsAppCredential}
 	for ; st.Index < len(p.Channels); st.Index++ {
 		channel := p.Channels[st.Index]
-		c := content{channel: channel, key: in.Key + ":" + channel, credentialID: creds[channel],
-			subject: strings.TrimSpace(v[0]), text: v[1], track: true,
-			template: strings.TrimSpace(p.TemplateName), language: cmpOr(strings.TrimSpace(p.TemplateLanguage), "en")}
-		if channel == ChannelEmail {
-			c.html = v[2]
-			if c.subject == "" {
-				c.subject = firstLine(v[1])
-			}
-		}
-		a, until, err := deliver(ctx, in, c)
+		a, until, err := deliver(ctx, in, sendContent(in, p, v, channel))
 		if err != nil {
 			return Result{}, err
 		}
@@ -92,6 +82,24 @@ func runSend(ctx context.Context, in *Input, p *SendParams) (Result, error) {
 		st.Attempts = append(st.Attempts, a) // skipped or failed: next channel
 	}
 	return st.result(PortFailed), nil
+}
+
+// sendTemplates are the params message.send renders, in sendContent's order.
+var sendTemplates = []string{paramSubject, paramBody, paramHTML}
+
+// sendContent is message.send's message on one channel.
+func sendContent(in *Input, p *SendParams, v []string, channel string) content {
+	creds := map[string]string{ChannelEmail: p.EmailCredential, ChannelSMS: p.SMSCredential, ChannelWhatsApp: p.WhatsAppCredential}
+	c := content{channel: channel, key: in.Key + ":" + channel, credentialID: creds[channel],
+		subject: strings.TrimSpace(v[0]), text: v[1], track: true,
+		template: strings.TrimSpace(p.TemplateName), language: cmpOr(strings.TrimSpace(p.TemplateLanguage), "en")}
+	if channel == ChannelEmail {
+		c.html = v[2]
+		if c.subject == "" {
+			c.subject = firstLine(v[1])
+		}
+	}
+	return c
 }
 
 // receipt handles the end of a delivery receipt wait. done means the

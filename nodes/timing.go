@@ -226,7 +226,7 @@ func waitEventNode() *Type {
 		Type:     TypeWaitEvent,
 		Category: flows.CategoryTiming,
 		Title:    "Wait for something to happen",
-		Description: "Pauses the journey until the contact does something (opens an email, replies, buys), " +
+		Description: "Pauses the journey until the contact does something (opens an email, clicks a link, sends a form), " +
 			"then takes the Happened path; if it does not happen in time, takes the Timed out path.",
 		Waits:   true,
 		Outputs: []flows.PortSpec{{Name: PortEvent, Label: "Happened"}, {Name: PortTimeout, Label: "Timed out"}},
@@ -249,7 +249,7 @@ func waitEventNode() *Type {
 			{Title: "Welcome email opened within 2 days", Params: map[string]any{
 				paramEventType: "email.opened", paramMatch: `event.data.campaign == "welcome"`, paramTimeout: "48h",
 			}},
-			{Title: "Any reply within a week", Params: map[string]any{paramEventType: "message.received", paramTimeout: "7d"}},
+			{Title: "Any link clicked within a week", Params: map[string]any{paramEventType: "email.clicked", paramTimeout: "7d"}},
 		},
 	}, runWaitEvent)
 }

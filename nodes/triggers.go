@@ -62,7 +62,7 @@ func webhookTrigger() *Type {
 				Name: paramPreset, Label: "Chat platform", Kind: flows.KindEnum, Enum: WebhookPresets,
 				Description: "Reads the request as a chat platform's conversation webhook (Intercom, LiveChat, Crisp, Dialogflow CX, Xeno, or a generic shape) " +
 					"and gives trigger.email, trigger.name, trigger.phone and the other contact fields, trigger.transcript, trigger.channel, " +
-					"trigger.conversation_id and trigger.closed. A request that is not that platform's payload is refused.",
+					"trigger.conversation_id, trigger.closed, and trigger.score when the platform sends a lead score. A request that is not that platform's payload is refused.",
 				Example: "intercom",
 			},
 		},
@@ -173,13 +173,13 @@ func absenceTrigger() *Type {
 		Category: flows.CategoryTrigger,
 		Title:    "When something does not follow",
 		Description: "Starts the journey when one event happened to a contact and another did not follow in time, " +
-			"e.g. an email was sent and not opened within 48 hours.",
+			"e.g. an email was delivered and not opened within 48 hours.",
 		Trigger: true,
 		Outputs: outPorts(),
 		Params: []flows.ParamSpec{
 			{
 				Name: paramEvent, Label: "First event", Kind: flows.KindString, Required: true,
-				Description: "The event that starts the clock.", Example: "email.sent", Options: "event_types",
+				Description: "The event that starts the clock.", Example: "email.delivered", Options: "event_types",
 			},
 			{
 				Name: paramMissingEvent, Label: "Event that did not happen", Kind: flows.KindString, Required: true,
@@ -192,7 +192,7 @@ func absenceTrigger() *Type {
 		},
 		Examples: []flows.Example{
 			{Title: "Welcome email not opened in 2 days", Params: map[string]any{
-				paramEvent: "email.sent", paramMissingEvent: "email.opened", paramWithin: "48h",
+				paramEvent: "email.delivered", paramMissingEvent: "email.opened", paramWithin: "48h",
 			}},
 		},
 	}, runEventTrigger[AbsenceParams])

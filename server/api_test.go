@@ -28,6 +28,12 @@ func createFlow(doc string) func(t *testing.T, b *testBundle) {
 	}
 }
 
+func validateOnly(doc string) func(t *testing.T, b *testBundle) {
+	return func(t *testing.T, b *testBundle) {
+		b.api(t, "POST", "/api/v1/flows/validate", doc).must(t, http.StatusOK)
+	}
+}
+
 func publishFlow(doc, id string) func(t *testing.T, b *testBundle) {
 	return func(t *testing.T, b *testBundle) {
 		createFlow(doc)(t, b)
@@ -103,6 +109,12 @@ func TestAPIScenarios(t *testing.T) {
 		{name: "export is an attachment", before: createFlow(helloFlow), method: "GET", url: "/api/v1/flows/hello/export",
 			status: 200, contains: []string{`"id": "hello"`}, notContains: []string{`"version"`},
 			header: []string{"Content-Disposition", `attachment; filename="hello.json"`}},
+		{name: "validate lists a document's problems and stores nothing", method: "POST", url: "/api/v1/flows/validate",
+			body: brokenFlow, status: 200, contains: brokenProblems[1:]},
+		{name: "validate a good document", method: "POST", url: "/api/v1/flows/validate", body: helloFlow, status: 200,
+			contains: []string{`"problems":[]`}},
+		{name: "validate malformed JSON is a 400", method: "POST", url: "/api/v1/flows/validate", body: `{"id":`, status: 400},
+		{name: "a validated flow is not stored", before: validateOnly(brokenFlow), method: "GET", url: "/api/v1/flows/broken", status: 404},
 		{name: "delete flow", before: createFlow(helloFlow), method: "DELETE", url: "/api/v1/flows/hello", status: 204},
 		{name: "delete unknown flow is a 404", method: "DELETE", url: "/api/v1/flows/hello", status: 404},
 		{name: "templates are listed", method: "GET", url: "/api/v1/templates", status: 200,
@@ -115,6 +127,15 @@ func TestAPIScenarios(t *testing.T) {
 			contains: []string{`"source":"lists"`, `"options":[]`}},
 		{name: "deal stage choices", method: "GET", url: "/api/v1/node-types/crm.create_deal/options/stage", status: 200,
 			contains: []string{`"value":"qualified"`, `"value":"won"`}},
+		{name: "event choices say what happened, then the events this server received", before: func(t *testing.T, b *testBundle) {
+			b.api(t, "POST", "/api/v1/events", `{"type":"order.placed","contact":{"email":"a@b.co"}}`).must(t, http.StatusAccepted)
+			b.api(t, "POST", "/api/v1/events", `{"type":"email.opened","contact":{"email":"a@b.co"}}`).must(t, http.StatusAccepted)
+		}, method: "GET", url: "/api/v1/node-types/trigger.event/options/event_type", status: 200,
+			contains: []string{`"source":"event_types"`,
+				`{"value":"email.opened","label":"Email opened","description":"The contact opened an email.","group":"Email"}`,
+				`{"value":"sms.undelivered","label":"SMS not delivered"`,
+				`{"value":"order.placed","label":"order.placed","description":"An event your own systems sent to this server.","group":"Seen on this server"}`},
+			notContains: []string{`"email.sent"`, `"message.received"`, `"webhook.received"`, `"value":"email.opened","label":"email.opened"`}},
 		{name: "choices of an unknown type are a 404", method: "GET", url: "/api/v1/node-types/nope.nope/options/list", status: 404},
 		{name: "choices of a param without any are a 404", method: "GET", url: "/api/v1/node-types/trigger.webhook/options/path", status: 404},
 		{name: "a bad condition has located problems", method: "POST", url: "/api/v1/expressions/check",

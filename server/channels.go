@@ -148,13 +148,15 @@ type messageView struct {
 	CreatedAt  time.Time              `json:"created_at"`
 	UpdatedAt  time.Time              `json:"updated_at"`
 	Events     []storage.MessageEvent `json:"events"`
+	// Test marks a message of a test run (never delivered to a customer).
+	Test bool `json:"test,omitempty"`
 }
 
 func newMessageView(m *storage.Message) messageView {
 	v := messageView{ID: m.ID, Channel: m.Channel, Provider: m.Provider, Status: m.Status, Reason: m.Reason,
 		ProviderID: m.ProviderID, To: m.To, Subject: m.Subject, BodyText: m.BodyText, BodyHTML: m.BodyHTML,
 		ContactID: m.ContactID, RunID: m.RunID, NodeID: m.NodeID, FlowID: m.FlowID, SentAt: m.SentAt,
-		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, Events: []storage.MessageEvent{}}
+		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt, Events: []storage.MessageEvent{}, Test: m.Test}
 	_ = json.Unmarshal([]byte(m.Events), &v.Events)
 	return v
 }
@@ -167,7 +169,7 @@ func (s *Server) listMessages(c *fiber.Ctx) error {
 		return err
 	}
 	q := storage.MessageQuery{Channel: query(c, "channel"), Status: query(c, "status"), ContactID: query(c, "contact"),
-		RunID: query(c, "run"), Limit: limit, Offset: offset}
+		RunID: query(c, "run"), IncludeTest: query(c, "include_test") == "true", Limit: limit, Offset: offset}
 	if q.Channel != "" && !messageChannels[q.Channel] {
 		return badRequest("channel must be email, sms, whatsapp or slack.")
 	}

@@ -28,14 +28,16 @@ type contactView struct {
 	Consent    json.RawMessage `json:"consent"`
 	Tags       []string        `json:"tags,omitempty"`
 	Lists      []string        `json:"lists,omitempty"`
-	CreatedAt  time.Time       `json:"created_at"`
-	UpdatedAt  time.Time       `json:"updated_at"`
+	// Test marks a test contact (only test runs use it).
+	Test      bool      `json:"test,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func newContactView(c *storage.Contact, tags, lists []string) contactView {
 	return contactView{ID: c.ID, Email: c.Email, Phone: c.Phone, ExternalID: c.ExternalID,
 		FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Score: c.Score, TimeZone: c.TimeZone,
-		Fields: objectJSON(c.Fields), Consent: objectJSON(c.Consent), Tags: tags, Lists: lists,
+		Fields: objectJSON(c.Fields), Consent: objectJSON(c.Consent), Tags: tags, Lists: lists, Test: c.Test,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 

@@ -23,6 +23,7 @@ const (
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeConflict         = "conflict"
+	codeRevisionConflict = "revision_conflict"
 	codeInvalidFlow      = "invalid_flow"
 	codeTooLarge         = "payload_too_large"
 	codeTooManyRequests  = "too_many_requests"
@@ -77,6 +78,18 @@ func conflict(msg string) *apiError {
 	return &apiError{Status: http.StatusConflict, Code: codeConflict, Message: msg}
 }
 
+// revisionConflict is the 409 answer to a save or publish over a draft
+// that moved on: the current revision, who saved it and when.
+func revisionConflict(rc *engine.RevisionConflict) *apiError {
+	by := rc.By
+	if by == "" {
+		by = "Someone else"
+	}
+	return &apiError{Status: http.StatusConflict, Code: codeRevisionConflict,
+		Message: fmt.Sprintf("%s saved this journey at %s, after you opened it. Your changes are not saved yet.", by, rc.At.UTC().Format("2006-01-02 15:04 UTC")),
+		Details: fiber.Map{"revision": rc.Revision, "updated_by": rc.By, "updated_at": rc.At}}
+}
+
 // invalidFlow is the 422 answer listing every problem of a flow.
 func invalidFlow(problems []flows.Problem) *apiError {
 	msg := "The journey has 1 problem; fix it and try again."
@@ -120,6 +133,7 @@ func toAPIError(err error) *apiError {
 		ae       *apiError
 		fe       *fiber.Error
 		problems *flows.ProblemsError
+		revision *engine.RevisionConflict
 		decode   *flows.DecodeError
 		input    *engine.InputError
 		chInput  *channels.InputError
@@ -129,6 +143,8 @@ func toAPIError(err error) *apiError {
 		return ae
 	case errors.As(err, &problems):
 		return invalidFlow(problems.Problems)
+	case errors.As(err, &revision):
+		return revisionConflict(revision)
 	case errors.As(err, &decode):
 		return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest,
 			Message: "The flow document could not be read: " + decode.Error(), Details: []flows.Problem{decode.Problem()}}

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,13 +20,17 @@ import (
 
 // flowSummary is a flow in lists and after a save.
 type flowSummary struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	Status      string    `json:"status"`
-	Version     int       `json:"version"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Status      string `json:"status"`
+	Version     int    `json:"version"`
+	// Revision counts the draft's saves; send it back (If-Match) to save
+	// or publish only what you read.
+	Revision  int       `json:"revision"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // flowListItem is a flow in GET /flows, with today's activity.
@@ -37,7 +43,7 @@ type flowListItem struct {
 
 func newFlowSummary(f *storage.Flow) flowSummary {
 	return flowSummary{ID: f.ID, Name: f.Name, Description: f.Description, Status: f.Status,
-		Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+		Version: f.Version, Revision: f.Revision, UpdatedBy: f.UpdatedBy, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
 }
 
 // flowDetail is GET /flows/:id: the summary, the draft and its problems.
@@ -118,7 +124,7 @@ func (s *Server) createFlow(c *fiber.Ctx) error {
 	if err := checkFlowID(f.ID); err != nil {
 		return err
 	}
-	problems, err := s.eng.SaveDraft(c.UserContext(), f, true)
+	problems, _, err := s.eng.SaveDraft(c.UserContext(), f, engine.DraftOptions{Create: true, By: s.actorName(c)})
 	if err != nil {
 		return conflictOr(err, "A journey with id %q exists already; choose another id or edit that journey.", f.ID)
 	}
@@ -145,6 +151,7 @@ func (s *Server) getFlow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, fmt.Sprintf(`"%d"`, sf.Revision))
 	return c.JSON(flowDetail{flowSummary: newFlowSummary(sf), Definition: f, Problems: problemsOrEmpty(problems)})
 }
 
@@ -165,12 +172,66 @@ func (s *Server) updateFlow(c *fiber.Ctx) error {
 	if _, err := storage.GetFlow(s.store.Reader(), id); err != nil {
 		return orNotFound(err, "There is no journey with id %q; create it with POST /api/v1/flows.", id)
 	}
-	problems, err := s.eng.SaveDraft(c.UserContext(), f, false)
+	ifRev, err := ifRevision(c)
+	if err != nil {
+		return err
+	}
+	problems, _, err := s.eng.SaveDraft(c.UserContext(), f, engine.DraftOptions{IfRevision: ifRev, By: s.actorName(c)})
 	if err != nil {
 		return err
 	}
 	s.audit(c, storage.AuditUpdate, storage.AuditFlow, id, "saved the draft of journey "+quoted(f.Name))
 	return s.respondSaved(c, http.StatusOK, id, problems)
+}
+
+// validateFlow lists the problems of a flow document without storing it,
+// so that the editor shows each step's problems as the marketer edits.
+func (s *Server) validateFlow(c *fiber.Ctx) error {
+	f, err := decodeFlow(c.Body())
+	if err != nil {
+		return err
+	}
+	problems, err := s.eng.DraftProblems(f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"problems": problemsOrEmpty(problems)})
+}
+
+// ifRevision reads the draft revision a save or publish is based on: the
+// If-Match header ("3", W/"3" or 3) or, for publish, a {"revision": 3}
+// body. Without either the write goes through whatever the revision (the
+// CLI and older API clients: last write wins).
+func ifRevision(c *fiber.Ctx) (*int, error) {
+	if h := strings.TrimSpace(c.Get(fiber.HeaderIfMatch)); h != "" && h != "*" {
+		v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, badRequest("If-Match must be the journey's revision, a whole number such as \"3\".")
+		}
+		return &n, nil
+	}
+	if c.Method() == fiber.MethodPost && len(bytes.TrimSpace(c.Body())) > 0 {
+		var body struct {
+			Revision *int `json:"revision"`
+		}
+		if err := decodeStrict(c.Body(), &body); err != nil {
+			return nil, err
+		}
+		return body.Revision, nil
+	}
+	return nil, nil
+}
+
+// actorName names the signed-in user (their email) or the API token.
+func (s *Server) actorName(c *fiber.Ctx) string {
+	switch p := principalOf(c); {
+	case p != nil && p.User != nil:
+		return p.User.Email
+	case p != nil && p.Token != nil:
+		return p.Token.Name
+	}
+	return ""
 }
 
 // deleteFlow removes a flow and cancels its runs in flight.
@@ -187,7 +248,11 @@ func (s *Server) deleteFlow(c *fiber.Ctx) error {
 // problem when it is invalid).
 func (s *Server) publishFlow(c *fiber.Ctx) error {
 	id := param(c, "id")
-	v, err := s.eng.Publish(c.UserContext(), id)
+	ifRev, err := ifRevision(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.eng.PublishRevision(c.UserContext(), id, ifRev)
 	if err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}
@@ -274,19 +339,18 @@ func (s *Server) exportFlow(c *fiber.Ctx) error {
 	return c.Send(data) // canonical JSON, newline included
 }
 
-// testFlow runs the draft once with a sample trigger payload and answers
-// with the run as GET /runs/:id shows it, once it stopped running (or
-// after the test wait, still running).
+// testFlow runs the draft once, with a webhook body read as a real
+// request's or a sample payload, and the tester's choices (readTestRequest),
+// and answers with the run as GET /runs/:id shows it, once it stopped
+// running (or after the test wait, still running).
 func (s *Server) testFlow(c *fiber.Ctx) error {
 	id := param(c, "id")
-	payload := map[string]any{}
-	if len(bytes.TrimSpace(c.Body())) > 0 {
-		if err := decodeStrict(c.Body(), &payload); err != nil {
-			return err
-		}
+	in, err := readTestRequest(c.Body())
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
-	runID, err := s.eng.TestRun(ctx, id, payload)
+	runID, err := s.eng.TestRunWith(ctx, id, in)
 	if err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}

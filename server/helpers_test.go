@@ -72,6 +72,8 @@ type setupOptions struct {
 	debugLogs bool
 	// trustedProxies is Config.TrustedProxies (comma-separated).
 	trustedProxies string
+	// registry replaces nodes.Builtin() (e.g. with webhook presets).
+	registry *nodes.Registry
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -103,7 +105,11 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	}
 	// InlineStart as serve runs it: a webhook's run has gone as far as it
 	// can before the answer.
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch, InlineStart: true})
+	reg := o.registry
+	if reg == nil {
+		reg = nodes.Builtin()
+	}
+	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Logger: logger, Channels: ch, InlineStart: true})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}

@@ -284,5 +284,7 @@ func TestFlowTestRun(t *testing.T) {
 		t.Fatalf("test run: %s", res.body)
 	}
 	b.api(t, "POST", "/api/v1/flows/nope/test", `{}`).must(t, http.StatusNotFound)
-	b.api(t, "POST", "/api/v1/flows/chat-lead-qualification/test", `[1]`).must(t, http.StatusBadRequest)
+	// A webhook journey reads the sample as a real request's body: one
+	// that is not JSON is refused as a real request would be.
+	b.api(t, "POST", "/api/v1/flows/chat-lead-qualification/test", `{"email":`).must(t, http.StatusBadRequest)
 }

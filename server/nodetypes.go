@@ -44,6 +44,10 @@ func (s *Server) listNodeTypes(c *fiber.Ctx) error {
 type option struct {
 	Value string `json:"value"`
 	Label string `json:"label"`
+	// Description and Group are set for event types: a sentence saying
+	// what happened, and the picker's heading.
+	Description string `json:"description,omitempty"`
+	Group       string `json:"group,omitempty"`
 }
 
 // Choice sources named by flows.ParamSpec.Options.
@@ -59,10 +63,12 @@ const (
 // by deals follow.
 var defaultDealStages = []string{"new", "qualified", "proposal", "won", "lost"}
 
-// commonEventTypes are offered for event parameters before any event has
-// been seen (DESIGN's list of contact events).
-var commonEventTypes = []string{"chat.finished", "email.sent", "email.opened", "email.clicked", "email.bounced",
-	"sms.delivered", "whatsapp.failed", "form.submitted", "cart.abandoned"}
+// eventGroupSeen heads the event types this server has received that the
+// product does not know.
+const eventGroupSeen = "Seen on this server"
+
+// eventScan bounds the latest events read for the types seen.
+const eventScan = 5000
 
 // scanLimit bounds the rows read to collect distinct values.
 const scanLimit = 1000
@@ -86,6 +92,13 @@ func (s *Server) paramOptions(c *fiber.Ctx) error {
 		}
 		if ps.Default == nodes.TargetBuiltin {
 			out = append([]option{{Value: nodes.TargetBuiltin, Label: "This app's contacts (built in)"}}, out...)
+		}
+		return c.JSON(fiber.Map{"source": ps.Options, "options": out})
+	}
+	if ps.Options == optionEventTypes {
+		out, err := s.eventTypeChoices()
+		if err != nil {
+			return err
 		}
 		return c.JSON(fiber.Map{"source": ps.Options, "options": out})
 	}
@@ -167,10 +180,28 @@ func (s *Server) choices(source string) ([]string, error) {
 			tags = append(tags, c.Tags...)
 		}
 		return distinct(tags), nil
-	case optionEventTypes:
-		return slices.Clone(commonEventTypes), nil
 	}
 	return nil, notFound("There are no choices for %q yet.", source)
+}
+
+// eventTypeChoices are the events the product records, each with a
+// sentence, then the other event types this server received lately.
+func (s *Server) eventTypeChoices() ([]option, error) {
+	out := make([]option, 0, len(nodes.KnownEvents))
+	for _, e := range nodes.KnownEvents {
+		out = append(out, option{Value: e.Type, Label: e.Title, Description: e.Sentence, Group: e.Group})
+	}
+	seen, err := storage.RecentEventTypes(s.store.Reader(), eventScan)
+	if err != nil {
+		return nil, err
+	}
+	for _, typ := range seen {
+		if _, known := nodes.LookupEvent(typ); known || slices.Contains(nodes.RecordOnlyEvents, typ) {
+			continue
+		}
+		out = append(out, option{Value: typ, Label: typ, Description: "An event your own systems sent to this server.", Group: eventGroupSeen})
+	}
+	return out, nil
 }
 
 // distinct returns the non-empty values, sorted, without repeats.

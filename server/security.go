@@ -141,7 +141,7 @@ func (p *principal) role() string {
 var adminOnly = map[string]bool{"users": true, "tokens": true, "audit": true}
 
 // viewerPosts are POSTs that change nothing stored.
-var viewerPosts = map[string]bool{"auth/logout": true, "expressions/check": true}
+var viewerPosts = map[string]bool{"auth/logout": true, "expressions/check": true, "flows/validate": true, "preview": true}
 
 // requiredRole is the least role that may call method on path (under
 // /api/v1). It works on the path, not on a route table, so that a new

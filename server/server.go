@@ -175,6 +175,7 @@ func (s *Server) routes() {
 	api.Get("/flows", s.listFlows)
 	api.Post("/flows", s.createFlow)
 	api.Post("/flows/import", s.importFlow)
+	api.Post("/flows/validate", s.validateFlow)
 	api.Get("/flows/:id", s.getFlow)
 	api.Put("/flows/:id", s.updateFlow)
 	api.Delete("/flows/:id", s.deleteFlow)
@@ -182,12 +183,18 @@ func (s *Server) routes() {
 	api.Post("/flows/:id/pause", s.pauseFlow)
 	api.Get("/flows/:id/export", s.exportFlow)
 	api.Post("/flows/:id/test", s.testFlow)
+	api.Delete("/flows/:id/tests", s.deleteFlowTests)
 	api.Get("/flows/:id/stats", s.flowStatsHandler)
 	api.Get("/templates", s.listTemplates)
 
 	api.Get("/node-types", s.listNodeTypes)
 	api.Get("/node-types/:type/options/:param", s.paramOptions)
+	api.Get("/node-types/:type/samples", s.nodeTypeSamples)
 	api.Post("/expressions/check", s.checkExpression)
+	api.Post("/preview", s.previewMessage)
+	previewSends := newAttemptLimiter(previewSendsPerMinute, time.Minute, s.now)
+	previewSends.clientIP = principalKey
+	api.Post("/preview/send", previewSends.handler, s.sendTestMessage)
 
 	api.Get("/runs", s.listRuns)
 	api.Get("/runs/:id", s.getRun)

@@ -49,6 +49,8 @@ type Message struct {
 	Events    string `gorm:"type:text"`
 	SentAt    *time.Time
 	CreatedAt time.Time `gorm:"not null;index:idx_message_contact_channel,priority:3"`
+	// Test marks test data (see testdata.go).
+	Test      bool      `gorm:"not null;default:false"`
 	UpdatedAt time.Time `gorm:"not null"`
 }
 

@@ -52,6 +52,8 @@ type ContactInput struct {
 	// Fields are custom fields, merged into the stored ones: new keys are
 	// added, existing keys overwritten, others kept.
 	Fields map[string]any
+	// Test finds or creates a test contact, never a real one.
+	Test bool
 }
 
 // ContactRef names a contact by any of its identifiers. Lookups try ID,
@@ -61,6 +63,14 @@ type ContactRef struct {
 	Email      string
 	Phone      string
 	ExternalID string
+	// Test looks among the test contacts only (by ID too); without it
+	// only real contacts are found.
+	Test bool
+}
+
+// empty reports whether r names no contact.
+func (r ContactRef) empty() bool {
+	return r.ID == "" && r.Email == "" && r.Phone == "" && r.ExternalID == ""
 }
 
 // ContactView is a contact with its tags and the names of its lists, both
@@ -145,7 +155,7 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 	// Two rounds: an insert that conflicts with a contact created by a
 	// concurrent transaction finds and updates that contact instead.
 	for range 2 {
-		c, found, err := findContact(tx, ContactRef{Email: in.Email, Phone: in.Phone, ExternalID: in.ExternalID})
+		c, found, err := findContact(tx, ContactRef{Email: in.Email, Phone: in.Phone, ExternalID: in.ExternalID, Test: in.Test})
 		if err != nil {
 			return "", nil, err
 		}
@@ -173,6 +183,7 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 			TimeZone:   in.TimeZone,
 			Fields:     fields,
 			Consent:    "{}",
+			Test:       in.Test,
 			CreatedAt:  now,
 			UpdatedAt:  now,
 		}
@@ -187,23 +198,23 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 	return "", nil, errors.New("contact keeps conflicting with concurrent inserts")
 }
 
-const contactColumns = "id, email, phone, external_id, first_name, last_name, company, score, time_zone, fields, consent, created_at, updated_at"
+const contactColumns = "id, email, phone, external_id, first_name, last_name, company, score, time_zone, fields, consent, test, created_at, updated_at"
 
 // insertContact adds c unless one of its identifiers is taken; it returns
 // how many rows it inserted (0 or 1).
 func insertContact(tx *gorm.DB, c *Contact) (int64, error) {
-	return rawOf(tx).affected(`INSERT INTO contacts (`+contactColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+	return rawOf(tx).affected(`INSERT INTO contacts (`+contactColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT DO NOTHING`, c.ID, c.Email, c.Phone, c.ExternalID, c.FirstName, c.LastName, c.Company, c.Score,
-		c.TimeZone, c.Fields, c.Consent, c.CreatedAt.UTC(), c.UpdatedAt.UTC())
+		c.TimeZone, c.Fields, c.Consent, c.Test, c.CreatedAt.UTC(), c.UpdatedAt.UTC())
 }
 
 // contactSelect reads NULL text as "".
-const contactSelect = "id, email, phone, external_id, COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(company, ''), score, COALESCE(time_zone, ''), COALESCE(fields, ''), COALESCE(consent, ''), created_at, updated_at"
+const contactSelect = "id, email, phone, external_id, COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(company, ''), score, COALESCE(time_zone, ''), COALESCE(fields, ''), COALESCE(consent, ''), test, created_at, updated_at"
 
 // scanContact reads one contact row selected with contactSelect.
 func scanContact(row interface{ Scan(...any) error }, c *Contact) error {
 	return row.Scan(&c.ID, &c.Email, &c.Phone, &c.ExternalID, &c.FirstName, &c.LastName, &c.Company, &c.Score,
-		&c.TimeZone, &c.Fields, &c.Consent, &c.CreatedAt, &c.UpdatedAt)
+		&c.TimeZone, &c.Fields, &c.Consent, &c.Test, &c.CreatedAt, &c.UpdatedAt)
 }
 
 // updateContact writes the non-empty fields of in onto c.
@@ -221,7 +232,7 @@ func updateContact(tx *gorm.DB, c *Contact, in ContactInput, now time.Time) erro
 			continue
 		}
 		var n int64
-		if err := tx.Model(&Contact{}).Where(ident.col+" = ? AND id <> ?", ident.val, c.ID).Count(&n).Error; err != nil {
+		if err := tx.Model(&Contact{}).Where(ident.col+" = ? AND id <> ? AND test = ?", ident.val, c.ID, c.Test).Count(&n).Error; err != nil {
 			return err
 		}
 		if n == 0 {
@@ -268,14 +279,15 @@ func mergeFields(stored string, add map[string]any) (string, error) {
 }
 
 // CreateDeal inserts d (its ID and CreatedAt are set here) for an existing
-// contact and returns its id. With a non-empty key, a replay returns the
+// contact of the same kind (a test deal for a test contact) and returns
+// its id. With a non-empty key, a replay returns the
 // id of the deal created first.
 func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) {
 	if d.ContactID == "" || d.Title == "" {
 		return "", errors.New("create deal: contact id and title are required")
 	}
 	d.ID, d.IdemKey, d.CreatedAt = NewID(), nonEmpty(key), now.UTC()
-	id, err := createOnce(tx, &Deal{}, &d, d.ContactID, key, d.ID)
+	id, err := createOnce(tx, &Deal{}, &d, d.ContactID, d.Test, key, d.ID)
 	if err != nil {
 		return "", fmt.Errorf("create deal: %w", mapErr(err))
 	}
@@ -284,7 +296,8 @@ func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) 
 
 // CreateTask inserts t (its ID and CreatedAt are set here) and returns its
 // id. A task may have no contact. With a non-empty key, a replay returns
-// the id of the task created first.
+// the id of the task created first. A test task's contact must be a test
+// contact, a real task's a real one.
 func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) {
 	if t.Title == "" {
 		return "", errors.New("create task: title is required")
@@ -294,7 +307,7 @@ func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) 
 		due := t.DueAt.UTC()
 		t.DueAt = &due
 	}
-	id, err := createOnce(tx, &Task{}, &t, t.ContactID, key, t.ID)
+	id, err := createOnce(tx, &Task{}, &t, t.ContactID, t.Test, key, t.ID)
 	if err != nil {
 		return "", fmt.Errorf("create task: %w", mapErr(err))
 	}
@@ -309,7 +322,7 @@ func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
 		return "", errors.New("add note: contact id is required")
 	}
 	n.ID, n.IdemKey, n.CreatedAt = NewID(), nonEmpty(key), now.UTC()
-	id, err := createOnce(tx, &Note{}, &n, n.ContactID, key, n.ID)
+	id, err := createOnce(tx, &Note{}, &n, n.ContactID, n.Test, key, n.ID)
 	if err != nil {
 		return "", fmt.Errorf("add note: %w", mapErr(err))
 	}
@@ -320,7 +333,7 @@ func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
 // unique idem_key) unless a row with idem_key = key exists, and returns the
 // id of the row that holds the key. The insert uses ON CONFLICT DO NOTHING
 // so that a concurrent duplicate does not abort a PostgreSQL transaction.
-func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string, error) {
+func createOnce(tx *gorm.DB, model, row any, contactID string, test bool, key, id string) (string, error) {
 	// No look-up before the insert: a replay or a missing contact is rare,
 	// and the insert's own guard and conflict clause find them for two
 	// statements less on the common path.
@@ -332,7 +345,7 @@ func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string,
 		return id, nil
 	}
 	if contactID != "" {
-		if err := ContactExists(tx, contactID); err != nil {
+		if err := contactOfKind(tx, contactID, test); err != nil {
 			return "", err
 		}
 	}
@@ -351,7 +364,7 @@ func createOnce(tx *gorm.DB, model, row any, contactID, key, id string) (string,
 
 // onceInsert is an insert of a deal, task or note that skips the row when
 // its idem_key is taken; guarded also skips it when its contact (the last
-// argument) does not exist.
+// two arguments: id and test) does not exist or is of the other kind.
 type onceInsert struct{ plain, guarded string }
 
 func newOnceInsert(table string, columns int) onceInsert {
@@ -360,21 +373,21 @@ func newOnceInsert(table string, columns int) onceInsert {
 	return onceInsert{
 		plain: "INSERT INTO " + table + " VALUES (" + marks + ")" + conflict,
 		// The WHERE also keeps SQLite from reading ON as a join clause.
-		guarded: "INSERT INTO " + table + " SELECT " + marks + " WHERE EXISTS (SELECT 1 FROM contacts WHERE id = ?)" + conflict,
+		guarded: "INSERT INTO " + table + " SELECT " + marks + " WHERE EXISTS (SELECT 1 FROM contacts WHERE id = ? AND test = ?)" + conflict,
 	}
 }
 
-func (q onceInsert) run(r rawDB, guarded bool, contactID string, args ...any) (int64, error) {
+func (q onceInsert) run(r rawDB, guarded bool, contactID string, test bool, args ...any) (int64, error) {
 	if guarded {
-		return r.affected(q.guarded, append(args, contactID)...)
+		return r.affected(q.guarded, append(args, contactID, test)...)
 	}
 	return r.affected(q.plain, args...)
 }
 
 var (
-	dealInsert = newOnceInsert("deals (id, contact_id, title, stage, value, currency, owner, idem_key, created_at)", 9)
-	taskInsert = newOnceInsert("tasks (id, contact_id, title, notes, owner, due_at, done, idem_key, created_at)", 9)
-	noteInsert = newOnceInsert("notes (id, contact_id, body, source, idem_key, created_at)", 6)
+	dealInsert = newOnceInsert("deals (id, contact_id, title, stage, value, currency, owner, idem_key, test, created_at)", 10)
+	taskInsert = newOnceInsert("tasks (id, contact_id, title, notes, owner, due_at, done, idem_key, test, created_at)", 10)
+	noteInsert = newOnceInsert("notes (id, contact_id, body, source, idem_key, test, created_at)", 7)
 )
 
 // insertOnce inserts a deal, task or note, skipping it when its idem_key
@@ -384,13 +397,13 @@ func insertOnce(tx *gorm.DB, row any, guarded bool) (int64, error) {
 	r := rawOf(tx)
 	switch v := row.(type) {
 	case *Deal:
-		return dealInsert.run(r, guarded, v.ContactID, v.ID, v.ContactID, v.Title, v.Stage, v.Value, v.Currency,
-			v.Owner, v.IdemKey, v.CreatedAt.UTC())
+		return dealInsert.run(r, guarded, v.ContactID, v.Test, v.ID, v.ContactID, v.Title, v.Stage, v.Value, v.Currency,
+			v.Owner, v.IdemKey, v.Test, v.CreatedAt.UTC())
 	case *Task:
-		return taskInsert.run(r, guarded, v.ContactID, v.ID, v.ContactID, v.Title, v.Notes, v.Owner,
-			utcPtr(v.DueAt), v.Done, v.IdemKey, v.CreatedAt.UTC())
+		return taskInsert.run(r, guarded, v.ContactID, v.Test, v.ID, v.ContactID, v.Title, v.Notes, v.Owner,
+			utcPtr(v.DueAt), v.Done, v.IdemKey, v.Test, v.CreatedAt.UTC())
 	case *Note:
-		return noteInsert.run(r, guarded, v.ContactID, v.ID, v.ContactID, v.Body, v.Source, v.IdemKey, v.CreatedAt.UTC())
+		return noteInsert.run(r, guarded, v.ContactID, v.Test, v.ID, v.ContactID, v.Body, v.Source, v.IdemKey, v.Test, v.CreatedAt.UTC())
 	}
 	return 0, fmt.Errorf("insert %T: not a deal, task or note", row)
 }
@@ -471,8 +484,10 @@ func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if _, err := rawOf(tx).exec(`INSERT INTO list_members (list_id, contact_id, added_at) VALUES (?,?,?) ON CONFLICT DO NOTHING`,
-		list.ID, contactID, now.UTC()); err != nil {
+	// A test contact's membership is test data.
+	if _, err := rawOf(tx).exec(`INSERT INTO list_members (list_id, contact_id, added_at, test)
+SELECT ?, id, ?, test FROM contacts WHERE id = ? ON CONFLICT DO NOTHING`,
+		list.ID, now.UTC(), contactID); err != nil {
 		return err
 	}
 	return recordEffect(tx, effectListAdd, key, list.ID, now)
@@ -549,8 +564,10 @@ func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now ti
 	if done, err := effectDone(tx, effectTag, key); err != nil || done {
 		return err
 	}
-	// Touching the contact first also tells whether it exists.
-	if err := touchContact(tx, contactID, now); err != nil {
+	// Touching the contact first also tells whether it exists, and its
+	// kind: a test contact's tags are test data.
+	test, err := touchContactKind(tx, contactID, now)
+	if err != nil {
 		return err
 	}
 	if len(remove) > 0 {
@@ -561,7 +578,7 @@ func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now ti
 	if len(add) > 0 {
 		rows := make([]ContactTag, len(add))
 		for i, t := range add {
-			rows[i] = ContactTag{ContactID: contactID, Tag: t, CreatedAt: now}
+			rows[i] = ContactTag{ContactID: contactID, Tag: t, Test: test, CreatedAt: now}
 		}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
 			return err
@@ -615,7 +632,7 @@ ORDER BY 1, 2`, id, id)
 // FindContact returns the first contact matching ref (by ID, then email,
 // then phone, then external id), or ErrNotFound.
 func FindContact(db *gorm.DB, ref ContactRef) (*Contact, error) {
-	if ref == (ContactRef{}) {
+	if ref.empty() {
 		return nil, fmt.Errorf("find contact: %w", ErrEmptyRef)
 	}
 	c, found, err := findContact(db, ref)
@@ -651,7 +668,8 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 	if len(where) == 0 {
 		return nil, false, nil
 	}
-	rows, err := rawOf(db).query(`SELECT `+contactSelect+` FROM contacts WHERE `+strings.Join(where, " OR ")+` LIMIT 4`, args...)
+	rows, err := rawOf(db).query(`SELECT `+contactSelect+` FROM contacts WHERE (`+strings.Join(where, " OR ")+`) AND test = ? LIMIT 4`,
+		append(args, ref.Test)...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -677,11 +695,11 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 	return nil, false, nil
 }
 
-// ContactIDByEmail returns the id of the contact with email (lower case),
-// or "" when there is none.
-func ContactIDByEmail(db *gorm.DB, email string) (string, error) {
+// ContactIDByEmail returns the id of the real (or, with test, the test)
+// contact with email (lower case), or "" when there is none.
+func ContactIDByEmail(db *gorm.DB, email string, test bool) (string, error) {
 	var id string
-	err := rawOf(db).queryRow(`SELECT id FROM contacts WHERE email = ? LIMIT 1`, email).Scan(&id)
+	err := rawOf(db).queryRow(`SELECT id FROM contacts WHERE email = ? AND test = ? LIMIT 1`, email, test).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -704,7 +722,7 @@ func EnsureContact(tx *gorm.DB, ref ContactRef, now time.Time) (id string, creat
 }
 
 func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, error) {
-	if ref == (ContactRef{}) {
+	if ref.empty() {
 		return "", false, ErrEmptyRef
 	}
 	for range 2 {
@@ -728,6 +746,7 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 			ExternalID: nonEmpty(ref.ExternalID),
 			Fields:     "{}",
 			Consent:    "{}",
+			Test:       ref.Test,
 			CreatedAt:  now,
 			UpdatedAt:  now,
 		}
@@ -742,11 +761,11 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 	return "", false, errors.New("contact keeps conflicting with concurrent inserts")
 }
 
-// ListContacts returns a page of contacts, newest first, and the total
-// number matching q.
+// ListContacts returns a page of real contacts, newest first, and the
+// total number matching q.
 func ListContacts(db *gorm.DB, q ContactQuery) ([]ContactView, int64, error) {
 	filter := func() *gorm.DB {
-		tx := db.Model(&Contact{})
+		tx := db.Model(&Contact{}).Where("test = ?", false)
 		if s := strings.TrimSpace(q.Search); s != "" {
 			p := likePattern(s)
 			tx = tx.Where(`(LOWER(email) LIKE ? ESCAPE '\' OR LOWER(first_name) LIKE ? ESCAPE '\'`+
@@ -843,10 +862,11 @@ func ContactNotes(db *gorm.DB, contactID string) ([]Note, error) {
 	return ns, nil
 }
 
-// ListDeals returns a page of deals, newest first, and the total matching.
+// ListDeals returns a page of real deals, newest first, and the total
+// matching.
 func ListDeals(db *gorm.DB, q DealQuery) ([]Deal, int64, error) {
 	filter := func() *gorm.DB {
-		tx := db.Model(&Deal{})
+		tx := db.Model(&Deal{}).Where("test = ?", false)
 		if q.ContactID != "" {
 			tx = tx.Where("contact_id = ?", q.ContactID)
 		}
@@ -867,10 +887,11 @@ func ListDeals(db *gorm.DB, q DealQuery) ([]Deal, int64, error) {
 	return ds, total, nil
 }
 
-// ListTasks returns a page of tasks, newest first, and the total matching.
+// ListTasks returns a page of real tasks, newest first, and the total
+// matching.
 func ListTasks(db *gorm.DB, q TaskQuery) ([]Task, int64, error) {
 	filter := func() *gorm.DB {
-		tx := db.Model(&Task{})
+		tx := db.Model(&Task{}).Where("test = ?", false)
 		if q.ContactID != "" {
 			tx = tx.Where("contact_id = ?", q.ContactID)
 		}
@@ -894,12 +915,12 @@ func ListTasks(db *gorm.DB, q TaskQuery) ([]Task, int64, error) {
 	return ts, total, nil
 }
 
-// ListLists returns every list with its member count, by name.
+// ListLists returns every list with its number of real members, by name.
 func ListLists(db *gorm.DB) ([]ListWithCount, error) {
 	var out []ListWithCount
 	err := db.Model(&List{}).
 		Select("lists.id, lists.name, lists.created_at, COUNT(list_members.contact_id) AS members").
-		Joins("LEFT JOIN list_members ON list_members.list_id = lists.id").
+		Joins("LEFT JOIN list_members ON list_members.list_id = lists.id AND list_members.test = ?", false).
 		Group("lists.id, lists.name, lists.created_at").
 		Order("lists.name").
 		Scan(&out).Error
@@ -909,20 +930,21 @@ func ListLists(db *gorm.DB) ([]ListWithCount, error) {
 	return out, nil
 }
 
-// ListMembers returns a page of the named list's contacts, most recently
-// added first, and the list's member count. A missing list is ErrNotFound.
+// ListMembers returns a page of the named list's real contacts, most
+// recently added first, and their count. A missing list is ErrNotFound.
 func ListMembers(db *gorm.DB, listName string, limit, offset int) ([]Contact, int64, error) {
 	var l List
 	if err := db.Where("name = ?", listName).Take(&l).Error; err != nil {
 		return nil, 0, fmt.Errorf("list members of %q: %w", listName, mapErr(err))
 	}
 	var total int64
-	if err := db.Model(&ListMember{}).Where("list_id = ?", l.ID).Count(&total).Error; err != nil {
+	if err := db.Model(&ListMember{}).Where("list_id = ? AND test = ?", l.ID, false).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("list members of %q: %w", listName, err)
 	}
 	var cs []Contact
 	limit, offset = page(limit, offset)
 	err := db.Joins("JOIN list_members ON list_members.contact_id = contacts.id AND list_members.list_id = ?", l.ID).
+		Where("contacts.test = ?", false).
 		Order("list_members.added_at DESC, contacts.id").Limit(limit).Offset(offset).Find(&cs).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list members of %q: %w", listName, err)
@@ -944,6 +966,43 @@ func ContactExists(tx *gorm.DB, id string) error {
 		return fmt.Errorf("contact %s: %w", id, ErrNotFound)
 	}
 	return err
+}
+
+// ContactIsTest reports whether the contact id is a test contact;
+// ErrNotFound when there is no such contact.
+func ContactIsTest(db *gorm.DB, id string) (bool, error) {
+	var test bool
+	err := rawOf(db).queryRow(`SELECT test FROM contacts WHERE id = ?`, id).Scan(&test)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return false, fmt.Errorf("contact %s: %w", id, err)
+	}
+	return test, nil
+}
+
+// contactOfKind returns ErrNotFound when there is no contact id of the
+// kind asked (test or real): a test never touches a real contact.
+func contactOfKind(tx *gorm.DB, id string, test bool) error {
+	is, err := ContactIsTest(tx, id)
+	if err == nil && is != test {
+		if test {
+			return fmt.Errorf("contact %s is a real contact, which a test run never changes: %w", id, ErrNotFound)
+		}
+		return fmt.Errorf("contact %s is a test contact, which only test runs change: %w", id, ErrNotFound)
+	}
+	return err
+}
+
+// touchContactKind is touchContact that also tells whether the contact is
+// a test contact.
+func touchContactKind(tx *gorm.DB, id string, now time.Time) (test bool, err error) {
+	err = rawOf(tx).queryRow(`UPDATE contacts SET updated_at = ? WHERE id = ? RETURNING test`, now.UTC(), id).Scan(&test)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
+	return test, err
 }
 
 // touchContact marks the contact as changed now; ErrNotFound when there is

@@ -19,12 +19,16 @@ type MessageEvent struct {
 
 // MessageQuery filters ListMessages. Empty fields do not filter.
 type MessageQuery struct {
-	Channel   string
-	Status    string
+	Channel string
+	Status  string
+	// ContactID and RunID select a contact's or a run's messages, test
+	// messages included when it is a test contact or run.
 	ContactID string
 	RunID     string
-	Limit     int
-	Offset    int
+	// IncludeTest also lists test messages (left out by default).
+	IncludeTest bool
+	Limit       int
+	Offset      int
 }
 
 // InsertMessage records m under its IdemKey in its own row. When a row
@@ -46,13 +50,14 @@ func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err
 	if m.UpdatedAt.IsZero() {
 		m.UpdatedAt = m.CreatedAt
 	}
-	// Hand-written: every message step records one to three of these.
+	// Hand-written: every message step records one to three of these. A
+	// message to a test contact is test data, whichever path recorded it.
 	n, err := rawOf(tx).affected(`INSERT INTO messages (id, idem_key, channel, provider, credential_id, status, reason, provider_id,
-		to_address, subject, body_text, body_html, contact_id, run_id, node_id, flow_id, events, sent_at, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING`,
+		to_address, subject, body_text, body_html, contact_id, run_id, node_id, flow_id, events, sent_at, created_at, updated_at, test)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,`+markTest+`) ON CONFLICT (idem_key) DO NOTHING`,
 		m.ID, m.IdemKey, m.Channel, m.Provider, m.CredentialID, m.Status, m.Reason, m.ProviderID,
 		m.To, m.Subject, m.BodyText, m.BodyHTML, m.ContactID, m.RunID, m.NodeID, m.FlowID, m.Events, m.SentAt,
-		m.CreatedAt.UTC(), m.UpdatedAt.UTC())
+		m.CreatedAt.UTC(), m.UpdatedAt.UTC(), m.Test, m.ContactID)
 	if err != nil {
 		return nil, false, fmt.Errorf("insert message: %w", err)
 	}
@@ -207,6 +212,9 @@ func ListMessages(db *gorm.DB, q MessageQuery) ([]Message, int64, error) {
 	}
 	if q.RunID != "" {
 		base = base.Where("run_id = ?", q.RunID)
+	}
+	if !q.IncludeTest && q.RunID == "" && q.ContactID == "" {
+		base = base.Where("test = ?", false)
 	}
 	var total int64
 	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {

@@ -29,6 +29,9 @@ func migrations() []migration {
 		{ID: "0005_erasure_suppressions", Up: migrateErasureSuppressions},
 		{ID: "0006_audit_log", Up: migrateAuditLog},
 		{ID: "0007_schedule_ticks", Up: migrateScheduleTicks},
+		{ID: "0008_flow_revisions", Up: migrateFlowRevisions},
+		{ID: "0009_test_data", Up: migrateTestData},
+		{ID: "0010_run_test_choices", Up: migrateRunTestChoices},
 	}
 }
 

@@ -16,7 +16,13 @@ type Flow struct {
 	// Status is draft (never published), active or paused.
 	Status string `gorm:"size:16;not null;index"`
 	// Version is the latest published version (0 = never published).
-	Version   int       `gorm:"not null;default:0"`
+	Version int `gorm:"not null;default:0"`
+	// Revision counts the saves of the draft. A save that names an older
+	// revision is refused, so two people editing one journey never
+	// overwrite each other's work without a word.
+	Revision int `gorm:"not null;default:0"`
+	// UpdatedBy names who saved the draft last (an email or a token's name).
+	UpdatedBy string    `gorm:"size:200;not null;default:''"`
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
 }
@@ -86,11 +92,14 @@ type Run struct {
 	// Tokens counts outstanding jobs and waits; the run ends at zero.
 	Tokens int `gorm:"not null;default:0"`
 	// Test marks runs started from the editor's test button.
-	Test      bool      `gorm:"not null;default:false"`
-	Error     string    `gorm:"type:text"`
-	StartedAt time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3"`
-	UpdatedAt time.Time `gorm:"not null"`
-	EndedAt   *time.Time
+	Test bool `gorm:"not null;default:false"`
+	// TestChoices is what the tester chose happens at the steps of a test
+	// run (JSON object node id -> choice; empty for real runs).
+	TestChoices string    `gorm:"type:text"`
+	Error       string    `gorm:"type:text"`
+	StartedAt   time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3"`
+	UpdatedAt   time.Time `gorm:"not null"`
+	EndedAt     *time.Time
 }
 
 func (Run) TableName() string { return "runs" }
@@ -180,7 +189,9 @@ type Event struct {
 	Source    string    `gorm:"size:100"`
 	At        time.Time `gorm:"not null;index:idx_event_contact,priority:3"`
 	// DedupKey is unique: the same event sent twice is stored once.
-	DedupKey   *string   `gorm:"size:200;uniqueIndex"`
+	DedupKey *string `gorm:"size:200;uniqueIndex"`
+	// Test marks test data (see testdata.go).
+	Test       bool      `gorm:"not null;default:false"`
 	ReceivedAt time.Time `gorm:"not null"`
 }
 
@@ -188,10 +199,13 @@ func (Event) TableName() string { return "events" }
 
 // Contact is a person in the built-in contact store.
 type Contact struct {
-	ID         string  `gorm:"primaryKey;size:36"`
-	Email      *string `gorm:"size:320;uniqueIndex"`
-	Phone      *string `gorm:"size:32;uniqueIndex"`
-	ExternalID *string `gorm:"size:200;uniqueIndex"`
+	ID string `gorm:"primaryKey;size:36"`
+	// Email, Phone and ExternalID are unique among real contacts and,
+	// apart, among test contacts: a test with a customer's email gets its
+	// own test contact.
+	Email      *string `gorm:"size:320;uniqueIndex:idx_contacts_email_test,priority:1"`
+	Phone      *string `gorm:"size:32;uniqueIndex:idx_contacts_phone_test,priority:1"`
+	ExternalID *string `gorm:"size:200;uniqueIndex:idx_contacts_external_id_test,priority:1"`
 	FirstName  string  `gorm:"size:200"`
 	LastName   string  `gorm:"size:200"`
 	Company    string  `gorm:"size:200"`
@@ -200,7 +214,9 @@ type Contact struct {
 	// Fields are custom fields (JSON object).
 	Fields string `gorm:"type:text"`
 	// Consent per channel (JSON object of channel -> bool).
-	Consent   string    `gorm:"type:text"`
+	Consent string `gorm:"type:text"`
+	// Test marks a contact that only test runs see (see testdata.go).
+	Test      bool      `gorm:"not null;default:false;uniqueIndex:idx_contacts_email_test,priority:2;uniqueIndex:idx_contacts_phone_test,priority:2;uniqueIndex:idx_contacts_external_id_test,priority:2"`
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
 }
@@ -209,8 +225,10 @@ func (Contact) TableName() string { return "contacts" }
 
 // ContactTag is one tag on a contact.
 type ContactTag struct {
-	ContactID string    `gorm:"primaryKey;size:36"`
-	Tag       string    `gorm:"primaryKey;size:100"`
+	ContactID string `gorm:"primaryKey;size:36"`
+	Tag       string `gorm:"primaryKey;size:100"`
+	// Test marks test data (see testdata.go).
+	Test      bool      `gorm:"not null;default:false"`
 	CreatedAt time.Time `gorm:"not null"`
 }
 
@@ -227,9 +245,11 @@ func (List) TableName() string { return "lists" }
 
 // ListMember is a contact on a list.
 type ListMember struct {
-	ListID    string    `gorm:"primaryKey;size:36"`
-	ContactID string    `gorm:"primaryKey;size:36;index"`
-	AddedAt   time.Time `gorm:"not null"`
+	ListID    string `gorm:"primaryKey;size:36"`
+	ContactID string `gorm:"primaryKey;size:36;index"`
+	// Test marks test data (see testdata.go).
+	Test    bool      `gorm:"not null;default:false"`
+	AddedAt time.Time `gorm:"not null"`
 }
 
 func (ListMember) TableName() string { return "list_members" }
@@ -244,7 +264,9 @@ type Deal struct {
 	Currency  string  `gorm:"size:3"`
 	Owner     string  `gorm:"size:200"`
 	// IdemKey is the run:node:visit key of the step that created it.
-	IdemKey   *string   `gorm:"size:200;uniqueIndex"`
+	IdemKey *string `gorm:"size:200;uniqueIndex"`
+	// Test marks test data (see testdata.go).
+	Test      bool      `gorm:"not null;default:false"`
 	CreatedAt time.Time `gorm:"not null"`
 }
 
@@ -258,8 +280,10 @@ type Task struct {
 	Notes     string `gorm:"type:text"`
 	Owner     string `gorm:"size:200"`
 	DueAt     *time.Time
-	Done      bool      `gorm:"not null;default:false"`
-	IdemKey   *string   `gorm:"size:200;uniqueIndex"`
+	Done      bool    `gorm:"not null;default:false"`
+	IdemKey   *string `gorm:"size:200;uniqueIndex"`
+	// Test marks test data (see testdata.go).
+	Test      bool      `gorm:"not null;default:false"`
 	CreatedAt time.Time `gorm:"not null"`
 }
 
@@ -267,11 +291,13 @@ func (Task) TableName() string { return "tasks" }
 
 // Note is text attached to a contact, such as a chat transcript.
 type Note struct {
-	ID        string    `gorm:"primaryKey;size:36"`
-	ContactID string    `gorm:"size:36;not null;index"`
-	Body      string    `gorm:"type:text;not null"`
-	Source    string    `gorm:"size:100"`
-	IdemKey   *string   `gorm:"size:200;uniqueIndex"`
+	ID        string  `gorm:"primaryKey;size:36"`
+	ContactID string  `gorm:"size:36;not null;index"`
+	Body      string  `gorm:"type:text;not null"`
+	Source    string  `gorm:"size:100"`
+	IdemKey   *string `gorm:"size:200;uniqueIndex"`
+	// Test marks test data (see testdata.go).
+	Test      bool      `gorm:"not null;default:false"`
 	CreatedAt time.Time `gorm:"not null"`
 }
 

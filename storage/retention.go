@@ -19,11 +19,12 @@ var finalRunStatuses = []string{RunCompleted, RunFailed, RunCancelled}
 
 // DeleteFinishedRuns deletes at most limit runs that ended before cutoff,
 // oldest first, with their steps (and any job or wait left behind). Runs
-// still running or waiting are never touched. It returns how many runs it
+// still running or waiting are never touched, nor are test runs (see
+// DeleteOldTestData, which removes their test data too). It returns how many runs it
 // deleted; fewer than limit means nothing older is left.
 func DeleteFinishedRuns(tx *gorm.DB, cutoff time.Time, limit int) (int, error) {
 	var ids []string
-	err := tx.Model(&Run{}).Where("ended_at IS NOT NULL AND ended_at < ? AND status IN ?", cutoff.UTC(), finalRunStatuses).
+	err := tx.Model(&Run{}).Where("ended_at IS NOT NULL AND ended_at < ? AND status IN ? AND test = ?", cutoff.UTC(), finalRunStatuses, false).
 		Order("ended_at").Limit(limit).Pluck("id", &ids).Error
 	if err != nil {
 		return 0, fmt.Errorf("find finished runs: %w", err)

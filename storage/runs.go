@@ -12,13 +12,13 @@ import (
 	"gorm.io/gorm"
 )
 
-const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, error, started_at, updated_at, ended_at"
+const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, test_choices, error, started_at, updated_at, ended_at"
 
 // InsertRun stores a new run.
 func InsertRun(tx *gorm.DB, r *Run) error {
-	_, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.ID, r.FlowID, r.Version, r.ContactID, r.Status, r.Outcome, r.Trigger, r.Event, r.Vars, r.Visits,
-		r.Tokens, r.Test, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt))
+		r.Tokens, r.Test, r.TestChoices, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt))
 	if err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
@@ -30,7 +30,7 @@ func GetRun(db *gorm.DB, id string) (*Run, error) {
 	var r Run
 	err := rawOf(db).queryRow(`SELECT `+runSelect+` FROM runs WHERE id = ?`, id).Scan(
 		&r.ID, &r.FlowID, &r.Version, &r.ContactID, &r.Status, &r.Outcome, &r.Trigger, &r.Event, &r.Vars,
-		&r.Visits, &r.Tokens, &r.Test, &r.Error, &r.StartedAt, &r.UpdatedAt, &r.EndedAt)
+		&r.Visits, &r.Tokens, &r.Test, &r.TestChoices, &r.Error, &r.StartedAt, &r.UpdatedAt, &r.EndedAt)
 	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, noRows(err))
 	}
@@ -209,7 +209,7 @@ const jobColumns = "id, run_id, node_id, kind, port, payload, due_at, attempts, 
 // runSelect and jobSelect read NULL text (rows written by hand or by an
 // older version) as "".
 const (
-	runSelect = "id, flow_id, version, contact_id, status, COALESCE(outcome, ''), COALESCE(trigger, ''), COALESCE(event, ''), COALESCE(vars, ''), COALESCE(visits, ''), tokens, test, COALESCE(error, ''), started_at, updated_at, ended_at"
+	runSelect = "id, flow_id, version, contact_id, status, COALESCE(outcome, ''), COALESCE(trigger, ''), COALESCE(event, ''), COALESCE(vars, ''), COALESCE(visits, ''), tokens, test, COALESCE(test_choices, ''), COALESCE(error, ''), started_at, updated_at, ended_at"
 	jobSelect = "id, run_id, node_id, kind, COALESCE(port, ''), COALESCE(payload, ''), due_at, attempts, COALESCE(lease_owner, ''), lease_until, dedup_key, COALESCE(last_error, ''), created_at"
 )
 
@@ -403,8 +403,10 @@ func WaitByTimeoutJob(tx *gorm.DB, jobID int64) (*Wait, error) {
 // skipped and inserted is false.
 func InsertEvent(tx *gorm.DB, e *Event) (inserted bool, err error) {
 	// Hand-written: every contact event and idempotent webhook inserts one.
-	n, err := rawOf(tx).affected(`INSERT INTO events (id, contact_id, type, data, source, at, dedup_key, received_at)
-VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`, e.ID, e.ContactID, e.Type, e.Data, e.Source, e.At.UTC(), e.DedupKey, e.ReceivedAt.UTC())
+	// An event of a test contact is test data (e.Test need not say so).
+	n, err := rawOf(tx).affected(`INSERT INTO events (id, contact_id, type, data, source, at, dedup_key, received_at, test)
+VALUES (?,?,?,?,?,?,?,?,`+markTest+`) ON CONFLICT DO NOTHING`, e.ID, e.ContactID, e.Type, e.Data, e.Source, e.At.UTC(), e.DedupKey,
+		e.ReceivedAt.UTC(), e.Test, e.ContactID)
 	if err != nil {
 		return false, fmt.Errorf("insert event: %w", err)
 	}

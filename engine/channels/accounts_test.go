@@ -390,7 +390,7 @@ func TestPublishRefusesATargetOfTheWrongKind(t *testing.T) {
 		t.Fatalf("problems = %+v", pe.Problems)
 	}
 	// A draft keeps the problems too, and publishing it is refused.
-	problems, err := b.eng.SaveDraft(b.ctx, f, false)
+	problems, _, err := b.eng.SaveDraft(b.ctx, f, engine.DraftOptions{})
 	if err != nil || len(problems) != 2 {
 		t.Fatalf("save draft = %+v, %v", problems, err)
 	}

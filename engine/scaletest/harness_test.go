@@ -60,9 +60,14 @@ func binary(t *testing.T) string {
 // cli runs a short command of the binary and returns its output.
 func cli(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := exec.Command(binary(t), args...).CombinedOutput()
+	// Only stdout is the answer: a loaded machine may log slow statements
+	// to stderr.
+	var stderr bytes.Buffer
+	cmd := exec.Command(binary(t), args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("journey %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("journey %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.Bytes())
 	}
 	return string(out)
 }

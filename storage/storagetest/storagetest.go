@@ -61,6 +61,11 @@ func Exercise(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("TestData", func(t *testing.T) {
+		t.Parallel()
+		exerciseTestData(t, setup)
+	})
+
 	t.Run("Write", func(t *testing.T) {
 		t.Parallel()
 

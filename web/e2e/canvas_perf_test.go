@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -92,6 +93,28 @@ func TestCanvasWith200Steps(t *testing.T) {
 	b.click(fmt.Sprintf(`.react-flow__node[data-id=%q]`, other))
 	b.waitJS("its form", fmt.Sprintf(`document.querySelector('aside[aria-label="Step settings"]')?.innerText.includes(%q)`, other))
 	t.Logf("200 steps: select and show the form took %v", time.Since(start).Round(time.Millisecond))
+	// Insert a step between two steps in view (everything after it moves
+	// down), five times; the editor marks the picker's opening and the
+	// step's adding (performance.measure "picker-open" and "add-step",
+	// each ending at the next frame).
+	inView := `[...document.querySelectorAll('.edge-tools .add-step')].find(e => { const r = e.getBoundingClientRect(), c = document.querySelector('.canvas').getBoundingClientRect(); return r.left > c.left + 20 && r.right < c.right - 200 && r.top > c.top + 20 && r.bottom < c.bottom - 200 })`
+	var opens, inserts []float64
+	for i := 0; i < 5; i++ {
+		b.do("clear marks", chromedp.Evaluate[chromedp.Void](`performance.clearMeasures()`))
+		b.waitJS("a connection in view", "!!"+inView)
+		x, y := b.centerOf(inView)
+		b.do("open the picker", chromedp.MouseClickXY(x, y))
+		b.waitJS("the picker", `!!document.querySelector('.step-picker')`)
+		before := eval[int](b, `document.querySelectorAll('.react-flow__node').length`)
+		b.click(`.step-picker .step-choice[data-type="crm.score"]`)
+		b.waitJS("the new step", fmt.Sprintf(`document.querySelectorAll('.react-flow__node').length === %d`, before+1))
+		b.waitJS("both measured", `performance.getEntriesByName('add-step').length === 1 && performance.getEntriesByName('picker-open').length === 1`)
+		ms := eval[[]float64](b, `[performance.getEntriesByName('picker-open')[0].duration, performance.getEntriesByName('add-step')[0].duration]`)
+		opens, inserts = append(opens, ms[0]), append(inserts, ms[1])
+	}
+	slices.Sort(opens)
+	slices.Sort(inserts)
+	t.Logf("200 steps: open the step picker %v ms (median %.0f), insert a step %v ms (median %.0f)", opens, opens[2], inserts, inserts[2])
 	long := eval[[]int](b, `window.__long`)
 	t.Logf("200 steps: long tasks during pan, drag and select: %v", long)
 	if errs := b.consoleErrors(); len(errs) > 0 {

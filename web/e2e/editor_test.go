@@ -61,7 +61,7 @@ func TestBuildPublishAndWatchAJourney(t *testing.T) {
 	b.clickText("New journey")
 	b.fill("new-name", "Chat leads")
 	b.clickText("Create")
-	b.waitJS("the empty canvas", `document.body.innerText.includes('Start with a “When” step')`)
+	b.waitJS("the empty canvas", `document.body.innerText.includes('Choose how the journey starts')`)
 
 	// Drag the steps onto the canvas and fill their forms.
 	b.dragStep("trigger.webhook", 580, 170)
@@ -70,8 +70,10 @@ func TestBuildPublishAndWatchAJourney(t *testing.T) {
 	b.fillParam("Email", "{{ trigger.email }}")
 	b.fillParam("Full name", "{{ trigger.name }}")
 	b.dragStep("logic.if", 580, 430)
-	b.fillParam("Condition", "trigger.score >= 50")
-	b.waitJS("the condition is checked", `document.querySelector('.side').innerText.includes('Looks good.')`)
+	// The condition builder: field, operator, value (its controls' ids are the field's id plus -r1-field, -r1-op, -r1-value).
+	b.choose("p-if-condition-r1-field", "trigger.score")
+	b.choose("p-if-condition-r1-op", "gte")
+	b.fill("p-if-condition-r1-value", "50")
 	b.waitJS("the card says what the step does", `document.querySelector('[data-id="if"]').innerText.includes('If score is at least 50')`)
 	b.dragStep("crm.create_deal", 420, 590)
 	b.fillParam("Deal name", "Chat lead: {{ trigger.name }}")

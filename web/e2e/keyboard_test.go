@@ -15,7 +15,7 @@ func TestEditWithTheKeyboard(t *testing.T) {
 	b := newBrowser(t)
 	b.signUp(a)
 	b.clickText("Start from a template")
-	b.clickLabel("Use the template Chat lead qualification")
+	b.clickLabel("Use this template: Chat lead qualification")
 	b.waitJS("the template on the canvas", `document.querySelectorAll('.react-flow__node').length === 8`)
 
 	// Add a step from the palette with the keyboard.

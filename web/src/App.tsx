@@ -1,5 +1,6 @@
-import { lazy, Suspense, useEffect, useState } from 'react'
-import { api, type User } from './api'
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
+import { api, onSessionExpired, type User } from './api'
+import { SignInDialog } from './SignInDialog'
 import { Link, navigate, usePath } from './router'
 import { SignIn } from './SignIn'
 import { FlowsPage } from './FlowsPage'
@@ -29,6 +30,31 @@ export function App() {
       )
     })
   }, [])
+
+  // A request that finds the session gone waits for this dialog; every
+  // request that fails meanwhile waits for the same sign-in.
+  const [expired, setExpired] = useState(false)
+  const waiting = useRef<{ promise: Promise<void>; resolve: () => void } | null>(null)
+  useEffect(() => {
+    if (auth.state !== 'in') return
+    onSessionExpired(() => {
+      if (!waiting.current) {
+        let resolve = () => {}
+        const promise = new Promise<void>((r) => { resolve = r })
+        waiting.current = { promise, resolve }
+        setExpired(true)
+      }
+      return waiting.current.promise
+    })
+    return () => onSessionExpired(null)
+  }, [auth.state])
+  const signedInAgain = (user: User) => {
+    setAuth({ state: 'in', user })
+    setExpired(false)
+    const w = waiting.current
+    waiting.current = null
+    w?.resolve()
+  }
 
   if (auth.state === 'loading') return <p className="loading" role="status">Loading…</p>
   if (auth.state === 'out') return <SignIn setup={auth.setup} onSignedIn={(user) => setAuth({ state: 'in', user })} />
@@ -65,6 +91,8 @@ export function App() {
       <main id="main">
         <Suspense fallback={<p className="loading" role="status">Loading…</p>}>{page}</Suspense>
       </main>
+      {expired && <SignInDialog email={auth.user.email.includes('@') ? auth.user.email : ''} onSignedIn={signedInAgain}
+        onSignOut={() => { setExpired(false); waiting.current = null; setAuth({ state: 'out', setup: false }) }} />}
     </div>
   )
 }

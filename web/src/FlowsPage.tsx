@@ -142,7 +142,7 @@ export function FlowsPage() {
               <li key={t.id}>
                 <h3>{t.name}</h3>
                 <p>{t.description}</p>
-                <button type="button" onClick={() => useTemplate(t)} aria-label={`Use the template ${t.name}`}>Use this template</button>
+                <button type="button" onClick={() => useTemplate(t)} aria-label={`Use this template: ${t.name}`}>Use this template</button>
               </li>
             ))}
           </ul>

@@ -4,6 +4,10 @@ import { useEffect, useState } from 'react'
 import { api, isMissingRoute, type ParamSpec, type Problem } from './api'
 import { ExpressionField, type Checker } from './ExpressionField'
 import { humanDuration } from './describe'
+import { DurationInput } from './DurationInput'
+import { durationHelp, isEngineDuration } from './duration'
+import { ConditionField } from './conditions/ConditionField'
+import { conditionCatalog } from './conditions/fields'
 import type { FieldDef } from './catalog'
 import { TemplateField } from './fields/TemplateField'
 import { EventPicker } from './fields/EventPicker'
@@ -29,7 +33,6 @@ export interface FormContext {
 const multilineParams = ['body', 'html', 'text', 'notes', 'message']
 
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
-const durationRe = /^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*)+$/
 
 /** A dynamic choice; label, description and group are optional (events carry them). */
 export interface Option { value: string; label?: string; description?: string; group?: string }
@@ -142,6 +145,15 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
   }
   const placeholder = spec.example !== undefined && typeof spec.example !== 'object' ? `e.g. ${String(spec.example)}` : undefined
 
+  // Yes/no conditions are built from rows of field, operator and value.
+  if (spec.kind === 'expression' && spec.returns === 'bool' && ctx.catalog) {
+    return (
+      <ConditionField id={id} label={spec.label} value={typeof value === 'string' ? value : ''} onChange={onChange}
+        catalog={conditionCatalog(ctx.nodeType, ctx.catalog)} required={spec.required} description={spec.description}
+        names={ctx.names} check={ctx.check} problems={problems} loadOptions={ctx.loadOptions} />
+    )
+  }
+
   switch (spec.kind) {
     case 'template':
       return (
@@ -188,13 +200,12 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
       )
     case 'duration': {
       const v = typeof value === 'string' ? value : ''
-      const bad = v !== '' && !durationRe.test(v)
+      const bad = v !== '' && !isEngineDuration(v)
       return (
         <div className="field">
           {label}
-          <input {...common} type="text" value={v} placeholder={placeholder ?? 'e.g. 2d, 48h, 30m'}
-            onChange={(e) => onChange(e.target.value.trim() === '' ? undefined : e.target.value.trim())} />
-          {help(bad ? 'Write a number and a unit: s, m, h, d or w (e.g. 2d).' : v ? `= ${humanDuration(v)}` : undefined)}
+          <DurationInput {...common} value={v} onChange={onChange} unitLabel={`${spec.label}: unit`} />
+          {help(bad ? durationHelp : v ? `= ${humanDuration(v)}` : undefined)}
         </div>
       )
     }

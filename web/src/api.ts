@@ -28,14 +28,29 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
+/**
+ * Asked when a request finds the session gone (401): it resolves once the
+ * user signed in again, and the request is then sent once more. The app
+ * sets it while someone is signed in; nothing on the page is lost.
+ */
+let reauthenticate: (() => Promise<void>) | null = null
+
+export function onSessionExpired(fn: (() => Promise<void>) | null) {
+  reauthenticate = fn
+}
+
+export async function api<T>(path: string, init: Omit<RequestInit, 'headers'> & { json?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...init.headers }
   let body = init.body
   if (init.json !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(init.json)
   }
-  const res = await fetch('/api/v1' + path, { ...init, body, headers, credentials: 'same-origin' })
+  let res = await fetch('/api/v1' + path, { ...init, body, headers, credentials: 'same-origin' })
+  if (res.status === 401 && reauthenticate && !path.startsWith('/auth/')) {
+    await reauthenticate()
+    res = await fetch('/api/v1' + path, { ...init, body, headers, credentials: 'same-origin' })
+  }
   if (res.status === 204) return undefined as T
   const text = await res.text()
   let data: unknown = undefined
@@ -79,6 +94,8 @@ export interface FlowEdge { from: string; port?: string; to: string }
 
 export interface FlowSummary {
   id: string; name: string; description: string; status: string; version: number
+  /** How many times the draft was saved; sent back as If-Match. */
+  revision?: number; updated_by?: string
   created_at: string; updated_at: string
   runs_today?: Record<string, number>; runs_today_total?: number
 }

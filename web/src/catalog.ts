@@ -49,6 +49,8 @@ const presetTrigger: [string, FieldType][] = [
   ['email', 'text'], ['name', 'text'], ['first_name', 'text'], ['last_name', 'text'], ['phone', 'text'],
   ['company', 'text'], ['external_id', 'text'], ['transcript', 'text'], ['summary', 'text'],
   ['channel', 'text'], ['conversation_id', 'text'], ['closed', 'boolean'],
+  // When the platform sends a lead score (an Intercom attribute, a Dialogflow parameter...).
+  ['score', 'number'],
 ]
 
 /** What a plain webhook usually carries, offered when nothing says more. */

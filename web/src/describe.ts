@@ -1,5 +1,10 @@
 // Plain-language sentences for node cards and palette groups.
-import type { FlowNode, TypeSpec } from './api'
+import type { FlowDoc, FlowNode, TypeSpec } from './api'
+import { fieldCatalog } from './catalog'
+import { describeCondition } from './conditions/describe'
+
+/** The contact's fields, to name them on cards (the journey's own fields are not at hand here). */
+const knownFields = fieldCatalog({ nodes: [], edges: [] } as unknown as FlowDoc)
 
 /** The palette's groups, in order, and which categories fall in each. */
 export const paletteGroups: { id: string; title: string; hint: string }[] = [
@@ -46,6 +51,9 @@ const ops: [RegExp, string][] = [
 /** "(trigger.score ?? 0) >= 50" -> "score is at least 50". */
 export function humanCondition(expr: unknown): string {
   if (typeof expr !== 'string' || !expr.trim()) return ''
+  // What the condition builder writes reads in its own words ("lead score is at least 50").
+  const built = describeCondition(expr, knownFields)
+  if (built) return built.length > 1 && built[1] === built[1].toLowerCase() ? built[0].toLowerCase() + built.slice(1) : built
   let s = expr.trim()
   s = s.replace(/\(([\w.]+)\s*\?\?\s*[^)]*\)/g, '$1')
   s = s.replace(/\b(?:trigger|contact|event|vars)\.(?:body\.|data\.|fields\.)?([a-z_]\w*)/g, (_m, f: string) => f.replace(/_/g, ' '))

@@ -12,11 +12,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
 )
 
@@ -65,6 +68,9 @@ type Conversation struct {
 	Summary string `json:"summary,omitempty"`
 	// Data keeps a few platform details (tags, parameters, ids).
 	Data map[string]any `json:"data,omitempty"`
+	// Score is the lead score the platform sent, when it has one (see
+	// scoreFrom): steps read it as trigger.score whatever the platform.
+	Score *float64 `json:"score,omitempty"`
 }
 
 // Map is the conversation as trigger data (JSON types only).
@@ -201,4 +207,49 @@ func (c Conversation) TriggerData() map[string]any {
 		}
 	}
 	return m
+}
+
+// WebhookPresets are the presets as trigger.webhook reads them (for
+// nodes.Registry.SetWebhookPresets): each body becomes TriggerData.
+func WebhookPresets() map[string]nodes.WebhookPreset {
+	out := make(map[string]nodes.WebhookPreset, len(presets))
+	for name, parse := range presets {
+		out[name] = func(raw []byte) (map[string]any, error) {
+			conv, err := parse(raw)
+			if err != nil {
+				return nil, err
+			}
+			return conv.TriggerData(), nil
+		}
+	}
+	return out
+}
+
+// scoreKeys are the names a lead score goes by in platforms' custom
+// attributes and parameters, most specific first.
+var scoreKeys = []string{"lead_score", "leadScore", "lead-score", "score"}
+
+// scoreFrom finds a lead score among a platform's custom values: a number,
+// or a number written as text.
+func scoreFrom(m map[string]any) *float64 {
+	for _, k := range scoreKeys {
+		var f float64
+		var err error
+		switch v := m[k].(type) {
+		case json.Number:
+			f, err = v.Float64()
+		case float64:
+			f = v
+		case int64:
+			f = float64(v)
+		case string:
+			f, err = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		default:
+			continue
+		}
+		if err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return &f
+		}
+	}
+	return nil
 }

@@ -214,3 +214,74 @@ func FuzzPresets(f *testing.F) {
 		}
 	})
 }
+
+// TestSamplesAreReadByTheirPresets: every sample body offered in the test
+// panel is a payload its preset reads, with a contact or a conversation.
+func TestSamplesAreReadByTheirPresets(t *testing.T) {
+	t.Parallel()
+	all, err := chatpresets.Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range all {
+		parse, ok := chatpresets.Lookup(s.Preset)
+		if !ok {
+			t.Fatalf("sample %q names the unknown preset %q", s.Title, s.Preset)
+		}
+		c, err := parse(s.Body)
+		if err != nil {
+			t.Errorf("sample %q is not read by its preset: %v", s.Title, err)
+			continue
+		}
+		if c.ConversationID == "" {
+			t.Errorf("sample %q: no conversation id in %+v", s.Title, c)
+		}
+		seen[s.Preset] = true
+	}
+	for _, name := range chatpresets.Names() {
+		if !seen[name] {
+			t.Errorf("the preset %q has no sample body", name)
+		}
+	}
+}
+
+// TestLeadScoresReachTriggerScore: where a platform sends a lead score
+// (a custom attribute, a parameter), steps read it as trigger.score.
+func TestLeadScoresReachTriggerScore(t *testing.T) {
+	t.Parallel()
+	all, err := chatpresets.Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"intercom-lead_score": 72.0, "intercom-no lead score": nil, "dialogflow_cx-lead_score": 64.0,
+		"generic-lead_score": 55.0, "xeno-lead_score": 38.0}
+	for _, s := range all {
+		for key, score := range want {
+			preset, word, _ := strings.Cut(key, "-")
+			if s.Preset != preset || !strings.Contains(s.Title, word) {
+				continue
+			}
+			parse, _ := chatpresets.Lookup(s.Preset)
+			c, err := parse(s.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.TriggerData()["score"]; got != score {
+				t.Errorf("%s: trigger.score = %v, want %v", s.Title, got, score)
+			}
+			delete(want, key)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no sample for %v", want)
+	}
+	c, err := chatpresets.Generic([]byte(`{"contact":{"email":"a@example.com","score":" 12.5 "}}`))
+	if err != nil || c.Score == nil || *c.Score != 12.5 {
+		t.Errorf("a score written as text in the contact: %+v, %v", c.Score, err)
+	}
+	c, _ = chatpresets.Generic([]byte(`{"score":"high"}`))
+	if c.Score != nil {
+		t.Errorf("a score that is not a number: %v", *c.Score)
+	}
+}

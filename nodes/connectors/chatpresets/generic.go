@@ -41,6 +41,12 @@ func Generic(raw []byte) (Conversation, error) {
 		c.ConversationID = firstString(m, "id")
 	}
 	c.Summary = firstString(m, "summary", "recap", "conversation_recap")
+	c.Score = scoreFrom(m)
+	for _, k := range []string{"contact", "user", "customer", "visitor", "person", "lead"} {
+		if sub, ok := m[k].(map[string]any); ok && c.Score == nil {
+			c.Score = scoreFrom(sub)
+		}
+	}
 	if t, ok := m["transcript"].(string); ok {
 		c.finish()
 		c.Transcript = strings.TrimSpace(t)

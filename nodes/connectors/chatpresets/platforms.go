@@ -73,6 +73,9 @@ func Intercom(raw []byte) (Conversation, error) {
 						Name string `json:"name"`
 					} `json:"tags"`
 				} `json:"tags"`
+				// CustomAttributes are the conversation's data attributes
+				// (a lead score, a team size...).
+				CustomAttributes map[string]any `json:"custom_attributes"`
 			} `json:"item"`
 		} `json:"data"`
 	}
@@ -119,8 +122,15 @@ func Intercom(raw []byte) (Conversation, error) {
 	for _, t := range it.Tags.Tags {
 		tags = append(tags, t.Name)
 	}
+	if len(tags) > 0 || len(it.CustomAttributes) > 0 {
+		c.Data = map[string]any{}
+	}
 	if len(tags) > 0 {
-		c.Data = map[string]any{"tags": tags}
+		c.Data["tags"] = tags
+	}
+	if len(it.CustomAttributes) > 0 {
+		c.Data["custom_attributes"] = jsonSafe(it.CustomAttributes)
+		c.Score = scoreFrom(it.CustomAttributes)
 	}
 	c.finish()
 	return c, nil
@@ -378,6 +388,7 @@ func DialogflowCX(raw []byte) (Conversation, error) {
 		}
 	}
 	c.Data = map[string]any{"parameters": jsonSafe(params)}
+	c.Score = scoreFrom(params)
 	if p.FulfillmentInfo.Tag != "" {
 		c.Data["tag"] = p.FulfillmentInfo.Tag
 	}
@@ -421,6 +432,7 @@ func Xeno(raw []byte) (Conversation, error) {
 	if c.Contact.ExternalID == "" {
 		c.Contact.ExternalID = pl.Contact.Token
 	}
+	c.Score = scoreFrom(pl.Contact.Custom)
 	if pl.Status != "" {
 		c.Data = map[string]any{"status": pl.Status}
 	}

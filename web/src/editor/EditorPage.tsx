@@ -4,20 +4,31 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import {
   ReactFlow, ReactFlowProvider, Background, Controls, MiniMap, applyNodeChanges, useReactFlow,
-  type Connection, type Edge, type NodeChange, type EdgeChange, type OnSelectionChangeParams,
+  type Connection, type NodeChange, type EdgeChange, type OnSelectionChangeParams, type OnConnectEnd,
 } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { api, ApiError, type FlowDetail, type FlowDoc, type FlowEdge, type FlowNode, type Problem, type RunDetail, type TypeSpec } from '../api'
-import { Link, replaceAddress, setLeaveGuard } from '../router'
+import { Link, navigate, replaceAddress, setLeaveGuard } from '../router'
+import { ConflictDialog } from './ConflictDialog'
+import { merge3 } from './merge'
+import { clearUnsaved, readUnsaved, writeUnsaved, type Unsaved } from './unsaved'
 import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
 import { Palette, dragType } from './Palette'
 import { SidePanel } from './SidePanel'
 import { TestPanel } from './TestPanel'
 import { loadNodeTypes } from './nodeTypes'
 import * as H from './history'
-import { autoLayout, defaultParams, edgeKey, newNodeId, pasteInto, portsOf, type Specs } from './model'
+import { addStep, autoLayout, edgeKey, freePort, newNodeId, pasteInto, portsOf, startingParams, type Anchor, type Specs } from './model'
+import { AddEdge, type AddEdgeType } from './AddEdge'
+import { CanvasActionsContext, type CanvasActions } from './actions'
+import { StepPicker } from './StepPicker'
+import { triggerFields } from '../catalog'
 
 const nodeTypes = { card: NodeCard }
+const edgeTypes = { add: AddEdge }
+
+/** The open step picker: where the step goes and where the list shows. */
+interface Picker { anchor: Anchor; at: { x: number; y: number }; only: 'triggers' | 'steps'; title: string }
 const noProblems: Problem[] = []
 
 export default function EditorPage({ flowId }: { flowId: string }) {
@@ -41,6 +52,8 @@ function Editor({ flowId }: { flowId: string }) {
   // the next rebuild to select new steps (after add and paste).
   const pendingSelect = useRef<string[] | null>(null)
   const setSelected = (ids: string[]) => { pendingSelect.current = ids }
+  // A step added out of sight is brought into view after the next rebuild.
+  const pendingReveal = useRef<string | null>(null)
   const [selectedEdges, setSelectedEdges] = useState<string[]>([])
   const [rfNodes, setRfNodes] = useState<CardNode[]>([])
   const [lit, setLit] = useState<Record<string, string>>({})
@@ -51,6 +64,13 @@ function Editor({ flowId }: { flowId: string }) {
   const [stats, setStats] = useState<StatsResponse | null>(null)
   const [statsMissing, setStatsMissing] = useState(false)
   const clipboard = useRef<{ nodes: FlowNode[]; edges: FlowEdge[] } | null>(null)
+  const [picker, setPicker] = useState<Picker | null>(null)
+  // The draft revision this editor's work is based on (sent as If-Match).
+  const revision = useRef<number | undefined>(undefined)
+  const [conflict, setConflict] = useState<{ theirs: FlowDetail; base: FlowDoc; mine: FlowDoc } | null>(null)
+  const [busy, setBusy] = useState(false)
+  // Unsaved work this browser kept from an earlier visit, offered back.
+  const [restore, setRestore] = useState<Unsaved | null>(null)
   const rf = useReactFlow()
   const wrapper = useRef<HTMLDivElement>(null)
 
@@ -65,6 +85,10 @@ function Editor({ flowId }: { flowId: string }) {
       setInfo(f)
       setHist(H.start(d))
       setSaved(d)
+      revision.current = f.revision
+      const kept = readUnsaved(flowId)
+      if (kept && JSON.stringify(kept.doc) !== JSON.stringify(d)) setRestore(kept)
+      else if (kept) clearUnsaved(flowId)
       setProblems(f.problems)
       if (location.search.includes('imported=1')) {
         replaceAddress(location.pathname)
@@ -86,6 +110,26 @@ function Editor({ flowId }: { flowId: string }) {
     return () => { setLeaveGuard(null); removeEventListener('beforeunload', before) }
   }, [dirty])
 
+  // The draft is checked as it is edited, so each card says what is wrong
+  // with it now, not at the last save.
+  useEffect(() => {
+    if (!doc || doc === saved) return
+    let stale = false
+    const t = setTimeout(() => {
+      api<{ problems: Problem[] }>('/flows/validate', { method: 'POST', json: doc }).then((r) => { if (!stale) setProblems(r.problems) }, () => {})
+    }, 400)
+    return () => { stale = true; clearTimeout(t) }
+  }, [doc, saved])
+
+  // Unsaved changes are kept in this browser as they are made, so a
+  // reload, a crash or a closed tab loses nothing.
+  useEffect(() => {
+    if (!doc || !saved || restore) return
+    if (doc === saved) { clearUnsaved(flowId); return }
+    const t = setTimeout(() => writeUnsaved(flowId, { doc, base: saved, revision: revision.current, at: Date.now() }), 300)
+    return () => clearTimeout(t)
+  }, [doc, saved, restore, flowId])
+
   const change = useCallback((fn: (d: FlowDoc) => FlowDoc, key?: string) => setHist((h) => (h ? H.commit(h, fn(h.present), key) : h)), [])
 
   const problemsByNode = useMemo(() => {
@@ -103,15 +147,22 @@ function Editor({ flowId }: { flowId: string }) {
     pendingSelect.current = null
     const sel = new Set(pending ?? [])
     const next = new Map<string, CardNode>()
+    // Ports with a connection out of them, to show "+" on the others.
+    const used = new Set(doc.edges.map((e) => `${e.from}:${e.port ?? 'out'}`))
+    const openPorts = (n: FlowNode, spec: ReturnType<typeof specs.get>, old: string[] | undefined): string[] => {
+      const op = portsOf(spec, n).map((p) => p.name).filter((p) => !used.has(`${n.id}:${p}`))
+      return old && old.length === op.length && old.every((x, i) => x === op[i]) ? old : op
+    }
     const nodes = doc.nodes.map((n): CardNode => {
       const old = cardCache.current.get(n.id)
       const spec = specs.get(n.type)
       const ps = problemsByNode.get(n.id) ?? noProblems
       const st = stats?.nodes[n.id]
       const l = lit[n.id]
+      const op = openPorts(n, spec, old?.data?.open)
       const d = old?.data
-      const data = d && d.node === n && d.spec === spec && d.problems === ps && d.stats === st && d.lit === l
-        ? d : { node: n, spec, problems: ps, stats: st, lit: l }
+      const data = d && d.node === n && d.spec === spec && d.problems === ps && d.stats === st && d.lit === l && d.open === op
+        ? d : { node: n, spec, problems: ps, stats: st, lit: l, open: op }
       const isSel = pending ? sel.has(n.id) : !!old?.selected
       // React Flow skips nodes whose object is unchanged, so reuse them.
       const card = old && old.data === data && old.position === n.position && !!old.selected === isSel
@@ -121,24 +172,51 @@ function Editor({ flowId }: { flowId: string }) {
     })
     cardCache.current = next
     setRfNodes(nodes)
-  }, [doc, specs, problemsByNode, stats, lit])
+    const reveal = pendingReveal.current
+    pendingReveal.current = null
+    const n = reveal ? doc.nodes.find((x) => x.id === reveal) : undefined
+    const r = wrapper.current?.getBoundingClientRect()
+    if (n && r) {
+      const tl = rf.flowToScreenPosition(n.position)
+      const br = rf.flowToScreenPosition({ x: n.position.x + 220, y: n.position.y + 140 })
+      if (tl.x < r.left || tl.y < r.top || br.x > r.right || br.y > r.bottom) {
+        rf.setCenter(n.position.x + 110, n.position.y + 45, { zoom: rf.getZoom() })
+      }
+    }
+  }, [doc, specs, problemsByNode, stats, lit, rf])
 
   const selectedKey = rfNodes.filter((n) => n.selected).map((n) => n.id).join('\n')
   const selected = useMemo(() => (selectedKey ? selectedKey.split('\n') : []), [selectedKey])
 
-  const rfEdges: Edge[] = useMemo(() => {
+  // Edges are rebuilt from the document too, reusing the objects of those
+  // that did not change, so React Flow redraws only what moved.
+  const edgeCache = useRef(new Map<string, AddEdgeType>())
+  const rfEdges: AddEdgeType[] = useMemo(() => {
     if (!doc) return []
     const sel = new Set(selectedEdges)
     const byId = new Map(doc.nodes.map((n) => [n.id, n]))
-    return doc.edges.map((e) => {
+    const nameOf = (n: FlowNode | undefined, fallback: string) => (n ? n.name || specs.get(n.type)?.title || n.id : fallback)
+    const next = new Map<string, AddEdgeType>()
+    const out = doc.edges.map((e) => {
       const from = byId.get(e.from)
       const spec = from ? specs.get(from.type) : undefined
       const port = e.port ?? 'out'
       const label = port === 'out' ? undefined : (from ? portsOf(spec, from).find((p) => p.name === port)?.label : undefined) ?? port
       const id = edgeKey(e)
-      return { id, source: e.from, target: e.to, sourceHandle: port, label, selected: sel.has(id),
-        animated: !!(lit[e.from] && lit[e.to]), className: lit[e.from] && lit[e.to] ? 'lit' : undefined }
+      const fromName = nameOf(from, e.from)
+      const toName = nameOf(byId.get(e.to), e.to)
+      const on = !!(lit[e.from] && lit[e.to])
+      const old = edgeCache.current.get(id)
+      const edge = old && old.label === label && old.selected === sel.has(id) && old.animated === on &&
+        old.data?.fromName === fromName && old.data?.toName === toName
+        ? old
+        : { id, type: 'add' as const, source: e.from, target: e.to, sourceHandle: port, label, selected: sel.has(id),
+          data: { port, fromName, toName }, animated: on, className: on ? 'lit' : undefined }
+      next.set(id, edge)
+      return edge
     })
+    edgeCache.current = next
+    return out
   }, [doc, specs, selectedEdges, lit])
 
   const onNodesChange = useCallback((changes: NodeChange<CardNode>[]) => {
@@ -195,20 +273,62 @@ function Editor({ flowId }: { flowId: string }) {
     removeItems(nodes.map((n) => n.id), edges.map((e) => e.id))
   }, [removeItems])
 
+  /** Adds a step of this type at the anchor, connected, and selects it. */
+  const placeStep = useCallback((type: string, anchor: Anchor) => {
+    const spec = specs.get(type)
+    if (!spec || !hist) return
+    performance.mark('add-step-start')
+    const id = newNodeId(hist.present, type)
+    const params = startingParams(spec, triggerFields(hist.present).map((f) => f.path.slice('trigger.'.length)))
+    change((d) => addStep(d, specs, anchor, { id, type, params }))
+    setSelected([id])
+    pendingReveal.current = id
+    setPicker(null)
+    // Measured by the browser test: the next paint shows the new step.
+    requestAnimationFrame(() => performance.measure('add-step', 'add-step-start'))
+  }, [specs, hist, change])
+
+  /** A palette press: after the selected step when one is selected, else in the middle of the view. */
   const addNode = useCallback((type: string, position?: { x: number; y: number }) => {
     const spec = specs.get(type)
     if (!spec || !hist) return
+    const d = hist.present
+    if (!position && spec.trigger && !d.nodes.some((n) => specs.get(n.type)?.trigger)) return placeStep(type, { kind: 'start' })
+    const sel = selected.length === 1 ? d.nodes.find((n) => n.id === selected[0]) : undefined
+    const port = sel && !spec.trigger ? freePort(d, specs.get(sel.type), sel) : undefined
+    if (!position && sel && port) return placeStep(type, { kind: 'after', from: sel.id, port })
     let pos = position
     if (!pos) {
       const r = wrapper.current?.getBoundingClientRect()
       pos = rf.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 800) / 2, y: (r?.top ?? 0) + (r?.height ?? 600) / 2 })
     }
-    const id = newNodeId(hist.present, type)
-    const node: FlowNode = { id, type, name: '', params: defaultParams(spec), position: { x: Math.round(pos.x - 110), y: Math.round(pos.y - 30) } }
-    delete node.name
-    change((d) => ({ ...d, nodes: [...d.nodes, node] }))
-    setSelected([id])
-  }, [specs, hist, rf, change])
+    placeStep(type, { kind: 'at', position: { x: pos.x - 110, y: pos.y - 30 } })
+  }, [specs, hist, rf, selected, placeStep])
+
+  // "+" buttons and connections dropped on empty canvas open the picker
+  // next to where the user pointed.
+  const openPickerAt = useCallback((anchor: Anchor, x: number, y: number) => {
+    performance.mark('picker-open-start')
+    const r = wrapper.current?.getBoundingClientRect()
+    const left = Math.max(8, Math.min(x - (r?.left ?? 0), (r?.width ?? 800) - 340))
+    const top = Math.max(8, Math.min(y - (r?.top ?? 0), (r?.height ?? 600) - 360))
+    const start = anchor.kind === 'start'
+    setPicker({ anchor, at: { x: left, y: top }, only: start ? 'triggers' : 'steps', title: start ? 'Choose how the journey starts' : 'Choose the next step' })
+    requestAnimationFrame(() => performance.measure('picker-open', 'picker-open-start'))
+  }, [])
+  const actions: CanvasActions = useMemo(() => ({
+    openPicker: (anchor, near) => {
+      const b = near.getBoundingClientRect()
+      openPickerAt(anchor, b.left + b.width / 2 - 150, b.bottom + 6)
+    },
+  }), [openPickerAt])
+
+  const onConnectEnd: OnConnectEnd = useCallback((event, state) => {
+    if (state.isValid || state.toNode || !state.fromNode || state.fromHandle?.type !== 'source') return
+    const pt = 'changedTouches' in event ? event.changedTouches[0] : event
+    const flowPos = rf.screenToFlowPosition({ x: pt.clientX, y: pt.clientY })
+    openPickerAt({ kind: 'at', position: { x: flowPos.x - 110, y: flowPos.y }, from: state.fromNode.id, port: state.fromHandle.id ?? 'out' }, pt.clientX, pt.clientY)
+  }, [rf, openPickerAt])
 
   const onDrop = useCallback((e: React.DragEvent) => {
     const type = e.dataTransfer.getData(dragType)
@@ -243,19 +363,80 @@ function Editor({ flowId }: { flowId: string }) {
   })
 
   async function save(): Promise<boolean> {
-    if (!doc) return false
+    return doc ? saveDoc(doc) : false
+  }
+
+  /** Saves d over the revision this editor is based on; a newer save opens the conflict dialog. */
+  async function saveDoc(d: FlowDoc): Promise<boolean> {
     try {
-      const r = await api<{ problems: Problem[] }>(`/flows/${encodeURIComponent(flowId)}`, { method: 'PUT', json: doc })
-      setSaved(doc)
+      const headers: Record<string, string> = revision.current !== undefined ? { 'If-Match': `"${revision.current}"` } : {}
+      const r = await api<{ flow: { revision?: number }; problems: Problem[] }>(`/flows/${encodeURIComponent(flowId)}`, { method: 'PUT', json: d, headers })
+      revision.current = r.flow?.revision
+      setSaved(d)
       setProblems(r.problems)
       setMessage(r.problems.length
         ? { kind: 'error', text: `Saved as a draft. ${r.problems.length} thing${r.problems.length > 1 ? 's' : ''} to fix before publishing; see the steps marked in red.` }
         : { kind: 'ok', text: 'Saved.' })
       return true
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'revision_conflict') {
+        await openConflict(d)
+        return false
+      }
       setMessage({ kind: 'error', text: (e as Error).message })
       if (e instanceof ApiError) setProblems(e.problems)
       return false
+    }
+  }
+
+  async function openConflict(mine: FlowDoc) {
+    try {
+      const theirs = await api<FlowDetail>(`/flows/${encodeURIComponent(flowId)}`)
+      setConflict({ theirs, base: saved ?? mine, mine })
+      setMessage({ kind: 'error', text: 'Not saved yet: someone else saved this journey after you opened it.' })
+    } catch (e) {
+      setMessage({ kind: 'error', text: (e as Error).message })
+    }
+  }
+
+  /** Takes their save as the new base of this editor's work. */
+  function rebase(theirs: FlowDetail) {
+    const d = { ...theirs.definition, nodes: theirs.definition.nodes ?? [], edges: theirs.definition.edges ?? [] }
+    revision.current = theirs.revision
+    setSaved(d)
+    setInfo((i) => (i ? { ...i, ...theirs } : i))
+    return d
+  }
+
+  async function resolveConflict(how: 'merge' | 'overwrite' | 'copy') {
+    if (!conflict) return
+    const { theirs, base, mine } = conflict
+    setBusy(true)
+    try {
+      if (how === 'copy') {
+        const taken = new Set((await api<{ flows: { id: string }[] }>('/flows')).flows.map((f) => f.id))
+        let id = `${flowId}-copy`
+        for (let i = 2; taken.has(id); i++) id = `${flowId}-copy-${i}`
+        await api('/flows', { method: 'POST', json: { ...mine, id, name: `${mine.name} (your copy)` } })
+        setConflict(null)
+        setSaved(doc) // nothing is left unsaved here: the copy holds it
+        clearUnsaved(flowId)
+        navigate(`/flows/${encodeURIComponent(id)}`)
+        return
+      }
+      const theirDoc = rebase(theirs)
+      const next = how === 'merge' ? merge3(base, theirDoc, mine) : { doc: mine, conflicts: [] }
+      setHist((h) => (h ? H.commit(h, next.doc) : h))
+      setConflict(null)
+      if (await saveDoc(next.doc)) {
+        setMessage(next.conflicts.length
+          ? { kind: 'error', text: `Saved with their changes and yours, except: ${next.conflicts.join(' ')}` }
+          : { kind: 'ok', text: how === 'merge' ? 'Saved with their changes and yours.' : 'Saved: your version replaced theirs.' })
+      }
+    } catch (e) {
+      setMessage({ kind: 'error', text: (e as Error).message })
+    } finally {
+      setBusy(false)
     }
   }
 
@@ -272,11 +453,13 @@ function Editor({ flowId }: { flowId: string }) {
 
   async function publish() {
     try {
-      const r = await api<{ version: number }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST' })
+      const r = await api<{ version: number }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST', json: revision.current !== undefined ? { revision: revision.current } : {} })
       setInfo((i) => (i ? { ...i, status: 'active', version: r.version } : i))
       setProblems([])
       setMessage({ kind: 'ok', text: `Published as version ${r.version}. New contacts now start this journey.` })
     } catch (e) {
+      setPanel('none')
+      if (e instanceof ApiError && e.code === 'revision_conflict' && doc) return openConflict(doc)
       setMessage({ kind: 'error', text: (e as Error).message })
       if (e instanceof ApiError) setProblems(e.problems)
     }
@@ -350,6 +533,21 @@ function Editor({ flowId }: { flowId: string }) {
           <button type="button" className="link" onClick={() => setMessage(null)} aria-label="Dismiss message">×</button>
         </div>
       )}
+      {restore && (
+        <div className="notice restore-bar" role="status">
+          <span>Changes you made on {new Date(restore.at).toLocaleString()} were not saved. They are kept in this browser.</span>
+          <button type="button" className="primary" onClick={() => {
+            revision.current = restore.revision
+            setSaved(restore.base)
+            setHist((h) => (h ? H.commit(h, restore.doc) : h))
+            setRestore(null)
+          }}>Restore unsaved changes</button>
+          <button type="button" onClick={() => { clearUnsaved(flowId); setRestore(null) }}>Discard them</button>
+        </div>
+      )}
+      {conflict && <ConflictDialog theirs={conflict.theirs} base={conflict.base} mine={conflict.mine} busy={busy}
+        onMerge={() => resolveConflict('merge')} onOverwrite={() => resolveConflict('overwrite')} onCopy={() => resolveConflict('copy')}
+        onCancel={() => setConflict(null)} />}
       {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
       {stats && <p className="notice" role="status">Since {new Date(stats.since).toLocaleString()}: {stats.converted} converted, {stats.waiting} waiting now.</p>}
       {panel === 'publish' && (
@@ -374,10 +572,13 @@ function Editor({ flowId }: { flowId: string }) {
       <div className="editor-body">
         <Palette types={types} onAdd={(t) => addNode(t)} />
         <div className="canvas" ref={wrapper} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move' }} onDrop={onDrop}>
-          <ReactFlow<CardNode, Edge>
+          <CanvasActionsContext.Provider value={actions}>
+          <ReactFlow<CardNode, AddEdgeType>
             nodes={rfNodes}
             edges={rfEdges}
             nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onConnectEnd={onConnectEnd}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onSelectionChange={onSelectionChange}
@@ -396,7 +597,17 @@ function Editor({ flowId }: { flowId: string }) {
             <Controls aria-label="Zoom" />
             <MiniMap pannable zoomable ariaLabel="Overview of the journey" />
           </ReactFlow>
-          {doc.nodes.length === 0 && <p className="canvas-empty">Start with a “When” step from the list on the left.</p>}
+          </CanvasActionsContext.Provider>
+          {doc.nodes.length === 0 && !picker && (
+            <div className="canvas-empty">
+              <p>Every journey starts with what sets it off: a chat that finished, a sign-up, a date.</p>
+              <button type="button" className="primary" onClick={(e) => { const b = e.currentTarget.getBoundingClientRect(); openPickerAt({ kind: 'start' }, b.left, b.bottom + 6) }}>
+                Choose how the journey starts
+              </button>
+            </div>
+          )}
+          {picker && <StepPicker types={types} title={picker.title} only={picker.only} at={picker.at}
+            onPick={(t) => placeStep(t, picker.anchor)} onClose={() => setPicker(null)} />}
         </div>
         <SidePanel key={one?.id ?? 'flow'} doc={doc} node={one} spec={one ? specs.get(one.type) : undefined} selectedCount={selected.length}
           problems={one ? problemsByNode.get(one.id) ?? noProblems : flowProblems}

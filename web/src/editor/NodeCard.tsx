@@ -1,8 +1,9 @@
-import { memo } from 'react'
+import { memo, useContext } from 'react'
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react'
 import type { FlowNode, Problem, TypeSpec } from '../api'
 import { describeNode } from '../describe'
 import { portsOf } from './model'
+import { CanvasActionsContext } from './actions'
 
 export interface NodeStats {
   entered: number
@@ -14,6 +15,8 @@ export interface NodeStats {
 
 export type CardData = {
   node: FlowNode
+  /** Output ports that lead nowhere yet: each shows a "+" to add the next step. */
+  open?: string[]
   spec?: TypeSpec
   problems: Problem[]
   stats?: NodeStats
@@ -23,15 +26,17 @@ export type CardData = {
 export type CardNode = Node<CardData, 'card'>
 
 function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
-  const { node, spec, problems, stats, lit } = data
+  const { node, spec, problems, stats, lit, open } = data
+  const actions = useContext(CanvasActionsContext)
+  const name = node.name || spec?.title || node.type
   const ports = portsOf(spec, node)
   const isTrigger = !!spec?.trigger
   const group = spec ? spec.category : 'unknown'
   return (
     <div className={`card-node cat-${group}${selected ? ' selected' : ''}${problems.length ? ' has-problems' : ''}${lit ? ' lit-' + lit : ''}`}
-      data-node-id={node.id} aria-label={`${node.name || spec?.title || node.type}: ${describeNode(node, spec)}`}>
-      {!isTrigger && <Handle type="target" position={Position.Top} aria-label="Into this step" />}
-      <div className="card-title">{node.name || spec?.title || node.type}</div>
+      data-node-id={node.id} role="group" aria-label={`${name}: ${describeNode(node, spec)}`}>
+      {!isTrigger && <Handle type="target" position={Position.Top} role="img" aria-label={`Into “${name}”: drop a connection here`} />}
+      <div className="card-title">{name}</div>
       <div className="card-sentence">{describeNode(node, spec)}</div>
       {problems.length > 0 && (
         <ul className="card-problems" data-testid="node-problems">
@@ -55,8 +60,15 @@ function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
         return (
           <span key={p.name}>
             {text && <span className="port-label" style={{ left }}>{text}</span>}
-            <Handle type="source" id={p.name} position={Position.Bottom} aria-label={`Path ${p.label || p.name}`}
+            <Handle type="source" id={p.name} position={Position.Bottom} role="img"
+              aria-label={p.name === 'out' ? `Out of “${name}”: drag to connect the next step` : `The “${p.label || p.name}” path of “${name}”: drag to connect a step`}
               data-port={p.name} style={{ left }} />
+            {open?.includes(p.name) && actions && (
+              <button type="button" className="add-step port-add nodrag" style={{ left }} data-port={p.name}
+                title="Add the next step"
+                aria-label={p.name === 'out' ? `Add a step after “${name}”` : `Add a step on the “${p.label || p.name}” path of “${name}”`}
+                onClick={(e) => { e.stopPropagation(); actions.openPicker({ kind: 'after', from: node.id, port: p.name }, e.currentTarget) }}>+</button>
+            )}
           </span>
         )
       })}

@@ -36,7 +36,7 @@ export function Palette({ types, onAdd }: { types: TypeSpec[]; onAdd: (type: str
           </ul>
         </section>
       ))}
-      <p className="hint">Drag a step onto the canvas, or press it to add it in the middle.</p>
+      <p className="hint">Press a step to add it after the selected one (or in the middle), or drag it onto the canvas. The “+” under each step adds the next one.</p>
     </aside>
   )
 }

@@ -1,7 +1,8 @@
 import { useMemo } from 'react'
 import type { FlowDoc, FlowNode, Problem, TypeSpec } from '../api'
 import { describeNode } from '../describe'
-import { ExpressionField } from '../ExpressionField'
+import { ConditionField } from '../conditions/ConditionField'
+import { DurationInput } from '../DurationInput'
 import { ParamForm, type FormContext } from '../ParamForm'
 import { portsOf, triggerNames } from './model'
 import { fieldCatalog } from '../catalog'
@@ -63,17 +64,19 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
         {doc.settings?.reentry?.policy === 'once_per_period' && (
           <div className="field">
             <label htmlFor="flow-period">Period</label>
-            <input id="flow-period" placeholder="e.g. 30d" value={doc.settings.reentry.period ?? ''}
-              onChange={(e) => setSettings({ ...doc.settings, reentry: { ...doc.settings.reentry, period: e.target.value || undefined } })} />
+            <DurationInput id="flow-period" unitLabel="Period: unit" defaultUnit="days" value={doc.settings.reentry.period ?? ''}
+              onChange={(v) => setSettings({ ...doc.settings, reentry: { ...doc.settings.reentry, period: v } })} showError />
           </div>
         )}
-        <ExpressionField id="flow-goal" label="Goal (the contact converts when this is true)" returns="bool" names={names}
+        <ConditionField id="flow-goal" label="Goal (the contact converts when this is true)" names={names} catalog={catalog}
           value={doc.settings?.goal ?? ''} onChange={(v) => setSettings({ ...doc.settings, goal: v || undefined })}
-          description="For example: contact.score >= 100. A contact who reaches the goal leaves the journey as converted." />
-        {problems.length > 0 && (
+          description="A contact who reaches the goal leaves the journey as converted." />
+        {doc.nodes.length === 0 ? (
+          <p className="notice">Start here: choose how the journey starts on the canvas, then add the next steps with the “+” under each step.</p>
+        ) : problems.length > 0 && (
           <div className="error-box" role="alert"><ul>{problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul></div>
         )}
-        <p className="hint">Select a step to change what it does.</p>
+        {doc.nodes.length > 0 && <p className="hint">Select a step to change what it does.</p>}
       </aside>
     )
   }

@@ -1,8 +1,12 @@
-import { useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { api, ApiError, type FlowDoc, type RunDetail } from '../api'
 import { json, when } from '../format'
 import { Link } from '../router'
 import { samplePayload, type Specs } from './model'
+import { AFTER, buildChoices, choiceShifts, decisionSteps, stepName, testRequest, triggerOf, type Picked } from './testChoices'
+
+/** A sample body of a chat platform (GET /node-types/trigger.webhook/samples). */
+interface Sample { preset: string; title: string; body: unknown }
 
 interface Props {
   flowId: string
@@ -15,9 +19,20 @@ interface Props {
 
 const stepStatus: Record<string, string> = { completed: 'done', failed: 'failed', waiting: 'waiting', running: 'running' }
 
-/** Runs the draft once with a sample payload and lists what each step did. */
+/**
+ * Runs the draft once and lists what each step did. A webhook journey is
+ * tested with the body the platform would send (its preset's samples are
+ * offered); at each decision step the tester may choose what happens.
+ */
 export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Props) {
   const [payload, setPayload] = useState(() => JSON.stringify(samplePayload(doc), null, 2))
+  const trigger = triggerOf(doc, specs)
+  const webhook = trigger?.type === 'trigger.webhook'
+  const preset = webhook ? String(trigger?.params?.preset ?? '') : ''
+  const [samples, setSamples] = useState<Sample[]>([])
+  const [sampleIdx, setSampleIdx] = useState(0)
+  const decisions = useMemo(() => decisionSteps(doc, specs), [doc, specs])
+  const [picked, setPicked] = useState<Record<string, Picked>>({})
   const [run, setRun] = useState<RunDetail | null>(null)
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
@@ -25,10 +40,34 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
   // run later by the time the wait had left.
   const [skips, setSkips] = useState<{ at: number; shift: number }[]>([])
 
+  // A preset's samples fill the body, the first one preselected.
+  useEffect(() => {
+    if (!preset) return
+    let live = true
+    api<{ samples: Sample[] }>(`/node-types/trigger.webhook/samples?preset=${encodeURIComponent(preset)}`)
+      .then((r) => {
+        if (!live || !r.samples.length) return
+        setSamples(r.samples)
+        setSampleIdx(0)
+        setPayload(JSON.stringify(r.samples[0].body, null, 2))
+      })
+      .catch(() => { /* no samples: the generated sample stays */ })
+    return () => { live = false }
+  }, [preset])
+
+  function pickSample(i: number) {
+    setSampleIdx(i)
+    setPayload(JSON.stringify(samples[i].body, null, 2))
+  }
+
+  function pick(id: string, p: Picked) {
+    setPicked((old) => ({ ...old, [id]: p }))
+  }
+
   async function go() {
     setError('')
     let body: unknown
-    try { body = JSON.parse(payload) } catch (e) { setError(`The sample is not valid JSON: ${(e as Error).message}`); return }
+    try { body = testRequest(payload, buildChoices(picked), webhook) } catch (e) { setError(`The sample is not valid JSON: ${(e as Error).message}`); return }
     setBusy(true)
     try {
       if (!(await beforeRun())) return
@@ -62,16 +101,17 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
     }
   }
 
+  const shifts = [...choiceShifts(run), ...skips]
   const simulated = (iso: string): string | null => {
     const t = new Date(iso).getTime()
-    const shift = skips.filter((s) => s.at <= t).reduce((a, s) => a + s.shift, 0)
+    const shift = shifts.filter((s) => s.at <= t).reduce((a, s) => a + s.shift, 0)
     return shift > 0 ? when(new Date(t + shift).toISOString()) : null
   }
-  const totalShift = skips.reduce((a, s) => a + s.shift, 0)
+  const totalShift = shifts.reduce((a, s) => a + s.shift, 0)
 
   const name = (id: string) => {
     const n = doc.nodes.find((x) => x.id === id)
-    return n?.name || (n ? specs.get(n.type)?.title : undefined) || id
+    return n ? stepName(n, specs) : id
   }
 
   return (
@@ -81,9 +121,40 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
         <button type="button" className="link" onClick={onClose}>Close test</button>
       </div>
       <div className="test-body">
+        {samples.length > 0 && (
+          <div className="field">
+            <label htmlFor="test-sample">Sample</label>
+            <select id="test-sample" value={sampleIdx} onChange={(e) => pickSample(Number(e.target.value))}>
+              {samples.map((s, i) => <option key={i} value={i}>{s.title}</option>)}
+            </select>
+          </div>
+        )}
         <div className="field">
           <label htmlFor="test-payload">Sample data the trigger receives (JSON)</label>
           <textarea id="test-payload" className="mono" rows={8} value={payload} onChange={(e) => setPayload(e.target.value)} />
+          {webhook && <p className="hint">Sent as the body of a real request to the webhook: the chat platform preset and field mapping read it as they would a real one (only the signature is not checked).</p>}
+        </div>
+        {decisions.length > 0 && (
+          <fieldset className="test-choices">
+            <legend>What happens at each step</legend>
+            {decisions.map((d) => {
+              const p = picked[d.id] ?? { value: '' }
+              return (
+                <div className="field" key={d.id}>
+                  <label htmlFor={`choice-${d.id}`}>At “{d.name}”</label>
+                  <select id={`choice-${d.id}`} value={p.value} onChange={(e) => pick(d.id, { ...p, value: e.target.value })}>
+                    {d.options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+                  </select>
+                  {p.value === AFTER && (
+                    <input type="number" min="0" step="any" inputMode="decimal" placeholder="hours" value={p.hours ?? ''}
+                      aria-label={`Hours until the event at “${d.name}”`} onChange={(e) => pick(d.id, { ...p, hours: e.target.value })} />
+                  )}
+                </div>
+              )
+            })}
+          </fieldset>
+        )}
+        <div className="field">
           <button type="button" className="primary" onClick={go} disabled={busy}>{busy ? 'Running…' : 'Run test'}</button>
           <p className="hint">A test runs the draft for real: it creates or updates the contact, deals and tasks it names. Messages go to the sandbox unless a step uses a real connection.</p>
           {error && <p className="error" role="alert">{error}</p>}
@@ -108,6 +179,7 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
                     <details>
                       <summary>
                         <b>{name(s.node_id)}</b> — {s.status}{s.port && s.port !== 'out' ? `, took the “${s.port}” path` : ''}
+                        {chosen(s.output) ? <> <span className="badge">your choice</span></> : ''}
                         {' '}at {simulated(s.started_at) ? <>{simulated(s.started_at)} <span className="hint">(simulated)</span></> : when(s.started_at)}
                         {s.status === 'waiting' && until ? ` · would go on at ${when(until)}` : ''}
                       </summary>
@@ -123,4 +195,9 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
       </div>
     </section>
   )
+}
+
+/** The tester's choice a step records, if any. */
+function chosen(output: unknown): string {
+  return (output as { chosen_by_tester?: string } | null)?.chosen_by_tester ?? ''
 }

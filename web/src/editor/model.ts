@@ -106,3 +106,112 @@ export function samplePayload(doc: FlowDoc): Record<string, unknown> {
 export function triggerNames(doc: FlowDoc): string[] {
   return Object.keys(samplePayload(doc))
 }
+
+/** The size of a card on the canvas, for placing steps without overlap. */
+export const card = { w: 220, h: 90, gapX: 260, gapY: 150 }
+
+/** Where a new step goes: after a step's port, or between two steps. */
+export type Anchor =
+  | { kind: 'start' }
+  | { kind: 'after'; from: string; port: string }
+  | { kind: 'between'; from: string; port: string; to: string }
+  | { kind: 'at'; position: { x: number; y: number }; from?: string; port?: string }
+
+/** The first output port of a step that leads nowhere yet, else its first port. */
+export function freePort(doc: FlowDoc, spec: TypeSpec | undefined, n: FlowNode): string | undefined {
+  const ports = portsOf(spec, n)
+  if (!ports.length) return undefined
+  const used = new Set(doc.edges.filter((e) => e.from === n.id).map((e) => e.port ?? 'out'))
+  return (ports.find((p) => !used.has(p.name)) ?? ports[0]).name
+}
+
+function overlaps(a: { x: number; y: number }, b: { x: number; y: number }): boolean {
+  return Math.abs(a.x - b.x) < card.w + 20 && Math.abs(a.y - b.y) < card.h + 30
+}
+
+/** Nodes reachable from id (id included), following edges. */
+function downstream(doc: FlowDoc, id: string): Set<string> {
+  const seen = new Set([id])
+  const queue = [id]
+  while (queue.length) {
+    const cur = queue.shift()!
+    for (const e of doc.edges) if (e.from === cur && !seen.has(e.to)) { seen.add(e.to); queue.push(e.to) }
+  }
+  return seen
+}
+
+/**
+ * Adds a step at the anchor: below the port it follows (each port of a
+ * branching step has its own column), connected to it, and, between two
+ * steps, connected on to the next one. Steps that would sit under the new
+ * one move down a row, so nothing overlaps.
+ */
+export function addStep(doc: FlowDoc, specs: Specs, anchor: Anchor, node: Omit<FlowNode, 'position'>): FlowDoc {
+  const byId = new Map(doc.nodes.map((n) => [n.id, n]))
+  let pos = { x: 0, y: 0 }
+  const edges = [...doc.edges]
+  const link = (from: string, port: string, to: string) => edges.push(port === 'out' ? { from, to } : { from, port, to })
+  if (anchor.kind === 'at') pos = { x: Math.round(anchor.position.x), y: Math.round(anchor.position.y) }
+  else if (anchor.kind === 'start') {
+    const top = doc.nodes.length ? Math.min(...doc.nodes.map((n) => n.position.y)) : card.gapY
+    pos = { x: doc.nodes.length ? Math.min(...doc.nodes.map((n) => n.position.x)) : 0, y: top - card.gapY }
+  } else {
+    const from = byId.get(anchor.from)
+    if (!from) return doc
+    const ports = portsOf(specs.get(from.type), from)
+    const i = Math.max(0, ports.findIndex((p) => p.name === anchor.port))
+    const dx = ports.length > 1 ? (i - (ports.length - 1) / 2) * card.gapX : 0
+    pos = { x: from.position.x + dx, y: from.position.y + card.gapY }
+  }
+  let nodes = doc.nodes
+  if (anchor.kind === 'between') {
+    // Open a row: the next step and everything after it move down.
+    const below = downstream(doc, anchor.to)
+    below.delete(anchor.from)
+    const to = byId.get(anchor.to)
+    if (to) pos = { x: to.position.x, y: Math.min(pos.y, to.position.y) }
+    nodes = nodes.map((n) => (below.has(n.id) && n.position.y >= pos.y - card.h ? { ...n, position: { x: n.position.x, y: n.position.y + card.gapY } } : n))
+    const at = edges.findIndex((e) => e.from === anchor.from && (e.port ?? 'out') === anchor.port && e.to === anchor.to)
+    if (at >= 0) edges.splice(at, 1)
+  } else if (anchor.kind !== 'start' && nodes.some((n) => overlaps(n.position, pos))) {
+    // Something sits where the step goes: it and every step below it in
+    // that column range move down a row.
+    const hit = nodes.filter((n) => overlaps(n.position, pos))
+    const fromY = Math.min(...hit.map((n) => n.position.y))
+    nodes = nodes.map((n) => (n.position.y >= fromY && Math.abs(n.position.x - pos.x) < card.w * 3 ? { ...n, position: { x: n.position.x, y: n.position.y + card.gapY } } : n))
+  }
+  const added: FlowNode = { ...node, position: pos }
+  if (anchor.kind === 'after' || anchor.kind === 'between') link(anchor.from, anchor.port, added.id)
+  if (anchor.kind === 'at' && anchor.from) link(anchor.from, anchor.port ?? 'out', added.id)
+  if (anchor.kind === 'between') {
+    const out = portsOf(specs.get(added.type), added)[0]
+    if (out) link(added.id, out.name, anchor.to)
+  }
+  if (anchor.kind === 'start') {
+    // A trigger added above an untriggered first step leads into it.
+    const first = doc.nodes.find((n) => !specs.get(n.type)?.trigger && !doc.edges.some((e) => e.to === n.id))
+    if (first && specs.get(added.type)?.trigger) link(added.id, 'out', first.id)
+  }
+  return { ...doc, nodes: [...nodes, added], edges }
+}
+
+/** Fields of "Create or update contact" filled from the trigger's fields when it has them. */
+const contactFromTrigger: [param: string, field: string][] = [
+  ['email', 'email'], ['name', 'name'], ['first_name', 'first_name'], ['last_name', 'last_name'], ['phone', 'phone'], ['company', 'company'],
+]
+
+/** The params a new step starts with: defaults, and for a contact upsert the trigger's fields. */
+export function startingParams(spec: TypeSpec, triggerFieldNames: string[]): Record<string, unknown> {
+  const p = defaultParams(spec)
+  if (spec.type === 'crm.upsert_contact') {
+    const names = new Set(triggerFieldNames)
+    const params = new Set(spec.params.map((s) => s.name))
+    for (const [param, field] of contactFromTrigger) {
+      if (!params.has(param) || !names.has(field)) continue
+      // A full name when the trigger has one; first and last names otherwise.
+      if ((param === 'first_name' || param === 'last_name') && names.has('name')) continue
+      p[param] = `{{ trigger.${field} }}`
+    }
+  }
+  return p
+}

@@ -1,0 +1,68 @@
+package nodes
+
+// KnownEvent is a contact event the product records, with the words the
+// event picker and the reference show for it.
+type KnownEvent struct {
+	// Type is the event type a flow names, e.g. "email.opened".
+	Type string
+	// Title is a short name, e.g. "Email opened".
+	Title string
+	// Sentence says what happened, e.g. "The contact opened an email.".
+	Sentence string
+	// Group gathers events in the picker, e.g. "Email".
+	Group string
+}
+
+// Event groups, in picker order.
+const (
+	EventGroupEmail    = "Email"
+	EventGroupSMS      = "SMS"
+	EventGroupWhatsApp = "WhatsApp"
+	EventGroupChat     = "Chat"
+	EventGroupShop     = "Forms and shop"
+)
+
+// KnownEvents are the events this product records: message receipts from
+// the providers and the sandbox (channel.kind, see engine/channels and the
+// connectors), and the events a website, shop or chat tool sends to
+// POST /api/v1/events by convention (the templates and presets use them).
+var KnownEvents = []KnownEvent{
+	{"email.delivered", "Email delivered", "An email reached the contact's inbox.", EventGroupEmail},
+	{"email.opened", "Email opened", "The contact opened an email.", EventGroupEmail},
+	{"email.clicked", "Email link clicked", "The contact clicked a link in an email.", EventGroupEmail},
+	{"email.bounced", "Email bounced", "An email bounced: the address does not accept mail.", EventGroupEmail},
+	{"email.complained", "Email marked as spam", "The contact marked an email as spam.", EventGroupEmail},
+	{"email.unsubscribed", "Unsubscribed from email", "The contact unsubscribed from emails.", EventGroupEmail},
+	{"email.failed", "Email not sent", "An email could not be sent.", EventGroupEmail},
+	{"email.undelivered", "Email not delivered", "An email was sent but did not reach the contact.", EventGroupEmail},
+
+	{"sms.sent", "SMS sent", "An SMS left the provider on its way to the contact's phone.", EventGroupSMS},
+	{"sms.delivered", "SMS delivered", "An SMS reached the contact's phone.", EventGroupSMS},
+	{"sms.undelivered", "SMS not delivered", "An SMS was sent but did not reach the contact's phone.", EventGroupSMS},
+	{"sms.failed", "SMS not sent", "An SMS could not be sent.", EventGroupSMS},
+
+	{"whatsapp.sent", "WhatsApp message sent", "A WhatsApp message left the provider on its way to the contact.", EventGroupWhatsApp},
+	{"whatsapp.delivered", "WhatsApp message delivered", "A WhatsApp message reached the contact's phone.", EventGroupWhatsApp},
+	{"whatsapp.read", "WhatsApp message read", "The contact read a WhatsApp message.", EventGroupWhatsApp},
+	{"whatsapp.undelivered", "WhatsApp message not delivered", "A WhatsApp message was sent but did not reach the contact.", EventGroupWhatsApp},
+	{"whatsapp.failed", "WhatsApp message not sent", "A WhatsApp message could not be sent.", EventGroupWhatsApp},
+
+	{"chat.finished", "Chat finished", "A chat conversation with the contact finished (sent by your chat tool).", EventGroupChat},
+
+	{"form.submitted", "Form submitted", "The contact sent a form on your website.", EventGroupShop},
+	{"cart.abandoned", "Cart abandoned", "The contact left items in their cart without buying.", EventGroupShop},
+}
+
+// RecordOnlyEvents are stored on the contact's timeline but never start or
+// resume a journey, so pickers leave them out.
+var RecordOnlyEvents = []string{"webhook.received"}
+
+// LookupEvent returns the known event of type typ.
+func LookupEvent(typ string) (KnownEvent, bool) {
+	for _, e := range KnownEvents {
+		if e.Type == typ {
+			return e, true
+		}
+	}
+	return KnownEvent{}, false
+}
