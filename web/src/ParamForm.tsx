@@ -37,6 +37,10 @@ const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
 /** A dynamic choice; label, description and group are optional (events carry them). */
 export interface Option { value: string; label?: string; description?: string; group?: string }
 
+/** The values of a loader that may give labelled choices, for those that want values only. */
+const valuesOf = (load: NonNullable<FormContext['loadOptions']>) => (nodeType: string, param: string) =>
+  load(nodeType, param).then((os) => os.map((o) => (typeof o === 'string' ? o : o.value)))
+
 export async function serverOptions(nodeType: string, param: string): Promise<Option[]> {
   const r = await api<{ options: Option[] }>(`/node-types/${encodeURIComponent(nodeType)}/options/${encodeURIComponent(param)}`)
   return r.options
@@ -150,7 +154,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
     return (
       <ConditionField id={id} label={spec.label} value={typeof value === 'string' ? value : ''} onChange={onChange}
         catalog={conditionCatalog(ctx.nodeType, ctx.catalog)} required={spec.required} description={spec.description}
-        names={ctx.names} check={ctx.check} problems={problems} loadOptions={ctx.loadOptions} />
+        names={ctx.names} check={ctx.check} problems={problems} loadOptions={ctx.loadOptions && valuesOf(ctx.loadOptions)} />
     )
   }
 
