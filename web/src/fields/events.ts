@@ -81,3 +81,9 @@ function stripEmpty(e: EventOption): EventOption {
   if (e.group) out.group = e.group
   return out
 }
+
+/** An event in a card's sentence: "the contact opened an email", else its name. */
+export function eventPhrase(name: string): string {
+  const s = knownEvents.find((k) => k.value === name)?.description
+  return s ? s.charAt(0).toLowerCase() + s.slice(1) : name
+}
