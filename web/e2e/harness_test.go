@@ -250,7 +250,9 @@ func (b *browser) fill(id, value string) {
 	b.t.Helper()
 	sel := "#" + cssEscape(id)
 	b.do("fill "+id, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).select()`, sel)),
+		// Template fields are contenteditable (chips): select their contents.
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e.isContentEditable) return e.select();
+			const r = document.createRange(); r.selectNodeContents(e); getSelection().removeAllRanges(); getSelection().addRange(r) })()`, sel)),
 		// KeyEvent types into the focused field; chromedp's SendKeys reads the
 		// node's attributes while DOM events change them (a race in v0.23.0).
 		chromedp.KeyEvent("\b"), chromedp.KeyEvent(value))

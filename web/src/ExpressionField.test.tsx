@@ -55,3 +55,33 @@ describe('ExpressionField', () => {
     expect(screen.getByRole('option').textContent).toBe('contact.')
   })
 })
+
+describe('ExpressionField problems', () => {
+  it('marks the place of a problem and says what would fix it', async () => {
+    const check = vi.fn<Checker>(async () => ({ ok: false, problems: [{ code: 'bad_expression', line: 1, column: 17,
+      message: 'This condition does not work: it ends too early; something is missing at the end.' }] }))
+    render(<Harness check={check} />)
+    const box = screen.getByLabelText('Condition')
+    await act(async () => { fireEvent.change(box, { target: { value: 'contact.score >= ', selectionStart: 17 } }) })
+    await act(async () => { await new Promise((r) => setTimeout(r, 10)) })
+    expect(screen.getByRole('alert').textContent).toBe('At line 1, column 17: This condition does not work: it ends too early; something is missing at the end.')
+    const spot = document.querySelector('.problem-spot')!
+    expect(spot.textContent).toBe('contact.score >= ')
+    expect(spot.querySelector('mark')!.textContent).toBe(' ')
+    expect(screen.getByText(/Add what is missing at the end/)).toBeTruthy()
+  })
+
+  it('offers the name the server suggests, and puts it in the right place', async () => {
+    const check = vi.fn<Checker>(async (e) => (e.startsWith('contcat') || e.includes(' contcat')
+      ? { ok: false, problems: [{ code: 'bad_expression', line: 1, column: 23, message: 'This condition does not work: there is nothing called "contcat" (did you mean "contact"?) (line 1, column 23).' }] }
+      : { ok: true, problems: [] }))
+    render(<Harness check={check} />)
+    const box = screen.getByLabelText('Condition') as HTMLTextAreaElement
+    await act(async () => { fireEvent.change(box, { target: { value: 'contact.score > 1 and contcat.score < 9', selectionStart: 5 } }) })
+    await act(async () => { await new Promise((r) => setTimeout(r, 10)) })
+    // The position is said once, not repeated from the message.
+    expect(screen.getByRole('alert').textContent).toBe('At line 1, column 23: This condition does not work: there is nothing called "contcat" (did you mean "contact"?).')
+    await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Change “contcat” to “contact”' })) })
+    expect(box.value).toBe('contact.score > 1 and contact.score < 9')
+  })
+})

@@ -1,8 +1,11 @@
 // A text field for expressions ("trigger.score >= 50") and templates
 // ("Hello {{ contact.first_name }}") that checks what is typed with the
-// server as you go and suggests contact., event., trigger. and vars. names.
+// server as you go, shows where a problem is and what would fix it, and
+// suggests contact., event., trigger. and vars. names. Template parameters
+// of steps use fields/TemplateField (chips) instead.
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { api, type Problem } from './api'
+import { ProblemView } from './fields/problems'
 
 export interface CheckResult { ok: boolean; problems: Problem[] }
 export type Checker = (expression: string, returns: string, template: boolean) => Promise<CheckResult>
@@ -140,7 +143,7 @@ export function ExpressionField({ id, label, value, onChange, template = false, 
       )}
       <div id={helpId} className="help">
         {invalid
-          ? shown.map((p, i) => <p key={i} className="error" role="alert">{p.message}</p>)
+          ? shown.map((p, i) => <ProblemView key={i} problem={p} source={value} onFix={onChange} />)
           : live !== null && value.trim() ? <p className="ok">Looks good.</p>
           : description ? <p>{description}</p> : null}
         {template && !invalid && <p className="hint">Put names between {'{{ }}'}, for example {'{{ contact.first_name }}'}.</p>}

@@ -33,7 +33,7 @@ describe('ParamForm', () => {
     expect(screen.getByLabelText('How to wait').tagName).toBe('SELECT')
     expect(screen.getByLabelText('Due in')).toHaveProperty('type', 'text')
     expect(screen.getByLabelText('Condition').tagName).toBe('TEXTAREA')
-    expect(screen.getByLabelText('Body').tagName).toBe('TEXTAREA')
+    expect(screen.getByRole('textbox', { name: 'Body' }).getAttribute('contenteditable')).toBe('true')
     expect(screen.getByLabelText('Active')).toHaveProperty('type', 'checkbox')
   })
 

@@ -9,6 +9,8 @@ import { durationHelp, isEngineDuration } from './duration'
 import { ConditionField } from './conditions/ConditionField'
 import { conditionCatalog } from './conditions/fields'
 import type { FieldDef } from './catalog'
+import { TemplateField } from './fields/TemplateField'
+import { EventPicker } from './fields/EventPicker'
 
 type Values = Record<string, unknown>
 
@@ -21,17 +23,27 @@ export interface FormContext {
   catalog?: FieldDef[]
   /** The journey's id, for previews and test sends. */
   flowId?: string
-  /** Loads dynamic choices; defaults to the server. */
-  loadOptions?: (nodeType: string, param: string) => Promise<string[]>
+  /** Loads dynamic choices; defaults to the server. Plain strings are values. */
+  loadOptions?: (nodeType: string, param: string) => Promise<(string | Option)[]>
   /** Loads credentials of a kind; null when the server has no credentials yet. */
   loadCredentials?: (kind: string) => Promise<{ id: string; name: string }[] | null>
 }
 
+/** Template parameters that hold a body of text (the rest are one line: subject, address, title). */
+const multilineParams = ['body', 'html', 'text', 'notes', 'message']
+
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
 
-export async function serverOptions(nodeType: string, param: string): Promise<string[]> {
-  const r = await api<{ options: { value: string }[] }>(`/node-types/${encodeURIComponent(nodeType)}/options/${encodeURIComponent(param)}`)
-  return r.options.map((o) => o.value)
+/** A dynamic choice; label, description and group are optional (events carry them). */
+export interface Option { value: string; label?: string; description?: string; group?: string }
+
+/** The values of a loader that may give labelled choices, for those that want values only. */
+const valuesOf = (load: NonNullable<FormContext['loadOptions']>) => (nodeType: string, param: string) =>
+  load(nodeType, param).then((os) => os.map((o) => (typeof o === 'string' ? o : o.value)))
+
+export async function serverOptions(nodeType: string, param: string): Promise<Option[]> {
+  const r = await api<{ options: Option[] }>(`/node-types/${encodeURIComponent(nodeType)}/options/${encodeURIComponent(param)}`)
+  return r.options
 }
 
 export async function serverCredentials(kind: string): Promise<{ id: string; name: string }[] | null> {
@@ -102,15 +114,18 @@ function Errors({ problems }: { problems: Problem[] }) {
   return <>{problems.map((p, i) => <p key={i} className="error" role="alert">{p.message}</p>)}</>
 }
 
-function useOptions(ctx: FormContext, spec: ParamSpec, path: string): string[] {
-  const [opts, setOpts] = useState<string[]>([])
+function useOptions(ctx: FormContext, spec: ParamSpec, path: string): Option[] {
+  const [opts, setOpts] = useState<Option[]>([])
+  // Not ctx itself: the side panel makes a new one on every edit of the journey.
+  const load = ctx.loadOptions ?? serverOptions
+  const { nodeType } = ctx
   useEffect(() => {
     if (!spec.options || spec.kind === 'credential') return
-    const load = ctx.loadOptions ?? serverOptions
     let stale = false
-    load(ctx.nodeType, path.replace(/\[\d+\]/g, '')).then((o) => { if (!stale) setOpts(o) }, () => {})
+    load(nodeType, path.replace(/\[\d+\]/g, '')).then(
+      (o) => { if (!stale) setOpts(o.map((x) => (typeof x === 'string' ? { value: x } : x))) }, () => {})
     return () => { stale = true }
-  }, [ctx, spec.options, path])
+  }, [load, nodeType, spec.options, spec.kind, path])
   return opts
 }
 
@@ -139,16 +154,21 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
     return (
       <ConditionField id={id} label={spec.label} value={typeof value === 'string' ? value : ''} onChange={onChange}
         catalog={conditionCatalog(ctx.nodeType, ctx.catalog)} required={spec.required} description={spec.description}
-        names={ctx.names} check={ctx.check} problems={problems} loadOptions={ctx.loadOptions} />
+        names={ctx.names} check={ctx.check} problems={problems} loadOptions={ctx.loadOptions && valuesOf(ctx.loadOptions)} />
     )
   }
 
   switch (spec.kind) {
     case 'template':
+      return (
+        <TemplateField id={id} label={spec.label} value={typeof value === 'string' ? value : value == null ? '' : String(value)}
+          onChange={onChange} required={spec.required} description={spec.description} catalog={ctx.catalog}
+          names={ctx.names} check={ctx.check} problems={problems} multiline={multilineParams.includes(spec.name)} />
+      )
     case 'expression':
       return (
         <ExpressionField id={id} label={spec.label} value={typeof value === 'string' ? value : value == null ? '' : String(value)}
-          onChange={onChange} template={spec.kind === 'template'} returns={spec.returns ?? 'any'} required={spec.required}
+          onChange={onChange} template={false} returns={spec.returns ?? 'any'} required={spec.required}
           description={spec.description} names={ctx.names} check={ctx.check} problems={problems} />
       )
     case 'number':
@@ -225,7 +245,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
           <input {...common} type="text" list={options.length ? id + '-options' : undefined} defaultValue={arr.join(', ')}
             key={arr.join(',')} placeholder="Separate with commas"
             onBlur={(e) => onChange(e.target.value.split(',').map((s) => s.trim()).filter(Boolean))} />
-          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o} value={o} />)}</datalist>}
+          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o.value} value={o.value} />)}</datalist>}
           {help()}
         </div>
       )
@@ -237,6 +257,15 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
     case 'credential':
       return <CredentialField spec={spec} value={value} onChange={onChange} id={id} problems={problems} ctx={ctx} />
     default:
+      if (spec.options === 'event_types') {
+        return (
+          <div className="field">
+            <EventPicker id={id} label={spec.label} required={spec.required} options={options} describedBy={id + '-help'}
+              invalid={problems.length > 0} value={typeof value === 'string' ? value : ''} onChange={onChange} />
+            {help()}
+          </div>
+        )
+      }
       // string, datetime, cron, time_zone: text, with choices when the declaration names a source.
       return (
         <div className="field">
@@ -244,7 +273,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
           <input {...common} type="text" list={options.length ? id + '-options' : undefined}
             value={typeof value === 'string' ? value : value == null ? '' : String(value)} placeholder={placeholder}
             onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />
-          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o} value={o} />)}</datalist>}
+          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o.value} value={o.value} />)}</datalist>}
           {help(spec.kind === 'cron' ? 'Five fields: minute hour day month weekday (e.g. 0 9 * * mon).' : undefined)}
         </div>
       )

@@ -2,6 +2,8 @@
 import type { FlowDoc, FlowNode, TypeSpec } from './api'
 import { fieldCatalog } from './catalog'
 import { describeCondition } from './conditions/describe'
+import { readableTemplate } from './fields/template'
+import { eventPhrase } from './fields/events'
 
 /** The contact's fields, to name them on cards (the journey's own fields are not at hand here). */
 const knownFields = fieldCatalog({ nodes: [], edges: [] } as unknown as FlowDoc)
@@ -65,6 +67,11 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : v == null ? '' : String(v)
 }
 
+/** A template as words, its fields in brackets ("Hi [Contact · First name]"). */
+function words(v: unknown): string {
+  return readableTemplate(str(v), knownFields)
+}
+
 function list(v: unknown): string {
   return Array.isArray(v) ? v.join(', ') : str(v)
 }
@@ -82,24 +89,24 @@ export function describeNode(n: Pick<FlowNode, 'type' | 'params'>, spec?: TypeSp
     }
     case 'wait.event':
       return p.event_type
-        ? `Wait for ${str(p.event_type)}${p.timeout ? ` for up to ${humanDuration(p.timeout)}` : ''}`
+        ? `Wait until ${eventPhrase(str(p.event_type))}${p.timeout ? `, for up to ${humanDuration(p.timeout)}` : ''}`
         : 'Wait for something to happen'
     case 'logic.if':
       return p.condition ? `If ${humanCondition(p.condition)}` : 'If … (set a condition)'
     case 'trigger.webhook':
       return p.path ? `When a webhook arrives at /hooks/${str(p.path)}` : 'When a webhook is received'
     case 'trigger.event':
-      return p.event_type ? `When a contact has ${str(p.event_type)}` : 'When something happens to a contact'
+      return p.event_type ? `When ${eventPhrase(str(p.event_type))}` : 'When something happens to a contact'
     case 'trigger.schedule':
       return p.cron ? `On the schedule ${str(p.cron)}` : 'On a schedule'
     case 'trigger.absence':
       return p.event && p.missing_event
-        ? `When ${str(p.event)} is not followed by ${str(p.missing_event)}${p.within ? ` within ${humanDuration(p.within)}` : ''}`
+        ? `When “${eventPhrase(str(p.event))}” is not followed by “${eventPhrase(str(p.missing_event))}”${p.within ? ` within ${humanDuration(p.within)}` : ''}`
         : 'When something does not follow'
     case 'crm.create_deal':
-      return p.title ? `Create the deal "${str(p.title)}"${p.stage ? ` in stage ${str(p.stage)}` : ''}` : 'Create a deal'
+      return p.title ? `Create the deal "${words(p.title)}"${p.stage ? ` in stage ${str(p.stage)}` : ''}` : 'Create a deal'
     case 'crm.create_task':
-      return p.title ? `Create the task "${str(p.title)}"${p.due_in ? `, due in ${humanDuration(p.due_in)}` : ''}` : 'Create a task'
+      return p.title ? `Create the task "${words(p.title)}"${p.due_in ? `, due in ${humanDuration(p.due_in)}` : ''}` : 'Create a task'
     case 'crm.add_note':
       return 'Add a note to the contact'
     case 'crm.score': {
@@ -126,7 +133,7 @@ export function describeNode(n: Pick<FlowNode, 'type' | 'params'>, spec?: TypeSp
   }
   if (n.type.startsWith('message.')) {
     const what = spec?.title ?? 'Send a message'
-    return p.subject ? `${what}: "${str(p.subject)}"` : what
+    return p.subject ? `${what}: "${words(p.subject)}"` : what
   }
   return spec?.title ?? n.type
 }

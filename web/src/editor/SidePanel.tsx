@@ -6,6 +6,8 @@ import { DurationInput } from '../DurationInput'
 import { ParamForm, type FormContext } from '../ParamForm'
 import { portsOf, triggerNames } from './model'
 import { fieldCatalog } from '../catalog'
+import { MessagePreview } from '../fields/MessagePreview'
+import { isMessage } from '../fields/preview'
 import type { Specs } from './model'
 
 interface Props {
@@ -97,6 +99,7 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
         <ParamForm specs={spec.params} values={node.params ?? {}} idPrefix={`p-${node.id}`} problems={problems} ctx={ctx}
           onChange={(v) => setNode((n) => ({ ...n, params: v }))} />
       ) : <p className="error">This step's type is unknown to this server.</p>}
+      {isMessage(node.type) && <MessagePreview key={node.id} flowId={doc.id} node={node} />}
       <Paths doc={doc} node={node} spec={spec} specs={specs} change={change} />
       <p className="hint">Step id: <code>{node.id}</code></p>
       <button type="button" className="danger" onClick={onDelete}>Delete this step</button>
