@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
@@ -29,4 +30,53 @@ func DeleteUser(tx *gorm.DB, id string) error {
 		return fmt.Errorf("delete user: %w", ErrNotFound)
 	}
 	return nil
+}
+
+// ErrLastAdmin refuses a change that would leave no administrator, so that
+// someone can still manage users and tokens.
+var ErrLastAdmin = errors.New("the last administrator must stay an administrator")
+
+// SetUserRole changes the role of the user with this id and returns the
+// user as changed. A missing user is ErrNotFound, an unknown role a
+// *RoleError, and demoting the last admin ErrLastAdmin.
+func SetUserRole(tx *gorm.DB, id, role string) (*User, error) {
+	if !ValidRole(role) {
+		return nil, fmt.Errorf("set user role: %w", &RoleError{Role: role})
+	}
+	var u User
+	if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
+		return nil, fmt.Errorf("set user role: %w", mapErr(err))
+	}
+	if u.Role == role {
+		return &u, nil
+	}
+	if u.Role == RoleAdmin {
+		admins, err := lockAdmins(tx)
+		if err != nil {
+			return nil, fmt.Errorf("set user role: %w", err)
+		}
+		if admins <= 1 {
+			return nil, fmt.Errorf("set user role: %w", ErrLastAdmin)
+		}
+	}
+	if err := tx.Model(&User{}).Where("id = ?", id).Update("role", role).Error; err != nil {
+		return nil, fmt.Errorf("set user role: %w", err)
+	}
+	u.Role = role
+	return &u, nil
+}
+
+// lockAdmins counts the administrators. On PostgreSQL it locks their rows
+// until the transaction ends, so two admins demoting each other at once
+// cannot leave none (SQLite has one writer, so there is no race there).
+func lockAdmins(tx *gorm.DB) (int, error) {
+	q := "SELECT id FROM users WHERE role = ?"
+	if tx.Dialector.Name() == "postgres" {
+		q += " FOR UPDATE"
+	}
+	var ids []string
+	if err := tx.Raw(q, RoleAdmin).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	return len(ids), nil
 }

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react'
 import { ApiError, api, isMissingRoute, type User } from './api'
 import { when } from './format'
+import { minPassword } from './password'
 
 // Matches the server's rules (server/users.go) so most mistakes are
 // caught before sending; the server's answer is still shown when it differs.
-const minPassword = 10
 const emailShape = /^[^\s@]+@[^\s@.]([^\s@]*[^\s@.])?$/
 
 type FieldErrors = { email?: string; password?: string; form?: string }
