@@ -89,7 +89,7 @@ type stepView struct {
 var runStatuses = []string{storage.RunRunning, storage.RunWaiting, storage.RunCompleted, storage.RunFailed, storage.RunCancelled}
 
 // listRuns lists runs, newest first:
-// ?flow=&status=&contact=&since=&limit=&offset=.
+// ?flow=&status=&contact=&since=&test=&limit=&offset=.
 func (s *Server) listRuns(c *fiber.Ctx) error {
 	limit, offset, err := page(c)
 	if err != nil {
@@ -101,6 +101,14 @@ func (s *Server) listRuns(c *fiber.Ctx) error {
 	}
 	q := storage.RunQuery{FlowID: query(c, "flow"), Status: query(c, "status"), ContactID: query(c, "contact"),
 		Since: since, Limit: min(limit, maxRunsPage), Offset: offset}
+	switch c.Query("test") {
+	case "":
+	case "true", "false":
+		test := c.Query("test") == "true"
+		q.Test = &test
+	default:
+		return badRequest("test must be true (only test runs) or false (only runs of real contacts).")
+	}
 	if q.Status != "" && !slices.Contains(runStatuses, q.Status) {
 		return badRequest("status must be one of running, waiting, completed, failed or cancelled.")
 	}

@@ -12,7 +12,7 @@ import (
 // filters on ?since= like the stats do.
 func TestRunsNameThePerson(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setup(t, func(o *setupOptions) { o.testWait = 10 * time.Millisecond })
 	b.api(t, "POST", "/api/v1/flows/import", `{"flow":`+templateJSON(t, "chat-lead-qualification")+`,"publish":true}`).must(t, http.StatusCreated)
 	b.request(t, "POST", "/hooks/chat-finished", `{"email":"ada@example.com","name":"Ada Lovelace","score":80}`).must(t, http.StatusAccepted)
 	b.drain(t)
@@ -50,4 +50,16 @@ func TestRunsNameThePerson(t *testing.T) {
 		}
 	}
 	b.api(t, "GET", "/api/v1/runs?since=last+week", "").must(t, http.StatusBadRequest)
+
+	// ?test= separates test runs from runs of real contacts (the journey
+	// list counts only the latter, and links to them with test=false).
+	b.api(t, "POST", "/api/v1/flows/chat-lead-qualification/test", `{"email":"t@example.com","score":99}`).must(t, 200)
+	for query, want := range map[string]int{"": 2, "&test=false": 1, "&test=true": 1} {
+		var page runs
+		b.api(t, "GET", "/api/v1/runs?flow=chat-lead-qualification"+query, "").must(t, 200).json(t, &page)
+		if page.Total != want {
+			t.Errorf("runs%s: total %d, want %d", query, page.Total, want)
+		}
+	}
+	b.api(t, "GET", "/api/v1/runs?test=maybe", "").must(t, http.StatusBadRequest)
 }

@@ -57,7 +57,7 @@ describe('journey list: search, status, sort', () => {
     const link = await screen.findByRole('link', { name: '2 failed runs of Welcome series today' })
     const href = new URL(link.getAttribute('href')!, 'http://x')
     expect(href.pathname).toBe('/runs')
-    expect(Object.fromEntries(href.searchParams)).toEqual({ flow: 'welcome', status: 'failed', since: startOfTodayUTC() })
+    expect(Object.fromEntries(href.searchParams)).toEqual({ flow: 'welcome', status: 'failed', since: startOfTodayUTC(), test: 'false' })
     expect(screen.getByRole('link', { name: '1 failed run of Abandoned cart today' })).toBeTruthy()
     const birthday = screen.getByRole('link', { name: 'birthday wishes' }).closest('tr')!
     expect(within(birthday).queryByText(/failed/)).toBeNull()

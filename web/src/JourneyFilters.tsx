@@ -76,6 +76,7 @@ export function startOfTodayUTC(now = new Date()): string {
 export function FailedToday({ flow }: { flow: FlowSummary }) {
   const n = flow.runs_today?.failed ?? 0
   if (!n) return <span className="sub">none</span>
-  const q = new URLSearchParams({ flow: flow.id, status: 'failed', since: startOfTodayUTC() })
+  // The same runs the count covers: live runs (not tests) started today.
+  const q = new URLSearchParams({ flow: flow.id, status: 'failed', since: startOfTodayUTC(), test: 'false' })
   return <Link to={`/runs?${q}`} className="failed-count" aria-label={`${n} failed ${n === 1 ? 'run' : 'runs'} of ${flow.name || flow.id} today`}>{n} failed</Link>
 }

@@ -38,12 +38,14 @@ describe('Runs page', () => {
 
   it('reads journey, status and since from the address and asks the server for them', async () => {
     const urls = serve()
-    render(<RunsPage path="/runs?flow=welcome&status=failed&since=2026-12-06T00:00:00Z" />)
+    render(<RunsPage path="/runs?flow=welcome&status=failed&since=2026-12-06T00:00:00Z&test=false" />)
     await screen.findByRole('link', { name: 'Ada Lovelace' })
     const asked = new URL(urls.find((u) => u.startsWith('/api/v1/runs?'))!, 'http://x').searchParams
     expect(asked.get('flow')).toBe('welcome')
     expect(asked.get('status')).toBe('failed')
     expect(asked.get('since')).toBe('2026-12-06T00:00:00Z')
+    expect(asked.get('test')).toBe('false')
+    expect((screen.getByLabelText('Runs of') as HTMLSelectElement).value).toBe('false')
     expect((screen.getByLabelText('Status') as HTMLSelectElement).value).toBe('failed')
     const since = screen.getByLabelText('Started') as HTMLSelectElement
     expect(since.selectedOptions[0].textContent).toMatch(/^Since /)

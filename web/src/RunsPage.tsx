@@ -30,6 +30,7 @@ function RunList({ path }: { path: string }) {
   const [status, setStatus] = useState(params.get('status') ?? '')
   const [contact, setContact] = useState(params.get('contact') ?? '')
   const [since, setSince] = useState(params.get('since') ?? '')
+  const [test, setTest] = useState(params.get('test') ?? '')
   const [flows, setFlows] = useState<FlowSummary[]>([])
   const [runs, setRuns] = useState<RunSummary[] | null>(null)
   const [total, setTotal] = useState(0)
@@ -42,9 +43,10 @@ function RunList({ path }: { path: string }) {
     if (status) q.set('status', status)
     if (contact.trim()) q.set('contact', contact.trim())
     if (since) q.set('since', since)
+    if (test) q.set('test', test)
     q.set('limit', '200')
     api<{ runs: RunSummary[]; total: number }>('/runs?' + q).then((r) => { setRuns(r.runs); setTotal(r.total); setError('') }, (e) => setError(e.message))
-  }, [flow, status, contact, since])
+  }, [flow, status, contact, since, test])
 
   const shown = runs ?? []
   return (
@@ -68,6 +70,10 @@ function RunList({ path }: { path: string }) {
             <option value="">Any time</option>
             {sinceChoices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
             {since && !sinceChoices.some((c) => c.value === since) && <option value={since}>{sinceLabel(since)}</option>}
+          </select></div>
+        <div className="field"><label htmlFor="f-test">Runs of</label>
+          <select id="f-test" value={test} onChange={(e) => setTest(e.target.value)}>
+            <option value="">Real contacts and tests</option><option value="false">Real contacts only</option><option value="true">Tests only</option>
           </select></div>
       </form>
       {error && <p className="error" role="alert">{error}</p>}
