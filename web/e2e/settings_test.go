@@ -53,7 +53,7 @@ func TestChooseRolesInSettings(t *testing.T) {
 	}
 
 	b.selectByLabel("Role of colleague@example.com", "viewer")
-	b.waitJS("the change confirmed", `document.body.innerText.includes('colleague@example.com is now viewer.')`)
+	b.waitJS("the change confirmed", `document.body.innerText.includes('colleague@example.com is now a viewer.')`)
 	if got := roleOf("colleague@example.com"); got != storage.RoleViewer {
 		t.Fatalf("stored role after the change %q, want viewer", got)
 	}
@@ -62,6 +62,7 @@ func TestChooseRolesInSettings(t *testing.T) {
 	b.click("#token-role-viewer")
 	b.clickText("Create token")
 	b.waitJS("the token listed with its role", `[...document.querySelectorAll('#h-tokens ~ ul li')].some(li => li.innerText.includes('Dashboard') && li.innerText.includes('Viewer'))`)
+	b.shot("settings-roles")
 	ts, err := storage.ListAPITokens(a.store.Reader())
 	if err != nil || len(ts) != 1 || ts[0].Role != storage.RoleViewer {
 		t.Fatalf("tokens %+v, %v; want one viewer token", ts, err)
@@ -104,6 +105,7 @@ func TestJourneySettingsWithPickers(t *testing.T) {
 	b.waitJS("the frequency cap", `!!document.getElementById('msg-cap-max')`)
 	b.fill("msg-cap-max", "4")
 	b.choose("msg-cap-action", "delay")
+	b.shot("journey-settings")
 	b.clickText("Save")
 	b.waitJS("saved", `document.body.innerText.includes('Saved')`)
 

@@ -112,7 +112,7 @@ describe('Settings → Users', () => {
     expect(role.value).toBe('editor')
     expect(screen.queryByLabelText('Role of admin@example.com')).toBeNull()
     fireEvent.change(role, { target: { value: 'admin' } })
-    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('ann@example.com is now administrator.'))
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('ann@example.com is now an administrator.'))
     expect(calls.at(-2)).toEqual({ url: '/api/v1/users/u2', method: 'PATCH', body: { role: 'admin' } })
     await waitFor(() => expect((screen.getByLabelText('Role of ann@example.com') as HTMLSelectElement).value).toBe('admin'))
   })

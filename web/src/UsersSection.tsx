@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import { ApiError, api, isMissingRoute, type User } from './api'
 import { when } from './format'
 import { minPassword } from './password'
-import { roles, roleTitle } from './roles'
+import { aRole, roles, roleTitle } from './roles'
 
 // Matches the server's rules (server/users.go) so most mistakes are
 // caught before sending; the server's answer is still shown when it differs.
@@ -46,7 +46,7 @@ export default function UsersSection({ me }: { me: User }) {
     try {
       const r = await api<{ user: User }>('/users', { method: 'POST', json: { email: email.trim(), password, role } })
       setEmail(''); setPassword(''); setErrors({})
-      setNotice(`${r.user.email} can now sign in with the password you chose, as ${roleTitle(r.user.role).toLowerCase()}.`)
+      setNotice(`${r.user.email} can now sign in with the password you chose, as ${aRole(r.user.role)}.`)
       load()
     } catch (err) {
       const msg = (err as Error).message
@@ -63,7 +63,7 @@ export default function UsersSection({ me }: { me: User }) {
     let refused = ''
     try {
       const r = await api<{ user: User }>(`/users/${u.id}`, { method: 'PATCH', json: { role: to } })
-      setNotice(`${r.user.email} is now ${roleTitle(r.user.role).toLowerCase()}.`)
+      setNotice(`${r.user.email} is now ${aRole(r.user.role)}.`)
     } catch (err) { refused = (err as Error).message }
     // Reloading shows the role as stored (unchanged when refused); it clears errors, so the refusal comes after.
     await load()
@@ -83,7 +83,7 @@ export default function UsersSection({ me }: { me: User }) {
   return (
     <section className="card" aria-labelledby="h-users">
       <h2 id="h-users">Users</h2>
-      <p>You are signed in as <b>{me.email}</b> ({roleTitle(me.role).toLowerCase()}).</p>
+      <p>You are signed in as <b>{me.email}</b> ({aRole(me.role)}).</p>
       {missing ? <p className="hint">Add more users with <code>journey user create --email … --password …</code> on the server.</p> : <>
         {error && <p className="error" role="alert">{error}</p>}
         {notice && <p className="notice" role="status">{notice}</p>}

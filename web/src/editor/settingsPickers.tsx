@@ -87,7 +87,7 @@ export function TimeZonePicker({ id, label, value, onChange, hint }: { id: strin
         <option value="">UTC (the default)</option>
         {[...groups].map(([region, zs]) => (
           <optgroup key={region} label={region}>
-            {zs.map((z) => <option key={z} value={z}>{z.slice(z.indexOf('/') + 1).replace(/_/g, ' ').replace(/\//g, ' – ')}</option>)}
+            {zs.map((z) => <option key={z} value={z}>{z.replace(/_/g, ' ')}</option>)}
           </optgroup>
         ))}
       </select>
