@@ -72,6 +72,8 @@ export interface FlowSettings {
   reentry?: { policy?: string; period?: string }
   time_zone?: string
   goal?: string
+  /** How long after entering the goal counts, e.g. "7d"; absent: as long as the run lasts. */
+  goal_window?: string
   messaging?: Messaging
 }
 export interface Messaging {

@@ -59,9 +59,17 @@ describe('journey settings', () => {
     expect(seen.doc.settings.time_zone).toBeUndefined()
   })
 
-  it('shows the goal field it is given', () => {
-    mount()
+  it('shows the goal field it is given, and a goal window once there is a goal', () => {
+    const seen = mount({ goal: 'contact.score >= 100' })
     expect(screen.getByText('the goal field')).toBeTruthy()
+    expect((screen.getByLabelText('Count the goal only within: number') as HTMLInputElement).value).toBe('')
+    select('Count the goal only within: number', '7')
+    expect(seen.doc.settings.goal_window).toBe('7d')
+    select('Count the goal only within: number', '')
+    expect(seen.doc.settings.goal_window).toBeUndefined()
+    cleanup()
+    mount()
+    expect(screen.queryByLabelText('Count the goal only within: number')).toBeNull()
   })
 
   it('edits consent, quiet hours with channels and a frequency cap with pickers', () => {

@@ -57,6 +57,12 @@ export function JourneySettings({ doc, problems, change, goal }: Props) {
         hint="Quiet hours and “wait until” steps use the contact's own time zone; this one when the contact has none."
         onChange={(tz) => setSettings({ time_zone: tz }, 'time-zone')} />
       {goal}
+      {(settings.goal || settings.goal_window) && (
+        <DurationPicker id="flow-goal-window" label="Count the goal only within" value={settings.goal_window} defaultUnit="d"
+          invalid={problems.some((p) => p.param === 'settings.goal_window')}
+          hint="After the contact entered the journey. Leave it empty to count the goal for as long as the contact is in the journey."
+          onChange={(w) => setSettings({ goal_window: w }, 'goal-window')} />
+      )}
       <MessagingSettings value={settings.messaging} problems={problems.filter(isMessaging)}
         onChange={(messaging) => setSettings({ messaging }, 'messaging')} />
       {doc.nodes.length === 0 ? (
