@@ -70,7 +70,8 @@ func SetUserRole(tx *gorm.DB, id, role string) (*User, error) {
 // until the transaction ends, so two admins demoting each other at once
 // cannot leave none (SQLite has one writer, so there is no race there).
 func lockAdmins(tx *gorm.DB) (int, error) {
-	q := "SELECT id FROM users WHERE role = ?"
+	// Ordered, so that concurrent transactions lock the rows in one order.
+	q := "SELECT id FROM users WHERE role = ? ORDER BY id"
 	if tx.Dialector.Name() == "postgres" {
 		q += " FOR UPDATE"
 	}

@@ -115,3 +115,48 @@ func TestPasswordRule(t *testing.T) {
 		t.Fatalf("PasswordRule() = %q, want %q", got, want)
 	}
 }
+
+// TestTwoAdminsDemotingEachOtherLeaveOne: on PostgreSQL, where writers run
+// at once, the second demotion waits for the first and is refused.
+func TestTwoAdminsDemotingEachOtherLeaveOne(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s *storage.Store) {
+		if !s.Postgres() {
+			t.Skip("SQLite has one writer: demotions cannot overlap")
+		}
+		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		var a, b *storage.User
+		err := s.Write(t.Context(), func(tx *gorm.DB) (err error) {
+			if a, err = storage.CreateUser(tx, "a@example.com", "password one", now); err != nil {
+				return err
+			}
+			b, err = storage.CreateUser(tx, "b@example.com", "password two", now)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := s.Writer().Begin()
+		if _, err := storage.SetUserRole(first, a.ID, storage.RoleEditor); err != nil {
+			first.Rollback()
+			t.Fatalf("first demotion: %v", err)
+		}
+		second := make(chan error, 1)
+		go func() {
+			tx := s.Writer().Begin()
+			_, err := storage.SetUserRole(tx, b.ID, storage.RoleEditor)
+			if err != nil {
+				tx.Rollback()
+			} else {
+				err = tx.Commit().Error
+			}
+			second <- err
+		}()
+		if err := first.Commit().Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-second; !errors.Is(err, storage.ErrLastAdmin) {
+			t.Fatalf("second demotion: err %v, want ErrLastAdmin", err)
+		}
+	})
+}
