@@ -122,8 +122,8 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 			return errLastUser
 		}
 		if target.Role == storage.RoleAdmin {
-			var admins int64
-			if err := tx.Model(&storage.User{}).Where("role = ?", storage.RoleAdmin).Count(&admins).Error; err != nil {
+			admins, err := storage.LockAdmins(tx)
+			if err != nil {
 				return err
 			}
 			if admins <= 1 {

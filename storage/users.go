@@ -51,7 +51,7 @@ func SetUserRole(tx *gorm.DB, id, role string) (*User, error) {
 		return &u, nil
 	}
 	if u.Role == RoleAdmin {
-		admins, err := lockAdmins(tx)
+		admins, err := LockAdmins(tx)
 		if err != nil {
 			return nil, fmt.Errorf("set user role: %w", err)
 		}
@@ -66,10 +66,10 @@ func SetUserRole(tx *gorm.DB, id, role string) (*User, error) {
 	return &u, nil
 }
 
-// lockAdmins counts the administrators. On PostgreSQL it locks their rows
-// until the transaction ends, so two admins demoting each other at once
-// cannot leave none (SQLite has one writer, so there is no race there).
-func lockAdmins(tx *gorm.DB) (int, error) {
+// LockAdmins counts the administrators. On PostgreSQL it locks their rows
+// until the transaction ends, so two admins demoting or removing each other
+// at once cannot leave none (SQLite has one writer: no race there).
+func LockAdmins(tx *gorm.DB) (int, error) {
 	// Ordered, so that concurrent transactions lock the rows in one order.
 	q := "SELECT id FROM users WHERE role = ? ORDER BY id"
 	if tx.Dialector.Name() == "postgres" {
