@@ -638,7 +638,7 @@ func cmdUserCreate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("user create", stderr)
 	dbFlag(fs, &c)
 	email := fs.String("email", "", "the user's email [required]")
-	password := fs.String("password", envOr("JOURNEY_PASSWORD", ""), "the user's password, at least 8 characters [JOURNEY_PASSWORD]")
+	password := fs.String("password", envOr("JOURNEY_PASSWORD", ""), "the user's password. "+storage.PasswordRule()+" [JOURNEY_PASSWORD]")
 	role := fs.String("role", envOr("JOURNEY_USER_ROLE", storage.RoleAdmin), "what the user may do: admin, editor or viewer [JOURNEY_USER_ROLE]")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -648,6 +648,10 @@ func cmdUserCreate(args []string, stdout, stderr io.Writer) error {
 	}
 	if !storage.ValidRole(*role) {
 		return fmt.Errorf("user create: --role must be admin, editor or viewer, not %q", *role)
+	}
+	// Checked before the database is opened: a short password changes nothing.
+	if err := storage.CheckPassword(*password); err != nil {
+		return fmt.Errorf("user create: %w", err)
 	}
 	return withStore(c, stderr, func(store *storage.Store) error {
 		err := store.Write(context.Background(), func(tx *gorm.DB) error {

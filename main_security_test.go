@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,5 +85,32 @@ func TestServeRefusesBadTrustedProxies(t *testing.T) {
 	code := run([]string{"serve", "--trusted-proxies", "127.0.0.1, 10.0.0.0/33", "--db", "sqlite://" + filepath.Join(t.TempDir(), "app.db")}, &out, &errOut)
 	if code == 0 || !strings.Contains(errOut.String(), `trusted proxy "10.0.0.0/33"`) {
 		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+}
+
+// TestCLIUserCreatePasswordRule: user create follows the one password
+// policy (storage.PasswordRule), and refuses before touching the database;
+// the editor's copy of the minimum (web/src/password.ts) is the same number.
+func TestCLIUserCreatePasswordRule(t *testing.T) {
+	t.Setenv("JOURNEY_USER_ROLE", "")
+	t.Setenv("JOURNEY_SECRET_KEY", "")
+	db := "sqlite://" + filepath.Join(t.TempDir(), "app.db")
+	cli := func(pw string) (string, int) {
+		var out, errOut bytes.Buffer
+		code := run([]string{"user", "create", "--email", "pat@example.com", "--password", pw, "--db", db, "--log-level", "error"}, &out, &errOut)
+		return out.String() + errOut.String(), code
+	}
+	if out, code := cli("123456789"); code == 0 || !strings.Contains(out, storage.PasswordRule()) {
+		t.Fatalf("9 characters: exit %d, %s", code, out)
+	}
+	if out, code := cli("1234567890"); code != 0 {
+		t.Fatalf("10 characters: exit %d, %s", code, out)
+	}
+	src, err := os.ReadFile(filepath.Join("web", "src", "password.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("minPassword = %d\n", storage.MinPasswordLen); !strings.Contains(string(src), want) {
+		t.Fatalf("web/src/password.ts lacks %q: the editor and the server disagree on the password minimum", want)
 	}
 }

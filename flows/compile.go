@@ -57,6 +57,8 @@ type Compiled struct {
 	// Triggers are the trigger nodes, in document order.
 	Triggers []*CompiledNode
 	goal     *program
+	// goalFor is the goal window (0: no limit).
+	goalFor  time.Duration
 	activity bool
 }
 
@@ -112,9 +114,13 @@ func Validate(f *Flow, cat Catalog) []Problem { _, p := Compile(f, cat); return 
 // Encode writes f as stable, indented JSON.
 func Encode(f *Flow) ([]byte, error) { return json.MarshalIndent(f, "", "  ") }
 
-// Goal reports whether the flow's goal is reached; false when no goal is set.
+// Goal reports whether the flow's goal is reached; false when no goal is
+// set, or when the goal window has passed since the run started.
 func (c *Compiled) Goal(env *Env) (bool, error) {
 	if c.goal == nil {
+		return false, nil
+	}
+	if c.goalFor > 0 && !env.Run.StartedAt.IsZero() && env.Now.Sub(env.Run.StartedAt) > c.goalFor {
 		return false, nil
 	}
 	ok, err := c.goal.runBool(env)

@@ -35,6 +35,9 @@ type Settings struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	// Goal is an expr condition; once it is true the run exits as converted.
 	Goal string `json:"goal,omitempty"`
+	// GoalWindow is how long after entering the journey reaching the goal
+	// counts as converting (e.g. "7d"); 0 means for as long as the run lasts.
+	GoalWindow Duration `json:"goal_window,omitempty"`
 	// Messaging holds the policies every message step of the flow obeys.
 	Messaging *Messaging `json:"messaging,omitempty"`
 }

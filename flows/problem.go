@@ -19,6 +19,8 @@ const (
 	CodeBadTimeZone = "bad_time_zone"
 	CodeBadReentry  = "bad_reentry"
 	CodeBadPeriod   = "bad_period"
+	// CodeBadGoalWindow is a goal window below zero or without a goal.
+	CodeBadGoalWindow = "bad_goal_window"
 
 	// Nodes and their parameters.
 	CodeMissingNodeID  = "missing_node_id"

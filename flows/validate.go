@@ -99,6 +99,17 @@ func (v *validator) checkFlow() {
 			v.goal = p
 		}
 	}
+	v.checkGoalWindow(f.Settings)
+}
+
+// checkGoalWindow refuses a window that could never apply.
+func (v *validator) checkGoalWindow(s Settings) {
+	switch {
+	case s.GoalWindow < 0:
+		v.add(Problem{Code: CodeBadGoalWindow, Param: "settings.goal_window", Message: "The goal window cannot be negative; leave it empty to count the goal for as long as a contact is in the journey."})
+	case s.GoalWindow > 0 && strings.TrimSpace(s.Goal) == "":
+		v.add(Problem{Code: CodeBadGoalWindow, Param: "settings.goal_window", Message: "The goal window needs a goal: set the goal, or remove the window."})
+	}
 }
 
 // checkNode checks one node's id, type and params.
@@ -171,6 +182,7 @@ func (v *validator) build() *Compiled {
 		Location: v.location,
 		Nodes:    make(map[string]*CompiledNode, len(v.nodes)),
 		goal:     v.goal,
+		goalFor:  time.Duration(v.f.Settings.GoalWindow),
 	}
 	c.activity = v.goal != nil && v.goal.activity
 	for _, cn := range v.nodes {

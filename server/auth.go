@@ -195,8 +195,8 @@ func (s *Server) setup(c *fiber.Ctx) error {
 	if !strings.Contains(email, "@") || len(email) > 320 {
 		return badRequest("Give the email address of the first administrator.")
 	}
-	if len(in.Password) < storage.MinPasswordLen || len(in.Password) > storage.MaxPasswordLen {
-		return badRequest("The password must be %d to %d characters long.", storage.MinPasswordLen, storage.MaxPasswordLen)
+	if storage.CheckPassword(in.Password) != nil {
+		return badRequest("%s", storage.PasswordRule())
 	}
 	var u *storage.User
 	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {

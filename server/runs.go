@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -15,22 +16,49 @@ const maxRunsPage = 500
 
 // runSummary is a run in lists.
 type runSummary struct {
-	ID        string     `json:"id"`
-	FlowID    string     `json:"flow_id"`
-	Version   int        `json:"version"`
-	ContactID *string    `json:"contact_id"`
-	Status    string     `json:"status"`
-	Outcome   string     `json:"outcome,omitempty"`
-	Error     string     `json:"error,omitempty"`
-	Test      bool       `json:"test"`
-	StartedAt time.Time  `json:"started_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	EndedAt   *time.Time `json:"ended_at"`
+	ID        string  `json:"id"`
+	FlowID    string  `json:"flow_id"`
+	Version   int     `json:"version"`
+	ContactID *string `json:"contact_id"`
+	// The contact's name, email and phone (each when known), so that a list
+	// names the person; empty once the contact is erased.
+	ContactName  string     `json:"contact_name,omitempty"`
+	ContactEmail string     `json:"contact_email,omitempty"`
+	ContactPhone string     `json:"contact_phone,omitempty"`
+	Status       string     `json:"status"`
+	Outcome      string     `json:"outcome,omitempty"`
+	Error        string     `json:"error,omitempty"`
+	Test         bool       `json:"test"`
+	StartedAt    time.Time  `json:"started_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	EndedAt      *time.Time `json:"ended_at"`
 }
 
 func newRunSummary(r *storage.Run) runSummary {
 	return runSummary{ID: r.ID, FlowID: r.FlowID, Version: r.Version, ContactID: r.ContactID, Status: r.Status,
 		Outcome: r.Outcome, Error: r.Error, Test: r.Test, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt, EndedAt: r.EndedAt}
+}
+
+// nameContacts fills in the contact fields of runs, in one query.
+func nameContacts(db *gorm.DB, runs []runSummary) error {
+	ids := make([]string, 0, len(runs))
+	for _, r := range runs {
+		if r.ContactID != nil {
+			ids = append(ids, *r.ContactID)
+		}
+	}
+	labels, err := storage.ContactLabels(db, ids)
+	if err != nil {
+		return err
+	}
+	for i, r := range runs {
+		if r.ContactID == nil {
+			continue
+		}
+		l := labels[*r.ContactID]
+		runs[i].ContactName, runs[i].ContactEmail, runs[i].ContactPhone = l.Name, l.Email, l.Phone
+	}
+	return nil
 }
 
 // runDetail is GET /runs/:id: the run, its data and every step.
@@ -60,24 +88,41 @@ type stepView struct {
 // runStatuses are the statuses GET /runs filters on.
 var runStatuses = []string{storage.RunRunning, storage.RunWaiting, storage.RunCompleted, storage.RunFailed, storage.RunCancelled}
 
-// listRuns lists runs, newest first: ?flow=&status=&contact=&limit=&offset=.
+// listRuns lists runs, newest first:
+// ?flow=&status=&contact=&since=&test=&limit=&offset=.
 func (s *Server) listRuns(c *fiber.Ctx) error {
 	limit, offset, err := page(c)
 	if err != nil {
 		return err
 	}
+	since, err := s.sinceQuery(c, 0)
+	if err != nil {
+		return err
+	}
 	q := storage.RunQuery{FlowID: query(c, "flow"), Status: query(c, "status"), ContactID: query(c, "contact"),
-		Limit: min(limit, maxRunsPage), Offset: offset}
+		Since: since, Limit: min(limit, maxRunsPage), Offset: offset}
+	switch c.Query("test") {
+	case "":
+	case "true", "false":
+		test := c.Query("test") == "true"
+		q.Test = &test
+	default:
+		return badRequest("test must be true (only test runs) or false (only runs of real contacts).")
+	}
 	if q.Status != "" && !slices.Contains(runStatuses, q.Status) {
 		return badRequest("status must be one of running, waiting, completed, failed or cancelled.")
 	}
-	runs, total, err := storage.ListRuns(s.store.Reader(), q)
+	db := s.store.Reader()
+	runs, total, err := storage.ListRuns(db, q)
 	if err != nil {
 		return err
 	}
 	out := make([]runSummary, len(runs))
 	for i := range runs {
 		out[i] = newRunSummary(&runs[i])
+	}
+	if err := nameContacts(db, out); err != nil {
+		return err
 	}
 	return c.JSON(fiber.Map{"runs": out, "total": total})
 }
@@ -108,6 +153,11 @@ func (s *Server) runDetail(id string) (*runDetail, error) {
 	}
 	d := &runDetail{runSummary: newRunSummary(run), Trigger: rawJSON(run.Trigger), Event: rawJSON(run.Event),
 		Vars: rawJSON(run.Vars), Steps: make([]stepView, len(steps))}
+	one := []runSummary{d.runSummary}
+	if err := nameContacts(db, one); err != nil {
+		return nil, err
+	}
+	d.runSummary = one[0]
 	for i, st := range steps {
 		d.Steps[i] = stepView{NodeID: st.NodeID, NodeType: st.NodeType, Visit: st.Visit, Attempt: st.Attempt,
 			Status: st.Status, Port: st.Port, Input: rawJSON(st.Input), Output: rawJSON(st.Output), Error: st.Error,

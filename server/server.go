@@ -169,6 +169,7 @@ func (s *Server) routes() {
 	api.Delete("/tokens/:id", s.deleteToken)
 	api.Get("/users", s.listUsers)
 	api.Post("/users", s.createUser)
+	api.Patch("/users/:id", s.setUserRole)
 	api.Delete("/users/:id", s.deleteUser)
 	api.Get("/audit", s.listAudit)
 

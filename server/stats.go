@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -35,16 +36,13 @@ type flowStats struct {
 const defaultStatsPeriod = 24 * time.Hour
 
 // flowStatsHandler serves per-node numbers of a flow's live runs (test
-// runs excluded) started since ?since= (RFC 3339; default the last 24h).
+// runs excluded) started since ?since= (a time back from now such as 24h
+// or 7d, or an RFC 3339 date; default the last 24h).
 func (s *Server) flowStatsHandler(c *fiber.Ctx) error {
 	id := param(c, "id")
-	since := s.now().Add(-defaultStatsPeriod)
-	if v := c.Query("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return badRequest("since must be a date and time like 2026-11-30T09:00:00Z.")
-		}
-		since = t
+	since, err := s.sinceQuery(c, defaultStatsPeriod)
+	if err != nil {
+		return err
 	}
 	db := s.store.Reader()
 	if _, err := storage.GetFlow(db, id); err != nil {
@@ -123,4 +121,24 @@ func buildFlowStats(id string, since time.Time, raw *storage.FlowNodeStats) *flo
 		}
 	}
 	return out
+}
+
+// sinceQuery reads ?since=: a time back from now ("24h", "7d", "2w"), or a
+// date and time in RFC 3339. Without it, the answer is now less dflt (the
+// zero time when dflt is 0).
+func (s *Server) sinceQuery(c *fiber.Ctx, dflt time.Duration) (time.Time, error) {
+	v := c.Query("since")
+	if v == "" {
+		if dflt == 0 {
+			return time.Time{}, nil
+		}
+		return s.now().Add(-dflt), nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if d, err := flows.ParseDuration(v); err == nil && d > 0 {
+		return s.now().Add(-d), nil
+	}
+	return time.Time{}, badRequest("since must be a time back from now such as 24h or 7d, or a date and time like 2026-11-30T09:00:00Z.")
 }

@@ -72,3 +72,44 @@ func TestFlowStats(t *testing.T) {
 	b.api(t, "GET", "/api/v1/flows/chat-lead-qualification/stats?since=yesterday", "").must(t, 400)
 	b.api(t, "GET", "/api/v1/flows/nope/stats", "").must(t, 404)
 }
+
+// TestFlowStatsSinceFormats: ?since= takes a time back from now (24h, 7d)
+// as well as an RFC 3339 date, and says which start it used.
+func TestFlowStatsSinceFormats(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.api(t, "POST", "/api/v1/flows/import", `{"flow":`+templateJSON(t, "chat-lead-qualification")+`,"publish":true}`).must(t, http.StatusCreated)
+	b.request(t, "POST", "/hooks/chat-finished", `{"email":"ada@example.com","name":"Ada","score":80}`).must(t, http.StatusAccepted)
+	b.drain(t)
+
+	for _, tc := range []struct {
+		since string
+		back  time.Duration
+	}{{"24h", 24 * time.Hour}, {"7d", 7 * 24 * time.Hour}, {"2w", 14 * 24 * time.Hour}, {"90m", 90 * time.Minute}} {
+		before := time.Now()
+		var st struct {
+			Since time.Time
+			statsBody
+		}
+		b.api(t, "GET", "/api/v1/flows/chat-lead-qualification/stats?since="+tc.since, "").must(t, 200).json(t, &st)
+		after := time.Now()
+		if st.Since.Before(before.Add(-tc.back).Truncate(time.Second)) || st.Since.After(after.Add(-tc.back)) {
+			t.Errorf("since=%s started at %s, want %s back from the request (%s..%s)", tc.since, st.Since, tc.back, before, after)
+		}
+		if st.Nodes["chat_finished"].Entered != 1 {
+			t.Errorf("since=%s: chat_finished entered %d, want the run of a moment ago", tc.since, st.Nodes["chat_finished"].Entered)
+		}
+	}
+	at := "2026-01-02T03:04:05Z"
+	var st struct{ Since time.Time }
+	b.api(t, "GET", "/api/v1/flows/chat-lead-qualification/stats?since="+at, "").must(t, 200).json(t, &st)
+	if st.Since.Format(time.RFC3339) != at {
+		t.Errorf("since=%s answered since %s", at, st.Since)
+	}
+	for _, bad := range []string{"yesterday", "0h", "-24h", "7"} {
+		res := b.api(t, "GET", "/api/v1/flows/chat-lead-qualification/stats?since="+url.QueryEscape(bad), "").must(t, 400)
+		if !strings.Contains(res.body, "24h or 7d") {
+			t.Errorf("since=%s: %s", bad, res.body)
+		}
+	}
+}

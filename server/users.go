@@ -12,10 +12,6 @@ import (
 	"github.com/journeyhq/journey/storage"
 )
 
-// minNewUserPassword is stricter than storage.MinPasswordLen (which the
-// first-run setup keeps) for accounts an administrator creates.
-const minNewUserPassword = 10
-
 // errLastUser and errLastAdmin end the delete transaction with a 409.
 var (
 	errLastUser  = errors.New("last user")
@@ -82,8 +78,8 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if !validEmail(email) {
 		return badRequest("Give a valid email address, such as ann@example.com.")
 	}
-	if len(in.Password) < minNewUserPassword || len(in.Password) > storage.MaxPasswordLen {
-		return badRequest("The password must be %d to %d characters long.", minNewUserPassword, storage.MaxPasswordLen)
+	if storage.CheckPassword(in.Password) != nil {
+		return badRequest("%s", storage.PasswordRule())
 	}
 	var u *storage.User
 	err = s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
@@ -126,8 +122,8 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 			return errLastUser
 		}
 		if target.Role == storage.RoleAdmin {
-			var admins int64
-			if err := tx.Model(&storage.User{}).Where("role = ?", storage.RoleAdmin).Count(&admins).Error; err != nil {
+			admins, err := storage.LockAdmins(tx)
+			if err != nil {
 				return err
 			}
 			if admins <= 1 {
@@ -149,4 +145,35 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 		return orNotFound(err, "There is no user with id %q.", id)
 	}
 	return c.SendStatus(http.StatusNoContent)
+}
+
+// setUserRole is PATCH /users/:id {role}: an administrator changes what a
+// user may do. The last administrator stays one (409).
+func (s *Server) setUserRole(c *fiber.Ctx) error {
+	id := param(c, "id")
+	var in struct {
+		Role string `json:"role"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	role := strings.ToLower(strings.TrimSpace(in.Role))
+	if !storage.ValidRole(role) {
+		return badRequest("role must be %s.", strings.Join(storage.Roles(), ", "))
+	}
+	var u *storage.User
+	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+		var err error
+		if u, err = storage.SetUserRole(tx, id, role); err != nil {
+			return err
+		}
+		return s.auditTx(tx, c, storage.AuditUpdate, storage.AuditUser, u.ID, "changed the role of "+u.Email+" to "+u.Role)
+	})
+	if errors.Is(err, storage.ErrLastAdmin) {
+		return conflict("This is the last administrator; make another user an administrator first.")
+	}
+	if err != nil {
+		return orNotFound(err, "There is no user with id %q.", id)
+	}
+	return c.JSON(fiber.Map{"user": newUserView(u)})
 }

@@ -17,11 +17,25 @@ import (
 // bcryptCost is the cost of new password hashes. Tests lower it.
 var bcryptCost = bcrypt.DefaultCost
 
-// Password length bounds (bcrypt reads at most 72 bytes).
+// Password length bounds: the one password policy of the first-run
+// screen, the users API and the CLI (bcrypt reads at most 72 bytes).
 const (
-	MinPasswordLen = 8
+	MinPasswordLen = 10
 	MaxPasswordLen = 72
 )
+
+// PasswordRule is the policy in one sentence, for error messages and help.
+func PasswordRule() string {
+	return fmt.Sprintf("A password needs %d to %d characters.", MinPasswordLen, MaxPasswordLen)
+}
+
+// CheckPassword returns a *WeakPasswordError when password breaks the rule.
+func CheckPassword(password string) error {
+	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
+		return &WeakPasswordError{Len: len(password)}
+	}
+	return nil
+}
 
 // APITokenPrefix starts every API token, so that a leaked token is easy to
 // recognise (and to scan for).
@@ -47,7 +61,7 @@ func (e *WeakPasswordError) Is(target error) bool {
 }
 
 func (e *WeakPasswordError) Error() string {
-	return fmt.Sprintf("password must be %d to %d bytes long (got %d)", MinPasswordLen, MaxPasswordLen, e.Len)
+	return fmt.Sprintf("%s This one has %d.", PasswordRule(), e.Len)
 }
 
 // dummyHash is compared against when the user does not exist, so that an
@@ -57,7 +71,7 @@ const dummyHash = "$2a$10$tSPkIik5Pk82w/lvzm51G.4u61/S9wdrqyhGb/EhpiMUrJRD/mQsK"
 
 // CreateUser adds a user who signs in with email (stored lower-case) and
 // password (stored as a bcrypt hash), as an admin. A taken email is
-// ErrDuplicate; a password outside 8..72 bytes is a *WeakPasswordError.
+// ErrDuplicate; a password that breaks PasswordRule is a *WeakPasswordError.
 func CreateUser(tx *gorm.DB, email, password string, now time.Time) (*User, error) {
 	return CreateUserWithRole(tx, email, password, RoleAdmin, now)
 }

@@ -64,8 +64,8 @@ func CreateUserWithRole(tx *gorm.DB, email, password, role string, now time.Time
 	if email == "" || !strings.Contains(email, "@") {
 		return nil, fmt.Errorf("create user: invalid email %q", email)
 	}
-	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
-		return nil, fmt.Errorf("create user: %w", &WeakPasswordError{Len: len(password)})
+	if err := CheckPassword(password); err != nil {
+		return nil, fmt.Errorf("create user: %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {

@@ -75,8 +75,10 @@ type RunQuery struct {
 	Status    string
 	ContactID string
 	Since     time.Time
-	Limit     int
-	Offset    int
+	// Test, when set, keeps only test runs (true) or only live ones (false).
+	Test   *bool
+	Limit  int
+	Offset int
 }
 
 // ListRuns returns runs, newest first, and the total matching.
@@ -93,6 +95,9 @@ func ListRuns(db *gorm.DB, q RunQuery) ([]Run, int64, error) {
 	}
 	if !q.Since.IsZero() {
 		base = base.Where("started_at >= ?", q.Since.UTC())
+	}
+	if q.Test != nil {
+		base = base.Where("test = ?", *q.Test)
 	}
 	var total int64
 	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {

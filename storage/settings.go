@@ -62,12 +62,12 @@ func HoldsData(db *gorm.DB) (bool, error) {
 }
 
 // SetPassword replaces the password of the user with email. ErrNotFound
-// when there is no such user; a password outside 8..72 bytes is a
+// when there is no such user; a password that breaks PasswordRule is a
 // *WeakPasswordError.
 func SetPassword(tx *gorm.DB, email, password string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
-		return fmt.Errorf("set password: %w", &WeakPasswordError{Len: len(password)})
+	if err := CheckPassword(password); err != nil {
+		return fmt.Errorf("set password: %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {

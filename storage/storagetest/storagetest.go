@@ -707,7 +707,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		var token string
 		var u *storage.User
 		write(t, b, func(tx *gorm.DB) (err error) {
-			if u, err = storage.CreateUser(tx, "s@example.com", "password1", t0); err != nil {
+			if u, err = storage.CreateUser(tx, "s@example.com", "password12", t0); err != nil {
 				return err
 			}
 			token, err = storage.CreateSession(tx, u.ID, time.Hour, t0)

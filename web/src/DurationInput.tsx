@@ -77,7 +77,7 @@ export function DurationInput({ id, value, onChange, unitLabel, showError, defau
     <span className="duration-input">
       <input {...rest} id={id} type="text" inputMode="decimal" value={state.text} placeholder="e.g. 2 or 2 days"
         autoComplete="off" onChange={(e) => typed(e.target.value)} onBlur={tidy} />
-      <select aria-label={unitLabel ?? 'Unit'} value={state.unit} onChange={(e) => unit(e.target.value as DurationUnit)}>
+      <select id={id + '-unit'} aria-label={unitLabel ?? 'Unit'} value={state.unit} onChange={(e) => unit(e.target.value as DurationUnit)}>
         {durationUnits.map((u) => <option key={u.id} value={u.id}>{u.label}</option>)}
       </select>
       {showError && bad && <span className="error" role="alert">{durationHelp}</span>}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react'
 import { api, ApiError, type FlowDetail, type FlowDoc, type FlowSummary, type Problem } from './api'
 import { Link, navigate } from './router'
 import { ago, download } from './format'
+import { FailedToday, JourneyFilterBar, filterJourneys, useJourneyFilter } from './JourneyFilters'
 
 interface Template { id: string; name: string; description: string; definition: FlowDoc }
 
@@ -28,11 +29,13 @@ export function FlowsPage() {
   const [templates, setTemplates] = useState<Template[] | null>(null)
   const [newName, setNewName] = useState<string | null>(null)
   const fileRef = useRef<HTMLInputElement>(null)
+  const [filter, setFilter] = useJourneyFilter()
 
   const load = () => api<{ flows: FlowSummary[] }>('/flows').then((r) => setFlows(r.flows), (e) => setError(e.message))
   useEffect(() => { load() }, [])
 
   const ids = (flows ?? []).map((f) => f.id)
+  const shown = filterJourneys(flows ?? [], filter)
   const fail = (e: unknown) => setError((e as Error).message)
 
   async function createNew(e: React.FormEvent) {
@@ -151,16 +154,19 @@ export function FlowsPage() {
       )}
       {flows === null ? <p role="status">Loading…</p> : flows.length === 0 ? (
         <p className="empty">No journey yet. Create one, or start from a template.</p>
-      ) : (
+      ) : <>
+        <JourneyFilterBar filter={filter} onChange={setFilter} />
+        {shown.length === 0 ? <p className="empty" role="status">No journey matches. Change the search or the status.</p> : (
         <table className="table">
-          <thead><tr><th>Name</th><th>Status</th><th>Last edit</th><th>Runs today</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th>Name</th><th>Status</th><th>Last edit</th><th>Runs today</th><th>Failed today</th><th><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
-            {flows.map((f) => (
+            {shown.map((f) => (
               <tr key={f.id}>
                 <td><Link to={`/flows/${f.id}`}>{f.name || f.id}</Link>{f.description && <div className="sub">{f.description}</div>}</td>
                 <td><span className={`badge ${f.status}`}>{statusText[f.status] ?? f.status}</span>{f.unpublished_changes && <> <span className="badge changes">Changes not published</span></>}</td>
                 <td>{ago(f.updated_at)}</td>
                 <td>{f.runs_today_total ?? 0}</td>
+                <td><FailedToday flow={f} /></td>
                 <td className="row-actions">
                   <button type="button" className="link" onClick={() => exportFlow(f)} aria-label={`Export ${f.name}`}>Export</button>
                   <button type="button" className="link" onClick={() => duplicate(f)} aria-label={`Duplicate ${f.name}`}>Duplicate</button>
@@ -170,7 +176,8 @@ export function FlowsPage() {
             ))}
           </tbody>
         </table>
-      )}
+        )}
+      </>}
     </section>
   )
 }

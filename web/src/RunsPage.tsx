@@ -5,6 +5,19 @@ import { Link, navigate } from './router'
 
 const statuses = ['running', 'waiting', 'completed', 'failed', 'cancelled']
 
+// Periods the server reads as "back from now" (?since=24h).
+const sinceChoices = [{ value: '1h', label: 'Last hour' }, { value: '24h', label: 'Last 24 hours' }, { value: '7d', label: 'Last 7 days' }]
+
+/** A since= from a link (a date and time): "Since 6 Dec, 00:00". */
+function sinceLabel(since: string): string {
+  return `Since ${when(since)}`
+}
+
+/** Who a run is for: the name, else the email or phone. */
+export function personLabel(r: RunSummary): string {
+  return r.contact_name || r.contact_email || r.contact_phone || 'Unnamed contact'
+}
+
 export default function RunsPage({ path }: { path: string }) {
   const m = /^\/runs\/([^/?]+)/.exec(path)
   if (m) return <RunView id={decodeURIComponent(m[1])} />
@@ -16,7 +29,8 @@ function RunList({ path }: { path: string }) {
   const [flow, setFlow] = useState(params.get('flow') ?? '')
   const [status, setStatus] = useState(params.get('status') ?? '')
   const [contact, setContact] = useState(params.get('contact') ?? '')
-  const [since, setSince] = useState('')
+  const [since, setSince] = useState(params.get('since') ?? '')
+  const [test, setTest] = useState(params.get('test') ?? '')
   const [flows, setFlows] = useState<FlowSummary[]>([])
   const [runs, setRuns] = useState<RunSummary[] | null>(null)
   const [total, setTotal] = useState(0)
@@ -28,12 +42,13 @@ function RunList({ path }: { path: string }) {
     if (flow) q.set('flow', flow)
     if (status) q.set('status', status)
     if (contact.trim()) q.set('contact', contact.trim())
+    if (since) q.set('since', since)
+    if (test) q.set('test', test)
     q.set('limit', '200')
     api<{ runs: RunSummary[]; total: number }>('/runs?' + q).then((r) => { setRuns(r.runs); setTotal(r.total); setError('') }, (e) => setError(e.message))
-  }, [flow, status, contact])
+  }, [flow, status, contact, since, test])
 
-  const cutoff = since ? Date.now() - Number(since) * 3600_000 : 0
-  const shown = (runs ?? []).filter((r) => !cutoff || new Date(r.started_at).getTime() >= cutoff)
+  const shown = runs ?? []
   return (
     <section className="page">
       <h1>Runs</h1>
@@ -52,20 +67,26 @@ function RunList({ path }: { path: string }) {
           <input id="f-contact" value={contact} onChange={(e) => setContact(e.target.value)} /></div>
         <div className="field"><label htmlFor="f-since">Started</label>
           <select id="f-since" value={since} onChange={(e) => setSince(e.target.value)}>
-            <option value="">Any time</option><option value="1">Last hour</option><option value="24">Last 24 hours</option><option value="168">Last 7 days</option>
+            <option value="">Any time</option>
+            {sinceChoices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+            {since && !sinceChoices.some((c) => c.value === since) && <option value={since}>{sinceLabel(since)}</option>}
+          </select></div>
+        <div className="field"><label htmlFor="f-test">Runs of</label>
+          <select id="f-test" value={test} onChange={(e) => setTest(e.target.value)}>
+            <option value="">Real contacts and tests</option><option value="false">Real contacts only</option><option value="true">Tests only</option>
           </select></div>
       </form>
       {error && <p className="error" role="alert">{error}</p>}
       {runs === null ? <p role="status">Loading…</p> : shown.length === 0 ? <p className="empty">No run matches.</p> : (
         <table className="table">
-          <thead><tr><th>Started</th><th>Journey</th><th>Status</th><th>Contact</th><th>Run</th></tr></thead>
+          <thead><tr><th>Started</th><th>Journey</th><th>Status</th><th>Person</th><th>Run</th></tr></thead>
           <tbody>
             {shown.map((r) => (
               <tr key={r.id}>
                 <td>{when(r.started_at)}</td>
                 <td>{flows.find((f) => f.id === r.flow_id)?.name ?? r.flow_id} {r.test && <span className="badge">test</span>}</td>
                 <td><span className={`badge ${r.status}`}>{r.status}</span>{r.outcome ? ` (${r.outcome})` : ''}</td>
-                <td>{r.contact_id ? <Link to={`/contacts/${r.contact_id}`}>Contact</Link> : '—'}</td>
+                <td>{r.contact_id ? <Link to={`/contacts/${r.contact_id}`}>{personLabel(r)}</Link> : '—'}</td>
                 <td><Link to={`/runs/${r.id}`}>Details</Link></td>
               </tr>
             ))}
@@ -90,7 +111,7 @@ function RunView({ id }: { id: string }) {
       <h1>Run of <Link to={`/flows/${run.flow_id}`}>{run.flow_id}</Link> {run.test && <span className="badge">test</span>}</h1>
       <p>Status: <span className={`badge ${run.status}`}>{run.status}</span>{run.outcome ? ` (${run.outcome})` : ''} · started {when(run.started_at)}
         {run.ended_at ? ` · ended ${when(run.ended_at)}` : ''} · {run.version > 0 ? `version ${run.version}` : 'a test of the draft'}
-        {run.contact_id && <> · <Link to={`/contacts/${run.contact_id}`}>Open the contact</Link></>}</p>
+        {run.contact_id && <> · for <Link to={`/contacts/${run.contact_id}`}>{personLabel(run)}</Link></>}</p>
       {run.error && <p className="error">{run.error}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       <div className="actions">

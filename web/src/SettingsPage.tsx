@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react'
 import { api, isMissingRoute, type User } from './api'
 import { when } from './format'
-import UsersSection from './UsersSection'
+import UsersSection, { RolePicker } from './UsersSection'
+import { roleTitle } from './roles'
 
 export default function SettingsPage({ user }: { user: User }) {
   return (
@@ -104,11 +105,13 @@ function Credentials() {
   )
 }
 
-interface Token { id: string; name: string; created_at: string; last_used_at: string | null }
+interface Token { id: string; name: string; role: string; created_at: string; last_used_at: string | null }
 
 function Tokens() {
   const [tokens, setTokens] = useState<Token[]>([])
   const [name, setName] = useState('')
+  // Most tools send events or change journeys; administrator is a deliberate choice.
+  const [role, setRole] = useState('editor')
   const [fresh, setFresh] = useState('')
   const [error, setError] = useState('')
   const load = () => api<{ tokens: Token[] }>('/tokens').then((r) => setTokens(r.tokens), (e) => setError(e.message))
@@ -116,7 +119,7 @@ function Tokens() {
   async function create(e: React.FormEvent) {
     e.preventDefault()
     try {
-      const r = await api<{ token: string }>('/tokens', { method: 'POST', json: { name } })
+      const r = await api<{ token: string }>('/tokens', { method: 'POST', json: { name, role } })
       setFresh(r.token); setName(''); load()
     } catch (err) { setError((err as Error).message) }
   }
@@ -131,11 +134,13 @@ function Tokens() {
       {fresh && <p className="notice" role="status">Copy this token now; it is not shown again: <code>{fresh}</code></p>}
       {tokens.length === 0 && <p>No token yet. A token lets another tool use the API.</p>}
       <ul className="plain">{tokens.map((t) => (
-        <li key={t.id}><b>{t.name}</b> · created {when(t.created_at)} · {t.last_used_at ? `last used ${when(t.last_used_at)}` : 'never used'}
+        <li key={t.id}><b>{t.name}</b> · {roleTitle(t.role)} · created {when(t.created_at)} · {t.last_used_at ? `last used ${when(t.last_used_at)}` : 'never used'}
           {' '}<button type="button" className="link danger" onClick={() => revoke(t)}>Revoke</button></li>
       ))}</ul>
-      <form onSubmit={create} className="inline-form">
+      <form onSubmit={create} aria-labelledby="h-new-token">
+        <h3 id="h-new-token">Create a token</h3>
         <div className="field"><label htmlFor="token-name">New token name</label><input id="token-name" required value={name} onChange={(e) => setName(e.target.value)} /></div>
+        <RolePicker name="token-role" value={role} onChange={setRole} />
         <button type="submit">Create token</button>
       </form>
     </section>

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { api, type User } from './api'
+import { minPassword, passwordRule } from './password'
 
 /** Sign-in, or the first-run screen that creates the administrator. */
 export function SignIn({ setup, onSignedIn }: { setup: boolean; onSignedIn: (u: User) => void }) {
@@ -34,8 +35,8 @@ export function SignIn({ setup, onSignedIn }: { setup: boolean; onSignedIn: (u: 
         <div className="field">
           <label htmlFor="password">Password</label>
           <input id="password" type="password" autoComplete={setup ? 'new-password' : 'current-password'} required
-            minLength={setup ? 8 : undefined} value={password} onChange={(e) => setPassword(e.target.value)} />
-          {setup && <p className="hint">At least 8 characters.</p>}
+            minLength={setup ? minPassword : undefined} value={password} onChange={(e) => setPassword(e.target.value)} />
+          {setup && <p className="hint">{passwordRule}</p>}
         </div>
         {error && <p className="error" role="alert">{error}</p>}
         <button type="submit" className="primary" disabled={busy}>{setup ? 'Create account' : 'Sign in'}</button>

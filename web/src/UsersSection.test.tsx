@@ -20,11 +20,19 @@ function serve(initial = [me, ann]) {
     if (url === '/api/v1/users' && method === 'GET') return json(200, { users })
     if (url === '/api/v1/users' && method === 'POST') {
       if (users.some((u) => u.email === body.email)) return json(409, { error: { code: 'conflict', message: 'There is already a user with this email address.' } })
-      const u = { id: 'u' + (users.length + 1), email: body.email, role: 'admin', created_at: '2026-11-30T10:00:00Z' }
+      const u = { id: 'u' + (users.length + 1), email: body.email, role: body.role ?? 'admin', created_at: '2026-11-30T10:00:00Z' }
       users.push(u)
       return json(201, { user: u })
     }
-    const del = url.match(/^\/api\/v1\/users\/(.+)$/)
+    const one = url.match(/^\/api\/v1\/users\/(.+)$/)
+    if (one && method === 'PATCH') {
+      const admins = users.filter((u) => u.role === 'admin')
+      const u = users.find((x) => x.id === one[1])!
+      if (u.role === 'admin' && body.role !== 'admin' && admins.length <= 1) return json(409, { error: { code: 'conflict', message: 'This is the last administrator; make another user an administrator first.' } })
+      users = users.map((x) => (x.id === u.id ? { ...x, role: body.role } : x))
+      return json(200, { user: { ...u, role: body.role } })
+    }
+    const del = one
     if (del && method === 'DELETE') { users = users.filter((u) => u.id !== del[1]); return new Response(null, { status: 204 }) }
     return json(404, { error: { code: 'not_found', message: 'There is nothing at this address.' } })
   }))
@@ -76,8 +84,46 @@ describe('Settings → Users', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add user' }))
     await screen.findByText('bob@example.com')
     expect(screen.getByRole('status').textContent).toContain('bob@example.com can now sign in')
-    expect(calls.filter((c) => c.method === 'POST').at(-1)!.body).toEqual({ email: 'bob@example.com', password: 'long enough!' })
+    expect(calls.filter((c) => c.method === 'POST').at(-1)!.body).toEqual({ email: 'bob@example.com', password: 'long enough!', role: 'editor' })
     expect((screen.getByLabelText('Password') as HTMLInputElement).value).toBe('')
+  })
+
+  it('adds a user with the role chosen, each role explained in a sentence', async () => {
+    const calls = serve()
+    render(<UsersSection me={me} />)
+    await screen.findByText('ann@example.com')
+    const editor = screen.getByLabelText('Editor') as HTMLInputElement
+    expect(editor.checked).toBe(true)
+    expect(document.getElementById(editor.getAttribute('aria-describedby')!)!.textContent).toContain('cannot manage people')
+    expect(screen.getByText('Can look at everything but change nothing.')).toBeTruthy()
+    fireEvent.click(screen.getByLabelText('Viewer'))
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'vi@example.com' } })
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'long enough!' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Add user' }))
+    await screen.findByText('vi@example.com')
+    expect(calls.filter((c) => c.method === 'POST').at(-1)!.body).toEqual({ email: 'vi@example.com', password: 'long enough!', role: 'viewer' })
+    expect((screen.getByLabelText('Role of vi@example.com') as HTMLSelectElement).value).toBe('viewer')
+  })
+
+  it("changes another user's role, and says why the last administrator stays one", async () => {
+    const calls = serve([me, { ...ann, role: 'editor' }])
+    render(<UsersSection me={me} />)
+    const role = await screen.findByLabelText('Role of ann@example.com') as HTMLSelectElement
+    expect(role.value).toBe('editor')
+    expect(screen.queryByLabelText('Role of admin@example.com')).toBeNull()
+    fireEvent.change(role, { target: { value: 'admin' } })
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('ann@example.com is now an administrator.'))
+    expect(calls.at(-2)).toEqual({ url: '/api/v1/users/u2', method: 'PATCH', body: { role: 'admin' } })
+    await waitFor(() => expect((screen.getByLabelText('Role of ann@example.com') as HTMLSelectElement).value).toBe('admin'))
+  })
+
+  it('shows the server refusing to demote the last administrator and keeps the role shown', async () => {
+    serve([{ ...me, role: 'editor' }, ann])
+    render(<UsersSection me={{ ...me, role: 'editor' }} />)
+    const role = await screen.findByLabelText('Role of ann@example.com') as HTMLSelectElement
+    fireEvent.change(role, { target: { value: 'viewer' } })
+    await screen.findByText('This is the last administrator; make another user an administrator first.')
+    await waitFor(() => expect((screen.getByLabelText('Role of ann@example.com') as HTMLSelectElement).value).toBe('admin'))
   })
 
   it('passes the accessibility rules, also while showing errors', async () => {

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react'
 import { ApiError, api, isMissingRoute, type User } from './api'
 import { when } from './format'
+import { minPassword } from './password'
+import { aRole, roles, roleTitle } from './roles'
 
 // Matches the server's rules (server/users.go) so most mistakes are
 // caught before sending; the server's answer is still shown when it differs.
-const minPassword = 10
 const emailShape = /^[^\s@]+@[^\s@.]([^\s@]*[^\s@.])?$/
 
 type FieldErrors = { email?: string; password?: string; form?: string }
@@ -17,6 +18,8 @@ export default function UsersSection({ me }: { me: User }) {
   const [notice, setNotice] = useState('')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
+  // Most colleagues build journeys; making someone an administrator is a choice.
+  const [role, setRole] = useState('editor')
   const [errors, setErrors] = useState<FieldErrors>({})
   const [busy, setBusy] = useState(false)
 
@@ -41,9 +44,9 @@ export default function UsersSection({ me }: { me: User }) {
     if (found.password) { document.getElementById('user-password')?.focus(); return }
     setBusy(true)
     try {
-      const r = await api<{ user: User }>('/users', { method: 'POST', json: { email: email.trim(), password } })
+      const r = await api<{ user: User }>('/users', { method: 'POST', json: { email: email.trim(), password, role } })
       setEmail(''); setPassword(''); setErrors({})
-      setNotice(`${r.user.email} can now sign in with the password you chose.`)
+      setNotice(`${r.user.email} can now sign in with the password you chose, as ${aRole(r.user.role)}.`)
       load()
     } catch (err) {
       const msg = (err as Error).message
@@ -52,6 +55,19 @@ export default function UsersSection({ me }: { me: User }) {
       else if (err instanceof ApiError && err.status === 400 && /email/i.test(msg)) setErrors({ email: msg })
       else setErrors({ form: msg })
     } finally { setBusy(false) }
+  }
+
+  async function changeRole(u: User, to: string) {
+    setNotice('')
+    setError('')
+    let refused = ''
+    try {
+      const r = await api<{ user: User }>(`/users/${u.id}`, { method: 'PATCH', json: { role: to } })
+      setNotice(`${r.user.email} is now ${aRole(r.user.role)}.`)
+    } catch (err) { refused = (err as Error).message }
+    // Reloading shows the role as stored (unchanged when refused); it clears errors, so the refusal comes after.
+    await load()
+    if (refused) setError(refused)
   }
 
   async function remove(u: User) {
@@ -67,15 +83,19 @@ export default function UsersSection({ me }: { me: User }) {
   return (
     <section className="card" aria-labelledby="h-users">
       <h2 id="h-users">Users</h2>
-      <p>You are signed in as <b>{me.email}</b> ({me.role}).</p>
+      <p>You are signed in as <b>{me.email}</b> ({aRole(me.role)}).</p>
       {missing ? <p className="hint">Add more users with <code>journey user create --email … --password …</code> on the server.</p> : <>
         {error && <p className="error" role="alert">{error}</p>}
         {notice && <p className="notice" role="status">{notice}</p>}
         <ul className="plain" aria-label="People who can sign in">{(users ?? []).map((u) => (
-          <li key={u.id}><b>{u.email}</b> · {u.role} · added {when(u.created_at)}
-            {u.id === me.id
-              ? <span className="sub"> (you)</span>
-              : <>{' '}<button type="button" className="link danger" onClick={() => remove(u)} aria-label={`Remove ${u.email}`}>Remove</button></>}
+          <li key={u.id}><b>{u.email}</b> · {u.id === me.id
+              ? <>{roleTitle(u.role)} · added {when(u.created_at)} <span className="sub">(you)</span></>
+              : <>
+                <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => changeRole(u, e.target.value)} className="inline-select">
+                  {roles.map((r) => <option key={r.role} value={r.role}>{r.title}</option>)}
+                </select>
+                {' '}· added {when(u.created_at)}{' '}
+                <button type="button" className="link danger" onClick={() => remove(u)} aria-label={`Remove ${u.email}`}>Remove</button></>}
           </li>
         ))}</ul>
         <form onSubmit={add} noValidate aria-labelledby="h-add-user">
@@ -95,9 +115,27 @@ export default function UsersSection({ me }: { me: User }) {
               ? <p className="error" id="user-password-error">{errors.password}</p>
               : <p className="hint" id="user-password-hint">At least {minPassword} characters. Tell it to the new user yourself; it is not sent anywhere.</p>}
           </div>
+          <RolePicker name="user-role" value={role} onChange={setRole} />
           <button type="submit" disabled={busy}>Add user</button>
         </form>
       </>}
     </section>
+  )
+}
+
+/** The three roles as radio buttons, each with what it allows. */
+export function RolePicker({ name, value, onChange }: { name: string; value: string; onChange: (role: string) => void }) {
+  return (
+    <fieldset className="field roles">
+      <legend>Role</legend>
+      {roles.map((r) => (
+        <div key={r.role} className="role-choice">
+          <input type="radio" id={`${name}-${r.role}`} name={name} value={r.role} checked={value === r.role}
+            aria-describedby={`${name}-${r.role}-hint`} onChange={() => onChange(r.role)} />
+          <label htmlFor={`${name}-${r.role}`}>{r.title}</label>
+          <p className="hint" id={`${name}-${r.role}-hint`}>{r.sentence}</p>
+        </div>
+      ))}
+    </fieldset>
   )
 }

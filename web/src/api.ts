@@ -78,9 +78,23 @@ export interface FlowDoc {
   name: string
   description?: string
   version?: number
-  settings: { reentry?: { policy?: string; period?: string }; time_zone?: string; goal?: string }
+  settings: FlowSettings
   nodes: FlowNode[]
   edges: FlowEdge[]
+}
+/** Journey-wide policies (flows/flow.go Settings, flows/messaging.go). Durations are texts like "30d". */
+export interface FlowSettings {
+  reentry?: { policy?: string; period?: string }
+  time_zone?: string
+  goal?: string
+  /** How long after entering the goal counts, e.g. "7d"; absent: as long as the run lasts. */
+  goal_window?: string
+  messaging?: Messaging
+}
+export interface Messaging {
+  require_consent?: boolean
+  quiet_hours?: { from: string; to: string; channels?: string[] }
+  frequency_cap?: { max: number; period: string; action?: string; channels?: string[] }
 }
 export interface FlowNode {
   id: string
@@ -149,6 +163,8 @@ export interface Step {
 }
 export interface RunSummary {
   id: string; flow_id: string; version: number; contact_id: string | null; status: string
+  /** The person, when known (absent once the contact is erased). */
+  contact_name?: string; contact_email?: string; contact_phone?: string
   outcome?: string; error?: string; test: boolean; started_at: string; updated_at: string; ended_at: string | null
 }
 export interface RunDetail extends RunSummary { trigger: unknown; event: unknown; vars: unknown; steps: Step[] }

@@ -73,6 +73,11 @@ function Editor({ flowId }: { flowId: string }) {
   // Unsaved work this browser kept from an earlier visit, offered back.
   const [restore, setRestore] = useState<Unsaved | null>(null)
   const rf = useReactFlow()
+  // useReactFlow's object changes once the canvas is ready: effects reach it
+  // through a ref, so that the journey is loaded once (a second load would
+  // drop what was edited in between).
+  const rfRef = useRef(rf)
+  rfRef.current = rf
   const wrapper = useRef<HTMLDivElement>(null)
 
   const doc = hist?.present ?? null
@@ -101,9 +106,9 @@ function Editor({ flowId }: { flowId: string }) {
           ? { kind: 'error', text: `The imported file has ${n} problem${n > 1 ? 's' : ''}. It is kept as a draft; each problem is shown on its step.` }
           : { kind: 'ok', text: 'Imported as a draft. Publish it when it is ready.' })
       }
-      if (d.nodes.length) requestAnimationFrame(() => rf.fitView({ padding: 0.2, maxZoom: 1 }))
+      if (d.nodes.length) requestAnimationFrame(() => rfRef.current.fitView({ padding: 0.2, maxZoom: 1 }))
     }, (e) => setMessage({ kind: 'error', text: e.message }))
-  }, [flowId, rf])
+  }, [flowId])
 
   // Leaving with unsaved changes asks first.
   useEffect(() => {
@@ -185,13 +190,13 @@ function Editor({ flowId }: { flowId: string }) {
     const n = reveal ? doc.nodes.find((x) => x.id === reveal) : undefined
     const r = wrapper.current?.getBoundingClientRect()
     if (n && r) {
-      const tl = rf.flowToScreenPosition(n.position)
-      const br = rf.flowToScreenPosition({ x: n.position.x + 220, y: n.position.y + 140 })
+      const tl = rfRef.current.flowToScreenPosition(n.position)
+      const br = rfRef.current.flowToScreenPosition({ x: n.position.x + 220, y: n.position.y + 140 })
       if (tl.x < r.left || tl.y < r.top || br.x > r.right || br.y > r.bottom) {
-        rf.setCenter(n.position.x + 110, n.position.y + 45, { zoom: rf.getZoom() })
+        rfRef.current.setCenter(n.position.x + 110, n.position.y + 45, { zoom: rfRef.current.getZoom() })
       }
     }
-  }, [doc, specs, problemsByNode, stats, lit, rf])
+  }, [doc, specs, problemsByNode, stats, lit])
 
   const selectedKey = rfNodes.filter((n) => n.selected).map((n) => n.id).join('\n')
   const selected = useMemo(() => (selectedKey ? selectedKey.split('\n') : []), [selectedKey])

@@ -2,12 +2,12 @@ import { useMemo } from 'react'
 import type { FlowDoc, FlowNode, Problem, TypeSpec } from '../api'
 import { describeNode } from '../describe'
 import { ConditionField } from '../conditions/ConditionField'
-import { DurationInput } from '../DurationInput'
 import { ParamForm, type FormContext } from '../ParamForm'
 import { portsOf, triggerNames } from './model'
 import { fieldCatalog } from '../catalog'
 import { MessagePreview } from '../fields/MessagePreview'
 import { isMessage } from '../fields/preview'
+import { JourneySettings } from './JourneySettings'
 import type { Specs } from './model'
 
 interface Props {
@@ -41,43 +41,11 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
   if (!node) {
     const setSettings = (s: FlowDoc['settings']) => change((d) => ({ ...d, settings: s }), 'settings')
     return (
-      <aside className="side" aria-label="Journey settings">
-        <h2>Journey settings</h2>
-        <div className="field">
-          <label htmlFor="flow-name">Name</label>
-          <input id="flow-name" value={doc.name} onChange={(e) => change((d) => ({ ...d, name: e.target.value }), 'flow-name')} />
-        </div>
-        <div className="field">
-          <label htmlFor="flow-desc">Description</label>
-          <textarea id="flow-desc" rows={3} value={doc.description ?? ''} onChange={(e) => change((d) => ({ ...d, description: e.target.value || undefined }), 'flow-description')} />
-        </div>
-        <div className="field">
-          <label htmlFor="flow-reentry">May a contact go through it again?</label>
-          <select id="flow-reentry" value={doc.settings?.reentry?.policy ?? ''}
-            onChange={(e) => setSettings({ ...doc.settings, reentry: e.target.value ? { ...doc.settings?.reentry, policy: e.target.value } : undefined })}>
-            <option value="">Use the default</option>
-            <option value="always">Yes, every time</option>
-            <option value="once">No, only once</option>
-            <option value="once_per_period">Once per period</option>
-          </select>
-        </div>
-        {doc.settings?.reentry?.policy === 'once_per_period' && (
-          <div className="field">
-            <label htmlFor="flow-period">Period</label>
-            <DurationInput id="flow-period" unitLabel="Period: unit" defaultUnit="days" value={doc.settings.reentry.period ?? ''}
-              onChange={(v) => setSettings({ ...doc.settings, reentry: { ...doc.settings.reentry, period: v } })} showError />
-          </div>
-        )}
+      <JourneySettings doc={doc} problems={problems} change={change} goal={
         <ConditionField id="flow-goal" label="Goal (the contact converts when this is true)" names={names} catalog={catalog}
           value={doc.settings?.goal ?? ''} onChange={(v) => setSettings({ ...doc.settings, goal: v || undefined })}
           description="A contact who reaches the goal leaves the journey as converted." />
-        {doc.nodes.length === 0 ? (
-          <p className="notice">Start here: choose how the journey starts on the canvas, then add the next steps with the “+” under each step.</p>
-        ) : problems.length > 0 && (
-          <div className="error-box" role="alert"><ul>{problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul></div>
-        )}
-        {doc.nodes.length > 0 && <p className="hint">Select a step to change what it does.</p>}
-      </aside>
+      } />
     )
   }
 
