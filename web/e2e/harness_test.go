@@ -23,6 +23,7 @@ import (
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
 	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/web"
@@ -63,7 +64,10 @@ func startApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatalf("channels: %v", err)
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Logger: logger, Channels: ch, InlineStart: true})
+	// The registry as the binary wires it: with the chat platform presets.
+	reg := nodes.Builtin()
+	reg.SetWebhookPresets(chatpresets.WebhookPresets())
+	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Logger: logger, Channels: ch, InlineStart: true})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}

@@ -591,7 +591,7 @@ function Editor({ flowId }: { flowId: string }) {
             aria-label="Journey canvas"
           >
             <Background gap={20} />
-            <Controls aria-label="Zoom" />
+            <Controls aria-label="Zoom" fitViewOptions={{ padding: 0.2, maxZoom: 1 }} />
             <MiniMap pannable zoomable ariaLabel="Overview of the journey" />
           </ReactFlow>
           </CanvasActionsContext.Provider>

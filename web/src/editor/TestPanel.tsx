@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { api, ApiError, type FlowDoc, type RunDetail } from '../api'
 import { json, when } from '../format'
 import { Link } from '../router'
-import { samplePayload, type Specs } from './model'
+import { portsOf, samplePayload, type Specs } from './model'
 import { AFTER, buildChoices, choiceShifts, decisionSteps, stepName, testRequest, triggerOf, type Picked } from './testChoices'
 
 /** A sample body of a chat platform (GET /node-types/trigger.webhook/samples). */
@@ -109,6 +109,12 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
   }
   const totalShift = shifts.reduce((a, s) => a + s.shift, 0)
 
+  // A port as the canvas labels it ("Yes"), not its name ("yes").
+  const portName = (id: string, port: string) => {
+    const n = doc.nodes.find((x) => x.id === id)
+    return (n && portsOf(specs.get(n.type), n).find((p) => p.name === port)?.label) || port
+  }
+
   const name = (id: string) => {
     const n = doc.nodes.find((x) => x.id === id)
     return n ? stepName(n, specs) : id
@@ -178,7 +184,7 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
                   <li key={i} className={`step ${stepStatus[s.status] ?? s.status}`}>
                     <details>
                       <summary>
-                        <b>{name(s.node_id)}</b> — {s.status}{s.port && s.port !== 'out' ? `, took the “${s.port}” path` : ''}
+                        <b>{name(s.node_id)}</b> — {s.status}{s.port && s.port !== 'out' ? `, took the “${portName(s.node_id, s.port)}” path` : ''}
                         {chosen(s.output) ? <> <span className="badge">your choice</span></> : ''}
                         {' '}at {simulated(s.started_at) ? <>{simulated(s.started_at)} <span className="hint">(simulated)</span></> : when(s.started_at)}
                         {s.status === 'waiting' && until ? ` · would go on at ${when(until)}` : ''}
@@ -186,6 +192,8 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
                       {s.error && <p className="error">{s.error}</p>}
                       <div className="io"><div><h3>Input</h3><pre>{json(s.input)}</pre></div><div><h3>Output</h3><pre>{json(s.output)}</pre></div></div>
                     </details>
+                    {/* Why a condition was false (a field not set), shown without opening the step. */}
+                    {reason(s.output) && <p className="hint step-reason">{reason(s.output)}</p>}
                   </li>
                 )
               })}
@@ -195,6 +203,12 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
       </div>
     </section>
   )
+}
+
+/** Why a condition step decided as it did, when the step says. */
+function reason(output: unknown): string {
+  const r = (output as { reason?: unknown } | null)?.reason
+  return typeof r === 'string' ? r : ''
 }
 
 /** The tester's choice a step records, if any. */
