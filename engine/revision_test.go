@@ -6,6 +6,7 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/storage"
 )
 
 // Two editors open revision 1; the first save wins, the second is refused
@@ -54,6 +55,40 @@ func TestStaleRevisionIsRefused(t *testing.T) {
 		}
 		if _, r, err := b.eng.SaveDraft(b.ctx, doc("the CLI"), engine.DraftOptions{}); err != nil || r != 4 {
 			t.Errorf("save without a revision: revision %d, %v", r, err)
+		}
+	})
+}
+
+// A test of a journey that starts from a contact's event runs against a
+// test contact made from the sample (never a real one), so its steps have
+// someone to act on.
+func TestEventJourneyTestMakesATestContact(t *testing.T) {
+	eachOf(t, databases, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		f, err := flows.Decode([]byte(delayFlow))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := b.eng.SaveDraft(b.ctx, f, engine.DraftOptions{Create: true}); err != nil {
+			t.Fatal(err)
+		}
+		runID, err := b.eng.TestRun(b.ctx, "delay", map[string]any{"email": "Tess@Example.com", "name": "Tess Tester", "phone": "+14155550100"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := storage.GetRun(b.store.Reader(), runID)
+		if err != nil || run.ContactID == nil {
+			t.Fatalf("the test run has no contact: %+v, %v", run, err)
+		}
+		c, err := storage.GetContact(b.store.Reader(), *run.ContactID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Test || c.Email == nil || *c.Email != "tess@example.com" || c.FirstName != "Tess" || c.LastName != "Tester" || c.Phone == nil {
+			t.Errorf("test contact %+v, want a test contact made from the sample", c)
+		}
+		if real, _ := storage.ContactIDByEmail(b.store.Reader(), "tess@example.com", false); real != "" {
+			t.Errorf("a real contact was made: %s", real)
 		}
 	})
 }

@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -141,6 +144,13 @@ func (e *Engine) TestRunWith(ctx context.Context, flowID string, in TestInput) (
 			return err
 		}
 		contactID := e.knownContact(tx, payload.trigger, true)
+		if contactID == "" && startsFromContact(trigger.Node.Type) {
+			// A journey that starts from a contact's event needs one: the
+			// test runs against a test contact made from the sample.
+			if contactID, err = testContact(tx, payload.trigger, e.clock.Now()); err != nil {
+				return err
+			}
+		}
 		runID, err = e.startRun(tx, startRequest{cf: cf, node: trigger.Node.ID, contactID: contactID,
 			trigger: payload.trigger, triggerJSON: payload.triggerJSON, test: true, choices: in.Choices.expand(cf)})
 		return err
@@ -149,4 +159,29 @@ func (e *Engine) TestRunWith(ctx context.Context, flowID string, in TestInput) (
 		e.Wake()
 	}
 	return runID, err
+}
+
+// startsFromContact reports whether a trigger type starts runs for a
+// contact of the store (a contact's event), not from a request's data.
+func startsFromContact(typ string) bool {
+	return typ == nodes.TypeEventTrigger || typ == nodes.TypeAbsenceTrigger
+}
+
+// testContact finds or creates the test contact of a test run from the
+// sample's email, phone and names; "" when the sample names nobody.
+func testContact(tx *gorm.DB, sample map[string]any, now time.Time) (string, error) {
+	str := func(k string) string { v, _ := sample[k].(string); return strings.TrimSpace(v) }
+	in := storage.ContactInput{Email: strings.ToLower(str("email")), FirstName: str("first_name"), LastName: str("last_name"),
+		Company: str("company"), Test: true}
+	if p := str("phone"); strings.HasPrefix(p, "+") {
+		in.Phone = p
+	}
+	if in.FirstName == "" && in.LastName == "" {
+		in.FirstName, in.LastName, _ = strings.Cut(str("name"), " ")
+	}
+	if in.Email == "" && in.Phone == "" {
+		return "", nil
+	}
+	id, _, err := storage.UpsertContact(tx, "", in, now)
+	return id, err
 }

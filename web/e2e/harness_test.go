@@ -245,7 +245,9 @@ func (b *browser) clickText(text string) {
 
 func (b *browser) centerOf(js string) (float64, float64) {
 	b.t.Helper()
-	xy := eval[[]float64](b, fmt.Sprintf(`(() => { const e = %s; e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2] })()`, js))
+	// "nearest" leaves a visible element where it is: centring would scroll
+	// the canvas, which React Flow then scrolls back under the pointer.
+	xy := eval[[]float64](b, fmt.Sprintf(`(() => { const e = %s; e.scrollIntoView({block: 'nearest'}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2] })()`, js))
 	return xy[0], xy[1]
 }
 

@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/storage"
 )
 
 // The issue's acceptance test: a marketer builds the two core journeys
@@ -227,4 +232,147 @@ func (b *browser) lastRealRunPath(flow string) []string {
 func postRaw(t *testing.T, url, body string) int {
 	t.Helper()
 	return post(t, url, body)
+}
+
+// chooseOptionValue picks the option whose value is value, by the text
+// the marketer reads (the sentence), and returns that text.
+func (b *browser) chooseEvent(name, event string) string {
+	b.t.Helper()
+	find := fmt.Sprintf(`[...document.querySelectorAll('select')].find(s => s.offsetParent !== null && s.labels && [...s.labels].some(l => l.textContent.replace(/\s*\*$/, '').trim() === %q))`, name)
+	b.waitJS("the event "+event, fmt.Sprintf(`(() => { const s = %s; return !!s && [...s.options].some(o => o.value === %q) })()`, find, event))
+	text := eval[string](b, fmt.Sprintf(`[...(%s).options].find(o => o.value === %q).textContent.trim()`, find, event))
+	if strings.Contains(text, ".") && !strings.Contains(text, " ") {
+		b.t.Errorf("the event %s is shown as a code, not a sentence: %q", event, text)
+	}
+	b.chooseOption(name, text)
+	return text
+}
+
+// The welcome journey: when a contact signs up, a welcome email; not
+// opened within 48 hours, an SMS; the SMS not delivered, WhatsApp. Built
+// with clicks and plain values, tested by choosing what happens at each
+// wait, published, and run for real with events.
+func TestBuildTheWelcomeJourneyWithoutCode(t *testing.T) {
+	a := startApp(t)
+	b := newBrowser(t)
+	var typed typedTexts
+	b.signUp(a)
+	// The marketer's website already reports sign-ups: the event picker
+	// offers what this server has seen.
+	if st := b.apiPost(`/api/v1/events`, `{"type":"signed_up","contact":{"email":"early@example.com"}}`); st != 202 {
+		t.Fatalf("seed event: %d", st)
+	}
+	b.clickText("New journey")
+	typed = append(typed, "Welcome, then SMS")
+	b.fill("new-name", "Welcome, then SMS")
+	b.clickText("Create")
+	b.clickText("Choose how the journey starts")
+	b.pick("trigger.event")
+	b.chooseEvent("Event", "signed_up")
+
+	b.addAfter("Add a step after “When something happens to a contact”", "message.email")
+	b.typeInto(&typed, "Subject", "Welcome aboard")
+	b.typeInto(&typed, "Text", "Hi ")
+	b.insertField("Text", "Contact · First name")
+	b.waitJS("the preview", `(document.querySelector('section.preview')||{}).innerText?.includes('Welcome aboard')`)
+	b.shot("welcome-01-email")
+	b.checkAxe("the email step with its preview")
+
+	b.addAfter("Add a step on the “Sent” path of “Send email”", "wait.event")
+	b.typeInto(&typed, "Name on the canvas", "Opened the welcome email?")
+	b.chooseEvent("Event", "email.opened")
+	b.typeInto(&typed, "Give up after", "48")
+	b.chooseOption("Give up after: unit", "hours")
+	b.addAfter("Add a step on the “Timed out” path of “Opened the welcome email?”", "message.sms")
+	b.typeInto(&typed, "Text", "Welcome aboard! Your account is ready.")
+	b.waitJS("the SMS length and parts", `/1 SMS part/.test((document.querySelector('section.preview')||{}).innerText || '')`)
+	b.addAfter("Add a step on the “Sent” path of “Send SMS”", "wait.event")
+	b.typeInto(&typed, "Name on the canvas", "SMS not delivered?")
+	b.chooseEvent("Event", "sms.undelivered")
+	b.typeInto(&typed, "Give up after", "1")
+	b.chooseOption("Give up after: unit", "days")
+	b.addAfter("Add a step on the “Happened” path of “SMS not delivered?”", "message.whatsapp")
+	b.typeInto(&typed, "Text", "Welcome aboard! Your account is ready.")
+	b.noOverlap("the welcome journey")
+	b.shot("welcome-02-built")
+	b.clickText("Save")
+	b.waitJS("saved", `document.body.innerText.includes('Saved.')`)
+	if n := eval[int](b, `document.querySelectorAll('[data-testid=node-problems]').length`); n != 0 {
+		t.Errorf("%d steps have problems: %s", n, b.text(".canvas"))
+	}
+
+	// Test: the email is not opened, then the SMS is not delivered.
+	b.clickText("Test")
+	b.chooseOption("At “Opened the welcome email?”", "It never happens")
+	b.chooseOption("At “Send SMS”", "Pretend it was not delivered")
+	b.clickText("Run test")
+	b.waitJS("the test finished", `(document.querySelector('[data-testid=test-status]')||{}).innerText?.includes('finished')`)
+	testPath := b.testRunPath()
+	lastStep := testPath[len(testPath)-1]
+	if !strings.HasPrefix(lastStep, "whatsapp") {
+		t.Errorf("the test path %v does not end with WhatsApp", testPath)
+	}
+	b.shot("welcome-03-test")
+	b.clickText("Close test")
+
+	b.clickText("Publish")
+	b.waitJS("the checks are in", `!document.querySelector('[role=dialog] button.primary').disabled`)
+	b.click(".dialog button.primary")
+	b.waitJS("published", `document.body.innerText.includes('Published as version 1')`)
+
+	// For real: Ana opens the email; Bo does not, and his SMS bounces.
+	for _, who := range []string{"ana", "bo"} {
+		if st := b.apiPost(`/api/v1/events`, fmt.Sprintf(`{"type":"signed_up","contact":{"email":"%s@example.com","phone":"+34600111%03d"},"data":{}}`, who, len(who))); st != 202 {
+			t.Fatalf("sign-up event: %d", st)
+		}
+	}
+	b.apiPost(`/api/v1/events`, `{"type":"email.opened","contact":{"email":"ana@example.com"}}`)
+	bo := b.realRunOf("bo@example.com")
+	b.waitJS("Bo waits for the open", fmt.Sprintf(`fetch('/api/v1/runs/%s').then(r => r.json()).then(r => r.status === 'waiting')`, bo))
+	// 48 hours pass.
+	a.passTime(t, bo)
+	b.waitJS("Bo's SMS", fmt.Sprintf(`fetch('/api/v1/runs/%s').then(r => r.json()).then(r => r.steps.some(s => s.node_id === 'sms' && s.status === 'completed'))`, bo))
+	b.apiPost(`/api/v1/events`, `{"type":"sms.undelivered","contact":{"email":"bo@example.com"}}`)
+	b.waitJS("Bo's run ends", fmt.Sprintf(`fetch('/api/v1/runs/%s').then(r => r.json()).then(r => r.status === 'completed')`, bo))
+	realPath := eval[[]string](b, fmt.Sprintf(`fetch('/api/v1/runs/%s').then(r => r.json()).then(r => r.steps.map(s => s.node_id + ':' + (s.port || '')))`, bo))
+	if strings.Join(realPath, " ") != strings.Join(testPath, " ") {
+		t.Errorf("Bo's real run took %v, the test took %v", realPath, testPath)
+	}
+	channels := func(email string) string {
+		return strings.Join(eval[[]string](b, fmt.Sprintf(`fetch('/api/v1/contacts?search=%s').then(r => r.json()).then(r => fetch('/api/v1/messages?contact=' + r.contacts[0].id)).then(r => r.json()).then(r => r.messages.map(m => m.channel).sort())`, email)), ",")
+	}
+	if got := channels("ana@example.com"); got != "email" {
+		t.Errorf("Ana got %s, want only the email (she opened it)", got)
+	}
+	if got := channels("bo@example.com"); got != "email,sms,whatsapp" {
+		t.Errorf("Bo got %s, want email, SMS and WhatsApp", got)
+	}
+	typed.check(t)
+}
+
+// apiPost posts JSON from the page (the signed-in session) and returns the status.
+func (b *browser) apiPost(path, body string) int {
+	b.t.Helper()
+	return eval[int](b, fmt.Sprintf(`fetch(%q, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: %q}).then(r => r.status)`, path, body))
+}
+
+// realRunOf is the id of the newest real run of the contact with this email.
+func (b *browser) realRunOf(email string) string {
+	b.t.Helper()
+	js := fmt.Sprintf(`fetch('/api/v1/contacts?search=%s').then(r => r.json()).then(r => fetch('/api/v1/runs?test=false&contact=' + r.contacts[0].id)).then(r => r.json()).then(r => (r.runs[0] || {}).id || '')`, email)
+	b.waitJS("a run of "+email, js+".then(id => id !== '')")
+	return eval[string](b, js)
+}
+
+// passTime makes the run's pending timers (a wait's timeout) due now, as
+// if the time they wait for had passed, and wakes the engine.
+func (a *app) passTime(t *testing.T, runID string) {
+	t.Helper()
+	err := a.store.Write(context.Background(), func(tx *gorm.DB) error {
+		return tx.Model(&storage.Job{}).Where("run_id = ?", runID).Update("due_at", time.Now().UTC()).Error
+	})
+	if err != nil {
+		t.Fatalf("pass time: %v", err)
+	}
+	a.eng.Wake()
 }

@@ -592,7 +592,7 @@ function Editor({ flowId }: { flowId: string }) {
           >
             <Background gap={20} />
             <Controls aria-label="Zoom" fitViewOptions={{ padding: 0.2, maxZoom: 1 }} />
-            <MiniMap pannable zoomable ariaLabel="Overview of the journey" />
+            {panel !== 'test' && <MiniMap pannable zoomable ariaLabel="Overview of the journey" />}
           </ReactFlow>
           </CanvasActionsContext.Provider>
           {doc.nodes.length === 0 && !picker && (

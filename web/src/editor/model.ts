@@ -98,7 +98,8 @@ export function samplePayload(doc: FlowDoc): Record<string, unknown> {
     const k = m[1]
     if (!(k in out)) out[k] = samples[k] ?? `sample ${k.replace(/_/g, ' ')}`
   }
-  if (!Object.keys(out).length) return { email: samples.email, name: samples.name }
+  // Nothing read from the trigger: a sample person (the test contact of event journeys).
+  if (!Object.keys(out).length) return { email: samples.email, name: samples.name, phone: samples.phone }
   return out
 }
 
