@@ -79,8 +79,11 @@ func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, opts DraftOptions
 		cur, err := storage.GetFlow(tx, f.ID)
 		if errors.Is(err, storage.ErrNotFound) {
 			revision = 1
-			return storage.CreateFlow(tx, &storage.Flow{ID: f.ID, Name: f.Name, Description: f.Description,
-				Draft: string(def), Status: storage.FlowDraft, Revision: revision, UpdatedBy: opts.By, CreatedAt: now, UpdatedAt: now})
+			if err := storage.CreateFlow(tx, &storage.Flow{ID: f.ID, Name: f.Name, Description: f.Description,
+				Draft: string(def), Status: storage.FlowDraft, Revision: revision, UpdatedBy: opts.By, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+			return storage.RecordFlowSave(tx, &storage.FlowSave{FlowID: f.ID, Revision: revision, Definition: string(def), SavedAt: now, SavedBy: opts.By})
 		}
 		if err != nil {
 			return err
@@ -95,7 +98,10 @@ func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, opts DraftOptions
 		cur.Revision++
 		cur.UpdatedBy = opts.By
 		revision = cur.Revision
-		return storage.SaveFlow(tx, cur)
+		if err := storage.SaveFlow(tx, cur); err != nil {
+			return err
+		}
+		return storage.RecordFlowSave(tx, &storage.FlowSave{FlowID: f.ID, Revision: revision, Definition: string(def), SavedAt: now, SavedBy: opts.By})
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return nil, 0, fmt.Errorf("a journey with id %q exists already: %w", f.ID, ErrConflict)

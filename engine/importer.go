@@ -162,6 +162,9 @@ func (e *Engine) importTx(tx *gorm.DB, f *flows.Flow, publish bool) (ImportResul
 		if err := storage.CreateFlow(tx, cur); err != nil {
 			return r, err
 		}
+		if err := storage.RecordFlowSave(tx, &storage.FlowSave{FlowID: f.ID, Revision: 1, Definition: string(def), SavedAt: now, SavedBy: cur.UpdatedBy}); err != nil {
+			return r, err
+		}
 	case err != nil:
 		return r, err
 	case !sameDocument(cur.Draft, def):
@@ -172,6 +175,9 @@ func (e *Engine) importTx(tx *gorm.DB, f *flows.Flow, publish bool) (ImportResul
 		cur.Revision++
 		cur.UpdatedBy = "import"
 		if err := storage.SaveFlow(tx, cur); err != nil {
+			return r, err
+		}
+		if err := storage.RecordFlowSave(tx, &storage.FlowSave{FlowID: f.ID, Revision: cur.Revision, Definition: string(def), SavedAt: now, SavedBy: cur.UpdatedBy}); err != nil {
 			return r, err
 		}
 	}

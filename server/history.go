@@ -1,8 +1,10 @@
 package server
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,8 +31,7 @@ type versionItem struct {
 	Live bool `json:"live"`
 }
 
-// draftItem is the current draft in GET /flows/:id/versions. Draft saves
-// are not kept as history: only the latest draft is listed.
+// draftItem is the current draft in GET /flows/:id/versions.
 type draftItem struct {
 	SavedAt time.Time  `json:"saved_at"`
 	SavedBy *actorView `json:"saved_by"`
@@ -39,6 +40,21 @@ type draftItem struct {
 	UnpublishedChanges bool `json:"unpublished_changes"`
 	// Summary compares the draft with the latest published version.
 	Summary string `json:"summary"`
+}
+
+// saveItem is one kept save of the draft in GET /flows/:id/versions.
+type saveItem struct {
+	Revision int        `json:"revision"`
+	SavedAt  time.Time  `json:"saved_at"`
+	SavedBy  *actorView `json:"saved_by"`
+	// Summary says in a sentence what this save changed.
+	Summary string `json:"summary"`
+}
+
+// saveDetail is GET /flows/:id/saves/:revision.
+type saveDetail struct {
+	saveItem
+	Definition *flows.Flow `json:"definition"`
 }
 
 // versionDetail is GET /flows/:id/versions/:n.
@@ -110,7 +126,65 @@ func (s *Server) listVersions(c *fiber.Ctx) error {
 			d.Summary = diff.Summary()
 		}
 	}
-	return c.JSON(fiber.Map{"draft": d, "versions": out})
+	saves, err := s.draftSaves(id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"draft": d, "versions": out, "saves": saves})
+}
+
+// draftSaves lists the kept saves of a flow's draft, newest first, each
+// with what it changed since the save before.
+func (s *Server) draftSaves(id string) ([]saveItem, error) {
+	stored, err := storage.ListFlowSaves(s.store.Reader(), id)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]*flows.Flow, len(stored))
+	for i, sv := range stored {
+		if docs[i], err = flows.Decode([]byte(sv.Definition)); err != nil {
+			return nil, fmt.Errorf("stored save %d of %s: %w", sv.Revision, id, err)
+		}
+	}
+	out := make([]saveItem, len(stored))
+	for i, sv := range stored {
+		summary := "The first save we kept."
+		if i+1 < len(stored) {
+			d := s.eng.Diff(docs[i+1], docs[i])
+			summary = d.Summary()
+		}
+		out[i] = saveItem{Revision: sv.Revision, SavedAt: sv.SavedAt.UTC(), SavedBy: savedBy(sv.SavedBy), Summary: summary}
+	}
+	return out, nil
+}
+
+// savedBy names who saved: an email, a token's name or "import".
+func savedBy(name string) *actorView {
+	if name == "" {
+		return nil
+	}
+	if name == "import" {
+		return &actorView{Type: storage.ActorCLI, Name: name}
+	}
+	return &actorView{Type: storage.ActorUser, Name: name}
+}
+
+// getSave answers GET /flows/:id/saves/:revision with the saved document.
+func (s *Server) getSave(c *fiber.Ctx) error {
+	id := param(c, "id")
+	rev, err := strconv.Atoi(param(c, "revision"))
+	if err != nil || rev < 1 {
+		return badRequest("The save must be a revision number from 1 up, such as /saves/3.")
+	}
+	sv, err := storage.GetFlowSave(s.store.Reader(), id, rev)
+	if err != nil {
+		return orNotFound(err, "The journey %q has no kept save %d.", id, rev)
+	}
+	f, err := flows.Decode([]byte(sv.Definition))
+	if err != nil {
+		return err
+	}
+	return c.JSON(saveDetail{Definition: f, saveItem: saveItem{Revision: rev, SavedAt: sv.SavedAt.UTC(), SavedBy: savedBy(sv.SavedBy)}})
 }
 
 // getVersion answers GET /flows/:id/versions/:n with the document.
@@ -137,7 +211,7 @@ func (s *Server) getVersion(c *fiber.Ctx) error {
 }
 
 // diffFlow answers GET /flows/:id/diff?from=1&to=2 (either side may be
-// "draft"; to defaults to the draft): steps added, removed and changed,
+// "draft" or a kept save, "save:3"; to defaults to the draft): steps added, removed and changed,
 // with each changed setting's before and after.
 func (s *Server) diffFlow(c *fiber.Ctx) error {
 	id := param(c, "id")
@@ -166,6 +240,17 @@ func (s *Server) flowAt(id, which, name string) (*flows.Flow, error) {
 		_, f, err := s.eng.Draft(id)
 		return f, orNotFound(err, "There is no journey with id %q.", id)
 	}
+	if rev, ok := strings.CutPrefix(which, "save:"); ok {
+		n, err := strconv.Atoi(rev)
+		if err != nil || n < 1 {
+			return nil, badRequest("%s must be a version number, draft, or save:N.", name)
+		}
+		sv, err := storage.GetFlowSave(s.store.Reader(), id, n)
+		if err != nil {
+			return nil, orNotFound(err, "The journey %q has no kept save %d.", id, n)
+		}
+		return flows.Decode([]byte(sv.Definition))
+	}
 	n, err := versionNumber(which, name)
 	if err != nil {
 		return nil, err
@@ -184,7 +269,7 @@ func versionNumber(v, name string) (int, error) {
 		if name == "n" {
 			return 0, badRequest("The version must be a whole number from 1 up, such as /versions/2.")
 		}
-		return 0, badRequest("%s must be a version number (1, 2, ...) or draft.", name)
+		return 0, badRequest("%s must be a version number (1, 2, ...), draft, or save:N.", name)
 	}
 	return n, nil
 }

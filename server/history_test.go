@@ -169,3 +169,52 @@ func TestGoLiveChecks(t *testing.T) {
 		t.Errorf("hook clashes after pausing the other journey = %+v", checks.HookClashes)
 	}
 }
+
+// TestDraftSavesAreHistory saves a draft three times: the history lists
+// each save (who, what it changed), a save's document can be read back,
+// compared with the draft, and a deleted journey takes its saves along.
+func TestDraftSavesAreHistory(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.api(t, "POST", "/api/v1/flows", historyFlow).must(t, http.StatusCreated)
+	three := strings.Replace(historyFlow, `"duration":"2d"`, `"duration":"3d"`, 1)
+	b.api(t, "PUT", "/api/v1/flows/welcome", three).must(t, http.StatusOK)
+	renamed := strings.Replace(three, `"name":"Send SMS"`, `"name":"Text them"`, 1)
+	b.api(t, "PUT", "/api/v1/flows/welcome", renamed).must(t, http.StatusOK)
+
+	var got struct {
+		Saves []struct {
+			Revision int                          `json:"revision"`
+			SavedBy  *struct{ Type, Name string } `json:"saved_by"`
+			Summary  string                       `json:"summary"`
+		} `json:"saves"`
+	}
+	b.api(t, "GET", "/api/v1/flows/welcome/versions", "").must(t, http.StatusOK).json(t, &got)
+	if len(got.Saves) != 3 || got.Saves[0].Revision != 3 || got.Saves[2].Revision != 1 {
+		t.Fatalf("saves = %+v, want revisions 3, 2, 1", got.Saves)
+	}
+	if got.Saves[1].Summary != "Changed “Wait 2 days”." || got.Saves[2].Summary != "The first save we kept." {
+		t.Errorf("save summaries = %q, %q", got.Saves[1].Summary, got.Saves[2].Summary)
+	}
+	if by := got.Saves[0].SavedBy; by == nil || by.Name != "tests" {
+		t.Errorf("saved by %+v, want the API token", by)
+	}
+	one := b.api(t, "GET", "/api/v1/flows/welcome/saves/1", "").must(t, http.StatusOK)
+	if !strings.Contains(one.body, `"duration":"2d"`) || !strings.Contains(one.body, `"revision":1`) {
+		t.Errorf("save 1 = %s", one.body)
+	}
+	diff := b.api(t, "GET", "/api/v1/flows/welcome/diff?from=save:1&to=draft", "").must(t, http.StatusOK)
+	if !strings.Contains(diff.body, "Wait 2 days") {
+		t.Errorf("diff from save 1 = %s", diff.body)
+	}
+	b.api(t, "GET", "/api/v1/flows/welcome/saves/9", "").must(t, http.StatusNotFound)
+	b.api(t, "GET", "/api/v1/flows/welcome/saves/x", "").must(t, http.StatusBadRequest)
+	b.api(t, "GET", "/api/v1/flows/welcome/diff?from=save:x", "").must(t, http.StatusBadRequest)
+
+	b.api(t, "DELETE", "/api/v1/flows/welcome", "").must(t, http.StatusNoContent)
+	b.api(t, "POST", "/api/v1/flows", historyFlow).must(t, http.StatusCreated)
+	b.api(t, "GET", "/api/v1/flows/welcome/versions", "").must(t, http.StatusOK).json(t, &got)
+	if len(got.Saves) != 1 {
+		t.Errorf("a journey made again under the same id has %d saves, want its own 1", len(got.Saves))
+	}
+}

@@ -188,6 +188,7 @@ func (s *Server) routes() {
 	api.Get("/flows/:id/stats", s.flowStatsHandler)
 	api.Get("/flows/:id/versions", s.listVersions)
 	api.Get("/flows/:id/versions/:n", s.getVersion)
+	api.Get("/flows/:id/saves/:revision", s.getSave)
 	api.Get("/flows/:id/diff", s.diffFlow)
 	api.Get("/flows/:id/checks", s.goLiveChecks)
 	api.Get("/templates", s.listTemplates)

@@ -79,6 +79,11 @@ func DeleteFlow(tx *gorm.DB, id string) error {
 	if err := tx.Where("flow_id = ?", id).Delete(&Trigger{}).Error; err != nil {
 		return fmt.Errorf("delete triggers of %s: %w", id, err)
 	}
+	// The draft's saved history goes with it (a journey made later under
+	// the same id starts its own).
+	if err := tx.Where("flow_id = ?", id).Delete(&FlowSave{}).Error; err != nil {
+		return fmt.Errorf("delete draft saves of %s: %w", id, err)
+	}
 	return nil
 }
 

@@ -32,6 +32,7 @@ func migrations() []migration {
 		{ID: "0008_flow_revisions", Up: migrateFlowRevisions},
 		{ID: "0009_test_data", Up: migrateTestData},
 		{ID: "0010_run_test_choices", Up: migrateRunTestChoices},
+		{ID: "0011_flow_saves", Up: migrateFlowSaves},
 	}
 }
 

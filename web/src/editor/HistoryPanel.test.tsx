@@ -48,6 +48,35 @@ function panel(over: Partial<Parameters<typeof HistoryPanel>[0]> = {}) {
 }
 
 describe('HistoryPanel', () => {
+  it('lists the draft saves, compares two and restores an older one', async () => {
+    const withSaves: Versions = { ...versions, saves: [
+      { revision: 3, saved_at: '2026-12-01T10:00:00Z', saved_by: { type: 'user', name: 'ann@example.com' }, summary: 'Changed “Wait 2 days”.' },
+      { revision: 2, saved_at: '2026-12-01T09:00:00Z', saved_by: { type: 'user', name: 'bob@example.com' }, summary: 'Added “Send SMS”.' },
+    ] }
+    const calls: string[] = []
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+      calls.push(url)
+      if (url === '/api/v1/flows/welcome/versions') return Response.json(withSaves)
+      if (url === '/api/v1/flows/welcome/saves/2') return Response.json({ ...withSaves.saves![1], definition: v1.definition })
+      if (url.startsWith('/api/v1/flows/welcome/diff?')) return Response.json({ ...diff, from: 'save:2', to: 'save:3' })
+      return Response.json({ error: { code: 'not_found', message: 'There is nothing at this address.' } }, { status: 404 })
+    }))
+    vi.stubGlobal('confirm', () => true)
+    const { props, container } = panel()
+    const list = await screen.findByRole('list', { name: 'Draft saves' })
+    const items = within(list).getAllByRole('listitem')
+    expect(items.map((i) => i.textContent)).toEqual([expect.stringContaining('by ann@example.com'), expect.stringContaining('Added “Send SMS”.')])
+    expect(within(items[0]).queryByRole('button', { name: /Restore/ })).toBeNull() // the newest save is the draft
+    fireEvent.click(screen.getByRole('button', { name: 'What changed in save 3' }))
+    await waitFor(() => expect(calls).toContain('/api/v1/flows/welcome/diff?from=save%3A2&to=save%3A3'))
+    expect(await screen.findByText(/From save 2 to save 3/)).toBeTruthy()
+    fireEvent.click(screen.getByRole('button', { name: 'Restore this save (save 2)' }))
+    await waitFor(() => expect(props.onRestore).toHaveBeenCalled())
+    expect(await screen.findByText('The save 2 is now the draft again.')).toBeTruthy()
+    const r = await axe.run(container, { rules: { 'color-contrast': { enabled: false }, region: { enabled: false } } })
+    expect(r.violations.map((v) => v.id)).toEqual([])
+  })
+
   it('lists the draft and each version with who, when and what changed', async () => {
     serve()
     const { container } = panel()

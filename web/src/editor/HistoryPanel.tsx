@@ -54,19 +54,22 @@ export function HistoryPanel({ flowId, refreshKey, onHighlight, onRestore, onClo
     }
   }
 
-  async function restore(n: number) {
-    if (!confirm(`Make version ${n} the draft? The draft you have now is replaced (Undo brings it back). Contacts see nothing of it until you publish.`)) return
+  /** Makes a published version (a number) or a kept save ("save:3") the draft. */
+  async function restore(which: number | string) {
+    const save = typeof which === 'string' ? Number(which.slice('save:'.length)) : 0
+    const name = save ? `the save ${save}` : `version ${which}`
+    if (!confirm(`Make ${name} the draft? The draft you have now is replaced (Undo brings it back). Contacts see nothing of it until you publish.`)) return
     setBusy(true)
     setError('')
     setNotice('')
     try {
-      const v = await api<VersionDetail>(`${base}/versions/${n}`)
+      const v = await api<VersionDetail>(save ? `${base}/saves/${save}` : `${base}/versions/${which}`)
       const { version: _published, ...doc } = v.definition
       void _published
-      if (await onRestore({ ...doc, nodes: doc.nodes ?? [], edges: doc.edges ?? [] }, n)) {
-        setNotice(`Version ${n} is now the draft. Publish it to make it live again.`)
+      if (await onRestore({ ...doc, nodes: doc.nodes ?? [], edges: doc.edges ?? [] }, save || Number(which))) {
+        setNotice(save ? `The save ${save} is now the draft again.` : `Version ${which} is now the draft. Publish it to make it live again.`)
       } else {
-        setError(`Version ${n} could not be saved as the draft; the message above the canvas says why.`)
+        setError(`${save ? `The save ${save}` : `Version ${which}`} could not be saved as the draft; the message above the canvas says why.`)
       }
     } catch (e) {
       setError((e as Error).message)
@@ -80,7 +83,9 @@ export function HistoryPanel({ flowId, refreshKey, onHighlight, onRestore, onClo
     onClose()
   }
 
-  const choices = list ? [{ value: 'draft', text: 'The draft' }, ...list.versions.map((v) => ({ value: String(v.version), text: `Version ${v.version}` }))] : []
+  const saves = list?.saves ?? []
+  const choices = list ? [{ value: 'draft', text: 'The draft' }, ...list.versions.map((v) => ({ value: String(v.version), text: `Version ${v.version}` })),
+    ...saves.map((sv) => ({ value: `save:${sv.revision}`, text: `Save ${sv.revision} (${when(sv.saved_at)})` }))] : []
 
   return (
     <section className="test-panel history-panel" aria-labelledby="history-title">
@@ -114,7 +119,31 @@ export function HistoryPanel({ flowId, refreshKey, onHighlight, onRestore, onClo
                 </li>
               ))}
             </ol>
-            {list.versions.length === 0 && <p className="hint">Nothing is published yet: each time you publish, a version is kept here. Draft saves are not kept; only the latest draft is.</p>}
+            {list.versions.length === 0 && <p className="hint">Nothing is published yet: each time you publish, a version is kept here.</p>}
+            {saves.length > 0 && (
+              <>
+                <h3 id="saves-title">Draft saves</h3>
+                <ol className="history-list" aria-labelledby="saves-title">
+                  {saves.map((sv, i) => (
+                    <li key={sv.revision}>
+                      <b>Save {sv.revision}</b>
+                      <span className="hint"> · {when(sv.saved_at)}{sv.saved_by ? ` by ${actorText(sv.saved_by)}` : ''}</span>
+                      <p>{sv.summary}</p>
+                      {i + 1 < saves.length && (
+                        <button type="button" className="link" onClick={() => compare(`save:${saves[i + 1].revision}`, `save:${sv.revision}`)}
+                          aria-label={`What changed in save ${sv.revision}`}>What changed</button>
+                      )}
+                      {i > 0 && (
+                        <button type="button" onClick={() => restore(`save:${sv.revision}`)} disabled={busy} aria-label={`Restore this save (save ${sv.revision})`}>
+                          Restore this save
+                        </button>
+                      )}
+                    </li>
+                  ))}
+                </ol>
+                <p className="hint">The last 50 saves are kept.</p>
+              </>
+            )}
           </div>
           <div>
             <div className="history-compare">

@@ -5,7 +5,8 @@ import type { FlowDoc } from '../api'
 export interface Actor { type: string; name: string }
 export interface VersionItem { version: number; published_at: string; published_by: Actor | null; summary: string; live: boolean }
 export interface DraftItem { saved_at: string; saved_by: Actor | null; unpublished_changes: boolean; summary: string }
-export interface Versions { draft: DraftItem; versions: VersionItem[] }
+export interface SaveItem { revision: number; saved_at: string; saved_by: Actor | null; summary: string }
+export interface Versions { draft: DraftItem; versions: VersionItem[]; saves?: SaveItem[] }
 export interface VersionDetail extends VersionItem { definition: FlowDoc }
 
 export interface StepRef { id: string; type: string; label: string }
@@ -29,9 +30,10 @@ export function marksOf(d: FlowDiff): Record<string, Mark> {
   return out
 }
 
-/** "the draft" or "version 3". */
+/** "the draft", "version 3" or "save 7". */
 export function versionName(v: string): string {
-  return v === 'draft' ? 'the draft' : `version ${v}`
+  if (v === 'draft') return 'the draft'
+  return v.startsWith('save:') ? `save ${v.slice('save:'.length)}` : `version ${v}`
 }
 
 /** Who did it, in words: an email, "the API token “deploy”", or "someone". */
