@@ -130,8 +130,19 @@ func TestSMSSegments(t *testing.T) {
 		{strings.Repeat("ç", 71), 71, 2},   // ç is not (only Ç is)
 	}
 	for _, tt := range tests {
-		if l, s := nodes.SMSSegments(tt.text); l != tt.length || s != tt.segments {
-			t.Errorf("%q: got %d chars in %d parts, want %d in %d", tt.text, l, s, tt.length, tt.segments)
+		c := nodes.SMSSegments(tt.text)
+		if c.Length != tt.length || c.Segments != tt.segments {
+			t.Errorf("%q: got %d chars in %d parts, want %d in %d", tt.text, c.Length, c.Segments, tt.length, tt.segments)
+		}
+		if unicode := strings.ContainsAny(tt.text, "😀ç"); c.Unicode != unicode {
+			t.Errorf("%q: unicode %v, want %v", tt.text, c.Unicode, unicode)
+		}
+		if want := map[bool]int{false: 160, true: 70}[c.Unicode]; c.Segments > 1 {
+			if want = map[bool]int{false: 153, true: 67}[c.Unicode]; c.PerSegment != want {
+				t.Errorf("%q: %d per part, want %d", tt.text, c.PerSegment, want)
+			}
+		} else if c.PerSegment != want {
+			t.Errorf("%q: %d per part, want %d", tt.text, c.PerSegment, want)
 		}
 	}
 }

@@ -51,10 +51,14 @@ type previewResponse struct {
 	Sandbox bool `json:"sandbox"`
 	// Length counts an SMS as carriers do (a WhatsApp text in characters);
 	// Segments is the number of SMS parts.
-	Length   int             `json:"length,omitempty"`
-	Segments int             `json:"segments,omitempty"`
-	Contact  previewContact  `json:"contact"`
-	Problems []flows.Problem `json:"problems,omitempty"`
+	Length   int `json:"length,omitempty"`
+	Segments int `json:"segments,omitempty"`
+	// Unicode is true when the SMS is sent as UCS-2 (an emoji, a "ç"...);
+	// PerSegment is the places a part then holds.
+	Unicode    bool            `json:"unicode,omitempty"`
+	PerSegment int             `json:"per_segment,omitempty"`
+	Contact    previewContact  `json:"contact"`
+	Problems   []flows.Problem `json:"problems,omitempty"`
 }
 
 // previewSendsPerMinute bounds each caller's test sends: a test goes to a
@@ -125,7 +129,8 @@ func (s *Server) previewMessage(c *fiber.Ctx) error {
 	}
 	switch r.Channel {
 	case nodes.ChannelSMS:
-		out.Length, out.Segments = nodes.SMSSegments(r.Text)
+		n := nodes.SMSSegments(r.Text)
+		out.Length, out.Segments, out.Unicode, out.PerSegment = n.Length, n.Segments, n.Unicode, n.PerSegment
 	case nodes.ChannelWhatsApp:
 		out.Length = utf8.RuneCountInString(r.Text) // one message up to 4096
 	}

@@ -3,9 +3,9 @@ import { act, render, screen, fireEvent } from '@testing-library/react'
 import { useState } from 'react'
 import { completionsAt, ExpressionField, type Checker } from './ExpressionField'
 
-function Harness({ check, template = false, names }: { check: Checker; template?: boolean; names?: Record<string, string[]> }) {
+function Harness({ check, names }: { check: Checker; names?: Record<string, string[]> }) {
   const [v, setV] = useState('')
-  return <ExpressionField id="e" label="Condition" value={v} onChange={setV} check={check} template={template} returns="bool" names={names} delay={0} />
+  return <ExpressionField id="e" label="Condition" value={v} onChange={setV} check={check} returns="bool" names={names} delay={0} />
 }
 
 describe('completionsAt', () => {
@@ -44,15 +44,6 @@ describe('ExpressionField', () => {
     await act(async () => { fireEvent.keyDown(box, { key: 'Enter' }) })
     expect(box.value).toBe('trigger.score')
     expect(screen.queryByRole('listbox')).toBeNull()
-  })
-
-  it('suggests inside {{ }} only in templates', async () => {
-    render(<Harness template check={async () => ({ ok: true, problems: [] })} />)
-    const box = screen.getByLabelText('Condition')
-    await act(async () => { fireEvent.change(box, { target: { value: 'Hello con', selectionStart: 9 } }) })
-    expect(screen.queryByRole('listbox')).toBeNull()
-    await act(async () => { fireEvent.change(box, { target: { value: 'Hello {{ con', selectionStart: 12 } }) })
-    expect(screen.getByRole('option').textContent).toBe('contact.')
   })
 })
 

@@ -1,5 +1,4 @@
-// A text field for expressions ("trigger.score >= 50") and templates
-// ("Hello {{ contact.first_name }}") that checks what is typed with the
+// A text field for expressions ("trigger.score >= 50") that checks what is typed with the
 // server as you go, shows where a problem is and what would fix it, and
 // suggests contact., event., trigger. and vars. names. Template parameters
 // of steps use fields/TemplateField (chips) instead.
@@ -46,7 +45,6 @@ interface Props {
   label: string
   value: string
   onChange: (v: string) => void
-  template?: boolean
   returns?: string
   description?: string
   required?: boolean
@@ -58,7 +56,7 @@ interface Props {
   delay?: number
 }
 
-export function ExpressionField({ id, label, value, onChange, template = false, returns = 'any', description, required,
+export function ExpressionField({ id, label, value, onChange, returns = 'any', description, required,
   names, check = checkWithServer, problems = [], delay = 300 }: Props) {
   const [live, setLive] = useState<Problem[] | null>(null)
   const [sugg, setSugg] = useState<{ from: number; items: string[] } | null>(null)
@@ -74,24 +72,18 @@ export function ExpressionField({ id, label, value, onChange, template = false, 
     }
     let stale = false
     const t = setTimeout(() => {
-      check(value, returns, template).then(
+      check(value, returns, false).then(
         (r) => { if (!stale) setLive(r.problems ?? []) },
         () => { if (!stale) setLive(null) },
       )
     }, delay)
     return () => { stale = true; clearTimeout(t) }
-  }, [value, returns, template, check, delay])
+  }, [value, returns, check, delay])
 
   const shown = useMemo(() => (live !== null ? live : problems), [live, problems])
 
   function update(text: string, cursor: number) {
     onChange(text)
-    // In templates, suggest only inside {{ }}.
-    if (template) {
-      const open = text.lastIndexOf('{{', cursor)
-      const close = text.lastIndexOf('}}', cursor - 1)
-      if (open < 0 || close > open) { setSugg(null); return }
-    }
     setSugg(completionsAt(text, cursor, names))
     setActive(0)
   }
@@ -122,7 +114,7 @@ export function ExpressionField({ id, label, value, onChange, template = false, 
         id={id}
         ref={ref}
         className={'mono' + (invalid ? ' invalid' : '')}
-        rows={template ? 2 : 1}
+        rows={1}
         value={value}
         spellCheck={false}
         aria-invalid={invalid}
@@ -133,21 +125,25 @@ export function ExpressionField({ id, label, value, onChange, template = false, 
         onKeyDown={onKeyDown}
         onBlur={() => setTimeout(() => setSugg(null), 150)}
       />
-      {sugg && (
-        <ul className="suggestions" role="listbox" id={listId} aria-label="Suggestions">
-          {sugg.items.map((it, i) => (
-            <li key={it} role="option" aria-selected={i === active} className={i === active ? 'active' : ''}
-              onMouseDown={(e) => { e.preventDefault(); accept(it) }}>{it}</li>
-          ))}
-        </ul>
-      )}
+      {sugg && <SuggestionList id={listId} items={sugg.items} active={active} onPick={accept} />}
       <div id={helpId} className="help">
         {invalid
           ? shown.map((p, i) => <ProblemView key={i} problem={p} source={value} onFix={onChange} />)
           : live !== null && value.trim() ? <p className="ok">Looks good.</p>
           : description ? <p>{description}</p> : null}
-        {template && !invalid && <p className="hint">Put names between {'{{ }}'}, for example {'{{ contact.first_name }}'}.</p>}
       </div>
     </div>
+  )
+}
+
+/** The names offered while typing; a press picks one (the field keeps its focus). */
+export function SuggestionList({ id, items, active, onPick }: { id: string; items: string[]; active: number; onPick: (item: string) => void }) {
+  return (
+    <ul className="suggestions" role="listbox" id={id} aria-label="Suggestions">
+      {items.map((it, i) => (
+        <li key={it} role="option" aria-selected={i === active} className={i === active ? 'active' : ''}
+          onMouseDown={(e) => { e.preventDefault(); onPick(it) }}>{it}</li>
+      ))}
+    </ul>
   )
 }

@@ -168,7 +168,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
     case 'expression':
       return (
         <ExpressionField id={id} label={spec.label} value={typeof value === 'string' ? value : value == null ? '' : String(value)}
-          onChange={onChange} template={false} returns={spec.returns ?? 'any'} required={spec.required}
+          onChange={onChange} returns={spec.returns ?? 'any'} required={spec.required}
           description={spec.description} names={ctx.names} check={ctx.check} problems={problems} />
       )
     case 'number':

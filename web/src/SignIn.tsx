@@ -2,9 +2,9 @@ import { useState } from 'react'
 import { api, type User } from './api'
 import { minPassword, passwordRule } from './password'
 
-/** Sign-in, or the first-run screen that creates the administrator. */
-export function SignIn({ setup, onSignedIn }: { setup: boolean; onSignedIn: (u: User) => void }) {
-  const [email, setEmail] = useState('')
+/** The state of a sign-in form: what is typed, and submit (to /auth/login or /auth/setup). */
+export function useSignIn(path: '/auth/login' | '/auth/setup', onSignedIn: (u: User) => void, knownEmail = '') {
+  const [email, setEmail] = useState(knownEmail)
   const [password, setPassword] = useState('')
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
@@ -14,7 +14,7 @@ export function SignIn({ setup, onSignedIn }: { setup: boolean; onSignedIn: (u: 
     setBusy(true)
     setError('')
     try {
-      const r = await api<{ user: User }>(setup ? '/auth/setup' : '/auth/login', { method: 'POST', json: { email, password } })
+      const r = await api<{ user: User }>(path, { method: 'POST', json: { email, password } })
       onSignedIn(r.user)
     } catch (err) {
       setError((err as Error).message)
@@ -22,6 +22,12 @@ export function SignIn({ setup, onSignedIn }: { setup: boolean; onSignedIn: (u: 
       setBusy(false)
     }
   }
+  return { email, setEmail, password, setPassword, error, busy, submit }
+}
+
+/** Sign-in, or the first-run screen that creates the administrator. */
+export function SignIn({ setup, onSignedIn }: { setup: boolean; onSignedIn: (u: User) => void }) {
+  const { email, setEmail, password, setPassword, error, busy, submit } = useSignIn(setup ? '/auth/setup' : '/auth/login', onSignedIn)
 
   return (
     <main className="signin" id="main">

@@ -1,29 +1,12 @@
-import { useState } from 'react'
-import { api, type User } from './api'
+import type { User } from './api'
+import { useSignIn } from './SignIn'
 
 /**
  * Asks for the password again when the session ran out, over the page, so
  * nothing on screen is lost; the request that failed is then retried.
  */
 export function SignInDialog({ email: known, onSignedIn, onSignOut }: { email: string; onSignedIn: (u: User) => void; onSignOut: () => void }) {
-  const [email, setEmail] = useState(known)
-  const [password, setPassword] = useState('')
-  const [error, setError] = useState('')
-  const [busy, setBusy] = useState(false)
-
-  async function submit(e: React.FormEvent) {
-    e.preventDefault()
-    setBusy(true)
-    setError('')
-    try {
-      const r = await api<{ user: User }>('/auth/login', { method: 'POST', json: { email, password } })
-      onSignedIn(r.user)
-    } catch (err) {
-      setError((err as Error).message)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { email, setEmail, password, setPassword, error, busy, submit } = useSignIn('/auth/login', onSignedIn, known)
 
   return (
     <div className="modal-backdrop">

@@ -69,7 +69,8 @@ describe('MessagePreview', () => {
 
   it('shows SMS text with its length and parts', async () => {
     const text = 'Hi Ada, your order ships today. ' + 'x'.repeat(140)
-    server({ '/preview': () => ({ channel: 'sms', to: '+33600000000', text }) })
+    // The server counts the parts (nodes.SMSSegments); the preview says them.
+    server({ '/preview': () => ({ channel: 'sms', to: '+33600000000', text, length: 172, segments: 2, per_segment: 153 }) })
     render(<MessagePreview flowId="f" node={{ id: 's', type: 'message.sms', position: { x: 0, y: 0 }, params: { body: 'x' } }} delay={0} />)
     await settle()
     expect(screen.getByLabelText('Message text').textContent).toBe(text)
@@ -77,7 +78,9 @@ describe('MessagePreview', () => {
   })
 
   it('says when emoji make SMS parts smaller, and counts no parts for WhatsApp', async () => {
-    server({ '/preview': (b) => ({ channel: (b as { node: FlowNode }).node.type === 'message.sms' ? 'sms' : 'whatsapp', text: 'Hi 👋' }) })
+    server({ '/preview': (b) => (b as { node: FlowNode }).node.type === 'message.sms'
+      ? { channel: 'sms', text: 'Hi 👋', length: 5, segments: 1, unicode: true, per_segment: 70 }
+      : { channel: 'whatsapp', text: 'Hi 👋', length: 4 } })
     render(<MessagePreview flowId="f" node={{ id: 's', type: 'message.sms', position: { x: 0, y: 0 } }} delay={0} />)
     await settle()
     expect(screen.getByText(/4 characters · 1 SMS part \(it uses characters such as emoji/)).toBeTruthy()

@@ -7,7 +7,6 @@ import type { FlowNode } from '../api'
 import { Link } from '../router'
 import { ContactChooser, type ChosenContact } from './ContactChooser'
 import { fetchPreview, noAccount, previewsMissing, sendTest, type Preview, type PreviewRequest, type TestSend } from './preview'
-import { smsSegments } from './sms'
 import './fields.css'
 
 interface Props {
@@ -139,18 +138,20 @@ function EmailPreview({ p }: { p: Preview }) {
 
 function TextPreview({ p }: { p: Preview }) {
   const text = p.text ?? ''
-  const count = smsSegments(text)
+  // The server counts SMS parts as carriers do (nodes.SMSSegments).
+  const characters = Array.from(text).length
+  const parts = p.segments ?? 0
   return (
     <>
       {p.to && <dl><dt>To</dt><dd>{p.to}</dd></dl>}
       <figure className="message-text" aria-label="Message text">{text || <em>No text.</em>}</figure>
       <p className="hint">
-        {count.characters} {count.characters === 1 ? 'character' : 'characters'}
+        {characters} {characters === 1 ? 'character' : 'characters'}
         {p.channel === 'sms' && <>
-          {' · '}{count.segments} SMS {count.segments === 1 ? 'part' : 'parts'}
-          {count.encoding === 'UCS-2'
-            ? ` (it uses characters such as emoji or “ç” that plain SMS does not have, so each part holds ${count.perSegment})`
-            : count.segments > 1 ? ` (each part holds ${count.perSegment})` : ''}
+          {' · '}{parts} SMS {parts === 1 ? 'part' : 'parts'}
+          {p.unicode
+            ? ` (it uses characters such as emoji or “ç” that plain SMS does not have, so each part holds ${p.per_segment})`
+            : parts > 1 ? ` (each part holds ${p.per_segment})` : ''}
         </>}
       </p>
     </>

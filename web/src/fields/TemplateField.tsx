@@ -7,7 +7,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { Problem } from '../api'
 import { chipLabel, fieldByPath, type FieldDef } from '../catalog'
-import { checkWithServer, completionsAt, type Checker } from '../ExpressionField'
+import { checkWithServer, completionsAt, SuggestionList, type Checker } from '../ExpressionField'
 import { ChipEditor } from './ChipEditor'
 import { FieldPicker } from './FieldPicker'
 import { ProblemView } from './problems'
@@ -186,14 +186,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
           onRemove={() => editChip('')}
           onClose={() => { setEditing(null); ed.ref.current?.focus() }} />
       )}
-      {sugg && (
-        <ul className="suggestions" role="listbox" id={listId} aria-label="Suggestions">
-          {sugg.items.map((it, i) => (
-            <li key={it} role="option" aria-selected={i === active} className={i === active ? 'active' : ''}
-              onMouseDown={(e) => { e.preventDefault(); accept(it) }}>{it}</li>
-          ))}
-        </ul>
-      )}
+      {sugg && <SuggestionList id={listId} items={sugg.items} active={active} onPick={accept} />}
       <div id={helpId} className="help">
         {invalid
           ? shown.map((p, i) => <ProblemView key={i} problem={p} source={value} onFix={onChange} />)

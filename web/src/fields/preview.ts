@@ -23,6 +23,10 @@ export interface Preview {
   subject?: string
   html?: string
   text?: string
+  /** SMS: the parts it is sent in, whether it is Unicode (UCS-2), and the places a part holds. */
+  segments?: number
+  unicode?: boolean
+  per_segment?: number
   problems?: Problem[]
 }
 
