@@ -57,7 +57,7 @@ func ifNode() *Type {
 		Outputs:     []flows.PortSpec{{Name: PortYes, Label: "Yes"}, {Name: PortNo, Label: "No"}},
 		Params: []flows.ParamSpec{{
 			Name: paramCondition, Label: "Condition", Kind: flows.KindExpression, Returns: flows.ReturnsBool, Required: true,
-			Description: "What must be true to take the Yes path, e.g. contact.score >= 50.",
+			Description: "What must be true to take the Yes path, for example: Lead score is at least 50.",
 			Example:     "contact.score >= 50",
 		}},
 		Examples: []flows.Example{
