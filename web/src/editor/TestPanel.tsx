@@ -162,7 +162,7 @@ export function TestPanel({ flowId, doc, specs, beforeRun, onRun, onClose }: Pro
         )}
         <div className="field">
           <button type="button" className="primary" onClick={go} disabled={busy}>{busy ? 'Running…' : 'Run test'}</button>
-          <p className="hint">A test runs the draft for real: it creates or updates the contact, deals and tasks it names. Messages go to the sandbox unless a step uses a real connection.</p>
+          <p className="hint">A test runs the draft against a test contact of its own: the contacts, deals, tasks and list members it makes are test data, kept out of your lists and numbers and removed after a day. Messages stay in the sandbox unless a step uses a real account (then they are really sent).</p>
           {error && <p className="error" role="alert">{error}</p>}
         </div>
         {run && (
