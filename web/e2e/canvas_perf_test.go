@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -110,7 +111,7 @@ func TestCanvasWith200Steps(t *testing.T) {
 		b.waitJS("the new step", fmt.Sprintf(`document.querySelectorAll('.react-flow__node').length === %d`, before+1))
 		b.waitJS("both measured", `performance.getEntriesByName('add-step').length === 1 && performance.getEntriesByName('picker-open').length === 1`)
 		ms := eval[[]float64](b, `[performance.getEntriesByName('picker-open')[0].duration, performance.getEntriesByName('add-step')[0].duration]`)
-		opens, inserts = append(opens, ms[0]), append(inserts, ms[1])
+		opens, inserts = append(opens, math.Round(ms[0])), append(inserts, math.Round(ms[1]))
 	}
 	slices.Sort(opens)
 	slices.Sort(inserts)
