@@ -22,6 +22,7 @@ import (
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // Fixture credentials of every test bundle.
@@ -74,6 +75,9 @@ type setupOptions struct {
 	trustedProxies string
 	// registry replaces nodes.Builtin() (e.g. with webhook presets).
 	registry *nodes.Registry
+	// postgres stores in a fresh PostgreSQL database (skipped without
+	// TEST_POSTGRES_DSN) instead of a SQLite file.
+	postgres bool
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -92,7 +96,11 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	dbPath := t.TempDir() + "/t.db"
-	store, err := storage.Open(ctx, "sqlite://"+dbPath, logger)
+	dsn := "sqlite://" + dbPath
+	if o.postgres {
+		dsn = storagetest.PostgresDSN(t)
+	}
+	store, err := storage.Open(ctx, dsn, logger)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -10,7 +10,14 @@ import (
 // the current revision, who saved it and when; the stored draft is the
 // other save's. Clients that send no revision keep last-write-wins.
 func TestSaveAndPublishRefuseAStaleRevision(t *testing.T) {
-	b := setup(t)
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			staleRevisionIsRefused(t, setup(t, func(o *setupOptions) { o.postgres = db == "postgres" }))
+		})
+	}
+}
+
+func staleRevisionIsRefused(t *testing.T, b *testBundle) {
 	b.api(t, "POST", "/api/v1/flows", helloFlow).must(t, http.StatusCreated)
 	got := b.api(t, "GET", "/api/v1/flows/hello", "").must(t, http.StatusOK)
 	if etag := got.header.Get("ETag"); etag != `"1"` || !strings.Contains(got.body, `"revision":1`) {
