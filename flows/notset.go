@@ -30,6 +30,7 @@ const (
 	guardMath    = "__notSetMath"
 	guardFetch   = "__notSetFetch"
 	guardBuiltin = "__notSetBuiltin"
+	guardSince   = "__notSetSince"
 )
 
 // guardedCompare and guardedMath are the operators the guards cover.
@@ -57,6 +58,7 @@ func guardOptions() []expr.Option {
 		expr.Function(guardMath, guardedMathFunc, new(func(string, any, any, string, string, any) any)),
 		expr.Function(guardFetch, guardedFetchFunc, new(func(any, any) any)),
 		expr.Function(guardBuiltin, guardedBuiltinFunc, new(func(string, any, string, any) any)),
+		expr.Function(guardSince, guardedSinceFunc, new(func(string, any, string, any) any)),
 	}
 }
 
@@ -160,6 +162,27 @@ func guardedBuiltinFunc(args ...any) (any, error) {
 	return strings.TrimSpace(s), nil
 }
 
+// guardedSinceFunc is hoursSince or daysSince (name, time, time's name,
+// env): a time that is not set (a contact with no activity yet) gives
+// nothing, so the comparison it feeds is false, not an error.
+func guardedSinceFunc(args ...any) (any, error) {
+	name, v := args[0].(string), args[1]
+	env, _ := args[3].(*Env)
+	if env == nil {
+		return nil, fmt.Errorf("%s: no environment", name)
+	}
+	if isEmptyValue(v) {
+		if env.notSet != nil {
+			env.notSet.add(args[2].(string))
+		}
+		return nil, nil
+	}
+	if name == "DaysSince" {
+		return env.DaysSince(v)
+	}
+	return env.HoursSince(v)
+}
+
 // noteMissing reports whether an operand of a guard call is missing, and
 // notes the missing operands' names in the env's log.
 func noteMissing(args []any) bool {
@@ -217,6 +240,18 @@ func (p *notSetPatch) Visit(node *ast.Node) {
 			Arguments: []ast.Node{&ast.StringNode{Value: n.Name}, n.Arguments[0],
 				&ast.StringNode{Value: operandName(n.Arguments[0])}, &ast.IdentifierNode{Value: "$env"}},
 		})
+	case *ast.CallNode:
+		// helperPatch has already named the Env method (HoursSince).
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok || (id.Value != "HoursSince" && id.Value != "DaysSince") || len(n.Arguments) != 1 {
+			return
+		}
+		p.guards++
+		ast.Patch(node, &ast.CallNode{
+			Callee: &ast.IdentifierNode{Value: guardSince},
+			Arguments: []ast.Node{&ast.StringNode{Value: id.Value}, n.Arguments[0],
+				&ast.StringNode{Value: operandName(n.Arguments[0])}, &ast.IdentifierNode{Value: "$env"}},
+		})
 	case *ast.MemberNode:
 		if n.Optional || n.Method || !mayBeMissing(n.Node) {
 			return
@@ -233,7 +268,7 @@ func (p *notSetPatch) Visit(node *ast.Node) {
 // (a field of free-form data), or it is a guard call, which may give nothing.
 func mayBeMissing(n ast.Node) bool {
 	if c, ok := n.(*ast.CallNode); ok {
-		if id, ok := c.Callee.(*ast.IdentifierNode); ok && (id.Value == guardMath || id.Value == guardFetch || id.Value == guardBuiltin) {
+		if id, ok := c.Callee.(*ast.IdentifierNode); ok && (id.Value == guardMath || id.Value == guardFetch || id.Value == guardBuiltin || id.Value == guardSince) {
 			return true
 		}
 	}
@@ -249,7 +284,7 @@ func mayBeMissing(n ast.Node) bool {
 func operandName(n ast.Node) string {
 	if c, ok := n.(*ast.CallNode); ok {
 		id, _ := c.Callee.(*ast.IdentifierNode)
-		if id != nil && (id.Value == guardMath || id.Value == guardBuiltin) {
+		if id != nil && (id.Value == guardMath || id.Value == guardBuiltin || id.Value == guardSince) {
 			return ""
 		}
 		if id != nil && id.Value == guardFetch && len(c.Arguments) == 2 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // A missing value never fails a condition: the comparison is false and the
@@ -49,13 +50,19 @@ func TestMissingValuesMakeConditionsFalse(t *testing.T) {
 		{"trigger.score >= 50 || contact.score >= 50", true, []string{"trigger.score"}},
 		{"trigger.score >= 50 && contact.score >= 50", false, []string{"trigger.score"}},
 		{"not (trigger.score >= 50)", true, []string{"trigger.score"}},
+		// A time that is not set (no activity yet) is missing too.
+		{"daysSince(contact.last_activity_at) <= 7", false, []string{"contact.last_activity_at"}},
+		{"hoursSince(contact.last_activity_at) > 48", false, []string{"contact.last_activity_at"}},
+		{"daysSince(trigger.signed_up_at) <= 7", false, []string{"trigger.signed_up_at"}},
+		{"daysSince(contact.created_at) <= 7", true, nil},
 		// Present values compare as before.
 		{"trigger.present >= 50", true, nil},
 		{"event.data.amount_set > 10", true, nil},
 		{`contact.fields.plan startsWith "pr"`, true, nil},
 	}
 	env := &Env{
-		Contact: Contact{Score: 72, Fields: map[string]any{"plan": "pro"}},
+		Contact: Contact{Score: 72, Fields: map[string]any{"plan": "pro"}, CreatedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		Now:     time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
 		Trigger: map[string]any{"present": 60},
 		Event:   Event{Data: map[string]any{"amount_set": 12.5}},
 		Vars:    map[string]any{},
