@@ -63,6 +63,7 @@ func TestTwoTabsSaveConflict(t *testing.T) {
 		t.Errorf("the dialog does not say who saved: %q", who)
 	}
 	tabB.checkAxe("conflict dialog")
+	tabB.shot("conflict-dialog")
 	tabB.clickText("Keep theirs and reapply mine")
 	tabB.waitJS("saved with both", `document.body.innerText.includes('Saved with their changes and yours.')`)
 
@@ -86,6 +87,7 @@ func TestExpiredSessionAndReloadLoseNothing(t *testing.T) {
 	b.clickText("Save")
 	b.waitJS("the sign-in dialog", `!!document.querySelector('[aria-labelledby=reauth-title]')`)
 	b.checkAxe("sign-in dialog")
+	b.shot("signin-dialog")
 	b.fill("reauth-password", adminPassword)
 	b.clickText("Sign in")
 	b.waitJS("saved after signing in", `document.body.innerText.includes('Saved.') && !document.querySelector('[aria-labelledby=reauth-title]')`)
