@@ -225,3 +225,40 @@ func FuzzParseStatusCallback(f *testing.F) {
 		}
 	})
 }
+
+// Incoming messages are told from status callbacks by their payload and
+// checked with the same signature.
+func TestParseInboundSamples(t *testing.T) {
+	t.Parallel()
+	for file, want := range map[string]twilio.Inbound{
+		"twilio/inbound_sms_real_twilio_go.form": {Channel: "sms", MessageSID: "SM1521fa559fb923c1ed64f56cd1bed8ef",
+			From: "+19253920364", Body: "twilio-go testing!"},
+		"twilio/inbound_sms_stop_advanced_opt_out_composed.form": {Channel: "sms", MessageSID: "SM7f3c2a9e4b1d4e6f8a0b1c2d3e4f5a6b",
+			From: "+15017122661", Body: "STOP", OptOutType: "STOP"},
+	} {
+		body := strings.TrimSpace(string(connectorstest.Payload(t, file)))
+		params, err := url.ParseQuery(body)
+		if err != nil || !twilio.IsInbound(params) {
+			t.Fatalf("%s: not inbound (%v)", file, err)
+		}
+		in, err := twilio.ParseInbound("authtoken", publicURL, signed(t, []byte(body)), params)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if in.Channel != want.Channel || in.MessageSID != want.MessageSID || in.From != want.From || in.Body != want.Body || in.OptOutType != want.OptOutType {
+			t.Errorf("%s: got %+v", file, in)
+		}
+		if _, err := twilio.ParseInbound("other-token", publicURL, signed(t, []byte(body)), params); !errors.Is(err, connectors.ErrBadSignature) {
+			t.Errorf("%s: wrong token accepted: %v", file, err)
+		}
+	}
+	status, _ := url.ParseQuery(strings.TrimSpace(string(connectorstest.Payload(t, "twilio/status_sent_docs.form"))))
+	if twilio.IsInbound(status) {
+		t.Error("a status callback is taken for an incoming message")
+	}
+	wa := url.Values{"MessageSid": {"SM1"}, "From": {"whatsapp:+14155550100"}, "To": {"whatsapp:+14155550199"}, "Body": {"hi"}}
+	in, err := twilio.ParseInbound("authtoken", publicURL, twilio.Signature("authtoken", publicURL, wa), wa)
+	if err != nil || in.Channel != "whatsapp" || in.From != "+14155550100" {
+		t.Errorf("Twilio WhatsApp: %+v %v", in, err)
+	}
+}

@@ -106,16 +106,36 @@ type InboundMessage struct {
 	Name string
 	// Type is Meta's message type (text, image, button, interactive...).
 	Type string
-	// Text is the text body, or a button's text.
-	Text          string
+	// Text is the text body, or the text or title of the button or list
+	// row the contact tapped.
+	Text string
+	// ReplyID is the payload of a quick-reply button or the id of an
+	// interactive button or list row ("" for typed text).
+	ReplyID string
+	// ContextID is the wamid of our message this one answers, when the
+	// contact replied to it or tapped one of its buttons.
+	ContextID     string
 	At            time.Time
 	PhoneNumberID string
+}
+
+// Preference is a contact's marketing-message choice (webhook field
+// user_preferences): Value "stop" when they asked for no more marketing
+// messages, "resume" when they asked for them again.
+type Preference struct {
+	WaID     string
+	Value    string
+	Category string
+	Detail   string
+	At       time.Time
 }
 
 // Notification is everything one webhook POST carried.
 type Notification struct {
 	Statuses []StatusEvent
 	Messages []InboundMessage
+	// Preferences are opt-outs and opt-ins of marketing messages.
+	Preferences []Preference
 	// Errors are account-level errors (value.errors).
 	Errors []Error
 }
@@ -175,9 +195,26 @@ type payload struct {
 						Body string `json:"body"`
 					} `json:"text"`
 					Button struct {
-						Text string `json:"text"`
+						Payload string `json:"payload"`
+						Text    string `json:"text"`
 					} `json:"button"`
+					Interactive struct {
+						Type        string      `json:"type"`
+						ButtonReply replyOption `json:"button_reply"`
+						ListReply   replyOption `json:"list_reply"`
+					} `json:"interactive"`
+					Context struct {
+						ID string `json:"id"`
+					} `json:"context"`
 				} `json:"messages"`
+				UserPreferences []struct {
+					WaID     string `json:"wa_id"`
+					Value    string `json:"value"`
+					Category string `json:"category"`
+					Detail   string `json:"detail"`
+					// Timestamp is a number here, a string elsewhere.
+					Timestamp json.RawMessage `json:"timestamp"`
+				} `json:"user_preferences"`
 				Errors []rawError `json:"errors"`
 			} `json:"value"`
 		} `json:"changes"`
@@ -224,9 +261,15 @@ func parse(body []byte) (Notification, error) {
 				if m.ID == "" || m.From == "" {
 					return Notification{}, connectors.Payloadf(vendor, "a message without id or sender")
 				}
-				im := InboundMessage{ID: m.ID, From: m.From, Type: m.Type, At: unix(m.Timestamp), PhoneNumberID: v.Metadata.PhoneNumberID, Text: m.Text.Body}
-				if im.Text == "" {
-					im.Text = m.Button.Text
+				im := InboundMessage{ID: m.ID, From: m.From, Type: m.Type, At: unix(m.Timestamp), PhoneNumberID: v.Metadata.PhoneNumberID,
+					Text: m.Text.Body, ContextID: m.Context.ID}
+				switch {
+				case m.Type == "button":
+					im.Text, im.ReplyID = m.Button.Text, m.Button.Payload
+				case m.Interactive.ButtonReply.ID != "":
+					im.Text, im.ReplyID = m.Interactive.ButtonReply.Title, m.Interactive.ButtonReply.ID
+				case m.Interactive.ListReply.ID != "":
+					im.Text, im.ReplyID = m.Interactive.ListReply.Title, m.Interactive.ListReply.ID
 				}
 				for _, c := range v.Contacts {
 					if c.WaID == m.From {
@@ -235,12 +278,25 @@ func parse(body []byte) (Notification, error) {
 				}
 				n.Messages = append(n.Messages, im)
 			}
+			for _, up := range v.UserPreferences {
+				if up.WaID == "" || (up.Value != "stop" && up.Value != "resume") {
+					continue
+				}
+				n.Preferences = append(n.Preferences, Preference{WaID: up.WaID, Value: up.Value, Category: up.Category,
+					Detail: up.Detail, At: unix(strings.Trim(string(up.Timestamp), `"`))})
+			}
 			for _, re := range v.Errors {
 				n.Errors = append(n.Errors, re.norm())
 			}
 		}
 	}
 	return n, nil
+}
+
+// replyOption is the button or list row an interactive reply names.
+type replyOption struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
 }
 
 // unix reads Meta's string Unix seconds; zero when unreadable.

@@ -165,6 +165,46 @@ func TestWebhookInboundMessage(t *testing.T) {
 	}
 }
 
+// Button and interactive replies carry the tapped option and the message
+// they answer (context.id).
+func TestWebhookInboundReplies(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ file, text, reply, context string }{
+		{"whatsapp/inbound_button_quick_reply_meta_spec.json", "Unsubscribe", "Unsubscribe", "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJFNjk2OTMwNEZCQjhGMzUyQUYA"},
+		{"whatsapp/inbound_interactive_list_reply_meta_spec.json", "Priority Mail Express", "priority_express", "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJGMzEyNzhENTZDMzNGODlDRDgA"},
+		{"whatsapp/inbound_interactive_button_reply_meta_spec.json", "", "cancel-button", ""},
+	} {
+		body := connectorstest.Payload(t, tc.file)
+		n, err := whatsapp.ParseWebhook(secret, whatsapp.Sign(secret, body), body)
+		if err != nil || len(n.Messages) != 1 {
+			t.Fatalf("%s: %+v %v", tc.file, n, err)
+		}
+		m := n.Messages[0]
+		if m.ReplyID != tc.reply || (tc.text != "" && m.Text != tc.text) || m.Text == "" || (tc.context != "" && m.ContextID != tc.context) {
+			t.Errorf("%s: %+v", tc.file, m)
+		}
+	}
+}
+
+// The user_preferences field carries marketing opt-outs and opt-ins (its
+// timestamp is a number).
+func TestWebhookUserPreferences(t *testing.T) {
+	t.Parallel()
+	for file, want := range map[string]string{
+		"whatsapp/user_preferences_stop_marketing_meta_docs_syntax_filled.json": "stop",
+		"whatsapp/user_preferences_resume_marketing_meta_docs.json":             "resume",
+	} {
+		body := connectorstest.Payload(t, file)
+		n, err := whatsapp.ParseWebhook(secret, whatsapp.Sign(secret, body), body)
+		if err != nil || len(n.Preferences) != 1 {
+			t.Fatalf("%s: %+v %v", file, n, err)
+		}
+		if p := n.Preferences[0]; p.Value != want || p.WaID == "" || p.At.IsZero() {
+			t.Errorf("%s: %+v", file, p)
+		}
+	}
+}
+
 func TestWebhookRejectsBadSignatures(t *testing.T) {
 	t.Parallel()
 	body := connectorstest.Payload(t, "whatsapp/status_delivered_meta_test_payload.json")
