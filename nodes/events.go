@@ -23,7 +23,8 @@ const (
 )
 
 // KnownEvents are the events this product records: message receipts from
-// the providers and the sandbox (channel.kind, see engine/channels and the
+// the providers and the sandbox, messages and opt keywords contacts send
+// (channel.received, channel.opted_out...) (channel.kind, see engine/channels and the
 // connectors), and the events a website, shop or chat tool sends to
 // POST /api/v1/events by convention (the templates and presets use them).
 var KnownEvents = []KnownEvent{
@@ -40,12 +41,20 @@ var KnownEvents = []KnownEvent{
 	{"sms.delivered", "SMS delivered", "An SMS reached the contact's phone.", EventGroupSMS},
 	{"sms.undelivered", "SMS not delivered", "An SMS was sent but did not reach the contact's phone.", EventGroupSMS},
 	{"sms.failed", "SMS not sent", "An SMS could not be sent.", EventGroupSMS},
+	{"sms.received", "SMS reply received", "The contact sent an SMS to one of your numbers (a reply); its text is in event.data.text.", EventGroupSMS},
+	{"sms.opted_out", "Opted out of SMS", "The contact texted STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT): SMS consent is off and SMS to them are skipped.", EventGroupSMS},
+	{"sms.opted_in", "Opted back in to SMS", "The contact texted START or UNSTOP: SMS consent is on again.", EventGroupSMS},
+	{"sms.help_requested", "Asked for help by SMS", "The contact texted HELP.", EventGroupSMS},
 
 	{"whatsapp.sent", "WhatsApp message sent", "A WhatsApp message left the provider on its way to the contact.", EventGroupWhatsApp},
 	{"whatsapp.delivered", "WhatsApp message delivered", "A WhatsApp message reached the contact's phone.", EventGroupWhatsApp},
 	{"whatsapp.read", "WhatsApp message read", "The contact read a WhatsApp message.", EventGroupWhatsApp},
 	{"whatsapp.undelivered", "WhatsApp message not delivered", "A WhatsApp message was sent but did not reach the contact.", EventGroupWhatsApp},
 	{"whatsapp.failed", "WhatsApp message not sent", "A WhatsApp message could not be sent.", EventGroupWhatsApp},
+	{"whatsapp.received", "WhatsApp reply received", "The contact sent a WhatsApp message or tapped a button of one (a reply); its text is in event.data.text, a button's id in event.data.reply_id.", EventGroupWhatsApp},
+	{"whatsapp.opted_out", "Opted out of WhatsApp", "The contact stopped marketing messages in WhatsApp or wrote STOP: WhatsApp consent is off and WhatsApp messages to them are skipped.", EventGroupWhatsApp},
+	{"whatsapp.opted_in", "Opted back in to WhatsApp", "The contact resumed marketing messages in WhatsApp or wrote START: WhatsApp consent is on again.", EventGroupWhatsApp},
+	{"whatsapp.help_requested", "Asked for help on WhatsApp", "The contact wrote HELP on WhatsApp.", EventGroupWhatsApp},
 
 	{"chat.finished", "Chat finished", "A chat conversation with the contact finished (sent by your chat tool).", EventGroupChat},
 

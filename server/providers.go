@@ -97,7 +97,8 @@ func (s *Server) secretsOf(c *fiber.Ctx, kind string) ([]map[string]string, erro
 	return all, nil
 }
 
-// twilioHook records Twilio status callbacks (sms.* and whatsapp.*).
+// twilioHook records Twilio status callbacks (sms.* and whatsapp.*) and
+// incoming messages (see twilioInbound).
 // The signature covers the public URL Twilio called.
 func (s *Server) twilioHook(c *fiber.Ctx) error {
 	body := bytes.Clone(c.Body())
@@ -113,6 +114,9 @@ func (s *Server) twilioHook(c *fiber.Ctx) error {
 	creds, err := s.secretsOf(c, channels.KindTwilio)
 	if err != nil {
 		return err
+	}
+	if twilio.IsInbound(params) {
+		return s.twilioInbound(c, creds, fullURL, signature, params)
 	}
 	var ev twilio.StatusEvent
 	err = connectors.ErrBadSignature
@@ -164,7 +168,8 @@ func (s *Server) whatsappChallenge(c *fiber.Ctx) error {
 	return &apiError{Status: http.StatusForbidden, Code: codeForbidden, Message: "The verify token does not match a WhatsApp credential."}
 }
 
-// whatsappHook records WhatsApp Cloud API status webhooks.
+// whatsappHook records WhatsApp Cloud API status webhooks and incoming
+// messages.
 func (s *Server) whatsappHook(c *fiber.Ctx) error {
 	body := bytes.Clone(c.Body())
 	signature := strings.Clone(c.Get(whatsapp.SignatureHeader))
@@ -182,7 +187,10 @@ func (s *Server) whatsappHook(c *fiber.Ctx) error {
 	if err != nil {
 		return s.providerError("whatsapp", err)
 	}
-	out := receiptsResponse{Ignored: len(n.Messages)}
+	out := receiptsResponse{}
+	if err := s.whatsappInbound(c, &out, n); err != nil {
+		return err
+	}
 	rs := make([]channels.Receipt, 0, len(n.Statuses))
 	for _, st := range n.Statuses {
 		_, kind, _ := strings.Cut(st.Type, ".")
