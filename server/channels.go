@@ -32,6 +32,7 @@ func (s *Server) channelRoutes(app *fiber.App, api fiber.Router) {
 	api.Get("/messages", s.listMessages)
 	api.Get("/messages/:id", s.getMessage)
 	api.Post("/messages/:id/simulate", s.simulateMessage)
+	s.conversationRoutes(api)
 
 	app.Get("/t/:token", s.trackLink)
 	app.Get("/u/:token", s.unsubscribePage)

@@ -99,10 +99,19 @@ const replyFlow = `{"id":"reply","name":"Ask","settings":{"reentry":{"policy":"a
 
 // A run waiting for sms.received resumes on the contact's reply; STOP
 // turns SMS consent off (the next SMS is skipped, saying so) and START
-// turns it on again.
+// turns it on again; the conversation shows it all. On SQLite and
+// PostgreSQL.
 func TestSMSReplyResumesAndStopStart(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			smsReplyResumesAndStopStart(t, setup(t, func(o *setupOptions) { o.postgres = db == "postgres" }))
+		})
+	}
+}
+
+func smsReplyResumesAndStopStart(t *testing.T, b *testBundle) {
 	const phone = "+34600111222"
 	b.api(t, "POST", "/api/v1/flows", replyFlow).must(t, http.StatusCreated)
 	b.api(t, "POST", "/api/v1/flows/reply/publish", "").must(t, http.StatusOK)
@@ -143,6 +152,28 @@ func TestSMSReplyResumesAndStopStart(t *testing.T) {
 	if n := len(evs["sms.received"]); n != 4 {
 		t.Fatalf("%d sms.received events, want 4", n)
 	}
+
+	// The conversation shows both directions, oldest first: our question,
+	// the reply, STOP, the skipped SMS, START, HELP.
+	var conv struct {
+		Messages []struct{ Direction, Channel, Text, Status string } `json:"messages"`
+	}
+	b.api(t, "GET", "/api/v1/contacts/"+contactID+"/conversation", "").must(t, http.StatusOK).json(t, &conv)
+	var got []string
+	for _, m := range conv.Messages {
+		got = append(got, m.Direction+":"+m.Text+":"+m.Status)
+	}
+	want := []string{"out:Can you come tomorrow? Reply YES or NO:sandboxed", "in:Yes, 10am works:", "in: stop :",
+		"out:Can you come tomorrow? Reply YES or NO:skipped", "in:START:", "in:help:"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("conversation:\n got %q\nwant %q", got, want)
+	}
+	b.api(t, "GET", "/api/v1/contacts/nobody/conversation", "").must(t, http.StatusNotFound)
+	res = b.api(t, "GET", "/api/v1/conversations?limit=1", "").must(t, http.StatusOK)
+	if !strings.Contains(res.body, `"text":"help"`) || strings.Contains(res.body, "START") || !strings.Contains(res.body, `"contact_id":"`+contactID+`"`) {
+		t.Fatalf("latest received: %s", res.body)
+	}
+	b.api(t, "GET", "/api/v1/conversations?limit=0", "").must(t, http.StatusBadRequest)
 }
 
 // Twilio's Advanced Opt-Out names the keyword (OptOutType), custom ones
