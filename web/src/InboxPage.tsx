@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
-import { api, isMissingRoute, type Message } from './api'
+import { api, isMissingRoute, type ConversationMessage, type Message } from './api'
+import Conversation from './Conversation'
 import { when } from './format'
 import { Link } from './router'
 
@@ -13,6 +14,9 @@ export default function InboxPage() {
   const [status, setStatus] = useState('')
   const [open, setOpen] = useState<string | null>(null)
   const [error, setError] = useState('')
+  const [replies, setReplies] = useState<ConversationMessage[]>([])
+  // thread is the key ("reply:<event>" or "message:<id>") whose conversation is open.
+  const [thread, setThread] = useState<string | null>(null)
 
   const load = () => {
     const q = new URLSearchParams({ limit: '100' })
@@ -24,6 +28,10 @@ export default function InboxPage() {
     })
   }
   useEffect(load, [channel, status])
+  // A server without conversations simply shows no replies.
+  useEffect(() => { api<{ messages: ConversationMessage[] }>('/conversations?limit=20').then((r) => setReplies(r.messages), () => setReplies([])) }, [])
+
+  const toggleThread = (key: string) => setThread(thread === key ? null : key)
 
   async function simulate(m: Message, event: string) {
     try {
@@ -51,6 +59,33 @@ export default function InboxPage() {
           </select></div>
       </form>
       {error && <p className="error" role="alert">{error}</p>}
+      {replies.length > 0 && (
+        <section aria-labelledby="replies-title">
+          <h2 id="replies-title">Replies</h2>
+          <p className="hint">The latest SMS and WhatsApp messages contacts sent you. A journey can wait for them (“SMS reply received”, “WhatsApp reply received”).</p>
+          <ul className="messages" aria-label="Replies">
+            {replies.map((r) => {
+              const key = 'reply:' + r.event_id
+              const who = r.name || r.from || 'A contact'
+              return (
+                <li key={key} className="card">
+                  <div className="msg-head">
+                    <span className="badge">{r.channel}</span> <b>{r.text || '(no text)'}</b> from {who}
+                    {' '}<span className="sub">{when(r.at)}</span>
+                  </div>
+                  <div className="actions">
+                    <button type="button" className="link" aria-expanded={thread === key} onClick={() => toggleThread(key)}>
+                      {thread === key ? 'Hide conversation' : `Conversation with ${who}`}</button>
+                    <Link to={`/contacts/${r.contact_id}`}>Contact</Link>
+                  </div>
+                  {thread === key && <Conversation contactId={r.contact_id} label={`Conversation with ${who}`} />}
+                </li>
+              )
+            })}
+          </ul>
+        </section>
+      )}
+      {replies.length > 0 && <h2>Sent messages</h2>}
       {messages === null ? <p role="status">Loading…</p> : messages.length === 0 ? <p className="empty">No message yet.</p> : (
         <ul className="messages">
           {messages.map((m) => (
@@ -63,6 +98,10 @@ export default function InboxPage() {
               <div className="actions">
                 <button type="button" className="link" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
                   {open === m.id ? 'Hide message' : 'Show message'}</button>
+                {m.contact_id && (m.channel === 'sms' || m.channel === 'whatsapp') && (
+                  <button type="button" className="link" aria-expanded={thread === 'message:' + m.id} onClick={() => toggleThread('message:' + m.id)}>
+                    {thread === 'message:' + m.id ? 'Hide conversation' : `Conversation with ${m.to}`}</button>
+                )}
                 {m.contact_id && <Link to={`/contacts/${m.contact_id}`}>Contact</Link>}
                 {m.run_id && <Link to={`/runs/${m.run_id}`}>Run</Link>}
                 {/* Slack posts get no delivery events: nothing to pretend. */}
@@ -75,6 +114,7 @@ export default function InboxPage() {
                 )}
               </div>
               {open === m.id && <pre className="pre">{m.body_text}</pre>}
+              {m.contact_id && thread === 'message:' + m.id && <Conversation contactId={m.contact_id} label={`Conversation with ${m.to}`} />}
             </li>
           ))}
         </ul>

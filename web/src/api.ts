@@ -182,3 +182,10 @@ export interface Message {
   node_id?: string; flow_id?: string; created_at: string; updated_at: string
   events?: { type: string; at: string; data?: unknown }[]
 }
+
+/** One message of a contact's SMS/WhatsApp thread: "in" the contact sent it, "out" a journey did. */
+export interface ConversationMessage {
+  direction: 'in' | 'out'; channel: string; text: string; at: string; contact_id: string
+  message_id?: string; event_id?: string; status?: string; reason?: string
+  from?: string; name?: string; reply_id?: string; reply_to_message_id?: string
+}
