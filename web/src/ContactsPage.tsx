@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import { api, isMissingRoute, type Contact, type Message, type RunSummary } from './api'
+import Conversation from './Conversation'
 import { download, json, when } from './format'
 import { Link, navigate } from './router'
 
@@ -111,6 +112,11 @@ function Profile({ id }: { id: string }) {
       <section className="card" aria-labelledby="h-notes"><h2 id="h-notes">Notes</h2>
         {p.notes.length === 0 ? <p>No note.</p> : <ul>{p.notes.map((n) => <li key={n.id}><span className="sub">{when(n.created_at)} · {n.source}</span><p className="pre">{n.body}</p></li>)}</ul>}
       </section>
+      {c.phone && (
+        <section className="card" aria-labelledby="h-conversation"><h2 id="h-conversation">SMS and WhatsApp conversation</h2>
+          <Conversation contactId={id} label={`Conversation with ${fullName(c)}`} />
+        </section>
+      )}
       <section className="card" aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>
         <ol className="timeline">{timeline.map((t, i) => (
           <li key={i}><span className="sub">{when(t.at)}</span> {t.link ? <Link to={t.link}>{t.text}</Link> : t.text}

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import ContactsPage from './ContactsPage'
 import InboxPage from './InboxPage'
 
 afterEach(() => { cleanup(); vi.unstubAllGlobals() })
@@ -57,5 +58,19 @@ describe('Inbox conversations', () => {
     expect(await screen.findByRole('list', { name: 'Conversation with +34600111222' })).toBeTruthy()
     expect(screen.queryByRole('list', { name: 'Replies' })).toBeNull()
     expect(screen.queryByRole('alert')).toBeNull()
+  })
+
+  it('shows the conversation on the profile of a contact with a phone', async () => {
+    const contact = { id: 'c1', email: null, phone: '+34600111222', external_id: null, first_name: 'Ana', last_name: 'Ruiz', company: '', score: 0,
+      time_zone: '', fields: {}, consent: { sms: false }, created_at: '2026-11-30T10:00:00Z', updated_at: '2026-11-30T10:00:00Z' }
+    serve({
+      '/api/v1/contacts/c1/conversation': () => [200, { contact_id: 'c1', messages: thread }],
+      '/api/v1/contacts/c1': () => [200, { contact, deals: [], tasks: [], notes: [], timeline: [] }],
+      '/api/v1/messages': () => [200, { messages: [question], total: 1 }],
+    })
+    render(<ContactsPage path="/contacts/c1" />)
+    const conv = await screen.findByRole('list', { name: 'Conversation with Ana Ruiz' })
+    expect(within(conv).getByText('Yes, 10am works')).toBeTruthy()
+    expect(screen.getByRole('heading', { name: 'SMS and WhatsApp conversation' })).toBeTruthy()
   })
 })
