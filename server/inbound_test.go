@@ -244,3 +244,19 @@ func TestWhatsAppInbound(t *testing.T) {
 		t.Fatalf("preferences: %v %s", evs, b.consent(t, contactID))
 	}
 }
+
+// "Wait for a reply": the event pickers of wait steps and event triggers
+// offer the reply and opt-out events.
+func TestPickersOfferReplies(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, typ := range []string{"wait.event", "trigger.event"} {
+		res := b.api(t, "GET", "/api/v1/node-types/"+typ+"/options/event_type", "").must(t, http.StatusOK)
+		for _, want := range []string{`"value":"sms.received"`, `"label":"SMS reply received"`, `"value":"whatsapp.received"`,
+			`"value":"sms.opted_out"`, `"value":"whatsapp.opted_out"`} {
+			if !strings.Contains(res.body, want) {
+				t.Errorf("%s pickers lack %s: %s", typ, want, res.body)
+			}
+		}
+	}
+}
