@@ -43,9 +43,11 @@ func (s *Server) twilioInbound(c *fiber.Ctx, creds []map[string]string, fullURL,
 	if in.NumMedia != "" && in.NumMedia != "0" {
 		item.Data = map[string]any{"media_count": in.NumMedia}
 	}
-	if _, err := s.cfg.Channels.RecordInbound(c.UserContext(), s.eng, []channels.Inbound{item}); err != nil {
+	res, err := s.cfg.Channels.RecordInbound(c.UserContext(), s.eng, []channels.Inbound{item})
+	if err != nil {
 		return err
 	}
+	s.logErased("twilio", res)
 	return c.Type("xml").SendString(emptyTwiML)
 }
 
@@ -79,12 +81,25 @@ func (s *Server) whatsappInbound(c *fiber.Ctx, out *receiptsResponse, n whatsapp
 	if err != nil {
 		return err
 	}
+	s.logErased("whatsapp", res)
 	for _, r := range res {
-		if r.Duplicate {
+		if r.Erased {
+			out.Ignored++
+		} else if r.Duplicate {
 			out.Duplicates++
 		} else {
 			out.Recorded++
 		}
 	}
 	return nil
+}
+
+// logErased notes the incoming messages dropped because their sender's
+// data was erased (acknowledged all the same: the vendor would resend).
+func (s *Server) logErased(provider string, res []channels.InboundResult) {
+	for _, r := range res {
+		if r.Erased {
+			s.log.Info("an incoming message from an erased person was dropped", "provider", provider)
+		}
+	}
 }

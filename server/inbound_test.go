@@ -260,3 +260,21 @@ func TestPickersOfferReplies(t *testing.T) {
 		}
 	}
 }
+
+// A person whose data was erased is not stored again when they text us;
+// the webhook is acknowledged all the same (Twilio would resend it).
+func TestInboundFromErasedPerson(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.credential(t, channels.KindTwilio, map[string]any{"account_sid": twilioAccount, "auth_token": twilioToken, "from": "+15005550006"})
+	const phone = "+34600999888"
+	b.postTwilio(t, twilioToken, inboundSMS("SM00000000000000000000000000000011", phone, "hello")).must(t, http.StatusOK)
+	id, _ := b.phoneEvents(t, phone)
+	b.api(t, "DELETE", "/api/v1/contacts/"+id, "").must(t, http.StatusNoContent)
+	b.postTwilio(t, twilioToken, inboundSMS("SM00000000000000000000000000000012", phone, "STOP")).must(t, http.StatusOK)
+	var n int64
+	b.store.Reader().Model(&storage.Contact{}).Where("phone = ?", phone).Count(&n)
+	if n != 0 || b.countEvents(t, "sms.received") != 0 || b.countEvents(t, "sms.opted_out") != 0 {
+		t.Fatalf("an erased person's message was stored: %d contacts, %d sms.received", n, b.countEvents(t, "sms.received"))
+	}
+}

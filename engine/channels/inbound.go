@@ -73,13 +73,17 @@ type Inbound struct {
 type InboundResult struct {
 	ContactID string
 	Duplicate bool
+	// Erased is true when the sender is a person whose data was erased:
+	// nothing about them is stored (no contact is created again).
+	Erased bool
 }
 
 // RecordInbound stores what contacts sent, in one transaction: for each
 // item its channel.received event (resuming runs that wait for a reply and
 // starting journeys it triggers), and for an opt keyword the event
 // channel.opted_out / opted_in / help_requested with the channel's consent
-// turned off or on. A resent item is recorded once and changes nothing.
+// turned off or on. A resent item is recorded once and changes nothing;
+// an item from an erased person is dropped (InboundResult.Erased).
 func (s *Service) RecordInbound(ctx context.Context, sink EventSink, items []Inbound) ([]InboundResult, error) {
 	out := make([]InboundResult, len(items))
 	replyTo := make([]*storage.MessageRef, len(items))
@@ -97,6 +101,11 @@ func (s *Service) RecordInbound(ctx context.Context, sink EventSink, items []Inb
 		now := s.now().UTC()
 		for i, it := range items {
 			res, err := recordInbound(tx, ingest, it, replyTo[i], now)
+			if errors.Is(err, storage.ErrErased) {
+				// Refused before anything was written: the rest goes on.
+				out[i] = InboundResult{Erased: true}
+				continue
+			}
 			if err != nil {
 				return err
 			}
