@@ -110,7 +110,7 @@ func guardedMathFunc(args ...any) (any, error) {
 	}
 	switch op {
 	case "+":
-		return runtime.Add(a, b), nil
+		return budgetAddFunc(a, b, args[5])
 	case "-":
 		return runtime.Subtract(a, b), nil
 	case "*":

@@ -154,6 +154,9 @@ func (t *template) renderWith(env *Env, escape func(string) string) (string, err
 	b.Grow(len(t.source))
 	for _, part := range t.parts {
 		if part.prog == nil {
+			if b.Len()+len(part.literal) > MaxTextLen {
+				return "", errFieldTooLong
+			}
 			b.WriteString(part.literal)
 			continue
 		}
@@ -161,11 +164,15 @@ func (t *template) renderWith(env *Env, escape func(string) string) (string, err
 		if err != nil {
 			return "", err
 		}
+		text := FormatValue(v)
 		if escape != nil {
-			b.WriteString(escape(FormatValue(v)))
-		} else {
-			b.WriteString(FormatValue(v))
+			text = escape(text)
 		}
+		// The output is stored with the step: one field stays small.
+		if b.Len()+len(text) > MaxTextLen {
+			return "", errFieldTooLong
+		}
+		b.WriteString(text)
 	}
 	return b.String(), nil
 }
