@@ -12,6 +12,15 @@ type openWrites struct {
 	mu    sync.Mutex
 	next  uint64
 	began map[uint64]time.Time
+	// now is the clock (time.Now when nil; tests set it).
+	now func() time.Time
+}
+
+func (o *openWrites) clock() time.Time {
+	if o.now != nil {
+		return o.now()
+	}
+	return time.Now()
 }
 
 // begin notes a transaction that begins now and returns its ticket.
@@ -22,7 +31,7 @@ func (o *openWrites) begin() uint64 {
 		o.began = map[uint64]time.Time{}
 	}
 	o.next++
-	o.began[o.next] = time.Now()
+	o.began[o.next] = o.clock()
 	return o.next
 }
 
@@ -46,7 +55,7 @@ func (o *openWrites) oldest() time.Duration {
 	if first.IsZero() {
 		return 0
 	}
-	return time.Since(first)
+	return o.clock().Sub(first)
 }
 
 // WriterBusyFor reports how long the oldest write transaction still open
