@@ -116,3 +116,23 @@ func TestTemplateOutputIsBounded(t *testing.T) {
 		t.Fatalf("got %d characters, %v", len(out), err)
 	}
 }
+
+func TestTemplatePartsShareOneBudget(t *testing.T) {
+	// Each part alone is within the budget; together they are not.
+	part := `{{ len(filter(1..60000, # > 0)) }}`
+	tmpl, cerr := compileTemplate(part + " " + part)
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	_, err := tmpl.render(testEnv())
+	if err == nil || !strings.Contains(err.Error(), "100000 loop steps") {
+		t.Fatalf("want the loop limit, got %v", err)
+	}
+	one, cerr := compileTemplate(part)
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	if out, err := one.render(testEnv()); err != nil || out != "60000" {
+		t.Fatalf("one part: %q, %v", out, err)
+	}
+}

@@ -152,6 +152,8 @@ func (t *template) renderWith(env *Env, escape func(string) string) (string, err
 	}
 	var b strings.Builder
 	b.Grow(len(t.source))
+	// The parts share one budget: a field is one evaluation.
+	budget := &evalBudget{}
 	for _, part := range t.parts {
 		if part.prog == nil {
 			if b.Len()+len(part.literal) > MaxTextLen {
@@ -160,7 +162,7 @@ func (t *template) renderWith(env *Env, escape func(string) string) (string, err
 			b.WriteString(part.literal)
 			continue
 		}
-		v, err := part.prog.run(env)
+		v, _, err := part.prog.runBudget(env, budget)
 		if err != nil {
 			return "", err
 		}
