@@ -134,6 +134,9 @@ func budgetStringFunc(args ...any) (any, error) {
 		return nil, err
 	}
 	f := builtin.Builtins[builtin.Index[name]]
+	if f.Fast != nil && len(in) == 1 {
+		return f.Fast(in[0]), nil
+	}
 	if f.Safe != nil {
 		out, _, err := f.Safe(in...)
 		return out, err
@@ -142,7 +145,7 @@ func budgetStringFunc(args ...any) (any, error) {
 }
 
 // textBuiltins are the builtins budgetStringFunc checks.
-var textBuiltins = map[string]bool{"join": true, "replace": true, "repeat": true}
+var textBuiltins = map[string]bool{"join": true, "replace": true, "repeat": true, "toJSON": true, "string": true}
 
 // builtTextLen is the length of the text a builtin would build, or 0 when
 // the arguments are not what it takes (the builtin then says so).
@@ -166,6 +169,8 @@ func builtTextLen(name string, in []any) int {
 			return 0
 		}
 		return len(s) + strings.Count(s, old)*max(len(repl)-len(old), 0)
+	case (name == "toJSON" || name == "string") && len(in) == 1:
+		return writtenLen(reflect.ValueOf(in[0]), MaxTextLen+1)
 	case name == "join" && len(in) >= 1:
 		sep := ""
 		if len(in) == 2 {
@@ -271,4 +276,63 @@ func budgetExceeded(err error) error {
 		return errTooManyItems
 	}
 	return err
+}
+
+// writtenLen estimates how long v is once written out (as JSON or by
+// FormatValue), counting no further than limit: a list of a million
+// copies of one long text is small in memory but huge written.
+func writtenLen(v reflect.Value, limit int) int {
+	n := 0
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		if n > limit {
+			return
+		}
+		switch v.Kind() {
+		case reflect.Interface, reflect.Pointer:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.String:
+			n += v.Len() + 2
+		case reflect.Slice, reflect.Array:
+			n += 2
+			for i := 0; i < v.Len() && n <= limit; i++ {
+				n++
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			n += 2
+			it := v.MapRange()
+			for it.Next() && n <= limit {
+				n += 2
+				walk(it.Key())
+				walk(it.Value())
+			}
+		case reflect.Struct:
+			for i := 0; i < v.NumField() && n <= limit; i++ {
+				if v.Type().Field(i).IsExported() {
+					n += 4 + len(v.Type().Field(i).Name)
+					walk(v.Field(i))
+				}
+			}
+		default:
+			n += 24
+		}
+	}
+	walk(v)
+	return n
+}
+
+// checkWrittenLen fails when v written out would be longer than one
+// field may be.
+func checkWrittenLen(v any) error {
+	switch v.(type) {
+	case nil, string, bool, int, int64, float64:
+		return nil
+	}
+	if writtenLen(reflect.ValueOf(v), MaxTextLen+1) > MaxTextLen {
+		return errFieldTooLong
+	}
+	return nil
 }

@@ -30,6 +30,8 @@ func TestEvaluationOverBudgetFailsNamingTheLimit(t *testing.T) {
 		{"many texts built", `let s = "` + strings.Repeat("a", 1000) + `"; len(map(1..5000, s + s)) > 0`, "4194304 characters of text built in one evaluation"},
 		{"many list items", `len(map(1..90000, [#, #, #, #, #, #, #, #, #, #, #, #])) > 0`, "1000000 list items in one evaluation"},
 		{"replace that grows", `len(replace(repeat("a", 100000), "a", "bbbbbbbb")) > 0`, "262144 characters in one text"},
+		{"JSON of a long list", `let s = repeat("a", 200000); len(toJSON(map(1..9000, s))) > 0`, "262144 characters in one text"},
+		{"text of a long list", `let s = repeat("a", 200000); len(string(map(1..9000, s))) > 0`, "262144 characters in one text"},
 		{"repeat of data", `len(repeat(trigger.name, 1000000)) > 0`, "262144 characters in one text"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,6 +59,7 @@ func TestEvaluationWithinBudgetIsUnchanged(t *testing.T) {
 		`join(["a", "b"], ",") + repeat("c", 2) + replace("xx", "x", "y") == "a,bccyy"`,
 		`len(doubling) == 8192`,
 		`trigger.name + "!" == "Ada!"`,
+		`toJSON([1, "a"]) == "[\n  1,\n  \"a\"\n]" && string(12) == "12" && string([1]) == "[1]"`,
 		`len(reduce(1..10, #acc + #acc, "x")) == 1024`,
 	} {
 		src = strings.ReplaceAll(src, "len(doubling) == 8192", strings.TrimSuffix(doubling(10), " > 0")+" == 8192")
@@ -107,6 +110,13 @@ func TestTemplateOutputIsBounded(t *testing.T) {
 	_, err := tmpl.render(testEnv())
 	if err == nil || !strings.Contains(err.Error(), "262144 characters in one filled-in field") {
 		t.Fatalf("want the field limit, got %v", err)
+	}
+	list, cerr := compileTemplate(`{{ let s = repeat("a", 200000); map(1..9000, s) }}`)
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	if _, err := list.render(testEnv()); err == nil || !strings.Contains(err.Error(), "in one filled-in field") {
+		t.Fatalf("a long list: want the field limit, got %v", err)
 	}
 	small, cerr := compileTemplate(`Hi {{ repeat("ab", 1000) }}`)
 	if cerr != nil {

@@ -166,6 +166,9 @@ func (t *template) renderWith(env *Env, escape func(string) string) (string, err
 		if err != nil {
 			return "", err
 		}
+		if err := checkWrittenLen(v); err != nil {
+			return "", err
+		}
 		text := FormatValue(v)
 		if escape != nil {
 			text = escape(text)
