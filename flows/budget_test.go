@@ -146,3 +146,25 @@ func TestTemplatePartsShareOneBudget(t *testing.T) {
 		t.Fatalf("one part: %q, %v", out, err)
 	}
 }
+
+func TestValuesOfStepsAreBounded(t *testing.T) {
+	long := `let s = repeat("a", 200000); map(1..9000, s)`
+	f := &Flow{ID: "big", Name: "Big", Nodes: []Node{
+		{ID: "start", Type: "trigger.event", Params: mustJSON(map[string]any{"event_type": "chat.finished"})},
+		{ID: "save", Type: "crm.update", Params: mustJSON(map[string]any{"mapping": map[string]any{"list": long, "small": "[1, 2]"}})},
+	}, Edges: []Edge{{From: "start", To: "save"}}}
+	c, problems := Compile(f, testCatalog())
+	if len(problems) > 0 {
+		t.Fatalf("Compile: %v", problems)
+	}
+	n := c.Nodes["save"]
+	if _, err := n.Eval("mapping.list", testEnv()); err == nil || !strings.Contains(err.Error(), "262144 characters in one filled-in field") {
+		t.Fatalf("Eval: want the field limit, got %v", err)
+	}
+	if _, err := n.Render("mapping.list", testEnv()); err == nil || !IsBudgetError(err) {
+		t.Fatalf("Render: want the field limit, got %v", err)
+	}
+	if v, err := n.Eval("mapping.small", testEnv()); err != nil || FormatValue(v) != "[1,2]" {
+		t.Fatalf("a small value: %v, %v", v, err)
+	}
+}
