@@ -145,7 +145,10 @@ func budgetStringFunc(args ...any) (any, error) {
 }
 
 // textBuiltins are the builtins budgetStringFunc checks.
-var textBuiltins = map[string]bool{"join": true, "replace": true, "repeat": true, "toJSON": true, "string": true}
+var textBuiltins = map[string]bool{"join": true, "replace": true, "repeat": true, "toJSON": true, "string": true,
+	// These build a text as long as their argument (a third longer for
+	// base64): many of them in a loop would still add up.
+	"upper": true, "lower": true, "toBase64": true, "fromBase64": true}
 
 // builtTextLen is the length of the text a builtin would build, or 0 when
 // the arguments are not what it takes (the builtin then says so).
@@ -169,6 +172,12 @@ func builtTextLen(name string, in []any) int {
 			return 0
 		}
 		return len(s) + strings.Count(s, old)*max(len(repl)-len(old), 0)
+	case (name == "upper" || name == "lower" || name == "fromBase64") && len(in) == 1:
+		s, _ := in[0].(string)
+		return len(s)
+	case name == "toBase64" && len(in) == 1:
+		s, _ := in[0].(string)
+		return (len(s) + 2) / 3 * 4
 	case (name == "toJSON" || name == "string") && len(in) == 1:
 		return writtenLen(reflect.ValueOf(in[0]), MaxTextLen+1)
 	case name == "join" && len(in) >= 1:

@@ -32,6 +32,9 @@ func TestEvaluationOverBudgetFailsNamingTheLimit(t *testing.T) {
 		{"replace that grows", `len(replace(repeat("a", 100000), "a", "bbbbbbbb")) > 0`, "262144 characters in one text"},
 		{"JSON of a long list", `let s = repeat("a", 200000); len(toJSON(map(1..9000, s))) > 0`, "262144 characters in one text"},
 		{"text of a long list", `let s = repeat("a", 200000); len(string(map(1..9000, s))) > 0`, "262144 characters in one text"},
+		{"many upper-case copies", `let s = repeat("a", 200000); len(map(1..9000, upper(s))) > 0`, "characters of text built in one evaluation"},
+		{"many lower-case copies of data", `len(map(1..9000, lower(trigger.long))) > 0`, "characters of text built in one evaluation"},
+		{"many base64 copies", `let s = repeat("a", 150000); len(map(1..9000, toBase64(s))) > 0`, "characters of text built in one evaluation"},
 		{"repeat of data", `len(repeat(trigger.name, 1000000)) > 0`, "262144 characters in one text"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,7 +43,7 @@ func TestEvaluationOverBudgetFailsNamingTheLimit(t *testing.T) {
 				t.Fatalf("compile: %v", cerr)
 			}
 			env := testEnv()
-			env.Trigger = map[string]any{"name": "Ada"}
+			env.Trigger = map[string]any{"name": "Ada", "long": strings.Repeat("A", 200000)}
 			_, err := p.run(env)
 			if err == nil || !IsBudgetError(err) {
 				t.Fatalf("want a budget error, got %v", err)
@@ -59,6 +62,7 @@ func TestEvaluationWithinBudgetIsUnchanged(t *testing.T) {
 		`join(["a", "b"], ",") + repeat("c", 2) + replace("xx", "x", "y") == "a,bccyy"`,
 		`len(doubling) == 8192`,
 		`trigger.name + "!" == "Ada!"`,
+		`upper(trigger.name) + lower("B") + toBase64("a") + fromBase64("YQ==") == "ADAbYQ==a"`,
 		`toJSON([1, "a"]) == "[\n  1,\n  \"a\"\n]" && string(12) == "12" && string([1]) == "[1]"`,
 		`len(reduce(1..10, #acc + #acc, "x")) == 1024`,
 	} {

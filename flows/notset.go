@@ -153,6 +153,12 @@ func guardedBuiltinFunc(args ...any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s needs a text, not %s", name, describeValue(v))
 	}
+	if name != "trim" {
+		// lower and upper build a new text: it counts in the budget.
+		if err := budgetOf(args[3]).spendText(len(s)); err != nil {
+			return nil, err
+		}
+	}
 	switch name {
 	case "lower":
 		return strings.ToLower(s), nil
