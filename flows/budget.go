@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -28,6 +29,10 @@ const (
 	MaxTextLen = 256 << 10
 	// MaxEvalText is the most text one evaluation builds in total.
 	MaxEvalText = 4 << 20
+	// MaxEvalTime is a backstop for work the counts above miss (say a
+	// regular expression over a long text in every loop step): loops stop
+	// once an evaluation has run this long. Far above a normal one (<10ms).
+	MaxEvalTime = time.Second
 )
 
 // Names of the budget functions; users never write them.
@@ -59,6 +64,7 @@ var (
 	errTooManyItems = &BudgetError{Limit: fmt.Sprintf("%d list items in one evaluation", MaxEvalItems)}
 	errTextTooLong  = &BudgetError{Limit: fmt.Sprintf("%d characters in one text", MaxTextLen)}
 	errTooMuchText  = &BudgetError{Limit: fmt.Sprintf("%d characters of text built in one evaluation", MaxEvalText)}
+	errTooSlow      = &BudgetError{Limit: fmt.Sprintf("%s of work in one evaluation", MaxEvalTime)}
 	errFieldTooLong = &BudgetError{Limit: fmt.Sprintf("%d characters in one filled-in field", MaxTextLen)}
 )
 
@@ -66,7 +72,27 @@ var (
 type evalBudget struct {
 	steps int
 	text  int
+	// started is when the evaluation began, on clock (time.Now when nil).
+	started time.Time
+	clock   func() time.Time
 }
+
+func (b *evalBudget) now() time.Time {
+	if b.clock != nil {
+		return b.clock()
+	}
+	return time.Now()
+}
+
+// start notes when the evaluation began, once.
+func (b *evalBudget) start() {
+	if b.started.IsZero() {
+		b.started = b.now()
+	}
+}
+
+// stepTimeEvery is how many loop steps pass between looks at the clock.
+const stepTimeEvery = 16
 
 // spendText counts n characters of built text.
 func (b *evalBudget) spendText(n int) error {
@@ -106,6 +132,9 @@ func budgetStepFunc(args ...any) (any, error) {
 		b.steps++
 		if b.steps > MaxEvalSteps {
 			return nil, errTooManySteps
+		}
+		if b.steps%stepTimeEvery == 0 && b.now().Sub(b.started) > MaxEvalTime {
+			return nil, errTooSlow
 		}
 	}
 	return true, nil

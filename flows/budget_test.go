@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // doubling builds a text of 8<<n characters with `a+a`, n times.
@@ -170,5 +171,23 @@ func TestValuesOfStepsAreBounded(t *testing.T) {
 	}
 	if v, err := n.Eval("mapping.small", testEnv()); err != nil || FormatValue(v) != "[1,2]" {
 		t.Fatalf("a small value: %v, %v", v, err)
+	}
+}
+
+func TestSlowLoopsStopAtTheTimeBackstop(t *testing.T) {
+	// A clock that moves 10ms each time it is read: the loop, well within
+	// its step count, runs past a second of work.
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	b := &evalBudget{clock: func() time.Time { at = at.Add(10 * time.Millisecond); return at }}
+	p, cerr := compileExpr(`len(map(1..50000, # + 1)) == 50000`, ReturnsBool)
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	_, _, err := p.runBudget(testEnv(), b)
+	if err == nil || !strings.Contains(err.Error(), "1s of work in one evaluation") {
+		t.Fatalf("want the time limit, got %v", err)
+	}
+	if b.steps >= 50000 {
+		t.Fatalf("the loop ran to its end: %d steps", b.steps)
 	}
 }

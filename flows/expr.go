@@ -154,6 +154,7 @@ func (p *program) runBudget(env *Env, budget *evalBudget) (any, []string, error)
 	// A copy carries this evaluation's budget and log: the caller's env
 	// may be shared.
 	e := *env
+	budget.start()
 	e.budget = budget
 	var log *notSetLog
 	if p.guarded {
