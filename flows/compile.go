@@ -162,6 +162,10 @@ func (n *CompiledNode) Eval(path string, env *Env) (any, error) {
 			return nil, nil
 		}
 		out, err := p.run(env)
+		if err == nil {
+			// The value is stored with the step: it stays as small as a field.
+			err = checkWrittenLen(out)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
 		}
@@ -211,6 +215,9 @@ func (n *CompiledNode) Render(path string, env *Env) (string, error) {
 			return "", nil
 		}
 		out, err := p.run(env)
+		if err == nil {
+			err = checkWrittenLen(out)
+		}
 		if err != nil {
 			return "", fmt.Errorf("node %q, %s: %w", n.Node.ID, path, err)
 		}

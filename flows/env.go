@@ -14,6 +14,8 @@ type Env struct {
 	Now     time.Time      `expr:"now"`
 	// notSet, when set, collects the missing values an evaluation read.
 	notSet *notSetLog
+	// budget, when set, counts what an evaluation has used (budget.go).
+	budget *evalBudget
 }
 
 // Contact is the contact a run is about, as expressions see it.

@@ -68,14 +68,19 @@ func compileExpr(src, returns string) (*program, *exprError) {
 	}
 	use := &activityUse{}
 	notSet := &notSetPatch{}
-	opts = append(opts, expr.Patch(use), expr.Patch(notSet), expr.Patch(&recheckCalls{}))
+	budget := &budgetPatch{}
+	opts = append(opts, expr.Patch(use), expr.Patch(notSet), expr.Patch(budget), expr.Patch(&recheckCalls{}))
 	opts = append(opts, guardOptions()...)
+	opts = append(opts, budgetOptions()...)
 	if returns == ReturnsBool {
 		opts = append(opts, expr.AsBool())
 	}
 	prog, err := compileSafely(src, opts)
 	if err != nil {
 		return nil, explainExprError(err, returns, src)
+	}
+	if budget.err != nil {
+		return nil, budget.err
 	}
 	return &program{source: src, returns: returns, prog: prog, activity: use.found, guarded: notSet.guards > 0}, nil
 }
@@ -138,20 +143,28 @@ func (p *program) run(env *Env) (any, error) {
 // runNoting evaluates the program and also returns the names of the
 // missing values it read (see notset.go).
 func (p *program) runNoting(env *Env) (any, []string, error) {
+	return p.runBudget(env, &evalBudget{})
+}
+
+// runBudget evaluates the program counting its work in budget.
+func (p *program) runBudget(env *Env, budget *evalBudget) (any, []string, error) {
 	if env == nil {
 		env = &Env{}
 	}
+	// A copy carries this evaluation's budget and log: the caller's env
+	// may be shared.
+	e := *env
+	budget.start()
+	e.budget = budget
 	var log *notSetLog
 	if p.guarded {
-		// A copy carries the log: the caller's env may be shared.
-		e := *env
 		log = &notSetLog{}
 		e.notSet = log
-		env = &e
 	}
-	out, err := expr.Run(p.prog, env)
+	machine := vm.VM{MemoryBudget: MaxEvalItems}
+	out, err := machine.Run(p.prog, &e)
 	if err != nil {
-		return nil, nil, &EvalError{Source: p.source, Err: err}
+		return nil, nil, &EvalError{Source: p.source, Err: budgetExceeded(err)}
 	}
 	if log != nil {
 		return out, log.names, nil

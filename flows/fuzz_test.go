@@ -38,7 +38,7 @@ func FuzzDecodeValidate(f *testing.F) {
 }
 
 func FuzzTemplate(f *testing.F) {
-	for _, s := range []string{"Hi {{ contact.first_name }}", "{{", "}}{{}}", `{{ "}}" }}`, "{{ {'a': {'b': 1}} }}", "a\n{{ 1 + }}", "{{ `x }}"} {
+	for _, s := range []string{"Hi {{ contact.first_name }}", "{{", "}}{{}}", `{{ "}}" }}`, "{{ {'a': {'b': 1}} }}", "a\n{{ 1 + }}", "{{ `x }}", `{{ repeat("ab", 9999) }}{{ map(1..9, #) }}`} {
 		f.Add(s)
 	}
 	env := testEnv()
@@ -50,7 +50,9 @@ func FuzzTemplate(f *testing.F) {
 			}
 			return
 		}
-		_, _ = tmpl.render(env)
+		if out, err := tmpl.render(env); err == nil && len(out) > MaxTextLen {
+			t.Fatalf("a template rendered %d characters, over the limit of %d", len(out), MaxTextLen)
+		}
 		if !hasTemplateParts(src) {
 			out, rerr := tmpl.render(env)
 			if rerr != nil || out != src {
@@ -61,7 +63,9 @@ func FuzzTemplate(f *testing.F) {
 }
 
 func FuzzExpression(f *testing.F) {
-	for _, s := range []string{fiveClauses, "contact.emial", "1 +", `coalesce(vars.a, "b")`, "hoursSince(now)", "let x = 1; x", "[1,2][5]", "{}.a.b"} {
+	for _, s := range []string{fiveClauses, "contact.emial", "1 +", `coalesce(vars.a, "b")`, "hoursSince(now)", "let x = 1; x", "[1,2][5]", "{}.a.b",
+		`let r=1..400; sum(r, sum(r, sum(r, # % 7)))`, `reduce(1..40, #acc + #acc, "x")`, `let a="ab"; let b=a+a; b+b`,
+		`join(map(1..99, repeat(string(#), 99)))`, `replace(repeat("a", 999), "", "bc")`} {
 		f.Add(s)
 	}
 	env := testEnv()
@@ -71,7 +75,13 @@ func FuzzExpression(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			_, _ = p.run(env)
+			// A fuzzed expression never runs past its budget: the count
+			// stops at the first step or text over the limit.
+			b := &evalBudget{}
+			_, _, _ = p.runBudget(env, b)
+			if b.steps > MaxEvalSteps+1 || b.text > MaxEvalText+MaxTextLen {
+				t.Fatalf("%q ran past its budget: %d steps, %d characters", src, b.steps, b.text)
+			}
 		}
 		_ = CheckExpression(src, ReturnsBool, false)
 	})

@@ -110,7 +110,7 @@ func guardedMathFunc(args ...any) (any, error) {
 	}
 	switch op {
 	case "+":
-		return runtime.Add(a, b), nil
+		return budgetAddFunc(a, b, args[5])
 	case "-":
 		return runtime.Subtract(a, b), nil
 	case "*":
@@ -152,6 +152,12 @@ func guardedBuiltinFunc(args ...any) (any, error) {
 	s, ok := v.(string)
 	if !ok {
 		return nil, fmt.Errorf("%s needs a text, not %s", name, describeValue(v))
+	}
+	if name != "trim" {
+		// lower and upper build a new text: it counts in the budget.
+		if err := budgetOf(args[3]).spendText(len(s)); err != nil {
+			return nil, err
+		}
 	}
 	switch name {
 	case "lower":

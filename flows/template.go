@@ -152,20 +152,32 @@ func (t *template) renderWith(env *Env, escape func(string) string) (string, err
 	}
 	var b strings.Builder
 	b.Grow(len(t.source))
+	// The parts share one budget: a field is one evaluation.
+	budget := &evalBudget{}
 	for _, part := range t.parts {
 		if part.prog == nil {
+			if b.Len()+len(part.literal) > MaxTextLen {
+				return "", errFieldTooLong
+			}
 			b.WriteString(part.literal)
 			continue
 		}
-		v, err := part.prog.run(env)
+		v, _, err := part.prog.runBudget(env, budget)
 		if err != nil {
 			return "", err
 		}
-		if escape != nil {
-			b.WriteString(escape(FormatValue(v)))
-		} else {
-			b.WriteString(FormatValue(v))
+		if err := checkWrittenLen(v); err != nil {
+			return "", err
 		}
+		text := FormatValue(v)
+		if escape != nil {
+			text = escape(text)
+		}
+		// The output is stored with the step: one field stays small.
+		if b.Len()+len(text) > MaxTextLen {
+			return "", errFieldTooLong
+		}
+		b.WriteString(text)
 	}
 	return b.String(), nil
 }

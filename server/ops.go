@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,12 +25,13 @@ type readyCheck struct {
 }
 
 // readyz answers 200 when this instance can serve traffic: the database
-// answers, every migration is applied and the engine's workers run; 503
+// answers, every migration is applied, the engine's workers run and no
+// write transaction has been open longer than Config.WriterBusyLimit; 503
 // with the failing checks otherwise (also while shutting down).
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), healthTimeout)
 	defer cancel()
-	checks := []readyCheck{{Name: "database", OK: true}, {Name: "migrations", OK: true}, {Name: "engine", OK: true}}
+	checks := []readyCheck{{Name: "database", OK: true}, {Name: "migrations", OK: true}, {Name: "engine", OK: true}, s.writerCheck()}
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "readyz: database", "error", err, "request_id", requestIDOf(c))
 		checks[0] = readyCheck{Name: "database", Message: "The database does not answer."}
@@ -52,6 +54,18 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(fiber.Map{"status": "ready", "checks": checks})
+}
+
+// writerCheck fails when a write transaction has been open too long: on
+// SQLite every webhook and event waits for it.
+func (s *Server) writerCheck() readyCheck {
+	busy := s.store.WriterBusyFor()
+	if busy <= s.cfg.WriterBusyLimit {
+		return readyCheck{Name: "writer", OK: true}
+	}
+	return readyCheck{Name: "writer", Message: fmt.Sprintf(
+		"A database write has been going on for %s, longer than the limit of %s; other writes wait for it.",
+		busy.Round(time.Millisecond), s.cfg.WriterBusyLimit)}
 }
 
 // metrics serves the engine's metrics and the server's gauges in the

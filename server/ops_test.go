@@ -195,6 +195,38 @@ func TestReadyz(t *testing.T) {
 			t.Fatalf("readyz: %s", res.body)
 		}
 	})
+	t.Run("a write open too long is not ready", func(t *testing.T) {
+		t.Parallel()
+		// The smallest limit: any write still open when /readyz asks is
+		// over it, so the test needs no clock.
+		b := setup(t, func(o *setupOptions) { o.writerBusyLimit = time.Nanosecond })
+		res := b.request(t, "GET", "/readyz", "").must(t, http.StatusServiceUnavailable)
+		if !strings.Contains(res.body, `"name":"writer","ok":true`) {
+			t.Fatalf("no write open: %s", res.body)
+		}
+		inside, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+		go func() {
+			done <- b.store.Write(context.Background(), func(tx *gorm.DB) error {
+				close(inside)
+				<-release
+				return nil
+			})
+		}()
+		<-inside
+		res = b.request(t, "GET", "/readyz", "").must(t, http.StatusServiceUnavailable)
+		if !strings.Contains(res.body, `"name":"writer","ok":false,"message":"A database write has been going on for`) ||
+			!strings.Contains(res.body, "other writes wait for it") {
+			t.Fatalf("write open: %s", res.body)
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		res = b.request(t, "GET", "/readyz", "").must(t, http.StatusServiceUnavailable)
+		if !strings.Contains(res.body, `"name":"writer","ok":true`) {
+			t.Fatalf("write done: %s", res.body)
+		}
+	})
 	t.Run("an unreachable database is not ready", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

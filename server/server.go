@@ -30,6 +30,9 @@ const (
 	// DefaultTestWait bounds how long POST /flows/:id/test waits for the
 	// test run to stop running.
 	DefaultTestWait = 5 * time.Second
+	// DefaultWriterBusyLimit is Config.WriterBusyLimit's default: far
+	// above a normal batch of steps, which commits in milliseconds.
+	DefaultWriterBusyLimit = 10 * time.Second
 	// testPollInterval is how often the test endpoint looks at its run.
 	testPollInterval = 20 * time.Millisecond
 
@@ -74,6 +77,9 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (empty: /metrics is public, like /healthz).
 	MetricsToken string
+	// WriterBusyLimit is how long a write transaction may stay open
+	// before /readyz says the instance is not ready (default 10s).
+	WriterBusyLimit time.Duration
 }
 
 // Server is the HTTP server. Create it with New.
@@ -102,6 +108,7 @@ func New(cfg Config) *Server {
 	cfg.Clock = cmp.Or[engine.Clock](cfg.Clock, engine.SystemClock{})
 	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 14*24*time.Hour)
 	cfg.TestWait = cmp.Or(cfg.TestWait, DefaultTestWait)
+	cfg.WriterBusyLimit = cmp.Or(cfg.WriterBusyLimit, DefaultWriterBusyLimit)
 	s := &Server{cfg: cfg, eng: cfg.Engine, store: cfg.Store, log: cfg.Logger, clock: cfg.Clock,
 		gauges: prometheus.NewRegistry()}
 	s.gauges.MustRegister(serverGauges{s})

@@ -57,6 +57,8 @@ type Store struct {
 	checkpoints *checkpointer
 	// waiting counts Write calls whose transaction has not begun.
 	waiting atomic.Int32
+	// open notes when the open write transactions began.
+	open openWrites
 }
 
 // Open connects to dsn, which is sqlite://PATH (sqlite://./data/app.db,
@@ -265,6 +267,8 @@ func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 			began = true
 			s.waiting.Add(-1)
 		}
+		ticket := s.open.begin()
+		defer s.open.end(ticket)
 		return fn(tx)
 	}
 	backoff := writeBackoffBase
