@@ -135,7 +135,9 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 			if err != nil {
 				return fmt.Errorf("message %s events: %w", p.m.ID, err)
 			}
-			if err := storage.SetMessageHistory(tx, p.m.ID, nextStatus(status, r.Kind), string(b), now); err != nil {
+			next := nextStatus(status, r.Kind)
+			reason := statusReason(status, next, p.m.Provider, p.data)
+			if err := storage.SetMessageStatus(tx, p.m.ID, next, reason, string(b), now); err != nil {
 				return err
 			}
 			if r.WithdrawConsent && p.m.ContactID != nil {
