@@ -19,6 +19,7 @@ import (
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
@@ -87,7 +88,10 @@ type outageBundle struct {
 	inbox *inbox
 }
 
-func setupOutage(t *testing.T, dsn string) *outageBundle {
+func setupOutage(t *testing.T, dsn string) *outageBundle { return setupOutageWith(t, dsn, nil) }
+
+// setupOutageWith is setupOutage whose http.request steps call web.
+func setupOutageWith(t *testing.T, dsn string, web nodes.HTTPCaller) *outageBundle {
 	t.Helper()
 	ctx := context.Background()
 	store, err := storage.Open(ctx, dsn, slog.New(slog.DiscardHandler))
@@ -97,13 +101,15 @@ func setupOutage(t *testing.T, dsn string) *outageBundle {
 	t.Cleanup(func() { _ = store.Close() })
 	clock := &stepClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{5}, 32), PublicURL: publicURL,
-		SMTPInsecureSkipVerify: true, Connectors: channels.VendorConnectors(publicURL), Now: clock.Now})
+		SMTPInsecureSkipVerify: true, Connectors: channels.VendorConnectors(publicURL), Now: clock.Now, HTTP: web})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A short step timeout makes a vendor that never answers time out
 	// quickly; the outcome does not depend on how long anything takes.
-	eng, err := engine.New(engine.Config{Store: store, Registry: nodes.Builtin(), Channels: svc, Clock: clock,
+	reg := nodes.Builtin()
+	reg.SetWebhookPresets(chatpresets.WebhookPresets())
+	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Channels: svc, Clock: clock,
 		StepTimeout: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -97,7 +97,9 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 			p.data = map[string]any{}
 		}
 		p.data["provider_event_id"] = p.dedup
-		if m.ContactID != nil && sink != nil {
+		// The outbox recorded channel.sent when the vendor took the
+		// message: the vendor's own "sent" would start journeys twice.
+		if m.ContactID != nil && sink != nil && r.Kind != EventSent {
 			evData := maps.Clone(p.data)
 			evData["message_id"], evData["channel"], evData["provider"] = m.ID, m.Channel, m.Provider
 			if m.FlowID != "" {
