@@ -56,7 +56,7 @@ func budgetParams() []flows.ParamSpec {
 	return []flows.ParamSpec{
 		{Name: paramAttempts, Label: "Tries per channel", Kind: flows.KindInteger, Default: defaultAttempts, Min: &one,
 			Description: "How many times a channel is tried while its provider is down or answers with a temporary error; " +
-				"then the message counts as failed (and the next channel is tried).", Example: defaultAttempts},
+				"then the message counts as failed and the next channel is tried, or the step goes on through Not sent.", Example: defaultAttempts},
 		{Name: paramRetryWithin, Label: "Keep trying for", Kind: flows.KindDuration, Default: "2m",
 			Description: "How long after the first try a channel may still be tried again; no try starts later.", Example: "2m"},
 	}
