@@ -164,7 +164,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	cfg.Metrics.watchQueue(cfg.Store, cfg.Clock, cfg.Logger)
-	return &Engine{
+	e := &Engine{
 		cfg:    cfg,
 		store:  cfg.Store,
 		reg:    cfg.Registry,
@@ -172,7 +172,11 @@ func New(cfg Config) (*Engine, error) {
 		log:    cfg.Logger,
 		wake:   make(chan struct{}, 1),
 		ingest: &groupCommit{store: cfg.Store},
-	}, nil
+	}
+	if u, ok := cfg.Channels.(EventsUser); ok {
+		u.UseEvents(e) // the outbox records channel.sent events
+	}
+	return e, nil
 }
 
 // Registry returns the node-type registry the engine runs.

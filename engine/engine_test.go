@@ -270,6 +270,8 @@ func TestWaitForEvent(t *testing.T) {
 		name    string
 		act     func(t *testing.T, b *testBundle)
 		wantTag string
+		// wantWait is the wait step's history: status/port of each row.
+		wantWait string
 	}{
 		{
 			name: "a matching event resumes through the event port",
@@ -286,14 +288,16 @@ func TestWaitForEvent(t *testing.T) {
 					t.Fatalf("resumed = %v, want one run", res.Resumed)
 				}
 			},
-			wantTag: "opened",
+			wantTag:  "opened",
+			wantWait: "waiting/,completed/event",
 		},
 		{
 			name: "no event within the timeout follows the timeout port",
 			act: func(t *testing.T, b *testBundle) {
 				b.clock.Advance(49 * time.Hour)
 			},
-			wantTag: "needs_reminder",
+			wantTag:  "needs_reminder",
+			wantWait: "waiting/,timed_out/timeout",
 		},
 		{
 			name: "an event after the timeout changes nothing",
@@ -306,7 +310,8 @@ func TestWaitForEvent(t *testing.T) {
 					t.Fatalf("a late event resumed %v", res.Resumed)
 				}
 			},
-			wantTag: "needs_reminder",
+			wantTag:  "needs_reminder",
+			wantWait: "waiting/,timed_out/timeout",
 		},
 	}
 	for _, tt := range tests {
@@ -327,6 +332,22 @@ func TestWaitForEvent(t *testing.T) {
 			b.store.Reader().Model(&storage.ContactTag{}).Pluck("tag", &tags)
 			if len(tags) != 1 || tags[0] != tt.wantTag {
 				t.Fatalf("tags = %v, want [%s]", tags, tt.wantTag)
+			}
+			steps, err := storage.RunSteps(b.store.Reader(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var history []string
+			for _, s := range steps {
+				if s.NodeID == "wait" {
+					history = append(history, s.Status+"/"+s.Port)
+					if s.Port == "event" && (!strings.Contains(s.Output, `"type":"email.opened"`) || !strings.Contains(s.Output, `"at":`)) {
+						t.Errorf("the arrival step shows %s; want the event's type and time", s.Output)
+					}
+				}
+			}
+			if got := strings.Join(history, ","); got != tt.wantWait {
+				t.Fatalf("wait step history = %s, want %s", got, tt.wantWait)
 			}
 			if n := b.count(t, &storage.Wait{}, ""); n != 0 {
 				t.Fatalf("%d waits left behind", n)

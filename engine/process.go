@@ -207,6 +207,7 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 		}
 		if p.Event != nil {
 			st.env.Event = *p.Event
+			st.recordArrival(j.NodeID, j.Port, p.Event)
 		}
 		err = st.follow(j.NodeID, j.Port)
 	case storage.JobTimeout:
@@ -226,6 +227,16 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 		return err
 	}
 	return st.save()
+}
+
+// recordArrival records that the event a step waited for arrived and the
+// run goes on through port. Only the event's type, id and time are kept:
+// run history outlives an erased contact, and event data may name them.
+func (s *runState) recordArrival(node, port string, ev *flows.Event) {
+	s.record(storage.Step{NodeID: node, Status: "completed", Port: port, Output: mustJSON(map[string]any{
+		"message": fmt.Sprintf("The awaited event %s arrived at %s.", ev.Type, ev.At.UTC().Format(time.RFC3339)),
+		"event":   map[string]any{"id": ev.ID, "type": ev.Type, "at": ev.At.UTC()},
+	})})
 }
 
 // backoff returns when attempt n+1 may run: exponential from RetryBase,

@@ -311,7 +311,11 @@ func (s *runState) step(p pending) ([]pending, error) {
 		return nil, nil
 	case res.Wait != nil:
 		step.Status = "waiting"
-		step.Port = res.Wait.Port
+		if res.Wait.Event == "" {
+			// A delay leaves through its port; an event wait's port is
+			// known only when it ends (recordArrival, or timed_out).
+			step.Port = res.Wait.Port
+		}
 		s.record(step)
 		return nil, s.wait(cn, visit, res.Wait, simulated)
 	}

@@ -75,7 +75,7 @@ func TestATestRunWorksOnATestContactAndIsSweptAfterADay(t *testing.T) {
 			t.Fatalf("the real contact's event started %v, want the follow-up", res.Started)
 		}
 		b.drain(t)
-		if n := b.count(t, &storage.Event{}, "contact_id = ? AND test = ?", test, true); n != 1 {
+		if n := b.count(t, &storage.Event{}, "contact_id = ? AND test = ? AND type = ?", test, true, "chat.finished"); n != 1 {
 			t.Fatalf("the test contact's event: %d marked test, want 1", n)
 		}
 

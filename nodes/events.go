@@ -22,12 +22,14 @@ const (
 	EventGroupShop     = "Forms and shop"
 )
 
-// KnownEvents are the events this product records: message receipts from
-// the providers and the sandbox, messages and opt keywords contacts send
-// (channel.received, channel.opted_out...) (channel.kind, see engine/channels and the
-// connectors), and the events a website, shop or chat tool sends to
+// KnownEvents are the events this product records: channel.sent when a
+// message step hands a message over, message receipts from the providers
+// and the sandbox (channel.kind, see engine/channels and the connectors),
+// messages and opt keywords contacts send (channel.received,
+// channel.opted_out...), and the events a website, shop or chat tool sends to
 // POST /api/v1/events by convention (the templates and presets use them).
 var KnownEvents = []KnownEvent{
+	{"email.sent", "Email sent", "An email was handed to the email provider (or kept by the sandbox) on its way to the contact.", EventGroupEmail},
 	{"email.delivered", "Email delivered", "An email reached the contact's inbox.", EventGroupEmail},
 	{"email.opened", "Email opened", "The contact opened an email.", EventGroupEmail},
 	{"email.clicked", "Email link clicked", "The contact clicked a link in an email.", EventGroupEmail},
@@ -37,7 +39,7 @@ var KnownEvents = []KnownEvent{
 	{"email.failed", "Email not sent", "An email could not be sent.", EventGroupEmail},
 	{"email.undelivered", "Email not delivered", "An email was sent but did not reach the contact.", EventGroupEmail},
 
-	{"sms.sent", "SMS sent", "An SMS left the provider on its way to the contact's phone.", EventGroupSMS},
+	{"sms.sent", "SMS sent", "An SMS was handed to the SMS provider (or kept by the sandbox) on its way to the contact's phone.", EventGroupSMS},
 	{"sms.delivered", "SMS delivered", "An SMS reached the contact's phone.", EventGroupSMS},
 	{"sms.undelivered", "SMS not delivered", "An SMS was sent but did not reach the contact's phone.", EventGroupSMS},
 	{"sms.failed", "SMS not sent", "An SMS could not be sent.", EventGroupSMS},
@@ -46,7 +48,7 @@ var KnownEvents = []KnownEvent{
 	{"sms.opted_in", "Opted back in to SMS", "The contact texted START or UNSTOP: SMS consent is on again.", EventGroupSMS},
 	{"sms.help_requested", "Asked for help by SMS", "The contact texted HELP.", EventGroupSMS},
 
-	{"whatsapp.sent", "WhatsApp message sent", "A WhatsApp message left the provider on its way to the contact.", EventGroupWhatsApp},
+	{"whatsapp.sent", "WhatsApp message sent", "A WhatsApp message was handed to WhatsApp (or kept by the sandbox) on its way to the contact.", EventGroupWhatsApp},
 	{"whatsapp.delivered", "WhatsApp message delivered", "A WhatsApp message reached the contact's phone.", EventGroupWhatsApp},
 	{"whatsapp.read", "WhatsApp message read", "The contact read a WhatsApp message.", EventGroupWhatsApp},
 	{"whatsapp.undelivered", "WhatsApp message not delivered", "A WhatsApp message was sent but did not reach the contact.", EventGroupWhatsApp},

@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"regexp"
@@ -59,6 +60,10 @@ type EmailParams struct {
 	HTML string `json:"html,omitempty"`
 	// Track adds open and click tracking ("track").
 	Track bool `json:"track"`
+	// Attempts and RetryWithin bound the tries while the provider is
+	// down ("attempts", "retry_within"; see Budget).
+	Attempts    int            `json:"attempts,omitempty"`
+	RetryWithin flows.Duration `json:"retry_within,omitempty"`
 }
 
 // SMSParams are message.sms's params.
@@ -69,6 +74,10 @@ type SMSParams struct {
 	To string `json:"to,omitempty"`
 	// Body is the text template ("body").
 	Body string `json:"body"`
+	// Attempts and RetryWithin bound the tries while the provider is
+	// down ("attempts", "retry_within"; see Budget).
+	Attempts    int            `json:"attempts,omitempty"`
+	RetryWithin flows.Duration `json:"retry_within,omitempty"`
 }
 
 // WhatsAppParams are message.whatsapp's params.
@@ -83,6 +92,10 @@ type WhatsAppParams struct {
 	TemplateName string `json:"template_name,omitempty"`
 	// TemplateLanguage is the template's language code ("template_language").
 	TemplateLanguage string `json:"template_language,omitempty"`
+	// Attempts and RetryWithin bound the tries while the provider is
+	// down ("attempts", "retry_within"; see Budget).
+	Attempts    int            `json:"attempts,omitempty"`
+	RetryWithin flows.Duration `json:"retry_within,omitempty"`
 }
 
 // SendParams are message.send's params.
@@ -107,6 +120,10 @@ type SendParams struct {
 	// DeliveryTimeout, when set, waits that long for a delivery receipt
 	// before trying the next channel ("delivery_timeout").
 	DeliveryTimeout flows.Duration `json:"delivery_timeout,omitempty"`
+	// Attempts and RetryWithin bound the tries while the provider is
+	// down ("attempts", "retry_within"; see Budget).
+	Attempts    int            `json:"attempts,omitempty"`
+	RetryWithin flows.Duration `json:"retry_within,omitempty"`
 }
 
 func messagePorts() []flows.PortSpec {
@@ -135,7 +152,7 @@ func emailNode() *Type {
 		Credential:  credentialKindSMTP,
 		Waits:       true,
 		Outputs:     messagePorts(),
-		Params: []flows.ParamSpec{
+		Params: append([]flows.ParamSpec{
 			credentialParam(paramCredential, "Email account", credentialKindSMTP),
 			recipientParam("The address to send to; the contact's email when empty.", "{{ contact.email }}"),
 			{Name: paramSubject, Label: "Subject", Kind: flows.KindTemplate, Required: true,
@@ -146,7 +163,7 @@ func emailNode() *Type {
 				Description: "The HTML body (made from the text when empty).", Example: "<p>Hi {{ contact.first_name }}, thanks for signing up.</p>"},
 			{Name: paramTrack, Label: "Track opens and clicks", Kind: flows.KindBoolean, Default: true,
 				Description: "Adds an open pixel and sends links through the click tracker."},
-		},
+		}, budgetParams()...),
 		Rules: []flows.Rule{emailBodyRule},
 		Examples: []flows.Example{
 			{Title: "Welcome email", Params: map[string]any{paramSubject: "Welcome, {{ contact.first_name }}!",
@@ -171,12 +188,12 @@ func smsNode() *Type {
 		Credential:  credentialKindTwilio,
 		Waits:       true,
 		Outputs:     messagePorts(),
-		Params: []flows.ParamSpec{
+		Params: append([]flows.ParamSpec{
 			credentialParam(paramCredential, "SMS account", credentialKindTwilio),
 			recipientParam("The phone number to send to; the contact's phone when empty.", "{{ contact.phone }}"),
 			{Name: paramBody, Label: "Text", Kind: flows.KindTemplate, Required: true,
 				Description: "The message.", Example: "Hi {{ contact.first_name }}, your demo is tomorrow at 10:00."},
-		},
+		}, budgetParams()...),
 		Examples: []flows.Example{
 			{Title: "Reminder", Params: map[string]any{paramBody: "Hi {{ contact.first_name }}, your demo is tomorrow at 10:00."}},
 		},
@@ -191,7 +208,7 @@ func whatsAppNode() *Type {
 		Credential:  credentialKindWhatsApp,
 		Waits:       true,
 		Outputs:     messagePorts(),
-		Params: []flows.ParamSpec{
+		Params: append([]flows.ParamSpec{
 			credentialParam(paramCredential, "WhatsApp account", credentialKindWhatsApp),
 			recipientParam("The phone number to send to; the contact's phone when empty.", "{{ contact.phone }}"),
 			{Name: paramBody, Label: "Text", Kind: flows.KindTemplate,
@@ -200,7 +217,7 @@ func whatsAppNode() *Type {
 				Description: "The name of an approved WhatsApp template to send instead of the text.", Example: "welcome_v2"},
 			{Name: paramWALanguage, Label: "Template language", Kind: flows.KindString, Default: "en",
 				Description: "The template's language code.", Example: "pt_BR"},
-		},
+		}, budgetParams()...),
 		Rules: []flows.Rule{whatsAppBodyRule},
 		Examples: []flows.Example{
 			{Title: "Template message", Params: map[string]any{paramWATemplate: "welcome_v2", paramWALanguage: "en"}},
@@ -223,7 +240,7 @@ func sendNode() *Type {
 			"cannot be used (no consent, no address), or, with a delivery wait, is not delivered in time. The run shows every attempt." + policyNote,
 		Waits:   true,
 		Outputs: messagePorts(),
-		Params: []flows.ParamSpec{
+		Params: append([]flows.ParamSpec{
 			{Name: paramChannels, Label: "Channels, in order", Kind: flows.KindStringList, Required: true,
 				Enum:        []string{ChannelWhatsApp, ChannelSMS, ChannelEmail},
 				Description: "The channels to try, first choice first.", Example: []string{ChannelWhatsApp, ChannelSMS, ChannelEmail}},
@@ -243,7 +260,7 @@ func sendNode() *Type {
 			{Name: paramDeliveryTimeout, Label: "Wait for delivery", Kind: flows.KindDuration,
 				Description: "How long to wait for a delivery receipt before trying the next channel; empty counts a message as done once it is sent.",
 				Example:     "30m"},
-		},
+		}, budgetParams()...),
 		Rules: []flows.Rule{sendChannelsRule},
 		Examples: []flows.Example{
 			{Title: "WhatsApp, else SMS, else email", Params: map[string]any{
@@ -344,7 +361,7 @@ func runEmail(ctx context.Context, in *Input, p *EmailParams) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return singleResult(deliver(ctx, in, emailContent(in, p, v)))
+	return runSingle(ctx, in, emailContent(in, p, v), Budget{Attempts: p.Attempts, RetryWithin: p.RetryWithin})
 }
 
 func emailContent(in *Input, p *EmailParams, v []string) content {
@@ -357,7 +374,7 @@ func runSMS(ctx context.Context, in *Input, p *SMSParams) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return singleResult(deliver(ctx, in, smsContent(in, p, v)))
+	return runSingle(ctx, in, smsContent(in, p, v), Budget{Attempts: p.Attempts, RetryWithin: p.RetryWithin})
 }
 
 func smsContent(in *Input, p *SMSParams, v []string) content {
@@ -369,12 +386,33 @@ func runWhatsApp(ctx context.Context, in *Input, p *WhatsAppParams) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	return singleResult(deliver(ctx, in, whatsAppContent(in, p, v)))
+	return runSingle(ctx, in, whatsAppContent(in, p, v), Budget{Attempts: p.Attempts, RetryWithin: p.RetryWithin})
 }
 
 func whatsAppContent(in *Input, p *WhatsAppParams, v []string) content {
 	return content{channel: ChannelWhatsApp, key: in.Key, credentialID: p.Credential, recipient: strings.TrimSpace(v[0]),
 		text: v[1], template: strings.TrimSpace(p.TemplateName), language: cmpOr(strings.TrimSpace(p.TemplateLanguage), "en")}
+}
+
+// runSingle sends a single-channel message within its outage budget: while
+// the provider is down the step waits and tries again; once the budget is
+// spent it ends on its failed port.
+func runSingle(ctx context.Context, in *Input, c content, b Budget) (Result, error) {
+	var t Tries
+	if in.Resume != nil && len(in.Resume.State) > 0 {
+		if err := json.Unmarshal(in.Resume.State, &t); err != nil {
+			return Result{}, Permanentf("the step's saved progress could not be read: %w", err)
+		}
+	}
+	a, until, retry, err := deliverWithin(ctx, in, c, b, &t)
+	if err != nil || retry.IsZero() {
+		return singleResult(a, until, err)
+	}
+	state, err := json.Marshal(t)
+	if err != nil {
+		return Result{}, fmt.Errorf("save the step's progress: %w", err)
+	}
+	return Result{Wait: &Wait{Until: retry, Reenter: true, State: state}, Output: retryOutput(a, t, b, retry)}, nil
 }
 
 // singleResult turns one delivery attempt into the step's result.
@@ -514,8 +552,8 @@ func deliver(ctx context.Context, in *Input, c content) (Attempt, time.Time, err
 	pid, err := send(ctx, ch, sender, m.ID, c, d)
 	if err != nil {
 		if !IsPermanent(err) {
-			// The row stays queued; the retry finds it by key.
-			return a, time.Time{}, fmt.Errorf("send by %s: %w", c.channel, err)
+			// The row stays queued; the next try finds it by key.
+			return a, time.Time{}, &outageError{provider: sender.Provider, err: err}
 		}
 		a.Status, a.Reason = StatusFailed, fmt.Sprintf("%s refused the message: %v", sender.Provider, err)
 		if uerr := ch.Update(ctx, m.ID, MessageUpdate{Status: StatusFailed, Reason: a.Reason}); uerr != nil {

@@ -98,15 +98,15 @@ func TestEmailThroughAnAccountIsRecordedOnceAcrossRetries(t *testing.T) {
 	b := setupMessages(t)
 	params := map[string]any{"credential": "acct", "subject": "Hi", "html": "<p>Hello <b>Ana</b></p>"}
 	b.sender.Errs = []error{errors.New("connection reset")}
-	_, err := b.step(t, nodes.TypeEmail, params, "run1:n:1", nil)
-	if err == nil || nodes.IsPermanent(err) {
-		t.Fatalf("a network error gave %v, want a retryable error", err)
+	res, err := b.step(t, nodes.TypeEmail, params, "run1:n:1", nil)
+	if err != nil || res.Wait == nil || !res.Wait.Reenter {
+		t.Fatalf("a network error gave %+v, %v; want a wait before the next try", res, err)
 	}
 	if m := b.only(t); m.Status != nodes.StatusQueued {
 		t.Fatalf("after the failed try the message is %s, want queued", m.Status)
 	}
 	// The retry carries the same key: the queued row is reused.
-	res, err := b.step(t, nodes.TypeEmail, params, "run1:n:1", nil)
+	res, err = b.step(t, nodes.TypeEmail, params, "run1:n:1", &nodes.Resume{State: res.Wait.State})
 	if err != nil || res.Port != nodes.PortSent {
 		t.Fatalf("retry: port %q, err %v", res.Port, err)
 	}
@@ -327,5 +327,21 @@ func TestMessageParamRules(t *testing.T) {
 		if len(probs) == 0 || !strings.Contains(probs[0].Message, tt.want) {
 			t.Errorf("%s %v: problems %+v, want one about %q", tt.typ, tt.params, probs, tt.want)
 		}
+	}
+}
+
+// A Retry-After that ends past the step's budget spends it at once: the
+// message fails with the provider's answer instead of waiting.
+func TestRetryAfterPastTheBudgetFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setupMessages(t)
+	params := map[string]any{"credential": "acct", "body": "Your code is 1234", "retry_within": "2m"}
+	b.sender.Errs = []error{&nodes.RetryAfterError{Err: errors.New("429 too many requests"), After: 10 * time.Minute}}
+	res, err := b.step(t, nodes.TypeSMS, params, "run1:n:1", nil)
+	if err != nil || res.Wait != nil || res.Port != nodes.PortFailed {
+		t.Fatalf("result %+v, %v; want the failed port at once", res, err)
+	}
+	if m := b.only(t); m.Status != nodes.StatusFailed || !strings.Contains(m.Reason, "429 too many requests") {
+		t.Fatalf("message %s %q; want failed with the provider's answer", m.Status, m.Reason)
 	}
 }

@@ -20,6 +20,8 @@ type sendState struct {
 	Waiting *Attempt `json:"waiting,omitempty"`
 	// Until is when the receipt wait ends.
 	Until time.Time `json:"until"`
+	// Tries are the current channel's tries during an outage.
+	Tries Tries `json:"tries"`
 }
 
 // Delivery receipt event types that end a receipt wait, per outcome.
@@ -57,11 +59,26 @@ func runSend(ctx context.Context, in *Input, p *SendParams) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	budget := Budget{Attempts: p.Attempts, RetryWithin: p.RetryWithin}
 	for ; st.Index < len(p.Channels); st.Index++ {
 		channel := p.Channels[st.Index]
-		a, until, err := deliver(ctx, in, sendContent(in, p, v, channel))
+		a, until, retry, err := deliverWithin(ctx, in, sendContent(in, p, v, channel), budget, &st.Tries)
 		if err != nil {
 			return Result{}, err
+		}
+		if !retry.IsZero() {
+			res, err := st.wait(Wait{Until: retry}, a)
+			if err == nil {
+				res.Output["current"] = retryOutput(a, st.Tries, budget, retry)
+			}
+			return res, err
+		}
+		if a.Status == StatusFailed && ctx.Err() != nil {
+			// The provider used up the step's time: try the next channel in
+			// a fresh run of the step, with time of its own.
+			st.Attempts = append(st.Attempts, a)
+			st.Index++
+			return st.wait(Wait{Until: in.Now()}, a)
 		}
 		switch a.Status {
 		case StatusDelayed:

@@ -179,7 +179,7 @@ func absenceTrigger() *Type {
 		Params: []flows.ParamSpec{
 			{
 				Name: paramEvent, Label: "First event", Kind: flows.KindString, Required: true,
-				Description: "The event that starts the clock.", Example: "email.delivered", Options: "event_types",
+				Description: "The event that starts the clock.", Example: "email.sent", Options: "event_types",
 			},
 			{
 				Name: paramMissingEvent, Label: "Event that did not happen", Kind: flows.KindString, Required: true,
@@ -192,7 +192,7 @@ func absenceTrigger() *Type {
 		},
 		Examples: []flows.Example{
 			{Title: "Welcome email not opened in 2 days", Params: map[string]any{
-				paramEvent: "email.delivered", paramMissingEvent: "email.opened", paramWithin: "48h",
+				paramEvent: "email.sent", paramMissingEvent: "email.opened", paramWithin: "48h",
 			}},
 		},
 	}, runEventTrigger[AbsenceParams])

@@ -115,7 +115,8 @@ func buildFlowStats(id string, since time.Time, raw *storage.FlowNodeStats) *flo
 				node(nid).Ports["out"] += resumed
 			}
 		case typeEventWait:
-			if resumed -= timedOut[nid]; resumed > 0 {
+			// Runs resumed since arrivals were recorded are counted already.
+			if resumed -= timedOut[nid] + node(nid).Ports["event"]; resumed > 0 {
 				node(nid).Ports["event"] += resumed
 			}
 		}

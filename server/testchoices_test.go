@@ -107,19 +107,19 @@ func TestTestChoicesDecideTheSteps(t *testing.T) {
 		{name: "switch default, delay skipped, the email is never opened, the SMS is not delivered", payload: hot,
 			choices:    `{"route":{"port":"default"},"pause":{"skip":true},"wait_open":{"event":"never"},"sms":{"delivery":"not_delivered"}}`,
 			wantStatus: "completed",
-			wantPath: "start:out save:out check:yes route:default small:out pause:out email:sent wait_open:timeout " +
-				"wait_open:timeout sms:sent wait_sms:timeout whatsapp:sent",
+			wantPath: "start:out save:out check:yes route:default small:out pause:out email:sent wait_open: " +
+				"wait_open:timeout sms:sent wait_sms: wait_sms:event whatsapp:sent",
 			chosen: "wait_open"},
 		{name: "the email is opened after 3 hours", payload: hot,
 			choices:    `{"route":{"port":"default"},"pause":{"skip":true},"wait_open":{"event_after":"3h"}}`,
 			wantStatus: "completed",
-			wantPath:   "start:out save:out check:yes route:default small:out pause:out email:sent wait_open:timeout opened:out",
+			wantPath:   "start:out save:out check:yes route:default small:out pause:out email:sent wait_open: wait_open:event opened:out",
 			chosen:     "wait_open"},
 		{name: "the email is opened after 50 hours: too late", payload: hot,
 			choices:    `{"route":{"port":"default"},"pause":{"skip":true},"wait_open":{"event_after":"50h"},"wait_sms":{"event":"never"}}`,
 			wantStatus: "completed",
-			wantPath: "start:out save:out check:yes route:default small:out pause:out email:sent wait_open:timeout " +
-				"wait_open:timeout sms:sent wait_sms:timeout wait_sms:timeout sms_fine:out",
+			wantPath: "start:out save:out check:yes route:default small:out pause:out email:sent wait_open: " +
+				"wait_open:timeout sms:sent wait_sms: wait_sms:timeout sms_fine:out",
 			chosen: "wait_open"},
 		{name: "choices at conditions that would fail", payload: `{"email":"ada@example.com"}`,
 			choices:    `{"check":{"port":"yes"},"route":{"port":"default"}}`,

@@ -133,7 +133,14 @@ func MessageHistory(db *gorm.DB, id string) (status, events string, err error) {
 
 // SetMessageHistory writes the status and the history of the message id.
 func SetMessageHistory(tx *gorm.DB, id, status, events string, now time.Time) error {
-	n, err := rawOf(tx).affected(`UPDATE messages SET status = ?, events = ?, updated_at = ? WHERE id = ?`, status, events, now.UTC(), id)
+	return SetMessageStatus(tx, id, status, "", events, now)
+}
+
+// SetMessageStatus writes the status, the history and, unless empty, the
+// reason (what the status means) of the message id.
+func SetMessageStatus(tx *gorm.DB, id, status, reason, events string, now time.Time) error {
+	n, err := rawOf(tx).affected(`UPDATE messages SET status = ?, reason = COALESCE(NULLIF(?, ''), reason), events = ?, updated_at = ? WHERE id = ?`,
+		status, reason, events, now.UTC(), id)
 	if err != nil {
 		return fmt.Errorf("update message %s: %w", id, err)
 	}

@@ -149,9 +149,10 @@ func (s *Service) recordEvent(ctx context.Context, sink EventSink, m *storage.Me
 		if err != nil {
 			return err
 		}
+		next := nextStatus(cur.Status, kind)
 		updated, err = storage.UpdateMessage(tx, m.ID, storage.MessageChange{
-			Status: nextStatus(cur.Status, kind),
-			Event:  &storage.MessageEvent{Type: kind, At: now, Data: data},
+			Status: next, Reason: statusReason(cur.Status, next, m.Provider, data),
+			Event: &storage.MessageEvent{Type: kind, At: now, Data: data},
 		}, now)
 		if err != nil {
 			return err

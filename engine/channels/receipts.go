@@ -97,7 +97,9 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 			p.data = map[string]any{}
 		}
 		p.data["provider_event_id"] = p.dedup
-		if m.ContactID != nil && sink != nil {
+		// The outbox recorded channel.sent when the vendor took the
+		// message: the vendor's own "sent" would start journeys twice.
+		if m.ContactID != nil && sink != nil && r.Kind != EventSent {
 			evData := maps.Clone(p.data)
 			evData["message_id"], evData["channel"], evData["provider"] = m.ID, m.Channel, m.Provider
 			if m.FlowID != "" {
@@ -135,7 +137,9 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 			if err != nil {
 				return fmt.Errorf("message %s events: %w", p.m.ID, err)
 			}
-			if err := storage.SetMessageHistory(tx, p.m.ID, nextStatus(status, r.Kind), string(b), now); err != nil {
+			next := nextStatus(status, r.Kind)
+			reason := statusReason(status, next, p.m.Provider, p.data)
+			if err := storage.SetMessageStatus(tx, p.m.ID, next, reason, string(b), now); err != nil {
 				return err
 			}
 			if r.WithdrawConsent && p.m.ContactID != nil {

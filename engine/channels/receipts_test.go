@@ -184,3 +184,56 @@ func TestFailedReceiptRequestKeepsNothing(t *testing.T) {
 		t.Fatalf("retry = %+v; want both receipts recorded", res)
 	}
 }
+
+// A message's reason always describes its current status: after Twilio
+// reports an SMS undelivered it no longer says "Accepted by twilio.", and a
+// receipt that does not change the status leaves the reason alone.
+func TestReceiptReasonDescribesTheCurrentStatus(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ev, err := b.eng.IngestEvent(b.ctx, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Phone: "+4915112345678"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.svc.Record(b.ctx, nodes.Draft{Key: "k-sms", Channel: nodes.ChannelSMS, Provider: channels.KindTwilio,
+		Status: nodes.StatusQueued, To: "+4915112345678", Text: "hello", ContactID: ev.ContactID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.svc.Update(b.ctx, m.ID, nodes.MessageUpdate{Status: nodes.StatusSent, Reason: "Accepted by twilio.",
+		ProviderID: "SM1", Sent: true}); err != nil {
+		t.Fatal(err)
+	}
+	twilio := func(id, kind, code string) channels.Receipt {
+		return channels.Receipt{Provider: "twilio", EventID: id, Kind: kind, ProviderIDs: []string{"SM1"},
+			Data: map[string]any{"status": kind, "error_code": code}}
+	}
+	steps := []struct {
+		r          channels.Receipt
+		wantStatus string
+		wantReason []string
+	}{
+		{twilio("SM1:undelivered", channels.EventUndelivered, "30003"), storage.MessageUndelivered,
+			[]string{"Not delivered", "twilio", "30003"}},
+		// A late "delivered" cannot undo a failure: status and reason stay.
+		{twilio("SM1:delivered", channels.EventDelivered, ""), storage.MessageUndelivered,
+			[]string{"Not delivered", "30003"}},
+	}
+	for _, s := range steps {
+		if _, err := b.svc.RecordProviderReceipts(b.ctx, b.eng, []channels.Receipt{s.r}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := storage.GetMessage(b.store.Reader(), m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != s.wantStatus || strings.Contains(got.Reason, "Accepted") {
+			t.Fatalf("after %s: %s %q, want %s with a reason about it", s.r.EventID, got.Status, got.Reason, s.wantStatus)
+		}
+		for _, w := range s.wantReason {
+			if !strings.Contains(got.Reason, w) {
+				t.Fatalf("after %s: reason %q, want it to mention %q", s.r.EventID, got.Reason, w)
+			}
+		}
+	}
+}

@@ -66,7 +66,61 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	endpoint string
+	// events stores the channel.sent contact events (nil: none are
+	// recorded); the engine sets it (UseEvents).
+	events engine.EventRecorder
 }
+
+// UseEvents implements engine.EventsUser: when a vendor accepts a message,
+// or the sandbox keeps it, the contact gets channel.sent, in the same
+// transaction as the message's status.
+func (s *Service) UseEvents(r engine.EventRecorder) { s.events = r }
+
+// eventWriter stores a contact event inside the caller's transaction.
+type eventWriter = engine.EventWriter
+
+// write runs fn in a transaction; with withEvents (and an event recorder),
+// fn may store contact events in it too. fn may run again after a
+// rollback: it must start over each time.
+func (s *Service) write(ctx context.Context, withEvents bool, fn func(tx *gorm.DB, ingest eventWriter) error) error {
+	if !withEvents || s.events == nil {
+		return s.store.Write(ctx, func(tx *gorm.DB) error { return fn(tx, nil) })
+	}
+	return s.events.IngestEventsWith(ctx, fn)
+}
+
+// sentChannels are the contact channels whose sends are contact events
+// (a Slack post is not sent to the contact).
+var sentChannels = map[string]bool{nodes.ChannelEmail: true, nodes.ChannelSMS: true, nodes.ChannelWhatsApp: true}
+
+// EventSent is the kind of channel.sent, recorded by the outbox itself.
+const EventSent = "sent"
+
+// recordSent stores channel.sent for m's contact, once per message.
+func (s *Service) recordSent(m *storage.Message, ingest eventWriter) error {
+	if ingest == nil || m == nil || m.ContactID == nil || !sentChannels[m.Channel] {
+		return nil
+	}
+	data := map[string]any{"message_id": m.ID, "channel": m.Channel, "provider": m.Provider}
+	if m.NodeID != "" {
+		data["step"] = m.NodeID
+	}
+	if m.FlowID != "" {
+		data["journey"] = m.FlowID
+	}
+	_, err := ingest(engine.EventInput{ID: "sent:" + m.ID, Type: m.Channel + "." + EventSent,
+		Contact: storage.ContactRef{ID: *m.ContactID}, Data: data, OccurredAt: s.now().UTC(), Source: "channels"})
+	var ie *engine.InputError
+	if errors.As(err, &ie) {
+		// The contact was erased meanwhile: the message's status still counts.
+		s.log.Warn("no sent event: the message's contact is gone", "message_id", m.ID)
+		return nil
+	}
+	return err
+}
+
+// sends reports whether a change makes a message sent (or sandboxed).
+func sends(status string, sent bool) bool { return sent || status == nodes.StatusSandboxed }
 
 // New returns a Service.
 func New(cfg Config) (*Service, error) {
@@ -95,15 +149,15 @@ func New(cfg Config) (*Service, error) {
 // Record implements nodes.Channels.
 func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, error) {
 	var out nodes.Message
-	err := s.store.Write(ctx, func(tx *gorm.DB) error {
+	err := s.write(ctx, sends(d.Status, false), func(tx *gorm.DB, ingest eventWriter) error {
 		var err error
-		out, err = s.record(tx, d)
+		out, err = s.record(tx, d, ingest)
 		return err
 	})
 	return out, err
 }
 
-func (s *Service) record(tx *gorm.DB, d nodes.Draft) (nodes.Message, error) {
+func (s *Service) record(tx *gorm.DB, d nodes.Draft, ingest eventWriter) (nodes.Message, error) {
 	now := s.now().UTC()
 	m := &storage.Message{
 		IdemKey: d.Key, Channel: d.Channel, Provider: d.Provider, CredentialID: d.CredentialID, Status: d.Status,
@@ -121,6 +175,11 @@ func (s *Service) record(tx *gorm.DB, d nodes.Draft) (nodes.Message, error) {
 	}
 	if inserted {
 		s.cfg.Metrics.MessageOutcome(stored.Channel, stored.Status)
+		if sends(stored.Status, false) {
+			if err := s.recordSent(stored, ingest); err != nil {
+				return nodes.Message{}, err
+			}
+		}
 	}
 	out := nodes.Message{ID: stored.ID, Status: stored.Status, Reason: stored.Reason}
 	if stored.ProviderID != nil {
@@ -131,10 +190,10 @@ func (s *Service) record(tx *gorm.DB, d nodes.Draft) (nodes.Message, error) {
 
 // Update implements nodes.Channels.
 func (s *Service) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
-	return s.store.Write(ctx, func(tx *gorm.DB) error { return s.update(tx, id, u) })
+	return s.write(ctx, sends(u.Status, u.Sent), func(tx *gorm.DB, ingest eventWriter) error { return s.update(tx, id, u, ingest) })
 }
 
-func (s *Service) update(tx *gorm.DB, id string, u nodes.MessageUpdate) error {
+func (s *Service) update(tx *gorm.DB, id string, u nodes.MessageUpdate, ingest eventWriter) error {
 	now := s.now().UTC()
 	ch := storage.MessageChange{Status: u.Status, Reason: u.Reason, ProviderID: u.ProviderID,
 		Event: &storage.MessageEvent{Type: u.Status, At: now, Data: reasonData(u.Reason)}}
@@ -142,10 +201,16 @@ func (s *Service) update(tx *gorm.DB, id string, u nodes.MessageUpdate) error {
 		ch.SentAt = now
 	}
 	m, err := storage.UpdateMessage(tx, id, ch, now)
-	if err == nil && u.Status != "" && m != nil {
+	if err != nil {
+		return err
+	}
+	if u.Status != "" {
 		s.cfg.Metrics.MessageOutcome(m.Channel, u.Status)
 	}
-	return err
+	if sends(u.Status, u.Sent) {
+		return s.recordSent(m, ingest)
+	}
+	return nil
 }
 
 // Bind implements engine.ChannelsBinder: the outbox of a message step that
@@ -167,14 +232,22 @@ func (o *stepOutbox) Record(ctx context.Context, d nodes.Draft) (nodes.Message, 
 	if err := o.beforeWrite(); err != nil {
 		return nodes.Message{}, err
 	}
-	return o.s.record(o.tx.WithContext(ctx), d)
+	return o.s.record(o.tx.WithContext(ctx), d, o.ingest(ctx))
+}
+
+// ingest stores contact events in the step's transaction (nil: none).
+func (o *stepOutbox) ingest(ctx context.Context) eventWriter {
+	if o.s.events == nil {
+		return nil
+	}
+	return func(in engine.EventInput) (engine.EventResult, error) { return o.s.events.IngestEventTx(ctx, o.tx, in) }
 }
 
 func (o *stepOutbox) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
 	if err := o.beforeWrite(); err != nil {
 		return err
 	}
-	return o.s.update(o.tx.WithContext(ctx), id, u)
+	return o.s.update(o.tx.WithContext(ctx), id, u, o.ingest(ctx))
 }
 
 // Sender gives the sandbox only: a step with an account calls a vendor, so
@@ -257,5 +330,6 @@ func reasonData(reason string) map[string]any {
 var (
 	_ nodes.Channels        = (*Service)(nil)
 	_ engine.ChannelsBinder = (*Service)(nil)
+	_ engine.EventsUser     = (*Service)(nil)
 	_ nodes.Channels        = (*stepOutbox)(nil)
 )
