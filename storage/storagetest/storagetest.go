@@ -61,6 +61,11 @@ func Exercise(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("Matching", func(t *testing.T) {
+		t.Parallel()
+		exerciseMatching(t, setup)
+	})
+
 	t.Run("TestData", func(t *testing.T) {
 		t.Parallel()
 		exerciseTestData(t, setup)
