@@ -2,9 +2,12 @@ package storagetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
+
+	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -168,4 +171,48 @@ func conflictEvents(t *testing.T, b *testBundle, contacts []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// exerciseUnsubscribedGroups checks that leaving and rejoining a provider's
+// unsubscribe group changes only that group, keeps the other custom
+// fields and leaves consent alone.
+func exerciseUnsubscribedGroups(t *testing.T, setup func(t *testing.T) *testBundle) {
+	b := setup(t)
+	id := mustUpsert(t, b, "", storage.ContactInput{Email: "groups@example.com", Fields: map[string]any{"plan": "pro"}})
+	groups := func() (string, any) {
+		c := mustGet(t, b, id)
+		var f map[string]any
+		if err := json.Unmarshal([]byte(c.Fields), &f); err != nil {
+			t.Fatalf("fields %q: %v", c.Fields, err)
+		}
+		return fmt.Sprint(f[storage.UnsubscribedGroupsField]), f["plan"]
+	}
+	for _, step := range []struct {
+		group string
+		leave bool
+		want  string
+	}{
+		{"10", true, "[10]"},
+		{"7", true, "[10 7]"},
+		{"10", true, "[10 7]"},
+		{"10", false, "[7]"},
+		{"3", false, "[7]"},
+		{"7", false, "[]"},
+	} {
+		write(t, b, func(tx *gorm.DB) error {
+			return storage.SetUnsubscribedGroup(tx, id, step.group, step.leave, t0)
+		})
+		if got, plan := groups(); got != step.want || plan != "pro" {
+			t.Fatalf("after group %s leave=%v: groups %s plan %v, want %s and pro", step.group, step.leave, got, plan, step.want)
+		}
+	}
+	if c := mustGet(t, b, id); c.Consent != "{}" {
+		t.Fatalf("consent %s, want untouched", c.Consent)
+	}
+	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		return storage.SetUnsubscribedGroup(tx, "no-such-contact", "1", true, t0)
+	})
+	if !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("unknown contact: err = %v, want ErrNotFound", err)
+	}
 }
