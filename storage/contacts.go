@@ -737,16 +737,25 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 	if ref.empty() {
 		return "", false, ErrEmptyRef
 	}
+	in := ContactInput{Email: ref.Email, Phone: ref.Phone, ExternalID: ref.ExternalID, Test: ref.Test}
 	for range 2 {
-		c, found, err := findContact(tx, ref)
-		if err != nil {
-			return "", false, err
-		}
-		if found {
-			return c.ID, false, nil
+		if ref.ID != "" {
+			c, found, err := findContact(tx, ref)
+			if err != nil || found {
+				return idOf(c), false, err
+			}
 		}
 		if ref.Email == "" && ref.Phone == "" && ref.ExternalID == "" {
 			return "", false, ErrNotFound
+		}
+		// As an upsert matches: an event naming a new email and the phone
+		// of someone else belongs to a new person, not to that someone.
+		m, err := matchUpsert(tx, in)
+		if err != nil {
+			return "", false, err
+		}
+		if m.match != nil {
+			return m.match.ID, false, recordConflicts(tx, m.match.ID, m.owners, in, now)
 		}
 		if err := refuseErased(tx, ref.Email, ref.Phone); err != nil {
 			return "", false, err
@@ -754,8 +763,8 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 		nc := Contact{
 			ID:         NewID(),
 			Email:      nonEmpty(ref.Email),
-			Phone:      nonEmpty(ref.Phone),
-			ExternalID: nonEmpty(ref.ExternalID),
+			Phone:      nonEmpty(m.free(identPhone, ref.Phone)),
+			ExternalID: nonEmpty(m.free(identExternalID, ref.ExternalID)),
 			Fields:     "{}",
 			Consent:    "{}",
 			Test:       ref.Test,
@@ -767,10 +776,18 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 			return "", false, res.Error
 		}
 		if res.RowsAffected == 1 {
-			return nc.ID, true, nil
+			return nc.ID, true, recordConflicts(tx, nc.ID, m.owners, in, now)
 		}
 	}
 	return "", false, errors.New("contact keeps conflicting with concurrent inserts")
+}
+
+// idOf is c's id, or "" for no contact.
+func idOf(c *Contact) string {
+	if c == nil {
+		return ""
+	}
+	return c.ID
 }
 
 // ListContacts returns a page of real contacts, newest first, and the

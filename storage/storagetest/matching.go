@@ -216,3 +216,39 @@ func exerciseUnsubscribedGroups(t *testing.T, setup func(t *testing.T) *testBund
 		t.Fatalf("unknown contact: err = %v, want ErrNotFound", err)
 	}
 }
+
+// exerciseEnsureMatching checks that an event naming a contact (EnsureContact)
+// is matched as an upsert is: never to someone else by phone or external id.
+func exerciseEnsureMatching(t *testing.T, setup func(t *testing.T) *testBundle) {
+	b := setup(t)
+	a := mustUpsert(t, b, "", storage.ContactInput{Email: "ann@example.com", Phone: "+15550000001", ExternalID: "chat-ann"})
+	bo := mustUpsert(t, b, "", storage.ContactInput{Phone: "+15550000002"})
+	ensure := func(ref storage.ContactRef) (string, bool) {
+		t.Helper()
+		var id string
+		var created bool
+		write(t, b, func(tx *gorm.DB) (err error) {
+			id, created, err = storage.EnsureContact(tx, ref, t0)
+			return err
+		})
+		return id, created
+	}
+	if id, created := ensure(storage.ContactRef{Phone: "+15550000001"}); id != a || created {
+		t.Fatalf("phone of Ann alone: %s created=%v, want Ann", id, created)
+	}
+	if id, created := ensure(storage.ContactRef{Email: "new@example.com", Phone: "+15550000002"}); id != bo || created {
+		t.Fatalf("new email with the phone of Bo (who has no email): %s created=%v, want Bo", id, created)
+	}
+	id, created := ensure(storage.ContactRef{Email: "cy@example.com", Phone: "+15550000001", ExternalID: "chat-ann"})
+	if id == a || !created {
+		t.Fatalf("another email with Ann's phone and chat id: %s created=%v, want a new contact", id, created)
+	}
+	if c := mustGet(t, b, id); deref(c.Email) != "cy@example.com" || c.Phone != nil || c.ExternalID != nil {
+		t.Fatalf("new contact %s/%s/%s, want only the email", deref(c.Email), deref(c.Phone), deref(c.ExternalID))
+	}
+	want := []string{a + ">" + id + ":external_id", a + ">" + id + ":phone", id + ">" + a + ":external_id", id + ">" + a + ":phone"}
+	slices.Sort(want)
+	if got := conflictEvents(t, b, []string{a, bo, id}); !slices.Equal(got, want) {
+		t.Fatalf("conflict events %v, want %v", got, want)
+	}
+}

@@ -66,6 +66,11 @@ func Exercise(t *testing.T, open OpenFunc) {
 		exerciseMatching(t, setup)
 	})
 
+	t.Run("EnsureMatching", func(t *testing.T) {
+		t.Parallel()
+		exerciseEnsureMatching(t, setup)
+	})
+
 	t.Run("UnsubscribedGroups", func(t *testing.T) {
 		t.Parallel()
 		exerciseUnsubscribedGroups(t, setup)
