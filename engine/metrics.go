@@ -25,6 +25,7 @@ type Metrics struct {
 	stepDuration *prometheus.HistogramVec
 	messages     *prometheus.CounterVec
 	webhooks     *prometheus.CounterVec
+	ignored      *prometheus.CounterVec
 
 	queueOnce sync.Once
 }
@@ -59,8 +60,12 @@ func NewMetrics() *Metrics {
 			Name: "journey_webhook_requests_total",
 			Help: "Requests to /hooks/ (webhook triggers and provider callbacks), by HTTP status code.",
 		}, []string{"code"}),
+		ignored: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "journey_provider_events_ignored_total",
+			Help: "Vendor webhook events acknowledged but not recorded, by provider and reason (not recorded: known events we skip, such as processed or deferred; unknown event: types we do not map).",
+		}, []string{"provider", "reason"}),
 	}
-	m.reg.MustRegister(m.runsStarted, m.runsEnded, m.stepDuration, m.messages, m.webhooks,
+	m.reg.MustRegister(m.runsStarted, m.runsEnded, m.stepDuration, m.messages, m.webhooks, m.ignored,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -94,6 +99,13 @@ func (m *Metrics) StepDone(nodeType string, d time.Duration) {
 func (m *Metrics) MessageOutcome(channel, outcome string) {
 	if m != nil {
 		m.messages.WithLabelValues(channel, outcome).Inc()
+	}
+}
+
+// ProviderEventIgnored counts a vendor event acknowledged but not recorded.
+func (m *Metrics) ProviderEventIgnored(provider, reason string) {
+	if m != nil {
+		m.ignored.WithLabelValues(provider, reason).Inc()
 	}
 }
 

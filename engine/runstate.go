@@ -226,6 +226,20 @@ func (s *runState) drain(q []pending) error {
 	return nil
 }
 
+// saveRemoteContact saves the contact a remote step asks for (see
+// nodes.Result.SaveContact) and makes it the run's contact.
+func saveRemoteContact(ctx context.Context, contacts *txContacts, key string, res nodes.Result) (nodes.Result, error) {
+	ref, err := contacts.Upsert(ctx, key, *res.SaveContact)
+	if err != nil {
+		return res, fmt.Errorf("save the contact: %w", err)
+	}
+	res.ContactID = ref.ID
+	if res.Output != nil {
+		res.Output["builtin_contact_id"] = ref.ID
+	}
+	return res, nil
+}
+
 // step runs one node and returns the nodes to run next.
 func (s *runState) step(p pending) ([]pending, error) {
 	cn := s.cf.Nodes[p.node]
@@ -262,6 +276,13 @@ func (s *runState) step(p pending) ([]pending, error) {
 	var err error
 	if p.pre != nil {
 		res, err, started = p.pre.res, p.pre.err, p.pre.started
+		if err == nil && res.SaveContact != nil {
+			contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
+			res, err = saveRemoteContact(s.ctx, contacts, s.input(cn, visit, p.attempt, contacts).Key, res)
+			if e := contacts.finish(err != nil); e != nil {
+				return nil, e
+			}
+		}
 	} else {
 		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
 		in := s.input(cn, visit, p.attempt, contacts)

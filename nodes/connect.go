@@ -277,7 +277,10 @@ func crmFor(ctx context.Context, in *Input, target string, needContact bool) (CR
 
 // upsertVendorContact saves the contact in a HubSpot or Pipedrive account
 // and keeps its id there in the run's vars for the steps after it. The
-// run's built-in contact does not change.
+// built-in contact is saved too, and becomes the run's contact: it is the
+// journey's memory of the person (the vendor keeps its own copy), so that
+// later steps see the name and email ("Chat lead: {{ contact.first_name }}",
+// a Mailchimp step that needs the email).
 func upsertVendorContact(ctx context.Context, in *Input, target string, ci ContactInput, out map[string]any) (Result, error) {
 	if ci.Email == "" {
 		return Result{}, Permanentf("%q needs an email to find the contact by in another system", label(in, paramEmail))
@@ -296,7 +299,9 @@ func upsertVendorContact(ctx context.Context, in *Input, target string, ci Conta
 	out["contact_id"] = ref.ID
 	out["created"] = ref.Created
 	out["saved_to"] = acc.Name
-	return Result{Port: PortOut, Output: out, Vars: map[string]any{vendorContactVar(acc.Kind): ref.ID}}, nil
+	// Saved after the vendor call, so a vendor that refuses the contact
+	// leaves nothing behind here either.
+	return Result{Port: PortOut, Output: out, Vars: map[string]any{vendorContactVar(acc.Kind): ref.ID}, SaveContact: &ci}, nil
 }
 
 // vendorEmailRule requires an email when a contact is saved to a vendor,

@@ -35,7 +35,8 @@ var KnownEvents = []KnownEvent{
 	{"email.clicked", "Email link clicked", "The contact clicked a link in an email.", EventGroupEmail},
 	{"email.bounced", "Email bounced", "An email bounced: the address does not accept mail.", EventGroupEmail},
 	{"email.complained", "Email marked as spam", "The contact marked an email as spam.", EventGroupEmail},
-	{"email.unsubscribed", "Unsubscribed from email", "The contact unsubscribed from emails.", EventGroupEmail},
+	{"email.unsubscribed", "Unsubscribed from email", "The contact unsubscribed from emails, or from one of the email provider's unsubscribe groups (the group is in the event's data).", EventGroupEmail},
+	{"email.resubscribed", "Resubscribed to email", "The contact subscribed to emails again, or to one of the email provider's unsubscribe groups (the group is in the event's data).", EventGroupEmail},
 	{"email.failed", "Email not sent", "An email could not be sent.", EventGroupEmail},
 	{"email.undelivered", "Email not delivered", "An email was sent but did not reach the contact.", EventGroupEmail},
 
@@ -66,7 +67,7 @@ var KnownEvents = []KnownEvent{
 
 // RecordOnlyEvents are stored on the contact's timeline but never start or
 // resume a journey, so pickers leave them out.
-var RecordOnlyEvents = []string{"webhook.received"}
+var RecordOnlyEvents = []string{"webhook.received", "contact.conflict"}
 
 // LookupEvent returns the known event of type typ.
 func LookupEvent(typ string) (KnownEvent, bool) {

@@ -114,6 +114,11 @@ type Result struct {
 	Vars map[string]any
 	// ContactID, when set, makes this contact the run's contact.
 	ContactID string
+	// SaveContact, when set, is saved in the built-in contact store by the
+	// engine, in the step's transaction (a step that calls a vendor runs
+	// outside it and cannot write there itself); the saved contact becomes
+	// the run's contact.
+	SaveContact *ContactInput
 	// Wait, when set, pauses the run at this node.
 	Wait *Wait
 	// Exit, when set, ends the run.

@@ -53,6 +53,8 @@ func (s *Server) record(c *fiber.Ctx, out *receiptsResponse, rs []channels.Recei
 	}
 	for i, r := range res {
 		switch {
+		case r.Ignored: // counted and logged by the channels service
+			out.Ignored++
 		case r.Unmatched:
 			out.Unmatched++
 			s.log.Info("a provider receipt matches no message", "provider", rs[i].Provider, "event_id", rs[i].EventID, "kind", rs[i].Kind)

@@ -155,15 +155,18 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 	// Two rounds: an insert that conflicts with a contact created by a
 	// concurrent transaction finds and updates that contact instead.
 	for range 2 {
-		c, found, err := findContact(tx, ContactRef{Email: in.Email, Phone: in.Phone, ExternalID: in.ExternalID, Test: in.Test})
+		m, err := matchUpsert(tx, in)
 		if err != nil {
 			return "", nil, err
 		}
-		if found {
-			if err := updateContact(tx, c, in, now); err != nil {
+		if m.match != nil {
+			if err := updateContact(tx, m.match, in, now); err != nil {
 				return "", nil, err
 			}
-			return c.ID, nil, recordEffect(tx, effectUpsert, key, c.ID, now)
+			if err := recordConflicts(tx, m.match.ID, m.owners, in, now); err != nil {
+				return "", nil, err
+			}
+			return m.match.ID, nil, recordEffect(tx, effectUpsert, key, m.match.ID, now)
 		}
 		if err := refuseErased(tx, in.Email, in.Phone); err != nil {
 			return "", nil, err
@@ -175,8 +178,8 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 		nc := Contact{
 			ID:         NewID(),
 			Email:      nonEmpty(in.Email),
-			Phone:      nonEmpty(in.Phone),
-			ExternalID: nonEmpty(in.ExternalID),
+			Phone:      nonEmpty(m.free(identPhone, in.Phone)),
+			ExternalID: nonEmpty(m.free(identExternalID, in.ExternalID)),
 			FirstName:  in.FirstName,
 			LastName:   in.LastName,
 			Company:    in.Company,
@@ -192,6 +195,9 @@ func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (str
 			return "", nil, err
 		}
 		if n == 1 {
+			if err := recordConflicts(tx, nc.ID, m.owners, in, now); err != nil {
+				return "", nil, err
+			}
 			return nc.ID, &nc, recordEffect(tx, effectUpsert, key, nc.ID, now)
 		}
 	}
@@ -668,21 +674,8 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 	if len(where) == 0 {
 		return nil, false, nil
 	}
-	rows, err := rawOf(db).query(`SELECT `+contactSelect+` FROM contacts WHERE (`+strings.Join(where, " OR ")+`) AND test = ? LIMIT 4`,
-		append(args, ref.Test)...)
+	found, err := contactsWhere(db, strings.Join(where, " OR "), append(args, ref.Test)...)
 	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	var found []Contact
-	for rows.Next() {
-		var c Contact
-		if err := scanContact(rows, &c); err != nil {
-			return nil, false, err
-		}
-		found = append(found, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
 	for _, b := range by {
@@ -693,6 +686,25 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 		}
 	}
 	return nil, false, nil
+}
+
+// contactsWhere returns the (at most four) contacts matching cond, one
+// identifier per OR-ed term, of the kind in the last argument (test or real).
+func contactsWhere(db *gorm.DB, cond string, args ...any) ([]Contact, error) {
+	rows, err := rawOf(db).query(`SELECT `+contactSelect+` FROM contacts WHERE (`+cond+`) AND test = ? LIMIT 4`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var found []Contact
+	for rows.Next() {
+		var c Contact
+		if err := scanContact(rows, &c); err != nil {
+			return nil, err
+		}
+		found = append(found, c)
+	}
+	return found, rows.Err()
 }
 
 // ContactIDByEmail returns the id of the real (or, with test, the test)
@@ -725,16 +737,25 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 	if ref.empty() {
 		return "", false, ErrEmptyRef
 	}
+	in := ContactInput{Email: ref.Email, Phone: ref.Phone, ExternalID: ref.ExternalID, Test: ref.Test}
 	for range 2 {
-		c, found, err := findContact(tx, ref)
-		if err != nil {
-			return "", false, err
-		}
-		if found {
-			return c.ID, false, nil
+		if ref.ID != "" {
+			c, found, err := findContact(tx, ref)
+			if err != nil || found {
+				return idOf(c), false, err
+			}
 		}
 		if ref.Email == "" && ref.Phone == "" && ref.ExternalID == "" {
 			return "", false, ErrNotFound
+		}
+		// As an upsert matches: an event naming a new email and the phone
+		// of someone else belongs to a new person, not to that someone.
+		m, err := matchUpsert(tx, in)
+		if err != nil {
+			return "", false, err
+		}
+		if m.match != nil {
+			return m.match.ID, false, recordConflicts(tx, m.match.ID, m.owners, in, now)
 		}
 		if err := refuseErased(tx, ref.Email, ref.Phone); err != nil {
 			return "", false, err
@@ -742,8 +763,8 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 		nc := Contact{
 			ID:         NewID(),
 			Email:      nonEmpty(ref.Email),
-			Phone:      nonEmpty(ref.Phone),
-			ExternalID: nonEmpty(ref.ExternalID),
+			Phone:      nonEmpty(m.free(identPhone, ref.Phone)),
+			ExternalID: nonEmpty(m.free(identExternalID, ref.ExternalID)),
 			Fields:     "{}",
 			Consent:    "{}",
 			Test:       ref.Test,
@@ -755,10 +776,18 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 			return "", false, res.Error
 		}
 		if res.RowsAffected == 1 {
-			return nc.ID, true, nil
+			return nc.ID, true, recordConflicts(tx, nc.ID, m.owners, in, now)
 		}
 	}
 	return "", false, errors.New("contact keeps conflicting with concurrent inserts")
+}
+
+// idOf is c's id, or "" for no contact.
+func idOf(c *Contact) string {
+	if c == nil {
+		return ""
+	}
+	return c.ID
 }
 
 // ListContacts returns a page of real contacts, newest first, and the

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/emailevents"
 	"github.com/journeyhq/journey/storage"
 )
@@ -32,19 +35,46 @@ type Receipt struct {
 	ProviderIDs []string
 	Data        map[string]any
 	// WithdrawConsent turns the contact's consent for the channel off
-	// (hard bounces, spam complaints).
+	// (hard bounces, spam complaints, unsubscribes).
 	WithdrawConsent bool
+	// GrantConsent turns it back on (a recipient's own resubscribe).
+	GrantConsent bool
+	// Group, when set, is the vendor's unsubscribe group that Kind
+	// (unsubscribed or resubscribed) applies to; consent to all email is
+	// left alone.
+	Group string
+	// Email is the address the event names. A change of consent or group
+	// about no message of ours applies to the known contact with it.
+	Email string
+	// Ignored, when set, says why nothing is recorded (the vendor event
+	// is counted and logged, and answered as received).
+	Ignored string
+}
+
+// contactWide reports whether the receipt changes the contact itself
+// (consent or groups), so that it applies even without a message of ours.
+func (r Receipt) contactWide() bool {
+	return r.WithdrawConsent || r.GrantConsent || r.Group != ""
 }
 
 // EmailReceipts turns the events of an e-mail provider's webhook request
 // into receipts. Hard bounces, spam complaints and unsubscribes withdraw
-// the contact's email consent.
+// the contact's email consent, a recipient's own resubscribe grants it
+// again; a group unsubscribe or resubscribe changes that group only.
 func EmailReceipts(provider string, evs []emailevents.Event) []Receipt {
 	rs := make([]Receipt, 0, len(evs))
 	for _, ev := range evs {
+		if ev.Ignored != "" {
+			rs = append(rs, Receipt{Provider: provider, Kind: ev.Type, Ignored: ev.Ignored})
+			continue
+		}
 		_, kind, _ := strings.Cut(ev.Type, ".")
 		r := Receipt{Provider: provider, EventID: ev.ProviderEventID, Kind: kind, OurMessageID: ev.OurMessageID,
-			Data: ev.Data, WithdrawConsent: ev.HardBounce || ev.Type == emailevents.Complained || ev.Type == emailevents.Unsubscribed}
+			Data: ev.Data, Group: ev.Group, Email: strings.ToLower(strings.TrimSpace(ev.Email))}
+		if ev.Group == "" {
+			r.WithdrawConsent = ev.HardBounce || ev.Type == emailevents.Complained || ev.Type == emailevents.Unsubscribed
+			r.GrantConsent = ev.Type == emailevents.Resubscribed && ev.ByRecipient
+		}
 		if ev.SMTPMessageID != "" {
 			r.ProviderIDs = append(r.ProviderIDs, "<"+ev.SMTPMessageID+">", ev.SMTPMessageID)
 		}
@@ -59,8 +89,14 @@ type ReceiptResult struct {
 	MessageID string
 	// Duplicate is true when the same provider event was recorded before.
 	Duplicate bool
-	// Unmatched is true when the receipt is about no message of ours.
+	// Unmatched is true when the receipt is about no message of ours
+	// (and, for a consent or group change, about no known contact).
 	Unmatched bool
+	// ContactID is the known contact a consent or group change about no
+	// message of ours was applied to (found by the event's address).
+	ContactID string
+	// Ignored is true for a vendor event we do not record.
+	Ignored bool
 }
 
 // RecordProviderReceipts records the receipts of one webhook request, in
@@ -69,24 +105,53 @@ type ReceiptResult struct {
 // history, the consent change, and the contact event channel.kind that
 // resumes waiting runs). All of it happens in one transaction, shared with
 // other concurrent requests: a failure keeps none of them, and the
-// vendor's retry of the request records them all. Receipts about no
-// message of ours are marked Unmatched.
+// vendor's retry of the request records them all.
+//
+// A complaint, hard bounce, unsubscribe or resubscribe about no message of
+// ours still changes the known contact with the event's address (and gives
+// it the contact event). Other receipts about no message of ours are
+// marked Unmatched; ignored ones are counted and logged.
 func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs []Receipt) ([]ReceiptResult, error) {
 	out := make([]ReceiptResult, len(rs))
 	type pending struct {
 		i     int
-		m     *storage.MessageRef
+		m     *storage.MessageRef // nil: about a contact, by address
 		dedup string
 		data  map[string]any
 		event *engine.EventInput
+		// contactID is the contact found by address (m is nil).
+		contactID string
 	}
 	todo := make([]pending, 0, len(rs))
 	now := s.now().UTC()
 	db := s.store.Reader().WithContext(ctx)
 	for i, r := range rs {
+		if r.Ignored != "" {
+			out[i].Ignored = true
+			s.ignored(ctx, r)
+			continue
+		}
 		m, err := receiptMessage(db, r)
 		if errors.Is(err, storage.ErrNotFound) {
-			out[i].Unmatched = true
+			contactID, err := receiptContact(db, r)
+			if err != nil {
+				return nil, err
+			}
+			if contactID == "" {
+				out[i].Unmatched = true
+				continue
+			}
+			p := pending{i: i, contactID: contactID, dedup: r.Provider + ":" + r.EventID, data: maps.Clone(r.Data)}
+			if p.data == nil {
+				p.data = map[string]any{}
+			}
+			p.data["provider_event_id"], p.data["provider"], p.data["matched_by"] = p.dedup, r.Provider, "address"
+			p.data["channel"] = nodes.ChannelEmail
+			if sink != nil {
+				p.event = &engine.EventInput{ID: p.dedup, Type: nodes.ChannelEmail + "." + r.Kind,
+					Contact: storage.ContactRef{ID: contactID}, Data: p.data, OccurredAt: now, Source: "provider:" + r.Provider}
+			}
+			todo = append(todo, p)
 			continue
 		}
 		if err != nil {
@@ -117,6 +182,14 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 	write := func(tx *gorm.DB, ingest engine.EventWriter) error {
 		for _, p := range todo {
 			r := rs[p.i]
+			if p.m == nil {
+				res, err := applyByAddress(tx, ingest, p.contactID, p.event, r, now)
+				if err != nil {
+					return err
+				}
+				out[p.i] = res
+				continue
+			}
 			out[p.i] = ReceiptResult{MessageID: p.m.ID}
 			status, history, err := storage.MessageHistory(tx, p.m.ID)
 			if errors.Is(err, storage.ErrNotFound) {
@@ -142,8 +215,8 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 			if err := storage.SetMessageStatus(tx, p.m.ID, next, reason, string(b), now); err != nil {
 				return err
 			}
-			if r.WithdrawConsent && p.m.ContactID != nil {
-				if err := storage.SetConsent(tx, *p.m.ContactID, p.m.Channel, false, now); err != nil {
+			if p.m.ContactID != nil {
+				if err := applyToContact(tx, *p.m.ContactID, p.m.Channel, r, now); err != nil {
 					return err
 				}
 			}
@@ -165,6 +238,59 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 		return nil, err
 	}
 	return out, nil
+}
+
+// applyByAddress records a contact-wide receipt about no message of ours
+// on the contact found by its address: the contact event first (a resent
+// event is a duplicate and changes nothing), then consent or groups.
+func applyByAddress(tx *gorm.DB, ingest engine.EventWriter, contactID string, ev *engine.EventInput, r Receipt, now time.Time) (ReceiptResult, error) {
+	out := ReceiptResult{ContactID: contactID}
+	if ev != nil && ingest != nil {
+		res, err := ingest(*ev)
+		if err != nil {
+			return out, err
+		}
+		if res.Duplicate {
+			out.Duplicate = true
+			return out, nil
+		}
+	}
+	return out, applyToContact(tx, contactID, nodes.ChannelEmail, r, now)
+}
+
+// applyToContact makes the contact-wide change a receipt carries: one
+// unsubscribe group, or the channel's consent.
+func applyToContact(tx *gorm.DB, contactID, channel string, r Receipt, now time.Time) error {
+	switch {
+	case r.Group != "":
+		return storage.SetUnsubscribedGroup(tx, contactID, r.Group, r.Kind == EventUnsubscribed, now)
+	case r.WithdrawConsent:
+		return storage.SetConsent(tx, contactID, channel, false, now)
+	case r.GrantConsent:
+		return storage.SetConsent(tx, contactID, channel, true, now)
+	}
+	return nil
+}
+
+// receiptContact returns the known (real) contact with the receipt's
+// address when the receipt changes a contact, or "".
+func receiptContact(db *gorm.DB, r Receipt) (string, error) {
+	if r.Email == "" || !r.contactWide() {
+		return "", nil
+	}
+	return storage.ContactIDByEmail(db, r.Email, false)
+}
+
+// ignored counts and logs a vendor event we do not record. Events skipped
+// by design (SendGrid's processed...) arrive for every email: only unknown
+// ones are worth an info line.
+func (s *Service) ignored(ctx context.Context, r Receipt) {
+	s.cfg.Metrics.ProviderEventIgnored(r.Provider, r.Ignored)
+	level := slog.LevelDebug
+	if r.Ignored == emailevents.IgnoredUnknown {
+		level = slog.LevelInfo
+	}
+	s.log.Log(ctx, level, "a provider event was ignored", "provider", r.Provider, "event", r.Kind, "reason", r.Ignored)
 }
 
 // recorded reports whether a message history holds the provider event.

@@ -61,6 +61,21 @@ func Exercise(t *testing.T, open OpenFunc) {
 		}
 	})
 
+	t.Run("Matching", func(t *testing.T) {
+		t.Parallel()
+		exerciseMatching(t, setup)
+	})
+
+	t.Run("EnsureMatching", func(t *testing.T) {
+		t.Parallel()
+		exerciseEnsureMatching(t, setup)
+	})
+
+	t.Run("UnsubscribedGroups", func(t *testing.T) {
+		t.Parallel()
+		exerciseUnsubscribedGroups(t, setup)
+	})
+
 	t.Run("TestData", func(t *testing.T) {
 		t.Parallel()
 		exerciseTestData(t, setup)

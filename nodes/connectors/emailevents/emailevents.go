@@ -3,9 +3,11 @@
 // engine records as contact events (email.delivered, email.opened...).
 //
 // Errors: connectors.ErrBadSignature (answer 401, keep nothing),
-// *connectors.PayloadError (answer 400). Events we do not record
-// (processed, deferred, temporary failures...) are simply left out, so a
-// batch can come back empty.
+// *connectors.PayloadError (answer 400, only for a body that is not the
+// provider's format at all). Events we do not record (processed,
+// deferred, temporary failures, types we do not know yet) come back with
+// Ignored set, so that they are counted and logged, never refused: a
+// refused event is retried by the vendor forever.
 package emailevents
 
 import (
@@ -36,6 +38,16 @@ const (
 	Bounced      = "email.bounced"
 	Complained   = "email.complained"
 	Unsubscribed = "email.unsubscribed"
+	Resubscribed = "email.resubscribed"
+)
+
+// Why an event is ignored (Event.Ignored).
+const (
+	// IgnoredByDesign: a known event we choose not to record (processed,
+	// deferred, a temporary failure, a suppression its own record reports).
+	IgnoredByDesign = "not recorded"
+	// IgnoredUnknown: an event type we do not know.
+	IgnoredUnknown = "unknown event"
 )
 
 // CorrelationKey is the custom argument / variable / metadata name that
@@ -74,6 +86,21 @@ type Event struct {
 	Data map[string]any `json:"data,omitempty"`
 	// HardBounce is true for permanent bounces: stop mailing this address.
 	HardBounce bool `json:"hard_bounce,omitempty"`
+	// Group is the provider's unsubscribe group (SendGrid's asm_group_id)
+	// of a group unsubscribe or resubscribe: only that group changes, not
+	// the contact's consent to all email.
+	Group string `json:"group,omitempty"`
+	// ByRecipient is true when the recipient changed their subscription
+	// themselves, so that a resubscribe may turn consent back on.
+	ByRecipient bool `json:"by_recipient,omitempty"`
+	// Ignored, when set, says why nothing is recorded for the event
+	// (IgnoredByDesign, IgnoredUnknown); Type is then the vendor's name.
+	Ignored string `json:"ignored,omitempty"`
+}
+
+// ignored is an event recorded as ignored, named as the vendor names it.
+func ignored(provider, vendorType, why string) Event {
+	return Event{Provider: provider, Type: vendorType, Ignored: why}
 }
 
 // Secrets are the verification secrets from the provider's credential.

@@ -85,22 +85,43 @@ func TestSendGridBatchAllTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var types []string
+	var types, ignoredTypes []string
 	keys := map[string]bool{}
 	for _, e := range evs {
+		if e.Ignored != "" {
+			ignoredTypes = append(ignoredTypes, e.Type+" ("+e.Ignored+")")
+			continue
+		}
 		types = append(types, e.Type)
 		keys[e.ProviderEventID] = true
 		if e.Email != "example@test.com" || e.At != time.Unix(1513299569, 0).UTC() {
 			t.Errorf("event %+v", e)
 		}
 	}
-	want := "email.delivered email.opened email.clicked email.bounced email.bounced email.complained email.unsubscribed email.unsubscribed"
+	want := "email.delivered email.opened email.clicked email.bounced email.bounced email.complained email.unsubscribed email.unsubscribed email.resubscribed"
 	if strings.Join(types, " ") != want {
 		t.Errorf("types\n got %s\nwant %s", strings.Join(types, " "), want)
 	}
+	// processed and deferred come back ignored, to be counted, not refused.
+	if got := strings.Join(ignoredTypes, ", "); got != "processed (not recorded), deferred (not recorded)" {
+		t.Errorf("ignored = %s", got)
+	}
+	// A group unsubscribe and resubscribe name their group; only the global
+	// unsubscribe has none.
+	var groups []string
+	for _, e := range evs {
+		if e.Type == emailevents.Unsubscribed || e.Type == emailevents.Resubscribed {
+			groups = append(groups, e.Type+":"+e.Group)
+		}
+	}
+	if got := strings.Join(groups, " "); got != "email.unsubscribed: email.unsubscribed:10 email.resubscribed:10" {
+		t.Errorf("unsubscribe groups = %s", got)
+	}
+	// The ignored events have no dedup key; all others are distinct.
+	delete(keys, "")
 	// The docs sample reuses one sg_event_id for every event: dedup keys
 	// must still be distinct per event, or 7 of 8 events would be dropped.
-	if len(keys) != len(evs) {
+	if len(keys) != len(types) {
 		t.Errorf("dedup keys collide: %v", keys)
 	}
 }
@@ -133,8 +154,8 @@ func TestSendGridSingleEvents(t *testing.T) {
 	// processed is not recorded, but our correlation arg is read from custom args.
 	body := connectorstest.Payload(t, "sendgrid/event_processed_custom_args_anymail.json")
 	evs, err := emailevents.Parse(emailevents.SendGrid, emailevents.Secrets{SendGridPublicKey: s.public}, s.headers(t, body), body)
-	if err != nil || len(evs) != 0 {
-		t.Fatalf("processed: %v %v", evs, err)
+	if err != nil || len(evs) != 1 || evs[0].Ignored != emailevents.IgnoredByDesign || evs[0].Type != "processed" {
+		t.Fatalf("processed: %+v %v", evs, err)
 	}
 	body = []byte(`[{"event":"open","email":"a@b.co","timestamp":1,"sg_event_id":"e1","journey_message_id":"msg_42","category":["x","y"]}]`)
 	evs, err = emailevents.Parse(emailevents.SendGrid, emailevents.Secrets{SendGridPublicKey: s.public}, s.headers(t, body), body)
@@ -233,8 +254,8 @@ func TestMailgunTemporaryFailureRecordsNothing(t *testing.T) {
 	t.Parallel()
 	body := resignMailgun(t, []byte(strings.Replace(string(connectorstest.Payload(t, "mailgun/webhook_failed_permanent_bounce_anymail.json")), `"permanent"`, `"temporary"`, 1)))
 	evs, err := emailevents.ParseMailgun(mgKey, body)
-	if err != nil || len(evs) != 0 {
-		t.Fatalf("%v %v", evs, err)
+	if err != nil || len(evs) != 1 || evs[0].Ignored != emailevents.IgnoredByDesign {
+		t.Fatalf("%+v %v", evs, err)
 	}
 }
 
@@ -268,8 +289,8 @@ func TestPostmarkSamples(t *testing.T) {
 	}
 	// The suppression caused by a hard bounce duplicates the Bounce record.
 	evs, err := emailevents.Parse(emailevents.Postmark, pmSecrets, pmHeader(), connectorstest.Payload(t, "postmark/subscription_change_hard_bounce_anymail.json"))
-	if err != nil || len(evs) != 0 {
-		t.Errorf("hard-bounce suppression: %v %v", evs, err)
+	if err != nil || len(evs) != 1 || evs[0].Ignored != emailevents.IgnoredByDesign {
+		t.Errorf("hard-bounce suppression: %+v %v", evs, err)
 	}
 	body := []byte(`{"RecordType":"SpamComplaint","ID":42,"MessageID":"m1","Email":"a@b.co","BouncedAt":"2024-01-02T03:04:05Z","Metadata":{"journey_message_id":"msg_9"}}`)
 	evs, err = emailevents.Parse(emailevents.Postmark, pmSecrets, pmHeader(), body)
@@ -316,7 +337,7 @@ func TestMalformedPayloads(t *testing.T) {
 			t.Errorf("sendgrid %s: %v", b, err)
 		}
 	}
-	for _, b := range []string{`{`, `{"RecordType":"Delivery"}`, `{"RecordType":"Teleport","MessageID":"m","Recipient":"a@b.co"}`, `{"RecordType":"Delivery","MessageID":"m","Recipient":"a@b.co","DeliveredAt":"yesterday"}`} {
+	for _, b := range []string{`{`, `[]`, `{"RecordType":"Delivery","MessageID":"m","Recipient":"a@b.co","DeliveredAt":"yesterday"}`} {
 		if _, err := emailevents.Parse(emailevents.Postmark, pmSecrets, pmHeader(), []byte(b)); !connectors.IsPayloadError(err) {
 			t.Errorf("postmark %s: %v", b, err)
 		}
@@ -367,5 +388,83 @@ func TestMaxAgeRefusesReplays(t *testing.T) {
 	ok.Now = time.Unix(1534108637+600, 0)
 	if evs, err := emailevents.Parse(emailevents.Mailgun, ok, nil, mg); !errors.Is(err, connectors.ErrBadSignature) || evs != nil {
 		t.Fatalf("replayed Mailgun request accepted: %v %v", evs, err)
+	}
+}
+
+// Every Postmark record maps to what it means for the contact; records we
+// cannot map are ignored (answered 200 and counted), never refused, since
+// Postmark retries a refused record for days.
+func TestPostmarkRecords(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		want       emailevents.Event // Type, HardBounce, ByRecipient, Ignored, Email, MessageID
+	}{
+		{"bounce of type Unsubscribe", `{"RecordType":"Bounce","ID":7,"Type":"Unsubscribe","TypeCode":16,"MessageID":"m7","Email":"a@b.co","BouncedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Unsubscribed, Email: "a@b.co", MessageID: "m7"}},
+		{"bounce of type ManuallyDeactivated", `{"RecordType":"Bounce","ID":8,"Type":"ManuallyDeactivated","TypeCode":100000,"MessageID":"m8","Email":"a@b.co","BouncedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Unsubscribed, Email: "a@b.co", MessageID: "m8"}},
+		{"bounce of type SpamComplaint", `{"RecordType":"Bounce","ID":9,"Type":"SpamComplaint","MessageID":"m9","Email":"a@b.co","BouncedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Complained, Email: "a@b.co", MessageID: "m9"}},
+		{"unsubscribe bounce without Email", `{"RecordType":"Bounce","ID":10,"Type":"Unsubscribe","MessageID":"m10","BouncedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Unsubscribed, MessageID: "m10"}},
+		{"hard bounce without MessageID", `{"RecordType":"Bounce","ID":11,"Type":"HardBounce","Email":"a@b.co","BouncedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Bounced, HardBounce: true, Email: "a@b.co"}},
+		{"soft bounce", `{"RecordType":"Bounce","ID":12,"Type":"SoftBounce","MessageID":"m12","Email":"a@b.co","BouncedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Bounced, Email: "a@b.co", MessageID: "m12"}},
+		{"manual suppression", `{"RecordType":"SubscriptionChange","MessageID":"m13","Recipient":"a@b.co","Origin":"Recipient","SuppressSending":true,"SuppressionReason":"ManualSuppression","ChangedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Unsubscribed, Email: "a@b.co", MessageID: "m13"}},
+		{"reactivated by the recipient", `{"RecordType":"SubscriptionChange","MessageID":"m14","Recipient":"a@b.co","Origin":"Recipient","SuppressSending":false,"ChangedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Resubscribed, ByRecipient: true, Email: "a@b.co", MessageID: "m14"}},
+		{"reactivated by the sender", `{"RecordType":"SubscriptionChange","MessageID":"m15","Recipient":"a@b.co","Origin":"Customer","SuppressSending":false,"ChangedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: emailevents.Resubscribed, Email: "a@b.co", MessageID: "m15"}},
+		{"suppressed after a spam complaint", `{"RecordType":"SubscriptionChange","MessageID":"m16","Recipient":"a@b.co","SuppressSending":true,"SuppressionReason":"SpamComplaint","ChangedAt":"2024-01-02T03:04:05Z"}`,
+			emailevents.Event{Type: "SubscriptionChange", Ignored: emailevents.IgnoredByDesign}},
+		{"unknown record type", `{"RecordType":"Teleport","MessageID":"m","Recipient":"a@b.co"}`,
+			emailevents.Event{Type: "Teleport", Ignored: emailevents.IgnoredUnknown}},
+		{"no record type", `{"MessageID":"m","Recipient":"a@b.co"}`,
+			emailevents.Event{Ignored: emailevents.IgnoredUnknown}},
+		{"neither address nor message", `{"RecordType":"Delivery"}`,
+			emailevents.Event{Type: "Delivery", Ignored: emailevents.IgnoredUnknown}},
+	}
+	for _, c := range cases {
+		evs, err := emailevents.Parse(emailevents.Postmark, pmSecrets, pmHeader(), []byte(c.body))
+		if err != nil || len(evs) != 1 {
+			t.Errorf("%s: %+v %v", c.name, evs, err)
+			continue
+		}
+		e := evs[0]
+		if e.Type != c.want.Type || e.HardBounce != c.want.HardBounce || e.ByRecipient != c.want.ByRecipient ||
+			e.Ignored != c.want.Ignored || e.Email != c.want.Email || e.MessageID != c.want.MessageID {
+			t.Errorf("%s: got %+v", c.name, e)
+		}
+		if e.Ignored == "" && (e.ProviderEventID == "" || e.At.IsZero()) {
+			t.Errorf("%s: no dedup key or time: %+v", c.name, e)
+		}
+	}
+}
+
+// SendGrid group events change one unsubscribe group; unknown events are
+// ignored, not refused.
+func TestSendGridGroupsAndUnknownEvents(t *testing.T) {
+	t.Parallel()
+	s := newSigner(t)
+	body := []byte(`[{"event":"group_unsubscribe","email":"a@b.co","timestamp":1,"sg_event_id":"g1","asm_group_id":42},
+{"event":"group_resubscribe","email":"a@b.co","timestamp":2,"sg_event_id":"g2","asm_group_id":"42"},
+{"event":"group_unsubscribe","email":"a@b.co","timestamp":3,"sg_event_id":"g3"},
+{"event":"unsubscribe","email":"a@b.co","timestamp":4,"sg_event_id":"u1"},
+{"event":"teleported","email":"a@b.co","timestamp":5,"sg_event_id":"t1"}]`)
+	evs, err := emailevents.Parse(emailevents.SendGrid, emailevents.Secrets{SendGridPublicKey: s.public}, s.headers(t, body), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Type+"|"+e.Group+"|"+e.Ignored)
+	}
+	want := []string{"email.unsubscribed|42|", "email.resubscribed|42|", "group_unsubscribe||unknown event",
+		"email.unsubscribed||", "teleported||unknown event"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("events\n got %v\nwant %v", got, want)
 	}
 }

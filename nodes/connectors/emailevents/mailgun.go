@@ -59,8 +59,8 @@ type mgEvent struct {
 }
 
 // ParseMailgun verifies and parses one Mailgun webhook (JSON body with
-// "signature" and "event-data"). Temporary failures and "accepted" give no
-// event: Mailgun retries those deliveries itself.
+// "signature" and "event-data"). Temporary failures and "accepted" are ignored:
+// Mailgun retries those deliveries itself.
 func ParseMailgun(signingKey string, body []byte) ([]Event, error) {
 	var p mgPayload
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -91,7 +91,7 @@ func mailgunEvent(data json.RawMessage) ([]Event, error) {
 		ev.Data["url"] = e.URL
 	case "failed":
 		if e.Severity != "permanent" {
-			return nil, nil
+			return []Event{ignored(Mailgun, e.Event, IgnoredByDesign)}, nil
 		}
 		ev.Type = Bounced
 		ev.HardBounce = true
@@ -99,8 +99,10 @@ func mailgunEvent(data json.RawMessage) ([]Event, error) {
 		ev.Type = Unsubscribed
 	case "complained":
 		ev.Type = Complained
+	case "accepted":
+		return []Event{ignored(Mailgun, e.Event, IgnoredByDesign)}, nil
 	default:
-		return nil, nil
+		return []Event{ignored(Mailgun, e.Event, IgnoredUnknown)}, nil
 	}
 	for k, v := range map[string]string{"reason": e.Reason, "severity": e.Severity, "description": e.DeliveryStatus.Description, "smtp_message": e.DeliveryStatus.Message} {
 		if v != "" {

@@ -55,12 +55,19 @@ type pmRecord struct {
 	BouncedAt         string            `json:"BouncedAt"`
 	ReceivedAt        string            `json:"ReceivedAt"`
 	ChangedAt         string            `json:"ChangedAt"`
+	Origin            string            `json:"Origin"`
 }
 
 // ParsePostmark checks the request's credentials and parses one record.
-// SubscriptionChange becomes email.unsubscribed only for a manual
-// suppression: hard-bounce and spam-complaint suppressions arrive as their
-// own Bounce/SpamComplaint records, and re-activations record nothing.
+//
+//   - Bounce records of type Unsubscribe or ManuallyDeactivated are
+//     unsubscribes, of type SpamComplaint complaints; others are bounces.
+//   - SubscriptionChange: a manual suppression is an unsubscribe and a
+//     reactivation a resubscribe (ByRecipient when the recipient did it);
+//     suppressions caused by a hard bounce or a spam complaint are ignored,
+//     since their own Bounce/SpamComplaint records report them.
+//   - A record that names neither an address nor a message, and record
+//     types we do not know, are ignored rather than refused.
 func ParsePostmark(s Secrets, header http.Header, body []byte) ([]Event, error) {
 	if err := VerifyPostmark(s, header); err != nil {
 		return nil, err
@@ -73,38 +80,15 @@ func ParsePostmark(s Secrets, header http.Header, body []byte) ([]Event, error) 
 	if email == "" {
 		email = r.Email
 	}
-	if r.RecordType == "" || email == "" || r.MessageID == "" {
-		return nil, connectors.Payloadf(Postmark, "a record needs RecordType, a recipient and MessageID")
+	if email == "" && r.MessageID == "" {
+		return []Event{ignored(Postmark, r.RecordType, IgnoredUnknown)}, nil
 	}
 	ev := Event{Provider: Postmark, Email: email, MessageID: r.MessageID, OurMessageID: r.Metadata[CorrelationKey], Data: map[string]any{"record_type": r.RecordType}}
-	when := r.ReceivedAt
-	switch r.RecordType {
-	case "Delivery":
-		ev.Type, when = Delivered, r.DeliveredAt
-	case "Open":
-		ev.Type = Opened
-		if r.FirstOpen != nil {
-			ev.Data["first_open"] = *r.FirstOpen
-		}
-	case "Click":
-		ev.Type = Clicked
-		ev.Data["url"] = r.OriginalLink
-	case "Bounce":
-		ev.Type, when = Bounced, r.BouncedAt
-		ev.HardBounce = r.Type == "HardBounce" || r.Type == "BadEmailAddress"
-		ev.Data["bounce_type"] = r.Type
-		ev.Data["inactive"] = r.Inactive
-	case "SpamComplaint":
-		ev.Type, when = Complained, r.BouncedAt
-	case "SubscriptionChange":
-		if !r.SuppressSending || r.SuppressionReason != "ManualSuppression" {
-			return nil, nil
-		}
-		ev.Type, when = Unsubscribed, r.ChangedAt
-	default:
-		return nil, connectors.Payloadf(Postmark, "unknown record type %q", r.RecordType)
+	when, why := postmarkType(&ev, r)
+	if why != "" {
+		return []Event{ignored(Postmark, r.RecordType, why)}, nil
 	}
-	for k, v := range map[string]string{"description": r.Description, "details": r.Details, "tag": r.Tag, "suppression_reason": r.SuppressionReason} {
+	for k, v := range map[string]string{"description": r.Description, "details": r.Details, "tag": r.Tag, "suppression_reason": r.SuppressionReason, "origin": r.Origin} {
 		if v != "" {
 			ev.Data[k] = v
 		}
@@ -123,4 +107,52 @@ func ParsePostmark(s Secrets, header http.Header, body []byte) ([]Event, error) 
 		ev.ProviderEventID = r.RecordType + ":" + r.MessageID + ":" + email + ":" + strconv.FormatInt(ev.At.UnixMicro(), 10)
 	}
 	return []Event{ev}, nil
+}
+
+// postmarkType sets ev's type (and bounce details) from the record and
+// returns the record's time, or why the record is ignored.
+func postmarkType(ev *Event, r pmRecord) (when, ignoredWhy string) {
+	switch r.RecordType {
+	case "Delivery":
+		ev.Type = Delivered
+		return r.DeliveredAt, ""
+	case "Open":
+		ev.Type = Opened
+		if r.FirstOpen != nil {
+			ev.Data["first_open"] = *r.FirstOpen
+		}
+		return r.ReceivedAt, ""
+	case "Click":
+		ev.Type = Clicked
+		ev.Data["url"] = r.OriginalLink
+		return r.ReceivedAt, ""
+	case "Bounce":
+		ev.Data["bounce_type"] = r.Type
+		ev.Data["inactive"] = r.Inactive
+		switch r.Type {
+		case "Unsubscribe", "ManuallyDeactivated":
+			ev.Type = Unsubscribed
+		case "SpamComplaint":
+			ev.Type = Complained
+		default:
+			ev.Type = Bounced
+			ev.HardBounce = r.Type == "HardBounce" || r.Type == "BadEmailAddress"
+		}
+		return r.BouncedAt, ""
+	case "SpamComplaint":
+		ev.Type = Complained
+		return r.BouncedAt, ""
+	case "SubscriptionChange":
+		switch {
+		case r.SuppressSending && r.SuppressionReason == "ManualSuppression":
+			ev.Type = Unsubscribed
+		case r.SuppressSending:
+			return "", IgnoredByDesign
+		default:
+			ev.Type = Resubscribed
+			ev.ByRecipient = r.Origin == "Recipient"
+		}
+		return r.ChangedAt, ""
+	}
+	return "", IgnoredUnknown
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"strconv"
 	"strings"
 
 	"github.com/journeyhq/journey/nodes/connectors"
@@ -87,6 +88,8 @@ type sgEvent struct {
 	URL         string          `json:"url"`
 	Category    json.RawMessage `json:"category"`
 	OurID       json.RawMessage `json:"journey_message_id"`
+	// Group is asm_group_id, a number (a string is accepted too).
+	Group json.RawMessage `json:"asm_group_id"`
 }
 
 // parseSendGridBatch reads the JSON array. Dedup key: SendGrid's docs
@@ -127,9 +130,25 @@ func parseSendGridBatch(body []byte) ([]Event, error) {
 			ev.HardBounce = e.Reason == "Bounced Address" || e.Reason == "Invalid"
 		case "spamreport":
 			ev.Type = Complained
-		case "unsubscribe", "group_unsubscribe":
+		case "unsubscribe":
 			ev.Type = Unsubscribed
-		default: // processed, deferred, group_resubscribe and future events
+			ev.ByRecipient = true
+		case "group_unsubscribe", "group_resubscribe":
+			// Only the one unsubscribe group changes, not all email.
+			ev.Type, ev.ByRecipient = Unsubscribed, true
+			if e.Event == "group_resubscribe" {
+				ev.Type = Resubscribed
+			}
+			if ev.Group = groupID(e.Group); ev.Group == "" {
+				out = append(out, ignored(SendGrid, e.Event, IgnoredUnknown))
+				continue
+			}
+			ev.Data["group"] = ev.Group
+		case "processed", "deferred":
+			out = append(out, ignored(SendGrid, e.Event, IgnoredByDesign))
+			continue
+		default:
+			out = append(out, ignored(SendGrid, e.Event, IgnoredUnknown))
 			continue
 		}
 		for k, v := range map[string]string{"reason": e.Reason, "status": e.Status, "type": e.Type} {
@@ -156,4 +175,20 @@ func parseSendGridBatch(body []byte) ([]Event, error) {
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// groupID reads asm_group_id (a number, or a string) as text; "" when it
+// is missing or neither.
+func groupID(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	switch g := v.(type) {
+	case float64:
+		return strconv.FormatFloat(g, 'f', -1, 64)
+	case string:
+		return strings.TrimSpace(g)
+	}
+	return ""
 }
