@@ -46,7 +46,9 @@ func TestMinSamplePerPath(t *testing.T) {
 // The verdict in plain words, with the control first.
 func TestJudgeVerdict(t *testing.T) {
 	t.Parallel()
-	v := func(name string, n, c int64) variantResult { return variantResult{Name: name, Entries: n, Conversions: c} }
+	v := func(name string, n, c int64) variantResult {
+		return variantResult{Name: name, Entries: n, Conversions: c}
+	}
 	for _, tc := range []struct {
 		name   string
 		vs     []variantResult
