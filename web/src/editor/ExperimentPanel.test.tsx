@@ -65,4 +65,11 @@ describe('ExperimentPanel', () => {
     expect(await screen.findByText(/Path b converts better/)).toBeTruthy()
     expect(screen.queryByRole('button')).toBeNull()
   })
+
+  it('says there are no results yet for a split the server does not know', async () => {
+    serve({ ...won, node_id: 'other' })
+    render(<ExperimentPanel flowId="ab" node={split} change={vi.fn()} />)
+    expect(await screen.findByText(/No results yet: save this split/)).toBeTruthy()
+    expect(screen.queryByRole('table')).toBeNull()
+  })
 })

@@ -45,14 +45,15 @@ export function ExperimentPanel({ flowId, node, change }: {
   change: (fn: (d: FlowDoc) => FlowDoc, key?: string) => void
 }) {
   const [exp, setExp] = useState<Experiment | null>(null)
+  const [loaded, setLoaded] = useState(false)
   const [error, setError] = useState('')
   const [done, setDone] = useState('')
 
   useEffect(() => {
     let live = true
     api<{ experiments: Experiment[] }>(`/flows/${encodeURIComponent(flowId)}/experiments`).then(
-      (r) => { if (live) setExp(r.experiments.find((e) => e.node_id === node.id) ?? null) },
-      (e) => { if (live) setError(e instanceof ApiError && e.status === 404 ? '' : (e as Error).message) })
+      (r) => { if (live) { setExp(r.experiments.find((e) => e.node_id === node.id) ?? null); setLoaded(true) } },
+      (e) => { if (live) { setError(e instanceof ApiError && e.status === 404 ? '' : (e as Error).message); setLoaded(true) } })
     return () => { live = false }
   }, [flowId, node.id])
 
@@ -63,7 +64,7 @@ export function ExperimentPanel({ flowId, node, change }: {
     <section className="experiment" aria-labelledby={`exp-${node.id}`}>
       <h3 id={`exp-${node.id}`}>Experiment results</h3>
       {error && <p className="error" role="alert">The results could not be loaded: {error}</p>}
-      {!exp && !error && <p className="hint" role="status">Loading results…</p>}
+      {!exp && !error && <p className="hint" role="status">{loaded ? 'No results yet: save this split, then publish the journey to start the experiment.' : 'Loading results…'}</p>}
       {exp && (
         <>
           <table className="table">
