@@ -163,12 +163,14 @@ type SplitParams struct {
 type SplitBranch struct {
 	// Name is the port the branch leads to ("name").
 	Name string `json:"name"`
-	// Weight is the branch's share, 1 to 100 ("weight").
+	// Weight is the branch's share, 0 (nobody) to 100 ("weight").
 	Weight int `json:"weight"`
 }
 
 func splitNode() *Type {
-	minW, maxW := 1.0, 100.0
+	// A weight of 0 sends nobody down a path: that is how an experiment's
+	// winner gets everyone while the other paths stay in place.
+	minW, maxW := 0.0, 100.0
 	return define(flows.TypeSpec{
 		Type:     TypeSplit,
 		Category: flows.CategoryLogic,
@@ -178,7 +180,7 @@ func splitNode() *Type {
 		DynamicPorts: paramBranches,
 		Params: []flows.ParamSpec{{
 			Name: paramBranches, Label: "Paths", Kind: flows.KindList, Required: true,
-			Description: "Each path has a name and a weight; a path with weight 30 out of a total of 100 gets about 30% of contacts.",
+			Description: "Each path has a name and a weight; a path with weight 30 out of a total of 100 gets about 30% of contacts, and a path with weight 0 gets nobody.",
 			Fields: []flows.ParamSpec{
 				{Name: fieldName, Label: "Path name", Kind: flows.KindString, Required: true, Example: "a"},
 				{Name: fieldWeight, Label: "Weight", Kind: flows.KindInteger, Required: true, Min: &minW, Max: &maxW, Example: 50},

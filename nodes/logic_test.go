@@ -207,9 +207,17 @@ func TestSplitRules(t *testing.T) {
 	b := setup(t)
 	one := []any{map[string]any{"name": "a", "weight": 100}}
 	wantProblem(t, b.problems(t, nodes.TypeSplit, map[string]any{"branches": one}), "branches", "at least two")
-	zero := []any{map[string]any{"name": "a", "weight": 0}, map[string]any{"name": "b", "weight": 50}}
-	if probs := b.problems(t, nodes.TypeSplit, map[string]any{"branches": zero}); len(probs) == 0 {
-		t.Fatalf("a weight of 0 was accepted")
+	// Everyone down one path (an experiment's winner) is allowed; nobody
+	// down any path is not.
+	winner := []any{map[string]any{"name": "a", "weight": 0}, map[string]any{"name": "b", "weight": 100}}
+	if probs := b.problems(t, nodes.TypeSplit, map[string]any{"branches": winner}); len(probs) != 0 {
+		t.Fatalf("a weight of 0 beside a weight of 100 was refused: %v", probs)
+	}
+	none := []any{map[string]any{"name": "a", "weight": 0}, map[string]any{"name": "b", "weight": 0}}
+	wantProblem(t, b.problems(t, nodes.TypeSplit, map[string]any{"branches": none}), "branches", "weight above zero")
+	negative := []any{map[string]any{"name": "a", "weight": -1}, map[string]any{"name": "b", "weight": 50}}
+	if probs := b.problems(t, nodes.TypeSplit, map[string]any{"branches": negative}); len(probs) == 0 {
+		t.Fatalf("a weight of -1 was accepted")
 	}
 }
 

@@ -193,6 +193,7 @@ func (s *Server) routes() {
 	api.Post("/flows/:id/test", s.testFlow)
 	api.Delete("/flows/:id/tests", s.deleteFlowTests)
 	api.Get("/flows/:id/stats", s.flowStatsHandler)
+	api.Get("/flows/:id/experiments", s.flowExperimentsHandler)
 	api.Get("/flows/:id/versions", s.listVersions)
 	api.Get("/flows/:id/versions/:n", s.getVersion)
 	api.Get("/flows/:id/saves/:revision", s.getSave)

@@ -30,6 +30,13 @@ type flowStats struct {
 	Nodes     map[string]*nodeStats `json:"nodes"`
 	Converted int64                 `json:"converted"`
 	Waiting   int64                 `json:"waiting"`
+	// Entries counts the runs started in the period: the funnel's 100%.
+	Entries int64 `json:"entries"`
+	// ConversionRate is Converted/Entries, 0 to 1 (0 without entries).
+	ConversionRate float64 `json:"conversion_rate"`
+	// MedianSecondsToConvert is the median time from entry to goal of the
+	// converted runs, in seconds (null when none converted).
+	MedianSecondsToConvert *float64 `json:"median_seconds_to_convert"`
 }
 
 // defaultStatsPeriod is the period of GET /flows/:id/stats without ?since=.
@@ -52,7 +59,20 @@ func (s *Server) flowStatsHandler(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(buildFlowStats(id, since.UTC(), raw))
+	totals, err := storage.FlowTotals(db, id, since)
+	if err != nil {
+		return err
+	}
+	out := buildFlowStats(id, since.UTC(), raw)
+	out.Entries = totals.Entries
+	if totals.Entries > 0 {
+		out.ConversionRate = float64(totals.Converted) / float64(totals.Entries)
+	}
+	if totals.Converted > 0 {
+		secs := totals.MedianToConvert.Seconds()
+		out.MedianSecondsToConvert = &secs
+	}
+	return c.JSON(out)
 }
 
 // Ports of the wait nodes whose resumption leaves no step of its own.

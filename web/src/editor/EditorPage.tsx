@@ -12,7 +12,8 @@ import { Link, navigate, replaceAddress, setLeaveGuard } from '../router'
 import { ConflictDialog } from './ConflictDialog'
 import { merge3 } from './merge'
 import { clearUnsaved, readUnsaved, writeUnsaved, type Unsaved } from './unsaved'
-import { NodeCard, type CardNode, type NodeStats } from './NodeCard'
+import { NodeCard, type CardNode } from './NodeCard'
+import { funnelOf, headline, type StatsResponse } from './funnel'
 import { Palette, dragType } from './Palette'
 import { SidePanel } from './SidePanel'
 import { TestPanel } from './TestPanel'
@@ -42,7 +43,6 @@ export default function EditorPage({ flowId }: { flowId: string }) {
   )
 }
 
-interface StatsResponse { since: string; nodes: Record<string, NodeStats>; converted: number; waiting: number }
 
 function Editor({ flowId }: { flowId: string }) {
   const [types, setTypes] = useState<TypeSpec[] | null>(null)
@@ -64,6 +64,8 @@ function Editor({ flowId }: { flowId: string }) {
   const [period, setPeriod] = useState('')
   const [stats, setStats] = useState<StatsResponse | null>(null)
   const [statsMissing, setStatsMissing] = useState(false)
+  // Percentages once per stats response: cards keep their data objects.
+  const funnel = useMemo(() => (stats ? funnelOf(stats) : null), [stats])
   const clipboard = useRef<{ nodes: FlowNode[]; edges: FlowEdge[] } | null>(null)
   const [picker, setPicker] = useState<Picker | null>(null)
   // The draft revision this editor's work is based on (sent as If-Match).
@@ -170,7 +172,7 @@ function Editor({ flowId }: { flowId: string }) {
       const old = cardCache.current.get(n.id)
       const spec = specs.get(n.type)
       const ps = problemsByNode.get(n.id) ?? noProblems
-      const st = stats?.nodes[n.id]
+      const st = funnel?.[n.id]
       const l = lit[n.id]
       const op = openPorts(n, spec, old?.data?.open)
       const d = old?.data
@@ -196,7 +198,7 @@ function Editor({ flowId }: { flowId: string }) {
         rfRef.current.setCenter(n.position.x + 110, n.position.y + 45, { zoom: rfRef.current.getZoom() })
       }
     }
-  }, [doc, specs, problemsByNode, stats, lit])
+  }, [doc, specs, problemsByNode, funnel, lit])
 
   const selectedKey = rfNodes.filter((n) => n.selected).map((n) => n.id).join('\n')
   const selected = useMemo(() => (selectedKey ? selectedKey.split('\n') : []), [selectedKey])
@@ -564,7 +566,7 @@ function Editor({ flowId }: { flowId: string }) {
         onMerge={() => resolveConflict('merge')} onOverwrite={() => resolveConflict('overwrite')} onCopy={() => resolveConflict('copy')}
         onCancel={() => setConflict(null)} />}
       {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
-      {stats && <p className="notice" role="status">Since {new Date(stats.since).toLocaleString()}: {stats.converted} converted, {stats.waiting} waiting now.</p>}
+      {stats && <p className="notice" role="status" data-testid="journey-numbers">{headline(stats)}</p>}
       {panel === 'publish' && <PublishDialog flowId={flowId} info={info} doc={doc} specs={specs} onPublish={publish} onCancel={() => setPanel('none')} />}
       <div className="editor-body">
         <Palette types={types} onAdd={(t) => addNode(t)} />

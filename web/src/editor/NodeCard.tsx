@@ -4,6 +4,7 @@ import type { FlowNode, Problem, TypeSpec } from '../api'
 import { describeNode } from '../describe'
 import { portsOf } from './model'
 import { CanvasActionsContext } from './actions'
+import type { FunnelStep } from './funnel'
 
 export interface NodeStats {
   entered: number
@@ -19,7 +20,7 @@ export type CardData = {
   open?: string[]
   spec?: TypeSpec
   problems: Problem[]
-  stats?: NodeStats
+  stats?: FunnelStep
   /** Test run state: "done", "failed", "waiting", "next". */
   lit?: string
 }
@@ -47,6 +48,10 @@ function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
       {stats && (
         <div className="card-stats" data-testid="node-stats">
           <span title="Contacts that entered this step">{stats.entered} entered</span>
+          {stats.ofEntries && <span title="Share of everyone who entered the journey">{stats.ofEntries} of entries</span>}
+          {ports.length > 0 && stats.dropOff > 0 && (
+            <span className="bad" title="Contacts who went no further from this step">{stats.dropOff} dropped off ({stats.dropOffShare})</span>
+          )}
           {stats.waiting > 0 && <span title="Contacts waiting here now">{stats.waiting} waiting</span>}
           {stats.failed > 0 && <span className="bad" title="Contacts for whom this step failed">{stats.failed} failed</span>}
           {stats.converted > 0 && <span className="good" title="Contacts who reached the goal after this step">{stats.converted} converted</span>}
@@ -56,7 +61,8 @@ function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
       {ports.map((p, i) => {
         const left = `${((i + 1) / (ports.length + 1)) * 100}%`
         const count = stats?.ports[p.name]
-        const text = p.name === 'out' ? (count ? String(count) : '') : `${p.label || p.name}${count ? ` · ${count}` : ''}`
+        const share = count ? stats?.pathShare[p.name] : ''
+        const text = p.name === 'out' ? (count ? String(count) : '') : `${p.label || p.name}${count ? ` · ${count}${share ? ` (${share})` : ''}` : ''}`
         return (
           <span key={p.name}>
             {text && <span className="port-label" style={{ left }}>{text}</span>}

@@ -8,6 +8,7 @@ import { fieldCatalog } from '../catalog'
 import { MessagePreview } from '../fields/MessagePreview'
 import { isMessage } from '../fields/preview'
 import { JourneySettings } from './JourneySettings'
+import { ExperimentPanel } from './ExperimentPanel'
 import type { Specs } from './model'
 
 interface Props {
@@ -68,6 +69,7 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
           onChange={(v) => setNode((n) => ({ ...n, params: v }))} />
       ) : <p className="error">This step's type is unknown to this server.</p>}
       {isMessage(node.type) && <MessagePreview key={node.id} flowId={doc.id} node={node} />}
+      {node.type === 'logic.split' && <ExperimentPanel flowId={doc.id} node={node} change={change} />}
       <Paths doc={doc} node={node} spec={spec} specs={specs} change={change} />
       <p className="hint">Step id: <code>{node.id}</code></p>
       <button type="button" className="danger" onClick={onDelete}>Delete this step</button>
