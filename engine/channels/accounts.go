@@ -283,6 +283,7 @@ func (h httpCaller) Call(ctx context.Context, r nodes.HTTPRequest) (nodes.HTTPRe
 	for k, v := range r.Headers {
 		headers[k] = v
 	}
+	var secret []string
 	if h.base != nil {
 		u, err := h.resolve(target)
 		if err != nil {
@@ -291,9 +292,10 @@ func (h httpCaller) Call(ctx context.Context, r nodes.HTTPRequest) (nodes.HTTPRe
 		target = u
 		if h.authHeader != "" && h.authValue != "" {
 			headers[h.authHeader] = h.authValue
+			secret = []string{h.authHeader}
 		}
 	}
-	req := httpreq.Request{Method: r.Method, URL: target, Headers: headers, Timeout: r.Timeout, IdempotencyKey: r.IdempotencyKey}
+	req := httpreq.Request{Method: r.Method, URL: target, Headers: headers, Timeout: r.Timeout, IdempotencyKey: r.IdempotencyKey, CredentialHeaders: secret}
 	if r.Body != nil {
 		req.JSON = json.RawMessage(r.Body)
 	}

@@ -79,6 +79,14 @@ func New(o Options) *Client {
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return fmt.Errorf("redirect to a %s: address refused", req.URL.Scheme)
 			}
+			// The first address must not learn where we came from, and a
+			// credential only reaches the host it was given for.
+			req.Header.Del("Referer")
+			if !sameOrigin(req.URL, via[0].URL) {
+				for _, h := range credentialHeaders(req.Context()) {
+					req.Header.Del(h)
+				}
+			}
 			return nil
 		},
 	}}
@@ -100,6 +108,21 @@ type Request struct {
 	Timeout time.Duration
 	// IdempotencyKey is sent as Idempotency-Key unless Headers set it.
 	IdempotencyKey string
+	// CredentialHeaders name the Headers that carry a secret: they are
+	// dropped when a redirect leads to another host, port or scheme.
+	CredentialHeaders []string
+}
+
+type credentialHeadersKey struct{}
+
+func credentialHeaders(ctx context.Context) []string {
+	h, _ := ctx.Value(credentialHeadersKey{}).([]string)
+	return h
+}
+
+// sameOrigin reports whether a and b share scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }
 
 // Response is what came back.
@@ -150,6 +173,9 @@ func (c *Client) Do(ctx context.Context, r Request) (Response, error) {
 	timeout = min(timeout, MaxTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if len(r.CredentialHeaders) > 0 {
+		ctx = context.WithValue(ctx, credentialHeadersKey{}, r.CredentialHeaders)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return Response{}, connectors.Invalidf("cannot build the request: %v", err)
