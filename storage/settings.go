@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -69,7 +68,7 @@ func SetPassword(tx *gorm.DB, email, password string) error {
 	if err := CheckPassword(password); err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return fmt.Errorf("set password: hash: %w", err)
 	}
