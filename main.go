@@ -12,7 +12,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -252,6 +254,19 @@ func cmdServe(args []string, stderr io.Writer) error {
 	return serveUntilDone(ctx, c, store, eng, ch, logger)
 }
 
+// setupHosts are the host names of --public-url and --addr, under which
+// first-run setup is accepted (besides IP addresses and localhost).
+func setupHosts(c config) []string {
+	hosts := []string{}
+	if u, err := url.Parse(c.PublicURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, u.Hostname())
+	}
+	if h, _, err := net.SplitHostPort(c.Addr); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	return hosts
+}
+
 // serveUntilDone runs the HTTP server and the engine's workers until ctx
 // ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
 func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
@@ -262,6 +277,7 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: c.MetricsToken,
+		SetupHosts: setupHosts(c),
 	})
 	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
 	// batch in flight finishes; Stop below waits for it.

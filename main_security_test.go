@@ -114,3 +114,10 @@ func TestCLIUserCreatePasswordRule(t *testing.T) {
 		t.Fatalf("web/src/password.ts lacks %q: the editor and the server disagree on the password minimum", want)
 	}
 }
+
+func TestSetupHostsComeFromPublicURLAndAddr(t *testing.T) {
+	got := setupHosts(config{PublicURL: "https://journeys.example.com/app", Addr: "journey.internal:8080"})
+	if strings.Join(got, ",") != "journeys.example.com,journey.internal" {
+		t.Fatalf("setup hosts %v", got)
+	}
+}

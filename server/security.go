@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -390,4 +391,34 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 		}
 	}
 	return client.String()
+}
+
+// checkSetupHost refuses first-run setup under a host name the server was
+// not configured with: a page on an attacker's domain that re-resolves to
+// this server (DNS rebinding) must not claim a fresh instance. IP
+// addresses and localhost cannot be rebound, so they are always accepted.
+func (s *Server) checkSetupHost(c *fiber.Ctx) error {
+	if s.cfg.SetupHosts == nil || setupHostAllowed(c.Hostname(), s.cfg.SetupHosts) {
+		return c.Next()
+	}
+	return forbidden("Finish the first-run setup at this server's own address (its IP address, localhost, or the --public-url host), not through another name.")
+}
+
+// setupHostAllowed reports whether hostport names this server: an IP
+// address, localhost, or one of hosts (case-insensitive, port ignored).
+func setupHostAllowed(hostport string, hosts []string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if _, err := netip.ParseAddr(host); err == nil || strings.EqualFold(host, "localhost") {
+		return true
+	}
+	for _, h := range hosts {
+		if h != "" && strings.EqualFold(host, h) {
+			return true
+		}
+	}
+	return false
 }

@@ -74,6 +74,10 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (empty: /metrics is public, like /healthz).
 	MetricsToken string
+	// SetupHosts are the host names (of --public-url and --addr) under
+	// which first-run setup may be done, besides IP addresses and
+	// localhost; nil: any (embedding, tests). See setupHostAllowed.
+	SetupHosts []string
 }
 
 // Server is the HTTP server. Create it with New.
@@ -156,7 +160,7 @@ func (s *Server) routes() {
 	limit := limiter.handler
 	app.Post("/api/v1/auth/login", noCrossSiteSignIn, limit, s.login)
 	app.Get("/api/v1/auth/setup", s.setupStatus)
-	app.Post("/api/v1/auth/setup", noCrossSiteSignIn, limit, s.setup)
+	app.Post("/api/v1/auth/setup", noCrossSiteSignIn, s.checkSetupHost, limit, s.setup)
 	app.Get("/api/v1/openapi.json", s.openAPI)
 
 	// Who is calling, then whether a cookie request comes from the editor,
