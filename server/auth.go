@@ -122,7 +122,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.logins.succeeded(in.Email)
+	s.logins.succeeded(in.Email, ip)
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
