@@ -56,6 +56,26 @@ func New(o Options) *Client {
 	if o.allow != nil {
 		allow = o.allow
 	}
+	maxBody := o.MaxResponseBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxResponseBytes
+	}
+	return &Client{maxBody: maxBody, hc: guardedHTTPClient(allow, 0)}
+}
+
+// GuardedHTTPClient is an *http.Client with the same address guard and
+// redirect rules as http.request, for vendor clients (HubSpot, Pipedrive,
+// Mailchimp, Slack) whose base URL a user can change. timeout bounds each
+// call (0: none, the caller's context decides).
+func GuardedHTTPClient(allowPrivate bool, timeout time.Duration) *http.Client {
+	allow := PublicAddr
+	if allowPrivate {
+		allow = func(netip.Addr) bool { return true }
+	}
+	return guardedHTTPClient(allow, timeout)
+}
+
+func guardedHTTPClient(allow func(netip.Addr) bool, timeout time.Duration) *http.Client {
 	d := newGuardedDialer(allow)
 	tr := &http.Transport{
 		Proxy:                 nil, // a proxy would hide the real target from the guard
@@ -66,11 +86,8 @@ func New(o Options) *Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: MaxTimeout,
 	}
-	maxBody := o.MaxResponseBytes
-	if maxBody <= 0 {
-		maxBody = DefaultMaxResponseBytes
-	}
-	return &Client{maxBody: maxBody, hc: &http.Client{
+	return &http.Client{
+		Timeout:   timeout,
 		Transport: tr,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= MaxRedirects {
@@ -89,7 +106,7 @@ func New(o Options) *Client {
 			}
 			return nil
 		},
-	}}
+	}
 }
 
 // Request is one call.
