@@ -221,7 +221,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		"URL where contacts reach this server, for email tracking and unsubscribe links; empty: http://ADDR [JOURNEY_PUBLIC_URL]")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
 	fs.BoolVar(&c.HTTPAllowPrivate, "http-allow-private", envOr("JOURNEY_HTTP_ALLOW_PRIVATE", "") == "true",
-		"let http.request steps call loopback, private and link-local addresses (your own services) [JOURNEY_HTTP_ALLOW_PRIVATE]")
+		"let http.request steps, vendor base URLs, Slack webhook URLs and SMTP hosts reach loopback, private and link-local addresses (your own services, mocks, local relays) [JOURNEY_HTTP_ALLOW_PRIVATE]")
 	proxies := fs.String("trusted-proxies", envOr("JOURNEY_TRUSTED_PROXIES", ""),
 		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (sign-in throttling, logs) [JOURNEY_TRUSTED_PROXIES]")
 	dbFlag(fs, &c)

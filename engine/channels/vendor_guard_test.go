@@ -1,12 +1,15 @@
 package channels_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/nodes"
@@ -63,5 +66,35 @@ func TestVendorURLsPassTheAddressGuard(t *testing.T) {
 	_ = calls[channels.KindSlack](context.Background(), acc)
 	if hits.Load() == 0 {
 		t.Fatal("with private addresses allowed, Slack did not reach the local server")
+	}
+}
+
+// TestSMTPHostPassesTheAddressGuard: an SMTP credential on loopback is
+// refused (its "test" cannot probe internal ports) unless private
+// addresses are allowed.
+func TestSMTPHostPassesTheAddressGuard(t *testing.T) {
+	t.Parallel()
+	b := setup(t) // allows private addresses: the inbox is on loopback
+	v := b.smtpCredential(t, smtpPassword)
+	if res, err := b.svc.TestCredential(b.ctx, v.ID); err != nil || !res.OK {
+		t.Fatalf("allowed: %+v, %v", res, err)
+	}
+	guarded, err := channels.New(channels.Config{Store: b.store, SecretKey: bytes.Repeat([]byte{9}, 32), PublicURL: publicURL,
+		SMTPInsecureSkipVerify: true, SMTPTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := guarded.TestCredential(b.ctx, v.ID)
+	if err != nil || res.OK || !strings.Contains(res.Message, "--http-allow-private") {
+		t.Fatalf("guarded: %+v, %v; want a refusal naming --http-allow-private", res, err)
+	}
+	// Implicit TLS (port 465) is checked too.
+	tlsCred, err := guarded.CreateCredential(b.ctx, channels.CredentialInput{Name: "TLS", Kind: channels.KindSMTP, Fields: map[string]any{
+		"host": "127.0.0.1", "port": float64(465), "security": "tls", "from_email": "news@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := guarded.TestCredential(b.ctx, tlsCred.ID); err != nil || res.OK || !strings.Contains(res.Message, "--http-allow-private") {
+		t.Fatalf("guarded implicit TLS: %+v, %v; want a refusal naming --http-allow-private", res, err)
 	}
 }

@@ -104,3 +104,34 @@ func newGuardedDialer(allow func(netip.Addr) bool) *guardedDialer {
 		allow:    allow,
 	}
 }
+
+// GuardedDialContext dials TCP with the same address guard as
+// http.request, for clients that are not HTTP (SMTP).
+func GuardedDialContext(allowPrivate bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	allow := PublicAddr
+	if allowPrivate {
+		allow = func(netip.Addr) bool { return true }
+	}
+	return newGuardedDialer(allow).DialContext
+}
+
+// CheckHost resolves host and returns a wrapped ErrForbiddenTarget when
+// any of its addresses is internal (unless allowPrivate), for clients
+// that cannot use GuardedDialContext.
+func CheckHost(ctx context.Context, host string, allowPrivate bool) error {
+	if allowPrivate {
+		return nil
+	}
+	ips := []netip.Addr{}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = append(ips, ip)
+	} else if ips, err = net.DefaultResolver.LookupNetIP(ctx, "ip", host); err != nil {
+		return fmt.Errorf("cannot resolve %s: %w", host, err)
+	}
+	for _, ip := range ips {
+		if !PublicAddr(ip) {
+			return fmt.Errorf("%s resolves to %s: %w", host, ip.Unmap(), ErrForbiddenTarget)
+		}
+	}
+	return nil
+}
