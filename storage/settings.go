@@ -81,3 +81,20 @@ func SetPassword(tx *gorm.DB, email, password string) error {
 	}
 	return nil
 }
+
+// ResetPassword sets a new password for the user with email and ends all
+// their sessions (whoever knew the old password is signed out). It
+// returns the user's id; ErrNotFound when there is no such user.
+func ResetPassword(tx *gorm.DB, email, password string) (string, error) {
+	if err := SetPassword(tx, email, password); err != nil {
+		return "", err
+	}
+	var u User
+	if err := tx.Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error; err != nil {
+		return "", fmt.Errorf("reset password: %w", mapErr(err))
+	}
+	if err := tx.Where("user_id = ?", u.ID).Delete(&Session{}).Error; err != nil {
+		return "", fmt.Errorf("reset password: end sessions: %w", err)
+	}
+	return u.ID, nil
+}
