@@ -113,11 +113,19 @@ var bcryptBusy, bcryptPeak atomic.Int64
 func withBcryptSlot(f func()) {
 	bcryptSlots <- struct{}{}
 	defer func() { <-bcryptSlots }()
-	n := bcryptBusy.Add(1)
+	recordPeak(bcryptBusy.Add(1))
 	defer bcryptBusy.Add(-1)
-	for p := bcryptPeak.Load(); n > p && !bcryptPeak.CompareAndSwap(p, n); p = bcryptPeak.Load() {
-	}
 	f()
+}
+
+// recordPeak raises bcryptPeak to n when n is higher.
+func recordPeak(n int64) {
+	for {
+		p := bcryptPeak.Load()
+		if n <= p || bcryptPeak.CompareAndSwap(p, n) {
+			return
+		}
+	}
 }
 
 func compareHash(hash, password string) (err error) {
