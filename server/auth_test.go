@@ -180,6 +180,7 @@ func TestSetupRefusesAnotherHostName(t *testing.T) {
 	if !strings.Contains(res.body, "own address") {
 		t.Errorf("refusal: %s", res.body)
 	}
+	b.request(t, "POST", "/api/v1/auth/setup", body, "Host", "attacker.example.net", "X-Forwarded-Host", "localhost").must(t, http.StatusForbidden)
 	if got := b.request(t, "GET", "/api/v1/auth/setup", "").must(t, 200); !strings.Contains(got.body, `"needed":true`) {
 		t.Fatalf("setup done by the refused request: %s", got.body)
 	}

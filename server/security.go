@@ -430,7 +430,9 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 // this server (DNS rebinding) must not claim a fresh instance. IP
 // addresses and localhost cannot be rebound, so they are always accepted.
 func (s *Server) checkSetupHost(c *fiber.Ctx) error {
-	if s.cfg.SetupHosts == nil || setupHostAllowed(c.Hostname(), s.cfg.SetupHosts) {
+	// The Host header itself: Fiber's Hostname() believes X-Forwarded-Host,
+	// which a rebinding page (same origin to the browser) can set.
+	if s.cfg.SetupHosts == nil || setupHostAllowed(string(c.Request().Host()), s.cfg.SetupHosts) {
 		return c.Next()
 	}
 	return forbidden("Finish the first-run setup at this server's own address (its IP address, localhost, or the --public-url host), not through another name.")
