@@ -12,7 +12,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,6 +51,8 @@ Usage:
   journey token create --name NAME [--role admin|editor|viewer] [--db ...]
                                                   print a new API token
   journey user create --email E --password P [--role admin|editor|viewer] [--db ...]
+  journey user password --email E --password P [--db ...]
+                                                  set a new password and sign the user out everywhere
   journey demo [--addr ...] [--db ...] [--email E] [--password P] [--interval 2s]
                                                   serve a throwaway demo: templates, an admin, sample traffic
   journey healthcheck [--addr 127.0.0.1:8080]     exit 0 when GET /healthz answers 200 (for HEALTHCHECK)
@@ -80,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if (cmd == "token" || cmd == "user") && len(rest) > 0 && rest[0] == "create" {
 		cmd, rest = cmd+" create", rest[1:]
 	}
+	if cmd == "user" && len(rest) > 0 && rest[0] == "password" {
+		cmd, rest = "user password", rest[1:]
+	}
 	var err error
 	switch cmd {
 	case "serve":
@@ -94,6 +101,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdTokenCreate(rest, stdout, stderr)
 	case "user create":
 		err = cmdUserCreate(rest, stdout, stderr)
+	case "user password":
+		err = cmdUserPassword(rest, stdout, stderr)
 	case "demo":
 		err = cmdDemo(rest, stdout, stderr)
 	case "healthcheck":
@@ -219,7 +228,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		"URL where contacts reach this server, for email tracking and unsubscribe links; empty: http://ADDR [JOURNEY_PUBLIC_URL]")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("JOURNEY_SECURE_COOKIES", "") == "true", "mark session cookies Secure (behind HTTPS) [JOURNEY_SECURE_COOKIES]")
 	fs.BoolVar(&c.HTTPAllowPrivate, "http-allow-private", envOr("JOURNEY_HTTP_ALLOW_PRIVATE", "") == "true",
-		"let http.request steps call loopback, private and link-local addresses (your own services) [JOURNEY_HTTP_ALLOW_PRIVATE]")
+		"let http.request steps, vendor base URLs, Slack webhook URLs and SMTP hosts reach loopback, private and link-local addresses (your own services, mocks, local relays) [JOURNEY_HTTP_ALLOW_PRIVATE]")
 	proxies := fs.String("trusted-proxies", envOr("JOURNEY_TRUSTED_PROXIES", ""),
 		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (sign-in throttling, logs) [JOURNEY_TRUSTED_PROXIES]")
 	dbFlag(fs, &c)
@@ -252,6 +261,19 @@ func cmdServe(args []string, stderr io.Writer) error {
 	return serveUntilDone(ctx, c, store, eng, ch, logger)
 }
 
+// setupHosts are the host names of --public-url and --addr, under which
+// first-run setup is accepted (besides IP addresses and localhost).
+func setupHosts(c config) []string {
+	hosts := []string{}
+	if u, err := url.Parse(c.PublicURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, u.Hostname())
+	}
+	if h, _, err := net.SplitHostPort(c.Addr); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	return hosts
+}
+
 // serveUntilDone runs the HTTP server and the engine's workers until ctx
 // ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
 func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
@@ -262,6 +284,7 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: c.MetricsToken,
+		SetupHosts: setupHosts(c),
 	})
 	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
 	// batch in flight finishes; Stop below waits for it.
@@ -666,6 +689,43 @@ func cmdUserCreate(args []string, stdout, stderr io.Writer) error {
 		})
 		if err == nil {
 			fmt.Fprintf(stdout, "user %s created\n", strings.ToLower(*email))
+		}
+		return err
+	})
+}
+
+// cmdUserPassword resets a password from the command line: the way back in
+// for a locked-out or forgotten administrator.
+func cmdUserPassword(args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("user password", stderr)
+	dbFlag(fs, &c)
+	email := fs.String("email", "", "the user's email [required]")
+	password := fs.String("password", envOr("JOURNEY_PASSWORD", ""), "the new password. "+storage.PasswordRule()+" [JOURNEY_PASSWORD]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *password == "" {
+		return errors.New("user password: --email and --password are required")
+	}
+	if err := storage.CheckPassword(*password); err != nil {
+		return fmt.Errorf("user password: %w", err)
+	}
+	return withStore(c, stderr, func(store *storage.Store) error {
+		err := store.Write(context.Background(), func(tx *gorm.DB) error {
+			id, err := storage.ResetPassword(tx, *email, *password)
+			if err != nil {
+				return err
+			}
+			return storage.RecordAudit(tx, storage.AuditEntry{At: time.Now().UTC(), ActorType: storage.ActorCLI, ActorID: "user password",
+				ActorName: "command line", Action: storage.AuditUpdate, EntityType: storage.AuditUser, EntityID: id,
+				Summary: "set a new password for " + strings.ToLower(strings.TrimSpace(*email)) + " and ended their sessions"})
+		})
+		if errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("user password: there is no user %s", strings.ToLower(strings.TrimSpace(*email)))
+		}
+		if err == nil {
+			fmt.Fprintf(stdout, "password of %s changed; their sessions have ended\n", strings.ToLower(strings.TrimSpace(*email)))
 		}
 		return err
 	})

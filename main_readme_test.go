@@ -10,7 +10,7 @@ import (
 )
 
 // commandsWithFlags are the commands whose flags the README documents.
-var commandsWithFlags = []string{"serve", "import", "export", "validate", "token create", "user create", "demo", "healthcheck"}
+var commandsWithFlags = []string{"serve", "import", "export", "validate", "token create", "user create", "user password", "demo", "healthcheck"}
 
 // configRow is one flag (or environment-only setting) as documented.
 type configRow struct{ flag, env, def string }

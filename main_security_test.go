@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -112,5 +116,70 @@ func TestCLIUserCreatePasswordRule(t *testing.T) {
 	}
 	if want := fmt.Sprintf("minPassword = %d\n", storage.MinPasswordLen); !strings.Contains(string(src), want) {
 		t.Fatalf("web/src/password.ts lacks %q: the editor and the server disagree on the password minimum", want)
+	}
+}
+
+func TestSetupHostsComeFromPublicURLAndAddr(t *testing.T) {
+	got := setupHosts(config{PublicURL: "https://journeys.example.com/app", Addr: "journey.internal:8080"})
+	if strings.Join(got, ",") != "journeys.example.com,journey.internal" {
+		t.Fatalf("setup hosts %v", got)
+	}
+}
+
+// TestCLIUserPasswordResetsAndSignsOut: an administrator locked out (or
+// who forgot the password) gets back in from the command line; the old
+// password and the old sessions stop working.
+func TestCLIUserPasswordResetsAndSignsOut(t *testing.T) {
+	t.Setenv("JOURNEY_USER_ROLE", "")
+	t.Setenv("JOURNEY_SECRET_KEY", "")
+	t.Setenv("JOURNEY_PASSWORD", "")
+	db := "sqlite://" + filepath.Join(t.TempDir(), "app.db")
+	cli := func(args ...string) (string, int) {
+		var out, errOut bytes.Buffer
+		code := run(append(args, "--db", db, "--log-level", "error"), &out, &errOut)
+		return out.String() + errOut.String(), code
+	}
+	if out, code := cli("user", "create", "--email", "Pat@example.com", "--password", "first password"); code != 0 {
+		t.Fatalf("user create: exit %d, %s", code, out)
+	}
+	store, err := storage.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := storage.Authenticate(store.Reader(), "pat@example.com", "first password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session string
+	if err := store.Write(context.Background(), func(tx *gorm.DB) (err error) {
+		session, err = storage.CreateSession(tx, u.ID, time.Hour, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	if out, code := cli("user", "password", "--email", "nobody@example.com", "--password", "second password"); code == 0 || !strings.Contains(out, "there is no user nobody@example.com") {
+		t.Fatalf("unknown user: exit %d, %s", code, out)
+	}
+	if out, code := cli("user", "password", "--email", "pat@example.com", "--password", "short"); code == 0 || !strings.Contains(out, storage.PasswordRule()) {
+		t.Fatalf("short password: exit %d, %s", code, out)
+	}
+	if out, code := cli("user", "password", "--email", "pat@example.com", "--password", "second password"); code != 0 || !strings.Contains(out, "sessions have ended") {
+		t.Fatalf("user password: exit %d, %s", code, out)
+	}
+	store, err = storage.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := storage.Authenticate(store.Reader(), "pat@example.com", "first password"); !errors.Is(err, storage.ErrBadCredentials) {
+		t.Errorf("old password: %v, want refused", err)
+	}
+	if _, err := storage.Authenticate(store.Reader(), "pat@example.com", "second password"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	if _, err := storage.SessionUser(store.Reader(), session, time.Now()); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("old session: %v, want ended", err)
 	}
 }

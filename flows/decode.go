@@ -37,10 +37,26 @@ func (e *DecodeError) Problem() Problem {
 // are errors, reported with line and column as a *DecodeError.
 func Decode(data []byte) (*Flow, error) {
 	f, derr := decode(data)
+	if derr == nil {
+		derr = checkStoredSize(f)
+	}
 	if derr != nil {
 		return nil, fmt.Errorf("decode flow: %w", derr)
 	}
 	return f, nil
+}
+
+// checkStoredSize refuses a flow whose canonical form (the form stored and
+// exported: indented) is over MaxDocumentSize: a compact file could pass
+// here and be stored, yet never be read back by the API, the editor or
+// export. One limit, one sentence, for the CLI and the API.
+func checkStoredSize(f *Flow) *DecodeError {
+	canon, err := Canonical(f)
+	if err != nil || len(canon) <= MaxDocumentSize {
+		return nil
+	}
+	return &DecodeError{Message: fmt.Sprintf("The journey takes %d bytes once saved (%d steps); the limit is %d (1 MiB). Split it into smaller journeys.",
+		len(canon), len(f.Nodes), MaxDocumentSize)}
 }
 
 func decode(data []byte) (*Flow, *DecodeError) {

@@ -3,6 +3,7 @@ package flows
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +94,41 @@ func TestDecodeErrors(t *testing.T) {
 			t.Fatalf("Decode(big) = %v", err)
 		}
 	})
+}
+
+// bigFlowJSON is a compact journey of n steps (a trigger and n-1 exits):
+// 15,000 of them fit in 1 MiB as written, not once stored indented.
+func bigFlowJSON(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"id":"big","name":"Big","nodes":[{"id":"t","type":"trigger.manual"}`)
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, `,{"id":"n%d","type":"flow.exit"}`, i)
+	}
+	b.WriteString(`],"edges":[`)
+	for i := 1; i < n; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"from":"t","to":"n%d"}`, i)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+// TestDecodeRefusesAFlowTooBigOnceStored: the limit applies to the stored
+// (canonical) form, so what the CLI accepts the API can read back.
+func TestDecodeRefusesAFlowTooBigOnceStored(t *testing.T) {
+	t.Parallel()
+	data := bigFlowJSON(15000)
+	if len(data) > MaxDocumentSize {
+		t.Fatalf("the test document is %d bytes: it should fit as written", len(data))
+	}
+	_, err := Decode(data)
+	var de *DecodeError
+	if !errors.As(err, &de) || !strings.Contains(de.Message, "once saved (15000 steps); the limit is 1048576 (1 MiB)") {
+		t.Fatalf("15,000 steps: %v, want the stored-size refusal", err)
+	}
+	if _, err := Decode(bigFlowJSON(2000)); err != nil {
+		t.Fatalf("2,000 steps: %v", err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/journeyhq/journey/flows"
 )
@@ -103,11 +104,20 @@ func webhookTrigger() *Type {
 // webhookPathRule checks that the webhook path is slug-like.
 func webhookPathRule(params map[string]any) []flows.Problem {
 	p := paramString(params, paramPath)
-	if p == "" || webhookPathPattern.MatchString(p) {
+	if p == "" {
 		return nil
 	}
-	return []flows.Problem{problem(codeInvalidParam, paramPath,
-		"The web address %q may only use lowercase letters, digits, dashes, underscores and slashes, and must start with a letter or digit.", p)}
+	if !webhookPathPattern.MatchString(p) {
+		return []flows.Problem{problem(codeInvalidParam, paramPath,
+			"The web address %q may only use lowercase letters, digits, dashes, underscores and slashes, and must start with a letter or digit.", p)}
+	}
+	// /hooks/providers/... is where SMS, WhatsApp and email providers report
+	// deliveries: a webhook there would never receive anything.
+	if p == "providers" || strings.HasPrefix(p, "providers/") {
+		return []flows.Problem{problem(codeInvalidParam, paramPath,
+			"The web address %q is reserved for delivery reports from message providers; choose a path that does not start with \"providers\".", p)}
+	}
+	return nil
 }
 
 // WebhookPayload computes the trigger data of a webhook trigger from a

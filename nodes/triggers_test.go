@@ -72,6 +72,8 @@ func TestTriggerValidation(t *testing.T) {
 	}{
 		{"webhook path must be slug-like", nodes.TypeWebhookTrigger, map[string]any{"path": "Chat Finished"}, "path"},
 		{"webhook path cannot start with a slash", nodes.TypeWebhookTrigger, map[string]any{"path": "/chat"}, "path"},
+		{"webhook path cannot be under providers/", nodes.TypeWebhookTrigger, map[string]any{"path": "providers/twilio"}, "path"},
+		{"webhook path cannot be providers", nodes.TypeWebhookTrigger, map[string]any{"path": "providers"}, "path"},
 		{"webhook path is required", nodes.TypeWebhookTrigger, map[string]any{}, "path"},
 		{"webhook mapping must compile", nodes.TypeWebhookTrigger, map[string]any{"path": "x", "mapping": map[string]any{"email": "trigger.body.("}}, "mapping.email"},
 		{"event type is required", nodes.TypeEventTrigger, map[string]any{}, "event_type"},

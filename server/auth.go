@@ -122,7 +122,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.logins.succeeded(in.Email)
+	s.logins.succeeded(in.Email, ip)
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
@@ -181,9 +181,6 @@ func (s *Server) setupStatus(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"needed": n == 0})
 }
 
-// errUsersExist ends the setup transaction when someone was faster.
-var errUsersExist = errors.New("users exist")
-
 // setup creates the first admin and signs them in; once any user exists
 // it answers 409.
 func (s *Server) setup(c *fiber.Ctx) error {
@@ -199,18 +196,11 @@ func (s *Server) setup(c *fiber.Ctx) error {
 		return badRequest("%s", storage.PasswordRule())
 	}
 	var u *storage.User
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
-		n, err := storage.CountUsers(tx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return errUsersExist
-		}
-		u, err = storage.CreateUser(tx, email, in.Password, s.now())
+	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) (err error) {
+		u, err = storage.CreateFirstAdmin(tx, email, in.Password, s.now())
 		return err
 	})
-	if errors.Is(err, errUsersExist) || errors.Is(err, storage.ErrDuplicate) {
+	if errors.Is(err, storage.ErrUsersExist) || errors.Is(err, storage.ErrDuplicate) {
 		return conflict("Setup is already done: sign in, or ask an administrator for an account.")
 	}
 	if err != nil {

@@ -169,3 +169,24 @@ func TestWebhookIdempotency(t *testing.T) {
 		t.Fatalf("first %s, second %s", first.body, second.body)
 	}
 }
+
+// TestSetupRefusesAnotherHostName: a DNS-rebinding page on another domain
+// cannot claim a fresh instance; the configured name and IPs can.
+func TestSetupRefusesAnotherHostName(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *setupOptions) { o.setupHosts = []string{"journeys.example.com"} })
+	body := `{"email":"first@example.com","password":"long enough"}`
+	res := b.request(t, "POST", "/api/v1/auth/setup", body, "Host", "attacker.example.net:8080").must(t, http.StatusForbidden)
+	if !strings.Contains(res.body, "own address") {
+		t.Errorf("refusal: %s", res.body)
+	}
+	b.request(t, "POST", "/api/v1/auth/setup", body, "Host", "attacker.example.net", "X-Forwarded-Host", "localhost").must(t, http.StatusForbidden)
+	if got := b.request(t, "GET", "/api/v1/auth/setup", "").must(t, 200); !strings.Contains(got.body, `"needed":true`) {
+		t.Fatalf("setup done by the refused request: %s", got.body)
+	}
+	b.request(t, "POST", "/api/v1/auth/setup", body, "Host", "Journeys.example.com:443").must(t, http.StatusCreated)
+	// 409, not 403: these names pass the host check.
+	for _, host := range []string{"127.0.0.1:8080", "[::1]:8080", "localhost:8080"} {
+		b.request(t, "POST", "/api/v1/auth/setup", body, "Host", host).must(t, http.StatusConflict)
+	}
+}

@@ -80,6 +80,8 @@ type setupOptions struct {
 	postgres bool
 	// writerBusyLimit is Config.WriterBusyLimit.
 	writerBusyLimit time.Duration
+	// setupHosts is Config.SetupHosts.
+	setupHosts []string
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -131,7 +133,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		Engine: eng, Store: store, Logger: logger, Version: "test",
 		HookSecrets: map[string]string{"CHATBOT": hookSecret},
 		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait, Channels: ch,
-		TrustedProxies: proxies, WriterBusyLimit: o.writerBusyLimit,
+		TrustedProxies: proxies, WriterBusyLimit: o.writerBusyLimit, SetupHosts: o.setupHosts,
 	})
 	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
 	err = store.Write(ctx, func(tx *gorm.DB) error {
@@ -176,6 +178,9 @@ func (b *testBundle) request(t *testing.T, method, url, body string, headers ...
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	res, err := b.srv.App().Test(req, 10_000)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -195,7 +196,14 @@ type loginThrottle struct {
 
 	mu     sync.Mutex
 	counts map[string]*failureCount
+	// known holds "email|address" pairs that signed in successfully: the
+	// email's lockout does not apply there, so an attacker guessing from
+	// elsewhere cannot lock the owner out.
+	known map[string]time.Time
 }
+
+// loginKnownFor is how long a successful sign-in vouches for its address.
+const loginKnownFor = 30 * 24 * time.Hour
 
 type failureCount struct {
 	level float64
@@ -203,7 +211,7 @@ type failureCount struct {
 }
 
 func newLoginThrottle(now func() time.Time) *loginThrottle {
-	return &loginThrottle{now: now, counts: map[string]*failureCount{}}
+	return &loginThrottle{now: now, counts: map[string]*failureCount{}, known: map[string]time.Time{}}
 }
 
 // levelAt is the decayed count of key at now (under mu).
@@ -223,8 +231,23 @@ func throttleKeys(email, ip string) [2]struct {
 	return [2]struct {
 		key string
 		max int
-	}{{"email:" + strings.ToLower(strings.TrimSpace(email)), loginMaxPerEmail}, {"ip:" + ip, loginMaxPerIP}}
+	}{{"email:" + normalEmail(email), loginMaxPerEmail}, {"ip:" + addressGroup(ip), loginMaxPerIP}}
 }
+
+func normalEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// addressGroup is the unit of throttling: an IPv4 address, or the /64 of
+// an IPv6 one (a single client usually holds a whole /64).
+func addressGroup(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Unmap().Is6() {
+		return ip
+	}
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
+// knownKey is the key of known for an email and address.
+func knownKey(email, ip string) string { return normalEmail(email) + "|" + addressGroup(ip) }
 
 // wait returns how long the caller must wait before trying again (zero:
 // go ahead).
@@ -233,7 +256,12 @@ func (l *loginThrottle) wait(email, ip string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var longest time.Duration
-	for _, k := range throttleKeys(email, ip) {
+	seen, ok := l.known[knownKey(email, ip)]
+	trusted := ok && now.Sub(seen) < loginKnownFor
+	for i, k := range throttleKeys(email, ip) {
+		if i == 0 && trusted {
+			continue // the email's lockout does not apply where it signed in before
+		}
 		over := l.levelAt(k.key, now) - float64(k.max-1)
 		if over > 0 {
 			longest = max(longest, time.Duration(over*float64(loginDecay)))
@@ -256,11 +284,16 @@ func (l *loginThrottle) failed(email, ip string) {
 }
 
 // succeeded forgets the failures of the email (not of the address: one
-// good account must not reset guessing at others).
-func (l *loginThrottle) succeeded(email string) {
+// good account must not reset guessing at others) and remembers the
+// address as the email's.
+func (l *loginThrottle) succeeded(email, ip string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.counts, throttleKeys(email, "")[0].key)
+	if len(l.known) >= maxTrackedClients {
+		clear(l.known) // bounded memory; owners are vouched for again at their next sign-in
+	}
+	l.known[knownKey(email, ip)] = l.now()
 }
 
 // prune drops forgotten counters, then those below their limit; under a
@@ -390,4 +423,36 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 		}
 	}
 	return client.String()
+}
+
+// checkSetupHost refuses first-run setup under a host name the server was
+// not configured with: a page on an attacker's domain that re-resolves to
+// this server (DNS rebinding) must not claim a fresh instance. IP
+// addresses and localhost cannot be rebound, so they are always accepted.
+func (s *Server) checkSetupHost(c *fiber.Ctx) error {
+	// The Host header itself: Fiber's Hostname() believes X-Forwarded-Host,
+	// which a rebinding page (same origin to the browser) can set.
+	if s.cfg.SetupHosts == nil || setupHostAllowed(string(c.Request().Host()), s.cfg.SetupHosts) {
+		return c.Next()
+	}
+	return forbidden("Finish the first-run setup at this server's own address (its IP address, localhost, or the --public-url host), not through another name.")
+}
+
+// setupHostAllowed reports whether hostport names this server: an IP
+// address, localhost, or one of hosts (case-insensitive, port ignored).
+func setupHostAllowed(hostport string, hosts []string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if _, err := netip.ParseAddr(host); err == nil || strings.EqualFold(host, "localhost") {
+		return true
+	}
+	for _, h := range hosts {
+		if h != "" && strings.EqualFold(host, h) {
+			return true
+		}
+	}
+	return false
 }

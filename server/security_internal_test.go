@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -36,7 +37,7 @@ func TestLoginThrottleDecays(t *testing.T) {
 	if w := l.wait("ann@example.com", "10.0.0.1"); w != loginDecay {
 		t.Fatalf("one more failure: wait %s, want %s again", w, loginDecay)
 	}
-	l.succeeded("ann@example.com")
+	l.succeeded("ann@example.com", "10.0.0.9")
 	if w := l.wait("ann@example.com", "10.0.0.3"); w != 0 {
 		t.Fatalf("after a success: wait %s, want 0", w)
 	}
@@ -46,7 +47,7 @@ func TestLoginThrottleDecays(t *testing.T) {
 	for i := range loginMaxPerIP {
 		l.failed(string(rune('a'+i))+"@example.com", "10.9.9.9")
 	}
-	l.succeeded("mine@example.com")
+	l.succeeded("mine@example.com", "10.0.0.9")
 	if w := l.wait("fresh@example.com", "10.9.9.9"); w <= 0 {
 		t.Fatal("the address is not blocked after spraying")
 	}
@@ -87,5 +88,46 @@ func TestRequiredRole(t *testing.T) {
 		if got := requiredRole(tc.method, tc.path); got != tc.want {
 			t.Errorf("%s %s needs %q, want %q", tc.method, tc.path, got, tc.want)
 		}
+	}
+}
+
+// TestLoginLockoutSparesKnownAddresses: failures from elsewhere lock the
+// email, but not at the address where it signed in before.
+func TestLoginLockoutSparesKnownAddresses(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newLoginThrottle(func() time.Time { return now })
+	l.succeeded("ann@example.com", "2001:db8:1:2::10")
+	for range loginMaxPerEmail {
+		l.failed("ann@example.com", "203.0.113.5")
+	}
+	if w := l.wait("ann@example.com", "198.51.100.7"); w == 0 {
+		t.Fatal("the email is not locked for a new address")
+	}
+	// Same /64, another interface id: still Ann's network.
+	if w := l.wait("Ann@example.com", "2001:db8:1:2::99"); w != 0 {
+		t.Fatalf("Ann's own address waits %s", w)
+	}
+	now = now.Add(loginKnownFor)
+	for range loginMaxPerEmail {
+		l.failed("ann@example.com", "203.0.113.5")
+	}
+	if w := l.wait("ann@example.com", "2001:db8:1:2::10"); w == 0 {
+		t.Fatal("a month-old sign-in still vouches for the address")
+	}
+}
+
+// TestLoginThrottleGroupsIPv6By64: rotating the low 64 bits of an IPv6
+// address does not escape the per-address limit.
+func TestLoginThrottleGroupsIPv6By64(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newLoginThrottle(func() time.Time { return now })
+	for i := range loginMaxPerIP {
+		l.failed(fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("2001:db8:5:6::%x", i+1))
+	}
+	if w := l.wait("someone@example.com", "2001:db8:5:6:ffff::1"); w == 0 {
+		t.Fatal("another address of the same /64 is not throttled")
+	}
+	if w := l.wait("someone@example.com", "2001:db8:5:7::1"); w != 0 {
+		t.Fatalf("another /64 waits %s", w)
 	}
 }

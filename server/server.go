@@ -80,6 +80,10 @@ type Config struct {
 	// WriterBusyLimit is how long a write transaction may stay open
 	// before /readyz says the instance is not ready (default 10s).
 	WriterBusyLimit time.Duration
+	// SetupHosts are the host names (of --public-url and --addr) under
+	// which first-run setup may be done, besides IP addresses and
+	// localhost; nil: any (embedding, tests). See setupHostAllowed.
+	SetupHosts []string
 }
 
 // Server is the HTTP server. Create it with New.
@@ -163,7 +167,7 @@ func (s *Server) routes() {
 	limit := limiter.handler
 	app.Post("/api/v1/auth/login", noCrossSiteSignIn, limit, s.login)
 	app.Get("/api/v1/auth/setup", s.setupStatus)
-	app.Post("/api/v1/auth/setup", noCrossSiteSignIn, limit, s.setup)
+	app.Post("/api/v1/auth/setup", noCrossSiteSignIn, s.checkSetupHost, limit, s.setup)
 	app.Get("/api/v1/openapi.json", s.openAPI)
 
 	// Who is calling, then whether a cookie request comes from the editor,

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -90,10 +92,50 @@ func Authenticate(db *gorm.DB, email, password string) (*User, error) {
 	if found {
 		hash = u.PasswordHash
 	}
-	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)); err != nil || !found {
+	if err := compareHash(hash, password); err != nil || !found {
 		return nil, ErrBadCredentials
 	}
 	return &u, nil
+}
+
+// bcryptSlots caps bcrypt work at half the cores, so that a flood of
+// sign-ins (each ~50 ms of CPU) queues instead of starving webhooks and
+// runs.
+var (
+	bcryptLimit = max(1, runtime.GOMAXPROCS(0)/2)
+	bcryptSlots = make(chan struct{}, bcryptLimit)
+)
+
+// bcryptBusy and bcryptPeak count hashes in progress (tests read the peak).
+var bcryptBusy, bcryptPeak atomic.Int64
+
+// withBcryptSlot runs f while holding one of bcryptSlots.
+func withBcryptSlot(f func()) {
+	bcryptSlots <- struct{}{}
+	defer func() { <-bcryptSlots }()
+	recordPeak(bcryptBusy.Add(1))
+	defer bcryptBusy.Add(-1)
+	f()
+}
+
+// recordPeak raises bcryptPeak to n when n is higher.
+func recordPeak(n int64) {
+	for {
+		p := bcryptPeak.Load()
+		if n <= p || bcryptPeak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+func compareHash(hash, password string) (err error) {
+	withBcryptSlot(func() { err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) })
+	return err
+}
+
+func hashPassword(password string) (hash []byte, err error) {
+	withBcryptSlot(func() { hash, err = bcrypt.GenerateFromPassword([]byte(password), bcryptCost) })
+	return hash, err
 }
 
 // CountUsers returns the number of users (zero means first-run setup).
@@ -105,8 +147,13 @@ func CountUsers(db *gorm.DB) (int64, error) {
 	return n, nil
 }
 
+// MaxSessionsPerUser bounds the sessions of one user: signing in once more
+// ends the oldest, so a script signing in in a loop cannot grow the table.
+const MaxSessionsPerUser = 20
+
 // CreateSession signs userID in for ttl and returns the session token for
-// the cookie. Only the token's SHA-256 is stored.
+// the cookie. Only the token's SHA-256 is stored. Beyond
+// MaxSessionsPerUser the oldest sessions of the user end.
 func CreateSession(tx *gorm.DB, userID string, ttl time.Duration, now time.Time) (string, error) {
 	token, err := randomToken()
 	if err != nil {
@@ -117,7 +164,45 @@ func CreateSession(tx *gorm.DB, userID string, ttl time.Duration, now time.Time)
 	if err := tx.Create(&s).Error; err != nil {
 		return "", fmt.Errorf("create session: %w", mapErr(err))
 	}
+	if err := dropOldSessions(tx, userID); err != nil {
+		return "", fmt.Errorf("create session: %w", err)
+	}
 	return token, nil
+}
+
+// dropOldSessions keeps the MaxSessionsPerUser newest sessions of userID.
+func dropOldSessions(tx *gorm.DB, userID string) error {
+	var old []string
+	err := tx.Model(&Session{}).Where("user_id = ?", userID).Order("created_at DESC, token_hash").
+		Offset(MaxSessionsPerUser).Limit(1000).Pluck("token_hash", &old).Error
+	if err != nil || len(old) == 0 {
+		return err
+	}
+	return tx.Where("token_hash IN ?", old).Delete(&Session{}).Error
+}
+
+// ErrUsersExist refuses first-run setup once anybody has an account.
+var ErrUsersExist = errors.New("users exist")
+
+// CreateFirstAdmin creates the first user, an admin, only while there are
+// no users. On PostgreSQL it locks the users table until the transaction
+// ends, so concurrent setups wait and then find the first admin (SQLite
+// has one writer: no race there).
+func CreateFirstAdmin(tx *gorm.DB, email, password string, now time.Time) (*User, error) {
+	if tx.Dialector.Name() == "postgres" {
+		// SHARE ROW EXCLUSIVE conflicts with itself and with inserts.
+		if err := tx.Exec("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").Error; err != nil {
+			return nil, fmt.Errorf("first admin: %w", err)
+		}
+	}
+	n, err := CountUsers(tx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, ErrUsersExist
+	}
+	return CreateUser(tx, email, password, now)
 }
 
 // SessionUser returns the user signed in with token. An unknown or expired

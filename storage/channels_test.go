@@ -76,3 +76,18 @@ func TestSecretBoxSealsPerOwner(t *testing.T) {
 		t.Fatalf("open with another key: %v, want ErrUnseal", err)
 	}
 }
+
+func TestSQLiteFileIsPrivateWhenItsFolderExists(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir() // exists already, like ./data on a second install
+	path := filepath.Join(dir, "app.db")
+	s, err := storage.Open(t.Context(), "sqlite://"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("app.db: %v, mode %v; want 0600", err, st.Mode().Perm())
+	}
+}

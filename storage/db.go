@@ -142,6 +142,9 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	writer, err := gorm.Open(openSQLiteDialector(path, true), gormConfig(logger, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite writer: %w", err)
@@ -380,3 +383,17 @@ var (
 	_ gormlogger.Interface = (*slogGorm)(nil)
 	_ gorm.ParamsFilter    = (*slogGorm)(nil)
 )
+
+// createPrivate creates the database file readable by its owner only
+// (SQLite gives the -wal and -shm files the same mode), whether or not
+// its folder existed; an existing file is left as it is.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return f.Close()
+}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
 
@@ -67,7 +66,7 @@ func CreateUserWithRole(tx *gorm.DB, email, password, role string, now time.Time
 	if err := CheckPassword(password); err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return nil, fmt.Errorf("create user: hash password: %w", err)
 	}

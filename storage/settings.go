@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -69,7 +68,7 @@ func SetPassword(tx *gorm.DB, email, password string) error {
 	if err := CheckPassword(password); err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+	hash, err := hashPassword(password)
 	if err != nil {
 		return fmt.Errorf("set password: hash: %w", err)
 	}
@@ -81,4 +80,21 @@ func SetPassword(tx *gorm.DB, email, password string) error {
 		return fmt.Errorf("set password %s: %w", email, ErrNotFound)
 	}
 	return nil
+}
+
+// ResetPassword sets a new password for the user with email and ends all
+// their sessions (whoever knew the old password is signed out). It
+// returns the user's id; ErrNotFound when there is no such user.
+func ResetPassword(tx *gorm.DB, email, password string) (string, error) {
+	if err := SetPassword(tx, email, password); err != nil {
+		return "", err
+	}
+	var u User
+	if err := tx.Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error; err != nil {
+		return "", fmt.Errorf("reset password: %w", mapErr(err))
+	}
+	if err := tx.Where("user_id = ?", u.ID).Delete(&Session{}).Error; err != nil {
+		return "", fmt.Errorf("reset password: end sessions: %w", err)
+	}
+	return u.ID, nil
 }

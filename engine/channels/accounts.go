@@ -28,11 +28,12 @@ type AccountFunc func(values map[string]string) (nodes.Account, error)
 
 // AccountOptions configure VendorAccounts.
 type AccountOptions struct {
-	// HTTPAllowPrivate lets http.request reach loopback, private and
-	// link-local addresses (self-hosted services; tests).
+	// HTTPAllowPrivate lets http.request and the vendor clients (base
+	// URLs, Slack webhook URLs) reach loopback, private and link-local
+	// addresses (self-hosted services, mocks; tests).
 	HTTPAllowPrivate bool
 	// VendorClient is the *http.Client of the HubSpot, Pipedrive,
-	// Mailchimp and Slack clients (nil: connectors.DefaultClient); tests
+	// Mailchimp and Slack clients (nil: one with the address guard); tests
 	// pass one that checks requests against the vendor's spec.
 	VendorClient *http.Client
 }
@@ -43,6 +44,11 @@ type AccountOptions struct {
 func VendorAccounts(o AccountOptions) (map[string]AccountFunc, nodes.HTTPCaller) {
 	web := httpreq.New(httpreq.Options{AllowPrivate: o.HTTPAllowPrivate})
 	plain := httpCaller{c: web}
+	if o.VendorClient == nil {
+		// A user can point a vendor's base URL anywhere: the same address
+		// guard as http.request applies.
+		o.VendorClient = httpreq.GuardedHTTPClient(o.HTTPAllowPrivate, connectors.DefaultTimeout)
+	}
 	return map[string]AccountFunc{
 		KindHubSpot: func(v map[string]string) (nodes.Account, error) {
 			return nodes.Account{CRM: hubspotCRM{c: &hubspot.Client{BaseURL: v["base_url"], AccessToken: v["access_token"], HTTPClient: o.VendorClient}}}, nil
@@ -283,6 +289,7 @@ func (h httpCaller) Call(ctx context.Context, r nodes.HTTPRequest) (nodes.HTTPRe
 	for k, v := range r.Headers {
 		headers[k] = v
 	}
+	var secret []string
 	if h.base != nil {
 		u, err := h.resolve(target)
 		if err != nil {
@@ -291,9 +298,10 @@ func (h httpCaller) Call(ctx context.Context, r nodes.HTTPRequest) (nodes.HTTPRe
 		target = u
 		if h.authHeader != "" && h.authValue != "" {
 			headers[h.authHeader] = h.authValue
+			secret = []string{h.authHeader}
 		}
 	}
-	req := httpreq.Request{Method: r.Method, URL: target, Headers: headers, Timeout: r.Timeout, IdempotencyKey: r.IdempotencyKey}
+	req := httpreq.Request{Method: r.Method, URL: target, Headers: headers, Timeout: r.Timeout, IdempotencyKey: r.IdempotencyKey, CredentialHeaders: secret}
 	if r.Body != nil {
 		req.JSON = json.RawMessage(r.Body)
 	}

@@ -188,7 +188,7 @@ func (b *accountsBundle) runChain(t *testing.T, steps ...flowNode) (storage.Run,
 
 func TestCRMStepsWriteToHubSpot(t *testing.T) {
 	t.Parallel()
-	b := setupAccounts(t, false)
+	b := setupAccounts(t, true) // the vendor mock is on loopback
 	api := &recorder{answers: map[string]answer{
 		"POST /crm/v3/objects/contacts/batch/upsert": {200, `{"status":"COMPLETE","results":[{"id":"501","new":true,"properties":{}}]}`, nil},
 		"POST /crm/v3/objects/deals":                 {201, `{"id":"701","properties":{}}`, nil},
@@ -241,7 +241,7 @@ func TestCRMStepsWriteToHubSpot(t *testing.T) {
 func TestRetriedVendorStepKeepsItsKey(t *testing.T) {
 	t.Parallel()
 	clock := &stepClock{t: time.Now().UTC()}
-	b := setupAccountsWith(t, false, clock)
+	b := setupAccountsWith(t, true, clock) // the vendor mock is on loopback
 	api := &recorder{failFirst: map[string]int{"POST /crm/v3/objects/deals": 1}, answers: map[string]answer{
 		"POST /crm/v3/objects/contacts/batch/upsert": {200, `{"status":"COMPLETE","results":[{"id":"501","new":false}]}`, nil},
 		"POST /crm/v3/objects/deals":                 {201, `{"id":"701"}`, nil},
@@ -274,7 +274,7 @@ func TestRetriedVendorStepKeepsItsKey(t *testing.T) {
 
 func TestHubSpotRefusalFailsTheStepWithItsMessage(t *testing.T) {
 	t.Parallel()
-	b := setupAccounts(t, false)
+	b := setupAccounts(t, true) // the vendor mock is on loopback
 	api := &recorder{answers: map[string]answer{
 		"POST /crm/v3/objects/contacts/batch/upsert": {400, `{"status":"error","message":"Property values were not valid: plan","category":"VALIDATION_ERROR"}`, nil},
 	}}
@@ -292,7 +292,7 @@ func TestHubSpotRefusalFailsTheStepWithItsMessage(t *testing.T) {
 
 func TestPipedriveFindsThePersonBeforeCreating(t *testing.T) {
 	t.Parallel()
-	b := setupAccounts(t, false)
+	b := setupAccounts(t, true) // the vendor mock is on loopback
 	api := &recorder{answers: map[string]answer{
 		"GET /api/v2/persons/search": {200, `{"success":true,"data":{"items":[{"result_score":1,"item":{"id":42,"name":"Ana"}}]}}`, nil},
 		"POST /api/v2/deals":         {200, `{"success":true,"data":{"id":77}}`, nil},
@@ -332,7 +332,7 @@ func TestPipedriveFindsThePersonBeforeCreating(t *testing.T) {
 
 func TestMailchimpListAndTagsKeyTheMemberByEmailHash(t *testing.T) {
 	t.Parallel()
-	b := setupAccounts(t, false)
+	b := setupAccounts(t, true) // the vendor mock is on loopback
 	hash := mailchimp.SubscriberHash("ana@example.com")
 	api := &recorder{answers: map[string]answer{
 		"PUT /lists/aud1/members/" + hash:            {200, `{"id":"` + hash + `","email_address":"ana@example.com","status":"subscribed"}`, nil},

@@ -158,7 +158,7 @@ func setup(t *testing.T) *bundle {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{9}, 32), PublicURL: publicURL,
-		SMTPInsecureSkipVerify: true, SMTPTimeout: 10 * time.Second, Connectors: channels.VendorConnectors(publicURL)})
+		SMTPInsecureSkipVerify: true, SMTPAllowPrivate: true, SMTPTimeout: 10 * time.Second, Connectors: channels.VendorConnectors(publicURL)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +203,20 @@ func TestCredentialsAreSealedAndNeverShown(t *testing.T) {
 	}
 	if res, _ := b.svc.TestCredential(b.ctx, v.ID); !res.OK {
 		t.Fatalf("after an update without the password the test fails: %s", res.Message)
+	}
+	// Moving it to another host without the password is refused: the
+	// stored password would go to whoever runs that host.
+	_, err = b.svc.UpdateCredential(b.ctx, v.ID, channels.CredentialInput{Name: "Renamed", Fields: map[string]any{
+		"host": "smtp.attacker.example", "port": v.Fields["port"], "username": smtpUser, "from_email": "news@example.com",
+	}})
+	var ie *channels.InputError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Message, "enter password again") {
+		t.Fatalf("moving the host without the password: %v, want a refusal asking for the password", err)
+	}
+	if _, err := b.svc.UpdateCredential(b.ctx, v.ID, channels.CredentialInput{Name: "Renamed", Fields: map[string]any{
+		"host": "smtp.example.org", "port": v.Fields["port"], "username": smtpUser, "password": "new-password", "from_email": "news@example.com",
+	}}); err != nil {
+		t.Fatalf("moving the host with the password: %v", err)
 	}
 	// A wrong password is reported, not stored in clear.
 	bad := b.smtpCredential(t, "wrong-password-ZZZ")

@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -444,8 +445,11 @@ func (s *Service) UpdateCredential(ctx context.Context, id string, in Credential
 	if err != nil {
 		return CredentialView{}, err
 	}
-	_, fields, secrets, err := split(in, prev)
+	spec, fields, secrets, err := split(in, prev)
 	if err != nil {
+		return CredentialView{}, err
+	}
+	if err := secretsForNewAddress(spec, c.Fields, fields, in, prev); err != nil {
 		return CredentialView{}, err
 	}
 	c.Name, c.Fields, c.UpdatedAt = strings.TrimSpace(in.Name), mustJSON(fields), s.now().UTC()
@@ -456,6 +460,45 @@ func (s *Service) UpdateCredential(ctx context.Context, id string, in Credential
 		return CredentialView{}, err
 	}
 	return s.view(c)
+}
+
+// addressFields are the fields that say where a credential's secrets are
+// sent.
+var addressFields = []string{"base_url", "host", "company_domain"}
+
+// secretsForNewAddress refuses an update that moves a credential to
+// another address while keeping its stored secrets: whoever changes the
+// address must know the secrets, or could have them sent to their server.
+func secretsForNewAddress(spec *KindSpec, storedFields string, fields map[string]any, in CredentialInput, prev map[string]string) error {
+	old := map[string]any{}
+	_ = json.Unmarshal([]byte(storedFields), &old)
+	var moved []string
+	for _, name := range addressFields {
+		before := strings.TrimSpace(fmt.Sprint(cmp.Or(old[name], any(""))))
+		after := strings.TrimSpace(fmt.Sprint(cmp.Or(fields[name], any(""))))
+		if !strings.EqualFold(before, after) {
+			moved = append(moved, name)
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, f := range spec.Fields {
+		given, _ := fieldString(f, in.Fields[f.Name])
+		if f.Secret && prev[f.Name] != "" && given == "" {
+			missing = append(missing, f.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	details := map[string]string{}
+	for _, m := range missing {
+		details[m] = "enter it again"
+	}
+	return &InputError{Message: fmt.Sprintf("The address (%s) changed, so enter %s again: stored secrets are only sent to the address they were saved for.",
+		strings.Join(moved, ", "), strings.Join(missing, ", ")), Details: details}
 }
 
 // DeleteCredential removes a credential. Steps that name it then fail

@@ -51,7 +51,10 @@ type Config struct {
 	SMTPTimeout time.Duration
 	// SMTPInsecureSkipVerify accepts any TLS certificate (tests only).
 	SMTPInsecureSkipVerify bool
-	Logger                 *slog.Logger
+	// SMTPAllowPrivate lets SMTP credentials reach loopback, private and
+	// link-local hosts (local relays, tests); like --http-allow-private.
+	SMTPAllowPrivate bool
+	Logger           *slog.Logger
 	// Metrics counts messages by channel and outcome (nil: not counted).
 	Metrics *engine.Metrics
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/emailevents"
+	"github.com/journeyhq/journey/nodes/connectors/httpreq"
 )
 
 // smtpSender sends email through one SMTP account.
@@ -37,15 +38,24 @@ func (s *Service) smtpSender(values map[string]string) (*smtpSender, error) {
 		fromName: values["from_name"], replyTo: values["reply_to"]}, nil
 }
 
-func (m *smtpSender) client() (*mail.Client, error) {
+// client builds the go-mail client. The host passes the private-address
+// guard: on every connection for STARTTLS and plain, once before
+// connecting for implicit TLS.
+func (m *smtpSender) client(ctx context.Context) (*mail.Client, error) {
 	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(m.s.cfg.SMTPTimeout)}
 	switch m.security {
 	case SecurityTLS:
+		if err := httpreq.CheckHost(ctx, m.host, m.s.cfg.SMTPAllowPrivate); err != nil {
+			return nil, privateHint(err)
+		}
 		opts = append(opts, mail.WithSSL())
 	case SecurityNone:
 		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if m.security != SecurityTLS {
+		opts = append(opts, mail.WithDialContextFunc(m.dial))
 	}
 	if m.s.cfg.SMTPInsecureSkipVerify {
 		opts = append(opts, mail.WithTLSConfig(&tls.Config{InsecureSkipVerify: true, ServerName: m.host})) //nolint:gosec // tests only
@@ -54,6 +64,21 @@ func (m *smtpSender) client() (*mail.Client, error) {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(m.user), mail.WithPassword(m.pass))
 	}
 	return mail.NewClient(m.host, opts...)
+}
+
+// dial connects through the private-address guard (STARTTLS and plain
+// connections; go-mail only does implicit TLS with its own dialer).
+func (m *smtpSender) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := httpreq.GuardedDialContext(m.s.cfg.SMTPAllowPrivate)(ctx, network, addr)
+	return conn, privateHint(err)
+}
+
+// privateHint names the flag that allows internal hosts.
+func privateHint(err error) error {
+	if errors.Is(err, httpreq.ErrForbiddenTarget) {
+		return nodes.Permanent(fmt.Errorf("%w (the server allows them with --http-allow-private)", err))
+	}
+	return err
 }
 
 // SendEmail implements nodes.EmailSender. The Message-ID is derived from
@@ -85,7 +110,10 @@ func (m *smtpSender) SendEmail(ctx context.Context, e nodes.Email) (string, erro
 	if e.HTML != "" {
 		msg.AddAlternativeString(mail.TypeTextHTML, e.HTML)
 	}
-	c, err := m.client()
+	c, err := m.client(ctx)
+	if errors.Is(err, httpreq.ErrForbiddenTarget) {
+		return "", err
+	}
 	if err != nil {
 		return "", nodes.Permanentf("the SMTP settings are not usable: %v", err)
 	}
@@ -120,7 +148,7 @@ func (s *Service) testSMTP(ctx context.Context, values map[string]string) error 
 	if err != nil {
 		return err
 	}
-	c, err := m.client()
+	c, err := m.client(ctx)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,9 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64: embeds IPv4
 	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
 	netip.MustParsePrefix("2002::/16"),       // 6to4: embeds IPv4
+	netip.MustParsePrefix("2001::/32"),       // Teredo: embeds IPv4
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (::7f00:1 is 127.0.0.1)
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (SIIT)
 	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
 	netip.MustParsePrefix("100::/64"),        // discard-only
 	netip.MustParsePrefix("2001:db8::/32"),   // documentation
@@ -100,4 +103,35 @@ func newGuardedDialer(allow func(netip.Addr) bool) *guardedDialer {
 		resolver: net.DefaultResolver,
 		allow:    allow,
 	}
+}
+
+// GuardedDialContext dials TCP with the same address guard as
+// http.request, for clients that are not HTTP (SMTP).
+func GuardedDialContext(allowPrivate bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	allow := PublicAddr
+	if allowPrivate {
+		allow = func(netip.Addr) bool { return true }
+	}
+	return newGuardedDialer(allow).DialContext
+}
+
+// CheckHost resolves host and returns a wrapped ErrForbiddenTarget when
+// any of its addresses is internal (unless allowPrivate), for clients
+// that cannot use GuardedDialContext.
+func CheckHost(ctx context.Context, host string, allowPrivate bool) error {
+	if allowPrivate {
+		return nil
+	}
+	ips := []netip.Addr{}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = append(ips, ip)
+	} else if ips, err = net.DefaultResolver.LookupNetIP(ctx, "ip", host); err != nil {
+		return fmt.Errorf("cannot resolve %s: %w", host, err)
+	}
+	for _, ip := range ips {
+		if !PublicAddr(ip) {
+			return fmt.Errorf("%s resolves to %s: %w", host, ip.Unmap(), ErrForbiddenTarget)
+		}
+	}
+	return nil
 }

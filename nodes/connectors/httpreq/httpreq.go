@@ -56,6 +56,26 @@ func New(o Options) *Client {
 	if o.allow != nil {
 		allow = o.allow
 	}
+	maxBody := o.MaxResponseBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxResponseBytes
+	}
+	return &Client{maxBody: maxBody, hc: guardedHTTPClient(allow, 0)}
+}
+
+// GuardedHTTPClient is an *http.Client with the same address guard and
+// redirect rules as http.request, for vendor clients (HubSpot, Pipedrive,
+// Mailchimp, Slack) whose base URL a user can change. timeout bounds each
+// call (0: none, the caller's context decides).
+func GuardedHTTPClient(allowPrivate bool, timeout time.Duration) *http.Client {
+	allow := PublicAddr
+	if allowPrivate {
+		allow = func(netip.Addr) bool { return true }
+	}
+	return guardedHTTPClient(allow, timeout)
+}
+
+func guardedHTTPClient(allow func(netip.Addr) bool, timeout time.Duration) *http.Client {
 	d := newGuardedDialer(allow)
 	tr := &http.Transport{
 		Proxy:                 nil, // a proxy would hide the real target from the guard
@@ -66,11 +86,8 @@ func New(o Options) *Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: MaxTimeout,
 	}
-	maxBody := o.MaxResponseBytes
-	if maxBody <= 0 {
-		maxBody = DefaultMaxResponseBytes
-	}
-	return &Client{maxBody: maxBody, hc: &http.Client{
+	return &http.Client{
+		Timeout:   timeout,
 		Transport: tr,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= MaxRedirects {
@@ -79,9 +96,17 @@ func New(o Options) *Client {
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return fmt.Errorf("redirect to a %s: address refused", req.URL.Scheme)
 			}
+			// The first address must not learn where we came from, and a
+			// credential only reaches the host it was given for.
+			req.Header.Del("Referer")
+			if !sameOrigin(req.URL, via[0].URL) {
+				for _, h := range credentialHeaders(req.Context()) {
+					req.Header.Del(h)
+				}
+			}
 			return nil
 		},
-	}}
+	}
 }
 
 // Request is one call.
@@ -100,6 +125,21 @@ type Request struct {
 	Timeout time.Duration
 	// IdempotencyKey is sent as Idempotency-Key unless Headers set it.
 	IdempotencyKey string
+	// CredentialHeaders name the Headers that carry a secret: they are
+	// dropped when a redirect leads to another host, port or scheme.
+	CredentialHeaders []string
+}
+
+type credentialHeadersKey struct{}
+
+func credentialHeaders(ctx context.Context) []string {
+	h, _ := ctx.Value(credentialHeadersKey{}).([]string)
+	return h
+}
+
+// sameOrigin reports whether a and b share scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }
 
 // Response is what came back.
@@ -150,6 +190,9 @@ func (c *Client) Do(ctx context.Context, r Request) (Response, error) {
 	timeout = min(timeout, MaxTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if len(r.CredentialHeaders) > 0 {
+		ctx = context.WithValue(ctx, credentialHeadersKey{}, r.CredentialHeaders)
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return Response{}, connectors.Invalidf("cannot build the request: %v", err)

@@ -25,6 +25,7 @@ func TestPublicAddr(t *testing.T) {
 		"127.0.0.1": false, "127.9.9.9": false, "::1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false,
 		"169.254.169.254": false, "fe80::1": false, "fc00::1": false, "0.0.0.0": false, "::": false, "100.64.0.1": false,
 		"::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false, "224.0.0.1": false, "255.255.255.255": false, "64:ff9b::a00:1": false,
+		"::7f00:1": false, "::a00:1": false, "::ffff:0:7f00:1": false, "::ffff:c0a8:101": false, "2001:0:4136:e378:8000:63bf:3fff:fdd2": false,
 	} {
 		if got := httpreq.PublicAddr(netip.MustParseAddr(s)); got != want {
 			t.Errorf("PublicAddr(%s) = %v, want %v", s, got, want)
@@ -134,4 +135,47 @@ func TestFailures(t *testing.T) {
 	}
 	connectorstest.RunFailures(t, call, connectors.NodeError, connectorstest.StandardFailures(
 		`{"message":"email is required"}`, "email is required", `{"error":"bad key"}`, "bad key"))
+}
+
+func TestRedirectToAnotherHostDropsCredentialAndReferer(t *testing.T) {
+	t.Parallel()
+	seen := make(chan http.Header, 2)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+	}))
+	defer other.Close()
+	var home *httptest.Server
+	home = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, other.URL+"/stolen", http.StatusFound)
+		case "/here":
+			http.Redirect(w, r, home.URL+"/landed", http.StatusFound)
+		default:
+			seen <- r.Header.Clone()
+		}
+	}))
+	defer home.Close()
+	c := httpreq.New(httpreq.Options{AllowPrivate: true})
+	do := func(path string) http.Header {
+		t.Helper()
+		_, err := c.Do(context.Background(), httpreq.Request{URL: home.URL + path,
+			Headers: map[string]string{"X-Api-Key": "s3cret", "X-Plain": "kept"}, CredentialHeaders: []string{"X-Api-Key"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return <-seen
+	}
+	// other.URL differs from home.URL by port: another origin.
+	got := do("/away")
+	if got.Get("X-Api-Key") != "" || got.Get("Referer") != "" {
+		t.Errorf("redirect to another host received X-Api-Key=%q Referer=%q", got.Get("X-Api-Key"), got.Get("Referer"))
+	}
+	if got.Get("X-Plain") != "kept" {
+		t.Errorf("a header without a secret was dropped: %v", got)
+	}
+	got = do("/here")
+	if got.Get("X-Api-Key") != "s3cret" || got.Get("Referer") != "" {
+		t.Errorf("redirect on the same host: X-Api-Key=%q Referer=%q, want the key and no Referer", got.Get("X-Api-Key"), got.Get("Referer"))
+	}
 }
