@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -188,7 +191,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		res = HookResult{}
 		committed.reset()
 		if req.IdempotencyKey != "" {
-			key := "hook:" + req.Path + ":" + req.IdempotencyKey
+			key := hookIdempotencyKey(req, starts)
 			ok, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "webhook.received",
 				Data: "{}", Source: "hook:" + req.Path, At: e.clock.Now(), DedupKey: &key, ReceivedAt: e.clock.Now()})
 			if err != nil {
@@ -219,12 +222,34 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	return res, err
 }
 
+// hookIdempotencyKey scopes an Idempotency-Key to its webhook path and to
+// the secrets its signature was verified with: a key sent to one path (or
+// unsigned) never makes a request to another path (or a signed one) a
+// duplicate. The parts are hashed with lengths, so "a:b"+"c" and "a"+"b:c"
+// differ, and the stored key has a fixed size.
+func hookIdempotencyKey(req HookRequest, starts []hookStart) string {
+	h := sha256.New()
+	part := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	part(req.Path)
+	part(req.IdempotencyKey)
+	for _, hs := range starts {
+		part(hs.secret)
+	}
+	return "hook:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // hookStart is a run a webhook starts, prepared outside the transaction.
 type hookStart struct {
 	cf          *flows.Compiled
 	node        string
 	trigger     map[string]any // as decoding triggerJSON gives it
 	triggerJSON string
+	secret      string // the secret name the request's signature was verified with
 }
 
 // prepareHook checks the request against trigger t and builds its payload.
@@ -242,7 +267,7 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 		return hookStart{}, ErrBadSignature
 	}
 	hs, err := e.hookPayload(cn, p, body, req)
-	hs.cf = cf
+	hs.cf, hs.secret = cf, p.SecretEnv
 	return hs, err
 }
 

@@ -88,6 +88,9 @@ type Server struct {
 	gauges *prometheus.Registry
 	// logins throttles failed sign-ins per email and per address.
 	logins *loginThrottle
+	// replays remembers the one-time tokens and signatures of signed
+	// callbacks (see replay.go).
+	replays *replayGuard
 }
 
 // New builds the Fiber app with every route. It panics when Engine or Store
@@ -106,6 +109,7 @@ func New(cfg Config) *Server {
 		gauges: prometheus.NewRegistry()}
 	s.gauges.MustRegister(serverGauges{s})
 	s.logins = newLoginThrottle(s.now)
+	s.replays = newReplayGuard(s.now)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "journey",
 		BodyLimit:             BodyLimit,
