@@ -152,7 +152,9 @@ type config struct {
 	Role string
 	// Lease is how long a claimed job belongs to an instance before
 	// another may take it over (0: the engine's default).
-	Lease time.Duration
+	Lease           time.Duration // HookConcurrency and HookRate bound the webhook intake (0: no limit).
+	HookConcurrency int
+	HookRate        int
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -225,6 +227,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	dbFlag(fs, &c)
 	opsFlags(fs, &c)
 	scaleFlags(fs, &c)
+	intakeFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -262,6 +265,7 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: c.MetricsToken,
+		HookConcurrency: intakeLimit(c.HookConcurrency), HookRate: intakeLimit(c.HookRate),
 	})
 	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
 	// batch in flight finishes; Stop below waits for it.

@@ -74,6 +74,13 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (empty: /metrics is public, like /healthz).
 	MetricsToken string
+	// HookConcurrency is how many /hooks/* requests are handled at once
+	// (0: DefaultHookConcurrency; negative: no limit). More are a 429.
+	HookConcurrency int
+	// HookRate is how many /hooks/* requests a minute one client address
+	// (see TrustedProxies) may send (0: DefaultHookRate; negative: no
+	// limit). More are a 429 with Retry-After.
+	HookRate int
 }
 
 // Server is the HTTP server. Create it with New.
@@ -124,6 +131,14 @@ func New(cfg Config) *Server {
 	return s
 }
 
+// positiveOr is v, or def when v is 0; a negative v (no limit) is 0.
+func positiveOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return max(v, 0)
+}
+
 // App returns the Fiber app (for tests and embedding).
 func (s *Server) App() *fiber.App { return s.app }
 
@@ -152,6 +167,9 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metrics)
 	app.Use("/hooks", s.countWebhooks)
+	intake := newHookIntake(positiveOr(s.cfg.HookConcurrency, DefaultHookConcurrency),
+		positiveOr(s.cfg.HookRate, DefaultHookRate), s.clientIP, s.now)
+	app.Use("/hooks", intake.handler)
 	s.providerHooks(app)
 	app.Post("/hooks/*", s.webhook)
 
