@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -304,7 +305,15 @@ func (e *Engine) hookPayload(cn *flows.CompiledNode, p nodes.WebhookParams, body
 		return hookStart{}, &InputError{Message: err.Error()}
 	}
 	payload = orEmpty(payload)
-	hs := hookStart{node: cn.Node.ID, trigger: payload, triggerJSON: mustJSON(payload)}
+	stripped := dropNULs(payload)
+	hs := hookStart{node: cn.Node.ID, trigger: payload}
+	if _, isObject := body.(map[string]any); isObject && len(p.Mapping) == 0 && p.Preset == "" && !stripped && utf8.Valid(req.Body) {
+		// The payload is the body as sent: store its text rather than
+		// encoding the decoded copy again (a 1 MiB body stays 1 MiB).
+		hs.triggerJSON = string(req.Body)
+	} else {
+		hs.triggerJSON = mustJSON(payload)
+	}
 	if len(p.Mapping) > 0 || p.Preset != "" {
 		// Mapped values (numbers, times) read back from the run's JSON as
 		// JSON types: the steps see them so on every path.
@@ -314,6 +323,45 @@ func (e *Engine) hookPayload(cn *flows.CompiledNode, p nodes.WebhookParams, body
 		}
 	}
 	return hs, nil
+}
+
+// dropNULs removes NUL characters from every text and key of v, a decoded
+// JSON value, in place (PostgreSQL text cannot hold them). It reports
+// whether there were any.
+func dropNULs(v any) bool {
+	found := false
+	switch t := v.(type) {
+	case map[string]any:
+		var renamed []string
+		for k, x := range t {
+			if s, ok := x.(string); ok {
+				if strings.IndexByte(s, 0) >= 0 {
+					t[k], found = strings.ReplaceAll(s, "\x00", ""), true
+				}
+			} else if dropNULs(x) {
+				found = true
+			}
+			if strings.IndexByte(k, 0) >= 0 {
+				renamed = append(renamed, k)
+			}
+		}
+		for _, k := range renamed {
+			t[strings.ReplaceAll(k, "\x00", "")] = t[k]
+			delete(t, k)
+			found = true
+		}
+	case []any:
+		for i, x := range t {
+			if s, ok := x.(string); ok {
+				if strings.IndexByte(s, 0) >= 0 {
+					t[i], found = strings.ReplaceAll(s, "\x00", ""), true
+				}
+			} else if dropNULs(x) {
+				found = true
+			}
+		}
+	}
+	return found
 }
 
 // mapWebhook turns a request into the trigger payload: the JSON body (or

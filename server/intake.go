@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sync/semaphore"
 )
 
 // Webhook intake defaults (see Config.HookConcurrency and HookRate).
@@ -19,6 +21,16 @@ const (
 	// DefaultHookRate is how many /hooks/* requests a minute one client
 	// address may send (bursts of the same size are allowed).
 	DefaultHookRate = 600
+	// hookBodyBudget bounds the bytes of bodies being decoded at once:
+	// decoded JSON costs several times its text (up to ~7x for many small
+	// fields), so sixteen 1 MiB bodies at a time, or hundreds of small
+	// ones. The others wait their turn, up to hookQueueWait.
+	hookBodyBudget = 16 << 20
+	// hookMinWeight is what a small body counts for.
+	hookMinWeight = 16 << 10
+	// hookQueueWait is how long a request waits for the body budget
+	// before it is answered 429.
+	hookQueueWait = 10 * time.Second
 )
 
 // hookIntake bounds /hooks/*: at most `slots` requests in flight and a
@@ -26,6 +38,8 @@ const (
 // with Retry-After, before the body is decoded.
 type hookIntake struct {
 	slots    chan struct{} // nil: no concurrency limit
+	budget   *semaphore.Weighted
+	wait     time.Duration // hookQueueWait
 	perMin   int           // 0: no rate limit
 	clientIP func(*fiber.Ctx) string
 	now      func() time.Time
@@ -40,7 +54,8 @@ type tokenBucket struct {
 }
 
 func newHookIntake(concurrency, perMinute int, clientIP func(*fiber.Ctx) string, now func() time.Time) *hookIntake {
-	h := &hookIntake{perMin: perMinute, clientIP: clientIP, now: now, buckets: map[string]*tokenBucket{}}
+	h := &hookIntake{perMin: perMinute, clientIP: clientIP, now: now, buckets: map[string]*tokenBucket{},
+		budget: semaphore.NewWeighted(hookBodyBudget), wait: hookQueueWait}
 	if concurrency > 0 {
 		h.slots = make(chan struct{}, concurrency)
 	}
@@ -60,6 +75,13 @@ func (h *hookIntake) handler(c *fiber.Ctx) error {
 			return tooMany(c, time.Second, "The server is busy with %d webhooks at once; send again in a moment.", cap(h.slots))
 		}
 	}
+	weight := int64(min(max(len(c.Body()), hookMinWeight), hookBodyBudget))
+	ctx, cancel := context.WithTimeout(c.UserContext(), h.wait)
+	defer cancel()
+	if err := h.budget.Acquire(ctx, weight); err != nil {
+		return tooMany(c, time.Second, "The server is busy reading other large webhooks (%d MiB at once); send again in a moment.", hookBodyBudget>>20)
+	}
+	defer h.budget.Release(weight)
 	return c.Next()
 }
 

@@ -92,3 +92,23 @@ func TestHookConcurrencyLimit(t *testing.T) {
 		t.Fatalf("after the slot is free: %d, want 202", res.StatusCode)
 	}
 }
+
+// TestHookBodyBudget: while other requests' bodies fill the decoding
+// budget, a request waits and is then answered 429; once the budget is
+// free it is handled.
+func TestHookBodyBudget(t *testing.T) {
+	h := newHookIntake(0, 0, func(c *fiber.Ctx) string { return "a" }, time.Now)
+	app := intakeApp(h, func(c *fiber.Ctx) error { return c.SendStatus(http.StatusAccepted) })
+	if !h.budget.TryAcquire(hookBodyBudget) {
+		t.Fatal("the budget is not free at the start")
+	}
+	h.wait = time.Millisecond // the budget stays taken: no timing decides the outcome
+	if res := hookFrom(t, app, "a"); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("with the budget taken: %d, want 429 with Retry-After", res.StatusCode)
+	}
+	h.budget.Release(hookBodyBudget)
+	h.wait = time.Minute
+	if res := hookFrom(t, app, "a"); res.StatusCode != http.StatusAccepted {
+		t.Fatalf("with the budget free: %d, want 202", res.StatusCode)
+	}
+}
