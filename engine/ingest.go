@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -172,6 +173,9 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	if len(ts) == 0 {
 		return res, ErrNoHook
 	}
+	if err := e.checkBodySize(ts, len(req.Body)); err != nil {
+		return res, err
+	}
 	body, err := parseHookBody(req.Body)
 	if err != nil {
 		return res, err
@@ -221,6 +225,33 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		committed.run()
 	}
 	return res, err
+}
+
+// BodyTooLargeError is a webhook body over a listening journey's
+// max_body_bytes setting.
+type BodyTooLargeError struct {
+	Journey     string
+	Size, Limit int
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("The request body is %d bytes; the journey %q accepts webhook bodies of at most %d bytes "+
+		"(its setting max_body_bytes, which can be raised to 1 MiB).", e.Size, e.Journey, e.Limit)
+}
+
+// checkBodySize refuses a body larger than a listening flow accepts,
+// before it is decoded.
+func (e *Engine) checkBodySize(ts []storage.Trigger, size int) error {
+	for _, t := range ts {
+		cf, err := e.compiled(e.store.Reader(), t.FlowID, t.Version)
+		if err != nil {
+			return err
+		}
+		if limit := cf.Flow.Settings.BodyLimit(); size > limit {
+			return &BodyTooLargeError{Journey: cmp.Or(cf.Flow.Name, cf.Flow.ID), Size: size, Limit: limit}
+		}
+	}
+	return nil
 }
 
 // hookIdempotencyKey scopes an Idempotency-Key to its webhook path and to

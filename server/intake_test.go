@@ -79,3 +79,32 @@ func TestWebhookBodyStoredOnce(t *testing.T) {
 		t.Fatalf("run detail steps %+v; want the trigger step's output to be the payload", detail.Steps)
 	}
 }
+
+// TestWebhookBodyLimitPerJourney: a journey accepts webhook bodies up to
+// 256 KB unless its settings allow more (up to 1 MiB); a larger body is a
+// 413 that says the limit and the setting, and starts nothing.
+func TestWebhookBodyLimitPerJourney(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	publishFlow(helloFlow, "hello")(t, b)
+	big := strings.Replace(helloFlow, `"id":"hello","name":"Hello"`, `"id":"big","name":"Big","settings":{"max_body_bytes":1048576}`, 1)
+	publishFlow(strings.Replace(big, `"path":"hello"`, `"path":"big"`, 1), "big")(t, b)
+	body := `{"email":"big@example.com","text":"` + strings.Repeat("x", 300<<10) + `"}`
+
+	r := b.request(t, "POST", "/hooks/hello", body)
+	if r.must(t, http.StatusRequestEntityTooLarge); !strings.Contains(r.body, "at most 262144 bytes") || !strings.Contains(r.body, "max_body_bytes") {
+		t.Fatalf("answer %s; want the limit and the setting named", r.body)
+	}
+	b.request(t, "POST", "/hooks/big", body).must(t, http.StatusAccepted)
+	var n int64
+	b.store.Reader().Model(&storage.Run{}).Count(&n)
+	if n != 1 {
+		t.Fatalf("%d runs, want 1 (the refused body starts nothing)", n)
+	}
+
+	tooBig := strings.Replace(helloFlow, `"id":"hello","name":"Hello"`, `"id":"huge","name":"Huge","settings":{"max_body_bytes":2097152}`, 1)
+	r = b.api(t, "POST", "/api/v1/flows/validate", tooBig)
+	if !strings.Contains(r.body, "settings.max_body_bytes") {
+		t.Fatalf("validation of a 2 MiB limit: %d %s; want a problem on settings.max_body_bytes", r.status, r.body)
+	}
+}
