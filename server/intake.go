@@ -23,9 +23,9 @@ const (
 	DefaultHookRate = 600
 	// hookBodyBudget bounds the bytes of bodies being decoded at once:
 	// decoded JSON costs several times its text (up to ~7x for many small
-	// fields), so sixteen 1 MiB bodies at a time, or hundreds of small
+	// fields), so eight 1 MiB bodies at a time, or hundreds of small
 	// ones. The others wait their turn, up to hookQueueWait.
-	hookBodyBudget = 16 << 20
+	hookBodyBudget = 8 << 20
 	// hookMinWeight is what a small body counts for.
 	hookMinWeight = 16 << 10
 	// hookQueueWait is how long a request waits for the body budget
