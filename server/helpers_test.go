@@ -78,6 +78,8 @@ type setupOptions struct {
 	// postgres stores in a fresh PostgreSQL database (skipped without
 	// TEST_POSTGRES_DSN) instead of a SQLite file.
 	postgres bool
+	// hookRate is Config.HookRate (0: the default).
+	hookRate int
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -129,7 +131,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		Engine: eng, Store: store, Logger: logger, Version: "test",
 		HookSecrets: map[string]string{"CHATBOT": hookSecret},
 		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait, Channels: ch,
-		TrustedProxies: proxies,
+		TrustedProxies: proxies, HookRate: o.hookRate,
 	})
 	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
 	err = store.Write(ctx, func(tx *gorm.DB) error {

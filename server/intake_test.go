@@ -108,3 +108,21 @@ func TestWebhookBodyLimitPerJourney(t *testing.T) {
 		t.Fatalf("validation of a 2 MiB limit: %d %s; want a problem on settings.max_body_bytes", r.status, r.body)
 	}
 }
+
+// TestHookRateFollowsTheClientAddress: behind a trusted proxy the webhook
+// rate limit counts each client named by X-Forwarded-For, not the proxy;
+// a client over its rate gets 429 with Retry-After.
+func TestHookRateFollowsTheClientAddress(t *testing.T) {
+	t.Parallel()
+	// app.Test's requests come from 0.0.0.0: that is the proxy here.
+	b := setup(t, func(o *setupOptions) { o.trustedProxies, o.hookRate = "0.0.0.0", 2 })
+	publishFlow(helloFlow, "hello")(t, b)
+	for range 2 {
+		b.request(t, "POST", "/hooks/hello", `{}`, "X-Forwarded-For", "203.0.113.9").must(t, http.StatusAccepted)
+	}
+	r := b.request(t, "POST", "/hooks/hello", `{}`, "X-Forwarded-For", "203.0.113.9")
+	if r.must(t, http.StatusTooManyRequests); r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "2 a minute") {
+		t.Fatalf("answer %s, Retry-After %q; want a sentence with the rate and a Retry-After", r.body, r.header.Get("Retry-After"))
+	}
+	b.request(t, "POST", "/hooks/hello", `{}`, "X-Forwarded-For", "198.51.100.4").must(t, http.StatusAccepted)
+}
