@@ -70,6 +70,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(engine.GCPercent)
 	}
+	defaultMemoryLimit()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -161,7 +162,9 @@ type config struct {
 	Role string
 	// Lease is how long a claimed job belongs to an instance before
 	// another may take it over (0: the engine's default).
-	Lease time.Duration
+	Lease           time.Duration // HookConcurrency and HookRate bound the webhook intake (0: no limit).
+	HookConcurrency int
+	HookRate        int
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -234,6 +237,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	dbFlag(fs, &c)
 	opsFlags(fs, &c)
 	scaleFlags(fs, &c)
+	intakeFlags(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -284,7 +288,7 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 		Engine: eng, Store: store, Logger: logger, Version: version,
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: c.MetricsToken,
-		SetupHosts: setupHosts(c),
+		SetupHosts: setupHosts(c), HookConcurrency: intakeLimit(c.HookConcurrency), HookRate: intakeLimit(c.HookRate),
 	})
 	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
 	// batch in flight finishes; Stop below waits for it.

@@ -1,13 +1,18 @@
 package engine
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -168,6 +173,9 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	if len(ts) == 0 {
 		return res, ErrNoHook
 	}
+	if err := e.checkBodySize(ts, len(req.Body)); err != nil {
+		return res, err
+	}
 	body, err := parseHookBody(req.Body)
 	if err != nil {
 		return res, err
@@ -188,7 +196,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		res = HookResult{}
 		committed.reset()
 		if req.IdempotencyKey != "" {
-			key := "hook:" + req.Path + ":" + req.IdempotencyKey
+			key := hookIdempotencyKey(req, starts)
 			ok, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "webhook.received",
 				Data: "{}", Source: "hook:" + req.Path, At: e.clock.Now(), DedupKey: &key, ReceivedAt: e.clock.Now()})
 			if err != nil {
@@ -219,12 +227,61 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	return res, err
 }
 
+// BodyTooLargeError is a webhook body over a listening journey's
+// max_body_bytes setting.
+type BodyTooLargeError struct {
+	Journey     string
+	Size, Limit int
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("The request body is %d bytes; the journey %q accepts webhook bodies of at most %d bytes "+
+		"(its setting max_body_bytes, which can be raised to 1 MiB).", e.Size, e.Journey, e.Limit)
+}
+
+// checkBodySize refuses a body larger than a listening flow accepts,
+// before it is decoded.
+func (e *Engine) checkBodySize(ts []storage.Trigger, size int) error {
+	for _, t := range ts {
+		cf, err := e.compiled(e.store.Reader(), t.FlowID, t.Version)
+		if err != nil {
+			return err
+		}
+		if limit := cf.Flow.Settings.BodyLimit(); size > limit {
+			return &BodyTooLargeError{Journey: cmp.Or(cf.Flow.Name, cf.Flow.ID), Size: size, Limit: limit}
+		}
+	}
+	return nil
+}
+
+// hookIdempotencyKey scopes an Idempotency-Key to its webhook path and to
+// the secrets its signature was verified with: a key sent to one path (or
+// unsigned) never makes a request to another path (or a signed one) a
+// duplicate. The parts are hashed with lengths, so "a:b"+"c" and "a"+"b:c"
+// differ, and the stored key has a fixed size.
+func hookIdempotencyKey(req HookRequest, starts []hookStart) string {
+	h := sha256.New()
+	part := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	part(req.Path)
+	part(req.IdempotencyKey)
+	for _, hs := range starts {
+		part(hs.secret)
+	}
+	return "hook:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // hookStart is a run a webhook starts, prepared outside the transaction.
 type hookStart struct {
 	cf          *flows.Compiled
 	node        string
 	trigger     map[string]any // as decoding triggerJSON gives it
 	triggerJSON string
+	secret      string // the secret name the request's signature was verified with
 }
 
 // prepareHook checks the request against trigger t and builds its payload.
@@ -242,7 +299,7 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 		return hookStart{}, ErrBadSignature
 	}
 	hs, err := e.hookPayload(cn, p, body, req)
-	hs.cf = cf
+	hs.cf, hs.secret = cf, p.SecretEnv
 	return hs, err
 }
 
@@ -279,7 +336,15 @@ func (e *Engine) hookPayload(cn *flows.CompiledNode, p nodes.WebhookParams, body
 		return hookStart{}, &InputError{Message: err.Error()}
 	}
 	payload = orEmpty(payload)
-	hs := hookStart{node: cn.Node.ID, trigger: payload, triggerJSON: mustJSON(payload)}
+	stripped := dropNULs(payload)
+	hs := hookStart{node: cn.Node.ID, trigger: payload}
+	if _, isObject := body.(map[string]any); isObject && len(p.Mapping) == 0 && p.Preset == "" && !stripped && utf8.Valid(req.Body) {
+		// The payload is the body as sent: store its text rather than
+		// encoding the decoded copy again (a 1 MiB body stays 1 MiB).
+		hs.triggerJSON = string(req.Body)
+	} else {
+		hs.triggerJSON = mustJSON(payload)
+	}
 	if len(p.Mapping) > 0 || p.Preset != "" {
 		// Mapped values (numbers, times) read back from the run's JSON as
 		// JSON types: the steps see them so on every path.
@@ -289,6 +354,45 @@ func (e *Engine) hookPayload(cn *flows.CompiledNode, p nodes.WebhookParams, body
 		}
 	}
 	return hs, nil
+}
+
+// dropNULs removes NUL characters from every text and key of v, a decoded
+// JSON value, in place (PostgreSQL text cannot hold them). It reports
+// whether there were any.
+func dropNULs(v any) bool {
+	found := false
+	switch t := v.(type) {
+	case map[string]any:
+		var renamed []string
+		for k, x := range t {
+			if s, ok := x.(string); ok {
+				if strings.IndexByte(s, 0) >= 0 {
+					t[k], found = strings.ReplaceAll(s, "\x00", ""), true
+				}
+			} else if dropNULs(x) {
+				found = true
+			}
+			if strings.IndexByte(k, 0) >= 0 {
+				renamed = append(renamed, k)
+			}
+		}
+		for _, k := range renamed {
+			t[strings.ReplaceAll(k, "\x00", "")] = t[k]
+			delete(t, k)
+			found = true
+		}
+	case []any:
+		for i, x := range t {
+			if s, ok := x.(string); ok {
+				if strings.IndexByte(s, 0) >= 0 {
+					t[i], found = strings.ReplaceAll(s, "\x00", ""), true
+				}
+			} else if dropNULs(x) {
+				found = true
+			}
+		}
+	}
+	return found
 }
 
 // mapWebhook turns a request into the trigger payload: the JSON body (or

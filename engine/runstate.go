@@ -323,7 +323,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 		}
 		s.contactStale = false
 	}
-	step.Output = mustJSON(res.Output)
+	step.Output = s.stepOutput(res)
 	switch {
 	case res.Exit != nil:
 		step.Status = "completed"
@@ -543,4 +543,14 @@ func (s *runState) write(isNew bool) error {
 	}
 	s.committed.add(func() { s.observeSaved(saved) })
 	return nil
+}
+
+// stepOutput is the JSON a step records. A trigger's output is the run's
+// trigger payload, stored once with the run: the step records a reference
+// (a webhook body of up to 1 MiB is not written twice).
+func (s *runState) stepOutput(res nodes.Result) string {
+	if res.OutputIsTrigger && s.run.Trigger != "" {
+		return storage.StepOutputIsTrigger
+	}
+	return mustJSON(res.Output)
 }

@@ -40,6 +40,24 @@ type Settings struct {
 	GoalWindow Duration `json:"goal_window,omitempty"`
 	// Messaging holds the policies every message step of the flow obeys.
 	Messaging *Messaging `json:"messaging,omitempty"`
+	// MaxBodyBytes is the largest webhook request body the flow's webhook
+	// trigger accepts (0: DefaultMaxBodyBytes; at most MaxMaxBodyBytes).
+	MaxBodyBytes int `json:"max_body_bytes,omitempty"`
+}
+
+// Webhook body limits (Settings.MaxBodyBytes). A decoded body costs
+// several times its size, so the default is well below the server's limit.
+const (
+	DefaultMaxBodyBytes = 256 << 10
+	MaxMaxBodyBytes     = 1 << 20
+)
+
+// BodyLimit is the largest webhook body the flow accepts.
+func (s Settings) BodyLimit() int {
+	if s.MaxBodyBytes <= 0 {
+		return DefaultMaxBodyBytes
+	}
+	return min(s.MaxBodyBytes, MaxMaxBodyBytes)
 }
 
 // Reentry policies.

@@ -100,6 +100,10 @@ func (v *validator) checkFlow() {
 		}
 	}
 	v.checkGoalWindow(f.Settings)
+	if n := f.Settings.MaxBodyBytes; n < 0 || n > MaxMaxBodyBytes {
+		v.add(Problem{Code: CodeOutOfRange, Param: "settings.max_body_bytes", Message: fmt.Sprintf(
+			"The largest webhook body must be from 1 to %d bytes (1 MiB); leave it empty for %d bytes (256 KB).", MaxMaxBodyBytes, DefaultMaxBodyBytes)})
+	}
 }
 
 // checkGoalWindow refuses a window that could never apply.

@@ -110,6 +110,9 @@ type Result struct {
 	Port string
 	// Output is recorded on the step and shown in the run detail.
 	Output map[string]any
+	// OutputIsTrigger says Output is the run's trigger payload unchanged:
+	// the engine records a reference instead of a second copy.
+	OutputIsTrigger bool
 	// Vars are merged into the run's vars.
 	Vars map[string]any
 	// ContactID, when set, makes this contact the run's contact.

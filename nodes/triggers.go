@@ -261,7 +261,7 @@ func runTrigger[P any](_ context.Context, in *Input, _ *P) (Result, error) {
 	if in.Env != nil {
 		maps.Copy(out, in.Env.Trigger)
 	}
-	return Result{Port: PortOut, Output: out}, nil
+	return Result{Port: PortOut, Output: out, OutputIsTrigger: true}, nil
 }
 
 // runEventTrigger passes the starting event through.

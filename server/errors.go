@@ -137,6 +137,7 @@ func toAPIError(err error) *apiError {
 		decode   *flows.DecodeError
 		input    *engine.InputError
 		chInput  *channels.InputError
+		tooLarge *engine.BodyTooLargeError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -156,6 +157,8 @@ func toAPIError(err error) *apiError {
 			ae.Details = chInput.Details
 		}
 		return ae
+	case errors.As(err, &tooLarge):
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge, Message: tooLarge.Error()}
 	case errors.Is(err, engine.ErrBadSignature):
 		return unauthorized("The webhook signature is missing or does not match.")
 	case errors.Is(err, engine.ErrNoHook):

@@ -82,6 +82,8 @@ type setupOptions struct {
 	writerBusyLimit time.Duration
 	// setupHosts is Config.SetupHosts.
 	setupHosts []string
+	// hookRate is Config.HookRate (0: the default).
+	hookRate int
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -133,7 +135,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		Engine: eng, Store: store, Logger: logger, Version: "test",
 		HookSecrets: map[string]string{"CHATBOT": hookSecret},
 		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait, Channels: ch,
-		TrustedProxies: proxies, WriterBusyLimit: o.writerBusyLimit, SetupHosts: o.setupHosts,
+		TrustedProxies: proxies, WriterBusyLimit: o.writerBusyLimit, SetupHosts: o.setupHosts, HookRate: o.hookRate,
 	})
 	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
 	err = store.Write(ctx, func(tx *gorm.DB) error {

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,7 +17,8 @@ import (
 
 // Webhook headers.
 const (
-	// headerSignature carries "sha256=<hex HMAC-SHA256 of the raw body>".
+	// headerSignature carries "t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw
+	// body>">" (or, deprecated, "sha256=<hex HMAC-SHA256 of the raw body>").
 	headerSignature = "X-Signature-256"
 	// headerIdempotencyKey makes a resent webhook start its runs once.
 	headerIdempotencyKey = "Idempotency-Key"
@@ -57,33 +60,125 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 		queryArgs[string(k)] = string(v)
 	})
 	signature := strings.Clone(c.Get(headerSignature))
+	verify, used := s.verifier(body, signature)
 	res, err := s.eng.IngestWebhook(c.UserContext(), engine.HookRequest{
 		Path: path, Body: body, Headers: headers, Query: queryArgs,
 		IdempotencyKey: strings.Clone(c.Get(headerIdempotencyKey)),
-		Verify:         s.verifier(body, signature),
+		Verify:         verify,
 	})
 	if err != nil {
+		for _, key := range used() {
+			s.replays.forget(key) // not processed: the sender's retry is no replay
+		}
 		return err
 	}
 	return c.Status(http.StatusAccepted).JSON(hookResponse{Runs: orNone(res.Runs), Duplicate: res.Duplicate})
 }
 
-// verifier checks the request's X-Signature-256 against the named secret:
-// HMAC-SHA256 of the raw body, compared in constant time. An unknown
-// secret name never verifies.
-func (s *Server) verifier(body []byte, signature string) func(secretName string) bool {
-	return func(name string) bool {
-		secret, ok := s.cfg.HookSecrets[name]
-		if !ok || secret == "" {
-			s.log.Warn("a webhook trigger names a secret that is not configured", "secret_name", name)
+// verifier checks the request's X-Signature-256 against the named secret
+// (see checkSignature). An unknown secret name never verifies. Each secret
+// is checked once per request (several journeys may share a path); the
+// signatures it accepted are returned by the second function so a request
+// that is not processed can release them for the sender's retry.
+func (s *Server) verifier(body []byte, signature string) (verify func(secretName string) bool, used func() []string) {
+	results := map[string]bool{}
+	var remembered []string
+	verify = func(name string) bool {
+		if ok, done := results[name]; done {
+			return ok
+		}
+		ok := s.checkSignature(body, signature, name, &remembered)
+		results[name] = ok
+		return ok
+	}
+	return verify, func() []string { return remembered }
+}
+
+// checkSignature verifies one secret. The current scheme is
+// "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">": the timestamp
+// must be within ReplayWindow of now and the signature unused in that
+// window. The old "sha256=<hex HMAC of the body>" still verifies (it has
+// no timestamp, so it can be replayed) and logs a deprecation warning.
+func (s *Server) checkSignature(body []byte, header, name string, remembered *[]string) bool {
+	secret, ok := s.cfg.HookSecrets[name]
+	if !ok || secret == "" {
+		s.log.Warn("a webhook trigger names a secret that is not configured", "secret_name", name)
+		return false
+	}
+	header = strings.TrimSpace(header)
+	if strings.HasPrefix(header, "sha256=") {
+		if !validSignature(body, header, secret) {
 			return false
 		}
-		return validSignature(body, signature, secret)
+		s.log.Warn("a webhook is signed the deprecated way (sha256=..., no timestamp, replayable); sign \"t=<unix>,v1=<hex HMAC of t.body>\" instead",
+			"secret_name", name)
+		return true
 	}
+	sig, ok := parseTimedSignature(header)
+	if !ok || !sig.matches(body, secret) {
+		return false
+	}
+	if d := s.now().Sub(time.Unix(sig.t, 0)).Abs(); d > ReplayWindow {
+		s.log.Warn("a signed webhook's timestamp is too far from now (a replay, or a clock that is off)",
+			"secret_name", name, "seconds_off", int64(d.Seconds()))
+		return false
+	}
+	key := "hook:" + name + ":" + sig.match
+	if !s.replays.first(key) {
+		s.log.Warn("a signed webhook was sent again with the same signature: refused as a replay", "secret_name", name)
+		return false
+	}
+	*remembered = append(*remembered, key)
+	return true
+}
+
+// timedSignature is a parsed "t=...,v1=..." header.
+type timedSignature struct {
+	t     int64
+	stamp string   // t as sent (it is signed as sent)
+	v1    [][]byte // one per secret during a rotation
+	match string   // the hex v1 that matched
+}
+
+// parseTimedSignature reads "t=<unix>,v1=<hex>[,v1=<hex>...]"; other
+// fields (future schemes) are ignored.
+func parseTimedSignature(header string) (*timedSignature, bool) {
+	sig := &timedSignature{}
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, false
+			}
+			sig.t, sig.stamp = n, v
+		case "v1":
+			if b, err := hex.DecodeString(v); err == nil {
+				sig.v1 = append(sig.v1, b)
+			}
+		}
+	}
+	return sig, sig.stamp != "" && len(sig.v1) > 0
+}
+
+// matches reports whether a v1 is the HMAC of "<t>.<body>" with secret.
+func (sig *timedSignature) matches(body []byte, secret string) bool {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(sig.stamp + "."))
+	mac.Write(body)
+	want := mac.Sum(nil)
+	for _, got := range sig.v1 {
+		if hmac.Equal(got, want) {
+			sig.match = hex.EncodeToString(got)
+			return true
+		}
+	}
+	return false
 }
 
 // validSignature reports whether header is "sha256=<hex>" of the body's
-// HMAC-SHA256 with secret.
+// HMAC-SHA256 with secret (the deprecated scheme).
 func validSignature(body []byte, header, secret string) bool {
 	hexSum, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
 	if !ok {

@@ -84,6 +84,25 @@ func (s *Server) providerError(provider string, err error) error {
 	return badRequest("The %s webhook body cannot be read: %v", provider, err)
 }
 
+// mailgunTokenUnused remembers a verified Mailgun request's one-time token
+// for ReplayWindow and refuses a token seen before (a replayed signature
+// block, perhaps with forged event data). It returns the remembered key.
+func (s *Server) mailgunTokenUnused(provider string, body []byte) (string, error) {
+	if provider != emailevents.Mailgun {
+		return "", nil
+	}
+	token := emailevents.MailgunToken(body)
+	if token == "" {
+		return "", nil
+	}
+	key := "mailgun:" + token
+	if !s.replays.first(key) {
+		s.log.Warn("a Mailgun webhook reused a signature token: refused as a replay")
+		return "", unauthorized("This Mailgun webhook signature was used before; a replayed request is refused.")
+	}
+	return key, nil
+}
+
 // secretsOf returns the credential values of kind. With none configured
 // the provider's webhook is not set up here: 404, like a webhook path no
 // journey listens on.
@@ -231,7 +250,8 @@ func (s *Server) emailHook(provider string) fiber.Handler {
 		err = connectors.ErrBadSignature
 		for _, v := range creds {
 			sec := emailevents.Secrets{SendGridPublicKey: v["public_key"], MailgunSigningKey: v["signing_key"],
-				PostmarkUsername: v["username"], PostmarkPassword: v["password"]}
+				PostmarkUsername: v["username"], PostmarkPassword: v["password"],
+				MaxAge: ReplayWindow, Now: s.now()}
 			if evs, err = emailevents.Parse(provider, sec, header, body); !errors.Is(err, connectors.ErrBadSignature) {
 				break
 			}
@@ -239,8 +259,15 @@ func (s *Server) emailHook(provider string) fiber.Handler {
 		if err != nil {
 			return s.providerError(provider, err)
 		}
+		token, err := s.mailgunTokenUnused(provider, body)
+		if err != nil {
+			return err
+		}
 		out := receiptsResponse{}
 		if err := s.record(c, &out, channels.EmailReceipts(provider, evs)); err != nil {
+			if token != "" {
+				s.replays.forget(token) // not recorded: Mailgun's retry is no replay
+			}
 			return err
 		}
 		return c.JSON(out)

@@ -162,6 +162,9 @@ func (s *Server) runDetail(id string) (*runDetail, error) {
 		d.Steps[i] = stepView{NodeID: st.NodeID, NodeType: st.NodeType, Visit: st.Visit, Attempt: st.Attempt,
 			Status: st.Status, Port: st.Port, Input: rawJSON(st.Input), Output: rawJSON(st.Output), Error: st.Error,
 			StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}
+		if st.Output == storage.StepOutputIsTrigger {
+			d.Steps[i].Output = d.Trigger // stored once, with the run
+		}
 	}
 	return d, nil
 }

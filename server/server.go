@@ -84,6 +84,13 @@ type Config struct {
 	// which first-run setup may be done, besides IP addresses and
 	// localhost; nil: any (embedding, tests). See setupHostAllowed.
 	SetupHosts []string
+	// HookConcurrency is how many /hooks/* requests are handled at once
+	// (0: DefaultHookConcurrency; negative: no limit). More are a 429.
+	HookConcurrency int
+	// HookRate is how many /hooks/* requests a minute one client address
+	// (see TrustedProxies) may send (0: DefaultHookRate; negative: no
+	// limit). More are a 429 with Retry-After.
+	HookRate int
 }
 
 // Server is the HTTP server. Create it with New.
@@ -98,6 +105,9 @@ type Server struct {
 	gauges *prometheus.Registry
 	// logins throttles failed sign-ins per email and per address.
 	logins *loginThrottle
+	// replays remembers the one-time tokens and signatures of signed
+	// callbacks (see replay.go).
+	replays *replayGuard
 }
 
 // New builds the Fiber app with every route. It panics when Engine or Store
@@ -117,6 +127,7 @@ func New(cfg Config) *Server {
 		gauges: prometheus.NewRegistry()}
 	s.gauges.MustRegister(serverGauges{s})
 	s.logins = newLoginThrottle(s.now)
+	s.replays = newReplayGuard(s.now)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "journey",
 		BodyLimit:             BodyLimit,
@@ -129,6 +140,14 @@ func New(cfg Config) *Server {
 	})
 	s.routes()
 	return s
+}
+
+// positiveOr is v, or def when v is 0; a negative v (no limit) is 0.
+func positiveOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return max(v, 0)
 }
 
 // App returns the Fiber app (for tests and embedding).
@@ -159,6 +178,9 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metrics)
 	app.Use("/hooks", s.countWebhooks)
+	intake := newHookIntake(positiveOr(s.cfg.HookConcurrency, DefaultHookConcurrency),
+		positiveOr(s.cfg.HookRate, DefaultHookRate), s.clientIP, s.now)
+	app.Use("/hooks", intake.handler)
 	s.providerHooks(app)
 	app.Post("/hooks/*", s.webhook)
 

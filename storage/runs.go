@@ -200,6 +200,11 @@ started_at, finished_at) VALUES `)
 	return nil
 }
 
+// StepOutputIsTrigger is the output a trigger step records when its
+// output is the run's trigger payload (Run.Trigger), so the payload is
+// stored once. It is not JSON, so it cannot be mistaken for an output.
+const StepOutputIsTrigger = "=trigger"
+
 // RunSteps returns a run's steps in order.
 func RunSteps(db *gorm.DB, runID string) ([]Step, error) {
 	var ss []Step

@@ -127,3 +127,16 @@ func mailgunEvent(data json.RawMessage) ([]Event, error) {
 	}
 	return []Event{ev}, nil
 }
+
+// MailgunToken returns the one-time token of a Mailgun webhook's signature
+// block ("" when there is none). A receiver remembers verified tokens for
+// the freshness window so a captured request cannot be replayed.
+func MailgunToken(body []byte) string {
+	var p struct {
+		Signature struct {
+			Token string `json:"token"`
+		} `json:"signature"`
+	}
+	_ = json.Unmarshal(body, &p)
+	return p.Signature.Token
+}
