@@ -26,6 +26,9 @@ type AnalyticsFilter struct {
 
 // ChannelCounts are the outcomes of one channel's messages.
 type ChannelCounts struct {
+	// Tried counts messages handed to a vendor or the sandbox (not held,
+	// skipped or still queued): what the failure rate divides by.
+	Tried        int64 `json:"tried"`
 	Sent         int64 `json:"sent"`
 	Delivered    int64 `json:"delivered"`
 	Opened       int64 `json:"opened"`
@@ -152,6 +155,7 @@ func analyticsDeals(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 // Complaints and unsubscribes live in the message's history.
 func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	q := `SELECT channel,
+		SUM(CASE WHEN status NOT IN ('queued', 'delayed', 'skipped') THEN 1 ELSE 0 END),
 		SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status IN ('delivered', 'opened', 'clicked', 'read') THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status IN ('opened', 'clicked') THEN 1 ELSE 0 END),
@@ -178,7 +182,7 @@ func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	for rows.Next() {
 		var ch string
 		var c ChannelCounts
-		if err := rows.Scan(&ch, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
+		if err := rows.Scan(&ch, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
 			return fmt.Errorf("count messages: %w", err)
 		}
 		t.Channels[ch] = &c

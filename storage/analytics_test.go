@@ -131,9 +131,9 @@ func exerciseAnalytics(t *testing.T, s *storage.Store) {
 		// (outside the window), d7 (no journey), d3 (other journey), dt (test).
 		QualifiedLeads: 3, DealsCreated: 4, DealValue: 1850, WonDeals: 2, WonValue: 1300,
 		Channels: map[string]*storage.ChannelCounts{
-			"email":    {Sent: 3, Delivered: 2, Opened: 1, Clicked: 1, Bounced: 1, Complained: 1, Unsubscribed: 1},
-			"sms":      {Sent: 1, Delivered: 1},
-			"whatsapp": {Sent: 1, Delivered: 1, Read: 1, Failed: 1},
+			"email":    {Tried: 3, Sent: 3, Delivered: 2, Opened: 1, Clicked: 1, Bounced: 1, Complained: 1, Unsubscribed: 1},
+			"sms":      {Tried: 1, Sent: 1, Delivered: 1},
+			"whatsapp": {Tried: 2, Sent: 1, Delivered: 1, Read: 1, Failed: 1},
 		},
 		FirstContact: []time.Duration{5 * time.Minute, 10 * time.Minute, time.Hour},
 	}
