@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -269,6 +270,65 @@ func channelHas(ch, outcome string) bool {
 		return ch == "whatsapp"
 	}
 	return true
+}
+
+// messageStep is one message step's results on one channel.
+type messageStep struct {
+	FlowID   string `json:"flow_id"`
+	FlowName string `json:"flow_name"`
+	NodeID   string `json:"node_id"`
+	// NodeName is the step's name in the journey's draft (its id when the
+	// step was removed since).
+	NodeName string `json:"node_name"`
+	Channel  string `json:"channel"`
+	channelReport
+}
+
+// analyticsMessagesHandler serves the results of each message step.
+func (s *Server) analyticsMessagesHandler(c *fiber.Ctx) error {
+	f, err := s.analyticsFilter(c)
+	if err != nil {
+		return err
+	}
+	db := s.store.Reader().WithContext(c.UserContext())
+	rows, err := storage.MessageSteps(db, f)
+	if err != nil {
+		return err
+	}
+	flowNames, nodeNames := map[string]string{}, map[string]string{}
+	if all, err := storage.ListFlows(db); err == nil {
+		for _, fl := range all {
+			flowNames[fl.ID] = fl.Name
+			if doc, err := flows.Decode([]byte(fl.Draft)); err == nil {
+				for _, n := range doc.Nodes {
+					nodeNames[fl.ID+"/"+n.ID] = cmp.Or(n.Name, n.ID)
+				}
+			}
+		}
+	}
+	out := make([]messageStep, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, messageStep{FlowID: r.FlowID, FlowName: cmp.Or(flowNames[r.FlowID], r.FlowID), NodeID: r.NodeID,
+			NodeName: cmp.Or(nodeNames[r.FlowID+"/"+r.NodeID], r.NodeID), Channel: r.Channel, channelReport: newChannelReport(r.ChannelCounts)})
+	}
+	if c.Query("format") == "csv" {
+		head := []string{"Journey", "Step", "Channel", "Sent", "Delivered", "Opened", "Clicked", "Read", "Failed", "Bounced", "Marked as spam", "Unsubscribed",
+			"Delivered rate (%)", "Open rate (%)", "Click rate (%)", "Read rate (%)", "Failure rate (%)"}
+		table := [][]string{head}
+		for _, m := range out {
+			n := func(v int64) string { return strconv.FormatInt(v, 10) }
+			p := func(k string) string {
+				if r := m.Rates[k]; r != nil && channelHas(m.Channel, k) {
+					return strconv.FormatFloat(*r*100, 'f', 1, 64)
+				}
+				return ""
+			}
+			table = append(table, []string{m.FlowName, m.NodeName, m.Channel, n(m.Sent), n(m.Delivered), n(m.Opened), n(m.Clicked), n(m.Read),
+				n(m.Failed), n(m.Bounced), n(m.Complained), n(m.Unsubscribed), p("delivered"), p("opened"), p("clicked"), p("read"), p("failed")})
+		}
+		return sendCSV(c, "message-results.csv", table)
+	}
+	return c.JSON(fiber.Map{"since": f.Since, "until": f.Until, "steps": out})
 }
 
 // analyticsPoint is one bucket of the time series.

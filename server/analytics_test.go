@@ -124,3 +124,33 @@ func TestAnalyticsRejectsBadQueries(t *testing.T) {
 		b.api(t, "GET", url, "").must(t, status)
 	}
 }
+
+// Each message step's results carry the journey's and the step's names.
+func TestAnalyticsMessageSteps(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	doc := templateJSON(t, "nurture-sequence")
+	b.api(t, "POST", "/api/v1/flows/import", `{"flow":`+doc+`,"publish":true}`).must(t, http.StatusCreated)
+	b.api(t, "POST", "/api/v1/events", `{"type":"form.submitted","contact":{"email":"ada@example.com"}}`).must(t, http.StatusAccepted)
+	b.drain(t)
+	var out struct {
+		Steps []struct {
+			FlowName string `json:"flow_name"`
+			NodeName string `json:"node_name"`
+			Channel  string
+			Sent     int64
+			Rates    map[string]*float64
+		}
+	}
+	b.api(t, "GET", "/api/v1/analytics/messages?period=7d", "").must(t, 200).json(t, &out)
+	if len(out.Steps) != 1 || out.Steps[0].NodeName != "Email 1: the guide" || out.Steps[0].Channel != "email" || out.Steps[0].Sent != 1 {
+		t.Fatalf("steps: %+v, want the first email, sent once; %s", out.Steps, b.api(t, "GET", "/api/v1/messages", "").body)
+	}
+	if out.Steps[0].Rates["opened"] != nil {
+		t.Errorf("open rate %v of an email not delivered yet, want null", *out.Steps[0].Rates["opened"])
+	}
+	r := b.api(t, "GET", "/api/v1/analytics/messages?period=7d&format=csv", "").must(t, 200)
+	if !strings.HasPrefix(r.body, "Journey,Step,Channel,Sent,") || !strings.Contains(r.body, ",Email 1: the guide,email,1,0,") {
+		t.Errorf("CSV: %s", r.body)
+	}
+}

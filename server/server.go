@@ -204,6 +204,7 @@ func (s *Server) routes() {
 
 	api.Get("/analytics/summary", s.analyticsSummaryHandler)
 	api.Get("/analytics/series", s.analyticsSeriesHandler)
+	api.Get("/analytics/messages", s.analyticsMessagesHandler)
 
 	api.Get("/runs", s.listRuns)
 	api.Get("/runs/:id", s.getRun)

@@ -149,14 +149,15 @@ func analyticsDeals(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	return rows.Err()
 }
 
-// analyticsMessages counts the outcomes of messages created in the period
-// per channel. A message's status only moves forward (sent, delivered,
-// opened, clicked), so a clicked email was opened and delivered too.
-// Complaints and unsubscribes live in the message's history.
-func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
-	q := `SELECT channel,
+// sentCond is true of a message that went out: sent (it has a send time,
+// even if it bounced or failed later) or kept in the sandbox outbox, which
+// stands in for sending when a channel has no vendor account.
+const sentCond = `(sent_at IS NOT NULL OR status IN ('sandboxed', 'sent', 'delivered', 'opened', 'clicked', 'read', 'bounced'))`
+
+// messageOutcomes are the columns of ChannelCounts, in order.
+const messageOutcomes = `
 		SUM(CASE WHEN status NOT IN ('queued', 'delayed', 'skipped') THEN 1 ELSE 0 END),
-		SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN ` + sentCond + ` THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status IN ('delivered', 'opened', 'clicked', 'read') THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status IN ('opened', 'clicked') THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status = 'clicked' THEN 1 ELSE 0 END),
@@ -164,7 +165,14 @@ func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 		SUM(CASE WHEN status IN ('failed', 'undelivered') THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status = 'bounced' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN events LIKE '%"type":"complained"%' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN events LIKE '%"type":"unsubscribed"%' THEN 1 ELSE 0 END)
+		SUM(CASE WHEN events LIKE '%"type":"unsubscribed"%' THEN 1 ELSE 0 END)`
+
+// analyticsMessages counts the outcomes of messages created in the period
+// per channel. A message's status only moves forward (sent, delivered,
+// opened, clicked), so a clicked email was opened and delivered too.
+// Complaints and unsubscribes live in the message's history.
+func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
+	q := `SELECT channel, ` + messageOutcomes + `
 		FROM messages WHERE test = ? AND created_at >= ? AND created_at < ? AND channel IN ('email', 'sms', 'whatsapp')`
 	args := []any{false, f.Since.UTC(), f.Until.UTC()}
 	if f.FlowID != "" {
@@ -191,11 +199,11 @@ func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 }
 
 // analyticsFirstContact measures, per run started in the period, the time
-// to its first message sent.
+// to its first message sent (or kept in the sandbox, at its creation).
 func analyticsFirstContact(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	where, args := runsWhere(f)
-	rows, err := r.query(`SELECT r.id, r.started_at, m.sent_at FROM runs r JOIN messages m ON m.run_id = r.id
-		WHERE m.sent_at IS NOT NULL AND `+where, args...)
+	rows, err := r.query(`SELECT r.id, r.started_at, m.sent_at, m.created_at FROM runs r JOIN messages m ON m.run_id = r.id
+		WHERE (m.sent_at IS NOT NULL OR m.status = 'sandboxed') AND `+where, args...)
 	if err != nil {
 		return fmt.Errorf("time to first contact: %w", err)
 	}
@@ -203,9 +211,13 @@ func analyticsFirstContact(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error
 	first := map[string]time.Duration{}
 	for rows.Next() {
 		var id string
-		var started, sent time.Time
-		if err := rows.Scan(&id, &started, &sent); err != nil {
+		var started, created time.Time
+		var sent *time.Time
+		if err := rows.Scan(&id, &started, &sent, &created); err != nil {
 			return fmt.Errorf("time to first contact: %w", err)
+		}
+		if sent == nil {
+			sent = &created
 		}
 		d := max(sent.Sub(started), 0)
 		if old, ok := first[id]; !ok || d < old {
@@ -217,6 +229,49 @@ func analyticsFirstContact(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error
 	}
 	sort.Slice(t.FirstContact, func(i, j int) bool { return t.FirstContact[i] < t.FirstContact[j] })
 	return rows.Err()
+}
+
+// MessageStepCounts are the outcomes of one message step's messages.
+type MessageStepCounts struct {
+	FlowID  string
+	NodeID  string
+	Channel string
+	ChannelCounts
+}
+
+// MessageSteps counts the outcomes of the period's messages per journey,
+// step and channel, most sent first.
+func MessageSteps(db *gorm.DB, f AnalyticsFilter) ([]MessageStepCounts, error) {
+	r := rawOf(db)
+	q := `SELECT COALESCE(flow_id, ''), node_id, channel, ` + messageOutcomes + `
+		FROM messages WHERE test = ? AND created_at >= ? AND created_at < ? AND channel IN ('email', 'sms', 'whatsapp')`
+	args := []any{false, f.Since.UTC(), f.Until.UTC()}
+	if f.FlowID != "" {
+		q += ` AND flow_id = ?`
+		args = append(args, f.FlowID)
+	}
+	rows, err := r.query(q+` GROUP BY flow_id, node_id, channel`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count messages per step: %w", err)
+	}
+	defer rows.Close()
+	var out []MessageStepCounts
+	for rows.Next() {
+		var m MessageStepCounts
+		c := &m.ChannelCounts
+		if err := rows.Scan(&m.FlowID, &m.NodeID, &m.Channel, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
+			return nil, fmt.Errorf("count messages per step: %w", err)
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Sent != b.Sent {
+			return a.Sent > b.Sent
+		}
+		return a.FlowID+"/"+a.NodeID+"/"+a.Channel < b.FlowID+"/"+b.NodeID+"/"+b.Channel
+	})
+	return out, rows.Err()
 }
 
 // AnalyticsDay is one day's numbers for the charts (UTC days).
@@ -266,7 +321,7 @@ func AnalyticsDays(db *gorm.DB, f AnalyticsFilter) ([]AnalyticsDay, error) {
 	}
 	rows.Close()
 	mq := `SELECT ` + day("created_at") + ` AS d,
-		SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN ` + sentCond + ` THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status IN ('opened', 'clicked') THEN 1 ELSE 0 END)
 		FROM messages WHERE channel = 'email' AND test = ? AND created_at >= ? AND created_at < ?`
 	margs := []any{false, f.Since.UTC(), f.Until.UTC()}

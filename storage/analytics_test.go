@@ -55,7 +55,7 @@ func seedAnalytics(t *testing.T, s *storage.Store) {
 		return storage.Step{RunID: runID, NodeID: "n", NodeType: typ, Visit: 1, Attempt: 1, Status: "completed", StartedAt: at, FinishedAt: at}
 	}
 	msg := func(id, run, flow, ch, status string, created time.Time, sent *time.Time, events string, test bool) storage.Message {
-		return storage.Message{ID: id, IdemKey: id, Channel: ch, Provider: "sandbox", Status: status, RunID: run, FlowID: flow,
+		return storage.Message{ID: id, IdemKey: id, Channel: ch, Provider: "sandbox", Status: status, RunID: run, FlowID: flow, NodeID: "send_" + ch,
 			ContactID: str("c"), CreatedAt: created, UpdatedAt: created, SentAt: sent, Events: events, Test: test}
 	}
 	deal := func(id, contact, stage string, value float64, at time.Time, test bool) storage.Deal {
@@ -87,6 +87,7 @@ func seedAnalytics(t *testing.T, s *storage.Store) {
 		msg("m4", "r2", "chat", "sms", "delivered", day(3, 9, 10), tm(day(3, 9, 10)), "", false),
 		msg("m5", "r4", "chat", "whatsapp", "read", day(5, 10, 0), tm(day(5, 10, 0)), "", false),
 		msg("m6", "r4", "chat", "whatsapp", "failed", day(5, 10, 0), nil, "", false),
+		msg("m8", "r3", "chat", "email", "sandboxed", day(4, 9, 2), nil, "", false),
 		msg("m7", "r5", "other", "email", "queued", day(6, 9, 0), nil, "", false),
 		msg("mt", "rt", "chat", "email", "clicked", day(2, 10, 1), tm(day(2, 10, 1)), hist("complained"), true),
 	}
@@ -131,11 +132,11 @@ func exerciseAnalytics(t *testing.T, s *storage.Store) {
 		// (outside the window), d7 (no journey), d3 (other journey), dt (test).
 		QualifiedLeads: 3, DealsCreated: 4, DealValue: 1850, WonDeals: 2, WonValue: 1300,
 		Channels: map[string]*storage.ChannelCounts{
-			"email":    {Tried: 3, Sent: 3, Delivered: 2, Opened: 1, Clicked: 1, Bounced: 1, Complained: 1, Unsubscribed: 1},
+			"email":    {Tried: 4, Sent: 4, Delivered: 2, Opened: 1, Clicked: 1, Bounced: 1, Complained: 1, Unsubscribed: 1},
 			"sms":      {Tried: 1, Sent: 1, Delivered: 1},
 			"whatsapp": {Tried: 2, Sent: 1, Delivered: 1, Read: 1, Failed: 1},
 		},
-		FirstContact: []time.Duration{5 * time.Minute, 10 * time.Minute, time.Hour},
+		FirstContact: []time.Duration{2 * time.Minute, 5 * time.Minute, 10 * time.Minute, time.Hour},
 	}
 	assertTotals(t, "chat, this week", got, want)
 
@@ -165,9 +166,22 @@ func exerciseAnalytics(t *testing.T, s *storage.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Entries != 5 || got.Leads != 3 || got.DealsCreated != 5 || got.Channels["email"].Sent != 3 {
-		t.Errorf("all journeys: %d entries, %d leads, %d deals, %d emails sent; want 5, 3, 5, 3",
+	if got.Entries != 5 || got.Leads != 3 || got.DealsCreated != 5 || got.Channels["email"].Sent != 4 {
+		t.Errorf("all journeys: %d entries, %d leads, %d deals, %d emails sent; want 5, 3, 5, 4",
 			got.Entries, got.Leads, got.DealsCreated, got.Channels["email"].Sent)
+	}
+
+	steps, err := storage.MessageSteps(db, storage.AnalyticsFilter{FlowID: "chat", Since: periodStart, Until: periodEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSteps := []storage.MessageStepCounts{
+		{FlowID: "chat", NodeID: "send_email", Channel: "email", ChannelCounts: storage.ChannelCounts{Tried: 4, Sent: 4, Delivered: 2, Opened: 1, Clicked: 1, Bounced: 1, Complained: 1, Unsubscribed: 1}},
+		{FlowID: "chat", NodeID: "send_sms", Channel: "sms", ChannelCounts: storage.ChannelCounts{Tried: 1, Sent: 1, Delivered: 1}},
+		{FlowID: "chat", NodeID: "send_whatsapp", Channel: "whatsapp", ChannelCounts: storage.ChannelCounts{Tried: 2, Sent: 1, Delivered: 1, Read: 1, Failed: 1}},
+	}
+	if !reflect.DeepEqual(steps, wantSteps) {
+		t.Errorf("message steps:\n got %+v\nwant %+v", steps, wantSteps)
 	}
 
 	days, err := storage.AnalyticsDays(db, storage.AnalyticsFilter{FlowID: "chat", Since: periodStart, Until: periodEnd})
@@ -177,7 +191,7 @@ func exerciseAnalytics(t *testing.T, s *storage.Store) {
 	wantDays := []storage.AnalyticsDay{
 		{Day: "2026-12-02", Entries: 1, Conversions: 1, Leads: 1, EmailsSent: 2, EmailsOpened: 1},
 		{Day: "2026-12-03", Entries: 1, Leads: 1, EmailsSent: 1},
-		{Day: "2026-12-04", Entries: 1, Leads: 1},
+		{Day: "2026-12-04", Entries: 1, Leads: 1, EmailsSent: 1},
 		{Day: "2026-12-05", Entries: 1},
 	}
 	if !reflect.DeepEqual(days, wantDays) {
