@@ -43,6 +43,10 @@ function serve() {
     if (url === '/api/v1/flows') return Response.json({ flows: [{ id: 'chat', name: 'Chat leads', status: 'active' }] })
     if (url.startsWith('/api/v1/analytics/summary?')) return Response.json(summary)
     if (url.startsWith('/api/v1/analytics/series?')) return Response.json({ interval: 'day', points })
+    if (url.startsWith('/api/v1/analytics/messages?')) return Response.json({ steps: [
+      { flow_id: 'chat', flow_name: 'Chat leads', node_id: 'welcome', node_name: 'Welcome email', channel: 'email',
+        ...channel({ tried: 10, sent: 10, delivered: 8, opened: 4, clicked: 1 }, { delivered: 0.8, opened: 0.5, clicked: 0.125, bounced: 0, unsubscribed: null }) },
+    ] })
     return Response.json({ error: { code: 'not_found', message: 'There is nothing at this address.' } }, { status: 404 })
   }))
   return urls
@@ -94,6 +98,17 @@ describe('Results page', () => {
     fireEvent.change(screen.getByLabelText('Show per'), { target: { value: 'week' } })
     await waitFor(() => expect(urls).toContain('/api/v1/analytics/series?period=90d&flow=chat&interval=week'))
     expect(urls).toContain('/api/v1/analytics/summary?period=90d&flow=chat')
+  })
+
+  it('shows the rates of each message step', async () => {
+    serve()
+    render(<ResultsPage path="/results" />)
+    const table = await screen.findByRole('table', { name: 'Results of each message step' })
+    const row = within(table).getByRole('row', { name: /Welcome email/ })
+    expect(row.textContent).toContain('Chat leads')
+    expect(row.textContent).toContain('4 (50.0%)')
+    expect(row.textContent).toContain('1 (12.5%)')
+    expect(row.textContent).toContain('0 (—)')
   })
 
   it('shows the server’s message when the numbers cannot be read', async () => {

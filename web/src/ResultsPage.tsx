@@ -4,8 +4,8 @@ import { lazy, Suspense, useEffect, useState } from 'react'
 import { api, type FlowSummary } from './api'
 import { replaceAddress } from './router'
 import {
-  channelHas, channelNames, count, countChange, duration, money, pct, rateChange, timeChange,
-  type Point, type Report, type Summary,
+  channelHas, channelNames, type ChannelReport, count, countChange, duration, money, pct, rateChange, timeChange,
+  type MessageStep, type Point, type Report, type Summary,
 } from './results'
 
 // uPlot loads only on this page.
@@ -13,6 +13,8 @@ const ResultsChart = lazy(() => import('./ResultsChart'))
 
 const periods: [string, string][] = [['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['90d', 'Last 90 days']]
 const stages = ['qualified', 'proposal', 'won']
+
+type ChannelCounts = Omit<ChannelReport, 'rates'>
 
 interface Tile { label: string; value: string; change: string; hint: string }
 
@@ -43,6 +45,7 @@ export default function ResultsPage({ path }: { path: string }) {
   const [flows, setFlows] = useState<FlowSummary[]>([])
   const [summary, setSummary] = useState<Summary | null>(null)
   const [points, setPoints] = useState<Point[]>([])
+  const [steps, setSteps] = useState<MessageStep[]>([])
   const [error, setError] = useState('')
 
   const q = new URLSearchParams({ period })
@@ -56,6 +59,9 @@ export default function ResultsPage({ path }: { path: string }) {
     api<Summary>('/analytics/summary?' + query).then((s) => { setSummary(s); setError('') }, (e) => setError(e.message))
     api<{ points: Point[] }>(`/analytics/series?${query}&interval=${interval}`).then((s) => setPoints(s.points), (e) => setError(e.message))
   }, [query, interval])
+  useEffect(() => {
+    api<{ steps: MessageStep[] }>('/analytics/messages?' + query).then((s) => setSteps(s.steps), () => setSteps([]))
+  }, [query])
 
   const periodName = periods.find(([v]) => v === period)?.[1].toLowerCase() ?? period
   const c = summary?.current, p = summary?.previous
@@ -129,6 +135,25 @@ export default function ResultsPage({ path }: { path: string }) {
           <p className="muted">Delivered and bounced are shares of the messages sent; opened, clicked, read, marked as spam and unsubscribed
             are shares of the messages delivered; failed is a share of the messages tried. A dash means there was nothing to count yet.</p>
           <p><a href={`/api/v1/analytics/summary?${query}&format=csv`} download>Download all results (CSV)</a></p>
+
+          <h2>Each message step</h2>
+          {steps.length === 0 ? <p className="muted">No messages in this period.</p> : (
+            <table className="table" aria-label="Results of each message step">
+              <thead><tr><th>Journey</th><th>Step</th><th>Channel</th><th>Sent</th><th>Delivered</th><th>Opened or read</th><th>Clicked</th><th>Failed or bounced</th><th>Unsubscribed</th></tr></thead>
+              <tbody>{steps.map((m) => {
+                const seen = m.channel === 'whatsapp' ? 'read' : 'opened'
+                const lost = m.channel === 'email' ? 'bounced' : 'failed'
+                const cell = (k: string) => channelHas(m.channel, k) ? `${count(m[k as keyof ChannelCounts])} (${pct(m.rates[k] ?? null)})` : '—'
+                return (
+                  <tr key={`${m.flow_id}/${m.node_id}/${m.channel}`}>
+                    <td>{m.flow_name}</td><th scope="row">{m.node_name}</th><td>{channelNames[m.channel] ?? m.channel}</td>
+                    <td>{count(m.sent)}</td><td>{cell('delivered')}</td><td>{cell(seen)}</td><td>{cell('clicked')}</td><td>{cell(lost)}</td><td>{cell('unsubscribed')}</td>
+                  </tr>
+                )
+              })}</tbody>
+            </table>
+          )}
+          <p><a href={`/api/v1/analytics/messages?${query}&format=csv`} download>Download the results of each message step (CSV)</a></p>
         </>
       )}
     </section>

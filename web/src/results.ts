@@ -83,3 +83,7 @@ export function channelHas(ch: string, outcome: string): boolean {
   if (outcome === 'read') return ch === 'whatsapp'
   return true
 }
+
+export interface MessageStep extends ChannelReport {
+  flow_id: string; flow_name: string; node_id: string; node_name: string; channel: string
+}
