@@ -355,10 +355,10 @@ func AnalyticsDays(db *gorm.DB, f AnalyticsFilter) ([]AnalyticsDay, error) {
 }
 
 // migrateAnalyticsIndexes adds the indexes the Results dashboard reads by:
-// runs, messages and deals of a period, and events by type and time.
+// messages and deals of a period, and events by type and time (runs of a
+// period already have idx_runs_test_started).
 func migrateAnalyticsIndexes(tx *gorm.DB) error {
 	for _, q := range []string{
-		`CREATE INDEX IF NOT EXISTS idx_runs_started ON runs (started_at)`,
 		`CREATE INDEX IF NOT EXISTS idx_messages_created ON messages (created_at)`,
 		`CREATE INDEX IF NOT EXISTS idx_deals_created ON deals (created_at)`,
 		`CREATE INDEX IF NOT EXISTS idx_events_type_at ON events (type, at)`,
