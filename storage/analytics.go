@@ -199,33 +199,27 @@ func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 }
 
 // analyticsFirstContact measures, per run started in the period, the time
-// to its first message sent (or kept in the sandbox, at its creation).
+// to its first message sent (or kept in the sandbox, at its creation). The
+// database subtracts, in whole milliseconds, so no time is parsed here.
 func analyticsFirstContact(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	where, args := runsWhere(f)
-	rows, err := r.query(`SELECT r.id, r.started_at, m.sent_at, m.created_at FROM runs r JOIN messages m ON m.run_id = r.id
-		WHERE (m.sent_at IS NOT NULL OR m.status = 'sandboxed') AND `+where, args...)
+	first := `MIN(COALESCE(m.sent_at, m.created_at))`
+	ms := `ROUND((julianday(` + first + `) - julianday(r.started_at)) * 86400000)`
+	if r.pg {
+		ms = `ROUND(EXTRACT(EPOCH FROM (` + first + ` - r.started_at)) * 1000)`
+	}
+	rows, err := r.query(`SELECT `+ms+` FROM runs r JOIN messages m ON m.run_id = r.id
+		WHERE (m.sent_at IS NOT NULL OR m.status = 'sandboxed') AND `+where+` GROUP BY r.id, r.started_at`, args...)
 	if err != nil {
 		return fmt.Errorf("time to first contact: %w", err)
 	}
 	defer rows.Close()
-	first := map[string]time.Duration{}
 	for rows.Next() {
-		var id string
-		var started, created time.Time
-		var sent *time.Time
-		if err := rows.Scan(&id, &started, &sent, &created); err != nil {
+		var n float64
+		if err := rows.Scan(&n); err != nil {
 			return fmt.Errorf("time to first contact: %w", err)
 		}
-		if sent == nil {
-			sent = &created
-		}
-		d := max(sent.Sub(started), 0)
-		if old, ok := first[id]; !ok || d < old {
-			first[id] = d
-		}
-	}
-	for _, d := range first {
-		t.FirstContact = append(t.FirstContact, d)
+		t.FirstContact = append(t.FirstContact, time.Duration(max(n, 0))*time.Millisecond)
 	}
 	sort.Slice(t.FirstContact, func(i, j int) bool { return t.FirstContact[i] < t.FirstContact[j] })
 	return rows.Err()
