@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -179,14 +180,16 @@ func (s *Server) analyticsSummaryHandler(c *fiber.Ctx) error {
 		return err
 	}
 	db := s.store.Reader().WithContext(c.UserContext())
-	cur, err := storage.Analytics(db, f)
-	if err != nil {
-		return err
-	}
 	pf := f
 	pf.Since, pf.Until = f.Since.Add(-f.Until.Sub(f.Since)), f.Since
-	prev, err := storage.Analytics(db, pf)
-	if err != nil {
+	// The two periods are read side by side on the reader pool.
+	var prev *storage.AnalyticsTotals
+	var prevErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { prev, prevErr = storage.Analytics(db, pf) })
+	cur, err := storage.Analytics(db, f)
+	wg.Wait()
+	if err = cmp.Or(err, prevErr); err != nil {
 		return err
 	}
 	out := analyticsSummary{Flow: f.FlowID, Since: f.Since, Until: f.Until, PreviousSince: pf.Since, Stage: f.Stage,
