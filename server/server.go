@@ -236,6 +236,10 @@ func (s *Server) routes() {
 	previewSends.clientIP = principalKey
 	api.Post("/preview/send", previewSends.handler, s.sendTestMessage)
 
+	api.Get("/analytics/summary", s.analyticsSummaryHandler)
+	api.Get("/analytics/series", s.analyticsSeriesHandler)
+	api.Get("/analytics/messages", s.analyticsMessagesHandler)
+
 	api.Get("/runs", s.listRuns)
 	api.Get("/runs/:id", s.getRun)
 	api.Post("/runs/:id/retry", s.retryRun)

@@ -34,6 +34,7 @@ func migrations() []migration {
 		{ID: "0010_run_test_choices", Up: migrateRunTestChoices},
 		{ID: "0011_flow_saves", Up: migrateFlowSaves},
 		{ID: "0012_event_type_at", Up: migrateEventTypeAt},
+		{ID: "0013_analytics_indexes", Up: migrateAnalyticsIndexes},
 	}
 }
 

@@ -178,7 +178,7 @@ func TestNoSeriousAccessibilityProblems(t *testing.T) {
 	b.clickText("Create")
 	b.waitJS("the empty canvas", `document.body.innerText.includes('Choose how the journey starts')`)
 	b.checkAxe("empty canvas")
-	for _, page := range []string{"runs", "contacts", "inbox", "settings"} {
+	for _, page := range []string{"runs", "results", "contacts", "inbox", "settings"} {
 		b.do(page, chromedp.Navigate(a.url+"/"+page))
 		b.waitJS(page+" shown", `!!document.querySelector('main h1, main h2')`)
 		b.checkAxe(page)

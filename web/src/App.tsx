@@ -9,6 +9,7 @@ import { FlowsPage } from './FlowsPage'
 // and lists stay light.
 const EditorPage = lazy(() => import('./editor/EditorPage'))
 const RunsPage = lazy(() => import('./RunsPage'))
+const ResultsPage = lazy(() => import('./ResultsPage'))
 const ContactsPage = lazy(() => import('./ContactsPage'))
 const InboxPage = lazy(() => import('./InboxPage'))
 const SettingsPage = lazy(() => import('./SettingsPage'))
@@ -65,11 +66,12 @@ export function App() {
     navigate('/')
   }
   const section = path.split('?')[0].split('/')[1] || 'flows'
-  const nav: [string, string][] = [['flows', 'Journeys'], ['runs', 'Runs'], ['contacts', 'Contacts'], ['inbox', 'Inbox'], ['settings', 'Settings']]
+  const nav: [string, string][] = [['flows', 'Journeys'], ['runs', 'Runs'], ['results', 'Results'], ['contacts', 'Contacts'], ['inbox', 'Inbox'], ['settings', 'Settings']]
   let page: React.ReactNode
   const m = /^\/flows\/([^/?]+)/.exec(path)
   if (m) page = <EditorPage key={m[1]} flowId={decodeURIComponent(m[1])} />
   else if (section === 'runs') page = <RunsPage path={path} />
+  else if (section === 'results') page = <ResultsPage path={path} />
   else if (section === 'contacts') page = <ContactsPage path={path} />
   else if (section === 'inbox') page = <InboxPage />
   else if (section === 'settings') page = <SettingsPage user={auth.user} />
