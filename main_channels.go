@@ -64,7 +64,7 @@ func openChannels(c config, store *storage.Store, logger *slog.Logger, metrics *
 	}
 	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: c.HTTPAllowPrivate})
 	return channels.New(channels.Config{Store: store, SecretKey: key, PublicURL: publicURL(c), Logger: logger,
-		Connectors: channels.VendorConnectors(publicURL(c)), Accounts: accounts, HTTP: web, Metrics: metrics,
+		Connectors: channels.VendorConnectors(publicURL(c), c.HTTPAllowPrivate), Accounts: accounts, HTTP: web, Metrics: metrics,
 		SMTPAllowPrivate: c.HTTPAllowPrivate})
 }
 

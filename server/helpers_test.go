@@ -113,7 +113,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	t.Cleanup(func() { _ = store.Close() })
 	ch, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{5}, storage.SecretKeySize),
 		PublicURL: "https://journeys.example.com", Logger: logger,
-		Connectors: channels.VendorConnectors("https://journeys.example.com")})
+		Connectors: channels.VendorConnectors("https://journeys.example.com", true)})
 	if err != nil {
 		t.Fatalf("new channels: %v", err)
 	}

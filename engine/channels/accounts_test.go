@@ -120,7 +120,7 @@ func setupAccountsWith(t *testing.T, allowPrivate bool, clock engine.Clock) *acc
 	t.Cleanup(func() { _ = store.Close() })
 	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: allowPrivate})
 	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{7}, 32), PublicURL: publicURL,
-		Connectors: channels.VendorConnectors(publicURL), Accounts: accounts, HTTP: web})
+		Connectors: channels.VendorConnectors(publicURL, true), Accounts: accounts, HTTP: web})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,7 +158,7 @@ func setup(t *testing.T) *bundle {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{9}, 32), PublicURL: publicURL,
-		SMTPInsecureSkipVerify: true, SMTPAllowPrivate: true, SMTPTimeout: 10 * time.Second, Connectors: channels.VendorConnectors(publicURL)})
+		SMTPInsecureSkipVerify: true, SMTPAllowPrivate: true, SMTPTimeout: 10 * time.Second, Connectors: channels.VendorConnectors(publicURL, true)})
 	if err != nil {
 		t.Fatal(err)
 	}

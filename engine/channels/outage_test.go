@@ -101,7 +101,7 @@ func setupOutageWith(t *testing.T, dsn string, web nodes.HTTPCaller) *outageBund
 	t.Cleanup(func() { _ = store.Close() })
 	clock := &stepClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{5}, 32), PublicURL: publicURL,
-		SMTPInsecureSkipVerify: true, Connectors: channels.VendorConnectors(publicURL), Now: clock.Now, HTTP: web})
+		SMTPInsecureSkipVerify: true, SMTPAllowPrivate: true, Connectors: channels.VendorConnectors(publicURL, true), Now: clock.Now, HTTP: web})
 	if err != nil {
 		t.Fatal(err)
 	}

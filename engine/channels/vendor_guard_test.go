@@ -98,3 +98,45 @@ func TestSMTPHostPassesTheAddressGuard(t *testing.T) {
 		t.Fatalf("guarded implicit TLS: %+v, %v; want a refusal naming --http-allow-private", res, err)
 	}
 }
+
+// TestTwilioAndWhatsAppURLsPassTheAddressGuard: a Twilio or WhatsApp
+// credential's base URL on loopback is refused like an http.request there,
+// unless private addresses are allowed (--http-allow-private).
+func TestTwilioAndWhatsAppURLsPassTheAddressGuard(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"sid":"SM1","status":"queued","messages":[{"id":"wamid.1"}]}`))
+	}))
+	defer srv.Close()
+	values := map[string]string{"base_url": srv.URL, "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "t",
+		"from": "+15550000000", "phone_number_id": "1", "access_token": "t", "api_version": "v21.0"}
+	send := func(senders map[string]channels.ConnectorFunc) (smsErr, waErr error) {
+		tw, err := senders[channels.KindTwilio](values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, smsErr = tw.SMS.SendSMS(context.Background(), nodes.SMS{To: "+15551234567", Body: "hi", MessageID: "m1"})
+		wa, err := senders[channels.KindWhatsApp](values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, waErr = wa.WhatsApp.SendWhatsApp(context.Background(), nodes.WhatsApp{To: "+15551234567", Body: "hi", MessageID: "m2"})
+		return smsErr, waErr
+	}
+	smsErr, waErr := send(channels.VendorConnectors("", false))
+	for kind, err := range map[string]error{"twilio": smsErr, "whatsapp": waErr} {
+		if err == nil || !strings.Contains(err.Error(), "internal") && !errors.Is(err, httpreq.ErrForbiddenTarget) {
+			t.Errorf("%s on loopback: %v, want the internal-address refusal", kind, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the loopback server was reached %d times", n)
+	}
+	_, _ = send(channels.VendorConnectors("", true))
+	if hits.Load() != 2 {
+		t.Fatalf("with private addresses allowed, the local server got %d requests, want 2", hits.Load())
+	}
+}

@@ -75,7 +75,7 @@ func TestVendorTargetChatLeadTemplate(t *testing.T) {
 	client.Transport = sent
 	accounts, web := channels.VendorAccounts(channels.AccountOptions{VendorClient: client})
 	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{7}, 32), PublicURL: publicURL,
-		Connectors: channels.VendorConnectors(publicURL), Accounts: accounts, HTTP: web})
+		Connectors: channels.VendorConnectors(publicURL, true), Accounts: accounts, HTTP: web})
 	if err != nil {
 		t.Fatal(err)
 	}

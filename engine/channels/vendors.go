@@ -6,6 +6,7 @@ import (
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
+	"github.com/journeyhq/journey/nodes/connectors/httpreq"
 	"github.com/journeyhq/journey/nodes/connectors/twilio"
 	"github.com/journeyhq/journey/nodes/connectors/whatsapp"
 )
@@ -16,12 +17,15 @@ const ProviderHookPath = "/hooks/providers/"
 
 // VendorConnectors returns the senders of the twilio and whatsapp
 // credential kinds. Twilio status callbacks go to
-// publicURL/hooks/providers/twilio.
-func VendorConnectors(publicURL string) map[string]ConnectorFunc {
+// publicURL/hooks/providers/twilio. A credential's base URL passes the
+// same private-address guard as http.request unless allowPrivate
+// (--http-allow-private: mocks, self-hosted gateways).
+func VendorConnectors(publicURL string, allowPrivate bool) map[string]ConnectorFunc {
 	callback := strings.TrimRight(publicURL, "/") + ProviderHookPath + KindTwilio
+	client := httpreq.GuardedHTTPClient(allowPrivate, connectors.DefaultTimeout)
 	return map[string]ConnectorFunc{
 		KindTwilio: func(v map[string]string) (nodes.Sender, error) {
-			s := &twilioSender{c: &twilio.Client{BaseURL: v["base_url"], AccountSID: v["account_sid"], Password: v["auth_token"]},
+			s := &twilioSender{c: &twilio.Client{BaseURL: v["base_url"], AccountSID: v["account_sid"], Password: v["auth_token"], HTTPClient: client},
 				from: v["from"], callback: callback}
 			if publicURL == "" {
 				s.callback = ""
@@ -30,7 +34,7 @@ func VendorConnectors(publicURL string) map[string]ConnectorFunc {
 		},
 		KindWhatsApp: func(v map[string]string) (nodes.Sender, error) {
 			c := &whatsapp.Client{BaseURL: v["base_url"], Version: v["api_version"], PhoneNumberID: v["phone_number_id"],
-				AccessToken: v["access_token"]}
+				AccessToken: v["access_token"], HTTPClient: client}
 			return nodes.Sender{Provider: KindWhatsApp, WhatsApp: whatsappSender{c: c}}, nil
 		},
 	}
