@@ -20,7 +20,7 @@ const (
 	DefaultHookConcurrency = 32
 	// DefaultHookRate is how many /hooks/* requests a minute one client
 	// address may send (bursts of the same size are allowed).
-	DefaultHookRate = 600
+	DefaultHookRate = 6000
 	// hookBodyBudget bounds the bytes of bodies being decoded at once:
 	// decoded JSON costs several times its text (up to ~7x for many small
 	// fields), so eight 1 MiB bodies at a time, or hundreds of small

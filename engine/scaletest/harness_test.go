@@ -112,7 +112,9 @@ type instance struct {
 func newInstance(t *testing.T, name, db string, extra ...string) *instance {
 	t.Helper()
 	in := &instance{name: name, addr: freeAddr(t), logs: &lockedBuffer{}}
-	in.args = append([]string{"serve", "--db", db, "--addr", in.addr, "--log-level", "warn"}, extra...)
+	// Load tests send thousands of webhooks from one address: no intake
+	// limits (server/intake_test.go tests those).
+	in.args = append([]string{"serve", "--db", db, "--addr", in.addr, "--log-level", "warn", "--hook-rate", "0", "--hook-concurrency", "0"}, extra...)
 	t.Cleanup(func() { in.kill() })
 	return in
 }
