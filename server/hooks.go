@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -60,7 +61,7 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 		queryArgs[string(k)] = string(v)
 	})
 	signature := strings.Clone(c.Get(headerSignature))
-	verify, used := s.verifier(body, signature)
+	verify, used := s.verifier(c.UserContext(), body, signature)
 	res, err := s.eng.IngestWebhook(c.UserContext(), engine.HookRequest{
 		Path: path, Body: body, Headers: headers, Query: queryArgs,
 		IdempotencyKey: strings.Clone(c.Get(headerIdempotencyKey)),
@@ -68,7 +69,7 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 	})
 	if err != nil {
 		for _, key := range used() {
-			s.replays.forget(key) // not processed: the sender's retry is no replay
+			s.replays.forget(c.UserContext(), key) // not processed: the sender's retry is no replay
 		}
 		return err
 	}
@@ -80,14 +81,14 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 // is checked once per request (several journeys may share a path); the
 // signatures it accepted are returned by the second function so a request
 // that is not processed can release them for the sender's retry.
-func (s *Server) verifier(body []byte, signature string) (verify func(secretName string) bool, used func() []string) {
+func (s *Server) verifier(ctx context.Context, body []byte, signature string) (verify func(secretName string) bool, used func() []string) {
 	results := map[string]bool{}
 	var remembered []string
 	verify = func(name string) bool {
 		if ok, done := results[name]; done {
 			return ok
 		}
-		ok := s.checkSignature(body, signature, name, &remembered)
+		ok := s.checkSignature(ctx, body, signature, name, &remembered)
 		results[name] = ok
 		return ok
 	}
@@ -99,7 +100,7 @@ func (s *Server) verifier(body []byte, signature string) (verify func(secretName
 // must be within ReplayWindow of now and the signature unused in that
 // window. The old "sha256=<hex HMAC of the body>" still verifies (it has
 // no timestamp, so it can be replayed) and logs a deprecation warning.
-func (s *Server) checkSignature(body []byte, header, name string, remembered *[]string) bool {
+func (s *Server) checkSignature(ctx context.Context, body []byte, header, name string, remembered *[]string) bool {
 	secret, ok := s.cfg.HookSecrets[name]
 	if !ok || secret == "" {
 		s.log.Warn("a webhook trigger names a secret that is not configured", "secret_name", name)
@@ -124,7 +125,7 @@ func (s *Server) checkSignature(body []byte, header, name string, remembered *[]
 		return false
 	}
 	key := "hook:" + name + ":" + sig.match
-	if !s.replays.first(key) {
+	if !s.replays.first(ctx, key) {
 		s.log.Warn("a signed webhook was sent again with the same signature: refused as a replay", "secret_name", name)
 		return false
 	}

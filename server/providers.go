@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -87,7 +88,7 @@ func (s *Server) providerError(provider string, err error) error {
 // mailgunTokenUnused remembers a verified Mailgun request's one-time token
 // for ReplayWindow and refuses a token seen before (a replayed signature
 // block, perhaps with forged event data). It returns the remembered key.
-func (s *Server) mailgunTokenUnused(provider string, body []byte) (string, error) {
+func (s *Server) mailgunTokenUnused(ctx context.Context, provider string, body []byte) (string, error) {
 	if provider != emailevents.Mailgun {
 		return "", nil
 	}
@@ -96,7 +97,7 @@ func (s *Server) mailgunTokenUnused(provider string, body []byte) (string, error
 		return "", nil
 	}
 	key := "mailgun:" + token
-	if !s.replays.first(key) {
+	if !s.replays.first(ctx, key) {
 		s.log.Warn("a Mailgun webhook reused a signature token: refused as a replay")
 		return "", unauthorized("This Mailgun webhook signature was used before; a replayed request is refused.")
 	}
@@ -259,14 +260,14 @@ func (s *Server) emailHook(provider string) fiber.Handler {
 		if err != nil {
 			return s.providerError(provider, err)
 		}
-		token, err := s.mailgunTokenUnused(provider, body)
+		token, err := s.mailgunTokenUnused(c.UserContext(), provider, body)
 		if err != nil {
 			return err
 		}
 		out := receiptsResponse{}
 		if err := s.record(c, &out, channels.EmailReceipts(provider, evs)); err != nil {
 			if token != "" {
-				s.replays.forget(token) // not recorded: Mailgun's retry is no replay
+				s.replays.forget(c.UserContext(), token) // not recorded: Mailgun's retry is no replay
 			}
 			return err
 		}

@@ -1,8 +1,13 @@
 package server
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/storage"
 )
 
 // ReplayWindow is how far a signed callback's timestamp may be from now,
@@ -13,26 +18,41 @@ const ReplayWindow = 5 * time.Minute
 // maxRememberedTokens bounds the replay guard's memory.
 const maxRememberedTokens = 100_000
 
-// replayGuard remembers one-time values for ReplayWindow. It lives in
-// memory: with several instances behind a load balancer, a replay that
-// reaches another instance inside the window is caught only by the
-// timestamp check.
+// replayGuard remembers one-time values for ReplayWindow: in memory on
+// SQLite (one instance), in the shared database on PostgreSQL, so that a
+// replay sent to another instance inside the window is refused too.
 type replayGuard struct {
-	now  func() time.Time
-	mu   sync.Mutex
-	seen map[string]time.Time // value -> when it may be forgotten
+	now func() time.Time
+	// store, when set, keeps the values in the database (PostgreSQL).
+	store *storage.Store
+	mu    sync.Mutex
+	seen  map[string]time.Time // value -> when it may be forgotten
 }
 
-func newReplayGuard(now func() time.Time) *replayGuard {
-	return &replayGuard{now: now, seen: map[string]time.Time{}}
+func newReplayGuard(now func() time.Time, store *storage.Store) *replayGuard {
+	g := &replayGuard{now: now, seen: map[string]time.Time{}}
+	if store != nil && store.Postgres() {
+		g.store = store
+	}
+	return g
 }
 
 // first remembers value and reports whether it was new. A full guard
 // forgets expired values first; if it is still full the value is refused
 // (refusing a fresh callback is safer than forgetting live ones: the
 // vendor sends it again).
-func (g *replayGuard) first(value string) bool {
+func (g *replayGuard) first(ctx context.Context, value string) bool {
 	now := g.now()
+	if g.store != nil {
+		var fresh bool
+		err := g.store.Write(ctx, func(tx *gorm.DB) error {
+			var err error
+			fresh, err = storage.ClaimReplayToken(tx, value, now, now.Add(ReplayWindow))
+			return err
+		})
+		// A database that cannot tell refuses: the vendor sends it again.
+		return err == nil && fresh
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if until, ok := g.seen[value]; ok && now.Before(until) {
@@ -54,7 +74,11 @@ func (g *replayGuard) first(value string) bool {
 
 // forget drops value again: the request that used it was not processed,
 // so the sender's retry must be accepted.
-func (g *replayGuard) forget(value string) {
+func (g *replayGuard) forget(ctx context.Context, value string) {
+	if g.store != nil {
+		_ = g.store.Write(ctx, func(tx *gorm.DB) error { return storage.ForgetReplayToken(tx, value) })
+		return
+	}
 	g.mu.Lock()
 	delete(g.seen, value)
 	g.mu.Unlock()

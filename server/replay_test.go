@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -154,4 +157,22 @@ func TestIdempotencyKeyScope(t *testing.T) {
 	if len(first.Runs) != 1 || !retry.Duplicate || len(retry.Runs) != 0 || other.Duplicate || len(other.Runs) != 1 {
 		t.Fatalf("first %+v, retry %+v, other path %+v; want a run, a duplicate, a run", first, retry, other)
 	}
+}
+
+// TestReplayRefusedOnAnotherInstance: on PostgreSQL two instances share
+// the replay memory, so a signed webhook accepted by one is refused by the
+// other (SQLite runs one instance; its memory is the process's).
+func TestReplayRefusedOnAnotherInstance(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *setupOptions) { o.postgres = true })
+	publishFlow(signedFlow, "signed")(t, b)
+	other := *b
+	other.srv = server.New(server.Config{Engine: b.eng, Store: b.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Version: "test", HookSecrets: map[string]string{"CHATBOT": hookSecret}})
+	body := `{"email":"twice@example.com"}`
+	header := signAt(body, hookSecret, unix(0))
+	b.request(t, "POST", "/hooks/signed", body, "X-Signature-256", header).must(t, http.StatusAccepted)
+	other.request(t, "POST", "/hooks/signed", body, "X-Signature-256", header).must(t, http.StatusUnauthorized)
+	fresh := signAt(body, hookSecret, unix(-time.Second))
+	other.request(t, "POST", "/hooks/signed", body, "X-Signature-256", fresh).must(t, http.StatusAccepted)
 }

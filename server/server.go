@@ -127,7 +127,7 @@ func New(cfg Config) *Server {
 		gauges: prometheus.NewRegistry()}
 	s.gauges.MustRegister(serverGauges{s})
 	s.logins = newLoginThrottle(s.now)
-	s.replays = newReplayGuard(s.now)
+	s.replays = newReplayGuard(s.now, cfg.Store)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "journey",
 		BodyLimit:             BodyLimit,
