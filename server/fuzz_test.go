@@ -68,7 +68,10 @@ func newFuzzBundle(f *testing.F) *fuzzBundle {
 		f.Fatal(err)
 	}
 	b := &fuzzBundle{eng: eng, store: store, srv: server.New(server.Config{Engine: eng, Store: store, Logger: logger,
-		Version: "fuzz", Channels: ch, HookSecrets: map[string]string{"CHATBOT": hookSecret}})}
+		Version: "fuzz", Channels: ch, HookSecrets: map[string]string{"CHATBOT": hookSecret},
+		// The fuzzer is one client sending thousands of webhooks: no
+		// intake limits (intake_test.go tests those).
+		HookRate: -1, HookConcurrency: -1})}
 	tmpl, err := os.ReadFile(filepath.Join("..", "flows", "templates", "chat-lead-qualification.json"))
 	if err != nil {
 		f.Fatal(err)
