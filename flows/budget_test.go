@@ -45,7 +45,11 @@ func TestEvaluationOverBudgetFailsNamingTheLimit(t *testing.T) {
 			}
 			env := testEnv()
 			env.Trigger = map[string]any{"name": "Ada", "long": strings.Repeat("A", 200000)}
-			_, err := p.run(env)
+			// A clock that never moves: the count limits are under test,
+			// not the time backstop a slow (-race, loaded) machine can hit
+			// first (TestSlowLoopsStopAtTheTimeBackstop tests that one).
+			frozen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			_, _, err := p.runBudget(env, &evalBudget{clock: func() time.Time { return frozen }})
 			if err == nil || !IsBudgetError(err) {
 				t.Fatalf("want a budget error, got %v", err)
 			}
