@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -69,15 +70,28 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	endpoint string
-	// events stores the channel.sent contact events (nil: none are
-	// recorded); the engine sets it (UseEvents).
-	events engine.EventRecorder
+	// events stores the channel.sent contact events (unset: none are
+	// recorded); the engine sets it (UseEvents), perhaps while another
+	// engine sharing this outbox sends: hence atomic.
+	events atomic.Pointer[eventRecorder]
 }
+
+// eventRecorder holds the engine's recorder (an interface cannot be
+// stored in an atomic.Pointer directly).
+type eventRecorder struct{ engine.EventRecorder }
 
 // UseEvents implements engine.EventsUser: when a vendor accepts a message,
 // or the sandbox keeps it, the contact gets channel.sent, in the same
 // transaction as the message's status.
-func (s *Service) UseEvents(r engine.EventRecorder) { s.events = r }
+func (s *Service) UseEvents(r engine.EventRecorder) { s.events.Store(&eventRecorder{r}) }
+
+// recorder is the engine's event recorder, or nil before UseEvents.
+func (s *Service) recorder() engine.EventRecorder {
+	if r := s.events.Load(); r != nil {
+		return r.EventRecorder
+	}
+	return nil
+}
 
 // eventWriter stores a contact event inside the caller's transaction.
 type eventWriter = engine.EventWriter
@@ -86,10 +100,11 @@ type eventWriter = engine.EventWriter
 // fn may store contact events in it too. fn may run again after a
 // rollback: it must start over each time.
 func (s *Service) write(ctx context.Context, withEvents bool, fn func(tx *gorm.DB, ingest eventWriter) error) error {
-	if !withEvents || s.events == nil {
+	r := s.recorder()
+	if !withEvents || r == nil {
 		return s.store.Write(ctx, func(tx *gorm.DB) error { return fn(tx, nil) })
 	}
-	return s.events.IngestEventsWith(ctx, fn)
+	return r.IngestEventsWith(ctx, fn)
 }
 
 // sentChannels are the contact channels whose sends are contact events
@@ -240,10 +255,11 @@ func (o *stepOutbox) Record(ctx context.Context, d nodes.Draft) (nodes.Message, 
 
 // ingest stores contact events in the step's transaction (nil: none).
 func (o *stepOutbox) ingest(ctx context.Context) eventWriter {
-	if o.s.events == nil {
+	r := o.s.recorder()
+	if r == nil {
 		return nil
 	}
-	return func(in engine.EventInput) (engine.EventResult, error) { return o.s.events.IngestEventTx(ctx, o.tx, in) }
+	return func(in engine.EventInput) (engine.EventResult, error) { return r.IngestEventTx(ctx, o.tx, in) }
 }
 
 func (o *stepOutbox) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
