@@ -78,6 +78,7 @@ func TestExperimentResultsAndFunnel(t *testing.T) {
 	b.click(`.react-flow__node[data-id="split"]`)
 	b.waitJS("the verdict", `(document.querySelector('.experiment .verdict')||{}).innerText?.includes('Path b converts better, 99% confidence.')`)
 	b.checkAxe("the experiment results")
+	b.shot("experiment")
 	b.clickText("Send everyone down the winner (b)")
 	b.waitJS("the draft changed", `document.body.innerText.includes('Everyone now goes down path b in the draft')`)
 	b.clickText("Save")

@@ -43,4 +43,5 @@ func TestResultsDashboardAfterTraffic(t *testing.T) {
 	b.waitJS("the welcome email's row", `!!document.querySelector('[aria-label="Results of each message step"]') && document.querySelector('[aria-label="Results of each message step"]').textContent.includes('Welcome email')`)
 	b.waitJS("the chart drawn", `!!document.querySelector('.results-chart canvas')`)
 	b.checkAxe("the Results dashboard")
+	b.shot("results")
 }
