@@ -4,21 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/journeyhq/journey/flows"
-)
-
-// Credential kinds of the accounts the CRM, list and integration node
-// types reach (the credential store declares their fields).
-const (
-	CredentialHubSpot   = "hubspot"
-	CredentialPipedrive = "pipedrive"
-	CredentialMailchimp = "mailchimp"
-	CredentialSlack     = "slack"
-	CredentialHTTP      = "http"
 )
 
 // TargetBuiltin is the target param's value for the built-in contact store.
@@ -41,9 +30,9 @@ type Account struct {
 	ID   string
 	Name string
 	Kind string
-	// CRM is set for hubspot and pipedrive.
+	// CRM is set for CRM vendors (ProvidesCRM).
 	CRM CRMTarget
-	// Lists is set for mailchimp.
+	// Lists is set for email-list vendors (ProvidesLists).
 	Lists ListTarget
 	// HTTP is set for http credentials (it adds the credential's base URL
 	// and auth header) and for the empty id.
@@ -115,8 +104,9 @@ type SlackMessage struct {
 	Username string
 }
 
-// accountFor resolves the credential of a step, checking its kind.
-func accountFor(ctx context.Context, in *Input, credentialID, param string, kinds ...string) (Account, error) {
+// accountFor resolves the credential of a step, checking that its kind
+// can do what the step needs.
+func accountFor(ctx context.Context, in *Input, credentialID, param string, what Capability) (Account, error) {
 	accts, ok := in.Channels.(Accounts)
 	if !ok || accts == nil {
 		return Account{}, Permanentf("vendor accounts are not available to this step")
@@ -125,43 +115,58 @@ func accountFor(ctx context.Context, in *Input, credentialID, param string, kind
 	if err != nil {
 		return Account{}, err
 	}
-	if credentialID != "" && !slices.Contains(kinds, acc.Kind) {
-		return Account{}, Permanentf("%q must be %s account; %q is a %s account", label(in, param), kindList(kinds), acc.Name, cmpOr(kindTitles[acc.Kind], acc.Kind))
+	if credentialID != "" && !acc.provides(what) {
+		return Account{}, Permanentf("%q must be %s account; %q is a %s account", label(in, param), kindList(connectorKinds(what)), acc.Name, kindTitle(acc.Kind))
 	}
 	return acc, nil
 }
 
-// kindTitles are the display names of credential kinds.
-var kindTitles = map[string]string{
-	CredentialHubSpot: "HubSpot", CredentialPipedrive: "Pipedrive", CredentialMailchimp: "Mailchimp",
-	CredentialSlack: "Slack", CredentialHTTP: "HTTP API", credentialKindSMTP: "SMTP", credentialKindTwilio: "Twilio",
-	credentialKindWhatsApp: "WhatsApp",
+// provides reports whether the account has the client of a capability.
+func (a Account) provides(what Capability) bool {
+	switch what {
+	case ProvidesCRM:
+		return a.CRM != nil
+	case ProvidesLists:
+		return a.Lists != nil
+	case ProvidesSlack:
+		return a.Slack != nil
+	case ProvidesHTTP:
+		return a.HTTP != nil
+	}
+	return false
+}
+
+// channelKindTitles are the display names of the message channels'
+// credential kinds (the vendors' come from their Connector).
+var channelKindTitles = map[string]string{
+	credentialKindSMTP: "SMTP", credentialKindTwilio: "Twilio", credentialKindWhatsApp: "WhatsApp",
 }
 
 // kindList says "a HubSpot or Pipedrive".
 func kindList(kinds []string) string {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = cmpOr(kindTitles[k], k)
-	}
-	s := strings.Join(names, " or ")
-	if len(names) > 0 && strings.ContainsRune("AEIOU", rune(names[0][0])) {
+	s := titles(kinds, "or")
+	if s != "" && strings.ContainsRune("AEIOU", rune(s[0])) {
 		return "an " + s
 	}
 	return "a " + s
 }
 
+// accountKinds is the CredentialKind of a param that takes the accounts
+// of every registered vendor that can do what.
+func accountKinds(what Capability) string {
+	return strings.Join(connectorKinds(what), ",")
+}
+
 // targetParam declares where a CRM or list step writes.
-func targetParam(what string, kinds ...string) flows.ParamSpec {
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = kindTitles[k]
+func targetParam(what string, can Capability) flows.ParamSpec {
+	where := "choose an account to save it there instead"
+	if kinds := connectorKinds(can); len(kinds) > 0 {
+		where = "choose " + kindList(kinds) + " account to save it there instead"
 	}
 	return flows.ParamSpec{
-		Name: paramTarget, Label: "Save to", Kind: flows.KindCredential, CredentialKind: strings.Join(kinds, ","),
+		Name: paramTarget, Label: "Save to", Kind: flows.KindCredential, CredentialKind: accountKinds(can),
 		Options: "credentials", Default: TargetBuiltin, WithoutAccount: flows.WithoutAccountBuiltin,
-		Description: fmt.Sprintf("Where to save %s: %q keeps it in this app's contacts; choose a %s account to save it there instead.",
-			what, TargetBuiltin, strings.Join(names, " or ")),
+		Description: fmt.Sprintf("Where to save %s: %q keeps it in this app's contacts; %s.", what, TargetBuiltin, where),
 	}
 }
 
@@ -258,7 +263,7 @@ func crmFor(ctx context.Context, in *Input, target string, needContact bool) (CR
 		}
 		return in.Contacts, cid, nil, nil
 	}
-	acc, err := accountFor(ctx, in, target, paramTarget, CredentialHubSpot, CredentialPipedrive)
+	acc, err := accountFor(ctx, in, target, paramTarget, ProvidesCRM)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -285,7 +290,7 @@ func upsertVendorContact(ctx context.Context, in *Input, target string, ci Conta
 	if ci.Email == "" {
 		return Result{}, Permanentf("%q needs an email to find the contact by in another system", label(in, paramEmail))
 	}
-	acc, err := accountFor(ctx, in, target, paramTarget, CredentialHubSpot, CredentialPipedrive)
+	acc, err := accountFor(ctx, in, target, paramTarget, ProvidesCRM)
 	if err != nil {
 		return Result{}, err
 	}
@@ -309,7 +314,7 @@ func upsertVendorContact(ctx context.Context, in *Input, target string, ci Conta
 func vendorEmailRule(params map[string]any) []flows.Problem {
 	if isVendorTarget(paramString(params, paramTarget)) && strings.TrimSpace(paramString(params, paramEmail)) == "" {
 		return []flows.Problem{problem(codeMissingParam, paramEmail,
-			"Fill in Email: HubSpot and Pipedrive find contacts by their email address.")}
+			"Fill in Email: %s find contacts by their email address.", cmpOr(titles(connectorKinds(ProvidesCRM), "and"), "other systems"))}
 	}
 	return nil
 }

@@ -81,10 +81,10 @@ func setupVendors(t *testing.T) *vendorBundle {
 	t.Helper()
 	b := &vendorBundle{testBundle: setup(t), crm: nodestest.NewContacts(), lists: &fakeLists{}, web: &fakeHTTP{}, slack: &fakeSlack{}}
 	b.accts = &fakeAccounts{Channels: nodestest.NewChannels(func() time.Time { return testNow }), accounts: map[string]nodes.Account{
-		"hs":   {ID: "hs", Name: "Sales HubSpot", Kind: nodes.CredentialHubSpot, CRM: b.crm},
-		"mc":   {ID: "mc", Name: "Newsletter", Kind: nodes.CredentialMailchimp, Lists: b.lists},
-		"api":  {ID: "api", Name: "Backend", Kind: nodes.CredentialHTTP, HTTP: b.web},
-		"team": {ID: "team", Name: "Team Slack", Kind: nodes.CredentialSlack, Slack: b.slack},
+		"hs":   {ID: "hs", Name: "Sales HubSpot", Kind: "hubspot", CRM: b.crm},
+		"mc":   {ID: "mc", Name: "Newsletter", Kind: "mailchimp", Lists: b.lists},
+		"api":  {ID: "api", Name: "Backend", Kind: "http", HTTP: b.web},
+		"team": {ID: "team", Name: "Team Slack", Kind: "slack", Slack: b.slack},
 		"":     {HTTP: b.web},
 	}}
 	return b

@@ -108,7 +108,7 @@ func upsertContactNode() *Type {
 				Description: "Two-letter country code used for phone numbers written without a country code.",
 				Example:     "ES",
 			},
-			targetParam("the contact", CredentialHubSpot, CredentialPipedrive),
+			targetParam("the contact", ProvidesCRM),
 		},
 		Rules: []flows.Rule{upsertIdentityRule, vendorEmailRule},
 		Examples: []flows.Example{
@@ -275,7 +275,7 @@ func createDealNode() *Type {
 				Name: paramOwner, Label: "Owner", Kind: flows.KindString, Options: "owners",
 				Description: "The salesperson who owns the deal; empty leaves it unassigned. In HubSpot and Pipedrive, the owner's numeric user id.", Example: "maria@example.com",
 			},
-			targetParam("the deal", CredentialHubSpot, CredentialPipedrive),
+			targetParam("the deal", ProvidesCRM),
 		},
 		Rules: []flows.Rule{currencyRule},
 		Examples: []flows.Example{
@@ -451,7 +451,7 @@ func createTaskNode() *Type {
 				Name: paramDueIn, Label: "Due in", Kind: flows.KindDuration,
 				Description: "How long from now the task is due, e.g. 4h or 1d; empty means no due date (due now in HubSpot, which needs one).", Example: "1d",
 			},
-			targetParam("the task (an activity in Pipedrive)", CredentialHubSpot, CredentialPipedrive),
+			targetParam("the task (an activity in Pipedrive)", ProvidesCRM),
 		},
 		Examples: []flows.Example{
 			{Title: "Call back within a day", Params: map[string]any{
@@ -524,7 +524,7 @@ func addNoteNode() *Type {
 				Name: paramSource, Label: "Source", Kind: flows.KindString, Default: "journey",
 				Description: "Where the note came from, shown next to it (e.g. chatbot).", Example: "chatbot",
 			},
-			targetParam("the note", CredentialHubSpot, CredentialPipedrive),
+			targetParam("the note", ProvidesCRM),
 		},
 		Examples: []flows.Example{
 			{Title: "Save the chat transcript", Params: map[string]any{paramBody: "{{ trigger.transcript }}", paramSource: "chatbot"}},

@@ -70,7 +70,7 @@ func httpRequestNode() *Type {
 			"Busy or failing services (429, 5xx, no answer in time) are tried again a few times, waiting longer each time and as long as they ask; " +
 			"an answer that refuses the request (other 4xx) ends the step at once with the service's message. " +
 			"Addresses inside your network are refused unless the server allows them.",
-		Credential: CredentialHTTP,
+		Credential: accountKinds(ProvidesHTTP),
 		Outputs:    []flows.PortSpec{{Name: PortOut, Label: "Answered"}, {Name: PortFailed, Label: "Failed"}},
 		Params: []flows.ParamSpec{
 			{Name: paramMethod, Label: "Method", Kind: flows.KindEnum, Default: http.MethodPost,
@@ -89,7 +89,7 @@ func httpRequestNode() *Type {
 			{Name: paramBody, Label: "JSON body", Kind: flows.KindTemplate,
 				Description: "The JSON to send. Values from {{ }} are escaped for JSON, so write text inside quotes and numbers bare. Empty sends no body.",
 				Example:     `{"email": "{{ contact.email }}", "score": {{ contact.score }}}`},
-			{Name: paramCredential, Label: "Account", Kind: flows.KindCredential, CredentialKind: CredentialHTTP, Options: "credentials",
+			{Name: paramCredential, Label: "Account", Kind: flows.KindCredential, CredentialKind: accountKinds(ProvidesHTTP), Options: "credentials",
 				WithoutAccount: flows.WithoutAccountNone,
 				Description:    "An HTTP API account whose auth header is added (its secret never shows in the flow); empty sends no credentials."},
 			{Name: paramTimeout, Label: "Timeout", Kind: flows.KindDuration, Default: "30s",
@@ -166,7 +166,7 @@ func runHTTPRequest(ctx context.Context, in *Input, p *HTTPRequestParams) (Resul
 		}
 		req.Body = json.RawMessage(body)
 	}
-	acc, err := accountFor(ctx, in, strings.TrimSpace(p.Credential), paramCredential, CredentialHTTP)
+	acc, err := accountFor(ctx, in, strings.TrimSpace(p.Credential), paramCredential, ProvidesHTTP)
 	if err != nil {
 		return Result{}, err
 	}
@@ -226,10 +226,10 @@ func slackNode() *Type {
 		Description: "Posts a message to a Slack channel through an incoming webhook, e.g. to tell sales about a hot lead. " +
 			"Slack being busy or down is retried; a refused message (removed webhook, archived channel) follows Failed. " +
 			"Without a Slack account the post is kept in the sandbox outbox and nothing is sent.",
-		Credential: CredentialSlack,
+		Credential: accountKinds(ProvidesSlack),
 		Outputs:    []flows.PortSpec{{Name: PortOut, Label: "Posted"}, {Name: PortFailed, Label: "Failed"}},
 		Params: []flows.ParamSpec{
-			{Name: paramCredential, Label: "Slack account", Kind: flows.KindCredential, CredentialKind: CredentialSlack, Options: "credentials",
+			{Name: paramCredential, Label: "Slack account", Kind: flows.KindCredential, CredentialKind: accountKinds(ProvidesSlack), Options: "credentials",
 				WithoutAccount: flows.WithoutAccountSandbox,
 				Description:    "A Slack credential with an incoming webhook URL; leave empty to keep posts in the sandbox outbox (nothing is sent)."},
 			{Name: paramText, Label: "Message", Kind: flows.KindTemplate, Required: true,
@@ -260,7 +260,7 @@ func runSlack(ctx context.Context, in *Input, p *SlackParams) (Result, error) {
 	if strings.TrimSpace(p.Credential) == "" {
 		return keepSlackPost(ctx, in, m)
 	}
-	acc, err := accountFor(ctx, in, strings.TrimSpace(p.Credential), paramCredential, CredentialSlack)
+	acc, err := accountFor(ctx, in, strings.TrimSpace(p.Credential), paramCredential, ProvidesSlack)
 	if err != nil {
 		return Result{}, err
 	}

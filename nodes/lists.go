@@ -52,7 +52,7 @@ func addToListNode() *Type {
 		Description: "Puts the contact on a list, such as a newsletter or nurture list. The list is created if it does not exist yet.",
 		Outputs:     outPorts(),
 		Params: append(listParams("The list to add the contact to; with Mailchimp, the audience id."),
-			targetParam("the contact on the list", CredentialMailchimp)),
+			targetParam("the contact on the list", ProvidesLists)),
 		Examples: []flows.Example{{Title: "Nurture list", Params: map[string]any{paramList: "nurture"}}},
 	}, func(ctx context.Context, in *Input, p *AddToListParams) (Result, error) {
 		if isVendorTarget(p.Target) {
@@ -64,7 +64,7 @@ func addToListNode() *Type {
 
 // vendorListFor resolves a Mailchimp target and the run contact's email.
 func vendorListFor(ctx context.Context, in *Input, target string) (Account, string, error) {
-	acc, err := accountFor(ctx, in, target, paramTarget, CredentialMailchimp)
+	acc, err := accountFor(ctx, in, target, paramTarget, ProvidesLists)
 	if err != nil {
 		return Account{}, "", err
 	}
@@ -158,7 +158,7 @@ func tagNode() *Type {
 				Name: paramRemove, Label: "Remove tags", Kind: flows.KindStringList, Options: "tags",
 				Description: "Tags to take off the contact.", Example: []string{"cold"},
 			},
-			targetParam("the tags", CredentialMailchimp),
+			targetParam("the tags", ProvidesLists),
 			{
 				Name: paramList, Label: "Mailchimp audience", Kind: flows.KindString,
 				Description: "Only with a Mailchimp account: the audience id whose member gets the tags; empty uses the account's default audience.",

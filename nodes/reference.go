@@ -66,8 +66,54 @@ func WriteReference(w io.Writer, r *Registry) error {
 			}
 		}
 	}
+	writeConnectors(bw)
 	writeEvents(bw)
 	return bw.Flush()
+}
+
+// capabilityTitles say where a vendor's accounts can be chosen.
+var capabilityTitles = map[Capability]string{
+	ProvidesCRM:   "CRM steps (Save to)",
+	ProvidesLists: "list and tag steps (Save to)",
+	ProvidesSlack: "Tell the team on Slack",
+	ProvidesHTTP:  "Call a web service",
+}
+
+// writeConnectors lists the registered vendor connectors: where their
+// accounts are used, the values a user enters, and their notes.
+func writeConnectors(w *bufio.Writer) {
+	list := Connectors()
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "## Connected accounts")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "The vendors a step can reach, each added under Settings, Credentials (secrets are stored encrypted and never shown again).")
+	fmt.Fprintln(w)
+	for _, c := range list {
+		fmt.Fprintf(w, "### %s\n\n", c.Title)
+		used := make([]string, len(c.Provides))
+		for i, p := range c.Provides {
+			used[i] = capabilityTitles[p]
+		}
+		fmt.Fprintf(w, "Credential kind `%s`, used by: %s.\n\n", c.Kind, strings.Join(used, ", "))
+		if c.Docs != "" {
+			fmt.Fprintf(w, "%s\n\n", c.Docs)
+		}
+		fmt.Fprintln(w, "| Value | Required | Secret | Description |")
+		fmt.Fprintln(w, "|---|---|---|---|")
+		for _, f := range c.Fields {
+			fmt.Fprintf(w, "| %s (`%s`) | %s | %s | %s |\n", f.Label, f.Name, yesNo(f.Required), yesNo(f.Secret), f.Description)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // writeEvents lists the known events, by group, for event parameters.

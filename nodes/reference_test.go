@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/journeyhq/journey/nodes"
+	_ "github.com/journeyhq/journey/nodes/connectors/all" // the vendors the reference lists
 )
 
 var update = flag.Bool("update", false, "rewrite golden files (REFERENCE.md)")

@@ -6,8 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
-	"net/url"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,83 +15,67 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors"
+	"github.com/journeyhq/journey/nodes/connectors/httpreq"
+	"github.com/journeyhq/journey/nodes/connectors/hubspot"
+	"github.com/journeyhq/journey/nodes/connectors/mailchimp"
+	"github.com/journeyhq/journey/nodes/connectors/pipedrive"
+	"github.com/journeyhq/journey/nodes/connectors/slack"
+
 	"github.com/journeyhq/journey/storage"
 )
 
-// Credential kinds.
+// Credential kinds of the message channels and provider webhooks; the
+// vendor connectors' kinds come from nodes.Connectors.
 const (
 	KindSMTP            = "smtp"
 	KindTwilio          = "twilio"
 	KindWhatsApp        = "whatsapp"
-	KindHubSpot         = "hubspot"
-	KindPipedrive       = "pipedrive"
-	KindMailchimp       = "mailchimp"
 	KindSendGridWebhook = "sendgrid_webhook"
 	KindMailgunWebhook  = "mailgun_webhook"
 	KindPostmarkWebhook = "postmark_webhook"
-	KindSlack           = "slack"
-	KindHTTP            = "http"
+)
+
+// Credential kinds of the vendor connectors this package's tests use.
+const (
+	KindHubSpot   = hubspot.Kind
+	KindPipedrive = pipedrive.Kind
+	KindMailchimp = mailchimp.Kind
+	KindSlack     = slack.Kind
+	KindHTTP      = httpreq.Kind
 )
 
 // Field types of credential fields.
 const (
-	FieldString = "string"
-	FieldNumber = "number"
-	FieldBool   = "bool"
+	FieldString = nodes.FieldString
+	FieldNumber = nodes.FieldNumber
+	FieldBool   = nodes.FieldBool
 )
 
 // FieldSpec declares one value of a credential kind.
-type FieldSpec struct {
-	Name        string `json:"name"`
-	Label       string `json:"label"`
-	Secret      bool   `json:"secret"`
-	Required    bool   `json:"required"`
-	Type        string `json:"type"`
-	Description string `json:"description,omitempty"`
-	Default     any    `json:"default,omitempty"`
-	// Enum lists the allowed values, when limited.
-	Enum []string `json:"enum,omitempty"`
-	// check validates a non-empty value (nil: any).
-	check func(string) error
-}
+type FieldSpec = nodes.CredentialField
 
 // KindSpec declares a credential kind.
 type KindSpec struct {
 	Kind   string      `json:"kind"`
 	Title  string      `json:"title"`
 	Fields []FieldSpec `json:"fields"`
+	// validate checks the values as a whole (connectors' Validate).
+	validate func(map[string]string) map[string]string
+	// test proves an opened account works (connectors' Test).
+	test func(context.Context, nodes.Account) error
+	open func(map[string]string, nodes.ConnectorEnv) (nodes.Account, error)
 }
 
 var twilioSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 
-func checkURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("is not an http(s) URL")
-	}
-	return nil
-}
-
-func checkEmail(s string) error {
-	if _, err := mail.ParseAddress(s); err != nil || !strings.Contains(s, "@") {
-		return errors.New("is not an email address")
-	}
-	return nil
-}
-
-func str(name, label string, required bool, desc string) FieldSpec {
-	return FieldSpec{Name: name, Label: label, Required: required, Type: FieldString, Description: desc}
-}
-
-func secret(name, label string, required bool, desc string) FieldSpec {
-	return FieldSpec{Name: name, Label: label, Secret: true, Required: required, Type: FieldString, Description: desc}
-}
-
-func baseURL(desc string) FieldSpec {
-	f := str("base_url", "API base URL", false, desc)
-	f.check = checkURL
-	return f
-}
+var (
+	str      = connectors.Text
+	secret   = connectors.Secret
+	baseURL  = connectors.BaseURL
+	checkURL = connectors.CheckURL
+)
 
 // SMTP security modes.
 const (
@@ -101,8 +84,9 @@ const (
 	SecurityNone     = "none"
 )
 
-// kinds is the catalogue of credential kinds, in display order.
-var kinds = []KindSpec{
+// messageKinds are the credential kinds of the message channels and
+// provider webhooks, in display order.
+var messageKinds = []KindSpec{
 	{Kind: KindSMTP, Title: "SMTP server", Fields: []FieldSpec{
 		{Name: "host", Label: "Host", Required: true, Type: FieldString, Description: "The SMTP server, e.g. smtp.sendgrid.net."},
 		{Name: "port", Label: "Port", Required: true, Type: FieldNumber, Default: 587, Description: "587 for STARTTLS, 465 for TLS."},
@@ -110,13 +94,13 @@ var kinds = []KindSpec{
 			Enum: []string{SecurityStartTLS, SecurityTLS, SecurityNone}, Description: "starttls (port 587), tls (port 465) or none (local relays only)."},
 		str("username", "Username", false, "The SMTP user (apikey for SendGrid)."),
 		secret("password", "Password", false, "The SMTP password or API key."),
-		{Name: "from_email", Label: "From address", Required: true, Type: FieldString, Description: "The sender address.", check: checkEmail},
+		{Name: "from_email", Label: "From address", Required: true, Type: FieldString, Description: "The sender address.", Check: connectors.CheckEmail},
 		str("from_name", "From name", false, "The sender name people see."),
-		{Name: "reply_to", Label: "Reply-to address", Type: FieldString, Description: "Where replies go.", check: checkEmail},
+		{Name: "reply_to", Label: "Reply-to address", Type: FieldString, Description: "Where replies go.", Check: connectors.CheckEmail},
 	}},
 	{Kind: KindTwilio, Title: "Twilio (SMS)", Fields: []FieldSpec{
 		{Name: "account_sid", Label: "Account SID", Required: true, Type: FieldString, Description: "Starts with AC.",
-			check: func(s string) error {
+			Check: func(s string) error {
 				if !twilioSID.MatchString(s) {
 					return errors.New("is not an account SID (AC followed by 32 hex digits)")
 				}
@@ -134,20 +118,6 @@ var kinds = []KindSpec{
 		secret("verify_token", "Webhook verify token", false, "The token Meta sends when you subscribe the webhook."),
 		baseURL("Only to use a mock; default https://graph.facebook.com."),
 	}},
-	{Kind: KindHubSpot, Title: "HubSpot", Fields: []FieldSpec{
-		secret("access_token", "Private app token", true, "A private app access token."),
-		baseURL("Only to use a mock; default https://api.hubapi.com."),
-	}},
-	{Kind: KindPipedrive, Title: "Pipedrive", Fields: []FieldSpec{
-		secret("api_token", "API token", true, "Your personal API token."),
-		str("company_domain", "Company domain", false, "yourcompany in yourcompany.pipedrive.com."),
-		baseURL("Only to use a mock."),
-	}},
-	{Kind: KindMailchimp, Title: "Mailchimp", Fields: []FieldSpec{
-		secret("api_key", "API key", true, "Ends with the data centre, e.g. -us6."),
-		str("list_id", "Audience ID", false, "The default audience (list) id."),
-		baseURL("Only to use a mock."),
-	}},
 	{Kind: KindSendGridWebhook, Title: "SendGrid event webhook", Fields: []FieldSpec{
 		str("public_key", "Verification key", true, "The signed event webhook's public key (base64), from SendGrid's settings."),
 	}},
@@ -158,26 +128,23 @@ var kinds = []KindSpec{
 		str("username", "Basic auth user", true, "The user in the webhook URL's basic auth."),
 		secret("password", "Basic auth password", true, "The password in the webhook URL's basic auth."),
 	}},
-	{Kind: KindSlack, Title: "Slack", Fields: []FieldSpec{
-		{Name: "webhook_url", Label: "Incoming webhook URL", Secret: true, Type: FieldString,
-			Description: "A Slack incoming webhook URL.", check: checkURL},
-		secret("bot_token", "Bot token", false, "A bot token (xoxb-...), to post with the Web API."),
-	}},
-	{Kind: KindHTTP, Title: "HTTP API", Fields: []FieldSpec{
-		{Name: "base_url", Label: "Base URL", Required: true, Type: FieldString, check: checkURL},
-		str("auth_header", "Auth header name", false, "e.g. Authorization or X-API-Key."),
-		secret("auth_value", "Auth header value", false, "e.g. Bearer abc..."),
-	}},
 }
 
-// Kinds returns the catalogue of credential kinds.
-func Kinds() []KindSpec { return kinds }
+// Kinds returns the catalogue of credential kinds: the channels', then
+// every registered vendor connector's.
+func Kinds() []KindSpec {
+	out := slices.Clone(messageKinds)
+	for _, c := range nodes.Connectors() {
+		out = append(out, KindSpec{Kind: c.Kind, Title: c.Title, Fields: c.Fields, validate: c.Validate, test: c.Test, open: c.Open})
+	}
+	return out
+}
 
 // kindSpec returns the declaration of kind.
 func kindSpec(kind string) (*KindSpec, bool) {
-	for i := range kinds {
-		if kinds[i].Kind == kind {
-			return &kinds[i], true
+	for _, k := range Kinds() {
+		if k.Kind == kind {
+			return &k, true
 		}
 	}
 	return nil, false
@@ -222,8 +189,9 @@ type TestResult struct {
 func split(in CredentialInput, prev map[string]string) (*KindSpec, map[string]any, map[string]string, error) {
 	spec, ok := kindSpec(in.Kind)
 	if !ok {
-		names := make([]string, len(kinds))
-		for i, k := range kinds {
+		all := Kinds()
+		names := make([]string, len(all))
+		for i, k := range all {
 			names[i] = k.Kind
 		}
 		return nil, nil, nil, &InputError{Message: fmt.Sprintf("%q is not a credential kind; use one of %s.", in.Kind, strings.Join(names, ", "))}
@@ -263,8 +231,8 @@ func split(in CredentialInput, prev map[string]string) (*KindSpec, map[string]an
 			details[f.Name] = fmt.Sprintf("must be one of %s", strings.Join(f.Enum, ", "))
 			continue
 		}
-		if f.check != nil {
-			if err := f.check(val); err != nil {
+		if f.Check != nil {
+			if err := f.Check(val); err != nil {
 				details[f.Name] = err.Error()
 				continue
 			}
@@ -278,8 +246,13 @@ func split(in CredentialInput, prev map[string]string) (*KindSpec, map[string]an
 			details[name] = "is not a field of " + in.Kind + " credentials"
 		}
 	}
-	if spec.Kind == KindSlack && secrets["webhook_url"] == "" && secrets["bot_token"] == "" {
-		details["webhook_url"] = "give an incoming webhook URL or a bot token"
+	if spec.validate != nil {
+		values := map[string]string{}
+		for k, v := range fields {
+			values[k] = fmt.Sprint(v)
+		}
+		maps.Copy(values, secrets)
+		maps.Copy(details, spec.validate(values))
 	}
 	if len(details) > 0 {
 		names := make([]string, 0, len(details))
@@ -574,6 +547,16 @@ func (s *Service) TestCredential(ctx context.Context, id string) (TestResult, er
 			return TestResult{OK: false, Message: "Could not sign in to the SMTP server: " + err.Error()}, nil
 		}
 		return TestResult{OK: true, Message: fmt.Sprintf("Connected to %s and signed in.", values["host"])}, nil
+	}
+	if spec.test != nil {
+		acc, err := s.Account(ctx, id)
+		if err == nil {
+			err = spec.test(ctx, acc)
+		}
+		if err != nil {
+			return TestResult{OK: false, Message: fmt.Sprintf("Could not reach %s with this account: %v", spec.Title, err)}, nil
+		}
+		return TestResult{OK: true, Message: fmt.Sprintf("Connected to %s.", spec.Title)}, nil
 	}
 	return TestResult{OK: true, Message: fmt.Sprintf("The %s values are complete and well-formed; no connection was tried for this kind.", spec.Title)}, nil
 }

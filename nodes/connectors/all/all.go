@@ -1,0 +1,12 @@
+// Package all registers every vendor connector: import it for its side
+// effect. Adding a vendor is its folder under nodes/connectors plus one
+// line here.
+package all
+
+import (
+	_ "github.com/journeyhq/journey/nodes/connectors/httpreq"
+	_ "github.com/journeyhq/journey/nodes/connectors/hubspot"
+	_ "github.com/journeyhq/journey/nodes/connectors/mailchimp"
+	_ "github.com/journeyhq/journey/nodes/connectors/pipedrive"
+	_ "github.com/journeyhq/journey/nodes/connectors/slack"
+)
