@@ -42,7 +42,16 @@ type ContactInput struct {
 	TimeZone   string
 	// Fields are custom fields, merged into existing ones.
 	Fields map[string]any
+	// SaveAs is RecordLead or RecordContact ("" = contact) for CRMs that
+	// keep leads apart from contacts; the built-in store ignores it.
+	SaveAs string
 }
+
+// Record kinds of crm.upsert_contact's "Save as".
+const (
+	RecordContact = "contact"
+	RecordLead    = "lead"
+)
 
 // ContactRef identifies the upserted contact.
 type ContactRef struct {

@@ -34,6 +34,7 @@ const (
 	paramCompany       = "company"
 	paramExternalID    = "external_id"
 	paramFields        = "fields"
+	paramSaveAs        = "save_as"
 	paramDefaultRegion = "default_region"
 	paramTitle         = "title"
 	paramStage         = "stage"
@@ -71,8 +72,10 @@ type UpsertContactParams struct {
 	// DefaultRegion is the country for phone numbers without a country
 	// code ("default_region").
 	DefaultRegion string `json:"default_region,omitempty"`
-	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	// Target is "builtin" or a CRM credential id ("target").
 	Target string `json:"target,omitempty"`
+	// SaveAs is "contact" or "lead" ("save_as").
+	SaveAs string `json:"save_as,omitempty"`
 }
 
 // contactTemplates are the template params of crm.upsert_contact, in order.
@@ -109,6 +112,12 @@ func upsertContactNode() *Type {
 				Example:     "ES",
 			},
 			targetParam("the contact", ProvidesCRM),
+			{
+				Name: paramSaveAs, Label: "Save as", Kind: flows.KindEnum, Default: RecordContact, Enum: []string{RecordContact, RecordLead},
+				Description: "In CRMs that keep leads apart from contacts (a lead until qualified, a contact after), which one to create or update. " +
+					"This app's contacts, HubSpot and Pipedrive keep everyone as a contact.",
+				Example: RecordLead,
+			},
 		},
 		Rules: []flows.Rule{upsertIdentityRule, vendorEmailRule},
 		Examples: []flows.Example{
@@ -148,6 +157,7 @@ func runUpsertContact(ctx context.Context, in *Input, p *UpsertContactParams) (R
 		out["notes"] = notes
 	}
 	if isVendorTarget(p.Target) {
+		ci.SaveAs = cmpOr(p.SaveAs, RecordContact)
 		return upsertVendorContact(ctx, in, p.Target, ci, out)
 	}
 	ref, err := in.Contacts.Upsert(ctx, in.Key, ci)
