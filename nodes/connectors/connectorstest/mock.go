@@ -52,7 +52,7 @@ func Payload(t testing.TB, rel string) []byte {
 		if os.Getenv("CI_REQUIRE_MOCKS") == "1" {
 			t.Fatalf("contract payload samples missing (CI_REQUIRE_MOCKS=1): %v", err)
 		}
-		t.Skipf("contract payload samples unavailable, test skipped: %v", err)
+		t.Skipf("contract payload samples unavailable (set JOURNEY_CONTRACTS_DIR to a copy of shared/contracts), test skipped: %v", err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, rel))
 	if err != nil {
@@ -85,7 +85,7 @@ func (m *Mock) URL(t testing.TB) string {
 		if os.Getenv("CI_REQUIRE_MOCKS") == "1" {
 			t.Fatalf("contract mock for %s did not start (CI_REQUIRE_MOCKS=1): %v", m.vendor, m.err)
 		}
-		t.Skipf("contract mock for %s unavailable, contract test skipped: %v", m.vendor, m.err)
+		t.Skipf("contract mock for %s unavailable (needs shared/contracts via JOURNEY_CONTRACTS_DIR or ../shared/contracts, and npm), contract test skipped: %v", m.vendor, m.err)
 	}
 	return m.url
 }
