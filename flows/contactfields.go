@@ -332,6 +332,8 @@ func withArticle(labels []string, conj string) string {
 	out := make([]string, len(labels))
 	for k, l := range labels {
 		switch {
+		case l == "":
+			out[k] = "a value"
 		case strings.HasPrefix(l, "custom field"):
 			out[k] = "a value in the " + l
 		case strings.ContainsRune("aeiou", rune(l[0])) && !strings.HasPrefix(l, "ID"):
