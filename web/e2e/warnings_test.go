@@ -60,6 +60,10 @@ func TestWarningShownAndJourneyStillPublishes(t *testing.T) {
 	b.clickText("Publish")
 	b.waitJS("the publish summary", `!!document.querySelector('[role=dialog]')`)
 	b.waitJS("the checks are in", `!document.querySelector('[role=dialog] button.primary').disabled`)
+	if got := b.text(`[role=dialog] [data-testid=pub-warnings]`); !strings.Contains(got, plain) || !strings.Contains(got, "you can still publish") {
+		t.Errorf("the publish dialog says %q", got)
+	}
+	b.shot("warning-sms-publish-dialog")
 	b.do("confirm", chromedp.Click(chromedp.CSS(`[role=dialog] button.primary`), chromedp.NodeVisible))
 	b.waitJS("published", `document.body.innerText.includes('Published as version 1')`)
 	b.waitJS("still marked after publishing", `!!document.querySelector('.react-flow__node[data-id="sms"] [data-testid=node-warnings]')`)

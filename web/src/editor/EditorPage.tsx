@@ -580,7 +580,7 @@ function Editor({ flowId }: { flowId: string }) {
         onCancel={() => setConflict(null)} />}
       {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
       {stats && <p className="notice" role="status" data-testid="journey-numbers">{headline(stats)}</p>}
-      {panel === 'publish' && <PublishDialog flowId={flowId} info={info} doc={doc} specs={specs} onPublish={publish} onCancel={() => setPanel('none')} />}
+      {panel === 'publish' && <PublishDialog flowId={flowId} info={info} doc={doc} specs={specs} warnings={warnings} onPublish={publish} onCancel={() => setPanel('none')} />}
       <div className="editor-body">
         <Palette types={types} onAdd={(t) => addNode(t)} />
         <div className="canvas" ref={wrapper} data-checking={checking || undefined} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move' }} onDrop={onDrop}>
