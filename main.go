@@ -351,8 +351,9 @@ func redactDSN(dsn string) string {
 	return scheme + "://" + rest
 }
 
-// readFlows decodes and validates files, printing every problem; it
-// returns the valid flows and whether any file had problems.
+// readFlows decodes and validates files, printing every problem and every
+// warning; it returns the valid flows and whether any file had problems
+// (warnings are not problems: a flow with only warnings is valid).
 //
 // With credentialsLater, a flow whose only problems are accounts to add
 // passes: import stores it as a draft and says which accounts to add.
@@ -372,18 +373,32 @@ func readFlows(files []string, reg *nodes.Registry, stdout io.Writer, credential
 			bad = true
 			continue
 		}
-		problems := flows.Validate(f, reg)
+		problems, warnings := flows.Check(f, reg)
 		if len(problems) > 0 && !(credentialsLater && flows.OnlyCredentialProblems(problems)) {
 			bad = true
 			fmt.Fprintf(stdout, "%s: %d problem(s)\n", path, len(problems))
 			for _, p := range problems {
 				fmt.Fprintf(stdout, "  %s\n", formatProblem(p))
 			}
+			printWarnings(stdout, path, warnings)
 			continue
 		}
+		printWarnings(stdout, path, warnings)
 		out = append(out, f)
 	}
 	return out, bad
+}
+
+// printWarnings lists the warnings of a file: things that work, probably
+// not as meant, and never stop a validate, an import or a publish.
+func printWarnings(stdout io.Writer, path string, warnings []flows.Problem) {
+	if len(warnings) == 0 {
+		return
+	}
+	fmt.Fprintf(stdout, "%s: %d warning(s), which do not stop it\n", path, len(warnings))
+	for _, p := range warnings {
+		fmt.Fprintf(stdout, "  %s\n", formatProblem(p))
+	}
 }
 
 func formatProblem(p flows.Problem) string {
@@ -400,6 +415,9 @@ func formatProblem(p flows.Problem) string {
 	prefix := ""
 	if len(loc) > 0 {
 		prefix = "[" + strings.Join(loc, ", ") + "] "
+	}
+	if p.IsWarning() {
+		prefix = "warning: " + prefix
 	}
 	return fmt.Sprintf("%s%s (%s)", prefix, p.Message, p.Code)
 }

@@ -310,3 +310,39 @@ func TestSIGKILLLosesNothingAndRepeatsNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIWarningsDoNotFail: a journey whose SMS has no phone to send to
+// validates and imports (exit 0) with the warning printed; with an error
+// too, validate still exits 1 and lists both.
+func TestCLIWarningsDoNotFail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	doc := func(extra string) string {
+		return `{"id": "welcome-sms", "name": "Welcome SMS", "nodes": [
+	  {"id": "hook", "type": "trigger.webhook", "params": {"path": "welcome-sms"}},
+	  {"id": "sms", "type": "message.sms", "name": "Send welcome SMS", "params": {"body": "Welcome!"}}` + extra + `
+	], "edges": [{"from": "hook", "to": "sms"}]}`
+	}
+	warnOnly := filepath.Join(dir, "warn.json")
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(warnOnly, []byte(doc("")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(doc(`, {"id": "w", "type": "wait.delay", "params": {"mode": "duration", "duration": "2 dayz"}}`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const warning = `warning: [node sms] "Send welcome SMS" sends to the contact's phone number, but no step before it saves a phone number`
+	out, code := runCLI(t, "validate", warnOnly)
+	if code != 0 || !strings.Contains(out, warning) || !strings.Contains(out, "1 warning(s)") || !strings.Contains(out, "welcome-sms: ok") {
+		t.Fatalf("validate with a warning only: exit %d, want 0 with the warning:\n%s", code, out)
+	}
+	out, code = runCLI(t, "validate", bad)
+	if code != 1 || !strings.Contains(out, "bad_duration") || !strings.Contains(out, warning) {
+		t.Fatalf("validate with an error and a warning: exit %d, want 1 with both:\n%s", code, out)
+	}
+	db := "sqlite://" + filepath.Join(dir, "app.db")
+	out, code = runCLI(t, "import", "--db", db, "--publish", warnOnly)
+	if code != 0 || !strings.Contains(out, warning) || !strings.Contains(out, "published as version 1") {
+		t.Fatalf("import --publish with a warning only: exit %d, want 0 and published:\n%s", code, out)
+	}
+}

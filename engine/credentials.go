@@ -131,15 +131,22 @@ func (e *Engine) sandboxSteps(f *flows.Flow) []string {
 // accounts it names that this server does not have, and webhook paths
 // another active journey listens on.
 func (e *Engine) DraftProblems(f *flows.Flow) ([]flows.Problem, error) {
-	problems := flows.Validate(f, e.reg)
+	problems, _, err := e.DraftCheck(f)
+	return problems, err
+}
+
+// DraftCheck returns DraftProblems' problems, which keep the draft from
+// being published, and its warnings (flows.Check), which never do.
+func (e *Engine) DraftCheck(f *flows.Flow) (problems, warnings []flows.Problem, err error) {
+	problems, warnings = flows.Check(f, e.reg)
 	more, err := e.credentialProblems(e.store.Reader(), f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	clashes, err := e.hookClashes(e.store.Reader(), f)
 	more = append(more, clashes...)
 	flows.NameProblems(f, e.reg, more)
-	return append(problems, more...), err
+	return append(problems, more...), warnings, err
 }
 
 // sandboxMissingAccounts clears, in f, each account that this server does

@@ -49,6 +49,9 @@ type ImportResult struct {
 	// account: their messages stay in the sandbox outbox until one is
 	// chosen.
 	SandboxSteps []string `json:"sandbox_steps,omitempty"`
+	// Warnings are what works but probably not as meant (severity
+	// "warning", see flows.Check); they never stop an import or a publish.
+	Warnings []flows.Problem `json:"warnings,omitempty"`
 }
 
 // Summary says in a few words what happened, for the CLI.
@@ -187,12 +190,13 @@ func (e *Engine) importTx(tx *gorm.DB, f *flows.Flow, publish bool) (ImportResul
 	if err != nil {
 		return r, err
 	}
-	for _, p := range flows.Validate(f, e.reg) {
+	problems, warnings := flows.Check(f, e.reg)
+	for _, p := range problems {
 		if p.Code == flows.CodeMissingCredential {
 			needs = append(needs, p)
 		}
 	}
-	r.NeedsCredentials = needs
+	r.NeedsCredentials, r.Warnings = needs, warnings
 	if !publish || len(needs) > 0 {
 		return r, nil
 	}

@@ -31,7 +31,17 @@ type Problem struct {
 	// them (see NameProblems).
 	Journey string `json:"journey,omitempty"`
 	Step    string `json:"step,omitempty"`
+	// Severity is SeverityWarning for a warning: something that works but
+	// probably not as meant, which never blocks a save, an import or a
+	// publish. Empty for errors, which do.
+	Severity string `json:"severity,omitempty"`
 }
+
+// SeverityWarning marks a Problem that does not block (see Check).
+const SeverityWarning = "warning"
+
+// IsWarning reports whether p is a warning rather than an error.
+func (p Problem) IsWarning() bool { return p.Severity == SeverityWarning }
 
 // ProblemsError carries every problem of an invalid flow.
 type ProblemsError struct {
@@ -108,8 +118,29 @@ func Compile(f *Flow, cat Catalog) (*Compiled, []Problem) {
 	return v.build(), nil
 }
 
-// Validate returns every problem of f (nil when valid).
+// Validate returns every problem of f (nil when valid). Warnings are not
+// problems here: see Check.
 func Validate(f *Flow, cat Catalog) []Problem { _, p := Compile(f, cat); return p }
+
+// Check validates f and returns its errors, which make it invalid, and its
+// warnings (Severity SeverityWarning), which never do: steps that will work,
+// but probably not as meant. Errors are exactly Validate's.
+func Check(f *Flow, cat Catalog) (errs, warnings []Problem) {
+	if f == nil {
+		return Validate(f, cat), nil
+	}
+	v := newValidator(f, cat)
+	v.run()
+	v.checkContactFields()
+	for _, ps := range [][]Problem{v.problems, v.warnings} {
+		sortProblems(f, ps)
+		NameProblems(f, cat, ps)
+	}
+	return v.problems, v.warnings
+}
+
+// Warnings returns the warnings of f (see Check).
+func Warnings(f *Flow, cat Catalog) []Problem { _, w := Check(f, cat); return w }
 
 // Encode writes f as stable, indented JSON.
 func Encode(f *Flow) ([]byte, error) { return json.MarshalIndent(f, "", "  ") }

@@ -34,6 +34,16 @@ func FuzzDecodeValidate(f *testing.F) {
 				t.Fatalf("problem without code or message: %+v", p)
 			}
 		}
+		// Check finds the same errors, and warnings apart.
+		errs, warnings := Check(flow, cat)
+		if len(errs) != len(problems) {
+			t.Fatalf("Check found %d errors, Compile %d problems", len(errs), len(problems))
+		}
+		for _, w := range warnings {
+			if !w.IsWarning() || w.Code == "" || w.Message == "" {
+				t.Fatalf("a warning without severity, code or message: %+v", w)
+			}
+		}
 	})
 }
 

@@ -81,6 +81,9 @@ func (p Problem) String() string {
 		fmt.Fprintf(&b, "param=%s ", p.Param)
 	}
 	fmt.Fprintf(&b, "code=%s", p.Code)
+	if p.IsWarning() {
+		b.WriteString(" severity=warning")
+	}
 	if p.Line > 0 {
 		fmt.Fprintf(&b, " at=%d:%d", p.Line, p.Column)
 	}

@@ -149,6 +149,10 @@ type TypeSpec struct {
 	Waits bool `json:"waits,omitempty"`
 	// Rules are cross-parameter checks.
 	Rules []Rule `json:"-"`
+	// Contact, when set, says how a step with these (valid) params uses
+	// the run's contact: where a trigger's contact comes from, which
+	// fields a step saves or needs (see contactfields.go).
+	Contact func(params map[string]any) ContactUse `json:"-"`
 }
 
 // Param returns the declaration of the named parameter, or nil.

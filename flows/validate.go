@@ -15,6 +15,8 @@ type validator struct {
 	f        *Flow
 	cat      Catalog
 	problems []Problem
+	// warnings never make the flow invalid (see Check).
+	warnings []Problem
 
 	// first maps a node id to the index of its first node.
 	first map[string]int

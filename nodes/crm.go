@@ -87,6 +87,7 @@ func upsertContactNode() *Type {
 	}
 	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:     TypeUpsertContact,
+		Contact:  upsertContactUse,
 		Category: flows.CategoryCRM,
 		Title:    "Create or update contact",
 		Description: "Saves the person as a contact: finds them by email, then by phone, and updates them, or creates them. " +
@@ -257,6 +258,7 @@ type CreateDealParams struct {
 func createDealNode() *Type {
 	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeCreateDeal,
+		Contact:     vendorEmailUse,
 		Category:    flows.CategoryCRM,
 		Title:       "Create deal",
 		Description: "Opens a deal for the contact in the sales pipeline, with a stage, an amount and an owner.",
@@ -521,6 +523,7 @@ type AddNoteParams struct {
 func addNoteNode() *Type {
 	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeAddNote,
+		Contact:     vendorEmailUse,
 		Category:    flows.CategoryCRM,
 		Title:       "Add note",
 		Description: "Adds a note to the contact's timeline, such as the transcript of the chat that just finished.",

@@ -47,6 +47,7 @@ func listParams(desc string) []flows.ParamSpec {
 func addToListNode() *Type {
 	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeAddToList,
+		Contact:     vendorEmailUse,
 		Category:    flows.CategoryList,
 		Title:       "Add to list",
 		Description: "Puts the contact on a list, such as a newsletter or nurture list. The list is created if it does not exist yet.",
@@ -145,6 +146,7 @@ type TagParams struct {
 func tagNode() *Type {
 	return remoteWhenTarget(define(flows.TypeSpec{
 		Type:        TypeTag,
+		Contact:     vendorEmailUse,
 		Category:    flows.CategoryList,
 		Title:       "Tag or untag contact",
 		Description: "Adds tags to the contact and removes others, e.g. add 'hot-lead' and remove 'cold'.",

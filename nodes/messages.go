@@ -148,6 +148,7 @@ const policyNote = " The flow's messaging settings apply first: a contact who re
 func emailNode() *Type {
 	t := define(flows.TypeSpec{
 		Type: TypeEmail, Category: flows.CategoryMessage, Title: "Send email",
+		Contact:     recipientUse(ChannelEmail),
 		Description: "Sends an email to the contact over SMTP, with plain text and HTML, open and click tracking and a one-click unsubscribe link." + policyNote,
 		Credential:  credentialKindSMTP,
 		Waits:       true,
@@ -184,6 +185,7 @@ func emailBodyRule(params map[string]any) []flows.Problem {
 func smsNode() *Type {
 	t := define(flows.TypeSpec{
 		Type: TypeSMS, Category: flows.CategoryMessage, Title: "Send SMS",
+		Contact:     recipientUse(ChannelSMS),
 		Description: "Sends a text message to the contact's phone." + policyNote,
 		Credential:  credentialKindTwilio,
 		Waits:       true,
@@ -204,6 +206,7 @@ func smsNode() *Type {
 func whatsAppNode() *Type {
 	t := define(flows.TypeSpec{
 		Type: TypeWhatsApp, Category: flows.CategoryMessage, Title: "Send WhatsApp message",
+		Contact:     recipientUse(ChannelWhatsApp),
 		Description: "Sends a WhatsApp message to the contact's phone: free text inside the 24-hour window, or an approved template." + policyNote,
 		Credential:  credentialKindWhatsApp,
 		Waits:       true,
@@ -236,6 +239,7 @@ func whatsAppBodyRule(params map[string]any) []flows.Problem {
 func sendNode() *Type {
 	t := define(flows.TypeSpec{
 		Type: TypeSend, Category: flows.CategoryMessage, Title: "Send on the best channel",
+		Contact: sendUse,
 		Description: "Tries channels in order, e.g. WhatsApp, then SMS, then email: the next is tried when a channel fails, " +
 			"cannot be used (no consent, no address), or, with a delivery wait, is not delivered in time. The run shows every attempt." + policyNote,
 		Waits:   true,

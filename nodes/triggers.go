@@ -37,6 +37,7 @@ type ManualParams struct{}
 func webhookTrigger() *Type {
 	return define(flows.TypeSpec{
 		Type:     TypeWebhookTrigger,
+		Contact:  webhookContact,
 		Category: flows.CategoryTrigger,
 		Title:    "When a webhook is received",
 		Description: "Starts the journey when another system (a chatbot, a form, your shop) sends data to this flow's web address. " +
@@ -150,6 +151,7 @@ func WebhookPayload(n *flows.CompiledNode, env *flows.Env) (map[string]any, erro
 func eventTrigger() *Type {
 	return define(flows.TypeSpec{
 		Type:     TypeEventTrigger,
+		Contact:  storedContact,
 		Category: flows.CategoryTrigger,
 		Title:    "When something happens to a contact",
 		Description: "Starts the journey when a contact event arrives: a chat finished, an email was opened or clicked, a form was sent, a cart was abandoned, or any event of your own. " +
@@ -180,6 +182,7 @@ func eventTrigger() *Type {
 func absenceTrigger() *Type {
 	return define(flows.TypeSpec{
 		Type:     TypeAbsenceTrigger,
+		Contact:  storedContact,
 		Category: flows.CategoryTrigger,
 		Title:    "When something does not follow",
 		Description: "Starts the journey when one event happened to a contact and another did not follow in time, " +
@@ -211,6 +214,7 @@ func absenceTrigger() *Type {
 func scheduleTrigger() *Type {
 	return define(flows.TypeSpec{
 		Type:        TypeScheduleTrigger,
+		Contact:     scheduleContact,
 		Category:    flows.CategoryTrigger,
 		Title:       "On a schedule",
 		Description: "Starts the journey at set times, e.g. every Monday at 9:00, written as a cron schedule: once per time, or, with a segment, once for every contact in the segment.",
@@ -246,6 +250,7 @@ func scheduleTrigger() *Type {
 func manualTrigger() *Type {
 	return define(flows.TypeSpec{
 		Type:        TypeManualTrigger,
+		Contact:     manualContact,
 		Category:    flows.CategoryTrigger,
 		Title:       "Start by hand",
 		Description: "Starts the journey only when you press Test in the editor or start it through the API, with the sample data you give.",

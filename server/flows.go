@@ -54,12 +54,16 @@ type flowDetail struct {
 	flowSummary
 	Definition *flows.Flow     `json:"definition"`
 	Problems   []flows.Problem `json:"problems"`
+	// Warnings never keep the draft from being published.
+	Warnings []flows.Problem `json:"warnings"`
 }
 
 // saveResult answers a create or an update of a draft.
 type saveResult struct {
 	Flow     flowSummary     `json:"flow"`
 	Problems []flows.Problem `json:"problems"`
+	// Warnings of the saved draft, when it has any.
+	Warnings []flows.Problem `json:"warnings,omitempty"`
 }
 
 func problemsOrEmpty(ps []flows.Problem) []flows.Problem {
@@ -137,10 +141,10 @@ func (s *Server) createFlow(c *fiber.Ctx) error {
 		return conflictOr(err, "A journey with id %q exists already; choose another id or edit that journey.", f.ID)
 	}
 	s.audit(c, storage.AuditCreate, storage.AuditFlow, f.ID, "created journey "+quoted(f.Name))
-	return s.respondSaved(c, http.StatusCreated, f.ID, problems)
+	return s.respondSaved(c, http.StatusCreated, f.ID, problems, flows.Warnings(f, s.eng.Registry()))
 }
 
-func (s *Server) respondSaved(c *fiber.Ctx, status int, id string, problems []flows.Problem) error {
+func (s *Server) respondSaved(c *fiber.Ctx, status int, id string, problems, warnings []flows.Problem) error {
 	sf, err := storage.GetFlow(s.store.Reader(), id)
 	if err != nil {
 		return err
@@ -149,7 +153,7 @@ func (s *Server) respondSaved(c *fiber.Ctx, status int, id string, problems []fl
 	if err != nil {
 		return err
 	}
-	return c.Status(status).JSON(saveResult{Flow: sum, Problems: problemsOrEmpty(problems)})
+	return c.Status(status).JSON(saveResult{Flow: sum, Problems: problemsOrEmpty(problems), Warnings: warnings})
 }
 
 // summaryOf is newFlowSummary with whether the draft is unpublished.
@@ -167,7 +171,7 @@ func (s *Server) getFlow(c *fiber.Ctx) error {
 	if err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}
-	problems, err := s.eng.DraftProblems(f)
+	problems, warnings, err := s.eng.DraftCheck(f)
 	if err != nil {
 		return err
 	}
@@ -176,7 +180,7 @@ func (s *Server) getFlow(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, fmt.Sprintf(`"%d"`, sf.Revision))
-	return c.JSON(flowDetail{flowSummary: sum, Definition: f, Problems: problemsOrEmpty(problems)})
+	return c.JSON(flowDetail{flowSummary: sum, Definition: f, Problems: problemsOrEmpty(problems), Warnings: problemsOrEmpty(warnings)})
 }
 
 // updateFlow replaces the draft of an existing flow. The document's id
@@ -205,21 +209,22 @@ func (s *Server) updateFlow(c *fiber.Ctx) error {
 		return err
 	}
 	s.audit(c, storage.AuditUpdate, storage.AuditFlow, id, "saved the draft of journey "+quoted(f.Name))
-	return s.respondSaved(c, http.StatusOK, id, problems)
+	return s.respondSaved(c, http.StatusOK, id, problems, flows.Warnings(f, s.eng.Registry()))
 }
 
 // validateFlow lists the problems of a flow document without storing it,
-// so that the editor shows each step's problems as the marketer edits.
+// so that the editor shows each step's problems as the marketer edits;
+// warnings, which never block, come apart.
 func (s *Server) validateFlow(c *fiber.Ctx) error {
 	f, err := decodeFlow(c.Body())
 	if err != nil {
 		return err
 	}
-	problems, err := s.eng.DraftProblems(f)
+	problems, warnings, err := s.eng.DraftCheck(f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"problems": problemsOrEmpty(problems)})
+	return c.JSON(fiber.Map{"problems": problemsOrEmpty(problems), "warnings": problemsOrEmpty(warnings)})
 }
 
 // ifRevision reads the draft revision a save or publish is based on: the
@@ -281,7 +286,25 @@ func (s *Server) publishFlow(c *fiber.Ctx) error {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}
 	s.audit(c, storage.AuditPublish, storage.AuditFlow, id, fmt.Sprintf("published version %d", v))
-	return c.JSON(fiber.Map{"id": id, "version": v})
+	warnings, err := s.versionWarnings(id, v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": id, "version": v, "warnings": problemsOrEmpty(warnings)})
+}
+
+// versionWarnings returns the warnings of a published version: what
+// works but probably not as meant, which did not stop its publishing.
+func (s *Server) versionWarnings(id string, version int) ([]flows.Problem, error) {
+	fv, err := storage.GetVersion(s.store.Reader(), id, version)
+	if err != nil {
+		return nil, err
+	}
+	f, err := flows.Decode([]byte(fv.Definition))
+	if err != nil {
+		return nil, err
+	}
+	return flows.Warnings(f, s.eng.Registry()), nil
 }
 
 // pauseFlow stops a flow from starting new runs.
@@ -294,7 +317,7 @@ func (s *Server) pauseFlow(c *fiber.Ctx) error {
 		return conflictOr(err, "The journey %q is not active, so it cannot be paused.", id)
 	}
 	s.audit(c, storage.AuditPause, storage.AuditFlow, id, "paused the journey")
-	return s.respondSaved(c, http.StatusOK, id, nil)
+	return s.respondSaved(c, http.StatusOK, id, nil, nil)
 }
 
 // importRequest is the wrapped form of an import body.

@@ -8,6 +8,8 @@ export interface Problem {
   message: string
   line?: number
   column?: number
+  /** "warning": the step works, probably not as meant; never blocks saving or publishing. */
+  severity?: 'warning'
 }
 
 export class ApiError extends Error {
@@ -115,7 +117,7 @@ export interface FlowSummary {
   /** A published journey whose draft differs from its live version. */
   unpublished_changes?: boolean
 }
-export interface FlowDetail extends FlowSummary { definition: FlowDoc; problems: Problem[] }
+export interface FlowDetail extends FlowSummary { definition: FlowDoc; problems: Problem[]; warnings?: Problem[] }
 
 export type ParamKind = 'string' | 'template' | 'expression' | 'number' | 'integer' | 'boolean' | 'enum' |
   'duration' | 'datetime' | 'time_of_day' | 'weekdays' | 'cron' | 'time_zone' | 'string_list' | 'list' | 'map' | 'credential'

@@ -7,6 +7,7 @@ import {
   type Connection, type NodeChange, type EdgeChange, type OnSelectionChangeParams, type OnConnectEnd,
 } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
+import { worthChecking } from './warnings'
 import { api, ApiError, type FlowDetail, type FlowDoc, type FlowEdge, type FlowNode, type Problem, type RunDetail, type TypeSpec } from '../api'
 import { Link, navigate, replaceAddress, setLeaveGuard } from '../router'
 import { ConflictDialog } from './ConflictDialog'
@@ -50,6 +51,8 @@ function Editor({ flowId }: { flowId: string }) {
   const [hist, setHist] = useState<H.History<FlowDoc> | null>(null)
   const [saved, setSaved] = useState<FlowDoc | null>(null)
   const [problems, setProblems] = useState<Problem[]>([])
+  // Warnings never block saving or publishing; they are shown milder.
+  const [warnings, setWarnings] = useState<Problem[]>([])
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null)
   // Selection lives in React Flow's nodes (one truth); pendingSelect asks
   // the next rebuild to select new steps (after add and paste).
@@ -101,12 +104,13 @@ function Editor({ flowId }: { flowId: string }) {
       if (kept && JSON.stringify(kept.doc) !== JSON.stringify(d)) setRestore(kept)
       else if (kept) clearUnsaved(flowId)
       setProblems(f.problems)
+      setWarnings(f.warnings ?? [])
       if (location.search.includes('imported=1')) {
         replaceAddress(location.pathname)
         const n = f.problems.length
         setMessage(n
           ? { kind: 'error', text: `The imported file has ${n} problem${n > 1 ? 's' : ''}. It is kept as a draft; each problem is shown on its step.` }
-          : { kind: 'ok', text: 'Imported as a draft. Publish it when it is ready.' })
+          : { kind: 'ok', text: 'Imported as a draft. Publish it when it is ready.' + worthChecking(f.warnings) })
       }
       if (d.nodes.length) requestAnimationFrame(() => rfRef.current.fitView({ padding: 0.2, maxZoom: 1 }))
     }, (e) => setMessage({ kind: 'error', text: e.message }))
@@ -130,7 +134,8 @@ function Editor({ flowId }: { flowId: string }) {
     let stale = false
     setChecking(true)
     const t = setTimeout(() => {
-      api<{ problems: Problem[] }>('/flows/validate', { method: 'POST', json: doc }).then((r) => { if (!stale) setProblems(r.problems) }, () => {})
+      api<{ problems: Problem[]; warnings?: Problem[] }>('/flows/validate', { method: 'POST', json: doc })
+        .then((r) => { if (!stale) { setProblems(r.problems); setWarnings(r.warnings ?? []) } }, () => {})
         .finally(() => { if (!stale) setChecking(false) })
     }, 400)
     return () => { stale = true; clearTimeout(t) }
@@ -152,6 +157,11 @@ function Editor({ flowId }: { flowId: string }) {
     for (const p of problems) if (p.node_id) m.set(p.node_id, [...(m.get(p.node_id) ?? []), p])
     return m
   }, [problems])
+  const warningsByNode = useMemo(() => {
+    const m = new Map<string, Problem[]>()
+    for (const p of warnings) if (p.node_id) m.set(p.node_id, [...(m.get(p.node_id) ?? []), p])
+    return m
+  }, [warnings])
 
   // Cards are rebuilt from the document; data objects are reused when
   // nothing they show changed, so a 200-step canvas re-renders only what moved.
@@ -172,12 +182,13 @@ function Editor({ flowId }: { flowId: string }) {
       const old = cardCache.current.get(n.id)
       const spec = specs.get(n.type)
       const ps = problemsByNode.get(n.id) ?? noProblems
+      const ws = warningsByNode.get(n.id) ?? noProblems
       const st = funnel?.[n.id]
       const l = lit[n.id]
       const op = openPorts(n, spec, old?.data?.open)
       const d = old?.data
-      const data = d && d.node === n && d.spec === spec && d.problems === ps && d.stats === st && d.lit === l && d.open === op
-        ? d : { node: n, spec, problems: ps, stats: st, lit: l, open: op }
+      const data = d && d.node === n && d.spec === spec && d.problems === ps && d.warnings === ws && d.stats === st && d.lit === l && d.open === op
+        ? d : { node: n, spec, problems: ps, warnings: ws, stats: st, lit: l, open: op }
       const isSel = pending ? sel.has(n.id) : !!old?.selected
       // React Flow skips nodes whose object is unchanged, so reuse them.
       const card = old && old.data === data && old.position === n.position && !!old.selected === isSel
@@ -198,7 +209,7 @@ function Editor({ flowId }: { flowId: string }) {
         rfRef.current.setCenter(n.position.x + 110, n.position.y + 45, { zoom: rfRef.current.getZoom() })
       }
     }
-  }, [doc, specs, problemsByNode, funnel, lit])
+  }, [doc, specs, problemsByNode, warningsByNode, funnel, lit])
 
   const selectedKey = rfNodes.filter((n) => n.selected).map((n) => n.id).join('\n')
   const selected = useMemo(() => (selectedKey ? selectedKey.split('\n') : []), [selectedKey])
@@ -385,13 +396,14 @@ function Editor({ flowId }: { flowId: string }) {
   async function saveDoc(d: FlowDoc): Promise<boolean> {
     try {
       const headers: Record<string, string> = revision.current !== undefined ? { 'If-Match': `"${revision.current}"` } : {}
-      const r = await api<{ flow: { revision?: number }; problems: Problem[] }>(`/flows/${encodeURIComponent(flowId)}`, { method: 'PUT', json: d, headers })
+      const r = await api<{ flow: { revision?: number }; problems: Problem[]; warnings?: Problem[] }>(`/flows/${encodeURIComponent(flowId)}`, { method: 'PUT', json: d, headers })
       revision.current = r.flow?.revision
       setSaved(d)
       setProblems(r.problems)
+      setWarnings(r.warnings ?? [])
       setMessage(r.problems.length
         ? { kind: 'error', text: `Saved as a draft. ${r.problems.length} thing${r.problems.length > 1 ? 's' : ''} to fix before publishing; see the steps marked in red.` }
-        : { kind: 'ok', text: 'Saved.' })
+        : { kind: 'ok', text: 'Saved.' + worthChecking(r.warnings) })
       return true
     } catch (e) {
       if (e instanceof ApiError && e.code === 'revision_conflict') {
@@ -462,10 +474,11 @@ function Editor({ flowId }: { flowId: string }) {
 
   async function publish() {
     try {
-      const r = await api<{ version: number }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST', json: revision.current !== undefined ? { revision: revision.current } : {} })
+      const r = await api<{ version: number; warnings?: Problem[] }>(`/flows/${encodeURIComponent(flowId)}/publish`, { method: 'POST', json: revision.current !== undefined ? { revision: revision.current } : {} })
       setInfo((i) => (i ? { ...i, status: 'active', version: r.version } : i))
       setProblems([])
-      setMessage({ kind: 'ok', text: `Published as version ${r.version}. New contacts now start this journey.` })
+      setWarnings(r.warnings ?? [])
+      setMessage({ kind: 'ok', text: `Published as version ${r.version}. New contacts now start this journey.` + worthChecking(r.warnings) })
     } catch (e) {
       setPanel('none')
       if (e instanceof ApiError && e.code === 'revision_conflict' && doc) return openConflict(doc)
@@ -567,7 +580,7 @@ function Editor({ flowId }: { flowId: string }) {
         onCancel={() => setConflict(null)} />}
       {statsMissing && period && <p className="notice" role="status">Numbers per step are not available on this server yet.</p>}
       {stats && <p className="notice" role="status" data-testid="journey-numbers">{headline(stats)}</p>}
-      {panel === 'publish' && <PublishDialog flowId={flowId} info={info} doc={doc} specs={specs} onPublish={publish} onCancel={() => setPanel('none')} />}
+      {panel === 'publish' && <PublishDialog flowId={flowId} info={info} doc={doc} specs={specs} warnings={warnings} onPublish={publish} onCancel={() => setPanel('none')} />}
       <div className="editor-body">
         <Palette types={types} onAdd={(t) => addNode(t)} />
         <div className="canvas" ref={wrapper} data-checking={checking || undefined} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move' }} onDrop={onDrop}>
@@ -610,6 +623,7 @@ function Editor({ flowId }: { flowId: string }) {
         </div>
         <SidePanel key={one?.id ?? 'flow'} doc={doc} node={one} spec={one ? specs.get(one.type) : undefined} selectedCount={selected.length}
           problems={one ? problemsByNode.get(one.id) ?? noProblems : flowProblems}
+          warnings={one ? warningsByNode.get(one.id) ?? noProblems : noProblems}
           change={change} specs={specs}
           onDelete={() => removeItems(selected, [])} />
       </div>

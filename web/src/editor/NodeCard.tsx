@@ -20,6 +20,8 @@ export type CardData = {
   open?: string[]
   spec?: TypeSpec
   problems: Problem[]
+  /** What works but probably not as meant: shown milder than problems, never blocks. */
+  warnings?: Problem[]
   stats?: FunnelStep
   /** Test run state: "done", "failed", "waiting", "next". */
   lit?: string
@@ -27,14 +29,14 @@ export type CardData = {
 export type CardNode = Node<CardData, 'card'>
 
 function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
-  const { node, spec, problems, stats, lit, open } = data
+  const { node, spec, problems, warnings = [], stats, lit, open } = data
   const actions = useContext(CanvasActionsContext)
   const name = node.name || spec?.title || node.type
   const ports = portsOf(spec, node)
   const isTrigger = !!spec?.trigger
   const group = spec ? spec.category : 'unknown'
   return (
-    <div className={`card-node cat-${group}${selected ? ' selected' : ''}${problems.length ? ' has-problems' : ''}${lit ? ' lit-' + lit : ''}`}
+    <div className={`card-node cat-${group}${selected ? ' selected' : ''}${problems.length ? ' has-problems' : warnings.length ? ' has-warnings' : ''}${lit ? ' lit-' + lit : ''}`}
       data-node-id={node.id} role="group" aria-label={`${name}: ${describeNode(node, spec)}`}>
       {!isTrigger && <Handle type="target" position={Position.Top} role="img" aria-label={`Into “${name}”: drop a connection here`} />}
       <div className="card-title">{name}</div>
@@ -43,6 +45,12 @@ function NodeCardImpl({ data, selected }: NodeProps<CardNode>) {
         <ul className="card-problems" data-testid="node-problems">
           {problems.slice(0, 3).map((p, i) => <li key={i}>{p.message}</li>)}
           {problems.length > 3 && <li>and {problems.length - 3} more</li>}
+        </ul>
+      )}
+      {warnings.length > 0 && (
+        <ul className="card-warnings" data-testid="node-warnings" aria-label="Worth checking">
+          {warnings.slice(0, 2).map((p, i) => <li key={i}>{p.message}</li>)}
+          {warnings.length > 2 && <li>and {warnings.length - 2} more to check</li>}
         </ul>
       )}
       {stats && (

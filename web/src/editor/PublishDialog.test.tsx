@@ -80,3 +80,21 @@ describe('PublishDialog', () => {
     expect((screen.getByRole('button', { name: 'Publish' }) as HTMLButtonElement).disabled).toBe(false)
   })
 })
+
+describe('PublishDialog warnings', () => {
+  it('lists the warnings as worth checking and still lets the journey publish', async () => {
+    serve(clear)
+    const onPublish = vi.fn()
+    const warning = { code: 'contact_field_missing', node_id: 'mail', severity: 'warning' as const,
+      message: '"Welcome email" sends to the contact\'s email address, but no step before it saves an email address and the trigger does not provide one: people without an email address will be skipped.' }
+    render(<PublishDialog flowId="welcome" info={{ status: 'draft', version: 0 }} doc={doc} specs={specs} warnings={[warning]} onPublish={onPublish} onCancel={vi.fn()} />)
+    const box = await screen.findByTestId('pub-warnings')
+    expect(box.textContent).toContain('you can still publish')
+    expect(box.textContent).toContain('people without an email address will be skipped')
+    await screen.findByText(/every step that sends has an account|send nothing/)
+    const publish = screen.getByRole('button', { name: 'Publish' }) as HTMLButtonElement
+    expect(publish.disabled).toBe(false)
+    fireEvent.click(publish)
+    expect(onPublish).toHaveBeenCalled()
+  })
+})

@@ -2,7 +2,7 @@
 // go-live checks (steps that send nothing, missing accounts, webhook
 // addresses another journey uses) in plain words before anything goes live.
 import { useEffect, useState } from 'react'
-import { api, type FlowDoc, type FlowSummary } from '../api'
+import { api, type FlowDoc, type FlowSummary, type Problem } from '../api'
 import type { NodeStats } from './NodeCard'
 import type { Specs } from './model'
 import type { GoLiveCheck, GoLiveChecks } from './historyApi'
@@ -12,11 +12,13 @@ interface Props {
   info: Pick<FlowSummary, 'status' | 'version'>
   doc: FlowDoc
   specs: Specs
+  /** The draft's warnings: listed as worth checking; they never hold publishing back. */
+  warnings?: Problem[]
   onPublish: () => void
   onCancel: () => void
 }
 
-export function PublishDialog({ flowId, info, doc, specs, onPublish, onCancel }: Props) {
+export function PublishDialog({ flowId, info, doc, specs, warnings = [], onPublish, onCancel }: Props) {
   const base = `/flows/${encodeURIComponent(flowId)}`
   // undefined while loading, null when the server could not tell.
   const [waitingNow, setWaitingNow] = useState<number | null | undefined>(undefined)
@@ -54,6 +56,12 @@ export function PublishDialog({ flowId, info, doc, specs, onPublish, onCancel }:
         {info.status === 'paused' && <li>Publishing starts the paused journey again.</li>}
       </ul>
       <GoLive checks={checks} />
+      {warnings.length > 0 && (
+        <div className="warn-box" data-testid="pub-warnings">
+          <strong>Worth checking</strong> (you can still publish):
+          <ul>{warnings.map((w, i) => <li key={i}>{w.message}</li>)}</ul>
+        </div>
+      )}
       {/* Enabled once the checks are in, so the button does not move under the pointer. */}
       <button type="button" className="primary" onClick={onPublish} autoFocus disabled={blocking || checks === undefined}>
         {checks === undefined ? 'Checking…' : 'Publish'}

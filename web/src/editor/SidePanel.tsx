@@ -17,6 +17,8 @@ interface Props {
   spec?: TypeSpec
   selectedCount: number
   problems: Problem[]
+  /** The step's warnings: shown apart from its problems, in a milder style. */
+  warnings?: Problem[]
   /** key: edits under the same key in a row make one undo step. */
   change: (fn: (d: FlowDoc) => FlowDoc, key?: string) => void
   onDelete: () => void
@@ -24,7 +26,7 @@ interface Props {
 }
 
 /** The form of the selected step, or the journey's settings when none is selected. */
-export function SidePanel({ doc, node, spec, selectedCount, problems, change, onDelete, specs }: Props) {
+export function SidePanel({ doc, node, spec, selectedCount, problems, warnings = [], change, onDelete, specs }: Props) {
   const names = useMemo(() => ({ trigger: triggerNames(doc) }), [doc])
   const catalog = useMemo(() => fieldCatalog(doc), [doc])
   const ctx: FormContext = useMemo(() => ({ nodeType: node?.type ?? '', names, catalog, flowId: doc.id }), [node?.type, names, catalog, doc.id])
@@ -59,6 +61,12 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, change, on
       <p className="sentence">{describeNode(node, spec)}</p>
       {spec?.description && <p className="hint">{spec.description}</p>}
       {general.length > 0 && <div className="error-box" role="alert"><ul>{general.map((p, i) => <li key={i}>{p.message}</li>)}</ul></div>}
+      {warnings.length > 0 && (
+        <div className="warn-box" role="status" data-testid="step-warnings">
+          <strong>Worth checking</strong> (this does not stop you saving or publishing):
+          <ul>{warnings.map((p, i) => <li key={i}>{p.message}</li>)}</ul>
+        </div>
+      )}
       <div className="field">
         <label htmlFor="node-name">Name on the canvas</label>
         <input id="node-name" value={node.name ?? ''} placeholder={spec?.title}
