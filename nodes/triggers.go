@@ -61,7 +61,7 @@ func webhookTrigger() *Type {
 				Example:     map[string]any{"email": "trigger.body.email", "name": "trigger.body.name"},
 			},
 			{
-				Name: paramPreset, Label: "Chat platform", Kind: flows.KindEnum, Enum: WebhookPresets,
+				Name: paramPreset, Label: "Chat platform", Kind: flows.KindEnum, Enum: WebhookPresets, EnumLabels: WebhookPresetLabels,
 				Description: "Reads the request as a chat platform's conversation webhook (Intercom, LiveChat, Crisp, Dialogflow CX, Xeno, ManyChat, Chatfuel, Drift, " +
 					"Microsoft Bot Framework, or a generic shape) " +
 					"and gives trigger.email, trigger.name, trigger.phone and the other contact fields, trigger.transcript, trigger.channel, " +

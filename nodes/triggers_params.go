@@ -38,6 +38,20 @@ type WebhookParams struct {
 // registry in main (SetWebhookPresets).
 var WebhookPresets = []string{"bot_framework", "chatfuel", "crisp", "dialogflow_cx", "drift", "generic", "intercom", "livechat", "manychat", "xeno"}
 
+// WebhookPresetLabels are the presets' names as the editor shows them.
+var WebhookPresetLabels = map[string]string{
+	"bot_framework": "Microsoft Bot Framework (Azure Bot Service, Teams)",
+	"chatfuel":      "Chatfuel",
+	"crisp":         "Crisp",
+	"dialogflow_cx": "Dialogflow CX",
+	"drift":         "Drift",
+	"generic":       "Another platform (generic)",
+	"intercom":      "Intercom",
+	"livechat":      "LiveChat",
+	"manychat":      "ManyChat",
+	"xeno":          "Xeno",
+}
+
 // WebhookPresetTokens name, per preset, the header in which the platform
 // sends its verification token: the shared secret itself rather than a
 // signature of the body (Drift puts its app's Verification Token in
