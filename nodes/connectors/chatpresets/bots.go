@@ -298,8 +298,8 @@ func Drift(raw []byte) (Conversation, error) {
 			contactID = d.Contact.ID.String()
 		}
 	}
-	if contactID == "" && strings.HasPrefix(p.Type, "contact") {
-		contactID = d.ID.String() // the data is the contact
+	if contactID == "" && (strings.HasPrefix(p.Type, "contact") || strings.Contains(p.Type, "lead")) {
+		contactID = d.ID.String() // the data is the contact (contact_identified, a new lead)
 	}
 	if contactID == "" {
 		contactID = d.EndUserID.String()
@@ -418,10 +418,15 @@ func BotFramework(raw []byte) (Conversation, error) {
 	// The person: for a member leaving, the member (from is whoever
 	// removed them); otherwise who sent the activity, unless that is the
 	// bot.
-	if len(removed) > 0 {
+	fromBot := p.From != nil && (p.From.Role == "bot" || p.From.ID == bot && bot != "")
+	switch {
+	case len(removed) > 0:
 		c.Contact.ExternalID = removed[0]
-	} else if p.From != nil && p.From.Role != "bot" && p.From.ID != bot {
+	case p.From != nil && !fromBot:
 		c.Contact = Contact{Name: p.From.Name, ExternalID: p.From.ID}
+	case fromBot && p.Recipient != nil && p.Recipient.Role != "bot":
+		// the bot wrote (or ended the chat): the person is the recipient
+		c.Contact = Contact{Name: p.Recipient.Name, ExternalID: p.Recipient.ID}
 	}
 	extra := map[string]any{}
 	if v, ok := p.Value.(map[string]any); ok {
@@ -445,7 +450,11 @@ func BotFramework(raw []byte) (Conversation, error) {
 	}
 	if p.Type == "message" && strings.TrimSpace(p.Text) != "" {
 		at, _ := time.Parse(time.RFC3339Nano, p.Timestamp)
-		c.Messages = append(c.Messages, Message{Speaker: SpeakerCustomer, Text: strings.TrimSpace(p.Text), At: at.UTC()})
+		sp := SpeakerCustomer
+		if fromBot {
+			sp = SpeakerBot
+		}
+		c.Messages = append(c.Messages, Message{Speaker: sp, Text: strings.TrimSpace(p.Text), At: at.UTC()})
 	}
 	data := map[string]any{}
 	if p.ChannelID != "" {
