@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -71,13 +72,33 @@ func TestChatPresetsEndToEnd(t *testing.T) {
 		{"crisp", "crisp/message_send_docs.json", "visitor493603", "", "Chat on crisp:\nCustomer: Hey :)"},
 		{"generic", `{"event":"chat.closed","customer":{"email":"Gen@Example.com","name":"Gen Ito"},"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}`,
 			"gen@example.com", "gen@example.com", "Chat on generic:\nCustomer: hi"},
+		// The test panel's samples of the chatbot platforms, and ManyChat's
+		// documented body, which has no e-mail: the contact is saved by its
+		// subscriber id, as Crisp's visitor above.
+		{"manychat", "samples:manychat-full-contact-data.json", "maya.okafor@example.com", "maya.okafor@example.com",
+			"Chat on manychat:\nCustomer: Can someone call me"},
+		{"manychat", "manychat/full_contact_data_dynamic_block_docs.json", "Subscriber Lastname", "", "Chat on manychat:\nCustomer: Last subscriber"},
+		{"chatfuel", "samples:chatfuel-json-api-full-profile.json", "lucas.moreau@example.com", "lucas.moreau@example.com",
+			"Chat on chatfuel:\nCustomer: We are 40 people"},
+		{"drift", "samples:drift-contact-identified.json", "priya.nair@example.com", "priya.nair@example.com", "Chat on drift:"}, // a new lead: no transcript
+		{"bot_framework", "samples:bot_framework-end-of-conversation.json", "sofia.reyes@example.com", "sofia.reyes@example.com",
+			"Chat on bot_framework:"},
 	}
+	imported := map[string]bool{}
 	for _, c := range cases {
-		if st, body := request(t, "POST", base+"/api/v1/flows/import", token, map[string]any{"flow": presetFlow(c.preset), "publish": true}); st != 201 {
-			t.Fatalf("import %s: %d %s", c.preset, st, body)
+		if !imported[c.preset] {
+			if st, body := request(t, "POST", base+"/api/v1/flows/import", token, map[string]any{"flow": presetFlow(c.preset), "publish": true}); st != 201 {
+				t.Fatalf("import %s: %d %s", c.preset, st, body)
+			}
+			imported[c.preset] = true
 		}
 		sample := []byte(c.sample)
-		if !strings.HasPrefix(c.sample, "{") {
+		if file, ok := strings.CutPrefix(c.sample, "samples:"); ok {
+			var err error
+			if sample, err = os.ReadFile(filepath.Join("nodes", "connectors", "chatpresets", "samples", file)); err != nil {
+				t.Fatal(err)
+			}
+		} else if !strings.HasPrefix(c.sample, "{") {
 			sample = connectorstest.Payload(t, c.sample)
 		}
 		if st, body := request(t, "POST", base+"/hooks/chat/"+c.preset, "", sample); st != 202 {

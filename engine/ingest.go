@@ -152,6 +152,10 @@ type HookRequest struct {
 	// Verify checks the request's signature against the server-side secret
 	// a trigger names; nil means no secret is configured anywhere.
 	Verify func(secretName string) bool
+	// VerifyToken checks that the request's header (see
+	// nodes.WebhookPresetTokens) holds the named secret itself, for
+	// platforms that send a verification token instead of a signature.
+	VerifyToken func(secretName, header string) bool
 }
 
 // HookResult lists the runs a webhook started.
@@ -295,12 +299,23 @@ func (e *Engine) prepareHook(t storage.Trigger, body any, req HookRequest) (hook
 	if err := cn.Decode(&p); err != nil {
 		return hookStart{}, err
 	}
-	if p.SecretEnv != "" && (req.Verify == nil || !req.Verify(p.SecretEnv)) {
+	if p.SecretEnv != "" && !verified(p, req) {
 		return hookStart{}, ErrBadSignature
 	}
 	hs, err := e.hookPayload(cn, p, body, req)
 	hs.cf, hs.secret = cf, p.SecretEnv
 	return hs, err
+}
+
+// verified reports whether the request is signed with the trigger's
+// secret, or, for a preset whose platform sends a verification token,
+// carries the secret in that header.
+func verified(p nodes.WebhookParams, req HookRequest) bool {
+	if req.Verify != nil && req.Verify(p.SecretEnv) {
+		return true
+	}
+	header := nodes.WebhookPresetTokens[p.Preset]
+	return header != "" && req.VerifyToken != nil && req.VerifyToken(p.SecretEnv, header)
 }
 
 // parseHookBody reads a webhook's raw body as JSON (nil when empty).

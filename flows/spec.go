@@ -64,6 +64,10 @@ type ParamSpec struct {
 	Required bool `json:"required,omitempty"`
 	// Enum lists the allowed values of KindEnum.
 	Enum []string `json:"enum,omitempty"`
+	// EnumLabels are the plain names the editor shows for some Enum
+	// values ("bot_framework" → "Microsoft Bot Framework"); a value
+	// without one shows as written, underscores as spaces.
+	EnumLabels map[string]string `json:"enum_labels,omitempty"`
 	// Default is used when the parameter is absent.
 	Default any `json:"default,omitempty"`
 	// Example is shown as a placeholder and used in the reference.

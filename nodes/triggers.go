@@ -52,8 +52,9 @@ func webhookTrigger() *Type {
 			},
 			{
 				Name: paramSecretEnv, Label: "Signing secret name", Kind: flows.KindString,
-				Description: "Name of a secret kept on the server (never the secret itself). When set, requests must carry a matching X-Signature-256 signature.",
-				Example:     "CHATBOT_WEBHOOK_SECRET",
+				Description: "Name of a secret kept on the server (never the secret itself). When set, requests must carry a matching X-Signature-256 signature; " +
+					"with the Drift preset, Drift's verification token (X-Verification-Token) equal to the secret is accepted too.",
+				Example: "CHATBOT_WEBHOOK_SECRET",
 			},
 			{
 				Name: paramMapping, Label: "Fields to keep", Kind: flows.KindMap, Returns: flows.ReturnsAny,
@@ -61,10 +62,12 @@ func webhookTrigger() *Type {
 				Example:     map[string]any{"email": "trigger.body.email", "name": "trigger.body.name"},
 			},
 			{
-				Name: paramPreset, Label: "Chat platform", Kind: flows.KindEnum, Enum: WebhookPresets,
-				Description: "Reads the request as a chat platform's conversation webhook (Intercom, LiveChat, Crisp, Dialogflow CX, Xeno, or a generic shape) " +
+				Name: paramPreset, Label: "Chat platform", Kind: flows.KindEnum, Enum: WebhookPresets, EnumLabels: WebhookPresetLabels,
+				Description: "Reads the request as a chat platform's conversation webhook (Intercom, LiveChat, Crisp, Dialogflow CX, Xeno, ManyChat, Chatfuel, Drift, " +
+					"Microsoft Bot Framework, or a generic shape) " +
 					"and gives trigger.email, trigger.name, trigger.phone and the other contact fields, trigger.transcript, trigger.channel, " +
-					"trigger.conversation_id, trigger.closed, and trigger.score when the platform sends a lead score. A request that is not that platform's payload is refused.",
+					"trigger.conversation_id, trigger.closed, and trigger.score when the platform sends a lead score. A request that is not that platform's payload is refused. " +
+					"Drift and Chatfuel are read as their documentation describes their requests (no public sample body was available to test against).",
 				Example: "intercom",
 			},
 		},
@@ -87,6 +90,10 @@ func webhookTrigger() *Type {
 						"transcript":      "trigger.body.data.item.conversation_message.body",
 					},
 				},
+			},
+			{
+				Title:  "A new lead or a closed conversation on Drift, checked with Drift's verification token",
+				Params: map[string]any{paramPath: "drift/events", paramPreset: "drift", paramSecretEnv: "DRIFT_TOKEN"},
 			},
 			{
 				Title: "LiveChat chat finished",

@@ -36,7 +36,29 @@ type WebhookParams struct {
 // WebhookPresets are the chat platforms trigger.webhook can read. The
 // parsers live in nodes/connectors/chatpresets and are handed to the
 // registry in main (SetWebhookPresets).
-var WebhookPresets = []string{"crisp", "dialogflow_cx", "generic", "intercom", "livechat", "xeno"}
+var WebhookPresets = []string{"bot_framework", "chatfuel", "crisp", "dialogflow_cx", "drift", "generic", "intercom", "livechat", "manychat", "xeno"}
+
+// WebhookPresetLabels are the presets' names as the editor shows them.
+var WebhookPresetLabels = map[string]string{
+	"bot_framework": "Microsoft Bot Framework (Azure Bot Service, Teams)",
+	"chatfuel":      "Chatfuel",
+	"crisp":         "Crisp",
+	"dialogflow_cx": "Dialogflow CX",
+	"drift":         "Drift",
+	"generic":       "Another platform (generic)",
+	"intercom":      "Intercom",
+	"livechat":      "LiveChat",
+	"manychat":      "ManyChat",
+	"xeno":          "Xeno",
+}
+
+// WebhookPresetTokens name, per preset, the header in which the platform
+// sends its verification token: the shared secret itself rather than a
+// signature of the body (Drift puts its app's Verification Token in
+// X-Verification-Token). When the trigger names a signing secret, such a
+// request is accepted if that header equals the secret (or if it carries
+// a valid X-Signature-256, as every signed webhook may).
+var WebhookPresetTokens = map[string]string{"drift": "X-Verification-Token"}
 
 // EventParams are trigger.event's params.
 type EventParams struct {

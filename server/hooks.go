@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/nodes"
 )
 
 // Webhook headers.
@@ -25,8 +26,16 @@ const (
 	headerIdempotencyKey = "Idempotency-Key"
 )
 
-// privateHeaders are never handed to the engine (nor stored with a run).
-var privateHeaders = map[string]bool{"authorization": true, "cookie": true}
+// privateHeaders are never handed to the engine (nor stored with a run):
+// credentials, and the headers in which platforms send a verification
+// token (the shared secret itself, see nodes.WebhookPresetTokens).
+var privateHeaders = func() map[string]bool {
+	m := map[string]bool{"authorization": true, "cookie": true}
+	for _, h := range nodes.WebhookPresetTokens {
+		m[strings.ToLower(h)] = true
+	}
+	return m
+}()
 
 // maxHookPath bounds the webhook path (the trigger index key is 200).
 const maxHookPath = 200
@@ -62,10 +71,15 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 	})
 	signature := strings.Clone(c.Get(headerSignature))
 	verify, used := s.verifier(c.UserContext(), body, signature)
+	tokens := map[string]string{}
+	for _, h := range nodes.WebhookPresetTokens {
+		tokens[h] = strings.Clone(c.Get(h))
+	}
 	res, err := s.eng.IngestWebhook(c.UserContext(), engine.HookRequest{
 		Path: path, Body: body, Headers: headers, Query: queryArgs,
 		IdempotencyKey: strings.Clone(c.Get(headerIdempotencyKey)),
 		Verify:         verify,
+		VerifyToken:    s.tokenVerifier(tokens),
 	})
 	if err != nil {
 		for _, key := range used() {
@@ -93,6 +107,24 @@ func (s *Server) verifier(ctx context.Context, body []byte, signature string) (v
 		return ok
 	}
 	return verify, func() []string { return remembered }
+}
+
+// tokenVerifier checks a platform's verification token (the secret
+// itself, sent in a header: Drift's X-Verification-Token) against the
+// named secret, in constant time. Such a token is the same in every
+// request, so unlike a timed signature it cannot tell a replay apart.
+func (s *Server) tokenVerifier(tokens map[string]string) func(secretName, header string) bool {
+	return func(name, header string) bool {
+		secret, ok := s.cfg.HookSecrets[name]
+		if !ok || secret == "" {
+			s.log.Warn("a webhook trigger names a secret that is not configured", "secret_name", name)
+			return false
+		}
+		got := strings.TrimSpace(tokens[header])
+		// Compared as hashes, so the time taken says nothing of the length.
+		a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(secret))
+		return got != "" && hmac.Equal(a[:], b[:])
+	}
 }
 
 // checkSignature verifies one secret. The current scheme is

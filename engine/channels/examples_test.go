@@ -113,7 +113,9 @@ func runTriggerExample(t *testing.T, b *outageBundle, typ string, params json.Ra
 	switch typ {
 	case nodes.TypeWebhookTrigger:
 		body := `{"email": "ana@example.com", "name": "Ana García", "message": "Can I get a demo?"}`
-		if strings.HasPrefix(str("path"), "intercom") {
+		if preset := str("preset"); preset != "" {
+			body = sampleBody(t, preset) // the platform's sample, which its preset reads
+		} else if strings.HasPrefix(str("path"), "intercom") {
 			body = sampleBody(t, "intercom")
 		}
 		res, err := b.eng.IngestWebhook(b.ctx, engine.HookRequest{Path: str("path"), Body: []byte(body),

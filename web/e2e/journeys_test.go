@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,14 @@ func TestBuildTheChatLeadJourneyWithoutCode(t *testing.T) {
 	b.clickText("Choose how the journey starts")
 	b.pick("trigger.webhook")
 	b.typeInto(&typed, "Web address", "chat-lead")
-	b.chooseOption("Chat platform", "intercom")
+	b.chooseOption("Chat platform", "Intercom")
+	// Every chat platform is offered by its plain name.
+	platforms := eval[[]string](b, `[...[...document.querySelectorAll('select')].find(s => s.offsetParent !== null && s.labels && [...s.labels].some(l => l.textContent.replace(/\s*\*$/, '').trim() === 'Chat platform')).options].map(o => o.textContent.trim())`)
+	for _, name := range []string{"Intercom", "ManyChat", "Chatfuel", "Drift", "Microsoft Bot Framework (Azure Bot Service, Teams)", "Dialogflow CX"} {
+		if !slices.Contains(platforms, name) {
+			t.Errorf("the chat platforms %q do not offer %q", platforms, name)
+		}
+	}
 	b.shot("chat-01-trigger")
 
 	b.addAfter("Add a step after “When a webhook is received”", "crm.upsert_contact")

@@ -56,6 +56,19 @@ describe('ParamForm', () => {
     expect(screen.getByText(/Write a number and a unit/)).toBeTruthy()
   })
 
+  it('lists choices by their plain names and saves the value', () => {
+    const seen: Record<string, unknown>[] = []
+    const specs: ParamSpec[] = [{ name: 'preset', label: 'Chat platform', kind: 'enum',
+      enum: ['bot_framework', 'dialogflow_cx', 'manychat'],
+      enum_labels: { bot_framework: 'Microsoft Bot Framework (Azure Bot Service, Teams)', manychat: 'ManyChat' } }]
+    render(<Harness specs={specs} onValues={(v) => seen.push(v)} />)
+    const select = screen.getByLabelText('Chat platform') as HTMLSelectElement
+    expect([...select.options].map((o) => o.textContent)).toEqual(
+      ['Choose…', 'Microsoft Bot Framework (Azure Bot Service, Teams)', 'dialogflow cx', 'ManyChat'])
+    fireEvent.change(select, { target: { value: 'manychat' } })
+    expect(seen.at(-1)).toEqual({ preset: 'manychat' })
+  })
+
   it('shows and hides fields by show_if', () => {
     const specs: ParamSpec[] = [
       { name: 'mode', label: 'Mode', kind: 'enum', enum: ['duration', 'until'], default: 'duration' },

@@ -197,7 +197,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
           {label}
           <select {...common} value={String(value ?? spec.default ?? '')} onChange={(e) => onChange(e.target.value || undefined)}>
             {!spec.required || value === undefined ? <option value="">Choose…</option> : null}
-            {(spec.enum ?? []).map((o) => <option key={o} value={o}>{o.replace(/_/g, ' ')}</option>)}
+            {(spec.enum ?? []).map((o) => <option key={o} value={o}>{spec.enum_labels?.[o] ?? o.replace(/_/g, ' ')}</option>)}
           </select>
           {help()}
         </div>

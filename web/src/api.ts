@@ -130,6 +130,8 @@ export interface ParamSpec {
   returns?: string
   required?: boolean
   enum?: string[]
+  /** Plain names of some enum values ("bot_framework" → "Microsoft Bot Framework"). */
+  enum_labels?: Record<string, string>
   default?: unknown
   example?: unknown
   min?: number

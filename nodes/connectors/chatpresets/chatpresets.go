@@ -90,6 +90,10 @@ var presets = map[string]Preset{
 	"crisp":         Crisp,
 	"dialogflow_cx": DialogflowCX,
 	"xeno":          Xeno,
+	"manychat":      ManyChat,
+	"chatfuel":      Chatfuel,
+	"drift":         Drift,
+	"bot_framework": BotFramework,
 	"generic":       Generic,
 }
 

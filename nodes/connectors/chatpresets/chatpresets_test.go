@@ -154,7 +154,8 @@ func TestGeneric(t *testing.T) {
 func TestMalformedPayloads(t *testing.T) {
 	t.Parallel()
 	for name, p := range map[string]chatpresets.Preset{"intercom": chatpresets.Intercom, "livechat": chatpresets.LiveChat, "crisp": chatpresets.Crisp,
-		"dialogflow_cx": chatpresets.DialogflowCX, "xeno": chatpresets.Xeno, "generic": chatpresets.Generic} {
+		"dialogflow_cx": chatpresets.DialogflowCX, "xeno": chatpresets.Xeno, "generic": chatpresets.Generic,
+		"manychat": chatpresets.ManyChat, "chatfuel": chatpresets.Chatfuel, "drift": chatpresets.Drift, "bot_framework": chatpresets.BotFramework} {
 		for _, b := range []string{`{`, `[]`, `null`, `"x"`} {
 			if _, err := p([]byte(b)); !connectors.IsPayloadError(err) {
 				t.Errorf("%s %s: want payload error, got %v", name, b, err)
@@ -170,7 +171,7 @@ func TestMalformedPayloads(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	t.Parallel()
-	if !reflect.DeepEqual(chatpresets.Names(), []string{"crisp", "dialogflow_cx", "generic", "intercom", "livechat", "xeno"}) {
+	if !reflect.DeepEqual(chatpresets.Names(), []string{"bot_framework", "chatfuel", "crisp", "dialogflow_cx", "drift", "generic", "intercom", "livechat", "manychat", "xeno"}) {
 		t.Errorf("names %v", chatpresets.Names())
 	}
 	if _, ok := chatpresets.Lookup("intercom"); !ok {
@@ -189,6 +190,10 @@ func FuzzPresets(f *testing.F) {
 		`{"sessionInfo":{"session":"a/b","parameters":{"email":1,"person":{"name":"A B"}}}}`,
 		`{"event":"end_conversation","payload":{"id":1,"contact":{"custom_informations":{"firstname":"É"}}}}`,
 		`{"messages":[{"role":"user","content":"hi"}],"user":{"email":"a@b"}}`,
+		`{"id":1324564700000000,"custom_fields":{"lead_score":"9","email":"a@b"},"last_input_text":"x"}`,
+		`{"attributes":{"chatfuel user id":"1","lead score":"x"},"last visited block name":"End"}`,
+		`{"type":"conversation_push","orgId":1,"data":{"conversationId":1,"messages":[{"body":"<b>x","author":{"type":"contact"}}]}}`,
+		`{"type":"conversationUpdate","from":{"id":"a"},"membersRemoved":[{"id":"b"}],"channelData":{"user":{"email":"x"}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -234,8 +239,8 @@ func TestSamplesAreReadByTheirPresets(t *testing.T) {
 			t.Errorf("sample %q is not read by its preset: %v", s.Title, err)
 			continue
 		}
-		if c.ConversationID == "" {
-			t.Errorf("sample %q: no conversation id in %+v", s.Title, c)
+		if c.ConversationID == "" && c.Contact.ExternalID == "" && c.Contact.Email == "" {
+			t.Errorf("sample %q: neither a conversation nor a contact in %+v", s.Title, c)
 		}
 		seen[s.Preset] = true
 	}
@@ -255,7 +260,8 @@ func TestLeadScoresReachTriggerScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{"intercom-lead_score": 72.0, "intercom-no lead score": nil, "dialogflow_cx-lead_score": 64.0,
-		"generic-lead_score": 55.0, "xeno-lead_score": 38.0}
+		"generic-lead_score": 55.0, "xeno-lead_score": 38.0, "manychat-lead_score": 81.0, "chatfuel-lead score": 67.0,
+		"drift-lead_score": 74.0, "drift-ids only": nil, "bot_framework-lead_score": 58.0, "bot_framework-no e-mail": nil}
 	for _, s := range all {
 		for key, score := range want {
 			preset, word, _ := strings.Cut(key, "-")
