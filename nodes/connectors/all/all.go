@@ -9,4 +9,5 @@ import (
 	_ "github.com/journeyhq/journey/nodes/connectors/mailchimp"
 	_ "github.com/journeyhq/journey/nodes/connectors/pipedrive"
 	_ "github.com/journeyhq/journey/nodes/connectors/slack"
+	_ "github.com/journeyhq/journey/nodes/connectors/zendesksell"
 )

@@ -65,11 +65,14 @@ func Payload(t testing.TB, rel string) []byte {
 // tests of the package binary (Prism takes seconds to start).
 type Mock struct {
 	vendor string
-	once   sync.Once
-	url    string
-	pid    int
-	state  string
-	err    error
+	// spec is a spec file of the test's own (NewSpecMock); "" serves the
+	// shared contract of vendor through mock.sh.
+	spec  string
+	once  sync.Once
+	url   string
+	pid   int
+	state string
+	err   error
 }
 
 // NewMock describes the mock for vendor (a mock.sh vendor name).
@@ -107,6 +110,10 @@ func (m *Mock) start() {
 	}
 	m.state = state
 	m.watch(script)
+	if m.spec != "" {
+		m.startSpec(script)
+		return
+	}
 	for try := 0; try < 3; try++ {
 		port, err := freePort()
 		if err != nil {
