@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors/bitrix24"
 	"github.com/journeyhq/journey/nodes/connectors/zendesksell"
 	"github.com/journeyhq/journey/storage"
 )
@@ -107,5 +108,104 @@ func TestZendeskSellLeadKeepsItsNotesAndRefusesADeal(t *testing.T) {
 	}
 	if n := len(api.find("POST", "/v2/deals")); n != 0 {
 		t.Fatalf("%d deal calls, want none", n)
+	}
+}
+
+// A journey's upsert → deal → note reaches Bitrix24 with the id of the
+// contact found or added; the webhook URL, which holds its secret, shows
+// neither in the credential nor in the run.
+func TestCRMStepsWriteToBitrix24(t *testing.T) {
+	t.Parallel()
+	b := setupAccounts(t, true) // the vendor stub is on loopback
+	const hook = "/rest/1/s3cr3tc0de42/"
+	api := &recorder{answers: map[string]answer{
+		"POST " + hook + "profile.json":                  {200, `{"result":{"ID":"1","NAME":"Maria"},"time":{}}`, nil},
+		"POST " + hook + "crm.duplicate.findbycomm.json": {200, `{"result":[],"time":{}}`, nil},
+		"POST " + hook + "crm.contact.add.json":          {200, `{"result":46,"time":{}}`, nil},
+		"POST " + hook + "crm.deal.add.json":             {200, `{"result":3465,"time":{}}`, nil},
+		"POST " + hook + "crm.timeline.comment.add.json": {200, `{"result":777,"time":{}}`, nil},
+	}}
+	srv := api.serve(t)
+	cred := b.credential(t, "Portal", bitrix24.Kind, map[string]any{"webhook_url": srv.URL + hook})
+	view, err := b.svc.GetCredential(b.ctx, cred)
+	if err != nil || len(view.Fields) != 0 || len(view.SecretsSet) != 1 || view.SecretsSet[0] != "webhook_url" {
+		t.Fatalf("credential view = %+v, %v (the URL is a secret)", view, err)
+	}
+	res, err := b.svc.TestCredential(b.ctx, cred)
+	if err != nil || !res.OK || len(api.find("POST", hook+"profile.json")) != 1 {
+		t.Fatalf("test the credential = %+v, %v", res, err)
+	}
+	run, steps := b.runChain(t,
+		flowNode{"save", nodes.TypeUpsertContact, map[string]any{"email": "{{ contact.email }}", "first_name": "{{ event.data.first_name }}",
+			"phone": "+34 612 34 56 78", "fields": map[string]any{"UF_CRM_PLAN": `"pro"`}, "target": cred}},
+		flowNode{"deal", nodes.TypeCreateDeal, map[string]any{"title": "Chat lead", "value": "1200", "currency": "EUR", "target": cred}},
+		flowNode{"note", nodes.TypeAddNote, map[string]any{"body": "Customer: hi\nAgent: hello", "source": "chatbot", "target": cred}},
+	)
+	if run.Status != storage.RunCompleted {
+		t.Fatalf("run %s; steps %+v", run.Status, steps)
+	}
+	finds := api.find("POST", hook+"crm.duplicate.findbycomm.json")
+	adds := api.find("POST", hook+"crm.contact.add.json")
+	// One search by the connection test, one by the upsert.
+	if len(finds) != 2 || len(adds) != 1 || !strings.Contains(finds[1].raw, `"values":["ana@example.com"]`) {
+		t.Fatalf("searches %+v, adds %+v", finds, adds)
+	}
+	if f, _ := adds[0].body["fields"].(map[string]any); f["NAME"] != "Ana" || f["UF_CRM_PLAN"] != "pro" ||
+		!strings.Contains(adds[0].raw, `"PHONE":[{"VALUE":"+34612345678","VALUE_TYPE":"WORK"}]`) {
+		t.Fatalf("contact add = %s", adds[0].raw)
+	}
+	deals := api.find("POST", hook+"crm.deal.add.json")
+	if len(deals) != 1 || !strings.Contains(deals[0].raw, `"CONTACT_IDS":[46]`) || !strings.Contains(deals[0].raw, `"OPPORTUNITY":1200`) {
+		t.Fatalf("the deal was not created for Bitrix24 contact 46: %+v", deals)
+	}
+	notes := api.find("POST", hook+"crm.timeline.comment.add.json")
+	if len(notes) != 1 || !strings.Contains(notes[0].raw, `"ENTITY_ID":46`) || !strings.Contains(notes[0].raw, `"ENTITY_TYPE":"contact"`) ||
+		!strings.Contains(notes[0].raw, `"COMMENT":"Customer: hi\nAgent: hello\n\nSource: chatbot"`) {
+		t.Fatalf("comments %+v", notes)
+	}
+	if !strings.Contains(steps["note"].Output, `"note_id":"777"`) || !strings.Contains(steps["save"].Output, `"contact_id":"46"`) {
+		t.Fatalf("note output %s", steps["note"].Output)
+	}
+	for _, s := range steps {
+		if strings.Contains(s.Input+s.Output+s.Error, "s3cr3tc0de42") {
+			t.Fatalf("the webhook code shows in step %s", s.NodeID)
+		}
+	}
+}
+
+// Bitrix24's request limit, even when reported with 200, is retried
+// later; a refusal fails the step with the reason, not the URL.
+func TestBitrix24LimitIsRetriedAndRefusalIsNot(t *testing.T) {
+	t.Parallel()
+	b := setupAccounts(t, true) // the vendor stub is on loopback
+	const hook = "/rest/1/s3cr3tc0de42/"
+	api := &recorder{answers: map[string]answer{
+		"POST " + hook + "crm.duplicate.findbycomm.json": {200, `{"result":{"CONTACT":[46]},"time":{}}`, nil},
+		"POST " + hook + "crm.contact.update.json":       {200, `{"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}`, nil},
+	}}
+	srv := api.serve(t)
+	cred := b.credential(t, "Portal", bitrix24.Kind, map[string]any{"webhook_url": srv.URL + hook})
+	run, steps := b.runChain(t, flowNode{"save", nodes.TypeUpsertContact, map[string]any{"email": "{{ contact.email }}", "first_name": "Ana", "target": cred}})
+	if run.Status == storage.RunCompleted || run.Status == storage.RunFailed || steps["save"].Status != "retrying" ||
+		!strings.Contains(steps["save"].Error, "QUERY_LIMIT_EXCEEDED") {
+		t.Fatalf("run %s, step %+v; want a retry", run.Status, steps["save"])
+	}
+
+	b2 := setupAccounts(t, true)
+	denied := answer{401, `{"error":"NO_AUTH_FOUND","error_description":"Wrong authorization data"}`, nil}
+	api2 := &recorder{answers: map[string]answer{
+		"POST " + hook + "profile.json":                  denied,
+		"POST " + hook + "crm.duplicate.findbycomm.json": denied,
+	}}
+	srv2 := api2.serve(t)
+	cred2 := b2.credential(t, "Portal", bitrix24.Kind, map[string]any{"webhook_url": srv2.URL + hook})
+	res, err := b2.svc.TestCredential(b2.ctx, cred2)
+	if err != nil || res.OK || !strings.Contains(res.Message, "Wrong authorization data") || strings.Contains(res.Message, "s3cr3tc0de42") {
+		t.Fatalf("test = %+v, %v", res, err)
+	}
+	run, steps = b2.runChain(t, flowNode{"save", nodes.TypeUpsertContact, map[string]any{"email": "{{ contact.email }}", "target": cred2}})
+	if run.Status != storage.RunFailed || steps["save"].Attempt != 1 || !strings.Contains(steps["save"].Error, "Wrong authorization data") ||
+		strings.Contains(steps["save"].Error, "s3cr3tc0de42") {
+		t.Fatalf("run %s, step %+v; want failed at once without the URL", run.Status, steps["save"])
 	}
 }
