@@ -46,8 +46,8 @@ func TestCRMStepsWriteToZendeskSell(t *testing.T) {
 		t.Fatalf("upsert data = %v", data)
 	}
 	deals := api.find("POST", "/v2/deals")
-	if len(deals) != 1 {
-		t.Fatalf("%d deals", len(deals))
+	if len(deals) != 1 || !strings.HasPrefix(deals[0].header.Get("Idempotency-Key"), run.ID+":deal:") {
+		t.Fatalf("deals %+v", deals)
 	}
 	deal, _ := deals[0].body["data"].(map[string]any)
 	if deal["contact_id"] != 2002.0 || deal["value"] != 1200.0 || deal["currency"] != "EUR" || deal["owner_id"] != 7.0 || deal["name"] != "Chat lead" {
@@ -155,7 +155,8 @@ func TestCRMStepsWriteToBitrix24(t *testing.T) {
 		t.Fatalf("contact add = %s", adds[0].raw)
 	}
 	deals := api.find("POST", hook+"crm.deal.add.json")
-	if len(deals) != 1 || !strings.Contains(deals[0].raw, `"CONTACT_IDS":[46]`) || !strings.Contains(deals[0].raw, `"OPPORTUNITY":1200`) {
+	if len(deals) != 1 || !strings.Contains(deals[0].raw, `"CONTACT_IDS":[46]`) || !strings.Contains(deals[0].raw, `"OPPORTUNITY":1200`) ||
+		!strings.HasPrefix(deals[0].header.Get("Idempotency-Key"), run.ID+":deal:") {
 		t.Fatalf("the deal was not created for Bitrix24 contact 46: %+v", deals)
 	}
 	notes := api.find("POST", hook+"crm.timeline.comment.add.json")

@@ -94,6 +94,8 @@ type Person struct {
 	OwnerID string
 	// Fields are other field ids, user fields UF_CRM_* (upper case).
 	Fields map[string]any
+	// IdempotencyKey is sent as a header (Bitrix24 ignores it).
+	IdempotencyKey string
 }
 
 // Deal is a deal of a contact or lead.
@@ -105,8 +107,9 @@ type Deal struct {
 	Value      float64
 	Currency   string
 	// StageID is e.g. NEW or C1:NEW ("" = the pipeline's first stage).
-	StageID string
-	OwnerID string
+	StageID        string
+	OwnerID        string
+	IdempotencyKey string
 }
 
 // Task is a task bound to a CRM item.
@@ -115,9 +118,18 @@ type Task struct {
 	Description string
 	Deadline    time.Time
 	// ResponsibleID defaults to the webhook's user (Bitrix24 needs one).
-	ResponsibleID string
-	EntityType    string
-	EntityID      string
+	ResponsibleID  string
+	EntityType     string
+	EntityID       string
+	IdempotencyKey string
+}
+
+// Comment is a timeline comment on a lead, contact or deal.
+type Comment struct {
+	EntityType     string
+	EntityID       string
+	Text           string
+	IdempotencyKey string
 }
 
 // bitrixError is the error envelope {"error", "error_description"}.
@@ -172,11 +184,12 @@ func (c *Client) scrub(err error) error {
 }
 
 // call runs one REST method and decodes its "result" into out.
-func (c *Client) call(ctx context.Context, method string, params any, out any) error {
-	return c.scrub(c.do(ctx, method, params, out))
+// key, when set, is sent as the Idempotency-Key header.
+func (c *Client) call(ctx context.Context, method, key string, params any, out any) error {
+	return c.scrub(c.do(ctx, method, key, params, out))
 }
 
-func (c *Client) do(ctx context.Context, method string, params any, out any) error {
+func (c *Client) do(ctx context.Context, method, key string, params any, out any) error {
 	if c.Webhook.base == "" {
 		return connectors.Invalidf("the Bitrix24 webhook URL is not set")
 	}
@@ -184,8 +197,12 @@ func (c *Client) do(ctx context.Context, method string, params any, out any) err
 	if err != nil {
 		return err
 	}
+	h := connectors.JSONHeader()
+	if key != "" {
+		h.Set(connectors.IdempotencyHeader, key)
+	}
 	resp, err := connectors.Do(ctx, connectors.Request{Vendor: vendor, Client: c.HTTPClient, Method: http.MethodPost,
-		URL: c.Webhook.base + method + ".json", Header: connectors.JSONHeader(), Body: body, ParseError: parseError})
+		URL: c.Webhook.base + method + ".json", Header: h, Body: body, ParseError: parseError})
 	if err != nil {
 		var he *connectors.HTTPError
 		if errors.As(err, &he) && transient[he.Code] {
@@ -247,7 +264,7 @@ func (c *Client) Find(ctx context.Context, entity, email string) (string, bool, 
 		return "", false, err
 	}
 	var raw json.RawMessage
-	if err := c.call(ctx, "crm.duplicate.findbycomm", map[string]any{"type": "EMAIL", "values": []string{email}, "entity_type": entity}, &raw); err != nil {
+	if err := c.call(ctx, "crm.duplicate.findbycomm", "", map[string]any{"type": "EMAIL", "values": []string{email}, "entity_type": entity}, &raw); err != nil {
 		return "", false, err
 	}
 	if strings.HasPrefix(strings.TrimSpace(string(raw)), "[") {
@@ -320,14 +337,14 @@ func (c *Client) upsert(ctx context.Context, entity string, p Person, extra func
 	extra(fields, !ok)
 	if ok {
 		if len(fields) > 0 {
-			if err := c.call(ctx, "crm."+entity+".update", map[string]any{"id": found, "fields": fields, "params": map[string]string{"REGISTER_SONET_EVENT": "Y"}}, nil); err != nil {
+			if err := c.call(ctx, "crm."+entity+".update", p.IdempotencyKey, map[string]any{"id": found, "fields": fields, "params": map[string]string{"REGISTER_SONET_EVENT": "Y"}}, nil); err != nil {
 				return "", false, err
 			}
 		}
 		return found, false, nil
 	}
 	var raw json.RawMessage
-	if err := c.call(ctx, "crm."+entity+".add", map[string]any{"fields": fields, "params": map[string]string{"REGISTER_SONET_EVENT": "Y"}}, &raw); err != nil {
+	if err := c.call(ctx, "crm."+entity+".add", p.IdempotencyKey, map[string]any{"fields": fields, "params": map[string]string{"REGISTER_SONET_EVENT": "Y"}}, &raw); err != nil {
 		return "", false, err
 	}
 	id, err := idOf(raw)
@@ -405,7 +422,7 @@ func (c *Client) CreateDeal(ctx context.Context, d Deal) (string, error) {
 		f["ASSIGNED_BY_ID"] = n
 	}
 	var raw json.RawMessage
-	if err := c.call(ctx, "crm.deal.add", map[string]any{"fields": f, "params": map[string]string{"REGISTER_SONET_EVENT": "Y"}}, &raw); err != nil {
+	if err := c.call(ctx, "crm.deal.add", d.IdempotencyKey, map[string]any{"fields": f, "params": map[string]string{"REGISTER_SONET_EVENT": "Y"}}, &raw); err != nil {
 		return "", err
 	}
 	return idOf(raw)
@@ -448,7 +465,7 @@ func (c *Client) CreateTask(ctx context.Context, t Task) (string, error) {
 			ID json.RawMessage `json:"id"`
 		} `json:"task"`
 	}
-	if err := c.call(ctx, "tasks.task.add", map[string]any{"fields": f}, &out); err != nil {
+	if err := c.call(ctx, "tasks.task.add", t.IdempotencyKey, map[string]any{"fields": f}, &out); err != nil {
 		return "", err
 	}
 	return idOf(out.Task.ID)
@@ -456,19 +473,20 @@ func (c *Client) CreateTask(ctx context.Context, t Task) (string, error) {
 
 // AddComment adds a comment to a lead's, contact's or deal's timeline
 // (crm.timeline.comment.add) and returns its id.
-func (c *Client) AddComment(ctx context.Context, entityType, entityID, comment string) (string, error) {
-	if strings.TrimSpace(comment) == "" {
+func (c *Client) AddComment(ctx context.Context, cm Comment) (string, error) {
+	if strings.TrimSpace(cm.Text) == "" {
 		return "", connectors.Invalidf("the note is empty")
 	}
-	if _, ok := taskPrefixes[entityType]; !ok {
-		return "", connectors.Invalidf("a Bitrix24 timeline comment goes on a lead, contact or deal, not a %q", entityType)
+	if _, ok := taskPrefixes[cm.EntityType]; !ok {
+		return "", connectors.Invalidf("a Bitrix24 timeline comment goes on a lead, contact or deal, not a %q", cm.EntityType)
 	}
-	id, err := numeric(entityType+" id", entityID)
+	id, err := numeric(cm.EntityType+" id", cm.EntityID)
 	if err != nil {
 		return "", err
 	}
 	var raw json.RawMessage
-	if err := c.call(ctx, "crm.timeline.comment.add", map[string]any{"fields": map[string]any{"ENTITY_ID": id, "ENTITY_TYPE": entityType, "COMMENT": comment}}, &raw); err != nil {
+	fields := map[string]any{"ENTITY_ID": id, "ENTITY_TYPE": cm.EntityType, "COMMENT": cm.Text}
+	if err := c.call(ctx, "crm.timeline.comment.add", cm.IdempotencyKey, map[string]any{"fields": fields}, &raw); err != nil {
 		return "", err
 	}
 	return idOf(raw)
@@ -481,7 +499,7 @@ func (c *Client) Profile(ctx context.Context) (string, error) {
 		Name     string          `json:"NAME"`
 		LastName string          `json:"LAST_NAME"`
 	}
-	if err := c.call(ctx, "profile", map[string]any{}, &out); err != nil {
+	if err := c.call(ctx, "profile", "", map[string]any{}, &out); err != nil {
 		return "", err
 	}
 	if _, err := idOf(out.ID); err != nil {

@@ -117,7 +117,7 @@ func TestAgainstContract(t *testing.T) {
 	if err != nil || task != "3711" {
 		t.Fatalf("CreateTask = %q, %v", task, err)
 	}
-	note, err := c.AddComment(ctx, bitrix24.EntityLead, lead, "Customer: hi\nAgent: hello")
+	note, err := c.AddComment(ctx, bitrix24.Comment{EntityType: bitrix24.EntityLead, EntityID: lead, Text: "Customer: hi\nAgent: hello", IdempotencyKey: "r:n:1"})
 	if err != nil || note != "3465" {
 		t.Fatalf("AddComment = %q, %v", note, err)
 	}
@@ -169,7 +169,7 @@ func TestContractErrors(t *testing.T) {
 	c := r.client(t)
 	ctx := context.Background()
 	r.prefer["crm.timeline.comment.add"] = "code=400"
-	_, err := c.AddComment(ctx, bitrix24.EntityContact, "275", "hello")
+	_, err := c.AddComment(ctx, bitrix24.Comment{EntityType: bitrix24.EntityContact, EntityID: "275", Text: "hello"})
 	if !nodes.IsPermanent(connectors.NodeError(err)) || !strings.Contains(err.Error(), "Not found.") {
 		t.Fatalf("400: %v", err)
 	}
@@ -399,9 +399,9 @@ func TestRefusesBadInput(t *testing.T) {
 	ctx := context.Background()
 	_, _, e1 := c.UpsertContact(ctx, bitrix24.Person{Email: "nope"})
 	_, e2 := c.CreateDeal(ctx, bitrix24.Deal{Title: "x", EntityType: bitrix24.EntityContact, EntityID: "abc"})
-	_, e3 := c.AddComment(ctx, bitrix24.EntityContact, "1", " ")
+	_, e3 := c.AddComment(ctx, bitrix24.Comment{EntityType: bitrix24.EntityContact, EntityID: "1", Text: " "})
 	_, e4 := c.CreateTask(ctx, bitrix24.Task{})
-	_, e5 := c.AddComment(ctx, "company", "1", "x")
+	_, e5 := c.AddComment(ctx, bitrix24.Comment{EntityType: "company", EntityID: "1", Text: "x"})
 	_, e6 := bitrix24.New("https://x.bitrix24.com/", nil)
 	_, e7 := (&bitrix24.Client{}).Profile(ctx)
 	for i, err := range []error{e1, e2, e3, e4, e5, e6, e7} {

@@ -56,7 +56,7 @@ func init() {
 			"when several have the email the oldest is used. On update the email and phone are left as they are (Bitrix24 adds values " +
 			"to multi-value fields rather than replacing them). Custom fields take Bitrix24 field ids, upper case: user fields like " +
 			"UF_CRM_1700000000 (the id, not the label, from CRM settings → Fields) or standard ones like SOURCE_DESCRIPTION; Bitrix24 " +
-			"ignores ids it does not know, so check the spelling. A lead is titled with the person's name and gets Company as its company name. " +
+			"ignores ids it does not know, so check the spelling. A new lead is titled with the person's name, has the source WEB (unless the custom fields set SOURCE_ID) and gets Company as its company name. " +
 			"Deals are linked to the contact (or to the lead); tasks are Bitrix24 tasks bound to the lead or contact, given to the owner or " +
 			"else to the webhook's user; notes are timeline comments. Owners are Bitrix24's numeric user ids; stages are sent when they are " +
 			"Bitrix24 stage ids like PREPARATION or C1:NEW (the default new leaves the pipeline's first stage). " +
@@ -81,8 +81,9 @@ func person(id string) (typ, b24ID string) {
 	return EntityContact, id
 }
 
-func (b crm) Upsert(ctx context.Context, _ string, in nodes.ContactInput) (nodes.ContactRef, error) {
-	p := Person{Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone, Company: in.Company, Fields: in.Fields}
+func (b crm) Upsert(ctx context.Context, key string, in nodes.ContactInput) (nodes.ContactRef, error) {
+	p := Person{Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Phone: in.Phone, Company: in.Company, Fields: in.Fields,
+		IdempotencyKey: key}
 	if in.SaveAs == nodes.RecordLead {
 		id, created, err := b.c.UpsertLead(ctx, p)
 		if err != nil {
@@ -97,9 +98,10 @@ func (b crm) Upsert(ctx context.Context, _ string, in nodes.ContactInput) (nodes
 	return nodes.ContactRef{ID: id, Created: created}, nil
 }
 
-func (b crm) CreateDeal(ctx context.Context, _ string, in nodes.DealInput) (string, error) {
+func (b crm) CreateDeal(ctx context.Context, key string, in nodes.DealInput) (string, error) {
 	typ, id := person(in.ContactID)
-	d := Deal{Title: in.Title, EntityType: typ, EntityID: id, Value: in.Value, Currency: in.Currency, OwnerID: connectors.NumericID(in.Owner)}
+	d := Deal{Title: in.Title, EntityType: typ, EntityID: id, Value: in.Value, Currency: in.Currency, OwnerID: connectors.NumericID(in.Owner),
+		IdempotencyKey: key}
 	if s := strings.TrimSpace(in.Stage); s != "new" && stageID.MatchString(s) {
 		d.StageID = s
 	}
@@ -107,12 +109,12 @@ func (b crm) CreateDeal(ctx context.Context, _ string, in nodes.DealInput) (stri
 	return did, connectors.NodeError(err)
 }
 
-func (b crm) CreateTask(ctx context.Context, _ string, in nodes.TaskInput) (string, error) {
+func (b crm) CreateTask(ctx context.Context, key string, in nodes.TaskInput) (string, error) {
 	desc := in.Notes
 	if in.Owner != "" && connectors.NumericID(in.Owner) == "" {
 		desc = strings.TrimSpace(desc + "\n\nOwner: " + in.Owner)
 	}
-	t := Task{Title: in.Title, Description: desc, Deadline: in.DueAt, ResponsibleID: connectors.NumericID(in.Owner)}
+	t := Task{Title: in.Title, Description: desc, Deadline: in.DueAt, ResponsibleID: connectors.NumericID(in.Owner), IdempotencyKey: key}
 	if in.ContactID != "" {
 		t.EntityType, t.EntityID = person(in.ContactID)
 	}
@@ -120,7 +122,7 @@ func (b crm) CreateTask(ctx context.Context, _ string, in nodes.TaskInput) (stri
 	return tid, connectors.NodeError(err)
 }
 
-func (b crm) AddNote(ctx context.Context, _ string, in nodes.NoteInput) (string, error) {
+func (b crm) AddNote(ctx context.Context, key string, in nodes.NoteInput) (string, error) {
 	comment := in.Body
 	if in.Source != "" {
 		comment += "\n\nSource: " + in.Source
@@ -129,7 +131,7 @@ func (b crm) AddNote(ctx context.Context, _ string, in nodes.NoteInput) (string,
 		return "", nodes.Permanentf("a Bitrix24 timeline comment needs the lead or contact it goes on")
 	}
 	typ, id := person(in.ContactID)
-	cid, err := b.c.AddComment(ctx, typ, id, comment)
+	cid, err := b.c.AddComment(ctx, Comment{EntityType: typ, EntityID: id, Text: comment, IdempotencyKey: key})
 	return cid, connectors.NodeError(err)
 }
 
