@@ -217,8 +217,9 @@ func (c *Client) do(ctx context.Context, method, key string, params any, out any
 	if err := connectors.DecodeJSON(vendor, resp.Body, &env); err != nil {
 		return err
 	}
-	if env.Error != "" {
-		// Bitrix24 sometimes reports an error with 200.
+	if env.Error != "" || env.Description != "" {
+		// Bitrix24 sometimes reports an error with 200 (and often with an
+		// empty code).
 		code, msg := parseError(resp.Body)
 		return &connectors.HTTPError{Vendor: vendor, Status: resp.Status, Code: code, Message: msg, Transient: transient[code]}
 	}
