@@ -65,14 +65,15 @@ func Payload(t testing.TB, rel string) []byte {
 // tests of the package binary (Prism takes seconds to start).
 type Mock struct {
 	vendor string
+	once   sync.Once
+	url    string
+	pid    int
+	state  string
+	err    error
+
 	// spec is a spec file of the test's own (NewSpecMock); "" serves the
 	// shared contract of vendor through mock.sh.
-	spec  string
-	once  sync.Once
-	url   string
-	pid   int
-	state string
-	err   error
+	spec string
 }
 
 // NewMock describes the mock for vendor (a mock.sh vendor name).
