@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,8 +159,12 @@ func TestUpsertContactToHubSpot(t *testing.T) {
 func TestVendorUpsertNeedsAnEmail(t *testing.T) {
 	t.Parallel()
 	b := setupVendors(t)
-	wantProblem(t, b.problems(t, nodes.TypeUpsertContact, map[string]any{"phone": "{{ trigger.phone }}", "target": "hs"}),
-		"email", "HubSpot and Pipedrive find contacts by their email")
+	probs := b.problems(t, nodes.TypeUpsertContact, map[string]any{"phone": "{{ trigger.phone }}", "target": "hs"})
+	wantProblem(t, probs, "email", "find contacts by their email")
+	// Every CRM vendor is named (the list grows with the vendors).
+	for _, title := range crmTitles() {
+		wantProblem(t, probs, "email", title)
+	}
 	b.env.Trigger = map[string]any{"phone": "+34612345678"}
 	_, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "phone": "{{ trigger.phone }}", "target": "hs"})
 	wantPermanent(t, err, "needs an email")
@@ -247,7 +252,10 @@ func TestTargetOfTheWrongKindFailsTheStep(t *testing.T) {
 	b := setupVendors(t)
 	b.env.Trigger = map[string]any{"email": "a@b.co"}
 	_, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "target": "mc"})
-	wantPermanent(t, err, `"Save to" must be a HubSpot or Pipedrive account; "Newsletter" is a Mailchimp account`)
+	wantPermanent(t, err, ` account; "Newsletter" is a Mailchimp account`)
+	for _, title := range crmTitles() {
+		wantPermanent(t, err, title)
+	}
 	_, err = b.runRemote(t, nodes.TypeAddToList, map[string]any{"list": "aud", "target": "hs"})
 	wantPermanent(t, err, "must be a Mailchimp account")
 }
@@ -388,4 +396,18 @@ func TestSlackWithoutAnAccountKeepsThePostInTheSandbox(t *testing.T) {
 	if ms := b.accts.Messages; len(ms) != 1 || ms[0].To != "Slack" || ms[0].Text != "A new lead" {
 		t.Fatalf("outbox %+v, want one post to Slack", ms)
 	}
+}
+
+// crmTitles are the names of the registered CRM vendors.
+func crmTitles() []string {
+	var out []string
+	for _, c := range nodes.Connectors() {
+		if slices.Contains(c.Provides, nodes.ProvidesCRM) {
+			out = append(out, c.Title)
+		}
+	}
+	if len(out) < 2 {
+		panic("the CRM vendors are not registered in this test binary")
+	}
+	return out
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/connectorstest"
 	"github.com/journeyhq/journey/nodes/connectors/mailchimp"
+	"github.com/journeyhq/journey/nodes/connectors/zendesksell"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -586,6 +587,9 @@ func TestAccountsAgainstContracts(t *testing.T) {
 		}},
 		{channels.KindPipedrive, func(base string) map[string]string {
 			return map[string]string{"base_url": base, "api_token": "pd-token"}
+		}},
+		{zendesksell.Kind, func(base string) map[string]string {
+			return map[string]string{"base_url": base, "access_token": "sell-token"}
 		}},
 	} {
 		t.Run(v.kind, func(t *testing.T) {

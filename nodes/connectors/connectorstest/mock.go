@@ -70,6 +70,10 @@ type Mock struct {
 	pid    int
 	state  string
 	err    error
+
+	// spec is a spec file of the test's own (NewSpecMock); "" serves the
+	// shared contract of vendor through mock.sh.
+	spec string
 }
 
 // NewMock describes the mock for vendor (a mock.sh vendor name).
@@ -107,6 +111,10 @@ func (m *Mock) start() {
 	}
 	m.state = state
 	m.watch(script)
+	if m.spec != "" {
+		m.startSpec(script)
+		return
+	}
 	for try := 0; try < 3; try++ {
 		port, err := freePort()
 		if err != nil {
