@@ -16,12 +16,11 @@ require (
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.58.0
+	golang.org/x/net v0.60.0
 	gorm.io/driver/postgres v1.6.3
 	gorm.io/driver/sqlite v1.6.0
 	gorm.io/gorm v1.31.2
 )
-
-require golang.org/x/net v0.60.0 // indirect
 
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect

@@ -134,17 +134,20 @@ type entry struct {
 func (c *Checker) CheckEmail(ctx context.Context, address string) nodes.EmailCheck {
 	addr := strings.ToLower(strings.TrimSpace(address))
 	out := nodes.EmailCheck{Email: addr}
-	local, domain, problem := parse(addr)
+	local, domain, ascii, problem := parse(addr)
 	if problem != "" {
 		out.Status, out.Reason, out.Reasons = nodes.EmailInvalid, problem, []string{problem}
 		return out
 	}
 	var risky []string
-	if s := suggestDomain(domain); s != "" {
+	if !isASCII(local) {
+		risky = append(risky, "the part before the @ has letters outside the plain Latin alphabet (like accents), which many mail servers refuse")
+	}
+	if s := suggestDomain(ascii); s != "" {
 		out.Typo, out.Suggestion = true, local+"@"+s
 		risky = append(risky, "looks like a typo of "+s)
 	}
-	if d := disposableDomain(domain); d != "" {
+	if d := disposableDomain(ascii); d != "" {
 		out.Disposable = true
 		risky = append(risky, "a throwaway (disposable) address from "+d)
 	}
@@ -152,7 +155,7 @@ func (c *Checker) CheckEmail(ctx context.Context, address string) nodes.EmailChe
 		out.Role = true
 		risky = append(risky, fmt.Sprintf("a shared address (%s@) rather than a person's", roleName(local)))
 	}
-	ans := c.mailAnswer(ctx, domain)
+	ans := c.mailAnswer(ctx, ascii)
 	out.MailHosts = ans.hosts
 	var invalid string
 	switch ans.state {

@@ -40,6 +40,8 @@ var zone = map[string][]string{
 	"one.test.":       {"mx:mx.one.test."},
 	"two.test.":       {"mx:mx.two.test."},
 	"three.test.":     {"mx:mx.three.test."},
+	// müller.test, as DNS knows it.
+	"xn--mller-kva.test.": {"mx:mx.xn--mller-kva.test."},
 }
 
 func startDNS(t *testing.T) *dnsServer {
@@ -147,7 +149,9 @@ func TestCheckEmailAgainstDNS(t *testing.T) {
 		{addr: "ana.@example.com", status: nodes.EmailInvalid, reason: []string{"dot at its start or end"}},
 		{addr: "ana@-example.com", status: nodes.EmailInvalid, reason: []string{"hyphen"}},
 		{addr: "ana@example.c", status: nodes.EmailInvalid, reason: []string{"real ending"}},
-		{addr: "ana@exämple.com", status: nodes.EmailInvalid, reason: []string{"accents"}},
+		{addr: "ana@müller.test", status: nodes.EmailValid},
+		{addr: "josé@example.com", status: nodes.EmailRisky, reason: []string{"accents"}},
+		{addr: "ana@exa_mple.com", status: nodes.EmailInvalid, reason: []string{"character domains cannot have"}},
 	} {
 		t.Run(tc.addr, func(t *testing.T) {
 			got := c.CheckEmail(context.Background(), tc.addr)

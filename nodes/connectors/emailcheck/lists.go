@@ -3,6 +3,8 @@ package emailcheck
 import (
 	_ "embed"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // disposableList is the disposable-domain list; its header says where it
@@ -141,9 +143,39 @@ func slips(a, b string, limit int) int {
 	return prev[len(b)]
 }
 
-// parse splits an address and checks its form. problem says, in plain
-// words, what is wrong ("" when nothing is).
-func parse(addr string) (local, domain, problem string) {
+// parse splits an address and checks its form. ascii is the domain as DNS
+// knows it (international names in their xn-- form). problem says, in
+// plain words, what is wrong ("" when nothing is).
+func parse(addr string) (local, domain, ascii, problem string) {
+	local, domain, problem = parseParts(addr)
+	if problem != "" {
+		return "", "", "", problem
+	}
+	ascii = domain
+	if !isASCII(domain) {
+		a, err := idna.Lookup.ToASCII(domain)
+		if err != nil {
+			return "", "", "", "the domain " + domain + " is not a valid international domain name"
+		}
+		ascii = a
+	}
+	if problem := domainProblem(ascii); problem != "" {
+		return "", "", "", problem
+	}
+	return local, domain, ascii, ""
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] > 127 {
+			return false
+		}
+	}
+	return true
+}
+
+// parseParts splits an address at its @ and checks the part before it.
+func parseParts(addr string) (local, domain, problem string) {
 	switch {
 	case addr == "":
 		return "", "", "the address is empty"
@@ -165,25 +197,18 @@ func parse(addr string) (local, domain, problem string) {
 	case domain == "":
 		return "", "", "there is no domain after the @"
 	}
-	for _, r := range addr {
-		if r > 127 {
-			return "", "", "the address has letters outside the plain Latin alphabet (like accents), which most mail servers refuse"
-		}
-	}
 	for _, r := range local {
 		if !atext(r) {
 			return "", "", "the part before the @ has a character addresses cannot have: " + string(r)
 		}
 	}
-	if problem := domainProblem(domain); problem != "" {
-		return "", "", problem
-	}
 	return local, domain, ""
 }
 
-// atext reports whether r may appear unquoted before the @ (RFC 5322).
+// atext reports whether r may appear unquoted before the @ (RFC 5322,
+// and RFC 6531's letters beyond ASCII).
 func atext(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~.", r)
+	return r > 127 || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~.", r)
 }
 
 // domainProblem checks a domain name's form.
