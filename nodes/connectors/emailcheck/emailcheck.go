@@ -122,6 +122,8 @@ const (
 type domainAnswer struct {
 	state mailState
 	hosts []string
+	// failure says why a look-up failed (mailUnavailable only).
+	failure string
 }
 
 type entry struct {
@@ -165,7 +167,7 @@ func (c *Checker) CheckEmail(ctx context.Context, address string) nodes.EmailChe
 		invalid = "the domain " + domain + " says it accepts no email"
 	case mailUnavailable:
 		out.DNSUnavailable = true
-		risky = append(risky, "the mail servers of "+domain+" could not be looked up just now (DNS did not answer); the address may be fine")
+		risky = append(risky, "the mail servers of "+domain+" could not be looked up just now ("+ans.failure+"); the address may be fine")
 	}
 	switch {
 	case invalid != "":
@@ -261,7 +263,7 @@ func lookup(ctx context.Context, r Resolver, domain string) domainAnswer {
 		return domainAnswer{state: mailFound, hosts: hosts}
 	}
 	if err != nil && !notFound(err) {
-		return domainAnswer{state: mailUnavailable}
+		return domainAnswer{state: mailUnavailable, failure: failure(err)}
 	}
 	addrs, err := r.LookupHost(ctx, fqdn)
 	switch {
@@ -270,7 +272,20 @@ func lookup(ctx context.Context, r Resolver, domain string) domainAnswer {
 	case err == nil || notFound(err):
 		return domainAnswer{state: mailNone}
 	default:
-		return domainAnswer{state: mailUnavailable}
+		return domainAnswer{state: mailUnavailable, failure: failure(err)}
+	}
+}
+
+// failure says in words why a look-up failed.
+func failure(err error) string {
+	var de *net.DNSError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &de) && de.IsTimeout:
+		return "the DNS server did not answer in time"
+	case errors.As(err, &de) && de.IsTemporary:
+		return "the DNS server answered with a temporary failure"
+	default:
+		return "the DNS look-up failed"
 	}
 }
 
