@@ -1,8 +1,9 @@
 // The result of a "Check the email address" step: on the contact's
 // profile as one plain line, in the field pickers, and on the step's card.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { cleanup, render, screen } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen } from '@testing-library/react'
 import ContactsPage from './ContactsPage'
+import { ConditionField } from './conditions/ConditionField'
 import { fieldCatalog } from './catalog'
 import { describeNode } from './describe'
 import type { FlowDoc } from './api'
@@ -50,5 +51,19 @@ describe('email check', () => {
     expect(describeNode({ type: 'contact.verify_email', params: {} })).toBe("Check the contact's email address")
     expect(describeNode({ type: 'contact.verify_email', params: { email: '{{ contact.email }}' } })).toBe("Check the contact's email address")
     expect(describeNode({ type: 'contact.verify_email', params: { email: '{{ trigger.email }}' } })).toBe('Check the email address [Trigger · Email]')
+  })
+
+  it('lets a condition pick "risky" instead of typing it', () => {
+    const doc = { id: 'f', name: 'F', nodes: [{ id: 'check', type: 'contact.verify_email', params: {} }], edges: [] } as unknown as FlowDoc
+    const seen: string[] = []
+    render(<ConditionField id="c" label="Condition" value="" catalog={fieldCatalog(doc)} check={async () => ({ ok: true, problems: [] })}
+      onChange={(v) => seen.push(v)} />)
+    fireEvent.change(screen.getByLabelText('Field of condition 1'), { target: { value: 'vars.email_status' } })
+    fireEvent.change(screen.getByLabelText('Operator of condition 1'), { target: { value: 'eq' } })
+    const input = screen.getByLabelText('Value of condition 1') as HTMLInputElement
+    const list = document.getElementById(input.getAttribute('list') ?? '')
+    expect([...(list?.querySelectorAll('option') ?? [])].map((o) => o.getAttribute('value'))).toEqual(['valid', 'risky', 'invalid'])
+    fireEvent.change(input, { target: { value: 'risky' } })
+    expect(seen.at(-1)).toBe('vars.email_status == "risky"')
   })
 })
