@@ -93,13 +93,10 @@ func verifyEmailNode() *Type {
 		Type:     TypeVerifyEmail,
 		Category: flows.CategoryCRM,
 		Title:    "Check the email address",
-		Description: "Checks an email address before you save or write to it: that it is written correctly, " +
-			"that its domain exists and receives email, and whether it is a throwaway address (like mailinator.com), " +
-			"a shared address (info@, sales@, noreply@) or a likely typo (gmial.com instead of gmail.com). " +
-			"Good addresses go to Valid; doubtful ones to Risky, with the reason (also when the domain could not be looked up just now); " +
-			"addresses that cannot receive email to Invalid. The result is remembered for later steps and kept on the contact " +
-			"(fields email_status and email_check_reason) when the address is the contact's, or when a later " +
-			"“Create or update contact” step saves it.",
+		Description: "Checks an email address before you save or write to it: is it written correctly, does its domain receive email, " +
+			"and is it a throwaway address (like mailinator.com), a shared one (info@, sales@, noreply@) or a likely typo (gmial.com for gmail.com)? " +
+			"Goes on through Valid, Risky (with the reason, also when the domain could not be looked up just now) or Invalid. " +
+			"The result is remembered for later steps and kept on the contact.",
 		Outputs: []flows.PortSpec{
 			{Name: PortEmailValid, Label: "Valid"},
 			{Name: PortEmailRisky, Label: "Risky"},
