@@ -72,11 +72,13 @@ func roleAddress(local string) bool { return roles[roleName(local)] }
 // at; a domain one or two typing slips away from one of them is probably
 // meant to be it.
 var providers = []string{
-	"gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.es", "ymail.com",
-	"hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.es", "hotmail.it", "outlook.com", "outlook.es",
-	"live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "protonmail.com", "proton.me",
-	"gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "yandex.ru", "mail.ru", "zoho.com",
-	"comcast.net", "verizon.net", "att.net", "orange.fr", "free.fr", "libero.it", "qq.com", "163.com",
+	"gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.es", "yahoo.de", "yahoo.it",
+	"ymail.com", "rocketmail.com", "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.es", "hotmail.it",
+	"hotmail.de", "outlook.com", "outlook.es", "outlook.de", "live.com", "live.co.uk", "msn.com",
+	"icloud.com", "me.com", "mac.com", "aol.com", "protonmail.com", "proton.me", "gmx.com", "gmx.de",
+	"gmx.net", "web.de", "t-online.de", "mail.com", "email.com", "yandex.ru", "mail.ru", "inbox.ru",
+	"zoho.com", "comcast.net", "verizon.net", "att.net", "btinternet.com", "sky.com", "orange.fr",
+	"free.fr", "laposte.net", "wanadoo.fr", "libero.it", "qq.com", "163.com", "126.com", "naver.com",
 }
 
 var isProvider = func() map[string]bool {
