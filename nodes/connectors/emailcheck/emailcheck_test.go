@@ -305,3 +305,29 @@ func (staticResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error
 func (staticResolver) LookupHost(context.Context, string) ([]string, error) {
 	return []string{"192.0.2.1"}, nil
 }
+
+// Checks of one domain at the same time share one look-up, and every
+// check gets the answer.
+func TestCheckEmailConcurrentChecksShareOneLookup(t *testing.T) {
+	t.Parallel()
+	s := startDNS(t)
+	c := newChecker(t, s, emailcheck.Config{})
+	var wg sync.WaitGroup
+	results := make([]string, 20)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = c.CheckEmail(context.Background(), "ana@two.test").Status
+		}()
+	}
+	wg.Wait()
+	for i, st := range results {
+		if st != nodes.EmailValid {
+			t.Fatalf("check %d: %s, want valid", i, st)
+		}
+	}
+	if n := s.asked("two.test"); n != 1 {
+		t.Fatalf("20 checks of one domain asked DNS %d times, want once", n)
+	}
+}
