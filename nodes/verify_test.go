@@ -3,6 +3,7 @@ package nodes_test
 import (
 	"context"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/journeyhq/journey/nodes"
@@ -12,10 +13,13 @@ import (
 // fakeChecker answers from a table and records what it was asked.
 type fakeChecker struct {
 	answers map[string]nodes.EmailCheck
+	mu      sync.Mutex
 	asked   []string
 }
 
 func (f *fakeChecker) CheckEmail(_ context.Context, addr string) nodes.EmailCheck {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.asked = append(f.asked, addr)
 	c, ok := f.answers[addr]
 	if !ok {
