@@ -33,6 +33,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) error {
 	email := fs.String("email", envOr("JOURNEY_DEMO_EMAIL", "admin@example.com"), "email of the demo admin [JOURNEY_DEMO_EMAIL]")
 	password := fs.String("password", envOr("JOURNEY_PASSWORD", ""), "password of the demo admin (default: a random one, printed) [JOURNEY_PASSWORD]")
 	intervalText := fs.String("interval", envOr("JOURNEY_DEMO_INTERVAL", "2s"), "average pause between sample chats and events, at least 200ms [JOURNEY_DEMO_INTERVAL]")
+	dnsResolverFlag(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

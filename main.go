@@ -165,6 +165,8 @@ type config struct {
 	Lease           time.Duration // HookConcurrency and HookRate bound the webhook intake (0: no limit).
 	HookConcurrency int
 	HookRate        int
+	// DNSResolver is the DNS server of email checks ("": the system's).
+	DNSResolver string
 }
 
 // newFlags returns a flag set whose --help lists each flag with its
@@ -208,8 +210,13 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 		_ = store.Close()
 		return nil, nil, nil, err
 	}
+	checker, err := emailChecker(c)
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, nil, err
+	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
-		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease,
+		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease, EmailChecker: checker,
 		// Only on SQLite (where --role is always all): on PostgreSQL the
 		// workers run several transactions side by side, while a shared
 		// ingestion transaction runs its requests one after another
@@ -238,8 +245,12 @@ func cmdServe(args []string, stderr io.Writer) error {
 	opsFlags(fs, &c)
 	scaleFlags(fs, &c)
 	intakeFlags(fs, &c)
+	dnsResolverFlag(fs, &c)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if _, err := emailChecker(c); err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	if _, err := parseRetention(c.Retention); err != nil {
 		return err

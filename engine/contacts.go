@@ -186,5 +186,17 @@ func (c *txContacts) Tag(_ context.Context, key, contactID string, add, remove [
 	return storage.TagContact(c.tx, inTx, contactID, add, remove, c.now)
 }
 
+// SetFields merges fields into the contact's custom fields (what a step
+// returned as nodes.Result.ContactFields).
+func (c *txContacts) SetFields(contactID string, fields map[string]any) error {
+	if err := c.begin(true); err != nil {
+		return err
+	}
+	if err := c.testOnly(contactID); err != nil {
+		return err
+	}
+	return storage.SetContactFields(c.tx, contactID, fields, c.now)
+}
+
 // Interface guards.
 var _ nodes.Contacts = (*txContacts)(nil)

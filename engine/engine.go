@@ -75,6 +75,9 @@ type Config struct {
 	// ChannelsBinder, message steps that call no vendor record their
 	// messages inside the step's transaction.
 	Channels nodes.Channels
+	// EmailChecker checks addresses for the "Check the email address"
+	// step (nil: such steps fail with a clear error).
+	EmailChecker nodes.EmailChecker
 	// ScheduleBatch is how many contacts one job of a schedule trigger
 	// with a segment looks at (default 200); more follow in further jobs.
 	ScheduleBatch int

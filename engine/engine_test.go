@@ -61,6 +61,8 @@ type setupOpts struct {
 	channels bool
 	// scheduleBatch is engine.Config.ScheduleBatch (0: the default).
 	scheduleBatch int
+	// emailChecker is engine.Config.EmailChecker.
+	emailChecker nodes.EmailChecker
 }
 
 // databases lists the databases every engine test runs on.
@@ -106,7 +108,8 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} // a Monday
 	var ch *channels.Service
 	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
-		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: o.db == "sqlite+inline"}
+		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: o.db == "sqlite+inline",
+		EmailChecker: o.emailChecker}
 	if o.channels {
 		ch, err = channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
 			PublicURL: "https://journeys.example.com", Now: clock.Now, Logger: logger})

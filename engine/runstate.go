@@ -180,6 +180,8 @@ func (s *runState) input(cn *flows.CompiledNode, visit, attempt int, contacts no
 		Contacts: contacts,
 		Channels: s.e.cfg.Channels,
 		Settings: &s.cf.Flow.Settings,
+		// EmailChecker serves contact.verify_email.
+		EmailChecker: s.e.cfg.EmailChecker,
 	}
 }
 
@@ -240,6 +242,30 @@ func saveRemoteContact(ctx context.Context, contacts *txContacts, key string, re
 	return res, nil
 }
 
+// setContactFields keeps a step's nodes.Result.ContactFields on the run's
+// contact (the one the step made the run's, if it did). Without a contact,
+// or when the contact was erased meanwhile, there is nothing to keep them on.
+func (s *runState) setContactFields(contacts *txContacts, res nodes.Result) error {
+	if len(res.ContactFields) == 0 {
+		return nil
+	}
+	id := res.ContactID
+	if id == "" && s.run.ContactID != nil {
+		id = *s.run.ContactID
+	}
+	if id == "" {
+		return nil
+	}
+	err := contacts.SetFields(id, res.ContactFields)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil && !nodes.IsPermanent(err) {
+		err = fmt.Errorf("keep the step's result on the contact: %w", err)
+	}
+	return err
+}
+
 // step runs one node and returns the nodes to run next.
 func (s *runState) step(p pending) ([]pending, error) {
 	cn := s.cf.Nodes[p.node]
@@ -276,9 +302,14 @@ func (s *runState) step(p pending) ([]pending, error) {
 	var err error
 	if p.pre != nil {
 		res, err, started = p.pre.res, p.pre.err, p.pre.started
-		if err == nil && res.SaveContact != nil {
+		if err == nil && (res.SaveContact != nil || len(res.ContactFields) > 0) {
 			contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
-			res, err = saveRemoteContact(s.ctx, contacts, s.input(cn, visit, p.attempt, contacts).Key, res)
+			if res.SaveContact != nil {
+				res, err = saveRemoteContact(s.ctx, contacts, s.input(cn, visit, p.attempt, contacts).Key, res)
+			}
+			if err == nil {
+				err = s.setContactFields(contacts, res)
+			}
 			if e := contacts.finish(err != nil); e != nil {
 				return nil, e
 			}
@@ -291,6 +322,9 @@ func (s *runState) step(p pending) ([]pending, error) {
 		}
 		in.Resume = p.resume
 		res, err = s.e.callHandler(s.ctx, typ, in, false)
+		if err == nil {
+			err = s.setContactFields(contacts, res)
+		}
 		if e := contacts.finish(err != nil); e != nil {
 			return nil, e
 		}

@@ -161,6 +161,18 @@ func runUpsertContact(ctx context.Context, in *Input, p *UpsertContactParams) (R
 		ci.SaveAs = cmpOr(p.SaveAs, RecordContact)
 		return upsertVendorContact(ctx, in, p.Target, ci, out)
 	}
+	// An earlier "Check the email address" step of this run checked this
+	// address: the contact keeps the result (unless the step maps those
+	// fields itself).
+	for k, v := range emailCheckFor(in.Env, ci.Email) {
+		if _, set := ci.Fields[k]; set {
+			continue
+		}
+		if ci.Fields == nil {
+			ci.Fields = map[string]any{}
+		}
+		ci.Fields[k] = v
+	}
 	ref, err := in.Contacts.Upsert(ctx, in.Key, ci)
 	if err != nil {
 		return Result{}, stepFailed("save the contact", err)

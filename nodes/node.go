@@ -73,6 +73,9 @@ type Input struct {
 	Channels Channels
 	// Settings are the flow's settings (policies such as quiet hours).
 	Settings *flows.Settings
+	// EmailChecker checks email addresses (nil when the engine has none
+	// wired).
+	EmailChecker EmailChecker
 	// Resume is set when the step runs again after a Wait with Reenter.
 	Resume *Resume
 }
@@ -122,6 +125,11 @@ type Result struct {
 	// outside it and cannot write there itself); the saved contact becomes
 	// the run's contact.
 	SaveContact *ContactInput
+	// ContactFields, when set, are merged into the custom fields of the
+	// run's contact by the engine, in the step's transaction (so a step
+	// that runs outside it, like an email check, can keep its result on
+	// the contact). Ignored when the run has no contact.
+	ContactFields map[string]any
 	// Wait, when set, pauses the run at this node.
 	Wait *Wait
 	// Exit, when set, ends the run.

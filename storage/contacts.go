@@ -465,6 +465,29 @@ func addScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (int
 	return score, recordEffect(tx, effectScore, key, strconv.Itoa(score), now)
 }
 
+// SetContactFields merges fields into the contact's custom fields (a
+// field set here replaces the one stored under its name). ErrNotFound when
+// there is no such contact.
+func SetContactFields(tx *gorm.DB, contactID string, fields map[string]any, now time.Time) error {
+	var c Contact
+	err := tx.Select("id", "fields").Where("id = ?", contactID).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("contact %s: %w", contactID, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("set contact fields: %w", mapErr(err))
+	}
+	merged, err := mergeFields(c.Fields, fields)
+	if err != nil {
+		return err
+	}
+	err = tx.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{"fields": merged, "updated_at": now.UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("set contact fields: %w", mapErr(err))
+	}
+	return nil
+}
+
 // AddToList puts the contact on the named list, creating the list when it
 // does not exist. Membership is a set: adding twice is harmless. With a
 // non-empty key a replay changes nothing (even after a later removal).

@@ -24,6 +24,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
+	"github.com/journeyhq/journey/nodes/connectors/emailcheck"
 	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/web"
@@ -67,7 +68,10 @@ func startApp(t *testing.T) *app {
 	// The registry as the binary wires it: with the chat platform presets.
 	reg := nodes.Builtin()
 	reg.SetWebhookPresets(chatpresets.WebhookPresets())
-	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Logger: logger, Channels: ch, InlineStart: true})
+	// Email checks as the binary wires them, with DNS answered by
+	// e2eResolver (the tests reach no network).
+	checker := emailcheck.New(emailcheck.Config{Resolver: e2eResolver{}})
+	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Logger: logger, Channels: ch, InlineStart: true, EmailChecker: checker})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}

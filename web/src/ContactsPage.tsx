@@ -43,6 +43,20 @@ function ContactList() {
   )
 }
 
+/** The custom fields a "Check the email address" step keeps (shown as one line, not as raw fields). */
+const emailCheckKeys = ['email_status', 'email_check_reason']
+
+const emailStatusWords: Record<string, string> = { valid: 'valid', risky: 'risky', invalid: 'invalid' }
+
+/** "risky — looks like a typo of gmail.com", or '' when the address was never checked. */
+function emailCheck(c: Pick<Contact, 'fields'>): string {
+  const status = c.fields?.email_status
+  if (typeof status !== 'string' || !status) return ''
+  const reason = c.fields?.email_check_reason
+  const word = emailStatusWords[status] ?? status
+  return typeof reason === 'string' && reason ? `${word} — ${reason}` : word
+}
+
 interface ProfileData {
   contact: Contact
   deals: { id: string; title: string; stage: string; value: number; currency: string; owner: string; created_at: string }[]
@@ -86,10 +100,12 @@ function Profile({ id }: { id: string }) {
       <div className="grid2">
         <section className="card" aria-labelledby="h-details"><h2 id="h-details">Details</h2>
           <dl>
-            <dt>Email</dt><dd>{c.email ?? '—'}</dd><dt>Phone</dt><dd>{c.phone ?? '—'}</dd>
+            <dt>Email</dt><dd>{c.email ?? '—'}</dd>
+            {emailCheck(c) && <div className="dlrow"><dt>Email check</dt><dd data-testid="email-check">{emailCheck(c)}</dd></div>}
+            <dt>Phone</dt><dd>{c.phone ?? '—'}</dd>
             <dt>Company</dt><dd>{c.company || '—'}</dd><dt>Lead score</dt><dd>{c.score}</dd>
             <dt>Time zone</dt><dd>{c.time_zone || '—'}</dd>
-            {Object.entries(c.fields ?? {}).map(([k, v]) => <div key={k} className="dlrow"><dt>{k}</dt><dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>)}
+            {Object.entries(c.fields ?? {}).filter(([k]) => !emailCheckKeys.includes(k)).map(([k, v]) => <div key={k} className="dlrow"><dt>{k}</dt><dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>)}
           </dl>
         </section>
         <section className="card" aria-labelledby="h-consent"><h2 id="h-consent">Consent</h2>

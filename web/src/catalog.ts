@@ -15,12 +15,17 @@ export interface FieldDef {
   label: string
   group: FieldGroup
   type: FieldType
+  /** The values the field takes, offered when a condition compares it ("valid", "risky"...). */
+  values?: string[]
 }
 
 /** "Contact · First name", as chips and pickers show a field. */
 export function chipLabel(f: Pick<FieldDef, 'group' | 'label'>): string {
   return `${f.group} · ${f.label}`
 }
+
+/** What a "Check the email address" step concludes (its paths out). */
+const emailStatuses = ['valid', 'risky', 'invalid']
 
 const contactFields: FieldDef[] = [
   { path: 'contact.first_name', label: 'First name', group: 'Contact', type: 'text' },
@@ -37,6 +42,16 @@ const contactFields: FieldDef[] = [
   { path: 'contact.open_deals', label: 'Open deals', group: 'Contact', type: 'number' },
   { path: 'contact.last_activity_at', label: 'Last activity', group: 'Contact', type: 'date' },
   { path: 'contact.created_at', label: 'Created', group: 'Contact', type: 'date' },
+  // Kept by "Check the email address" steps (nodes/verify.go): valid, risky or invalid, and why.
+  { path: 'contact.fields.email_status', label: 'Email check', group: 'Contact', type: 'text', values: emailStatuses },
+  { path: 'contact.fields.email_check_reason', label: 'Email check reason', group: 'Contact', type: 'text' },
+]
+
+/** What a "Check the email address" step remembers for the steps after it. */
+const emailCheckFields: FieldDef[] = [
+  { path: 'vars.email_status', label: 'Email check result', group: 'Remembered', type: 'text', values: emailStatuses },
+  { path: 'vars.email_check_reason', label: 'Email check reason', group: 'Remembered', type: 'text' },
+  { path: 'vars.email_suggestion', label: 'Suggested email', group: 'Remembered', type: 'text' },
 ]
 
 const eventFields: FieldDef[] = [
@@ -118,7 +133,7 @@ function eventDataFields(doc: FlowDoc): FieldDef[] {
 
 /** Values remembered by "Remember values" steps (vars.plan...). */
 function rememberedFields(doc: FlowDoc): FieldDef[] {
-  const out: FieldDef[] = []
+  const out: FieldDef[] = doc.nodes.some((n) => n.type === 'contact.verify_email') ? [...emailCheckFields] : []
   for (const n of doc.nodes) {
     if (n.type !== 'logic.set') continue
     const values = n.params?.values

@@ -116,6 +116,10 @@ export function describeNode(n: Pick<FlowNode, 'type' | 'params'>, spec?: TypeSp
     }
     case 'crm.upsert_contact':
       return 'Create or update the contact'
+    case 'contact.verify_email':
+      return p.email && str(p.email).replace(/\s/g, '') !== '{{contact.email}}'
+        ? `Check the email address ${words(p.email)}`
+        : "Check the contact's email address"
     case 'list.add':
       return p.list ? `Add to the list ${str(p.list)}` : 'Add to a list'
     case 'list.remove':

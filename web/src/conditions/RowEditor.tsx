@@ -123,7 +123,8 @@ export function RowEditor({ n, id, row, catalog, onChange, onRemove, choices }: 
           {ops.map((o) => <option key={o.id} value={o.id}>{o.label}</option>)}
         </select>
       )}
-      {row.field !== '' && op && <ValueInput n={n} id={id} op={op} row={row} setValue={setValue} choices={choices} describedBy={describedBy} />}
+      {row.field !== '' && op && <ValueInput n={n} id={id} op={op} row={row} setValue={setValue} choices={choices} describedBy={describedBy}
+        values={known ? catalog.find((f) => f.path === row.field)?.values : undefined} />}
       {op?.id === 'before' && <span className="cond-word">ago</span>}
       <button type="button" className="link danger" aria-label={`Remove condition ${n}`} onClick={onRemove}>Remove</button>
       {hint && <p className="hint cond-hint" id={hintId}>{hint}</p>}
@@ -143,17 +144,25 @@ interface ValueProps {
   setValue: (v: RowValue | undefined) => void
   choices: { tags: string[]; lists: string[] }
   describedBy?: string
+  /** The values the field takes, offered as suggestions. */
+  values?: string[]
 }
 
-function ValueInput({ n, id, op, row, setValue, choices, describedBy }: ValueProps) {
+function ValueInput({ n, id, op, row, setValue, choices, describedBy, values }: ValueProps) {
   const v = row.value
   const label = `Value of condition ${n}`
   switch (op.value) {
     case 'none':
       return null
     case 'text':
-      return <input type="text" id={`${id}-value`} aria-label={label} aria-describedby={describedBy} value={typeof v === 'string' ? v : ''}
-        onChange={(e) => setValue(e.target.value === '' ? undefined : e.target.value)} />
+      return (
+        <>
+          <input type="text" id={`${id}-value`} aria-label={label} aria-describedby={describedBy} value={typeof v === 'string' ? v : ''}
+            list={values?.length ? `${id}-values` : undefined} placeholder={values?.length ? values.join(', ') : undefined}
+            onChange={(e) => setValue(e.target.value === '' ? undefined : e.target.value)} />
+          {values?.length ? <datalist id={`${id}-values`}>{values.map((o) => <option key={o} value={o} />)}</datalist> : null}
+        </>
+      )
     case 'number':
       return <input type="number" step="any" id={`${id}-value`} aria-label={label} aria-describedby={describedBy} value={typeof v === 'number' ? v : ''}
         onChange={(e) => setValue(numberOf(e.target.value))} />
