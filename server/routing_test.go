@@ -126,3 +126,32 @@ func TestLeadRoutingEndToEnd(t *testing.T) {
 		t.Fatalf("lead3 still has the removed owner: %s", c.body)
 	}
 }
+
+// TestPreviewShowsTheOwner: a message preview fills {{ owner.name }} with
+// the chosen contact's owner, or a sample salesperson for the sample contact.
+func TestPreviewShowsTheOwner(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var u struct{ User struct{ ID string } }
+	b.api(t, "POST", "/api/v1/users", `{"email":"ana@example.com","password":"a long password","role":"editor"}`).must(t, http.StatusCreated).json(t, &u)
+	b.api(t, "PATCH", "/api/v1/users/"+u.User.ID, `{"name":"Ana"}`).must(t, 200)
+	b.api(t, "POST", "/api/v1/flows", routingJourney).must(t, http.StatusCreated)
+	b.api(t, "POST", "/api/v1/flows/route/publish", "").must(t, 200)
+	b.request(t, "POST", "/hooks/route", `{"email":"lead@example.com"}`).must(t, http.StatusAccepted)
+	b.drain(t)
+	var list struct{ Contacts []struct{ ID string } }
+	b.api(t, "GET", "/api/v1/contacts?search=lead@", "").must(t, 200).json(t, &list)
+	if len(list.Contacts) != 1 {
+		t.Fatalf("contacts: %+v", list)
+	}
+	var got previewAnswer
+	b.api(t, "POST", "/api/v1/preview", `{"flow_id":"route","node":{"id":"tell"},"contact_id":"`+list.Contacts[0].ID+`"}`).must(t, 200).json(t, &got)
+	if got.Text != "New lead for Ana (ana@example.com): lead@example.com" {
+		t.Fatalf("preview for the contact: %q", got.Text)
+	}
+	got = previewAnswer{}
+	b.api(t, "POST", "/api/v1/preview", `{"flow_id":"route","node":{"id":"tell"}}`).must(t, 200).json(t, &got)
+	if !strings.HasPrefix(got.Text, "New lead for Sam Seller (sam.seller@example.com): ") {
+		t.Fatalf("preview for the sample contact: %q", got.Text)
+	}
+}
