@@ -155,3 +155,39 @@ func TestPreviewShowsTheOwner(t *testing.T) {
 		t.Fatalf("preview for the sample contact: %q", got.Text)
 	}
 }
+
+// TestTestRunsDoNotTakeRealTurns: testing the journey assigns its test
+// leads in turn too, but the next real lead still goes to the first
+// salesperson.
+func TestTestRunsDoNotTakeRealTurns(t *testing.T) {
+	t.Parallel()
+	b := setup(t, quickTest)
+	for _, email := range []string{"ana@example.com", "ben@example.com"} {
+		b.api(t, "POST", "/api/v1/users", `{"email":"`+email+`","password":"a long password","role":"editor"}`).must(t, http.StatusCreated)
+	}
+	b.api(t, "POST", "/api/v1/flows", routingJourney).must(t, http.StatusCreated)
+	b.api(t, "POST", "/api/v1/flows/route/publish", "").must(t, 200)
+	for _, email := range []string{"t1@example.com", "t2@example.com", "t3@example.com"} {
+		b.api(t, "POST", "/api/v1/flows/route/test", `{"body":{"email":"`+email+`"}}`).must(t, 200)
+	}
+	b.drain(t)
+	// The three test leads were assigned in turn: Ana, Ben, Ana.
+	var posts struct {
+		Messages []struct {
+			BodyText string `json:"body_text"`
+		}
+	}
+	b.api(t, "GET", "/api/v1/messages?channel=slack&include_test=true", "").must(t, 200).json(t, &posts)
+	owners := map[string]int{}
+	for _, m := range posts.Messages {
+		owners[strings.Fields(m.BodyText)[3]]++
+	}
+	if owners["ana@example.com"] != 2 || owners["ben@example.com"] != 1 {
+		t.Fatalf("test leads by owner = %v (%+v); want Ana 2, Ben 1", owners, posts.Messages)
+	}
+	b.request(t, "POST", "/hooks/route", `{"email":"real@example.com"}`).must(t, http.StatusAccepted)
+	b.drain(t)
+	if c := b.api(t, "GET", "/api/v1/contacts?search=real@", "").must(t, 200); !strings.Contains(c.body, `"email":"ana@example.com"}`) {
+		t.Fatalf("the first real lead is not Ana's after three test runs: %s", c.body)
+	}
+}
