@@ -170,7 +170,16 @@ func (s *Server) choices(source string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The users first (the people "Assign owner" gives leads to), then
+		// the owners deals and tasks already name.
+		users, err := storage.ListUsers(db)
+		if err != nil {
+			return nil, err
+		}
 		var owners []string
+		for _, u := range users {
+			owners = append(owners, u.Email)
+		}
 		for _, d := range deals {
 			owners = append(owners, d.Owner)
 		}

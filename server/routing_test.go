@@ -67,6 +67,11 @@ func TestLeadRoutingEndToEnd(t *testing.T) {
 		t.Fatalf("team choices: %s", opts.body)
 	}
 
+	// A deal's or task's owner may be any user too.
+	if o := b.api(t, "GET", "/api/v1/node-types/crm.create_task/options/owner", "").must(t, 200); !strings.Contains(o.body, `"value":"ben@example.com"`) {
+		t.Fatalf("owner choices: %s", o.body)
+	}
+
 	b.api(t, "POST", "/api/v1/flows", routingJourney).must(t, http.StatusCreated)
 	b.api(t, "POST", "/api/v1/flows/route/publish", "").must(t, 200)
 	for _, email := range []string{"lead1@example.com", "lead2@example.com"} {
