@@ -15,3 +15,13 @@ func (e *Engine) ContactEnv(id string) (flows.Contact, error) {
 	}
 	return envContact(c), nil
 }
+
+// ContactOwnerEnv returns the owner of a stored contact as expressions see
+// it (owner.name), empty when nobody owns the contact.
+func (e *Engine) ContactOwnerEnv(id string) (flows.Owner, error) {
+	c, err := storage.GetContact(e.store.Reader(), id)
+	if err != nil {
+		return flows.Owner{}, err
+	}
+	return envOwner(e.store.Reader(), c.OwnerID)
+}

@@ -127,12 +127,12 @@ func (s *runState) freshContact() error {
 // loadContact refreshes env.Contact from the store.
 func (s *runState) loadContact() error {
 	if s.run.ContactID == nil {
-		s.env.Contact = flows.Contact{}
+		s.env.Contact, s.env.Owner = flows.Contact{}, flows.Owner{}
 		return nil
 	}
 	c, err := storage.GetContact(s.tx, *s.run.ContactID)
 	if errors.Is(err, storage.ErrNotFound) {
-		s.env.Contact = flows.Contact{}
+		s.env.Contact, s.env.Owner = flows.Contact{}, flows.Owner{}
 		return nil
 	}
 	if err != nil {
@@ -144,6 +144,11 @@ func (s *runState) loadContact() error {
 // setContact makes c the run's contact for the expressions.
 func (s *runState) setContact(c *storage.ContactView) error {
 	s.env.Contact = envContact(c)
+	owner, err := envOwner(s.tx, c.OwnerID)
+	if err != nil {
+		return err
+	}
+	s.env.Owner = owner
 	return addActivity(s.tx, s.cf, &s.env.Contact)
 }
 

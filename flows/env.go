@@ -12,6 +12,9 @@ type Env struct {
 	Vars    map[string]any `expr:"vars"`
 	Run     RunInfo        `expr:"run"`
 	Now     time.Time      `expr:"now"`
+	// Owner is the salesperson who owns the contact (set by the "Assign
+	// owner" step); empty fields when nobody does.
+	Owner Owner `expr:"owner"`
 	// notSet, when set, collects the missing values an evaluation read.
 	notSet *notSetLog
 	// budget, when set, counts what an evaluation has used (budget.go).
@@ -65,4 +68,17 @@ type RunInfo struct {
 	FlowID    string    `expr:"flow_id"`
 	Version   int       `expr:"version"`
 	StartedAt time.Time `expr:"started_at"`
+}
+
+// Owner is the contact's owner, a user of this app, as expressions see it:
+// {{ owner.name }}, owner.email.
+type Owner struct {
+	ID    string `expr:"id"`
+	Name  string `expr:"name"`
+	Email string `expr:"email"`
+	// Mention @-mentions the owner in a Slack message ("<@U0123ABCD>")
+	// when their Slack member id is known, else it is their name.
+	Mention string `expr:"mention"`
+	// IDs maps a CRM credential id to the owner's id in that account.
+	IDs map[string]string `expr:"ids"`
 }

@@ -277,6 +277,7 @@ var envNames = map[string]string{
 	"flows.Contact": "contact",
 	"flows.Event":   "event",
 	"flows.RunInfo": "run",
+	"flows.Owner":   "owner",
 }
 
 // explainExprError converts an expr error into an exprError with a plain
@@ -376,7 +377,7 @@ func topLevelNames() []string {
 // (contact.first_name), or "".
 func suggestNested(name string) string {
 	for _, owner := range []struct{ prefix, typ string }{
-		{"contact", "flows.Contact"}, {"event", "flows.Event"}, {"run", "flows.RunInfo"},
+		{"contact", "flows.Contact"}, {"event", "flows.Event"}, {"run", "flows.RunInfo"}, {"owner", "flows.Owner"},
 	} {
 		if f := suggest(name, exprFieldNames(owner.typ)); f != "" {
 			return owner.prefix + "." + f
@@ -397,6 +398,8 @@ func exprFieldNames(typeName string) []string {
 		t = reflect.TypeFor[Event]()
 	case "flows.RunInfo":
 		t = reflect.TypeFor[RunInfo]()
+	case "flows.Owner":
+		t = reflect.TypeFor[Owner]()
 	default:
 		return nil
 	}

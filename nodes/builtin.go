@@ -17,7 +17,7 @@ func Builtin() *Registry {
 		webhookTrigger(), eventTrigger(), absenceTrigger(), scheduleTrigger(), manualTrigger(),
 		ifNode(), switchNode(), splitNode(), setNode(), exitNode(),
 		delayNode(), waitEventNode(),
-		upsertContactNode(), verifyEmailNode(), createDealNode(), createTaskNode(), addNoteNode(), scoreNode(),
+		upsertContactNode(), verifyEmailNode(), createDealNode(), createTaskNode(), addNoteNode(), scoreNode(), assignOwnerNode(),
 		addToListNode(), removeFromListNode(), tagNode(),
 		emailNode(), smsNode(), whatsAppNode(), sendNode(),
 		httpRequestNode(), slackNode(),

@@ -226,7 +226,7 @@ func TestBuiltinHasEveryType(t *testing.T) {
 	want := []string{
 		TypeWebhookTrigger, TypeEventTrigger, TypeAbsenceTrigger, TypeScheduleTrigger, TypeManualTrigger,
 		TypeIf, TypeSwitch, TypeSplit, TypeSet, TypeExit, TypeDelay, TypeWaitEvent,
-		TypeUpsertContact, TypeVerifyEmail, TypeCreateDeal, TypeCreateTask, TypeAddNote, TypeScore,
+		TypeUpsertContact, TypeVerifyEmail, TypeCreateDeal, TypeCreateTask, TypeAddNote, TypeScore, TypeAssignOwner,
 		TypeAddToList, TypeRemoveFromList, TypeTag,
 		TypeEmail, TypeSMS, TypeWhatsApp, TypeSend,
 		TypeHTTPRequest, TypeSlack,

@@ -297,7 +297,7 @@ func createDealNode() *Type {
 			},
 			{
 				Name: paramOwner, Label: "Owner", Kind: flows.KindString, Options: "owners",
-				Description: "The salesperson who owns the deal; empty leaves it unassigned. In HubSpot and Pipedrive, the owner's numeric user id.", Example: "maria@example.com",
+				Description: "The salesperson who owns the deal; empty gives it to the contact's owner (see Assign owner), or leaves it unassigned. In HubSpot and Pipedrive, the owner's numeric user id (empty uses the one set on the contact owner's user).", Example: "maria@example.com",
 			},
 			targetParam("the deal", ProvidesCRM),
 		},
@@ -365,15 +365,18 @@ func runCreateDeal(ctx context.Context, in *Input, p *CreateDealParams) (Result,
 		return Result{}, Permanentf("%q is not a currency code like USD or EUR", p.Currency)
 	}
 	stage := cmpOr(strings.TrimSpace(p.Stage), "new")
+	owner := cmpOr(strings.TrimSpace(p.Owner), defaultOwner(in, p.Target))
 	id, err := crm.CreateDeal(ctx, in.Key, DealInput{
-		ContactID: cid, Title: title, Stage: stage, Value: value, Currency: currency, Owner: strings.TrimSpace(p.Owner),
+		ContactID: cid, Title: title, Stage: stage, Value: value, Currency: currency, Owner: owner,
 	})
 	if err != nil {
 		return Result{}, stepFailed("create the deal", err)
 	}
-	return Result{Port: PortOut, Vars: vars, Output: savedTo(map[string]any{
-		"deal_id": id, "title": title, "stage": stage, "value": value, "currency": currency,
-	}, p.Target)}, nil
+	out := map[string]any{"deal_id": id, "title": title, "stage": stage, "value": value, "currency": currency}
+	if owner != "" {
+		out["owner"] = owner
+	}
+	return Result{Port: PortOut, Vars: vars, Output: savedTo(out, p.Target)}, nil
 }
 
 // errNotAmount is returned for a deal amount that is not a number.
@@ -469,7 +472,7 @@ func createTaskNode() *Type {
 			},
 			{
 				Name: paramOwner, Label: "Owner", Kind: flows.KindString, Options: "owners",
-				Description: "Who should do it; empty leaves it unassigned.", Example: "maria@example.com",
+				Description: "Who should do it; empty gives it to the contact's owner (see Assign owner), or leaves it unassigned. In HubSpot and Pipedrive, the owner's numeric user id (empty uses the one set on the contact owner's user).", Example: "maria@example.com",
 			},
 			{
 				Name: paramDueIn, Label: "Due in", Kind: flows.KindDuration,
@@ -509,13 +512,17 @@ func runCreateTask(ctx context.Context, in *Input, p *CreateTaskParams) (Result,
 	if p.DueIn > 0 {
 		due = in.Now().Add(time.Duration(p.DueIn))
 	}
+	owner := cmpOr(strings.TrimSpace(p.Owner), defaultOwner(in, p.Target))
 	id, err := crm.CreateTask(ctx, in.Key, TaskInput{
-		ContactID: cid, Title: title, Notes: strings.TrimSpace(notes), Owner: strings.TrimSpace(p.Owner), DueAt: due,
+		ContactID: cid, Title: title, Notes: strings.TrimSpace(notes), Owner: owner, DueAt: due,
 	})
 	if err != nil {
 		return Result{}, stepFailed("create the task", err)
 	}
 	out := map[string]any{"task_id": id, "title": title}
+	if owner != "" {
+		out["owner"] = owner
+	}
 	if !due.IsZero() {
 		out["due_at"] = due
 	}

@@ -30,10 +30,26 @@ type userView struct {
 	Email     string    `json:"email"`
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// The user as a salesperson of lead routing (see users.go).
+	Name      string            `json:"name"`
+	AwayUntil *time.Time        `json:"away_until"`
+	TimeZone  string            `json:"time_zone"`
+	WorkDays  []string          `json:"work_days"`
+	WorkStart string            `json:"work_start"`
+	WorkEnd   string            `json:"work_end"`
+	OwnerIDs  map[string]string `json:"owner_ids"`
+	SlackID   string            `json:"slack_id"`
 }
 
 func newUserView(u *storage.User) *userView {
-	return &userView{ID: u.ID, Email: u.Email, Role: u.Role, CreatedAt: u.CreatedAt}
+	p := u.Routing()
+	days := p.WorkDays
+	if days == nil {
+		days = []string{}
+	}
+	return &userView{ID: u.ID, Email: u.Email, Role: u.Role, CreatedAt: u.CreatedAt,
+		Name: p.Name, AwayUntil: p.AwayUntil, TimeZone: p.TimeZone, WorkDays: days, WorkStart: p.WorkStart,
+		WorkEnd: p.WorkEnd, OwnerIDs: p.OwnerIDs, SlackID: p.SlackID}
 }
 
 // tokenView is an API token as listed (never its value or hash).

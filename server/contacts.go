@@ -28,17 +28,61 @@ type contactView struct {
 	Consent    json.RawMessage `json:"consent"`
 	Tags       []string        `json:"tags,omitempty"`
 	Lists      []string        `json:"lists,omitempty"`
+	// Owner is the salesperson who owns the contact (the "Assign owner"
+	// step sets it); absent when nobody does.
+	Owner *ownerView `json:"owner,omitempty"`
 	// Test marks a test contact (only test runs use it).
 	Test      bool      `json:"test,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	ownerID   *string
+}
+
+// ownerView is a contact's owner: a user of this app.
+type ownerView struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// withOwners fills in the owners of contacts (one read of the users, a
+// small table).
+func withOwners(db *gorm.DB, cs []contactView) error {
+	need := false
+	for i := range cs {
+		need = need || cs[i].ownerID != nil
+	}
+	if !need {
+		return nil
+	}
+	us, err := storage.ListUsers(db)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*storage.User, len(us))
+	for i := range us {
+		byID[us[i].ID] = &us[i]
+	}
+	for i := range cs {
+		if cs[i].ownerID == nil {
+			continue
+		}
+		if u := byID[*cs[i].ownerID]; u != nil {
+			name := u.Name
+			if name == "" {
+				name = u.Email
+			}
+			cs[i].Owner = &ownerView{ID: u.ID, Name: name, Email: u.Email}
+		}
+	}
+	return nil
 }
 
 func newContactView(c *storage.Contact, tags, lists []string) contactView {
 	return contactView{ID: c.ID, Email: c.Email, Phone: c.Phone, ExternalID: c.ExternalID,
 		FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Score: c.Score, TimeZone: c.TimeZone,
 		Fields: objectJSON(c.Fields), Consent: objectJSON(c.Consent), Tags: tags, Lists: lists, Test: c.Test,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, ownerID: c.OwnerID}
 }
 
 // objectJSON is a stored JSON object, or {} when empty.
@@ -172,6 +216,9 @@ func (s *Server) listContacts(c *fiber.Ctx) error {
 	for i := range cs {
 		out[i] = newContactViewOf(&cs[i])
 	}
+	if err := withOwners(s.store.Reader(), out); err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"contacts": out, "total": total})
 }
 
@@ -185,6 +232,11 @@ func (s *Server) getContact(c *fiber.Ctx) error {
 		return orNotFound(err, "There is no contact with id %q.", id)
 	}
 	p := contactProfile{Contact: newContactViewOf(cv)}
+	one := []contactView{p.Contact}
+	if err := withOwners(db, one); err != nil {
+		return err
+	}
+	p.Contact = one[0]
 	deals, err := storage.ContactDeals(db, id)
 	if err != nil {
 		return err

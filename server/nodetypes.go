@@ -57,6 +57,7 @@ const (
 	optionOwners     = "owners"
 	optionTags       = "tags"
 	optionEventTypes = "event_types"
+	optionUsers      = "users"
 )
 
 // defaultDealStages come first in the stage choices; stages already used
@@ -97,6 +98,13 @@ func (s *Server) paramOptions(c *fiber.Ctx) error {
 	}
 	if ps.Options == optionEventTypes {
 		out, err := s.eventTypeChoices()
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"source": ps.Options, "options": out})
+	}
+	if ps.Options == optionUsers {
+		out, err := s.userChoices()
 		if err != nil {
 			return err
 		}
@@ -162,7 +170,16 @@ func (s *Server) choices(source string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The users first (the people "Assign owner" gives leads to), then
+		// the owners deals and tasks already name.
+		users, err := storage.ListUsers(db)
+		if err != nil {
+			return nil, err
+		}
 		var owners []string
+		for _, u := range users {
+			owners = append(owners, u.Email)
+		}
 		for _, d := range deals {
 			owners = append(owners, d.Owner)
 		}
@@ -182,6 +199,43 @@ func (s *Server) choices(source string) ([]string, error) {
 		return distinct(tags), nil
 	}
 	return nil, notFound("There are no choices for %q yet.", source)
+}
+
+// userChoices are the users of this app, for a lead routing team: the
+// value is the email, the label the name and what keeps them from taking
+// leads now, if anything.
+func (s *Server) userChoices() ([]option, error) {
+	us, err := storage.ListUsers(s.store.Reader())
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]option, len(us))
+	for i := range us {
+		u := &us[i]
+		label := u.Email
+		if u.Name != "" {
+			label = u.Name + " (" + u.Email + ")"
+		}
+		desc := "Takes leads at any time."
+		if u.AwayUntil != nil && u.AwayUntil.After(now) {
+			desc = "Away until " + u.AwayUntil.UTC().Format("2006-01-02") + "."
+		} else if u.WorkStart != "" || u.WorkDays != "" {
+			desc = "Works"
+			if u.WorkDays != "" {
+				desc += " " + strings.ReplaceAll(u.WorkDays, ",", ", ")
+			}
+			if u.WorkStart != "" {
+				desc += " " + u.WorkStart + "–" + u.WorkEnd
+			}
+			if u.TimeZone != "" {
+				desc += " (" + u.TimeZone + ")"
+			}
+			desc += "."
+		}
+		out[i] = option{Value: u.Email, Label: label, Description: desc}
+	}
+	return out, nil
 }
 
 // eventTypeChoices are the events the product records, each with a

@@ -225,7 +225,13 @@ func (s *Server) preparePreview(in *previewRequest) (*preparedPreview, error) {
 		p.problems = probs
 		return p, nil
 	}
-	env := &flows.Env{Contact: contact, Trigger: trigger, Vars: map[string]any{}, Now: now,
+	owner := sampleOwner
+	if in.ContactID != "" {
+		if owner, err = s.eng.ContactOwnerEnv(in.ContactID); err != nil {
+			return nil, err
+		}
+	}
+	env := &flows.Env{Contact: contact, Trigger: trigger, Vars: map[string]any{}, Now: now, Owner: owner,
 		Event: flows.Event{Data: trigger, At: now}, Run: flows.RunInfo{ID: "preview", FlowID: f.ID, StartedAt: now}}
 	r, rprobs, err := nodes.RenderMessage(&nodes.Input{Node: cn, Env: env, Location: time.UTC, Settings: &f.Settings}, in.Channel)
 	if errors.Is(err, nodes.ErrNotAMessage) {
@@ -244,6 +250,10 @@ func (s *Server) preparePreview(in *previewRequest) (*preparedPreview, error) {
 	}
 	return p, nil
 }
+
+// sampleOwner is the owner of the sample contact, so that a preview of
+// "{{ owner.name }}" shows a name.
+var sampleOwner = flows.Owner{ID: "sample", Name: "Sam Seller", Email: "sam.seller@example.com", Mention: "Sam Seller", IDs: map[string]string{}}
 
 // previewContactFor is the chosen contact, or the sample one without an
 // id; about says whose data it is.

@@ -215,12 +215,12 @@ ON CONFLICT DO NOTHING`, c.ID, c.Email, c.Phone, c.ExternalID, c.FirstName, c.La
 }
 
 // contactSelect reads NULL text as "".
-const contactSelect = "id, email, phone, external_id, COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(company, ''), score, COALESCE(time_zone, ''), COALESCE(fields, ''), COALESCE(consent, ''), test, created_at, updated_at"
+const contactSelect = "id, email, phone, external_id, COALESCE(first_name, ''), COALESCE(last_name, ''), COALESCE(company, ''), score, COALESCE(time_zone, ''), COALESCE(fields, ''), COALESCE(consent, ''), test, created_at, updated_at, owner_id"
 
 // scanContact reads one contact row selected with contactSelect.
 func scanContact(row interface{ Scan(...any) error }, c *Contact) error {
 	return row.Scan(&c.ID, &c.Email, &c.Phone, &c.ExternalID, &c.FirstName, &c.LastName, &c.Company, &c.Score,
-		&c.TimeZone, &c.Fields, &c.Consent, &c.Test, &c.CreatedAt, &c.UpdatedAt)
+		&c.TimeZone, &c.Fields, &c.Consent, &c.Test, &c.CreatedAt, &c.UpdatedAt, &c.OwnerID)
 }
 
 // updateContact writes the non-empty fields of in onto c.

@@ -36,6 +36,7 @@ func migrations() []migration {
 		{ID: "0012_event_type_at", Up: migrateEventTypeAt},
 		{ID: "0013_analytics_indexes", Up: migrateAnalyticsIndexes},
 		{ID: "0014_replay_tokens", Up: migrateReplayTokens},
+		{ID: "0015_lead_routing", Up: migrateLeadRouting},
 	}
 }
 

@@ -215,6 +215,9 @@ type Contact struct {
 	Fields string `gorm:"type:text"`
 	// Consent per channel (JSON object of channel -> bool).
 	Consent string `gorm:"type:text"`
+	// OwnerID is the user who owns the contact (the "Assign owner" step
+	// sets it); nil when nobody does.
+	OwnerID *string `gorm:"size:36;index"`
 	// Test marks a contact that only test runs see (see testdata.go).
 	Test      bool      `gorm:"not null;default:false;uniqueIndex:idx_contacts_email_test,priority:2;uniqueIndex:idx_contacts_phone_test,priority:2;uniqueIndex:idx_contacts_external_id_test,priority:2"`
 	CreatedAt time.Time `gorm:"not null"`
@@ -321,6 +324,27 @@ type User struct {
 	PasswordHash string    `gorm:"size:200;not null"`
 	Role         string    `gorm:"size:16;not null;default:admin"`
 	CreatedAt    time.Time `gorm:"not null"`
+	// The user as a salesperson the "Assign owner" step may route leads
+	// to (see routing.go). Name is shown to marketers and in templates
+	// ({{ owner.name }}); empty shows the email.
+	Name string `gorm:"size:200"`
+	// AwayUntil, while in the future, keeps the user out of routing.
+	AwayUntil *time.Time
+	// TimeZone (IANA) is where WorkDays, WorkStart and WorkEnd are read;
+	// empty means the flow's time zone.
+	TimeZone string `gorm:"size:64"`
+	// WorkDays are comma-separated weekdays ("mon,tue,wed,thu,fri");
+	// empty means every day.
+	WorkDays string `gorm:"size:64"`
+	// WorkStart and WorkEnd ("09:00", "17:00") bound the working hours;
+	// both empty means all day.
+	WorkStart string `gorm:"size:5"`
+	WorkEnd   string `gorm:"size:5"`
+	// OwnerIDs is a JSON object: credential id -> the user's owner id in
+	// that CRM account (a HubSpot owner id, a Pipedrive user id).
+	OwnerIDs string `gorm:"type:text"`
+	// SlackID is the user's Slack member id, for mentions (U0123ABCD).
+	SlackID string `gorm:"size:40"`
 }
 
 func (User) TableName() string { return "users" }

@@ -22,6 +22,9 @@ func DeleteUser(tx *gorm.DB, id string) error {
 	if err := tx.Where("user_id = ?", id).Delete(&Session{}).Error; err != nil {
 		return fmt.Errorf("delete user sessions: %w", err)
 	}
+	if err := releaseOwnedContacts(tx, id); err != nil {
+		return err
+	}
 	res := tx.Where("id = ?", id).Delete(&User{})
 	if res.Error != nil {
 		return fmt.Errorf("delete user: %w", res.Error)

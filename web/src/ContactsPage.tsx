@@ -32,9 +32,9 @@ function ContactList() {
       {error && <p className="error" role="alert">{error}</p>}
       {contacts === null ? <p role="status">Loading…</p> : contacts.length === 0 ? <p className="empty">No contact found.</p> : (
         <table className="table">
-          <thead><tr><th>Name</th><th>Email</th><th>Phone</th><th>Company</th><th>Score</th></tr></thead>
+          <thead><tr><th>Name</th><th>Email</th><th>Phone</th><th>Company</th><th>Score</th><th>Owner</th></tr></thead>
           <tbody>{contacts.map((c) => (
-            <tr key={c.id}><td><Link to={`/contacts/${c.id}`}>{fullName(c)}</Link></td><td>{c.email}</td><td>{c.phone}</td><td>{c.company}</td><td>{c.score}</td></tr>
+            <tr key={c.id}><td><Link to={`/contacts/${c.id}`}>{fullName(c)}</Link></td><td>{c.email}</td><td>{c.phone}</td><td>{c.company}</td><td>{c.score}</td><td>{c.owner?.name ?? ''}</td></tr>
           ))}</tbody>
         </table>
       )}
@@ -105,6 +105,7 @@ function Profile({ id }: { id: string }) {
             <dt>Phone</dt><dd>{c.phone ?? '—'}</dd>
             <dt>Company</dt><dd>{c.company || '—'}</dd><dt>Lead score</dt><dd>{c.score}</dd>
             <dt>Time zone</dt><dd>{c.time_zone || '—'}</dd>
+            <dt>Owner</dt><dd>{c.owner ? `${c.owner.name}${c.owner.name !== c.owner.email ? ` (${c.owner.email})` : ''}` : 'Nobody yet'}</dd>
             {Object.entries(c.fields ?? {}).filter(([k]) => !emailCheckKeys.includes(k)).map(([k, v]) => <div key={k} className="dlrow"><dt>{k}</dt><dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>)}
           </dl>
         </section>

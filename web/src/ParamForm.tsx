@@ -245,7 +245,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
           <input {...common} type="text" list={options.length ? id + '-options' : undefined} defaultValue={arr.join(', ')}
             key={arr.join(',')} placeholder="Separate with commas"
             onBlur={(e) => onChange(e.target.value.split(',').map((s) => s.trim()).filter(Boolean))} />
-          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o.value} value={o.value} />)}</datalist>}
+          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o.value} value={o.value} label={o.label && o.label !== o.value ? o.label : undefined} />)}</datalist>}
           {help()}
         </div>
       )
@@ -273,7 +273,7 @@ export function ParamField({ spec, value, onChange, idPrefix, path, problems, ct
           <input {...common} type="text" list={options.length ? id + '-options' : undefined}
             value={typeof value === 'string' ? value : value == null ? '' : String(value)} placeholder={placeholder}
             onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />
-          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o.value} value={o.value} />)}</datalist>}
+          {options.length > 0 && <datalist id={id + '-options'}>{options.map((o) => <option key={o.value} value={o.value} label={o.label && o.label !== o.value ? o.label : undefined} />)}</datalist>}
           {help(spec.kind === 'cron' ? 'Five fields: minute hour day month weekday (e.g. 0 9 * * mon).' : undefined)}
         </div>
       )

@@ -3,6 +3,7 @@ import { ApiError, api, isMissingRoute, type User } from './api'
 import { when } from './format'
 import { minPassword } from './password'
 import { aRole, roles, roleTitle } from './roles'
+import UserRouting from './UserRouting'
 
 // Matches the server's rules (server/users.go) so most mistakes are
 // caught before sending; the server's answer is still shown when it differs.
@@ -96,6 +97,9 @@ export default function UsersSection({ me }: { me: User }) {
                 </select>
                 {' '}· added {when(u.created_at)}{' '}
                 <button type="button" className="link danger" onClick={() => remove(u)} aria-label={`Remove ${u.email}`}>Remove</button></>}
+            {u.name && <span className="sub"> · {u.name}</span>}
+            {routingSummary(u) && <span className="sub"> · {routingSummary(u)}</span>}
+            <RoutingPanel user={u} onSaved={(saved) => setUsers((us) => (us ?? []).map((x) => (x.id === saved.id ? saved : x)))} />
           </li>
         ))}</ul>
         <form onSubmit={add} noValidate aria-labelledby="h-add-user">
@@ -121,6 +125,29 @@ export default function UsersSection({ me }: { me: User }) {
       </>}
     </section>
   )
+}
+
+/** A user's lead routing form, loaded when opened. */
+function RoutingPanel({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
+  const [open, setOpen] = useState(false)
+  return (
+    <div className="user-routing-panel">
+      <button type="button" className="link" aria-expanded={open} aria-label={`Lead routing for ${user.email}`} onClick={() => setOpen(!open)}>
+        Lead routing
+      </button>
+      {open && <UserRouting user={user} onSaved={onSaved} />}
+    </div>
+  )
+}
+
+/** "away until 24 Dec" or "Mon–Fri 09:00–17:00 Europe/Berlin": what keeps leads from someone. */
+export function routingSummary(u: User): string {
+  if (u.away_until && new Date(u.away_until) > new Date()) return `away until ${new Date(u.away_until).toLocaleDateString()}`
+  const parts: string[] = []
+  if (u.work_days?.length) parts.push(u.work_days.join(', '))
+  if (u.work_start && u.work_end) parts.push(`${u.work_start}–${u.work_end}`)
+  if (parts.length && u.time_zone) parts.push(u.time_zone)
+  return parts.length ? `takes leads ${parts.join(' ')}` : ''
 }
 
 /** The three roles as radio buttons, each with what it allows. */

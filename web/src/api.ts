@@ -73,7 +73,12 @@ export function isMissingRoute(e: unknown): boolean {
   return e instanceof ApiError && e.status === 404 && e.message === 'There is nothing at this address.'
 }
 
-export interface User { id: string; email: string; role: string; created_at: string }
+export interface User {
+  id: string; email: string; role: string; created_at: string
+  /** How the "Assign owner" step routes leads to them (server/users.go). */
+  name?: string; away_until?: string | null; time_zone?: string; work_days?: string[]
+  work_start?: string; work_end?: string; owner_ids?: Record<string, string>; slack_id?: string
+}
 
 export interface FlowDoc {
   id: string
@@ -178,6 +183,8 @@ export interface Contact {
   first_name: string; last_name: string; company: string; score: number; time_zone: string
   fields: Record<string, unknown> | null; consent: Record<string, unknown> | null
   tags?: string[]; lists?: string[]; created_at: string; updated_at: string
+  /** The salesperson who owns the contact (set by the "Assign owner" step). */
+  owner?: { id: string; name: string; email: string }
 }
 
 export interface Message {

@@ -6,7 +6,7 @@ import type { FlowDoc, FlowNode } from './api'
 
 export type FieldType = 'text' | 'number' | 'boolean' | 'date' | 'tags' | 'lists' | 'consent'
 
-export type FieldGroup = 'Trigger' | 'Contact' | 'Event' | 'Remembered'
+export type FieldGroup = 'Trigger' | 'Contact' | 'Owner' | 'Event' | 'Remembered'
 
 export interface FieldDef {
   /** The expr path the engine reads, e.g. "contact.first_name", "trigger.score". */
@@ -52,6 +52,13 @@ const emailCheckFields: FieldDef[] = [
   { path: 'vars.email_status', label: 'Email check result', group: 'Remembered', type: 'text', values: emailStatuses },
   { path: 'vars.email_check_reason', label: 'Email check reason', group: 'Remembered', type: 'text' },
   { path: 'vars.email_suggestion', label: 'Suggested email', group: 'Remembered', type: 'text' },
+]
+
+// The contact's owner, set by the "Assign owner" step (flows.Owner).
+const ownerFields: FieldDef[] = [
+  { path: 'owner.name', label: 'Name', group: 'Owner', type: 'text' },
+  { path: 'owner.email', label: 'Email', group: 'Owner', type: 'text' },
+  { path: 'owner.mention', label: 'Slack mention', group: 'Owner', type: 'text' },
 ]
 
 const eventFields: FieldDef[] = [
@@ -155,13 +162,14 @@ function hasEvents(doc: FlowDoc): boolean {
 
 /**
  * Every field a step of this journey can read, grouped Trigger, Contact,
- * Event, Remembered. With eventOnly, just the event's fields (for a wait's
+ * Owner (with an "Assign owner" step), Event, Remembered. With eventOnly, just the event's fields (for a wait's
  * filter, which sees the incoming event).
  */
 export function fieldCatalog(doc: FlowDoc, opts: { eventOnly?: boolean } = {}): FieldDef[] {
   const events = [...eventFields, ...eventDataFields(doc)]
   if (opts.eventOnly) return events
-  return [...triggerFields(doc), ...contactFields, ...(hasEvents(doc) ? events : []), ...rememberedFields(doc)]
+  const owner = doc.nodes.some((n) => n.type === 'crm.assign_owner') ? ownerFields : []
+  return [...triggerFields(doc), ...contactFields, ...owner, ...(hasEvents(doc) ? events : []), ...rememberedFields(doc)]
 }
 
 /** The field with this path, or one made up from the path's name. */
@@ -169,6 +177,6 @@ export function fieldByPath(catalog: FieldDef[], path: string): FieldDef {
   const f = catalog.find((x) => x.path === path)
   if (f) return f
   const [root] = path.split('.')
-  const group: FieldGroup = root === 'contact' ? 'Contact' : root === 'event' ? 'Event' : root === 'vars' ? 'Remembered' : 'Trigger'
+  const group: FieldGroup = root === 'contact' ? 'Contact' : root === 'owner' ? 'Owner' : root === 'event' ? 'Event' : root === 'vars' ? 'Remembered' : 'Trigger'
   return { path, label: labelOf(path), group, type: typeOfName(path) }
 }

@@ -120,6 +120,12 @@ export function describeNode(n: Pick<FlowNode, 'type' | 'params'>, spec?: TypeSp
       return p.email && str(p.email).replace(/\s/g, '') !== '{{contact.email}}'
         ? `Check the email address ${words(p.email)}`
         : "Check the contact's email address"
+    case 'crm.assign_owner': {
+      const team = Array.isArray(p.team) ? p.team.map((m) => str((m as { user?: unknown })?.user).split('@')[0]).filter(Boolean) : []
+      if (!team.length) return 'Give the lead to a salesperson'
+      const how = p.strategy === 'weighted' ? 'in turn by share' : p.strategy === 'fewest_open_deals' ? 'to whoever has the fewest open deals' : 'in turn'
+      return `Give the lead to ${team.join(', ')}, ${how}`
+    }
     case 'list.add':
       return p.list ? `Add to the list ${str(p.list)}` : 'Add to a list'
     case 'list.remove':

@@ -9,7 +9,7 @@ import { consentChannels, opsByType, typesOfOp, type OpDef } from './ops'
 /** The select values of "Another trigger field…" and "Another event field…". */
 const other = (root: string) => `\u0000${root}`
 
-const groupOrder: FieldGroup[] = ['Trigger', 'Contact', 'Event', 'Remembered']
+const groupOrder: FieldGroup[] = ['Trigger', 'Contact', 'Owner', 'Event', 'Remembered']
 
 /** The type a row is edited as: its field's, unless its operator says otherwise (a number compared on a text-looking field). */
 export function rowType(r: Row, catalog: FieldDef[]): FieldType {

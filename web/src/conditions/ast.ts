@@ -17,7 +17,7 @@ export type Node =
   | { k: 'call'; name: string; args: Node[] }
 
 /** The names a field path may start with (the engine's environment). */
-export const roots = ['contact', 'event', 'trigger', 'vars', 'run']
+export const roots = ['contact', 'event', 'trigger', 'vars', 'run', 'owner']
 
 /** Words that cannot be a field name after a dot without quoting. */
 export const keywords = new Set(['and', 'or', 'not', 'in', 'contains', 'startsWith', 'endsWith', 'matches',

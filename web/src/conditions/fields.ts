@@ -38,7 +38,7 @@ export function fieldOf(catalog: FieldDef[], path: string): FieldDef {
   if (!path.includes('[')) return fieldByPath(catalog, path)
   const name = lastName(path)
   const root = path.split(/[.[]/)[0]
-  const group: FieldGroup = root === 'contact' ? 'Contact' : root === 'event' ? 'Event' : root === 'vars' ? 'Remembered' : 'Trigger'
+  const group: FieldGroup = root === 'contact' ? 'Contact' : root === 'owner' ? 'Owner' : root === 'event' ? 'Event' : root === 'vars' ? 'Remembered' : 'Trigger'
   return { path, label: labelOf(name.replace(/\W+/g, '_')), group, type: typeOfName(name) }
 }
 
