@@ -5,6 +5,7 @@
 // -max-life, or on SIGINT/SIGTERM, printing its counts.
 //
 //	go run . -addr 127.0.0.1:18081 [-delay 0] [-max-life 30m]
+//	go run . -addr 127.0.0.1:0 -port-file PATH    (any free port, written to PATH)
 //
 //	GET  /count    requests with a distinct id so far (a number)
 //	GET  /stats    counts as JSON: requests, distinct ids, repeats, per path
@@ -167,6 +168,7 @@ func main() {
 	delay := flag.Duration("delay", 0, fmt.Sprintf("answer each request after this long, like a slow vendor (at most %s)", maxDelay))
 	life := flag.Duration("max-life", 30*time.Minute, fmt.Sprintf("stop by itself after this long (at most %s)", maxLife))
 	idField := flag.String("id-field", "email", "the JSON body's field that names a request")
+	portFile := flag.String("port-file", "", "write the port listened on to this file (for -addr 127.0.0.1:0)")
 	flag.Parse()
 	if err := checkFlags(*addr, *delay, *life); err != nil {
 		fmt.Fprintln(os.Stderr, "benchsink:", err)
@@ -177,6 +179,17 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchsink:", err)
 		os.Exit(1)
+	}
+	if *portFile != "" {
+		port := fmt.Sprintln(ln.Addr().(*net.TCPAddr).Port)
+		if err := os.WriteFile(*portFile+".tmp", []byte(port), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "benchsink:", err)
+			os.Exit(1)
+		}
+		if err := os.Rename(*portFile+".tmp", *portFile); err != nil {
+			fmt.Fprintln(os.Stderr, "benchsink:", err)
+			os.Exit(1)
+		}
 	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
