@@ -4,7 +4,9 @@
 // at a fixed concurrency for a bounded time or number of requests, and
 // reports accepted/s and the latency distribution. With -wait-runs it then
 // polls the runs API until every started run has finished and reports
-// completed runs/s from the start of the load.
+// completed runs/s from the start of the load. With -accepted it writes
+// when each webhook (named by its unique email) was accepted, for the
+// vendor benchmark (.ci/bench/vendor) to join with its sink.
 //
 //	go run . -url http://127.0.0.1:18080/hooks/chat-finished -c 16 -d 10s
 //
@@ -12,6 +14,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -47,6 +50,7 @@ type options struct {
 	waitRuns    bool
 	waitTimeout time.Duration
 	token       string
+	acceptedLog string
 }
 
 func main() {
@@ -57,6 +61,12 @@ func main() {
 	}
 	res := runLoad(context.Background(), opts)
 	res.print(os.Stdout, opts)
+	if opts.acceptedLog != "" {
+		if err := res.writeAccepted(opts.acceptedLog, opts.prefix); err != nil {
+			fmt.Fprintln(os.Stderr, "benchload:", err)
+			os.Exit(1)
+		}
+	}
 	if res.accepted == 0 {
 		fmt.Fprintln(os.Stderr, "benchload: no request was accepted"+res.firstError())
 		os.Exit(1)
@@ -85,6 +95,7 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout")
 	wait := fs.Bool("wait-runs", false, "after the load, poll GET /api/v1/runs until no run is running or waiting (token in BENCH_TOKEN)")
 	waitTimeout := fs.Duration("wait-timeout", 5*time.Minute, fmt.Sprintf("give up waiting for runs after this long (at most %s)", maxWait))
+	acceptedLog := fs.String("accepted", "", "after the load, write to this file the load window and, for each accepted webhook, its email (a unique id) and when its answer came (Unix ns)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -117,7 +128,7 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 		*d = maxDuration // a count alone is still bounded in time
 	}
 	opts := options{target: u, concurrency: *c, duration: *d, requests: *n, prefix: *prefix,
-		timeout: *timeout, waitRuns: *wait, waitTimeout: *waitTimeout}
+		timeout: *timeout, waitRuns: *wait, waitTimeout: *waitTimeout, acceptedLog: *acceptedLog}
 	if opts.prefix == "" {
 		opts.prefix = strconv.FormatInt(time.Now().UnixNano(), 36)
 	}
@@ -149,8 +160,21 @@ func payload(prefix string, worker, workers int, seq int64) []byte {
 	// The request's overall number: unique below 100 M requests (the tool
 	// stops at 10 M).
 	phone := 600000000 + (seq*int64(workers)+int64(worker))%100000000
-	return fmt.Appendf(nil, `{"email":"lead-%s-%d-%d@example.com","name":"ana silva","phone":"+34 %d","company":"Acme","score":%d,"transcript":"Hello, I would like a demo of your product for our sales team."}`,
-		prefix, worker, seq, phone, score)
+	return fmt.Appendf(nil, `{"email":"%s","name":"ana silva","phone":"+34 %d","company":"Acme","score":%d,"transcript":"Hello, I would like a demo of your product for our sales team."}`,
+		email(prefix, worker, seq), phone, score)
+}
+
+// email is the lead's address, unique per request: the id that joins a
+// webhook to what a journey sends on (-accepted).
+func email(prefix string, worker int, seq int64) string {
+	return fmt.Sprintf("lead-%s-%d-%d@example.com", prefix, worker, seq)
+}
+
+// acceptance is when an accepted webhook's answer came.
+type acceptance struct {
+	worker int
+	seq    int64
+	at     int64 // Unix ns
 }
 
 type result struct {
@@ -162,6 +186,7 @@ type result struct {
 	statuses   map[int]int64
 	errs       []string
 	latency    histogram
+	accepts    []acceptance // with -accepted only
 }
 
 func (r *result) firstError() string {
@@ -216,6 +241,9 @@ func runLoad(ctx context.Context, opts options) *result {
 					}
 				case status >= 200 && status < 300:
 					mine.accepted++
+					if opts.acceptedLog != "" {
+						mine.accepts = append(mine.accepts, acceptance{w, seq, time.Now().UnixNano()})
+					}
 				default:
 					mine.non2xx++
 					mine.statuses[status]++
@@ -232,6 +260,7 @@ func runLoad(ctx context.Context, opts options) *result {
 			}
 			res.errs = append(res.errs, mine.errs...)
 			res.latency.merge(&mine.latency)
+			res.accepts = append(res.accepts, mine.accepts...)
 		}()
 	}
 	wg.Wait()
@@ -257,6 +286,25 @@ func post(ctx context.Context, client *http.Client, target string, body []byte) 
 		return 0, took, err
 	}
 	return resp.StatusCode, took, nil
+}
+
+// writeAccepted writes the load window ("# start NS end NS") and one line
+// "EMAIL NS" per accepted webhook.
+func (r *result) writeAccepted(path, prefix string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	fmt.Fprintf(w, "# start %d end %d\n", r.start.UnixNano(), r.end.UnixNano())
+	for _, a := range r.accepts {
+		fmt.Fprintf(w, "%s %d\n", email(prefix, a.worker, a.seq), a.at)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + " ms" }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -106,5 +107,28 @@ func TestPayloadsAreUniqueAndSpreadScores(t *testing.T) {
 	}
 	if len(scores) != 100 {
 		t.Errorf("%d distinct scores in 6,400 payloads, want all of 0..99", len(scores))
+	}
+}
+
+// -accepted writes the load window and each accepted webhook's email, the
+// id the vendor benchmark's sink joins on.
+func TestWriteAcceptedNamesThePayloadsEmail(t *testing.T) {
+	start := time.Unix(100, 0)
+	r := &result{start: start, end: start.Add(time.Second),
+		accepts: []acceptance{{worker: 3, seq: 7, at: 100_500_000_000}}}
+	path := t.TempDir() + "/accepted.txt"
+	if err := r.writeAccepted(path, "p"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# start 100000000000 end 101000000000\nlead-p-3-7@example.com 100500000000\n"
+	if string(b) != want {
+		t.Fatalf("file = %q, want %q", b, want)
+	}
+	if !strings.Contains(string(payload("p", 3, 16, 7)), `"email":"lead-p-3-7@example.com"`) {
+		t.Fatalf("the payload does not carry the id: %s", payload("p", 3, 16, 7))
 	}
 }

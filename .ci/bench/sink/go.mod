@@ -1,0 +1,3 @@
+module journeyci/benchsink
+
+go 1.26.8
