@@ -18,5 +18,9 @@ export default defineConfig({
     environment: 'jsdom',
     globals: true,
     include: ['src/**/*.test.{ts,tsx}'],
+    // A test fails on what it checks, not on a loaded machine's speed:
+    // vitest's 5 s default timed out render-heavy tests at load 20.
+    testTimeout: 60_000,
+    setupFiles: ['src/test-setup.ts'],
   },
 })
