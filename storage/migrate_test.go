@@ -26,10 +26,10 @@ import (
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
-// The migration tests. Each database users may have is built the way
-// users got it, then compared, by a normalized dump of its schema (tables,
-// columns with types, nullability and defaults, primary keys, unique and
-// partial indexes), with a database made by the SQL migrations:
+// The migration tests. Databases as past binaries made them are built
+// from snapshots, then compared, by a normalized dump of their schema
+// (tables, columns with types, nullability and defaults, primary keys,
+// unique and partial indexes), with a database made by the SQL migrations:
 //   - main_0014: made fresh by main before migrations were written in SQL
 //     (0001 was AutoMigrate of that day's models); testdata/schema holds it.
 //   - first_release: made by the first release (0001 only), with rows in
