@@ -347,19 +347,3 @@ func AnalyticsDays(db *gorm.DB, f AnalyticsFilter) ([]AnalyticsDay, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Day < out[j].Day })
 	return out, nil
 }
-
-// migrateAnalyticsIndexes adds the indexes the Results dashboard reads by:
-// messages and deals of a period, and events by type and time (runs of a
-// period already have idx_runs_test_started).
-func migrateAnalyticsIndexes(tx *gorm.DB) error {
-	for _, q := range []string{
-		`CREATE INDEX IF NOT EXISTS idx_messages_created ON messages (created_at)`,
-		`CREATE INDEX IF NOT EXISTS idx_deals_created ON deals (created_at)`,
-		// events (type, at) comes with 0012_event_type_at.
-	} {
-		if err := tx.Exec(q).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}

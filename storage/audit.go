@@ -66,8 +66,6 @@ type AuditEntry struct {
 
 func (AuditEntry) TableName() string { return "audit_entries" }
 
-func migrateAuditLog(tx *gorm.DB) error { return tx.AutoMigrate(&AuditEntry{}) }
-
 // RecordAudit stores e (At in UTC; over-long fields are cut, so that a
 // long name never loses the entry).
 func RecordAudit(tx *gorm.DB, e AuditEntry) error {

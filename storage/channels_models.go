@@ -1,10 +1,6 @@
 package storage
 
-import (
-	"time"
-
-	"gorm.io/gorm"
-)
+import "time"
 
 // Message statuses. A message moves from queued (recorded, not yet handed
 // to a vendor) or delayed (held by a policy) to sent or sandboxed, then on
@@ -70,13 +66,3 @@ type Credential struct {
 }
 
 func (Credential) TableName() string { return "credentials" }
-
-// migrateChannels adds the messages and credentials tables, and an index
-// for the lookup of a wait by its timeout job (several waits may share one
-// timeout when a step waits for any of several event types).
-func migrateChannels(tx *gorm.DB) error {
-	if err := tx.AutoMigrate(&Message{}, &Credential{}); err != nil {
-		return err
-	}
-	return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_waits_timeout_job ON waits (timeout_job_id)`).Error
-}

@@ -6,12 +6,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// migrateEventTypeAt indexes events by type and time: the Inbox lists the
-// latest messages contacts sent (channel.received) over all contacts.
-func migrateEventTypeAt(tx *gorm.DB) error {
-	return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_events_type_at ON events (type, at)`).Error
-}
-
 // ContactEventsOfTypes returns a contact's events of the given types,
 // newest first (at most limit).
 func ContactEventsOfTypes(db *gorm.DB, contactID string, types []string, limit int) ([]Event, error) {

@@ -33,10 +33,6 @@ type ErasedIdentity struct {
 
 func (ErasedIdentity) TableName() string { return "erased_identities" }
 
-func migrateErasureSuppressions(tx *gorm.DB) error {
-	return tx.AutoMigrate(&ErasedIdentity{})
-}
-
 // IdentityHash is the suppression-list hash of an email or phone (the
 // email lowercased, both trimmed), hex SHA-256 with a fixed prefix.
 func IdentityHash(kind, value string) string {

@@ -45,19 +45,6 @@ func CreateFlow(tx *gorm.DB, f *Flow) error {
 	return nil
 }
 
-// migrateFlowRevisions adds flows.revision and flows.updated_by.
-func migrateFlowRevisions(tx *gorm.DB) error {
-	for _, col := range []string{"Revision", "UpdatedBy"} {
-		if tx.Migrator().HasColumn(&Flow{}, col) {
-			continue
-		}
-		if err := tx.Migrator().AddColumn(&Flow{}, col); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // SaveFlow writes every column of f.
 func SaveFlow(tx *gorm.DB, f *Flow) error {
 	if err := tx.Save(f).Error; err != nil {

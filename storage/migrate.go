@@ -2,42 +2,105 @@ package storage
 
 import (
 	"context"
+	"embed"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// migration is one schema change. Migrations are applied in slice order,
-// each in its own transaction, and recorded in schema_migrations. A
-// shipped migration is never edited: add a new one.
+// Migrations are numbered SQL files, one per dialect:
+// migrations/sqlite/NNNN_name.up.sql and migrations/postgres/NNNN_name.up.sql.
+// They are applied in the order of their IDs, each in its own transaction,
+// and recorded in schema_migrations. A shipped migration is never edited:
+// add a new one.
+//
+//go:embed migrations/sqlite/*.up.sql migrations/postgres/*.up.sql
+var migrationFiles embed.FS
+
+// Dialects, named as the folders of migrationFiles.
+const (
+	dialectSQLite   = "sqlite"
+	dialectPostgres = "postgres"
+)
+
+// migrationID is the form of an ID: a four-digit number and a name.
+var migrationID = regexp.MustCompile(`^[0-9]{4}_[a-z0-9_]+$`)
+
+// migration is one schema change.
 type migration struct {
 	// ID is unique and never changes, e.g. "0001_initial".
 	ID string
-	// Up applies the change inside tx.
+	// Up is set for a migration written in Go, the way migrations were
+	// written before the SQL files; it runs instead of SQL files, which
+	// such a migration does not have.
 	Up func(tx *gorm.DB) error
 }
 
-// migrations returns the ordered list of schema changes.
+// goMigrations are the migrations written in Go. New migrations are SQL
+// files; this list stays while branches that wrote one in Go are merged
+// (move it to SQL files when convenient: same ID, same effect).
+func goMigrations() []migration {
+	return []migration{}
+}
+
+// migrations returns every migration in order: the SQL files (the IDs of
+// migrations/sqlite; migrations/postgres has the same ones, a test checks)
+// and goMigrations.
 func migrations() []migration {
-	return []migration{
-		{ID: "0001_initial", Up: migrateInitial},
-		{ID: "0002_settings", Up: migrateSettings},
-		{ID: "0003_channels", Up: migrateChannels},
-		{ID: "0004_run_retention", Up: migrateRunRetention},
-		{ID: "0005_erasure_suppressions", Up: migrateErasureSuppressions},
-		{ID: "0006_audit_log", Up: migrateAuditLog},
-		{ID: "0007_schedule_ticks", Up: migrateScheduleTicks},
-		{ID: "0008_flow_revisions", Up: migrateFlowRevisions},
-		{ID: "0009_test_data", Up: migrateTestData},
-		{ID: "0010_run_test_choices", Up: migrateRunTestChoices},
-		{ID: "0011_flow_saves", Up: migrateFlowSaves},
-		{ID: "0012_event_type_at", Up: migrateEventTypeAt},
-		{ID: "0013_analytics_indexes", Up: migrateAnalyticsIndexes},
-		{ID: "0014_replay_tokens", Up: migrateReplayTokens},
-		{ID: "0015_lead_routing", Up: migrateLeadRouting},
+	names, err := fs.Glob(migrationFiles, "migrations/"+dialectSQLite+"/*.up.sql")
+	if err != nil {
+		panic(err) // the pattern is constant
 	}
+	all := goMigrations()
+	for _, name := range names {
+		all = append(all, migration{ID: strings.TrimSuffix(path.Base(name), ".up.sql")})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	return all
+}
+
+// migrationSQL returns the statements of migration id for dialect, split
+// at semicolons that end a line, without comment lines.
+func migrationSQL(dialect, id string) ([]string, error) {
+	b, err := migrationFiles.ReadFile("migrations/" + dialect + "/" + id + ".up.sql")
+	if err != nil {
+		return nil, fmt.Errorf("migration %s has no %s file: %w", id, dialect, err)
+	}
+	return splitStatements(string(b)), nil
+}
+
+// splitStatements splits a migration file into statements. A statement
+// ends with a semicolon at the end of a line; lines starting with -- are
+// comments. (One statement per Exec: PostgreSQL prepares statements, and a
+// prepared statement holds one.)
+func splitStatements(text string) []string {
+	var (
+		stmts []string
+		cur   strings.Builder
+	)
+	for line := range strings.SplitSeq(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(trimmed, ";") {
+			stmts = append(stmts, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		stmts = append(stmts, s)
+	}
+	return stmts
 }
 
 // schemaMigration records an applied migration.
@@ -48,30 +111,28 @@ type schemaMigration struct {
 
 func (schemaMigration) TableName() string { return "schema_migrations" }
 
-// allModels is every table of models.go.
-func allModels() []any {
-	return []any{
-		&Flow{}, &FlowVersion{}, &Trigger{},
-		&Run{}, &Step{}, &Job{}, &Wait{}, &Event{},
-		&Contact{}, &ContactTag{}, &List{}, &ListMember{},
-		&Deal{}, &Task{}, &Note{}, &Effect{},
-		&User{}, &Session{}, &APIToken{},
-	}
+// createSchemaMigrations creates schema_migrations, as GORM's AutoMigrate
+// of schemaMigration did before.
+var createSchemaMigrations = map[string]string{
+	dialectSQLite:   `CREATE TABLE IF NOT EXISTS schema_migrations (id text, applied_at datetime NOT NULL, PRIMARY KEY (id))`,
+	dialectPostgres: `CREATE TABLE IF NOT EXISTS schema_migrations (id varchar(100) NOT NULL, applied_at timestamptz NOT NULL, PRIMARY KEY (id))`,
 }
 
-func migrateInitial(tx *gorm.DB) error {
-	if err := tx.AutoMigrate(allModels()...); err != nil {
-		return err
+func (s *Store) dialect() string {
+	if s.postgres {
+		return dialectPostgres
 	}
-	// Unleased jobs ordered by due time: the claim query's main path.
-	// (Jobs whose lease expired are found through lease_until.)
-	return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_jobs_free_due ON jobs (due_at, id) WHERE lease_until IS NULL`).Error
+	return dialectSQLite
 }
 
-// migrate applies the pending migrations. On PostgreSQL every migration
-// transaction first takes a transaction-scoped advisory lock (per schema),
-// so instances starting together apply each migration exactly once.
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the pending migrations.
+func (s *Store) migrate(ctx context.Context) error { return s.applyMigrations(ctx, migrations()) }
+
+// applyMigrations applies those of list that schema_migrations does not
+// record, in list order. On PostgreSQL every migration transaction first
+// takes a transaction-scoped advisory lock (per schema), so instances
+// starting together apply each migration exactly once.
+func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
 	var lockKey int64
 	if s.postgres {
 		var schema string
@@ -94,7 +155,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := lock(tx); err != nil {
 			return err
 		}
-		if err := tx.AutoMigrate(&schemaMigration{}); err != nil {
+		if err := tx.Exec(createSchemaMigrations[s.dialect()]).Error; err != nil {
 			return err
 		}
 		var ids []string
@@ -111,9 +172,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: schema_migrations: %w", err)
 	}
 
-	for _, m := range migrations() {
+	for _, m := range list {
 		if applied[m.ID] {
 			continue
+		}
+		var stmts []string
+		if m.Up == nil {
+			if stmts, err = migrationSQL(s.dialect(), m.ID); err != nil {
+				return fmt.Errorf("migrate %s: %w", m.ID, err)
+			}
 		}
 		err := s.Write(ctx, func(tx *gorm.DB) error {
 			if err := lock(tx); err != nil {
@@ -127,8 +194,15 @@ func (s *Store) migrate(ctx context.Context) error {
 			if n > 0 {
 				return nil
 			}
-			if err := m.Up(tx); err != nil {
-				return err
+			if m.Up != nil {
+				if err := m.Up(tx); err != nil {
+					return err
+				}
+			}
+			for _, stmt := range stmts {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("%w\n%s", err, stmt)
+				}
 			}
 			return tx.Create(&schemaMigration{ID: m.ID, AppliedAt: time.Now().UTC()}).Error
 		})

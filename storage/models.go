@@ -4,7 +4,9 @@ import "time"
 
 // The GORM models. JSON documents are stored as text so that SQLite and
 // PostgreSQL share one schema. Every time is UTC. Table names are explicit
-// so that a renamed Go type never renames a table.
+// so that a renamed Go type never renames a table. The tables themselves
+// are made by the SQL files of migrations/: a new or changed field needs a
+// migration (TestModelsMatchSchema fails without one).
 
 // Flow is the editable (draft) flow and its status.
 type Flow struct {

@@ -18,8 +18,6 @@ type ReplayToken struct {
 
 func (ReplayToken) TableName() string { return "replay_tokens" }
 
-func migrateReplayTokens(tx *gorm.DB) error { return tx.AutoMigrate(&ReplayToken{}) }
-
 // ClaimReplayToken records key until expires and reports whether it was
 // new; false means another request used it and it has not expired. Expired
 // tokens are forgotten first (an indexed delete).

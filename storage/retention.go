@@ -8,12 +8,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// migrateRunRetention indexes when runs ended, so that the retention
-// sweeper finds old finished runs without reading the live ones.
-func migrateRunRetention(tx *gorm.DB) error {
-	return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_runs_ended_at ON runs (ended_at) WHERE ended_at IS NOT NULL`).Error
-}
-
 // finalRunStatuses are the statuses of runs that ended.
 var finalRunStatuses = []string{RunCompleted, RunFailed, RunCancelled}
 

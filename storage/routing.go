@@ -22,33 +22,6 @@ type RoutingCounter struct {
 
 func (RoutingCounter) TableName() string { return "routing_counters" }
 
-// userRoutingColumns are the User fields added by 0015_lead_routing.
-var userRoutingColumns = []string{"Name", "AwayUntil", "TimeZone", "WorkDays", "WorkStart", "WorkEnd", "OwnerIDs", "SlackID"}
-
-// migrateLeadRouting adds the salesperson fields of users, the owner of
-// contacts and the round-robin counters. (A fresh database already has
-// the columns from 0001, which creates the tables from the models.)
-func migrateLeadRouting(tx *gorm.DB) error {
-	m := tx.Migrator()
-	for _, col := range userRoutingColumns {
-		if m.HasColumn(&User{}, col) {
-			continue
-		}
-		if err := m.AddColumn(&User{}, col); err != nil {
-			return fmt.Errorf("add users.%s: %w", col, err)
-		}
-	}
-	if !m.HasColumn(&Contact{}, "OwnerID") {
-		if err := m.AddColumn(&Contact{}, "OwnerID"); err != nil {
-			return fmt.Errorf("add contacts.owner_id: %w", err)
-		}
-	}
-	if err := tx.Exec(`CREATE INDEX IF NOT EXISTS idx_contacts_owner_id ON contacts (owner_id)`).Error; err != nil {
-		return fmt.Errorf("index contacts.owner_id: %w", err)
-	}
-	return tx.AutoMigrate(&RoutingCounter{})
-}
-
 // RoutingProfile is what a user is as a salesperson. Every field is
 // replaced as a whole by SetUserRouting.
 type RoutingProfile struct {

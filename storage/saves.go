@@ -22,8 +22,6 @@ func (FlowSave) TableName() string { return "flow_saves" }
 // KeptSaves is how many draft saves of a flow the history keeps.
 const KeptSaves = 50
 
-func migrateFlowSaves(tx *gorm.DB) error { return tx.AutoMigrate(&FlowSave{}) }
-
 // RecordFlowSave keeps a save of a draft and forgets saves older than the
 // last KeptSaves of that flow.
 func RecordFlowSave(tx *gorm.DB, s *FlowSave) error {

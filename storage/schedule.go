@@ -22,10 +22,6 @@ type ScheduleTick struct {
 
 func (ScheduleTick) TableName() string { return "schedule_ticks" }
 
-func migrateScheduleTicks(tx *gorm.DB) error {
-	return tx.AutoMigrate(&ScheduleTick{})
-}
-
 // ClaimScheduleTick records a tick as fired; false when it was fired
 // already (by this or another instance).
 func ClaimScheduleTick(tx *gorm.DB, t *ScheduleTick) (bool, error) {

@@ -23,8 +23,6 @@ func (Setting) TableName() string { return "settings" }
 // touch a database holding data without it.
 const SettingDemo = "demo"
 
-func migrateSettings(tx *gorm.DB) error { return tx.AutoMigrate(&Setting{}) }
-
 // GetSetting returns the value of key, or ErrNotFound.
 func GetSetting(db *gorm.DB, key string) (string, error) {
 	var s Setting

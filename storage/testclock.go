@@ -59,12 +59,3 @@ func JobsLeft(db *gorm.DB, ids []int64) (int64, error) {
 	}
 	return n, nil
 }
-
-// migrateRunTestChoices adds runs.test_choices (databases made before it;
-// newer ones have it from the initial schema).
-func migrateRunTestChoices(tx *gorm.DB) error {
-	if tx.Migrator().HasColumn(&Run{}, "TestChoices") {
-		return nil
-	}
-	return tx.Migrator().AddColumn(&Run{}, "TestChoices")
-}

@@ -17,45 +17,9 @@ import (
 // and it is deleted with its test runs (DeleteTestRuns) or a day later
 // (DeleteOldTestData).
 
-// testDataTables are the tables with a test column.
-var testDataTables = []string{"contacts", "contact_tags", "list_members", "deals", "tasks", "notes", "events", "messages"}
-
 // markTest is the test column's value of an inserted row: its own mark
 // (first argument) or its contact's (the contact id, second argument).
 const markTest = `(? OR EXISTS (SELECT 1 FROM contacts WHERE id = ? AND test = true))`
-
-// contactIdentifiers are the contact columns unique per kind.
-var contactIdentifiers = []string{"email", "phone", "external_id"}
-
-// migrateTestData adds the test columns and makes the contact identifiers
-// unique per kind. A database created by this version has both from
-// 0001_initial (it migrates the current models), so each change is made
-// only when missing.
-func migrateTestData(tx *gorm.DB) error {
-	for _, table := range testDataTables {
-		if tx.Migrator().HasColumn(table, "test") {
-			continue
-		}
-		if err := tx.Exec(`ALTER TABLE ` + table + ` ADD COLUMN test BOOLEAN NOT NULL DEFAULT false`).Error; err != nil {
-			return fmt.Errorf("add %s.test: %w", table, err)
-		}
-	}
-	for _, col := range contactIdentifiers {
-		// The old index made an email unique across real and test contacts.
-		if err := tx.Exec(`DROP INDEX IF EXISTS idx_contacts_` + col).Error; err != nil {
-			return fmt.Errorf("drop the unique index of contacts.%s: %w", col, err)
-		}
-		err := tx.Exec(`CREATE UNIQUE INDEX IF NOT EXISTS idx_contacts_` + col + `_test ON contacts (` + col + `, test)`).Error
-		if err != nil {
-			return fmt.Errorf("unique index of contacts.%s: %w", col, err)
-		}
-	}
-	// The sweeper finds old test runs and test contacts by age.
-	if err := tx.Exec(`CREATE INDEX IF NOT EXISTS idx_contacts_test_created ON contacts (test, created_at)`).Error; err != nil {
-		return fmt.Errorf("index of test contacts: %w", err)
-	}
-	return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_runs_test_started ON runs (test, started_at)`).Error
-}
 
 // FlowTestRunIDs returns the ids of up to limit test runs of a flow.
 func FlowTestRunIDs(db *gorm.DB, flowID string, limit int) ([]string, error) {

@@ -1,0 +1,3 @@
+-- A draft's revision (saves counted) and who saved it last.
+ALTER TABLE flows ADD COLUMN revision integer NOT NULL DEFAULT 0;
+ALTER TABLE flows ADD COLUMN updated_by text NOT NULL DEFAULT '';
