@@ -315,3 +315,21 @@ func TestInvalidInputIsRefusedBeforeCalling(t *testing.T) {
 		}
 	}
 }
+
+// TestExtraMockChecksTheBody proves the testdata spec is enforced too: a
+// removal naming no profile is refused.
+func TestExtraMockChecksTheBody(t *testing.T) {
+	base := extra.URL(t)
+	req, _ := http.NewRequest(http.MethodDelete, base+"/api/lists/Y6nRLr/relationships/profiles", strings.NewReader(`{"data":[]}`))
+	req.Header.Set("Authorization", "Klaviyo-API-Key pk_abc123")
+	req.Header.Set("Revision", klaviyo.Revision)
+	req.Header.Set("Content-Type", "application/vnd.api+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 || resp.Header.Get("sl-violations") == "" {
+		t.Fatalf("a removal of no profile got %d, violations %q", resp.StatusCode, resp.Header.Get("sl-violations"))
+	}
+}
