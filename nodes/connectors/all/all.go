@@ -4,6 +4,7 @@
 package all
 
 import (
+	_ "github.com/journeyhq/journey/nodes/connectors/activecampaign"
 	_ "github.com/journeyhq/journey/nodes/connectors/brevo"
 	_ "github.com/journeyhq/journey/nodes/connectors/httpreq"
 	_ "github.com/journeyhq/journey/nodes/connectors/hubspot"
