@@ -19,6 +19,7 @@ func Builtin() *Registry {
 		delayNode(), waitEventNode(),
 		upsertContactNode(), createDealNode(), createTaskNode(), addNoteNode(), scoreNode(),
 		addToListNode(), removeFromListNode(), tagNode(),
+		trackEventNode(),
 		emailNode(), smsNode(), whatsAppNode(), sendNode(),
 		httpRequestNode(), slackNode(),
 	} {

@@ -228,6 +228,7 @@ func TestBuiltinHasEveryType(t *testing.T) {
 		TypeIf, TypeSwitch, TypeSplit, TypeSet, TypeExit, TypeDelay, TypeWaitEvent,
 		TypeUpsertContact, TypeCreateDeal, TypeCreateTask, TypeAddNote, TypeScore,
 		TypeAddToList, TypeRemoveFromList, TypeTag,
+		TypeTrackEvent,
 		TypeEmail, TypeSMS, TypeWhatsApp, TypeSend,
 		TypeHTTPRequest, TypeSlack,
 	}

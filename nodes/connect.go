@@ -40,6 +40,9 @@ type Account struct {
 	Lists ListTarget
 	// Tags is set for vendors with contact tags (ProvidesTags).
 	Tags Tagger
+	// Events is set for vendors that record events on people
+	// (ProvidesEvents).
+	Events EventSender
 	// HTTP is set for http credentials (it adds the credential's base URL
 	// and auth header) and for the empty id.
 	HTTP HTTPCaller
@@ -177,6 +180,8 @@ func (a Account) provides(what Capability) bool {
 		return a.Lists != nil
 	case ProvidesTags:
 		return a.Tags != nil
+	case ProvidesEvents:
+		return a.Events != nil
 	case ProvidesSlack:
 		return a.Slack != nil
 	case ProvidesHTTP:

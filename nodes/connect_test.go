@@ -51,6 +51,19 @@ func (l *fakeLists) Tag(_ context.Context, _, list, email string, add, remove []
 	return l.err
 }
 
+// fakeEvents records tracked events.
+type fakeEvents struct {
+	got  []nodes.VendorEvent
+	keys []string
+	err  error
+}
+
+func (e *fakeEvents) TrackEvent(_ context.Context, key string, ev nodes.VendorEvent) error {
+	e.got = append(e.got, ev)
+	e.keys = append(e.keys, key)
+	return e.err
+}
+
 // fakeHTTP records requests and answers with resp/err.
 type fakeHTTP struct {
 	got  []nodes.HTTPRequest
@@ -78,20 +91,21 @@ func (s *fakeSlack) PostSlack(_ context.Context, m nodes.SlackMessage) error {
 // credential-less HTTP client.
 type vendorBundle struct {
 	*testBundle
-	crm   *nodestest.Contacts
-	lists *fakeLists
-	web   *fakeHTTP
-	slack *fakeSlack
-	accts *fakeAccounts
+	crm    *nodestest.Contacts
+	lists  *fakeLists
+	events *fakeEvents
+	web    *fakeHTTP
+	slack  *fakeSlack
+	accts  *fakeAccounts
 }
 
 func setupVendors(t *testing.T) *vendorBundle {
 	t.Helper()
-	b := &vendorBundle{testBundle: setup(t), crm: nodestest.NewContacts(), lists: &fakeLists{}, web: &fakeHTTP{}, slack: &fakeSlack{}}
+	b := &vendorBundle{testBundle: setup(t), crm: nodestest.NewContacts(), lists: &fakeLists{}, events: &fakeEvents{}, web: &fakeHTTP{}, slack: &fakeSlack{}}
 	b.accts = &fakeAccounts{Channels: nodestest.NewChannels(func() time.Time { return testNow }), accounts: map[string]nodes.Account{
 		"hs":   {ID: "hs", Name: "Sales HubSpot", Kind: "hubspot", CRM: b.crm},
 		"mc":   {ID: "mc", Name: "Newsletter", Kind: "mailchimp", Lists: b.lists, Tags: b.lists},
-		"kl":   {ID: "kl", Name: "Klaviyo", Kind: "klaviyo", Lists: b.lists, People: b.crm, Tags: b.lists},
+		"kl":   {ID: "kl", Name: "Klaviyo", Kind: "klaviyo", Lists: b.lists, People: b.crm, Tags: b.lists, Events: b.events},
 		"bv":   {ID: "bv", Name: "Brevo", Kind: "brevo", Lists: b.lists, People: b.crm},
 		"api":  {ID: "api", Name: "Backend", Kind: "http", HTTP: b.web},
 		"team": {ID: "team", Name: "Team Slack", Kind: "slack", Slack: b.slack},
@@ -319,6 +333,39 @@ func TestVendorListRemoveAndConsent(t *testing.T) {
 	wantPermanent(t, err, "list not found")
 	if len(b.store.Calls()) != 0 {
 		t.Fatal("the built-in store was written")
+	}
+}
+
+func TestTrackEventInAnEmailPlatform(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	params := map[string]any{"target": "kl", "event": "Chat lead {{ trigger.kind }}",
+		"properties": map[string]any{"score": "trigger.score", "empty": "trigger.missing"}, "value": `"$49.90"`}
+	wantProblem(t, b.problems(t, nodes.TypeTrackEvent, map[string]any{"event": "x"}), "target", "")
+	b.env.Trigger = map[string]any{"kind": "captured", "score": 72}
+	_, err := b.runRemote(t, nodes.TypeTrackEvent, params)
+	wantPermanent(t, err, "the contact has no email")
+	b.withContact(nodestest.Contact{Email: "ana@example.com"})
+	res, err := b.runRemote(t, nodes.TypeTrackEvent, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.events.got) != 1 || b.events.keys[0] != "run1:n:1" {
+		t.Fatalf("events %+v keys %v", b.events.got, b.events.keys)
+	}
+	e := b.events.got[0]
+	if e.Email != "ana@example.com" || e.Name != "Chat lead captured" || e.Value != 49.9 || len(e.Properties) != 1 || e.Properties["score"] != 72 ||
+		!e.Time.Equal(testNow) {
+		t.Fatalf("event %+v", e)
+	}
+	if res.Output["event"] != "Chat lead captured" || res.Output["target"] != "kl" {
+		t.Fatalf("output %+v", res.Output)
+	}
+	_, err = b.runRemote(t, nodes.TypeTrackEvent, map[string]any{"target": "mc", "event": "x"})
+	wantPermanent(t, err, `"Newsletter" is a Mailchimp account`)
+	rt, _ := b.reg.Lookup(nodes.TypeTrackEvent, 1)
+	if !rt.RemoteFor(b.compile(t, nodes.TypeTrackEvent, params)) {
+		t.Fatal("recording an event calls a vendor: the step must be remote")
 	}
 }
 

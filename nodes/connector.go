@@ -53,6 +53,8 @@ const (
 	ProvidesLists Capability = "lists"
 	// ProvidesTags: Account.Tags (contact.tag).
 	ProvidesTags Capability = "tags"
+	// ProvidesEvents: Account.Events (contact.track_event).
+	ProvidesEvents Capability = "events"
 	// ProvidesSlack: Account.Slack (notify.slack).
 	ProvidesSlack Capability = "slack"
 	// ProvidesHTTP: Account.HTTP (http.request with an account).

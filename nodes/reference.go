@@ -77,6 +77,7 @@ var capabilityTitles = map[Capability]string{
 	ProvidesContacts: "Create or update contact (Save to)",
 	ProvidesLists:    "Add to list and Remove from list (Save to)",
 	ProvidesTags:     "Tag or untag contact (Save to)",
+	ProvidesEvents:   "Record event in email platform",
 	ProvidesSlack:    "Tell the team on Slack",
 	ProvidesHTTP:     "Call a web service",
 }

@@ -17,7 +17,7 @@ const DefaultTagsProperty = "tags"
 
 func init() {
 	key := connectors.Secret("api_key", "Private API key", true,
-		"A private key (starts with pk_) with the scopes profiles:write, lists:write and subscriptions:write (and lists:read for the connection test).")
+		"A private key (starts with pk_) with the scopes profiles:write, lists:write, subscriptions:write and events:write (and lists:read for the connection test).")
 	key.Check = func(s string) error {
 		if !strings.HasPrefix(strings.TrimSpace(s), "pk_") {
 			return errors.New("is not a Klaviyo private API key: those start with pk_ (the 6-character public key cannot write)")
@@ -26,7 +26,7 @@ func init() {
 	}
 	nodes.RegisterConnector(nodes.Connector{
 		Kind: Kind, Title: "Klaviyo",
-		Provides: []nodes.Capability{nodes.ProvidesContacts, nodes.ProvidesLists, nodes.ProvidesTags},
+		Provides: []nodes.Capability{nodes.ProvidesContacts, nodes.ProvidesLists, nodes.ProvidesTags, nodes.ProvidesEvents},
 		Fields: []nodes.CredentialField{
 			key,
 			connectors.Text("list_id", "Default list ID", false, "The list used when a step names none, like Y6nRLr (in the list's URL and settings)."),
@@ -41,7 +41,7 @@ func init() {
 			if a.tagsProperty == "" {
 				a.tagsProperty = DefaultTagsProperty
 			}
-			return nodes.Account{People: a, Lists: a, Tags: a}, nil
+			return nodes.Account{People: a, Lists: a, Tags: a, Events: a}, nil
 		},
 		Test: func(ctx context.Context, acc nodes.Account) error {
 			a, ok := acc.Lists.(account)
@@ -60,9 +60,12 @@ func init() {
 			"and leaves their consent as it is (someone without a profile is left alone). Create or update contact saves the " +
 			"profile found by email (names, phone in E.164, company as organization, time zone, custom fields as profile " +
 			"properties) and keeps its id in `klaviyo_contact_id`. Klaviyo has no contact tags, so Tag or untag contact adds and " +
-			"removes values of a list property on the profile (`tags` unless the account says otherwise). Every call sends the " +
+			"removes values of a list property on the profile (`tags` unless the account says otherwise). Record event in email " +
+			"platform creates a Klaviyo event (a metric named like the step's event, with its details and value) on the profile " +
+			"found by email, which can start Klaviyo flows; the step's idempotency key is the event's unique_id, so a retried " +
+			"step records it once. Every call sends the " +
 			"API revision header `revision: " + Revision + "` and JSON:API bodies. Create a private API key under Settings → " +
-			"Account → API keys (scopes profiles, lists and subscriptions: full access; lists: read for the connection test); " +
+			"Account → API keys (scopes profiles, lists, subscriptions and events: full access); " +
 			"list ids are in each list's URL and settings.",
 	})
 }
@@ -136,6 +139,11 @@ func (a account) Remove(ctx context.Context, _ string, list, email string) error
 	return connectors.NodeError(a.c.RemoveFromList(ctx, list, id))
 }
 
+func (a account) TrackEvent(ctx context.Context, key string, e nodes.VendorEvent) error {
+	return connectors.NodeError(a.c.CreateEvent(ctx, Event{Email: e.Email, Metric: e.Name, Properties: e.Properties, Value: e.Value,
+		Time: e.Time, UniqueID: key}))
+}
+
 func (a account) Tag(ctx context.Context, _ string, _ string, email string, add, remove []string) error {
 	if len(add) == 0 && len(remove) == 0 {
 		return nil
@@ -155,4 +163,5 @@ var (
 	_ nodes.ContactSaver = account{}
 	_ nodes.ListTarget   = account{}
 	_ nodes.Tagger       = account{}
+	_ nodes.EventSender  = account{}
 )

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/journeyhq/journey/nodes/connectors"
 )
@@ -239,6 +240,53 @@ func (c *Client) FindProfile(ctx context.Context, email string) (string, error) 
 		return "", nil
 	}
 	return out.Data[0].ID, nil
+}
+
+// Event is one event to record on a profile.
+type Event struct {
+	Email string
+	// Metric is the event's name, e.g. "Chat lead captured".
+	Metric     string
+	Properties map[string]any
+	// Value is a monetary value (0: none).
+	Value float64
+	Time  time.Time
+	// UniqueID makes Klaviyo keep only the first event with this id for
+	// the same profile and metric (our idempotency key).
+	UniqueID string
+}
+
+// CreateEvent records the event on the profile with this email, creating
+// the profile when new (POST /api/events, 202).
+func (c *Client) CreateEvent(ctx context.Context, e Event) error {
+	email := strings.TrimSpace(e.Email)
+	if !validEmail(email) {
+		return connectors.Invalidf("%q is not an email address Klaviyo accepts", e.Email)
+	}
+	metric := strings.TrimSpace(e.Metric)
+	if metric == "" || len(metric) >= 128 {
+		return connectors.Invalidf("a Klaviyo event needs a name shorter than 128 characters")
+	}
+	props := e.Properties
+	if props == nil {
+		props = map[string]any{}
+	}
+	attrs := map[string]any{
+		"properties": props,
+		"metric":     map[string]any{"data": resource{Type: "metric", Attributes: map[string]any{"name": metric}}},
+		"profile":    map[string]any{"data": resource{Type: "profile", Attributes: map[string]any{"email": email}}},
+	}
+	if !e.Time.IsZero() {
+		attrs["time"] = e.Time.UTC().Format(time.RFC3339)
+	}
+	if e.Value != 0 {
+		attrs["value"] = e.Value
+	}
+	if e.UniqueID != "" {
+		attrs["unique_id"] = e.UniqueID
+	}
+	_, err := c.do(ctx, http.MethodPost, "/api/events", document{Data: resource{Type: "event", Attributes: attrs}})
+	return err
 }
 
 // Ping reads one list (GET /api/lists): it proves the key works and may

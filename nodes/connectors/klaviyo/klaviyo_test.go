@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
@@ -49,6 +50,26 @@ func TestAgainstContract(t *testing.T) {
 	}
 	if err := c.AddToList(ctx, "Y6nRLr", id); err != nil {
 		t.Fatalf("AddToList: %v", err)
+	}
+	if err := c.CreateEvent(ctx, klaviyo.Event{Email: "ana.lima@example.com", Metric: "Chat lead captured",
+		Properties: map[string]any{"score": 72, "channel": "whatsapp"}, Value: 49.9, Time: time.Date(2026, 3, 2, 10, 17, 0, 0, time.UTC), UniqueID: "run1:n3:1"}); err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+}
+
+func TestTrackEventIsRecordedOnce(t *testing.T) {
+	t.Parallel()
+	r := newRecorder(t)
+	acc := r.account(t, nil)
+	at := time.Date(2026, 3, 2, 10, 17, 5, 0, time.FixedZone("x", 3600))
+	if err := acc.Events.TrackEvent(context.Background(), "run1:n3:1", nodes.VendorEvent{Email: "ana@example.com", Name: "Chat lead captured",
+		Properties: map[string]any{"score": 72}, Time: at}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"data":{"attributes":{"metric":{"data":{"attributes":{"name":"Chat lead captured"},"type":"metric"}},"profile":{"data":{"attributes":` +
+		`{"email":"ana@example.com"},"type":"profile"}},"properties":{"score":72},"time":"2026-03-02T09:17:05Z","unique_id":"run1:n3:1"},"type":"event"}}`
+	if len(r.calls) != 1 || !strings.HasPrefix(r.calls[0], "POST /api/events ") || asJSON(body(r.calls[0])) != want {
+		t.Fatalf("calls %q", r.calls)
 	}
 }
 
