@@ -96,7 +96,7 @@ func addToListNode() *Type {
 		Type:     TypeAddToList,
 		Category: flows.CategoryList,
 		Title:    "Add to list",
-		Description: "Puts the contact on a list, such as a newsletter or nurture list. The list is created if it does not exist yet. " +
+		Description: "Puts the contact on a list, such as a newsletter or nurture list; in this app's contacts the list is created if it does not exist yet. " +
 			"In an email platform, Consent says whether joining the list also records their consent to marketing email.",
 		Outputs: outPorts(),
 		Params: append(append(listParams("The list to add the contact to. "+listIDHelp),

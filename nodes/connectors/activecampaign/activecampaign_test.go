@@ -233,8 +233,8 @@ func (f *fake) got() []string {
 func TestSubscribeSyncsThenSetsActive(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
-	acc := f.account(t, map[string]string{"list_id": "2"})
-	id, err := acc.Lists.Subscribe(context.Background(), "k", "", nodes.ContactInput{Email: "ana@example.com", FirstName: "Ana"}, nodes.JoinOptions{})
+	acc := f.account(t, nil)
+	id, err := acc.Lists.Subscribe(context.Background(), "k", "2", nodes.ContactInput{Email: "ana@example.com", FirstName: "Ana"}, nodes.JoinOptions{})
 	if err != nil || id != "113" {
 		t.Fatalf("%q %v", id, err)
 	}

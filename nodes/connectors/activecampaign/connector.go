@@ -17,8 +17,6 @@ const Kind = "activecampaign"
 func init() {
 	acct := connectors.Text("account_url", "API URL", true, "The account's API URL from Settings → Developer, like https://acme.api-us1.com.")
 	acct.Check = connectors.CheckURL
-	list := connectors.Text("list_id", "Default list ID", false, "The list used when a step names none (a number, in the list's URL).")
-	list.Check = checkID
 	pipeline := connectors.Text("pipeline_id", "Deal pipeline ID", false,
 		"The pipeline new deals go to when the deal step's stage is not an ActiveCampaign stage id; default 1, the first pipeline.")
 	pipeline.Check = checkID
@@ -28,12 +26,11 @@ func init() {
 		Fields: []nodes.CredentialField{
 			acct,
 			connectors.Secret("api_token", "API key", true, "The API key from Settings → Developer, sent in the Api-Token header."),
-			list,
 			pipeline,
 		},
 		Open: func(v map[string]string, env nodes.ConnectorEnv) (nodes.Account, error) {
 			a := account{c: &Client{BaseURL: APIRoot(v["account_url"]), Token: v["api_token"], HTTPClient: env.HTTPClient},
-				defaultList: strings.TrimSpace(v["list_id"]), pipeline: strings.TrimSpace(v["pipeline_id"])}
+				pipeline: strings.TrimSpace(v["pipeline_id"])}
 			if a.pipeline == "" {
 				a.pipeline = "1"
 			}
@@ -74,17 +71,13 @@ func checkID(s string) error {
 // nothing twice; deals and notes have no idempotency key, so a retry after
 // a lost answer may create a second one.
 type account struct {
-	c           *Client
-	defaultList string
-	pipeline    string
+	c        *Client
+	pipeline string
 }
 
 func (a account) list(list string) (string, error) {
 	if list = strings.TrimSpace(list); list == "" {
-		list = a.defaultList
-	}
-	if list == "" {
-		return "", nodes.Permanentf("choose an ActiveCampaign list: the account has no default list id")
+		return "", nodes.Permanentf("choose an ActiveCampaign list: give its id (a number, in the list's URL)")
 	}
 	return list, nil
 }

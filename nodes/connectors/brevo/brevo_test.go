@@ -133,8 +133,8 @@ func canon(call string) string {
 func TestDirectAddUpsertsWithTheList(t *testing.T) {
 	t.Parallel()
 	r := newRecorder(t)
-	acc := r.account(t, map[string]string{"list_id": "7", "first_name_attribute": "prenom"})
-	id, err := acc.Lists.Subscribe(context.Background(), "k", "", nodes.ContactInput{Email: "Ana@Example.com", FirstName: "Ana", Phone: "+34612345678"}, nodes.JoinOptions{})
+	acc := r.account(t, map[string]string{"first_name_attribute": "prenom"})
+	id, err := acc.Lists.Subscribe(context.Background(), "k", "7", nodes.ContactInput{Email: "Ana@Example.com", FirstName: "Ana", Phone: "+34612345678"}, nodes.JoinOptions{})
 	if err != nil || id != "ana@example.com" {
 		t.Fatalf("%q %v", id, err)
 	}
@@ -179,7 +179,7 @@ func TestRefusals(t *testing.T) {
 	if !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "lists are numbered") {
 		t.Fatalf("list name: %v", err)
 	}
-	if err := acc.Lists.Remove(ctx, "k", "", "a@b.co"); !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "no default list") {
+	if err := acc.Lists.Remove(ctx, "k", "", "a@b.co"); !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "choose a Brevo list") {
 		t.Fatalf("no list: %v", err)
 	}
 	if len(r.calls) != 0 {
@@ -195,8 +195,8 @@ func TestRemove(t *testing.T) {
 	t.Parallel()
 	r := newRecorder(t)
 	r.answer = `{"contacts":{"success":["ana@example.com"],"failure":[]}}`
-	acc := r.account(t, map[string]string{"list_id": "7"})
-	if err := acc.Lists.Remove(context.Background(), "k", "", "ana@example.com"); err != nil {
+	acc := r.account(t, nil)
+	if err := acc.Lists.Remove(context.Background(), "k", "7", "ana@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.calls) != 1 || canon(r.calls[0]) != `POST /v3/contacts/lists/7/contacts/remove {"emails":["ana@example.com"]}` {
@@ -204,12 +204,12 @@ func TestRemove(t *testing.T) {
 	}
 	// Not on the list: Brevo's 400 means there is nothing to do.
 	r.status, r.answer = 400, `{"code":"invalid_parameter","message":"Contact already removed from list and/or does not exist"}`
-	if err := acc.Lists.Remove(context.Background(), "k", "", "ana@example.com"); err != nil {
+	if err := acc.Lists.Remove(context.Background(), "k", "7", "ana@example.com"); err != nil {
 		t.Fatalf("not on the list: %v", err)
 	}
 	// A missing list is an error.
 	r.status, r.answer = 404, `{"code":"document_not_found","message":"List ID does not exist"}`
-	if err := acc.Lists.Remove(context.Background(), "k", "", "ana@example.com"); !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "List ID does not exist") {
+	if err := acc.Lists.Remove(context.Background(), "k", "7", "ana@example.com"); !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "List ID does not exist") {
 		t.Fatalf("missing list: %v", err)
 	}
 }

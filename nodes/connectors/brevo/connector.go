@@ -21,19 +21,11 @@ func init() {
 		}
 		return nil
 	}
-	list := connectors.Text("list_id", "Default list ID", false, "The list number used when a step names none, like 7 (Contacts → Lists).")
-	list.Check = func(s string) error {
-		if _, err := ListID(s); err != nil {
-			return errors.New("is not a Brevo list id (a number, like 7)")
-		}
-		return nil
-	}
 	nodes.RegisterConnector(nodes.Connector{
 		Kind: Kind, Title: "Brevo",
 		Provides: []nodes.Capability{nodes.ProvidesContacts, nodes.ProvidesLists},
 		Fields: []nodes.CredentialField{
 			key,
-			list,
 			{Name: "first_name_attribute", Label: "First name attribute", Type: nodes.FieldString, Default: "FIRSTNAME",
 				Description: "The contact attribute that holds the first name (FIRSTNAME in English accounts, PRENOM in French ones)."},
 			{Name: "last_name_attribute", Label: "Last name attribute", Type: nodes.FieldString, Default: "LASTNAME",
@@ -42,8 +34,7 @@ func init() {
 		},
 		Open: func(v map[string]string, env nodes.ConnectorEnv) (nodes.Account, error) {
 			a := account{c: &Client{BaseURL: v["base_url"], APIKey: v["api_key"], HTTPClient: env.HTTPClient},
-				defaultList: strings.TrimSpace(v["list_id"]),
-				first:       attrName(v["first_name_attribute"], "FIRSTNAME"), last: attrName(v["last_name_attribute"], "LASTNAME")}
+				first: attrName(v["first_name_attribute"], "FIRSTNAME"), last: attrName(v["last_name_attribute"], "LASTNAME")}
 			return nodes.Account{People: a, Lists: a}, nil
 		},
 		Test: func(ctx context.Context, acc nodes.Account) error {
@@ -81,16 +72,12 @@ func attrName(s, def string) string {
 // list membership is set, so a retry changes nothing twice.
 type account struct {
 	c           *Client
-	defaultList string
 	first, last string
 }
 
 func (a account) list(list string) (int64, error) {
 	if list = strings.TrimSpace(list); list == "" {
-		list = a.defaultList
-	}
-	if list == "" {
-		return 0, nodes.Permanentf("choose a Brevo list: the account has no default list id")
+		return 0, nodes.Permanentf("choose a Brevo list: give its number, like 7 (Contacts → Lists)")
 	}
 	id, err := ListID(list)
 	return id, connectors.NodeError(err)

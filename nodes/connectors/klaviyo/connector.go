@@ -29,7 +29,6 @@ func init() {
 		Provides: []nodes.Capability{nodes.ProvidesContacts, nodes.ProvidesLists, nodes.ProvidesTags, nodes.ProvidesEvents},
 		Fields: []nodes.CredentialField{
 			key,
-			connectors.Text("list_id", "Default list ID", false, "The list used when a step names none, like Y6nRLr (in the list's URL and settings)."),
 			{Name: "tags_property", Label: "Tags property", Type: nodes.FieldString, Default: DefaultTagsProperty,
 				Description: "Klaviyo has no contact tags: 'Tag or untag contact' adds and removes values of this profile property (a list), " +
 					"which segments can test with 'contains'."},
@@ -37,7 +36,7 @@ func init() {
 		},
 		Open: func(v map[string]string, env nodes.ConnectorEnv) (nodes.Account, error) {
 			c := &Client{BaseURL: v["base_url"], APIKey: v["api_key"], HTTPClient: env.HTTPClient}
-			a := account{c: c, defaultList: strings.TrimSpace(v["list_id"]), tagsProperty: strings.TrimSpace(v["tags_property"])}
+			a := account{c: c, tagsProperty: strings.TrimSpace(v["tags_property"])}
 			if a.tagsProperty == "" {
 				a.tagsProperty = DefaultTagsProperty
 			}
@@ -75,18 +74,14 @@ func init() {
 // retry changes nothing twice.
 type account struct {
 	c            *Client
-	defaultList  string
 	tagsProperty string
 }
 
 func (a account) list(list string) (string, error) {
-	if list = strings.TrimSpace(list); list != "" {
-		return list, nil
+	if list = strings.TrimSpace(list); list == "" {
+		return "", nodes.Permanentf("choose a Klaviyo list: give its id, like Y6nRLr (in the list's URL and settings)")
 	}
-	if a.defaultList == "" {
-		return "", nodes.Permanentf("choose a Klaviyo list: the account has no default list id")
-	}
-	return a.defaultList, nil
+	return list, nil
 }
 
 func profileOf(in nodes.ContactInput) Profile {

@@ -180,8 +180,8 @@ func TestListOnlyAddsMembershipWithoutConsent(t *testing.T) {
 	t.Parallel()
 	for _, consent := range []string{"", nodes.ConsentListOnly} {
 		r := newRecorder(t)
-		acc := r.account(t, map[string]string{"list_id": "DEF"})
-		id, err := acc.Lists.Subscribe(context.Background(), "k", "", nodes.ContactInput{Email: "ana@example.com", FirstName: "Ana"}, nodes.JoinOptions{Consent: consent})
+		acc := r.account(t, nil)
+		id, err := acc.Lists.Subscribe(context.Background(), "k", " DEF ", nodes.ContactInput{Email: "ana@example.com", FirstName: "Ana"}, nodes.JoinOptions{Consent: consent})
 		if err != nil || id != "P1" {
 			t.Fatalf("consent %q: %q %v", consent, id, err)
 		}
@@ -224,7 +224,7 @@ func TestRefusedConsentAndMissingList(t *testing.T) {
 		t.Fatalf("double opt-in: %v", err)
 	}
 	_, err = acc.Lists.Subscribe(context.Background(), "k", "", nodes.ContactInput{Email: "a@b.co"}, nodes.JoinOptions{})
-	if !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "no default list") {
+	if !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "choose a Klaviyo list") {
 		t.Fatalf("no list: %v", err)
 	}
 	if len(r.calls) != 0 {
