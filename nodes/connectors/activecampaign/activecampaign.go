@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/journeyhq/journey/nodes/connectors"
 )
@@ -313,6 +314,53 @@ func (c *Client) CreateDeal(ctx context.Context, d Deal) (string, error) {
 		return "", err
 	}
 	return out.Deal.ID, nil
+}
+
+// Task is a task to create on a contact.
+type Task struct {
+	Title     string
+	Note      string
+	ContactID string
+	Due       time.Time
+	// Type is the task type id (Settings → Deals → Task types).
+	Type     string
+	Assignee string
+}
+
+// CreateTask creates a task on the contact (POST /dealTasks, ownerType
+// contact) and returns its id.
+func (c *Client) CreateTask(ctx context.Context, t Task) (string, error) {
+	if connectors.NumericID(t.ContactID) == "" {
+		return "", connectors.Invalidf("an ActiveCampaign task belongs to a contact: put a 'Create or update contact' step before this one")
+	}
+	if connectors.NumericID(t.Type) == "" {
+		return "", connectors.Invalidf("an ActiveCampaign task needs a task type id (Settings → Deals → Task types)")
+	}
+	due := t.Due
+	if due.IsZero() {
+		due = time.Now()
+	}
+	task := map[string]any{"title": strings.TrimSpace(t.Title), "ownerType": "contact", "relid": t.ContactID, "status": 0,
+		"duedate": due.Format(time.RFC3339), "dealTasktype": t.Type}
+	if n := strings.TrimSpace(t.Note); n != "" {
+		task["note"] = n
+	}
+	if a := connectors.NumericID(t.Assignee); a != "" {
+		task["assignee"] = a
+	}
+	resp, err := c.do(ctx, http.MethodPost, "/dealTasks", map[string]any{"dealTask": task})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		Task struct {
+			ID string `json:"id"`
+		} `json:"dealTask"`
+	}
+	if err := connectors.DecodeJSON(vendor, resp.Body, &out); err != nil {
+		return "", err
+	}
+	return out.Task.ID, nil
 }
 
 // Note relation types.

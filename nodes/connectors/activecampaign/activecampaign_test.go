@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
@@ -79,6 +80,11 @@ func TestAgainstContractMissingOperations(t *testing.T) {
 	}
 	if err := c.RemoveTag(ctx, "113", "20"); err != nil {
 		t.Fatalf("RemoveTag: %v", err)
+	}
+	task, err := c.CreateTask(ctx, activecampaign.Task{Title: "Call back", Note: "Asked for a quote", ContactID: "113",
+		Due: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), Type: "1", Assignee: "2"})
+	if err != nil || task == "" {
+		t.Fatalf("CreateTask = %q, %v", task, err)
 	}
 	if err := c.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
@@ -177,6 +183,8 @@ func newFake(t *testing.T) *fake {
 			write(201, map[string]any{"contactList": map[string]any{"id": "210"}})
 		case path == "/deals":
 			write(201, map[string]any{"deal": map[string]any{"id": "45"}})
+		case path == "/dealTasks":
+			write(201, map[string]any{"dealTask": map[string]any{"id": "9"}})
 		case path == "/notes":
 			write(201, map[string]any{"note": map[string]any{"id": "88"}})
 		case path == "/users/me":
@@ -302,7 +310,7 @@ func TestCRM(t *testing.T) {
 	t.Parallel()
 	f := newFake(t)
 	f.contact = ""
-	acc := f.account(t, map[string]string{"pipeline_id": "4"})
+	acc := f.account(t, map[string]string{"pipeline_id": "4", "task_type_id": "5"})
 	ctx := context.Background()
 	ref, err := acc.CRM.Upsert(ctx, "k", nodes.ContactInput{Email: "ana@example.com", LastName: "Lima", Phone: "+34612345678", Fields: map[string]any{"7": 3}})
 	if err != nil || ref.ID != "200" || !ref.Created {
@@ -321,14 +329,19 @@ func TestCRM(t *testing.T) {
 	if _, err := acc.CRM.AddNote(ctx, "k", nodes.NoteInput{ContactID: "200", Body: "Customer: <hi>", Source: "chat"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acc.CRM.CreateTask(ctx, "k", nodes.TaskInput{ContactID: "200", Title: "Call"}); !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "not supported") {
-		t.Fatalf("task: %v", err)
+	due := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	if _, err := acc.CRM.CreateTask(ctx, "k", nodes.TaskInput{ContactID: "200", Title: "Call", Notes: "Quote", Owner: "maria@example.com", DueAt: due}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acc.CRM.CreateTask(ctx, "k", nodes.TaskInput{Title: "Alone"}); !nodes.IsPermanent(err) || !strings.Contains(err.Error(), "belongs to a contact") {
+		t.Fatalf("task without contact: %v", err)
 	}
 	want := []string{
 		`POST /contact/sync {"contact":{"email":"ana@example.com","fieldValues":[{"field":"7","value":"3"}],"lastName":"Lima","phone":"+34612345678"}}`,
 		`POST /deals {"deal":{"contact":"200","currency":"eur","group":"4","status":0,"title":"Chat","value":123457}}`,
 		`POST /deals {"deal":{"contact":"200","currency":"usd","owner":"3","stage":"9","status":0,"title":"Chat","value":0}}`,
 		`POST /notes {"note":{"note":"Customer: <hi>\n\nSource: chat","relid":"200","reltype":"Subscriber"}}`,
+		`POST /dealTasks {"dealTask":{"dealTasktype":"5","duedate":"2026-03-03T09:00:00Z","note":"Quote\n\nOwner: maria@example.com","ownerType":"contact","relid":"200","status":0,"title":"Call"}}`,
 	}
 	if got := f.got(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("calls\n%s", strings.Join(got, "\n"))

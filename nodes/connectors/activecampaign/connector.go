@@ -20,6 +20,9 @@ func init() {
 	pipeline := connectors.Text("pipeline_id", "Deal pipeline ID", false,
 		"The pipeline new deals go to when the deal step's stage is not an ActiveCampaign stage id; default 1, the first pipeline.")
 	pipeline.Check = checkID
+	taskType := connectors.Text("task_type_id", "Task type ID", false,
+		"The type given to tasks the journey creates (Settings → Deals → Task types); default 1, usually Call.")
+	taskType.Check = checkID
 	nodes.RegisterConnector(nodes.Connector{
 		Kind: Kind, Title: "ActiveCampaign",
 		Provides: []nodes.Capability{nodes.ProvidesCRM, nodes.ProvidesLists, nodes.ProvidesTags},
@@ -27,12 +30,16 @@ func init() {
 			acct,
 			connectors.Secret("api_token", "API key", true, "The API key from Settings → Developer, sent in the Api-Token header."),
 			pipeline,
+			taskType,
 		},
 		Open: func(v map[string]string, env nodes.ConnectorEnv) (nodes.Account, error) {
 			a := account{c: &Client{BaseURL: APIRoot(v["account_url"]), Token: v["api_token"], HTTPClient: env.HTTPClient},
-				pipeline: strings.TrimSpace(v["pipeline_id"])}
+				pipeline: strings.TrimSpace(v["pipeline_id"]), taskType: strings.TrimSpace(v["task_type_id"])}
 			if a.pipeline == "" {
 				a.pipeline = "1"
+			}
+			if a.taskType == "" {
+				a.taskType = "1"
 			}
 			return nodes.Account{CRM: a, Lists: a, Tags: a}, nil
 		},
@@ -54,7 +61,8 @@ func init() {
 			"unknown is left alone). Tags are found by name, and created when missing, then linked to the contact (removing " +
 			"deletes the link). Deals take the value in cents and a lower-case currency (usd when none), the step's stage when " +
 			"it is an ActiveCampaign stage id (else the account's pipeline), the owner when it is a user id. Notes go on the " +
-			"contact. Tasks are not supported yet: a Create task step saving to ActiveCampaign fails and says so. Copy the API " +
+			"contact. Tasks go on the contact with the account's task type (due now when the step gives no due date; the " +
+			"owner when it is a user id, else named in the task's note); a task with no contact is refused. Copy the API " +
 			"URL and key from Settings → Developer; the key is sent in the `Api-Token` header (a wrong key gets 403).",
 	})
 }
@@ -68,11 +76,12 @@ func checkID(s string) error {
 
 // account writes to one ActiveCampaign account. Contacts are synced by
 // email and list status and tags are set, so retrying those changes
-// nothing twice; deals and notes have no idempotency key, so a retry after
+// nothing twice; deals, tasks and notes have no idempotency key, so a retry after
 // a lost answer may create a second one.
 type account struct {
 	c        *Client
 	pipeline string
+	taskType string
 }
 
 func (a account) list(list string) (string, error) {
@@ -113,9 +122,14 @@ func (a account) CreateDeal(ctx context.Context, _ string, in nodes.DealInput) (
 	return id, connectors.NodeError(err)
 }
 
-func (a account) CreateTask(context.Context, string, nodes.TaskInput) (string, error) {
-	return "", nodes.Permanentf("creating tasks in ActiveCampaign is not supported yet: save the task in this app's contacts, " +
-		"or add a note to the contact instead")
+func (a account) CreateTask(ctx context.Context, _ string, in nodes.TaskInput) (string, error) {
+	note := in.Notes
+	if in.Owner != "" && connectors.NumericID(in.Owner) == "" {
+		note = strings.TrimSpace(note + "\n\nOwner: " + in.Owner)
+	}
+	id, err := a.c.CreateTask(ctx, Task{Title: in.Title, Note: note, ContactID: in.ContactID, Due: in.DueAt, Type: a.taskType,
+		Assignee: connectors.NumericID(in.Owner)})
+	return id, connectors.NodeError(err)
 }
 
 func (a account) AddNote(ctx context.Context, _ string, in nodes.NoteInput) (string, error) {
