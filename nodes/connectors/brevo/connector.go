@@ -53,7 +53,7 @@ func init() {
 			"list_only is refused: Brevo cannot keep someone on a list without mailing them. Remove from list takes the " +
 			"address off the list and keeps the contact and their unsubscribe status (someone not on the list is left " +
 			"alone). Create or update contact saves the contact found by email with the first and last name attributes, the " +
-			"phone as the SMS attribute (Brevo refuses a number another contact already has), the custom fields as attributes " +
+			"phone as the SMS attribute (Brevo refuses a number another contact already has, so Add to list leaves the phone out), the custom fields as attributes " +
 			"of the same names in capitals (they must exist in Brevo), and the id in another system as ext_id; the email is " +
 			"kept as `brevo_contact_id` (Brevo answers an update without an id). Brevo has no contact tags, so its accounts " +
 			"are not offered by Tag or untag contact. Create the key under SMTP & API → API keys and send it in the `api-key` " +
@@ -116,6 +116,9 @@ func (a account) Subscribe(ctx context.Context, _ string, list string, in nodes.
 		return "", err
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
+	// The phone is left to 'Create or update contact': Brevo refuses a
+	// number another contact has, which must not stop a list sign-up.
+	in.Phone = ""
 	switch how.Consent {
 	case "", nodes.ConsentSubscribe:
 		_, err := a.c.UpsertContact(ctx, Contact{Email: in.Email, Attributes: a.attributes(in, false), ListIDs: []int64{id}})

@@ -58,7 +58,8 @@ func init() {
 			"run, but campaigns reach them only if they consented some other way. Remove from list takes the profile off the list " +
 			"and leaves their consent as it is (someone without a profile is left alone). Create or update contact saves the " +
 			"profile found by email (names, phone in E.164, company as organization, time zone, custom fields as profile " +
-			"properties) and keeps its id in `klaviyo_contact_id`. Klaviyo has no contact tags, so Tag or untag contact adds and " +
+			"properties) and keeps its id in `klaviyo_contact_id`; Add to list sends only the email and names (Klaviyo refuses a " +
+			"phone another profile has). Klaviyo has no contact tags, so Tag or untag contact adds and " +
 			"removes values of a list property on the profile (`tags` unless the account says otherwise). Record event in email " +
 			"platform creates a Klaviyo event (a metric named like the step's event, with its details and value) on the profile " +
 			"found by email, which can start Klaviyo flows; the step's idempotency key is the event's unique_id, so a retried " +
@@ -111,7 +112,10 @@ func (a account) Subscribe(ctx context.Context, _ string, list string, in nodes.
 		return "", nodes.Permanentf("Klaviyo cannot add someone with consent %q", how.Consent)
 	}
 	p := profileOf(in)
-	p.Properties = nil // list steps carry the person, not custom fields
+	// List steps carry the person, not custom fields; the phone is left to
+	// 'Create or update contact', as Klaviyo refuses a number another
+	// profile has (409), which must not stop a list sign-up.
+	p.Properties, p.Phone = nil, ""
 	id, _, err := a.c.UpsertProfile(ctx, p)
 	if err != nil {
 		return "", connectors.NodeError(err)

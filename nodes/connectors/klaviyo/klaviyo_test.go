@@ -181,13 +181,16 @@ func TestListOnlyAddsMembershipWithoutConsent(t *testing.T) {
 	for _, consent := range []string{"", nodes.ConsentListOnly} {
 		r := newRecorder(t)
 		acc := r.account(t, nil)
-		id, err := acc.Lists.Subscribe(context.Background(), "k", " DEF ", nodes.ContactInput{Email: "ana@example.com", FirstName: "Ana"}, nodes.JoinOptions{Consent: consent})
+		id, err := acc.Lists.Subscribe(context.Background(), "k", " DEF ", nodes.ContactInput{Email: "ana@example.com", FirstName: "Ana", Phone: "+34612345678"}, nodes.JoinOptions{Consent: consent})
 		if err != nil || id != "P1" {
 			t.Fatalf("consent %q: %q %v", consent, id, err)
 		}
 		if len(r.calls) != 2 || !strings.HasPrefix(r.calls[0], "POST /api/profile-import ") ||
 			r.calls[1] != `POST /api/lists/DEF/relationships/profiles {"data":[{"type":"profile","id":"P1"}]}` {
 			t.Fatalf("consent %q: calls %q", consent, r.calls)
+		}
+		if got := asJSON(body(r.calls[0])); got != `{"data":{"attributes":{"email":"ana@example.com","first_name":"Ana"},"type":"profile"}}` {
+			t.Fatalf("profile %s (no phone: Klaviyo refuses one another profile has)", got)
 		}
 		for _, c := range r.calls {
 			if strings.Contains(c, "SUBSCRIBED") || strings.Contains(c, "subscription") {
