@@ -386,6 +386,8 @@ func TestDoubleOptInNeedsTemplateAndPage(t *testing.T) {
 		}
 	}
 	wantProblem(t, b.problems(t, nodes.TypeAddToList, map[string]any{"list": "3", "consent": "maybe"}), "consent", "")
+	wantProblem(t, b.problems(t, nodes.TypeAddToList, map[string]any{"list": "3", "consent": "double_opt_in", "confirm_template": 12,
+		"confirm_redirect": "example.com/thanks"}), "confirm_redirect", "must be a web address")
 }
 
 func TestMailchimpListAndTags(t *testing.T) {

@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,7 +157,12 @@ func doubleOptInRule(params map[string]any) []flows.Problem {
 	if paramString(params, paramConsent) != ConsentDoubleOptIn {
 		return nil
 	}
-	tmpl, page := params[paramConfirmTemplate] != nil, strings.TrimSpace(paramString(params, paramConfirmRedirect)) != ""
+	addr := strings.TrimSpace(paramString(params, paramConfirmRedirect))
+	tmpl, page := params[paramConfirmTemplate] != nil, addr != ""
+	if u, err := url.Parse(addr); page && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return []flows.Problem{problem(codeInvalidParam, paramConfirmRedirect,
+			"Page after confirming must be a web address starting with https:// or http://; %q is not.", addr)}
+	}
 	if tmpl == page {
 		return nil
 	}
