@@ -341,12 +341,21 @@ func TestTrackEventInAnEmailPlatform(t *testing.T) {
 	b := setupVendors(t)
 	params := map[string]any{"target": "kl", "event": "Chat lead {{ trigger.kind }}",
 		"properties": map[string]any{"score": "trigger.score", "empty": "trigger.missing"}, "value": `"$49.90"`}
-	wantProblem(t, b.problems(t, nodes.TypeTrackEvent, map[string]any{"event": "x"}), "target", "")
+	wantProblem(t, b.problems(t, nodes.TypeTrackEvent, map[string]any{"target": "kl"}), "event", "")
 	b.env.Trigger = map[string]any{"kind": "captured", "score": 72}
 	_, err := b.runRemote(t, nodes.TypeTrackEvent, params)
 	wantPermanent(t, err, "the contact has no email")
+	// Without an account the event goes nowhere, and the step says so.
+	res, err := b.runRemote(t, nodes.TypeTrackEvent, map[string]any{"event": "Chat lead {{ trigger.kind }}"})
+	if err != nil || res.Output["sent"] != false || !strings.Contains(res.Output["reason"].(string), "sent nowhere") || res.Output["event"] != "Chat lead captured" {
+		t.Fatalf("without an account: %+v %v", res, err)
+	}
+	rt, _ := b.reg.Lookup(nodes.TypeTrackEvent, 1)
+	if rt.RemoteFor(b.compile(t, nodes.TypeTrackEvent, map[string]any{"event": "x"})) {
+		t.Fatal("without an account the step calls nobody: it must not be remote")
+	}
 	b.withContact(nodestest.Contact{Email: "ana@example.com"})
-	res, err := b.runRemote(t, nodes.TypeTrackEvent, params)
+	res, err = b.runRemote(t, nodes.TypeTrackEvent, params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,12 +367,11 @@ func TestTrackEventInAnEmailPlatform(t *testing.T) {
 		!e.Time.Equal(testNow) {
 		t.Fatalf("event %+v", e)
 	}
-	if res.Output["event"] != "Chat lead captured" || res.Output["target"] != "kl" {
+	if res.Output["event"] != "Chat lead captured" || res.Output["target"] != "kl" || res.Output["sent"] != true {
 		t.Fatalf("output %+v", res.Output)
 	}
 	_, err = b.runRemote(t, nodes.TypeTrackEvent, map[string]any{"target": "mc", "event": "x"})
 	wantPermanent(t, err, `"Newsletter" is a Mailchimp account`)
-	rt, _ := b.reg.Lookup(nodes.TypeTrackEvent, 1)
 	if !rt.RemoteFor(b.compile(t, nodes.TypeTrackEvent, params)) {
 		t.Fatal("recording an event calls a vendor: the step must be remote")
 	}

@@ -61,8 +61,9 @@ func trackEventNode() *Type {
 		Params: []flows.ParamSpec{
 			{
 				Name: paramTarget, Label: "Save to", Kind: flows.KindCredential, CredentialKind: accountKinds(ProvidesEvents),
-				Options: "credentials", Required: true,
-				Description: "The account to record the event in: " + cmpOr(kindList(connectorKinds(ProvidesEvents)), "an email platform") + " account.",
+				Options: "credentials", WithoutAccount: flows.WithoutAccountSandbox,
+				Description: "The account to record the event in: " + cmpOr(kindList(connectorKinds(ProvidesEvents)), "an email platform") +
+					" account. Leave it empty to try the journey first: the event is then sent nowhere, and the step's result shows what would have been sent.",
 			},
 			{
 				Name: paramEventName, Label: "Event name", Kind: flows.KindTemplate, Required: true,
@@ -86,21 +87,13 @@ func trackEventNode() *Type {
 			}},
 		},
 	}, runTrackEvent)
-	t.Remote = true
-	return t
+	return remoteWithAccount(t)
 }
 
+// trackSandboxReason says why an event was not sent.
+const trackSandboxReason = "No email platform account is chosen for this step, so the event was sent nowhere; choose an account to send it."
+
 func runTrackEvent(ctx context.Context, in *Input, p *TrackEventParams) (Result, error) {
-	acc, err := accountFor(ctx, in, p.Target, paramTarget, ProvidesEvents)
-	if err != nil {
-		return Result{}, err
-	}
-	if acc.Events == nil {
-		return Result{}, Permanentf("the account %q cannot record events", acc.Name)
-	}
-	if in.Env == nil || in.Env.Contact.Email == "" {
-		return Result{}, Permanentf("the contact has no email, which %s needs: put a 'Create or update contact' step with an email before this one", acc.Name)
-	}
 	name, err := in.Node.Render(paramEventName, in.Env)
 	if err != nil {
 		return Result{}, exprFailed(in, paramEventName, err)
@@ -130,9 +123,24 @@ func runTrackEvent(ctx context.Context, in *Input, p *TrackEventParams) (Result,
 			return Result{}, Permanentf("%q: %w", label(in, paramValue), err)
 		}
 	}
+	target := strings.TrimSpace(p.Target)
+	if target == "" {
+		return Result{Port: PortOut, Output: map[string]any{"event": name, "properties": props, "value": value, "sent": false,
+			"reason": trackSandboxReason}}, nil
+	}
+	acc, err := accountFor(ctx, in, target, paramTarget, ProvidesEvents)
+	if err != nil {
+		return Result{}, err
+	}
+	if acc.Events == nil {
+		return Result{}, Permanentf("the account %q cannot record events", acc.Name)
+	}
+	if in.Env.Contact.Email == "" {
+		return Result{}, Permanentf("the contact has no email, which %s needs: put a 'Create or update contact' step with an email before this one", acc.Name)
+	}
 	e := VendorEvent{Email: in.Env.Contact.Email, Name: name, Properties: props, Value: value, Time: in.Now()}
 	if err := acc.Events.TrackEvent(ctx, in.Key, e); err != nil {
 		return Result{}, stepFailed("record the event in "+acc.Name, err)
 	}
-	return Result{Port: PortOut, Output: map[string]any{"event": name, "properties": props, "value": value, "target": p.Target}}, nil
+	return Result{Port: PortOut, Output: map[string]any{"event": name, "properties": props, "value": value, "sent": true, "target": target}}, nil
 }
