@@ -54,8 +54,8 @@ func init() {
 			"subscription job; it also lifts an earlier unsubscribe, so choose it only when the person just agreed (e.g. ticked " +
 			"a box in the chat). If the list has double opt-in switched on in Klaviyo, Klaviyo emails the confirmation itself; " +
 			"Consent double_opt_in is refused, because Klaviyo decides that by the list's setting, not per call. **Adding to the " +
-			"list** (Consent list_only, the default) only makes the person a member, without consent: flows triggered by the list " +
-			"run, but campaigns reach them only if they consented some other way. Remove from list takes the profile off the list " +
+			"list** (Consent list_only, the default) only makes the person a member and records no consent: their email " +
+			"marketing status stays what it was (e.g. never subscribed), and flows triggered by the list run. Remove from list takes the profile off the list " +
 			"and leaves their consent as it is (someone without a profile is left alone). Create or update contact saves the " +
 			"profile found by email (names, phone in E.164, company as organization, time zone, custom fields as profile " +
 			"properties) and keeps its id in `klaviyo_contact_id`; Add to list sends only the email and names (Klaviyo refuses a " +
