@@ -42,7 +42,7 @@ func (m *SpecMock) URL(t testing.TB) string {
 		if os.Getenv("CI_REQUIRE_MOCKS") == "1" {
 			t.Fatalf("contract mock of %s did not start (CI_REQUIRE_MOCKS=1): %v", m.spec, m.err)
 		}
-		t.Skipf("contract mock of %s unavailable, contract test skipped: %v", m.spec, m.err)
+		t.Skipf("contract mock of %s unavailable (needs shared/contracts via JOURNEY_CONTRACTS_DIR or ../shared/contracts, and npm), contract test skipped: %v", m.spec, m.err)
 	}
 	return m.url
 }
