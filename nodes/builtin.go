@@ -19,6 +19,7 @@ func Builtin() *Registry {
 		delayNode(), waitEventNode(),
 		upsertContactNode(), verifyEmailNode(), createDealNode(), createTaskNode(), addNoteNode(), scoreNode(), assignOwnerNode(),
 		addToListNode(), removeFromListNode(), tagNode(),
+		trackEventNode(),
 		emailNode(), smsNode(), whatsAppNode(), sendNode(),
 		httpRequestNode(), slackNode(),
 	} {

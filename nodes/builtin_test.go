@@ -228,6 +228,7 @@ func TestBuiltinHasEveryType(t *testing.T) {
 		TypeIf, TypeSwitch, TypeSplit, TypeSet, TypeExit, TypeDelay, TypeWaitEvent,
 		TypeUpsertContact, TypeVerifyEmail, TypeCreateDeal, TypeCreateTask, TypeAddNote, TypeScore, TypeAssignOwner,
 		TypeAddToList, TypeRemoveFromList, TypeTag,
+		TypeTrackEvent,
 		TypeEmail, TypeSMS, TypeWhatsApp, TypeSend,
 		TypeHTTPRequest, TypeSlack,
 	}

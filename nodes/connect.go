@@ -32,8 +32,17 @@ type Account struct {
 	Kind string
 	// CRM is set for CRM vendors (ProvidesCRM).
 	CRM CRMTarget
+	// People is set for vendors that keep contacts but not deals, tasks
+	// or notes (ProvidesContacts: email platforms such as Klaviyo).
+	// crm.upsert_contact uses CRM when set, else People.
+	People ContactSaver
 	// Lists is set for email-list vendors (ProvidesLists).
 	Lists ListTarget
+	// Tags is set for vendors with contact tags (ProvidesTags).
+	Tags Tagger
+	// Events is set for vendors that record events on people
+	// (ProvidesEvents).
+	Events EventSender
 	// HTTP is set for http credentials (it adds the credential's base URL
 	// and auth header) and for the empty id.
 	HTTP HTTPCaller
@@ -55,15 +64,54 @@ type CRMTarget interface {
 	AddNote(ctx context.Context, key string, in NoteInput) (string, error)
 }
 
-// ListTarget is an external email-list tool (Mailchimp). People are keyed
-// by email.
+// ContactSaver creates or updates a person found by email.
+type ContactSaver interface {
+	Upsert(ctx context.Context, key string, in ContactInput) (ContactRef, error)
+}
+
+// ListTarget is an external email-list tool (Mailchimp, Klaviyo, Brevo,
+// ActiveCampaign). People are keyed by email.
 type ListTarget interface {
 	// Subscribe adds or updates the person on the list ("" = the
-	// account's default list) and returns the member id.
-	Subscribe(ctx context.Context, key, list string, in ContactInput) (string, error)
-	// Tag adds and removes tags on the person in the list.
+	// account's default list) and returns the member id. A vendor that
+	// cannot join people the way how.Consent asks refuses with a
+	// permanent error saying why.
+	Subscribe(ctx context.Context, key, list string, in ContactInput, how JoinOptions) (string, error)
+	// Remove takes the person off the list ("" = the account's default
+	// list). Someone who was not on it is not an error.
+	Remove(ctx context.Context, key, list, email string) error
+}
+
+// Tagger adds and removes tags on a person found by email (list: the
+// Mailchimp audience; "" = the account's default; others ignore it).
+type Tagger interface {
 	Tag(ctx context.Context, key, list, email string, add, remove []string) error
 }
+
+// JoinOptions say how list.add puts a person on a vendor's list.
+type JoinOptions struct {
+	// Consent is "" (the vendor's usual way, see each connector's notes),
+	// ConsentSubscribe, ConsentListOnly or ConsentDoubleOptIn.
+	Consent string
+	// ConfirmTemplate and ConfirmRedirect are the confirmation email
+	// template id and the page shown after confirming, for vendors whose
+	// double opt-in needs them (Brevo).
+	ConfirmTemplate string
+	ConfirmRedirect string
+}
+
+// Consent choices of list.add ("consent").
+const (
+	// ConsentSubscribe records that the person agreed to receive
+	// marketing email.
+	ConsentSubscribe = "subscribe"
+	// ConsentListOnly puts the person on the list without recording any
+	// consent (Klaviyo list membership, Mailchimp transactional member).
+	ConsentListOnly = "list_only"
+	// ConsentDoubleOptIn sends a confirmation email first; the person is
+	// subscribed when they click it.
+	ConsentDoubleOptIn = "double_opt_in"
+)
 
 // HTTPCaller performs one http.request call. A non-2xx answer returns the
 // response and an error mapped like CRMTarget's (4xx other than 408/429
@@ -126,8 +174,14 @@ func (a Account) provides(what Capability) bool {
 	switch what {
 	case ProvidesCRM:
 		return a.CRM != nil
+	case ProvidesContacts:
+		return a.CRM != nil || a.People != nil
 	case ProvidesLists:
 		return a.Lists != nil
+	case ProvidesTags:
+		return a.Tags != nil
+	case ProvidesEvents:
+		return a.Events != nil
 	case ProvidesSlack:
 		return a.Slack != nil
 	case ProvidesHTTP:
@@ -280,6 +334,18 @@ func crmFor(ctx context.Context, in *Input, target string, needContact bool) (CR
 	return acc.CRM, cid, vars, nil
 }
 
+// saver is where crm.upsert_contact writes in an account: its CRM, else
+// its People.
+func (a Account) saver() ContactSaver {
+	if a.CRM != nil {
+		return a.CRM
+	}
+	if a.People != nil {
+		return a.People
+	}
+	return nil
+}
+
 // upsertVendorContact saves the contact in a HubSpot or Pipedrive account
 // and keeps its id there in the run's vars for the steps after it. The
 // built-in contact is saved too, and becomes the run's contact: it is the
@@ -290,14 +356,15 @@ func upsertVendorContact(ctx context.Context, in *Input, target string, ci Conta
 	if ci.Email == "" {
 		return Result{}, Permanentf("%q needs an email to find the contact by in another system", label(in, paramEmail))
 	}
-	acc, err := accountFor(ctx, in, target, paramTarget, ProvidesCRM)
+	acc, err := accountFor(ctx, in, target, paramTarget, ProvidesContacts)
 	if err != nil {
 		return Result{}, err
 	}
-	if acc.CRM == nil {
+	saver := acc.saver()
+	if saver == nil {
 		return Result{}, Permanentf("the account %q cannot store contacts", acc.Name)
 	}
-	ref, err := acc.CRM.Upsert(ctx, in.Key, ci)
+	ref, err := saver.Upsert(ctx, in.Key, ci)
 	if err != nil {
 		return Result{}, stepFailed("save the contact in "+acc.Name, err)
 	}
@@ -314,7 +381,7 @@ func upsertVendorContact(ctx context.Context, in *Input, target string, ci Conta
 func vendorEmailRule(params map[string]any) []flows.Problem {
 	if isVendorTarget(paramString(params, paramTarget)) && strings.TrimSpace(paramString(params, paramEmail)) == "" {
 		return []flows.Problem{problem(codeMissingParam, paramEmail,
-			"Fill in Email: %s find contacts by their email address.", cmpOr(titles(connectorKinds(ProvidesCRM), "and"), "other systems"))}
+			"Fill in Email: %s find contacts by their email address.", cmpOr(titles(connectorKinds(ProvidesContacts), "and"), "other systems"))}
 	}
 	return nil
 }

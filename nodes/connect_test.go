@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,18 +29,39 @@ func (f *fakeAccounts) Account(_ context.Context, id string) (nodes.Account, err
 // fakeLists records list calls.
 type fakeLists struct {
 	subscribed []string // list + " " + email
+	joins      []nodes.JoinOptions
+	removed    []string // list + " " + email
 	tagged     []string // list + " " + email + " +add -remove"
 	err        error
 }
 
-func (l *fakeLists) Subscribe(_ context.Context, _, list string, in nodes.ContactInput) (string, error) {
+func (l *fakeLists) Subscribe(_ context.Context, _, list string, in nodes.ContactInput, how nodes.JoinOptions) (string, error) {
 	l.subscribed = append(l.subscribed, list+" "+in.Email)
+	l.joins = append(l.joins, how)
 	return "member-1", l.err
+}
+
+func (l *fakeLists) Remove(_ context.Context, _, list, email string) error {
+	l.removed = append(l.removed, list+" "+email)
+	return l.err
 }
 
 func (l *fakeLists) Tag(_ context.Context, _, list, email string, add, remove []string) error {
 	l.tagged = append(l.tagged, list+" "+email+" +"+strings.Join(add, ",")+" -"+strings.Join(remove, ","))
 	return l.err
+}
+
+// fakeEvents records tracked events.
+type fakeEvents struct {
+	got  []nodes.VendorEvent
+	keys []string
+	err  error
+}
+
+func (e *fakeEvents) TrackEvent(_ context.Context, key string, ev nodes.VendorEvent) error {
+	e.got = append(e.got, ev)
+	e.keys = append(e.keys, key)
+	return e.err
 }
 
 // fakeHTTP records requests and answers with resp/err.
@@ -71,19 +91,22 @@ func (s *fakeSlack) PostSlack(_ context.Context, m nodes.SlackMessage) error {
 // credential-less HTTP client.
 type vendorBundle struct {
 	*testBundle
-	crm   *nodestest.Contacts
-	lists *fakeLists
-	web   *fakeHTTP
-	slack *fakeSlack
-	accts *fakeAccounts
+	crm    *nodestest.Contacts
+	lists  *fakeLists
+	events *fakeEvents
+	web    *fakeHTTP
+	slack  *fakeSlack
+	accts  *fakeAccounts
 }
 
 func setupVendors(t *testing.T) *vendorBundle {
 	t.Helper()
-	b := &vendorBundle{testBundle: setup(t), crm: nodestest.NewContacts(), lists: &fakeLists{}, web: &fakeHTTP{}, slack: &fakeSlack{}}
+	b := &vendorBundle{testBundle: setup(t), crm: nodestest.NewContacts(), lists: &fakeLists{}, events: &fakeEvents{}, web: &fakeHTTP{}, slack: &fakeSlack{}}
 	b.accts = &fakeAccounts{Channels: nodestest.NewChannels(func() time.Time { return testNow }), accounts: map[string]nodes.Account{
 		"hs":   {ID: "hs", Name: "Sales HubSpot", Kind: "hubspot", CRM: b.crm},
-		"mc":   {ID: "mc", Name: "Newsletter", Kind: "mailchimp", Lists: b.lists},
+		"mc":   {ID: "mc", Name: "Newsletter", Kind: "mailchimp", Lists: b.lists, Tags: b.lists},
+		"kl":   {ID: "kl", Name: "Klaviyo", Kind: "klaviyo", Lists: b.lists, People: b.crm, Tags: b.lists, Events: b.events},
+		"bv":   {ID: "bv", Name: "Brevo", Kind: "brevo", Lists: b.lists, People: b.crm},
 		"api":  {ID: "api", Name: "Backend", Kind: "http", HTTP: b.web},
 		"team": {ID: "team", Name: "Team Slack", Kind: "slack", Slack: b.slack},
 		"":     {HTTP: b.web},
@@ -114,6 +137,8 @@ func TestVendorTargetsMakeStepsRemote(t *testing.T) {
 		{nodes.TypeAddNote, map[string]any{"body": "x", "target": "cred-1"}, true},
 		{nodes.TypeAddToList, map[string]any{"list": "l", "target": "cred-1"}, true},
 		{nodes.TypeTag, map[string]any{"add": []string{"x"}}, false},
+		{nodes.TypeRemoveFromList, map[string]any{"list": "l"}, false},
+		{nodes.TypeRemoveFromList, map[string]any{"list": "l", "target": "cred-1"}, true},
 		{nodes.TypeHTTPRequest, map[string]any{"url": "https://example.com"}, true},
 		{nodes.TypeSlack, map[string]any{"credential": "c", "text": "hi"}, true},
 		{nodes.TypeSlack, map[string]any{"text": "hi"}, false},
@@ -159,12 +184,8 @@ func TestUpsertContactToHubSpot(t *testing.T) {
 func TestVendorUpsertNeedsAnEmail(t *testing.T) {
 	t.Parallel()
 	b := setupVendors(t)
-	probs := b.problems(t, nodes.TypeUpsertContact, map[string]any{"phone": "{{ trigger.phone }}", "target": "hs"})
-	wantProblem(t, probs, "email", "find contacts by their email")
-	// Every CRM vendor is named (the list grows with the vendors).
-	for _, title := range crmTitles() {
-		wantProblem(t, probs, "email", title)
-	}
+	wantProblem(t, b.problems(t, nodes.TypeUpsertContact, map[string]any{"phone": "{{ trigger.phone }}", "target": "hs"}),
+		"email", "find contacts by their email")
 	b.env.Trigger = map[string]any{"phone": "+34612345678"}
 	_, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "phone": "{{ trigger.phone }}", "target": "hs"})
 	wantPermanent(t, err, "needs an email")
@@ -252,12 +273,129 @@ func TestTargetOfTheWrongKindFailsTheStep(t *testing.T) {
 	b := setupVendors(t)
 	b.env.Trigger = map[string]any{"email": "a@b.co"}
 	_, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "target": "mc"})
-	wantPermanent(t, err, ` account; "Newsletter" is a Mailchimp account`)
-	for _, title := range crmTitles() {
-		wantPermanent(t, err, title)
-	}
+	wantPermanent(t, err, `"Save to" must be `)
+	wantPermanent(t, err, `HubSpot`)
+	wantPermanent(t, err, `; "Newsletter" is a Mailchimp account`)
 	_, err = b.runRemote(t, nodes.TypeAddToList, map[string]any{"list": "aud", "target": "hs"})
-	wantPermanent(t, err, "must be a Mailchimp account")
+	wantPermanent(t, err, "Mailchimp")
+	wantPermanent(t, err, `"Sales HubSpot" is a HubSpot account`)
+	// Brevo keeps people and lists but has no tags.
+	b.withContact(nodestest.Contact{Email: "ana@example.com"})
+	_, err = b.runRemote(t, nodes.TypeTag, map[string]any{"add": []string{"vip"}, "target": "bv"})
+	wantPermanent(t, err, `"Brevo" is a`)
+	if len(b.lists.tagged) != 0 {
+		t.Fatalf("tagged %v", b.lists.tagged)
+	}
+}
+
+func TestEmailPlatformKeepsContactsWithoutACRM(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	b.env.Trigger = map[string]any{"email": "ana@example.com", "name": "Ana Lima"}
+	res, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "name": "{{ trigger.name }}", "target": "kl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := b.crm.Contacts()
+	if len(cs) != 1 || cs[0].Email != "ana@example.com" || res.Vars["klaviyo_contact_id"] != cs[0].ID || res.Output["saved_to"] != "Klaviyo" {
+		t.Fatalf("contacts %+v, result %+v", cs, res)
+	}
+	// A deal cannot go to an account without a CRM.
+	_, err = b.runRemote(t, nodes.TypeCreateDeal, map[string]any{"title": "x", "target": "kl"})
+	wantPermanent(t, err, `"Klaviyo" is a Klaviyo account`)
+	if len(b.crm.Deals()) != 0 {
+		t.Fatal("a deal was created")
+	}
+}
+
+func TestVendorListRemoveAndConsent(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	b.withContact(nodestest.Contact{Email: "ana@example.com"})
+	res, err := b.runRemote(t, nodes.TypeAddToList, map[string]any{"list": "L1", "target": "kl", "consent": "double_opt_in",
+		"confirm_template": 12, "confirm_redirect": " https://example.com/thanks "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := nodes.JoinOptions{Consent: nodes.ConsentDoubleOptIn, ConfirmTemplate: "12", ConfirmRedirect: "https://example.com/thanks"}
+	if len(b.lists.joins) != 1 || b.lists.joins[0] != want || res.Output["consent"] != "double_opt_in" {
+		t.Fatalf("joins %+v, output %+v", b.lists.joins, res.Output)
+	}
+	res, err = b.runRemote(t, nodes.TypeRemoveFromList, map[string]any{"list": " L1 ", "target": "kl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(b.lists.removed, "|") != "L1 ana@example.com" || res.Output["added"] != false || res.Output["target"] != "kl" {
+		t.Fatalf("removed %v, output %+v", b.lists.removed, res.Output)
+	}
+	b.lists.err = nodes.Permanentf("Klaviyo answered 404: list not found")
+	_, err = b.runRemote(t, nodes.TypeRemoveFromList, map[string]any{"list": "L2", "target": "kl"})
+	wantPermanent(t, err, "list not found")
+	if len(b.store.Calls()) != 0 {
+		t.Fatal("the built-in store was written")
+	}
+}
+
+func TestTrackEventInAnEmailPlatform(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	params := map[string]any{"target": "kl", "event": "Chat lead {{ trigger.kind }}",
+		"properties": map[string]any{"score": "trigger.score", "empty": "trigger.missing"}, "value": `"$49.90"`}
+	wantProblem(t, b.problems(t, nodes.TypeTrackEvent, map[string]any{"target": "kl"}), "event", "")
+	b.env.Trigger = map[string]any{"kind": "captured", "score": 72}
+	_, err := b.runRemote(t, nodes.TypeTrackEvent, params)
+	wantPermanent(t, err, "the contact has no email")
+	// Without an account the event goes nowhere, and the step says so.
+	res, err := b.runRemote(t, nodes.TypeTrackEvent, map[string]any{"event": "Chat lead {{ trigger.kind }}"})
+	if err != nil || res.Output["sent"] != false || !strings.Contains(res.Output["reason"].(string), "sent nowhere") || res.Output["event"] != "Chat lead captured" {
+		t.Fatalf("without an account: %+v %v", res, err)
+	}
+	rt, _ := b.reg.Lookup(nodes.TypeTrackEvent, 1)
+	if rt.RemoteFor(b.compile(t, nodes.TypeTrackEvent, map[string]any{"event": "x"})) {
+		t.Fatal("without an account the step calls nobody: it must not be remote")
+	}
+	b.withContact(nodestest.Contact{Email: "ana@example.com"})
+	res, err = b.runRemote(t, nodes.TypeTrackEvent, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.events.got) != 1 || b.events.keys[0] != "run1:n:1" {
+		t.Fatalf("events %+v keys %v", b.events.got, b.events.keys)
+	}
+	e := b.events.got[0]
+	if e.Email != "ana@example.com" || e.Name != "Chat lead captured" || e.Value != 49.9 || len(e.Properties) != 1 || e.Properties["score"] != 72 ||
+		!e.Time.Equal(testNow) {
+		t.Fatalf("event %+v", e)
+	}
+	if res.Output["event"] != "Chat lead captured" || res.Output["target"] != "kl" || res.Output["sent"] != true {
+		t.Fatalf("output %+v", res.Output)
+	}
+	_, err = b.runRemote(t, nodes.TypeTrackEvent, map[string]any{"target": "mc", "event": "x"})
+	wantPermanent(t, err, `"Newsletter" is a Mailchimp account`)
+	if !rt.RemoteFor(b.compile(t, nodes.TypeTrackEvent, params)) {
+		t.Fatal("recording an event calls a vendor: the step must be remote")
+	}
+}
+
+func TestDoubleOptInNeedsTemplateAndPage(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	wantProblem(t, b.problems(t, nodes.TypeAddToList, map[string]any{"list": "3", "consent": "double_opt_in", "confirm_template": 12}),
+		"confirm_redirect", "needs both")
+	wantProblem(t, b.problems(t, nodes.TypeAddToList, map[string]any{"list": "3", "consent": "double_opt_in", "confirm_redirect": "https://x.co"}),
+		"confirm_template", "needs both")
+	for _, ok := range []map[string]any{
+		{"list": "3", "consent": "double_opt_in"},
+		{"list": "3", "consent": "double_opt_in", "confirm_template": 12, "confirm_redirect": "https://x.co"},
+		{"list": "3", "consent": "subscribe", "confirm_template": 12},
+	} {
+		if probs := b.problems(t, nodes.TypeAddToList, ok); len(probs) != 0 {
+			t.Errorf("%v: %+v", ok, probs)
+		}
+	}
+	wantProblem(t, b.problems(t, nodes.TypeAddToList, map[string]any{"list": "3", "consent": "maybe"}), "consent", "")
+	wantProblem(t, b.problems(t, nodes.TypeAddToList, map[string]any{"list": "3", "consent": "double_opt_in", "confirm_template": 12,
+		"confirm_redirect": "example.com/thanks"}), "confirm_redirect", "must be a web address")
 }
 
 func TestMailchimpListAndTags(t *testing.T) {
@@ -398,16 +536,3 @@ func TestSlackWithoutAnAccountKeepsThePostInTheSandbox(t *testing.T) {
 	}
 }
 
-// crmTitles are the names of the registered CRM vendors.
-func crmTitles() []string {
-	var out []string
-	for _, c := range nodes.Connectors() {
-		if slices.Contains(c.Provides, nodes.ProvidesCRM) {
-			out = append(out, c.Title)
-		}
-	}
-	if len(out) < 2 {
-		panic("the CRM vendors are not registered in this test binary")
-	}
-	return out
-}

@@ -46,8 +46,15 @@ type Capability string
 const (
 	// ProvidesCRM: Account.CRM (crm.* steps can save there).
 	ProvidesCRM Capability = "crm"
-	// ProvidesLists: Account.Lists (list.* and contact.tag steps).
+	// ProvidesContacts: Account.People (crm.upsert_contact can save the
+	// person there). Every CRM (ProvidesCRM) provides it too.
+	ProvidesContacts Capability = "contacts"
+	// ProvidesLists: Account.Lists (list.add and list.remove).
 	ProvidesLists Capability = "lists"
+	// ProvidesTags: Account.Tags (contact.tag).
+	ProvidesTags Capability = "tags"
+	// ProvidesEvents: Account.Events (contact.track_event).
+	ProvidesEvents Capability = "events"
 	// ProvidesSlack: Account.Slack (notify.slack).
 	ProvidesSlack Capability = "slack"
 	// ProvidesHTTP: Account.HTTP (http.request with an account).
@@ -133,7 +140,7 @@ func ConnectorFor(kind string) (Connector, bool) {
 func connectorKinds(what Capability) []string {
 	var kinds []string
 	for _, c := range Connectors() {
-		if slices.Contains(c.Provides, what) {
+		if slices.Contains(c.Provides, what) || (what == ProvidesContacts && slices.Contains(c.Provides, ProvidesCRM)) {
 			kinds = append(kinds, c.Kind)
 		}
 	}

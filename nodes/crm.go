@@ -112,7 +112,7 @@ func upsertContactNode() *Type {
 				Description: "Two-letter country code used for phone numbers written without a country code.",
 				Example:     "ES",
 			},
-			targetParam("the contact", ProvidesCRM),
+			targetParam("the contact", ProvidesContacts),
 			{
 				Name: paramSaveAs, Label: "Save as", Kind: flows.KindEnum, Default: RecordContact, Enum: []string{RecordContact, RecordLead},
 				Description: "In CRMs that keep leads apart from contacts (a lead until qualified, a contact after), which one to create or update. " +

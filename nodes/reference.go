@@ -73,10 +73,13 @@ func WriteReference(w io.Writer, r *Registry) error {
 
 // capabilityTitles say where a vendor's accounts can be chosen.
 var capabilityTitles = map[Capability]string{
-	ProvidesCRM:   "CRM steps (Save to)",
-	ProvidesLists: "list and tag steps (Save to)",
-	ProvidesSlack: "Tell the team on Slack",
-	ProvidesHTTP:  "Call a web service",
+	ProvidesCRM:      "CRM steps (Save to)",
+	ProvidesContacts: "Create or update contact (Save to)",
+	ProvidesLists:    "Add to list and Remove from list (Save to)",
+	ProvidesTags:     "Tag or untag contact (Save to)",
+	ProvidesEvents:   "Record event in email platform",
+	ProvidesSlack:    "Tell the team on Slack",
+	ProvidesHTTP:     "Call a web service",
 }
 
 // writeConnectors lists the registered vendor connectors: where their

@@ -533,7 +533,7 @@ func TestAccountFailures(t *testing.T) {
 				return map[string]string{"base_url": base, "api_key": "k-us6", "list_id": "l"}
 			},
 			call: func(ctx context.Context, acc nodes.Account) error {
-				_, err := acc.Lists.Subscribe(ctx, "k", "", ci)
+				_, err := acc.Lists.Subscribe(ctx, "k", "", ci, nodes.JoinOptions{})
 				return err
 			},
 			failures: connectorstest.StandardFailures(`{"title":"Invalid Resource","status":400,"detail":"Forgotten Email Not Subscribed"}`, "Forgotten Email Not Subscribed",
@@ -622,10 +622,10 @@ func TestAccountsAgainstContracts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := acc.Lists.Subscribe(ctx, "r:l:1", "", ci); err != nil {
+		if _, err := acc.Lists.Subscribe(ctx, "r:l:1", "", ci, nodes.JoinOptions{}); err != nil {
 			t.Fatalf("subscribe: %v", err)
 		}
-		if err := acc.Lists.Tag(ctx, "r:t:1", "", ci.Email, []string{"hot-lead"}, []string{"cold"}); err != nil {
+		if err := acc.Tags.Tag(ctx, "r:t:1", "", ci.Email, []string{"hot-lead"}, []string{"cold"}); err != nil {
 			t.Fatalf("tags: %v", err)
 		}
 	})

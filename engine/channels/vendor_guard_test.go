@@ -39,7 +39,7 @@ func TestVendorURLsPassTheAddressGuard(t *testing.T) {
 			return err
 		},
 		channels.KindMailchimp: func(ctx context.Context, acc nodes.Account) error {
-			_, err := acc.Lists.Subscribe(ctx, "k", "", ci)
+			_, err := acc.Lists.Subscribe(ctx, "k", "", ci, nodes.JoinOptions{})
 			return err
 		},
 		channels.KindSlack: func(ctx context.Context, acc nodes.Account) error {

@@ -4,9 +4,12 @@
 package all
 
 import (
+	_ "github.com/journeyhq/journey/nodes/connectors/activecampaign"
 	_ "github.com/journeyhq/journey/nodes/connectors/bitrix24"
+	_ "github.com/journeyhq/journey/nodes/connectors/brevo"
 	_ "github.com/journeyhq/journey/nodes/connectors/httpreq"
 	_ "github.com/journeyhq/journey/nodes/connectors/hubspot"
+	_ "github.com/journeyhq/journey/nodes/connectors/klaviyo"
 	_ "github.com/journeyhq/journey/nodes/connectors/mailchimp"
 	_ "github.com/journeyhq/journey/nodes/connectors/pipedrive"
 	_ "github.com/journeyhq/journey/nodes/connectors/slack"

@@ -13,18 +13,23 @@ const Kind = "mailchimp"
 
 func init() {
 	nodes.RegisterConnector(nodes.Connector{
-		Kind: Kind, Title: "Mailchimp", Provides: []nodes.Capability{nodes.ProvidesLists},
+		Kind: Kind, Title: "Mailchimp", Provides: []nodes.Capability{nodes.ProvidesLists, nodes.ProvidesTags},
 		Fields: []nodes.CredentialField{
 			connectors.Secret("api_key", "API key", true, "Ends with the data centre, e.g. -us6."),
 			connectors.Text("list_id", "Audience ID", false, "The default audience (list) id."),
 			connectors.BaseURL("Only to use a mock."),
 		},
 		Open: func(v map[string]string, env nodes.ConnectorEnv) (nodes.Account, error) {
-			return nodes.Account{Lists: lists{c: &Client{BaseURL: v["base_url"], APIKey: v["api_key"], HTTPClient: env.HTTPClient},
-				defaultList: strings.TrimSpace(v["list_id"])}}, nil
+			l := lists{c: &Client{BaseURL: v["base_url"], APIKey: v["api_key"], HTTPClient: env.HTTPClient},
+				defaultList: strings.TrimSpace(v["list_id"])}
+			return nodes.Account{Lists: l, Tags: l}, nil
 		},
 		Docs: "Adding to a list subscribes the person to the audience (status subscribed when new; an existing member keeps " +
-			"their status, so someone who unsubscribed stays unsubscribed). Tags are set on the audience member. " +
+			"their status, so someone who unsubscribed stays unsubscribed). Consent list_only adds a new member as transactional " +
+			"(on the audience, no marketing consent); double_opt_in adds them as pending, and Mailchimp sends the audience's own " +
+			"confirmation email (the step's template and page are not used). Removing from a list unsubscribes the member rather than " +
+			"archiving them, so their opt-out is kept and a later Add to list does not subscribe them again; someone not on the " +
+			"audience is left alone. Tags are set on the audience member. " +
 			"Create an API key under Account → Extras → API keys; the audience id is under Audience → Settings.",
 	})
 }
@@ -47,8 +52,25 @@ func (m lists) list(list string) (string, error) {
 	return m.defaultList, nil
 }
 
-func (m lists) Subscribe(ctx context.Context, key, list string, in nodes.ContactInput) (string, error) {
+// statusIfNew maps list.add's consent choice to a new member's status.
+func statusIfNew(consent string) (string, error) {
+	switch consent {
+	case "", nodes.ConsentSubscribe:
+		return StatusSubscribed, nil
+	case nodes.ConsentListOnly:
+		return StatusTransactional, nil
+	case nodes.ConsentDoubleOptIn:
+		return StatusPending, nil
+	}
+	return "", nodes.Permanentf("Mailchimp cannot add someone with consent %q", consent)
+}
+
+func (m lists) Subscribe(ctx context.Context, key, list string, in nodes.ContactInput, how nodes.JoinOptions) (string, error) {
 	list, err := m.list(list)
+	if err != nil {
+		return "", err
+	}
+	status, err := statusIfNew(how.Consent)
 	if err != nil {
 		return "", err
 	}
@@ -59,9 +81,17 @@ func (m lists) Subscribe(ctx context.Context, key, list string, in nodes.Contact
 	if in.LastName != "" {
 		merge["LNAME"] = in.LastName
 	}
-	id, err := m.c.UpsertMember(ctx, list, Member{Email: in.Email, StatusIfNew: StatusSubscribed,
+	id, err := m.c.UpsertMember(ctx, list, Member{Email: in.Email, StatusIfNew: status,
 		MergeFields: merge, IdempotencyKey: key})
 	return id, connectors.NodeError(err)
+}
+
+func (m lists) Remove(ctx context.Context, _ string, list, email string) error {
+	list, err := m.list(list)
+	if err != nil {
+		return err
+	}
+	return connectors.NodeError(m.c.Unsubscribe(ctx, list, email))
 }
 
 func (m lists) Tag(ctx context.Context, _ string, list, email string, add, remove []string) error {
@@ -72,4 +102,7 @@ func (m lists) Tag(ctx context.Context, _ string, list, email string, add, remov
 	return connectors.NodeError(m.c.SetTags(ctx, list, email, add, remove))
 }
 
-var _ nodes.ListTarget = lists{}
+var (
+	_ nodes.ListTarget = lists{}
+	_ nodes.Tagger     = lists{}
+)

@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -150,6 +151,24 @@ func (c *Client) UpsertMember(ctx context.Context, listID string, m Member) (str
 		}
 	}
 	return out.ID, nil
+}
+
+// Unsubscribe marks the member unsubscribed on the audience (PATCH
+// status). An address that is not on the audience (404) is not an error:
+// there is nothing to take it off. Unsubscribing rather than archiving
+// keeps the person's opt-out, so a later "Add to list" (status_if_new)
+// does not subscribe them again; archiving would forget it.
+func (c *Client) Unsubscribe(ctx context.Context, listID, email string) error {
+	email = strings.TrimSpace(email)
+	if listID == "" || !validEmail(email) {
+		return connectors.Invalidf("unsubscribing needs an audience and a valid e-mail address")
+	}
+	_, err := c.do(ctx, http.MethodPatch, "/lists/"+url.PathEscape(listID)+"/members/"+SubscriberHash(email), "", map[string]any{"status": StatusUnsubscribed})
+	var he *connectors.HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound {
+		return nil
+	}
+	return err
 }
 
 // SetTags adds and removes tags on a member (unknown tags are created).

@@ -36,6 +36,54 @@ func TestAgainstContract(t *testing.T) {
 	if err := c.SetTags(context.Background(), "57afe96172", "ana.lima@example.com", []string{"vip"}, []string{"cold"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Unsubscribe(context.Background(), "57afe96172", "ana.lima@example.com"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRemoveUnsubscribesAndConsentMapsToStatus(t *testing.T) {
+	t.Parallel()
+	var reqs []string
+	notMember := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		reqs = append(reqs, r.Method+" "+r.URL.Path+" "+string(b))
+		if notMember {
+			w.WriteHeader(404)
+			_, _ = w.Write([]byte(`{"title":"Resource Not Found","status":404,"detail":"The requested resource could not be found."}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"x"}`))
+	}))
+	defer srv.Close()
+	c, _ := nodes.ConnectorFor(mailchimp.Kind)
+	acc, err := c.Open(map[string]string{"api_key": "k-us6", "base_url": srv.URL, "list_id": "L1"}, nodes.ConnectorEnv{HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := acc.Lists.Remove(ctx, "k", "", "Ana@Example.com"); err != nil {
+		t.Fatal(err)
+	}
+	h := mailchimp.SubscriberHash("ana@example.com")
+	if len(reqs) != 1 || reqs[0] != "PATCH /lists/L1/members/"+h+` {"status":"unsubscribed"}` {
+		t.Fatalf("requests %q", reqs)
+	}
+	notMember = true
+	if err := acc.Lists.Remove(ctx, "k", "L2", "ana@example.com"); err != nil {
+		t.Fatalf("someone not on the audience: %v", err)
+	}
+	notMember = false
+	for consent, status := range map[string]string{"": "subscribed", nodes.ConsentSubscribe: "subscribed",
+		nodes.ConsentListOnly: "transactional", nodes.ConsentDoubleOptIn: "pending"} {
+		reqs = nil
+		if _, err := acc.Lists.Subscribe(ctx, "k", "", nodes.ContactInput{Email: "ana@example.com"}, nodes.JoinOptions{Consent: consent}); err != nil {
+			t.Fatal(err)
+		}
+		if len(reqs) != 1 || !strings.Contains(reqs[0], `"status_if_new":"`+status+`"`) {
+			t.Errorf("consent %q: %q", consent, reqs)
+		}
+	}
 }
 
 func TestSubscriberHash(t *testing.T) {
