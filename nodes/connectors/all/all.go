@@ -8,5 +8,6 @@ import (
 	_ "github.com/journeyhq/journey/nodes/connectors/hubspot"
 	_ "github.com/journeyhq/journey/nodes/connectors/mailchimp"
 	_ "github.com/journeyhq/journey/nodes/connectors/pipedrive"
+	_ "github.com/journeyhq/journey/nodes/connectors/salesforce"
 	_ "github.com/journeyhq/journey/nodes/connectors/slack"
 )
