@@ -81,8 +81,9 @@ type Config struct {
 type Token struct {
 	AccessToken  string
 	RefreshToken string
-	// Expiry is zero when the vendor gave no lifetime.
-	Expiry time.Time
+	// ExpiresIn is the access token's lifetime, 0 when the vendor gave
+	// none.
+	ExpiresIn time.Duration
 	// Extra holds the kept members (Config.Keep) that were present.
 	Extra map[string]string
 }
@@ -225,7 +226,7 @@ func (c Config) token(ctx context.Context, form url.Values) (Token, error) {
 		secs, _ = strconv.ParseFloat(v, 64)
 	}
 	if secs > 0 {
-		t.Expiry = time.Now().Add(time.Duration(secs) * time.Second)
+		t.ExpiresIn = time.Duration(secs) * time.Second
 	}
 	for _, k := range c.Keep {
 		if v := str(k); v != "" {
@@ -247,11 +248,11 @@ func tokenError(body []byte) (code, message string) {
 	return connectors.GenericError(body)
 }
 
-// Secrets are the credential secrets that store a fresh token.
-func (t Token) Secrets() map[string]string {
+// Secrets are the credential secrets that store a token received at now.
+func (t Token) Secrets(now time.Time) map[string]string {
 	s := map[string]string{SecretAccessToken: t.AccessToken, SecretExpiresAt: "", SecretRenew: ""}
-	if !t.Expiry.IsZero() {
-		s[SecretExpiresAt] = t.Expiry.UTC().Format(time.RFC3339)
+	if t.ExpiresIn > 0 {
+		s[SecretExpiresAt] = now.Add(t.ExpiresIn).UTC().Format(time.RFC3339)
 	}
 	if t.RefreshToken != "" {
 		s[SecretRefreshToken] = t.RefreshToken
@@ -371,7 +372,7 @@ func (s *Session) refresh(ctx context.Context, stale string) (string, error) {
 		if err != nil {
 			return nil, err
 		}
-		return t.Secrets(), nil
+		return t.Secrets(s.now()), nil
 	}
 	var values map[string]string
 	var err error
