@@ -71,7 +71,7 @@ type credentialRequest struct {
 }
 
 func (s *Server) listCredentialKinds(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"kinds": channels.Kinds()})
+	return c.JSON(fiber.Map{"kinds": channels.Kinds(), "oauth_callback_url": s.cfg.Channels.RedirectURL()})
 }
 
 func (s *Server) listCredentials(c *fiber.Ctx) error {
