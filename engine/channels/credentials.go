@@ -452,7 +452,7 @@ func (s *Service) UpdateCredential(ctx context.Context, id string, in Credential
 
 // addressFields are the fields that say where a credential's secrets are
 // sent.
-var addressFields = []string{"base_url", "host", "company_domain", "login_url", "data_centre"}
+var addressFields = []string{"base_url", "host", "company_domain", "login_url", "data_centre", "accounts_url"}
 
 // secretsForNewAddress refuses an update that moves a credential to
 // another address while keeping its stored secrets: whoever changes the

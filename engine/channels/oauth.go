@@ -73,7 +73,7 @@ func isConnectionSecret(name string) bool { return strings.HasPrefix(name, oauth
 func keptConnection(prev map[string]string, oldFields string, fields map[string]any, secrets map[string]string) map[string]string {
 	old := map[string]any{}
 	_ = json.Unmarshal([]byte(oldFields), &old)
-	for _, name := range append([]string{"client_id", "login_url", "data_centre"}, addressFields...) {
+	for _, name := range append([]string{"client_id"}, addressFields...) {
 		if !strings.EqualFold(strings.TrimSpace(fmt.Sprint(old[name])), strings.TrimSpace(fmt.Sprint(fields[name]))) {
 			return nil
 		}

@@ -10,4 +10,5 @@ import (
 	_ "github.com/journeyhq/journey/nodes/connectors/pipedrive"
 	_ "github.com/journeyhq/journey/nodes/connectors/salesforce"
 	_ "github.com/journeyhq/journey/nodes/connectors/slack"
+	_ "github.com/journeyhq/journey/nodes/connectors/zoho"
 )

@@ -117,7 +117,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.token(w, r)
 	default:
 		s.mu.Lock()
-		ok := s.access[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		// "Bearer <token>", or Zoho's "Zoho-oauthtoken <token>".
+		_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		ok := s.access[token]
 		s.mu.Unlock()
 		if !ok {
 			w.Header().Set("Content-Type", "application/json")
