@@ -552,7 +552,9 @@ func (s *Service) TestCredential(ctx context.Context, id string) (TestResult, er
 	spec, _ := kindSpec(c.Kind)
 	in := CredentialInput{Name: c.Name, Kind: c.Kind, Fields: map[string]any{}}
 	for k, v := range values {
-		in.Fields[k] = v
+		if !isConnectionSecret(k) { // kept by Connect, not entered
+			in.Fields[k] = v
+		}
 	}
 	if _, _, _, err := split(in, nil); err != nil {
 		return TestResult{OK: false, Message: err.Error()}, nil
