@@ -65,11 +65,13 @@ func Payload(t testing.TB, rel string) []byte {
 // tests of the package binary (Prism takes seconds to start).
 type Mock struct {
 	vendor string
-	once   sync.Once
-	url    string
-	pid    int
-	state  string
-	err    error
+	// spec is a spec file of the test's own (NewSpecMock), else "".
+	spec  string
+	once  sync.Once
+	url   string
+	pid   int
+	state string
+	err   error
 }
 
 // NewMock describes the mock for vendor (a mock.sh vendor name).
@@ -107,6 +109,10 @@ func (m *Mock) start() {
 	}
 	m.state = state
 	m.watch(script)
+	if m.spec != "" {
+		m.startSpec(script)
+		return
+	}
 	for try := 0; try < 3; try++ {
 		port, err := freePort()
 		if err != nil {
@@ -214,4 +220,71 @@ func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 		c.t.Errorf("%s %s answered %d, want 2xx", req.Method, req.URL.Path, resp.StatusCode)
 	}
 	return resp, nil
+}
+
+// NewSpecMock describes a Prism mock of a spec file of the test's own
+// (testdata), for operations the shared contracts lack. It uses the Prism
+// that mock.sh installs.
+func NewSpecMock(name, spec string) *Mock { return &Mock{vendor: name, spec: spec} }
+
+// startSpec runs Prism on m.spec directly (mock.sh only knows its own
+// vendors), recording its PID where mock.sh's "stop all" finds it.
+func (m *Mock) startSpec(script string) {
+	spec, err := filepath.Abs(m.spec)
+	if err != nil {
+		m.err = err
+		return
+	}
+	if out, err := exec.Command("bash", script, "install").CombinedOutput(); err != nil {
+		m.err = fmt.Errorf("mock.sh install: %v: %s", err, lastLines(string(out), 5))
+		return
+	}
+	home := os.Getenv("PRISM_HOME")
+	if home == "" {
+		cache := os.Getenv("XDG_CACHE_HOME")
+		if cache == "" {
+			cache = filepath.Join(os.Getenv("HOME"), ".cache")
+		}
+		version := os.Getenv("PRISM_VERSION")
+		if version == "" {
+			version = "5.14.2"
+		}
+		home = filepath.Join(cache, "contracts-prism", version)
+	}
+	prism := filepath.Join(home, "node_modules", ".bin", "prism")
+	port, err := freePort()
+	if err != nil {
+		m.err = err
+		return
+	}
+	logPath := filepath.Join(m.state, strconv.Itoa(port)+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		m.err = err
+		return
+	}
+	defer logFile.Close()
+	cmd := exec.Command(prism, "mock", "-h", "127.0.0.1", "-p", strconv.Itoa(port), spec)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		m.err = fmt.Errorf("start prism: %w", err)
+		return
+	}
+	m.pid = cmd.Process.Pid
+	go func() { _ = cmd.Wait() }()
+	_ = os.WriteFile(filepath.Join(m.state, strconv.Itoa(port)+".pid"), []byte(fmt.Sprintf("%d %s\n", m.pid, m.vendor)), 0o600)
+	for i := 0; i < 240; i++ {
+		b, _ := os.ReadFile(logPath)
+		if bytes.Contains(b, []byte("Prism is listening")) {
+			m.url = fmt.Sprintf("http://127.0.0.1:%d", port)
+			return
+		}
+		if syscall.Kill(m.pid, 0) != nil {
+			m.err = fmt.Errorf("prism exited: %s", lastLines(string(b), 5))
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	m.err = fmt.Errorf("prism did not start within 120s")
 }

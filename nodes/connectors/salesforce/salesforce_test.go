@@ -21,12 +21,47 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/salesforce"
 )
 
-var mock = connectorstest.NewMock("salesforce")
+var (
+	mock = connectorstest.NewMock("salesforce")
+	// extra serves the operations the shared spec lacks, from our own
+	// testdata/salesforce_extra.yaml.
+	extra = connectorstest.NewSpecMock("salesforce-extra", "testdata/salesforce_extra.yaml")
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	mock.Stop()
+	extra.Stop()
 	os.Exit(code)
+}
+
+// TestAgainstExtraContract runs the operations missing from the shared
+// spec (contact create and update by id, userinfo, the authorization-code
+// grant with PKCE) against Prism with our own minimal spec.
+func TestAgainstExtraContract(t *testing.T) {
+	base := extra.URL(t)
+	hc := connectorstest.ContractClient(t)
+	c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "00Dtoken", InstanceURL: base}, HTTPClient: hc}
+	ctx := context.Background()
+	id, err := c.Create(ctx, salesforce.ObjectContact, map[string]any{"LastName": "[not provided]", "FirstName": "Ana", "Email": "ana@example.com"})
+	if err != nil || id == "" {
+		t.Fatalf("create contact = %q, %v", id, err)
+	}
+	if err := c.Update(ctx, salesforce.ObjectContact, id, map[string]any{"Phone": "+5511987654321"}); err != nil {
+		t.Fatalf("update contact: %v", err)
+	}
+	if who, err := c.Identity(ctx); err != nil || who != "ana@acme.com" {
+		t.Fatalf("identity = %q, %v", who, err)
+	}
+	cfg, err := oauth.ConfigFor("Salesforce", salesforce.OAuth, map[string]string{"client_id": "3MVG9example", "client_secret": "EXAMPLESECRET", "login_url": base},
+		"https://journeys.example.com/oauth/callback", hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cfg.Exchange(ctx, "aPrxexampleCode", oauth.NewVerifier())
+	if err != nil || tok.RefreshToken == "" || tok.Extra["instance_url"] != "https://example.my.salesforce.com" {
+		t.Fatalf("exchange = %+v, %v", tok, err)
+	}
 }
 
 // TestAgainstContract runs every operation the spec has against the
@@ -467,5 +502,25 @@ func TestAuthorizeEndpoints(t *testing.T) {
 	a, _, _ = salesforce.OAuth.Endpoints(map[string]string{})
 	if u, _ := url.Parse(a); u.Host != "login.salesforce.com" {
 		t.Fatalf("default %s", a)
+	}
+}
+
+// recordingTB captures Errorf so the contract check itself is tested.
+type recordingTB struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) { r.errs = append(r.errs, format) }
+
+// TestExtraContractCatchesViolations: our own spec is enforced (a contact
+// without LastName is flagged), so the test above can fail.
+func TestExtraContractCatchesViolations(t *testing.T) {
+	base := extra.URL(t)
+	rec := &recordingTB{TB: t}
+	c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "00Dtoken", InstanceURL: base}, HTTPClient: connectorstest.ContractClient(rec)}
+	_, _ = c.Create(context.Background(), salesforce.ObjectContact, map[string]any{"FirstName": "Ana"})
+	if len(rec.errs) == 0 {
+		t.Fatal("a contact without LastName passed the contract check")
 	}
 }
