@@ -22,12 +22,44 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/zoho"
 )
 
-var mock = connectorstest.NewMock("zoho")
+var (
+	mock = connectorstest.NewMock("zoho")
+	// extra serves the operations the shared spec lacks, from our own
+	// testdata/zoho_extra.yaml.
+	extra = connectorstest.NewSpecMock("zoho-extra", "testdata/zoho_extra.yaml")
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	mock.Stop()
+	extra.Stop()
 	os.Exit(code)
+}
+
+// TestAgainstExtraContract runs the operations missing from the shared
+// spec (contacts upsert and search, the current user, the
+// authorization-code grant) against Prism with our own minimal spec.
+func TestAgainstExtraContract(t *testing.T) {
+	base := extra.URL(t)
+	hc := connectorstest.ContractClient(t)
+	c := &zoho.Client{Auth: zoho.StaticAuth{AccessToken: "1000.tok", APIDomain: base}, HTTPClient: hc}
+	ctx := context.Background()
+	ref, err := zoho.NewCRM(c).Upsert(ctx, "k", nodes.ContactInput{Email: "ana.lima@example.com", FirstName: "Ana"})
+	if err != nil || ref.ID != "Contacts/5725767000001234567" || !ref.Created {
+		t.Fatalf("Upsert contact = %+v, %v", ref, err)
+	}
+	if who, err := c.CurrentUser(ctx); err != nil || who != "ana@acme.com" {
+		t.Fatalf("CurrentUser = %q, %v", who, err)
+	}
+	cfg, err := oauth.ConfigFor("Zoho CRM", zoho.OAuth, map[string]string{"client_id": "1000.cid", "client_secret": "secret", "accounts_url": base},
+		"https://journeys.example.com/oauth/callback", hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cfg.Exchange(ctx, "1000.code", oauth.NewVerifier())
+	if err != nil || tok.RefreshToken == "" || tok.Extra["api_domain"] != "https://www.zohoapis.com" {
+		t.Fatalf("Exchange = %+v, %v", tok, err)
+	}
 }
 
 type preferTransport string
