@@ -354,6 +354,9 @@ func (s *Session) usable(values map[string]string) error {
 func (s *Session) refresh(ctx context.Context, stale string) (string, error) {
 	var refused error
 	decide := func(values map[string]string) (map[string]string, error) {
+		// Update may run decide again (another instance changed the
+		// secrets meanwhile): only the last run's refusal counts.
+		refused = nil
 		if err := s.usable(values); err != nil {
 			return nil, err
 		}

@@ -129,3 +129,33 @@ func TestSessionRefreshesBeforeExpiry(t *testing.T) {
 		t.Fatalf("after a refusal the session must ask for renewal: %v", err)
 	}
 }
+
+// TestRaceWithAnotherInstance: while this instance refreshed with a
+// refresh token another instance had just rotated (refused), that
+// instance stored a fresh token; the update runs again on the stored
+// values and the step goes on with the fresh token, not a renewal.
+func TestRaceWithAnotherInstance(t *testing.T) {
+	t.Parallel()
+	s := oauthtest.New(t, "cid", "shh")
+	cfg := config(s)
+	stale := map[string]string{oauth.SecretAccessToken: "old", oauth.SecretRefreshToken: "rotated-away", oauth.SecretExpiresAt: "2020-01-01T00:00:00Z"}
+	stored := map[string]string{oauth.SecretAccessToken: "fresh", oauth.SecretRefreshToken: "new-refresh",
+		oauth.SecretExpiresAt: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}
+	tries := 0
+	update := func(ctx context.Context, fn func(map[string]string) (map[string]string, error)) (map[string]string, error) {
+		tries++
+		if _, err := fn(oauth.Apply(stale, nil)); err != nil { // the swap then fails: another writer
+			return nil, err
+		}
+		changes, err := fn(oauth.Apply(stored, nil))
+		if err != nil {
+			return nil, err
+		}
+		return oauth.Apply(stored, changes), nil
+	}
+	sess := oauth.NewSession(cfg, stale, update)
+	got, err := sess.AccessToken(context.Background())
+	if err != nil || got != "fresh" || tries != 1 {
+		t.Fatalf("token %q, %v", got, err)
+	}
+}
