@@ -21,6 +21,7 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/oauth/oauthtest"
 	"github.com/journeyhq/journey/nodes/connectors/salesforce"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // orgAPI is the Salesforce API of the in-test org: who is signed in, and
@@ -55,8 +56,25 @@ type oauthBundle struct {
 
 func setupOAuth(t *testing.T) *oauthBundle {
 	t.Helper()
+	return setupOAuthOn(t, "sqlite://"+filepath.Join(t.TempDir(), "app.db"))
+}
+
+// newService is one instance's credential service on store.
+func (b *oauthBundle) newService(t *testing.T, store *storage.Store) *channels.Service {
+	t.Helper()
+	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
+	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{7}, 32), PublicURL: publicURL,
+		Accounts: accounts, HTTP: web, OAuthClient: http.DefaultClient, Now: func() time.Time { return time.Unix(b.now.Load(), 0).UTC() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func setupOAuthOn(t *testing.T, dsn string) *oauthBundle {
+	t.Helper()
 	ctx := context.Background()
-	store, err := storage.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "app.db"), slog.New(slog.DiscardHandler))
+	store, err := storage.Open(ctx, dsn, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +84,7 @@ func setupOAuth(t *testing.T) *oauthBundle {
 	b.authz = oauthtest.New(t, "cid", "csecret")
 	b.authz.Extra["instance_url"] = "self"
 	b.authz.API = orgAPI(b.tasks)
-	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
-	b.svc, err = channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{7}, 32), PublicURL: publicURL,
-		Accounts: accounts, HTTP: web, OAuthClient: http.DefaultClient, Now: func() time.Time { return time.Unix(b.now.Load(), 0).UTC() }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b.svc = b.newService(t, store)
 	v, err := b.svc.CreateCredential(ctx, channels.CredentialInput{Name: "Acme org", Kind: salesforce.Kind,
 		Fields: map[string]any{"client_id": "cid", "client_secret": "csecret", "login_url": b.authz.URL}})
 	if err != nil {
@@ -291,5 +304,52 @@ func TestSecretUpdatesDoNotLoseWrites(t *testing.T) {
 	}
 	if again, _ := storage.GetCredential(b.store.Reader(), b.id); again.Secrets != raw.Secrets {
 		t.Fatal("a failed swap changed the secrets")
+	}
+}
+
+// TestInstancesShareRefreshedTokens: two instances on one PostgreSQL
+// database run steps at once on a connection whose token is about to
+// expire. Each instance refreshes at most once, no write is lost (the
+// compare-and-swap), every step succeeds, and the stored token works.
+func TestInstancesShareRefreshedTokens(t *testing.T) {
+	t.Parallel()
+	b := setupOAuthOn(t, storagetest.PostgresDSN(t))
+	b.authz.SetExpiresIn(60, 60)
+	state, code := b.connect(t, "u1")
+	if _, err := b.svc.FinishConnect(b.ctx, state, code, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	b.authz.SetExpiresIn(60, 3600)
+	_, before := b.authz.Counts()
+	other := b.newService(t, b.store)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		svc := b.svc
+		if i%2 == 1 {
+			svc = other
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc, err := svc.Account(b.ctx, b.id)
+			if err == nil {
+				_, err = acc.CRM.CreateTask(b.ctx, "k", nodes.TaskInput{Title: "Call"})
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, after := b.authz.Counts(); after-before < 1 || after-before > 2 {
+		t.Fatalf("%d refreshes, want one per instance at most", after-before)
+	}
+	if err := b.task(t); err != nil || b.tasks.Load() != 9 {
+		t.Fatalf("after: %v (%d tasks)", err, b.tasks.Load())
 	}
 }
