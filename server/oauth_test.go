@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/journeyhq/journey/nodes/connectors/oauth/oauthtest"
+	"github.com/journeyhq/journey/storage"
 )
 
 func withVendors(o *setupOptions) { o.vendors = true }
@@ -83,5 +84,38 @@ func TestConnectSalesforce(t *testing.T) {
 	}
 	if strings.Contains(b.logs.String(), "refresh-1") {
 		t.Error("the refresh token reached the logs")
+	}
+	entries, err := storage.ListAudit(b.store.Reader(), storage.AuditQuery{EntityType: storage.AuditCredential, EntityID: id})
+	if err != nil || len(entries) == 0 || entries[0].Summary != "connected the credential" || entries[0].ActorName != testEmail {
+		t.Fatalf("audit %+v %v", entries, err)
+	}
+}
+
+// The vendor's refusal (the admin pressed Deny) comes back as a plain
+// message in Settings, and nothing is connected.
+func TestConnectRefusedAtTheVendor(t *testing.T) {
+	t.Parallel()
+	b := setup(t, withUser, withVendors)
+	me := signIn(t, b)
+	var created struct{ Credential struct{ ID string } }
+	b.request(t, "POST", "/api/v1/credentials", `{"name":"Acme","kind":"salesforce","fields":{"client_id":"cid","client_secret":"csecret"}}`, me...).
+		must(t, 201).json(t, &created)
+	var started struct {
+		URL string `json:"url"`
+	}
+	b.request(t, "POST", "/api/v1/credentials/"+created.Credential.ID+"/connect", "", me...).must(t, 200).json(t, &started)
+	u, _ := url.Parse(started.URL)
+	if u.Host != "login.salesforce.com" || u.Query().Get("code_challenge_method") != "S256" {
+		t.Fatalf("authorize URL %s", started.URL)
+	}
+	back := b.request(t, "GET", "/oauth/callback?"+url.Values{"error": {"access_denied"}, "error_description": {"end-user denied authorization"},
+		"state": {u.Query().Get("state")}}.Encode(), "", me...).must(t, http.StatusSeeOther)
+	loc, _ := url.Parse(back.header.Get("Location"))
+	if msg := loc.Query().Get("connect_error"); !strings.Contains(msg, "end-user denied authorization") || loc.Query().Get("credential") != created.Credential.ID {
+		t.Fatalf("refusal sent the browser to %s", loc)
+	}
+	body := b.request(t, "GET", "/api/v1/credentials/"+created.Credential.ID, "", me...).must(t, 200).body
+	if !strings.Contains(body, `"status":"not_connected"`) {
+		t.Fatalf("after a refusal: %s", body)
 	}
 }
