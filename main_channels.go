@@ -11,7 +11,9 @@ import (
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/nodes/connectors"
 	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
+	"github.com/journeyhq/journey/nodes/connectors/httpreq"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -65,7 +67,7 @@ func openChannels(c config, store *storage.Store, logger *slog.Logger, metrics *
 	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: c.HTTPAllowPrivate})
 	return channels.New(channels.Config{Store: store, SecretKey: key, PublicURL: publicURL(c), Logger: logger,
 		Connectors: channels.VendorConnectors(publicURL(c), c.HTTPAllowPrivate), Accounts: accounts, HTTP: web, Metrics: metrics,
-		SMTPAllowPrivate: c.HTTPAllowPrivate})
+		SMTPAllowPrivate: c.HTTPAllowPrivate, OAuthClient: httpreq.GuardedHTTPClient(c.HTTPAllowPrivate, connectors.DefaultTimeout)})
 }
 
 // registry is every node type, with trigger.webhook's chat platform

@@ -536,3 +536,34 @@ func TestSlackWithoutAnAccountKeepsThePostInTheSandbox(t *testing.T) {
 	}
 }
 
+// recordingCRM keeps the contact inputs a vendor got.
+type recordingCRM struct {
+	nodes.CRMTarget
+	got []nodes.ContactInput
+}
+
+func (r *recordingCRM) Upsert(ctx context.Context, key string, in nodes.ContactInput) (nodes.ContactRef, error) {
+	r.got = append(r.got, in)
+	return nodes.ContactRef{ID: "00Q5e00000AbCdEEAV", Created: true}, nil
+}
+
+// The "Salesforce campaign" and "Save as" of an upsert reach the vendor,
+// whose id is kept in the run's vars as <kind>_contact_id.
+func TestUpsertPassesSaveAsAndCampaign(t *testing.T) {
+	t.Parallel()
+	b := setupVendors(t)
+	sf := &recordingCRM{}
+	b.accts.accounts["sf"] = nodes.Account{ID: "sf", Name: "Acme org", Kind: "salesforce", CRM: sf}
+	b.env.Trigger = map[string]any{"email": "Ana@Example.com"}
+	res, err := b.runRemote(t, nodes.TypeUpsertContact, map[string]any{"email": "{{ trigger.email }}", "target": "sf",
+		"save_as": "lead", "salesforce_campaign": " 7015e000000Cmp1AAC "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sf.got) != 1 || sf.got[0].SaveAs != nodes.RecordLead || sf.got[0].Campaign != "7015e000000Cmp1AAC" || sf.got[0].Email != "ana@example.com" {
+		t.Fatalf("vendor got %+v", sf.got)
+	}
+	if res.Vars["salesforce_contact_id"] != "00Q5e00000AbCdEEAV" {
+		t.Fatalf("vars %v", res.Vars)
+	}
+}

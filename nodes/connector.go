@@ -37,7 +37,38 @@ type Connector struct {
 	// Docs is Markdown for the reference: what the vendor's steps do, how
 	// to get the values, what to watch out for.
 	Docs string
+	// OAuth is set for vendors whose accounts connect through the OAuth
+	// 2.0 authorization-code flow (Settings' Connect button); the tokens
+	// are kept as the credential's secrets.
+	OAuth *OAuthSpec
 }
+
+// OAuthSpec says how a vendor's accounts connect with OAuth 2.0. The
+// credential's values carry "client_id" and "client_secret".
+type OAuthSpec struct {
+	// Endpoints returns the authorize and token URLs for the credential's
+	// values (a login host, a data centre).
+	Endpoints func(values map[string]string) (authorizeURL, tokenURL string, err error)
+	// Scopes are asked for on the authorize page.
+	Scopes []string
+	// AuthParams are extra query parameters of the authorize URL.
+	AuthParams map[string]string
+	// Keep lists members of the token answer the clients need, kept with
+	// the tokens (Salesforce's instance_url, Zoho's api_domain).
+	Keep []string
+	// Identify names who connected (a username or email), for "Connected
+	// to Salesforce as …", with the freshly connected account. Nil, or an
+	// error: no name is shown.
+	Identify func(ctx context.Context, acc Account) (string, error)
+}
+
+// SecretsUpdater changes the stored secrets of the credential being
+// opened (e.g. OAuth tokens a client refreshed). update receives the
+// stored values, read afresh while no other update of the credential
+// runs, and returns the secrets to change ("" deletes one; none: no
+// change); the values after the change are returned. An error from
+// update stores nothing and is returned.
+type SecretsUpdater func(ctx context.Context, update func(values map[string]string) (map[string]string, error)) (map[string]string, error)
 
 // Capability is something a vendor account can do.
 type Capability string
@@ -92,6 +123,9 @@ type ConnectorEnv struct {
 	// AllowPrivate lets clients that build their own transport reach
 	// loopback and private addresses (the server's --http-allow-private).
 	AllowPrivate bool
+	// UpdateSecrets stores changed secrets of the credential opened (nil
+	// when the values are not a stored credential's).
+	UpdateSecrets SecretsUpdater
 }
 
 var connectorRegistry struct {

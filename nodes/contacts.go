@@ -45,6 +45,9 @@ type ContactInput struct {
 	// SaveAs is RecordLead or RecordContact ("" = contact) for CRMs that
 	// keep leads apart from contacts; the built-in store ignores it.
 	SaveAs string
+	// Campaign is a Salesforce campaign id to add the person to; other
+	// targets ignore it.
+	Campaign string
 }
 
 // Record kinds of crm.upsert_contact's "Save as".

@@ -35,6 +35,7 @@ const (
 	paramExternalID    = "external_id"
 	paramFields        = "fields"
 	paramSaveAs        = "save_as"
+	paramCampaign      = "salesforce_campaign"
 	paramDefaultRegion = "default_region"
 	paramTitle         = "title"
 	paramStage         = "stage"
@@ -76,6 +77,9 @@ type UpsertContactParams struct {
 	Target string `json:"target,omitempty"`
 	// SaveAs is "contact" or "lead" ("save_as").
 	SaveAs string `json:"save_as,omitempty"`
+	// Campaign is a Salesforce campaign id to add the person to
+	// ("salesforce_campaign"); other targets ignore it.
+	Campaign string `json:"salesforce_campaign,omitempty"`
 }
 
 // contactTemplates are the template params of crm.upsert_contact, in order.
@@ -119,6 +123,12 @@ func upsertContactNode() *Type {
 					"This app's contacts, HubSpot and Pipedrive keep everyone as a contact.",
 				Example: RecordLead,
 			},
+			{
+				Name: paramCampaign, Label: "Salesforce campaign", Kind: flows.KindString,
+				Description: "Optional, only used when saving to Salesforce: the id of a campaign (it starts with 701) to add the lead or contact to. " +
+					"Someone already in the campaign stays as they are.",
+				Example: "7015e000000Cmp1AAC",
+			},
 		},
 		Rules: []flows.Rule{upsertIdentityRule, vendorEmailRule},
 		Examples: []flows.Example{
@@ -159,6 +169,7 @@ func runUpsertContact(ctx context.Context, in *Input, p *UpsertContactParams) (R
 	}
 	if isVendorTarget(p.Target) {
 		ci.SaveAs = cmpOr(p.SaveAs, RecordContact)
+		ci.Campaign = strings.TrimSpace(p.Campaign)
 		return upsertVendorContact(ctx, in, p.Target, ci, out)
 	}
 	// An earlier "Check the email address" step of this run checked this

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,8 @@ func (s *Server) channelRoutes(app *fiber.App, api fiber.Router) {
 	api.Put("/credentials/:id", s.updateCredential)
 	api.Delete("/credentials/:id", s.deleteCredential)
 	api.Post("/credentials/:id/test", s.testCredential)
+	api.Post("/credentials/:id/connect", s.connectCredential)
+	app.Get(channels.CallbackPath, s.oauthCallback)
 
 	api.Get("/messages", s.listMessages)
 	api.Get("/messages/:id", s.getMessage)
@@ -68,7 +71,7 @@ type credentialRequest struct {
 }
 
 func (s *Server) listCredentialKinds(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"kinds": channels.Kinds()})
+	return c.JSON(fiber.Map{"kinds": channels.Kinds(), "oauth_callback_url": s.cfg.Channels.RedirectURL()})
 }
 
 func (s *Server) listCredentials(c *fiber.Ctx) error {
@@ -127,6 +130,77 @@ func (s *Server) testCredential(c *fiber.Ctx) error {
 		return orNotFound(err, "There is no credential %q.", param(c, "id"))
 	}
 	return c.JSON(res)
+}
+
+// connectCredential starts Connect (OAuth authorization code with PKCE)
+// for the signed-in user and returns the vendor's sign-in address, where
+// the editor sends the browser.
+func (s *Server) connectCredential(c *fiber.Ctx) error {
+	userID := ""
+	if p := principalOf(c); p != nil && p.User != nil {
+		userID = p.User.ID
+	}
+	u, err := s.cfg.Channels.StartConnect(c.UserContext(), param(c, "id"), userID)
+	if err != nil {
+		return orNotFound(err, "There is no credential %q.", param(c, "id"))
+	}
+	s.audit(c, storage.AuditUpdate, storage.AuditCredential, param(c, "id"), "started connecting the credential")
+	return c.JSON(fiber.Map{"url": u, "redirect_url": s.cfg.Channels.RedirectURL()})
+}
+
+// oauthCallback is where the vendor sends the browser back after
+// Connect. It needs the session of the user who pressed Connect, finishes
+// the connection and sends the browser to Settings with the outcome.
+func (s *Server) oauthCallback(c *fiber.Ctx) error {
+	state, code := strings.Clone(c.Query("state")), strings.Clone(c.Query("code"))
+	id := channels.CredentialOfState(state)
+	back := func(key, msg string) error {
+		q := url.Values{key: {msg}}
+		if id != "" {
+			q.Set("credential", id)
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Redirect("/settings?"+q.Encode(), http.StatusSeeOther)
+	}
+	userID := ""
+	if token := c.Cookies(sessionCookie); token != "" {
+		if u, err := storage.SessionUser(s.store.Reader(), strings.Clone(token), s.now()); err == nil {
+			userID = u.ID
+			c.Locals(localPrincipal, &principal{User: newUserView(u)}) // for the audit entry
+		}
+	}
+	if userID == "" {
+		return back("connect_error", "Sign in to this app in the same browser, then press Connect again.")
+	}
+	if e := c.Query("error"); e != "" {
+		msg := "The sign-in was cancelled or refused"
+		if d := c.Query("error_description"); d != "" {
+			msg += ": " + truncate(d, 200)
+		}
+		return back("connect_error", msg+". Press Connect again to retry.")
+	}
+	conn, err := s.cfg.Channels.FinishConnect(c.UserContext(), state, code, userID)
+	var ce *channels.ConnectError
+	var ie *channels.InputError
+	switch {
+	case errors.As(err, &ce):
+		return back("connect_error", ce.Message)
+	case errors.As(err, &ie):
+		return back("connect_error", ie.Message)
+	case err != nil:
+		s.log.ErrorContext(c.UserContext(), "oauth callback failed", "request_id", requestIDOf(c), "credential_id", id, "error", err)
+		return back("connect_error", "The connection could not be saved; see the server log.")
+	}
+	s.audit(c, storage.AuditUpdate, storage.AuditCredential, id, "connected the credential")
+	return back("connected", conn.Message)
+}
+
+// truncate shortens s to n bytes at most.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // messageView is a message as the API shows it.

@@ -84,6 +84,9 @@ type setupOptions struct {
 	setupHosts []string
 	// hookRate is Config.HookRate (0: the default).
 	hookRate int
+	// vendors wires the vendor accounts (loopback allowed) and OAuth
+	// token calls, for tests with in-test vendors.
+	vendors bool
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -111,9 +114,14 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	ch, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{5}, storage.SecretKeySize),
+	chCfg := channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{5}, storage.SecretKeySize),
 		PublicURL: "https://journeys.example.com", Logger: logger,
-		Connectors: channels.VendorConnectors("https://journeys.example.com", true)})
+		Connectors: channels.VendorConnectors("https://journeys.example.com", true)}
+	if o.vendors {
+		chCfg.Accounts, chCfg.HTTP = channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
+		chCfg.OAuthClient = http.DefaultClient
+	}
+	ch, err := channels.New(chCfg)
 	if err != nil {
 		t.Fatalf("new channels: %v", err)
 	}

@@ -318,6 +318,17 @@ func SaveCredential(tx *gorm.DB, c *Credential) error {
 	return nil
 }
 
+// SwapCredentialSecrets replaces a credential's sealed secrets only if
+// they still are old (compare and swap): false when another writer
+// changed them first, so the caller reads them again.
+func SwapCredentialSecrets(tx *gorm.DB, id, old, secrets string, at time.Time) (bool, error) {
+	res := tx.Model(&Credential{}).Where("id = ? AND secrets = ?", id, old).Updates(map[string]any{"secrets": secrets, "updated_at": at.UTC()})
+	if res.Error != nil {
+		return false, fmt.Errorf("save credential %s secrets: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // DeleteCredential removes a credential.
 func DeleteCredential(tx *gorm.DB, id string) error {
 	res := tx.Where("id = ?", id).Delete(&Credential{})

@@ -13,8 +13,9 @@ import (
 )
 
 // AccountFunc builds the vendor clients of a credential kind from the
-// credential's values (secrets included).
-type AccountFunc func(values map[string]string) (nodes.Account, error)
+// credential's values (secrets included); update stores changed secrets
+// (refreshed OAuth tokens) of the credential.
+type AccountFunc func(values map[string]string, update nodes.SecretsUpdater) (nodes.Account, error)
 
 // AccountOptions configure VendorAccounts.
 type AccountOptions struct {
@@ -41,7 +42,11 @@ func VendorAccounts(o AccountOptions) (map[string]AccountFunc, nodes.HTTPCaller)
 	env := nodes.ConnectorEnv{HTTPClient: o.VendorClient, AllowPrivate: o.HTTPAllowPrivate}
 	builders := map[string]AccountFunc{}
 	for _, c := range nodes.Connectors() {
-		builders[c.Kind] = func(v map[string]string) (nodes.Account, error) { return c.Open(v, env) }
+		builders[c.Kind] = func(v map[string]string, update nodes.SecretsUpdater) (nodes.Account, error) {
+			e := env
+			e.UpdateSecrets = update
+			return c.Open(v, e)
+		}
 	}
 	return builders, plain
 }
@@ -66,7 +71,7 @@ func (s *Service) Account(ctx context.Context, id string) (nodes.Account, error)
 	}
 	acc := nodes.Account{}
 	if build := s.cfg.Accounts[c.Kind]; build != nil {
-		if acc, err = build(values); err != nil {
+		if acc, err = build(values, s.updater(c.ID)); err != nil {
 			return nodes.Account{}, nodes.Permanentf("the account %q: %v", c.Name, err)
 		}
 	}

@@ -553,7 +553,7 @@ func TestAccountFailures(t *testing.T) {
 			t.Parallel()
 			connectorstest.RunFailures(t, func(ctx context.Context, base string, hc *http.Client) error {
 				accounts, _ := channels.VendorAccounts(channels.AccountOptions{VendorClient: hc})
-				acc, err := accounts[tc.kind](tc.values(base))
+				acc, err := accounts[tc.kind](tc.values(base), nil)
 				if err != nil {
 					return err
 				}
@@ -596,7 +596,7 @@ func TestAccountsAgainstContracts(t *testing.T) {
 			mock := connectorstest.NewMock(v.kind)
 			t.Cleanup(mock.Stop)
 			accounts, _ := channels.VendorAccounts(channels.AccountOptions{VendorClient: connectorstest.ContractClient(t)})
-			acc, err := accounts[v.kind](v.values(mock.URL(t)))
+			acc, err := accounts[v.kind](v.values(mock.URL(t)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -618,7 +618,7 @@ func TestAccountsAgainstContracts(t *testing.T) {
 		mock := connectorstest.NewMock(channels.KindMailchimp)
 		t.Cleanup(mock.Stop)
 		accounts, _ := channels.VendorAccounts(channels.AccountOptions{VendorClient: connectorstest.ContractClient(t)})
-		acc, err := accounts[channels.KindMailchimp](map[string]string{"base_url": mock.URL(t), "api_key": "abc-us6", "list_id": "57afe96172"})
+		acc, err := accounts[channels.KindMailchimp](map[string]string{"base_url": mock.URL(t), "api_key": "abc-us6", "list_id": "57afe96172"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -61,6 +61,10 @@ type KindSpec struct {
 	Kind   string      `json:"kind"`
 	Title  string      `json:"title"`
 	Fields []FieldSpec `json:"fields"`
+	// OAuth is true for kinds connected with Settings' Connect button.
+	OAuth bool `json:"oauth"`
+	// oauth is how they connect.
+	oauth *nodes.OAuthSpec
 	// validate checks the values as a whole (connectors' Validate).
 	validate func(map[string]string) map[string]string
 	// test proves an opened account works (connectors' Test).
@@ -135,7 +139,8 @@ var messageKinds = []KindSpec{
 func Kinds() []KindSpec {
 	out := slices.Clone(messageKinds)
 	for _, c := range nodes.Connectors() {
-		out = append(out, KindSpec{Kind: c.Kind, Title: c.Title, Fields: c.Fields, validate: c.Validate, test: c.Test, open: c.Open})
+		out = append(out, KindSpec{Kind: c.Kind, Title: c.Title, Fields: c.Fields, OAuth: c.OAuth != nil, oauth: c.OAuth,
+			validate: c.Validate, test: c.Test, open: c.Open})
 	}
 	return out
 }
@@ -173,8 +178,10 @@ type CredentialView struct {
 	Kind       string         `json:"kind"`
 	Fields     map[string]any `json:"fields"`
 	SecretsSet []string       `json:"secrets_set"`
-	CreatedAt  time.Time      `json:"created_at"`
-	UpdatedAt  time.Time      `json:"updated_at"`
+	// Connection is set for kinds connected with Connect (OAuth).
+	Connection *ConnectionView `json:"connection,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
 }
 
 // TestResult is the outcome of a credential check.
@@ -350,9 +357,14 @@ func (s *Service) view(c *storage.Credential) (CredentialView, error) {
 		return v, err
 	}
 	for name := range secrets {
-		v.SecretsSet = append(v.SecretsSet, name)
+		if !isConnectionSecret(name) {
+			v.SecretsSet = append(v.SecretsSet, name)
+		}
 	}
 	slices.Sort(v.SecretsSet)
+	if spec, ok := kindSpec(c.Kind); ok && spec.oauth != nil {
+		v.Connection = connectionView(spec.Title, secrets)
+	}
 	return v, nil
 }
 
@@ -425,6 +437,9 @@ func (s *Service) UpdateCredential(ctx context.Context, id string, in Credential
 	if err := secretsForNewAddress(spec, c.Fields, fields, in, prev); err != nil {
 		return CredentialView{}, err
 	}
+	if spec.oauth != nil {
+		maps.Copy(secrets, keptConnection(prev, c.Fields, fields, secrets))
+	}
 	c.Name, c.Fields, c.UpdatedAt = strings.TrimSpace(in.Name), mustJSON(fields), s.now().UTC()
 	if c.Secrets, err = s.seal(c.ID, secrets); err != nil {
 		return CredentialView{}, err
@@ -437,7 +452,7 @@ func (s *Service) UpdateCredential(ctx context.Context, id string, in Credential
 
 // addressFields are the fields that say where a credential's secrets are
 // sent.
-var addressFields = []string{"base_url", "host", "company_domain"}
+var addressFields = []string{"base_url", "host", "company_domain", "login_url", "data_centre", "accounts_url"}
 
 // secretsForNewAddress refuses an update that moves a credential to
 // another address while keeping its stored secrets: whoever changes the
@@ -537,7 +552,9 @@ func (s *Service) TestCredential(ctx context.Context, id string) (TestResult, er
 	spec, _ := kindSpec(c.Kind)
 	in := CredentialInput{Name: c.Name, Kind: c.Kind, Fields: map[string]any{}}
 	for k, v := range values {
-		in.Fields[k] = v
+		if !isConnectionSecret(k) { // kept by Connect, not entered
+			in.Fields[k] = v
+		}
 	}
 	if _, _, _, err := split(in, nil); err != nil {
 		return TestResult{OK: false, Message: err.Error()}, nil

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,9 @@ type Config struct {
 	// Accounts build the clients of the credential kinds that CRM, list
 	// and integration steps use (see VendorAccounts).
 	Accounts map[string]AccountFunc
+	// OAuthClient calls vendors' token endpoints when an OAuth credential
+	// connects (nil: one with the address guard, no private addresses).
+	OAuthClient *http.Client
 	// HTTP makes http.request calls without a credential (nil: refused).
 	HTTP nodes.HTTPCaller
 	// SMTPTimeout bounds an SMTP conversation (default 20s).
@@ -74,6 +78,8 @@ type Service struct {
 	// recorded); the engine sets it (UseEvents), perhaps while another
 	// engine sharing this outbox sends: hence atomic.
 	events atomic.Pointer[eventRecorder]
+	// locks serializes secret updates (token refreshes) per credential.
+	locks secretLocks
 }
 
 // eventRecorder holds the engine's recorder (an interface cannot be

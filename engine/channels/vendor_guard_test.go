@@ -50,7 +50,7 @@ func TestVendorURLsPassTheAddressGuard(t *testing.T) {
 		"access_token": "t", "api_token": "t", "api_key": "k-us6", "list_id": "l"}
 	guarded, _ := channels.VendorAccounts(channels.AccountOptions{})
 	for kind, call := range calls {
-		acc, err := guarded[kind](values)
+		acc, err := guarded[kind](values, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +62,7 @@ func TestVendorURLsPassTheAddressGuard(t *testing.T) {
 		t.Fatalf("the loopback server was reached %d times", n)
 	}
 	allowed, _ := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
-	acc, _ := allowed[channels.KindSlack](values)
+	acc, _ := allowed[channels.KindSlack](values, nil)
 	_ = calls[channels.KindSlack](context.Background(), acc)
 	if hits.Load() == 0 {
 		t.Fatal("with private addresses allowed, Slack did not reach the local server")

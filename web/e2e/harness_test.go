@@ -59,9 +59,17 @@ func startApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
 	// The sandbox outbox and the credential store, as the binary wires
-	// them (the editor lists credentials on CRM and message steps).
-	ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Logger: logger})
+	// them (the editor lists credentials on CRM and message steps), with
+	// vendors on loopback allowed (in-test vendors) and this address as
+	// the public URL (Connect's callback).
+	accounts, plain := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
+	ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Logger: logger,
+		PublicURL: "http://" + ln.Addr().String(), Accounts: accounts, HTTP: plain, OAuthClient: http.DefaultClient})
 	if err != nil {
 		t.Fatalf("channels: %v", err)
 	}
@@ -77,10 +85,6 @@ func startApp(t *testing.T) *app {
 	}
 	srv := server.New(server.Config{Engine: eng, Store: store, Logger: logger, Version: "e2e",
 		Web: web.Dist(), Templates: flows.TemplatesFS(), Channels: ch})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
 	eng.Start(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -3,6 +3,7 @@ import { api, isMissingRoute, type User } from './api'
 import { when } from './format'
 import UsersSection, { RolePicker } from './UsersSection'
 import { roleTitle } from './roles'
+import { replaceAddress } from './router'
 
 export default function SettingsPage({ user }: { user: User }) {
   return (
@@ -15,8 +16,19 @@ export default function SettingsPage({ user }: { user: User }) {
   )
 }
 
-interface Kind { kind: string; title: string; fields: { name: string; label: string; secret: boolean; required: boolean; type: string }[] }
-interface Credential { id: string; name: string; kind: string; fields: Record<string, unknown>; secrets_set: string[]; updated_at: string }
+interface Kind { kind: string; title: string; oauth?: boolean; fields: { name: string; label: string; secret: boolean; required: boolean; type: string }[] }
+interface Connection { status: 'connected' | 'needs_renewal' | 'not_connected'; account?: string; message: string }
+interface Credential { id: string; name: string; kind: string; fields: Record<string, unknown>; secrets_set: string[]; updated_at: string; connection?: Connection }
+
+/** The outcome of Connect, which /oauth/callback puts in the address. */
+function connectOutcome(): { ok: boolean; message: string } | null {
+  const q = new URLSearchParams(location.search)
+  const ok = q.get('connected')
+  const failed = q.get('connect_error')
+  if (ok) return { ok: true, message: ok }
+  if (failed) return { ok: false, message: failed }
+  return null
+}
 
 function Credentials() {
   const [kinds, setKinds] = useState<Kind[] | null>(null)
@@ -25,13 +37,24 @@ function Credentials() {
   const [edit, setEdit] = useState<{ id?: string; name: string; kind: string; fields: Record<string, string> } | null>(null)
   const [error, setError] = useState('')
   const [result, setResult] = useState<Record<string, string>>({})
+  const [callbackURL, setCallbackURL] = useState('')
+  const [outcome] = useState(connectOutcome)
 
   const load = () => {
-    Promise.all([api<{ kinds: Kind[] }>('/credential-kinds'), api<{ credentials: Credential[] }>('/credentials')]).then(
-      ([k, c]) => { setKinds(k.kinds); setCreds(c.credentials) },
+    Promise.all([api<{ kinds: Kind[]; oauth_callback_url?: string }>('/credential-kinds'), api<{ credentials: Credential[] }>('/credentials')]).then(
+      ([k, c]) => { setKinds(k.kinds); setCallbackURL(k.oauth_callback_url ?? ''); setCreds(c.credentials) },
       (e) => (isMissingRoute(e) ? setMissing(true) : setError(e.message)))
   }
   useEffect(load, [])
+  // The outcome is shown once; a reload does not repeat it.
+  useEffect(() => { if (outcome) replaceAddress('/settings') }, [outcome])
+
+  async function connect(c: Credential) {
+    try {
+      const r = await api<{ url: string }>(`/credentials/${c.id}/connect`, { method: 'POST' })
+      location.assign(r.url)
+    } catch (err) { setResult((x) => ({ ...x, [c.id]: (err as Error).message })) }
+  }
 
   async function save(e: React.FormEvent) {
     e.preventDefault()
@@ -68,12 +91,15 @@ function Credentials() {
       <h2 id="h-creds">Connections (credentials)</h2>
       {missing ? <p className="empty">Saved connections are not available on this server yet.</p> : <>
         {error && <p className="error" role="alert">{error}</p>}
+        {outcome && (outcome.ok ? <p className="notice" role="status">{outcome.message}</p> : <p className="error" role="alert">{outcome.message}</p>)}
         {creds && creds.length === 0 && <p>No connection yet.</p>}
         <ul className="plain">{(creds ?? []).map((c) => (
           <li key={c.id}><b>{c.name}</b> ({kinds?.find((k) => k.kind === c.kind)?.title ?? c.kind}) · changed {when(c.updated_at)}
             {' '}<button type="button" className="link" onClick={() => setEdit({ id: c.id, name: c.name, kind: c.kind, fields: Object.fromEntries(Object.entries(c.fields).map(([k, v]) => [k, String(v)])) })}>Edit</button>
+            {c.connection && <button type="button" className="link" onClick={() => connect(c)}>{c.connection.status === 'not_connected' ? 'Connect' : 'Connect again'}</button>}
             <button type="button" className="link" onClick={() => test(c)}>Test</button>
             <button type="button" className="link danger" onClick={() => remove(c)}>Delete</button>
+            {c.connection && <span className={c.connection.status === 'needs_renewal' ? 'sub error' : 'sub'} data-connection={c.connection.status}> {c.connection.message}</span>}
             {result[c.id] && <span className="sub" role="status"> {result[c.id]}</span>}</li>
         ))}</ul>
         {!edit && kinds && <button type="button" onClick={() => setEdit({ name: '', kind: kinds[0]?.kind ?? '', fields: {} })}>Add a connection</button>}
@@ -96,6 +122,8 @@ function Credentials() {
                 </div>
               )
             })}
+            {kind?.oauth && <p className="hint">After saving, press Connect to sign in to {kind.title} and allow access.
+              {callbackURL && <> Register this callback URL in the {kind.title} app: <code>{callbackURL}</code></>}</p>}
             <button type="submit" className="primary">Save connection</button>
             <button type="button" onClick={() => setEdit(null)}>Cancel</button>
           </form>

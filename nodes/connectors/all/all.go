@@ -12,6 +12,8 @@ import (
 	_ "github.com/journeyhq/journey/nodes/connectors/klaviyo"
 	_ "github.com/journeyhq/journey/nodes/connectors/mailchimp"
 	_ "github.com/journeyhq/journey/nodes/connectors/pipedrive"
+	_ "github.com/journeyhq/journey/nodes/connectors/salesforce"
 	_ "github.com/journeyhq/journey/nodes/connectors/slack"
 	_ "github.com/journeyhq/journey/nodes/connectors/zendesksell"
+	_ "github.com/journeyhq/journey/nodes/connectors/zoho"
 )
