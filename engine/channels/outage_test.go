@@ -20,6 +20,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
+	"github.com/journeyhq/journey/nodes/connectors/emailcheck"
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
@@ -110,7 +111,7 @@ func setupOutageWith(t *testing.T, dsn string, web nodes.HTTPCaller) *outageBund
 	reg := nodes.Builtin()
 	reg.SetWebhookPresets(chatpresets.WebhookPresets())
 	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Channels: svc, Clock: clock,
-		StepTimeout: 500 * time.Millisecond})
+		StepTimeout: 500 * time.Millisecond, EmailChecker: emailcheck.New(emailcheck.Config{Resolver: exampleResolver{}})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,4 +298,19 @@ func TestSingleChannelOutageEndsOnFailed(t *testing.T) {
 	if sms.count() != 2 {
 		t.Fatalf("Twilio was called %d times, want 2 (the step's budget)", sms.count())
 	}
+}
+
+// exampleResolver answers DNS for the tests' addresses without a network:
+// example.com takes mail, every other domain does not exist.
+type exampleResolver struct{}
+
+func (exampleResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	if name == "example.com." || name == "example.com" {
+		return []*net.MX{{Host: "mx.example.com.", Pref: 10}}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (exampleResolver) LookupHost(_ context.Context, name string) ([]string, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 }
