@@ -61,6 +61,9 @@ type KindSpec struct {
 	Kind   string      `json:"kind"`
 	Title  string      `json:"title"`
 	Fields []FieldSpec `json:"fields"`
+	// Provides says what a vendor's accounts can do (crm, lists, ...);
+	// empty for the channels' kinds.
+	Provides []nodes.Capability `json:"provides,omitempty"`
 	// OAuth is true for kinds connected with Settings' Connect button.
 	OAuth bool `json:"oauth"`
 	// oauth is how they connect.
@@ -139,7 +142,7 @@ var messageKinds = []KindSpec{
 func Kinds() []KindSpec {
 	out := slices.Clone(messageKinds)
 	for _, c := range nodes.Connectors() {
-		out = append(out, KindSpec{Kind: c.Kind, Title: c.Title, Fields: c.Fields, OAuth: c.OAuth != nil, oauth: c.OAuth,
+		out = append(out, KindSpec{Kind: c.Kind, Title: c.Title, Fields: c.Fields, Provides: c.Provides, OAuth: c.OAuth != nil, oauth: c.OAuth,
 			validate: c.Validate, test: c.Test, open: c.Open})
 	}
 	return out

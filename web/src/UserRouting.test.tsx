@@ -18,6 +18,8 @@ function serve() {
     calls.push({ url, method, body })
     const json = (status: number, v: unknown) => new Response(JSON.stringify(v), { status })
     if (url === '/api/v1/users') return json(200, { users: [me, maria] })
+    if (url === '/api/v1/credential-kinds') return json(200, { kinds: [
+      { kind: 'hubspot', title: 'HubSpot', provides: ['crm', 'contacts'] }, { kind: 'mailchimp', title: 'Mailchimp', provides: ['lists', 'tags'] }] })
     if (url === '/api/v1/credentials') return json(200, { credentials: [
       { id: 'hs1', name: 'Sales HubSpot', kind: 'hubspot' }, { id: 'mc1', name: 'Newsletter', kind: 'mailchimp' }] })
     if (url === '/api/v1/users/u2' && method === 'PATCH') {

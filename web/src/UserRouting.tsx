@@ -4,10 +4,8 @@ import { api, type User } from './api'
 // The days of a working week as the server stores them (server/users.go).
 const days: [string, string][] = [['mon', 'Mon'], ['tue', 'Tue'], ['wed', 'Wed'], ['thu', 'Thu'], ['fri', 'Fri'], ['sat', 'Sat'], ['sun', 'Sun']]
 
-// Accounts whose owner ids a salesperson has (nodes/crm.go targets).
-const crmKinds: Record<string, string> = { hubspot: 'HubSpot owner id', pipedrive: 'Pipedrive user id' }
-
 interface Account { id: string; name: string; kind: string }
+interface Kind { kind: string; title: string; provides?: string[] }
 
 // Common time zones offered first (any IANA name may be typed; the server checks it).
 const commonZones = ['Europe/London', 'Europe/Dublin', 'Europe/Lisbon', 'Europe/Madrid', 'Europe/Paris', 'Europe/Berlin',
@@ -37,13 +35,19 @@ export default function UserRouting({ user, onSaved }: { user: User; onSaved: (u
   const [slack, setSlack] = useState(user.slack_id ?? '')
   const [owners, setOwners] = useState<Record<string, string>>(user.owner_ids ?? {})
   const [accounts, setAccounts] = useState<Account[]>([])
+  const [crmTitles, setCrmTitles] = useState<Record<string, string>>({})
   const [error, setError] = useState('')
   const [notice, setNotice] = useState('')
   const [busy, setBusy] = useState(false)
 
   useEffect(() => {
-    api<{ credentials: Account[] }>('/credentials').then(
-      (r) => setAccounts(r.credentials.filter((c) => c.kind in crmKinds)), () => setAccounts([]))
+    // Accounts whose owner ids a salesperson has: every CRM vendor's.
+    Promise.all([api<{ kinds: Kind[] }>('/credential-kinds'), api<{ credentials: Account[] }>('/credentials')]).then(
+      ([k, r]) => {
+        const crm = new Map(k.kinds.filter((x) => x.provides?.includes('crm')).map((x) => [x.kind, x.title]))
+        setCrmTitles(Object.fromEntries(crm))
+        setAccounts(r.credentials.filter((c) => crm.has(c.kind)))
+      }, () => setAccounts([]))
   }, [])
 
   async function save(e: React.FormEvent) {
@@ -101,7 +105,7 @@ export default function UserRouting({ user, onSaved }: { user: User; onSaved: (u
       </div>
       {accounts.map((a) => (
         <div className="field" key={a.id}>
-          <label htmlFor={`${id}-owner-${a.id}`}>{crmKinds[a.kind]} in {a.name}</label>
+          <label htmlFor={`${id}-owner-${a.id}`}>{crmTitles[a.kind]} owner id in {a.name}</label>
           <input id={`${id}-owner-${a.id}`} type="text" value={owners[a.id] ?? ''} onChange={(e) => setOwners({ ...owners, [a.id]: e.target.value })} />
         </div>
       ))}
