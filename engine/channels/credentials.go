@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,11 +16,14 @@ import (
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
+	"github.com/journeyhq/journey/nodes/connectors/emailevents"
 	"github.com/journeyhq/journey/nodes/connectors/httpreq"
 	"github.com/journeyhq/journey/nodes/connectors/hubspot"
 	"github.com/journeyhq/journey/nodes/connectors/mailchimp"
 	"github.com/journeyhq/journey/nodes/connectors/pipedrive"
 	"github.com/journeyhq/journey/nodes/connectors/slack"
+	"github.com/journeyhq/journey/nodes/connectors/twilio"
+	"github.com/journeyhq/journey/nodes/connectors/whatsapp"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -75,8 +77,6 @@ type KindSpec struct {
 	open func(map[string]string, nodes.ConnectorEnv) (nodes.Account, error)
 }
 
-var twilioSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
-
 var (
 	str      = connectors.Text
 	secret   = connectors.Secret
@@ -105,36 +105,11 @@ var messageKinds = []KindSpec{
 		str("from_name", "From name", false, "The sender name people see."),
 		{Name: "reply_to", Label: "Reply-to address", Type: FieldString, Description: "Where replies go.", Check: connectors.CheckEmail},
 	}},
-	{Kind: KindTwilio, Title: "Twilio (SMS)", Fields: []FieldSpec{
-		{Name: "account_sid", Label: "Account SID", Required: true, Type: FieldString, Description: "Starts with AC.",
-			Check: func(s string) error {
-				if !twilioSID.MatchString(s) {
-					return errors.New("is not an account SID (AC followed by 32 hex digits)")
-				}
-				return nil
-			}},
-		secret("auth_token", "Auth token", true, "The account's auth token (also checks status callbacks)."),
-		str("from", "From", true, "The sending number in E.164 form, or a Messaging Service SID (MG...)."),
-		baseURL("Only to use a mock; default https://api.twilio.com."),
-	}},
-	{Kind: KindWhatsApp, Title: "WhatsApp Cloud API", Fields: []FieldSpec{
-		str("phone_number_id", "Phone number ID", true, "The WhatsApp Business phone number id."),
-		secret("access_token", "Access token", true, "A system-user access token."),
-		{Name: "api_version", Label: "API version", Type: FieldString, Default: "v23.0"},
-		secret("app_secret", "App secret", false, "Checks the X-Hub-Signature-256 of webhooks."),
-		secret("verify_token", "Webhook verify token", false, "The token Meta sends when you subscribe the webhook."),
-		baseURL("Only to use a mock; default https://graph.facebook.com."),
-	}},
-	{Kind: KindSendGridWebhook, Title: "SendGrid event webhook", Fields: []FieldSpec{
-		str("public_key", "Verification key", true, "The signed event webhook's public key (base64), from SendGrid's settings."),
-	}},
-	{Kind: KindMailgunWebhook, Title: "Mailgun webhook", Fields: []FieldSpec{
-		secret("signing_key", "Webhook signing key", true, "Checks the signature of Mailgun's webhooks."),
-	}},
-	{Kind: KindPostmarkWebhook, Title: "Postmark webhook", Fields: []FieldSpec{
-		str("username", "Basic auth user", true, "The user in the webhook URL's basic auth."),
-		secret("password", "Basic auth password", true, "The password in the webhook URL's basic auth."),
-	}},
+	{Kind: KindTwilio, Title: "Twilio (SMS)", Fields: twilio.CredentialFields},
+	{Kind: KindWhatsApp, Title: "WhatsApp Cloud API", Fields: whatsapp.CredentialFields},
+	{Kind: KindSendGridWebhook, Title: "SendGrid event webhook", Fields: emailevents.SendGridFields},
+	{Kind: KindMailgunWebhook, Title: "Mailgun webhook", Fields: emailevents.MailgunFields},
+	{Kind: KindPostmarkWebhook, Title: "Postmark webhook", Fields: emailevents.PostmarkFields},
 }
 
 // Kinds returns the catalogue of credential kinds: the channels', then
