@@ -274,7 +274,7 @@ type CreateDealParams struct {
 	Currency string `json:"currency"`
 	// Owner is the salesperson who owns the deal ("owner").
 	Owner string `json:"owner,omitempty"`
-	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	// Target is "builtin" or a CRM credential id ("target").
 	Target string `json:"target,omitempty"`
 }
 
@@ -308,7 +308,7 @@ func createDealNode() *Type {
 			},
 			{
 				Name: paramOwner, Label: "Owner", Kind: flows.KindString, Options: "owners",
-				Description: "The salesperson who owns the deal; empty gives it to the contact's owner (see Assign owner), or leaves it unassigned. In HubSpot and Pipedrive, the owner's numeric user id (empty uses the one set on the contact owner's user).", Example: "maria@example.com",
+				Description: "The salesperson who owns the deal; empty gives it to the contact's owner (see Assign owner), or leaves it unassigned. In another CRM, the owner's user id there (empty uses the one set on the contact owner's user for that account).", Example: "maria@example.com",
 			},
 			targetParam("the deal", ProvidesCRM),
 		},
@@ -461,7 +461,7 @@ type CreateTaskParams struct {
 	Owner string `json:"owner,omitempty"`
 	// DueIn is how long from now the task is due ("due_in").
 	DueIn flows.Duration `json:"due_in,omitempty"`
-	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	// Target is "builtin" or a CRM credential id ("target").
 	Target string `json:"target,omitempty"`
 }
 
@@ -483,7 +483,7 @@ func createTaskNode() *Type {
 			},
 			{
 				Name: paramOwner, Label: "Owner", Kind: flows.KindString, Options: "owners",
-				Description: "Who should do it; empty gives it to the contact's owner (see Assign owner), or leaves it unassigned. In HubSpot and Pipedrive, the owner's numeric user id (empty uses the one set on the contact owner's user).", Example: "maria@example.com",
+				Description: "Who should do it; empty gives it to the contact's owner (see Assign owner), or leaves it unassigned. In another CRM, the owner's user id there (empty uses the one set on the contact owner's user for that account).", Example: "maria@example.com",
 			},
 			{
 				Name: paramDueIn, Label: "Due in", Kind: flows.KindDuration,
@@ -546,7 +546,7 @@ type AddNoteParams struct {
 	Body string `json:"body"`
 	// Source says where the note came from ("source").
 	Source string `json:"source"`
-	// Target is "builtin" or a HubSpot or Pipedrive credential id ("target").
+	// Target is "builtin" or a CRM credential id ("target").
 	Target string `json:"target,omitempty"`
 }
 
