@@ -222,10 +222,29 @@ func (b *browser) waitJS(what, js string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	var err error
+	for {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond)))
+		// A page that navigates while being polled (a redirect after
+		// sign-in, a route change) drops the script's context: poll the
+		// new page instead of failing.
+		if err == nil || ctx.Err() != nil || !navigatedAway(err) {
+			break
+		}
+	}
+	if err != nil {
 		b.screenshot()
 		b.t.Fatalf("waiting until %s: %v\nconsole errors: %v", what, err, b.consoleErrors())
 	}
+}
+
+// navigatedAway reports a polling error caused by the page changing
+// under the script.
+func navigatedAway(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") ||
+		strings.Contains(msg, "Execution context was destroyed") ||
+		strings.Contains(msg, "Inspected target navigated or closed")
 }
 
 // center returns the middle of the first element matching the selector.
