@@ -81,6 +81,12 @@ func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, 
 			}
 			msg := fmt.Sprintf("The step %s uses the account %s for %s, which does not exist on this server: add a credential of kind %s under Settings, Credentials, then choose it here",
 				strconv.Quote(flows.StepName(f, e.reg, n.ID)), strconv.Quote(id), strconv.Quote(label), kinds)
+			if c, ok := nodes.ConnectorFor(id); ok && !exists && slices.Contains(strings.Split(ps.CredentialKind, ","), id) {
+				// A template's placeholder: the kind stands for "your
+				// account of this kind" (see "Use this template").
+				msg = fmt.Sprintf("The step %s needs your %s account for %s: choose it here (add one under Settings, Credentials if there is none yet)",
+					strconv.Quote(flows.StepName(f, e.reg, n.ID)), c.Title, strconv.Quote(label))
+			}
 			if exists {
 				msg = fmt.Sprintf("The step %s uses the account %s for %s, which is a %s account, not %s: choose a credential of kind %s here",
 					strconv.Quote(flows.StepName(f, e.reg, n.ID)), strconv.Quote(id), strconv.Quote(label), kind, kinds, kinds)

@@ -3,8 +3,9 @@ import { api, ApiError, type FlowDetail, type FlowDoc, type FlowSummary, type Pr
 import { Link, navigate } from './router'
 import { ago, download } from './format'
 import { FailedToday, JourneyFilterBar, filterJourneys, useJourneyFilter } from './JourneyFilters'
+import { withAccounts, type TemplateAbout } from './templateAccounts'
 
-interface Template { id: string; name: string; description: string; definition: FlowDoc }
+interface Template { id: string; name: string; description: string; definition: FlowDoc; about?: TemplateAbout }
 
 /** "Welcome series!" -> "welcome-series". */
 export function slug(name: string): string {
@@ -50,7 +51,9 @@ export function FlowsPage() {
 
   async function useTemplate(t: Template) {
     try {
-      const { id } = await createUnique(t.definition, ids)
+      // The template's vendor steps get your saved connection of their
+      // kind when you have exactly one.
+      const { id } = await createUnique(await withAccounts(t.definition, t.about), ids)
       navigate(`/flows/${id}`)
     } catch (err) { fail(err) }
   }
