@@ -87,6 +87,9 @@ type setupOptions struct {
 	// vendors wires the vendor accounts (loopback allowed) and OAuth
 	// token calls, for tests with in-test vendors.
 	vendors bool
+	// vendorClient, with vendors, makes the vendor clients' requests
+	// (e.g. one that checks them against the vendor's spec).
+	vendorClient *http.Client
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -118,7 +121,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		PublicURL: "https://journeys.example.com", Logger: logger,
 		Connectors: channels.VendorConnectors("https://journeys.example.com", true)}
 	if o.vendors {
-		chCfg.Accounts, chCfg.HTTP = channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
+		chCfg.Accounts, chCfg.HTTP = channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true, VendorClient: o.vendorClient})
 		chCfg.OAuthClient = http.DefaultClient
 	}
 	ch, err := channels.New(chCfg)
