@@ -381,3 +381,30 @@ func TestKlaviyoTemplateEndToEnd(t *testing.T) {
 		t.Fatal("the API key reached the logs")
 	}
 }
+
+// Made from the template file as it is (imported, or with no saved
+// connection of the kind), the draft says on each Salesforce step, in
+// plain words, to choose the account, and cannot be published yet.
+func TestTemplatePlaceholderAsksForTheAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tpl := shippedTemplate(t, "chat-lead-salesforce")
+	body, _ := json.Marshal(tpl.Flow)
+	var created struct{ Problems []flows.Problem }
+	b.api(t, "POST", "/api/v1/flows", string(body)).must(t, http.StatusCreated).json(t, &created)
+	got := map[string]string{}
+	for _, p := range created.Problems {
+		got[p.NodeID] = p.Message
+	}
+	for _, id := range []string{"save_lead", "save_transcript", "create_deal", "call_back"} {
+		if !strings.Contains(got[id], `needs your Salesforce account for "Save to": choose it here (add one under Settings, Credentials if there is none yet)`) {
+			t.Errorf("step %s: %q", id, got[id])
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("problems on %d steps, want the 4 Salesforce ones: %+v", len(got), created.Problems)
+	}
+	if res := b.api(t, "POST", "/api/v1/flows/chat-lead-salesforce/publish", ""); res.status < 400 || !strings.Contains(res.body, "needs your Salesforce account") {
+		t.Fatalf("publish answered %d: %s", res.status, res.body)
+	}
+}
