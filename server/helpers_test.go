@@ -18,6 +18,7 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/server"
@@ -185,7 +186,9 @@ func (b *testBundle) request(t *testing.T, method, url, body string, headers ...
 		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := b.srv.App().Test(req, 10_000)
+	// Fiber's limit on one request, scaled by the machine's load: a
+	// sign-in spends bcrypt time, which -race and a busy machine stretch.
+	res, err := b.srv.App().Test(req, int(testwait.Scaled(30*time.Second).Milliseconds()))
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
