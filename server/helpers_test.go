@@ -241,7 +241,7 @@ func (b *testBundle) startEngine(t *testing.T) {
 	b.eng.Start(ctx)
 	t.Cleanup(func() {
 		cancel()
-		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, done := context.WithTimeout(context.Background(), 5*time.Second) // not a test limit: the error is ignored
 		defer done()
 		_ = b.eng.Stop(sctx)
 	})

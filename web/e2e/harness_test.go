@@ -92,7 +92,7 @@ func startApp(t *testing.T) *app {
 		_ = srv.App().Listener(ln)
 	}()
 	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second) // not a test limit: errors are ignored
 		defer scancel()
 		_ = srv.Shutdown(sctx)
 		<-done
@@ -317,7 +317,7 @@ func (b *browser) screenshot() {
 	if dir == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second) // not a test limit: a failure's screenshot, best effort
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err == nil {
