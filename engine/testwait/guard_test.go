@@ -11,8 +11,8 @@ import (
 )
 
 // fixedLimit finds a wall-clock limit of a second or more written as a
-// literal: a context deadline, a timer, a connection deadline or a
-// polling deadline.
+// literal: a context deadline, a timer, a connection deadline, a polling
+// deadline or Fiber's App.Test milliseconds.
 var fixedLimit = regexp.MustCompile(`(WithTimeout\(|time\.After\(|SetDeadline\(|deadline\s*:?=\s*time\.Now\(\)\.Add\().*\b\d+\s*\*\s*time\.(Second|Minute)` +
 	// Fiber's App.Test(req, milliseconds).
 	`|\.Test\([^,()]+,\s*[1-9][\d_]*\)`)
@@ -43,7 +43,9 @@ func TestNoFixedWallClockLimitInTests(t *testing.T) {
 		prev := ""
 		for n := 1; sc.Scan(); n++ {
 			line := sc.Text()
-			if fixedLimit.MatchString(line) && !strings.Contains(line, "Scaled(") &&
+			// chromedp.Poll has a limit of its own, 30 s unless given one.
+			poll := strings.Contains(line, "chromedp.Poll[") && !strings.Contains(line, "WithPollingTimeout(")
+			if (fixedLimit.MatchString(line) || poll) && !strings.Contains(line, "Scaled(") &&
 				!strings.Contains(line, "not a test limit") && !strings.Contains(prev, "not a test limit") {
 				t.Errorf("%s:%d has a fixed wall-clock limit; use testwait.Scaled or a progress-bound wait:\n\t%s", path, n, strings.TrimSpace(line))
 			}

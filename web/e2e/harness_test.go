@@ -223,9 +223,11 @@ func eval[T any](b *browser, js string) T {
 // waitJS waits until the JavaScript expression is true.
 func (b *browser) waitJS(what, js string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout())
+	limit := stepTimeout()
+	ctx, cancel := context.WithTimeout(b.ctx, limit)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	// Poll has a limit of its own (30 s unless told): the same scaled one.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(limit))); err != nil {
 		b.screenshot()
 		b.t.Fatalf("waiting until %s: %v\nconsole errors: %v", what, err, b.consoleErrors())
 	}

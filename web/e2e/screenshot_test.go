@@ -106,7 +106,7 @@ func TestEditorScreenshot(t *testing.T) {
 	shotCtx, shotCancel := context.WithTimeout(b.ctx, stepTimeout())
 	defer shotCancel()
 	// Let the canvas settle (fit-view animation, fonts) before the picture.
-	if _, err := chromedp.Run(shotCtx, chromedp.Poll[bool](`document.fonts.status === 'loaded'`)); err != nil {
+	if _, err := chromedp.Run(shotCtx, chromedp.Poll[bool](`document.fonts.status === 'loaded'`, chromedp.WithPollingTimeout(stepTimeout()))); err != nil {
 		t.Fatalf("fonts: %v", err)
 	}
 	shot, err := chromedp.Run(shotCtx, chromedp.CaptureScreenshot())
