@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/journeyhq/journey/engine/testwait"
 )
 
 // startDemo starts "journey demo" and waits until /healthz answers.
@@ -33,8 +35,7 @@ func startDemo(t *testing.T, env []string, args ...string) *proc {
 			_ = p.cmd.Wait()
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(testwait.Scaled(60 * time.Second)); time.Now().Before(deadline); {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -68,10 +69,10 @@ func (p *proc) interrupt(t *testing.T) int {
 			t.Fatal(err)
 		}
 		return 0
-	case <-time.After(30 * time.Second):
+	case <-time.After(testwait.Scaled(30 * time.Second)):
 		_ = p.cmd.Process.Kill()
 		<-done
-		t.Fatalf("demo did not stop within 30 s of Ctrl-C:\n%s", p.logs)
+		t.Fatalf("demo did not stop within %s of Ctrl-C:\n%s", testwait.Scaled(30*time.Second), p.logs)
 		return -1
 	}
 }
@@ -83,7 +84,7 @@ func TestCLIDemoPublishesTemplatesAndFeedsTraffic(t *testing.T) {
 	base := "http://" + p.addr
 
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	client := &http.Client{Jar: jar, Timeout: testwait.Scaled(10 * time.Second)}
 	login, _ := json.Marshal(map[string]string{"email": "admin@example.com", "password": password})
 	resp, err := client.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(login))
 	if err != nil || resp.StatusCode != 200 {
@@ -94,8 +95,9 @@ func TestCLIDemoPublishesTemplatesAndFeedsTraffic(t *testing.T) {
 	var page struct {
 		Total int `json:"total"`
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	// The demo feeds traffic every 200ms: give up only when no run of
+	// the template completed for a minute (scaled by the machine's load).
+	testwait.Until(200*time.Millisecond, time.Minute, func() (int64, bool) {
 		resp, err := client.Get(base + "/api/v1/runs?flow=chat-lead-qualification&status=completed&limit=1")
 		if err != nil {
 			t.Fatal(err)
@@ -103,13 +105,10 @@ func TestCLIDemoPublishesTemplatesAndFeedsTraffic(t *testing.T) {
 		data, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		_ = json.Unmarshal(data, &page)
-		if page.Total >= 3 {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return int64(page.Total), page.Total >= 3
+	})
 	if page.Total < 3 {
-		t.Fatalf("completed demo runs = %d after a minute, want at least 3\n%s", page.Total, p.logs)
+		t.Fatalf("completed demo runs = %d, none more for a minute, want at least 3\n%s", page.Total, p.logs)
 	}
 	out := p.logs.String()
 	if strings.Contains(out, password) {

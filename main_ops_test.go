@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -44,7 +45,7 @@ func TestCLISIGTERMDrainsAndLeavesNoLease(t *testing.T) {
 		}
 	})
 	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(testwait.Scaled(30 * time.Second))
 	for {
 		if st, _ := request(t, "GET", base+"/readyz", "", nil); st == http.StatusOK {
 			break
@@ -80,8 +81,8 @@ func TestCLISIGTERMDrainsAndLeavesNoLease(t *testing.T) {
 		if err != nil {
 			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no exit within 30 s of SIGTERM:\n%s", p.logs)
+	case <-time.After(testwait.Scaled(30 * time.Second)):
+		t.Fatalf("no exit within %s of SIGTERM:\n%s", testwait.Scaled(30*time.Second), p.logs)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(p.logs.String()), "\n") {
 		if !json.Valid([]byte(line)) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
 	"github.com/journeyhq/journey/nodes/connectors/connectorstest"
@@ -107,8 +108,7 @@ func TestChatPresetsEndToEnd(t *testing.T) {
 	}
 	for _, c := range cases {
 		var contact map[string]any
-		deadline := time.Now().Add(30 * time.Second)
-		for contact == nil && time.Now().Before(deadline) {
+		for deadline := time.Now().Add(testwait.Scaled(30 * time.Second)); contact == nil && time.Now().Before(deadline); {
 			_, body := request(t, "GET", base+"/api/v1/contacts?search="+url.QueryEscape(c.search), token, nil)
 			var page struct {
 				Contacts []map[string]any `json:"contacts"`

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -30,9 +31,13 @@ var (
 	buildErr  error
 )
 
-// binary builds the journey binary once per test process.
+// binary builds the journey binary once per test process. Every test
+// that runs the binary is process-level: -short skips it.
 func binary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("process-level test (builds and runs the journey binary); run without -short")
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "journey-bin-")
 		if err != nil {
@@ -164,8 +169,7 @@ func startServer(t *testing.T, db, addr string) *proc {
 			_ = s.cmd.Wait()
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(testwait.Scaled(30 * time.Second)); time.Now().Before(deadline); {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
@@ -268,20 +272,18 @@ func TestSIGKILLLosesNothingAndRepeatsNothing(t *testing.T) {
 	srv.kill(t)
 	srv = startServer(t, db, addr)
 
-	deadline := time.Now().Add(90 * time.Second)
+	// Wait while runs complete; give up only when none completed for a
+	// minute (scaled by the machine's load).
 	var completed int
-	for time.Now().Before(deadline) {
+	testwait.Until(200*time.Millisecond, time.Minute, func() (int64, bool) {
 		_, body := request(t, "GET", base+"/api/v1/runs?flow=crash&status=completed&limit=1", token, nil)
 		var page struct {
 			Total int `json:"total"`
 		}
 		_ = json.Unmarshal(body, &page)
 		completed = page.Total
-		if completed >= accepted {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return int64(completed), completed >= accepted
+	})
 	if completed != accepted {
 		t.Fatalf("completed runs = %d, accepted webhooks = %d\n%s", completed, accepted, srv.logs)
 	}

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -68,7 +69,7 @@ func TestStopFinishesTheStepInFlight(t *testing.T) {
 		sigterm()
 		stopped := make(chan error, 1)
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
 			defer cancel()
 			stopped <- b.eng.Stop(ctx)
 		}()

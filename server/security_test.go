@@ -16,6 +16,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/web"
@@ -397,7 +398,7 @@ func TestHeaderLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		_ = conn.SetDeadline(time.Now().Add(testwait.Scaled(30 * time.Second)))
 		req := fmt.Sprintf("GET /api/v1/flows HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\nX-Padding: %s\r\n\r\n",
 			b.token, strings.Repeat("a", extra))
 		if _, err := io.WriteString(conn, req); err != nil {

@@ -33,6 +33,7 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -158,7 +159,7 @@ func setup(t *testing.T) *bundle {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	svc, err := channels.New(channels.Config{Store: store, SecretKey: bytes.Repeat([]byte{9}, 32), PublicURL: publicURL,
-		SMTPInsecureSkipVerify: true, SMTPAllowPrivate: true, SMTPTimeout: 10 * time.Second, Connectors: channels.VendorConnectors(publicURL, true)})
+		SMTPInsecureSkipVerify: true, SMTPAllowPrivate: true, SMTPTimeout: testwait.Scaled(10 * time.Second), Connectors: channels.VendorConnectors(publicURL, true)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
@@ -107,11 +108,13 @@ func setupOutageWith(t *testing.T, dsn string, web nodes.HTTPCaller) *outageBund
 		t.Fatal(err)
 	}
 	// A short step timeout makes a vendor that never answers time out
-	// quickly; the outcome does not depend on how long anything takes.
+	// quickly; the outcome does not depend on how long anything takes. It
+	// grows with the machine's load, so that a vendor that does answer
+	// (the SMTP server, over STARTTLS) is never cut off on a busy machine.
 	reg := nodes.Builtin()
 	reg.SetWebhookPresets(chatpresets.WebhookPresets())
 	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Channels: svc, Clock: clock,
-		StepTimeout: 500 * time.Millisecond, EmailChecker: emailcheck.New(emailcheck.Config{Resolver: exampleResolver{}})})
+		StepTimeout: testwait.Scaled(500 * time.Millisecond), EmailChecker: emailcheck.New(emailcheck.Config{Resolver: exampleResolver{}})})
 	if err != nil {
 		t.Fatal(err)
 	}

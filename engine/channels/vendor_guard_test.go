@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/journeyhq/journey/engine/channels"
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/httpreq"
 )
@@ -80,7 +81,7 @@ func TestSMTPHostPassesTheAddressGuard(t *testing.T) {
 		t.Fatalf("allowed: %+v, %v", res, err)
 	}
 	guarded, err := channels.New(channels.Config{Store: b.store, SecretKey: bytes.Repeat([]byte{9}, 32), PublicURL: publicURL,
-		SMTPInsecureSkipVerify: true, SMTPTimeout: 10 * time.Second})
+		SMTPInsecureSkipVerify: true, SMTPTimeout: testwait.Scaled(10 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package scaletest
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -39,12 +39,10 @@ const crashFlow = `{
 // waiting in their delay; every accepted run completes with each effect
 // once.
 func TestSQLiteSIGKILLWithThousandsInFlight(t *testing.T) {
+	processLevel(t)
 	t.Parallel()
 	db := "sqlite://" + filepath.Join(t.TempDir(), "app.db")
 	runs := 3000
-	if testing.Short() {
-		runs = 500
-	}
 	api := newAPI(t, db)
 	srv := newInstance(t, "sqlite", db)
 	srv.start(t)
@@ -56,9 +54,7 @@ func TestSQLiteSIGKILLWithThousandsInFlight(t *testing.T) {
 	// while runs are in flight however fast the engine is.
 	stopKiller := killer(t, []*instance{srv}, 500*time.Millisecond, 200*time.Millisecond)
 	defer stopKiller()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	res, err := fireHooks(ctx, func(int) string { return srv.addr }, "crash", runs, 16, func(i int) map[string]any {
+	res, err := fireHooks(func(int) string { return srv.addr }, "crash", runs, 16, func(i int) map[string]any {
 		return map[string]any{"email": fmt.Sprintf("k%d@example.com", i), "n": i}
 	})
 	if err != nil {
@@ -66,7 +62,7 @@ func TestSQLiteSIGKILLWithThousandsInFlight(t *testing.T) {
 		t.Fatalf("load: %v (accepted %d of %d)", err, res.accepted, runs)
 	}
 	// Keep killing while the delays are pending.
-	counts := waitFinished(t, store.Reader(), "crash", int64(runs), start.Add(120*time.Second))
+	counts := waitFinished(t, store.Reader(), "crash", int64(runs))
 	nKills := stopKiller()
 	t.Logf("%d runs on SQLite: %d SIGKILLs, %d webhooks resent, %d found already stored, finished after %s",
 		runs, nKills, res.retries, res.duplicates, time.Since(start).Round(time.Millisecond))
@@ -168,6 +164,7 @@ const smsFlow = `{
 // "failed" port, visibly), and the vendor created at most one message per
 // recipient even when the engine retried after a lost answer.
 func TestVendorOutageIsRetriedWithoutDuplicates(t *testing.T) {
+	processLevel(t)
 	t.Parallel()
 	fake := newFakeTwilio(4 * time.Second)
 	vendor := httptest.NewServer(fake)
@@ -192,15 +189,13 @@ func TestVendorOutageIsRetriedWithoutDuplicates(t *testing.T) {
 	fake.mu.Lock()
 	fake.outage = time.Now().Add(4 * time.Second)
 	fake.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := fireHooks(ctx, func(int) string { return srv.addr }, "sms", runs, 8, func(i int) map[string]any {
+	res, err := fireHooks(func(int) string { return srv.addr }, "sms", runs, 8, func(i int) map[string]any {
 		return map[string]any{"email": fmt.Sprintf("v%d@example.com", i), "phone": fmt.Sprintf("+1555%07d", i), "n": i}
 	})
 	if err != nil || res.accepted != runs {
 		t.Fatalf("accepted %d of %d webhooks: %v", res.accepted, runs, err)
 	}
-	counts := waitFinished(t, store.Reader(), "sms", runs, time.Now().Add(90*time.Second))
+	counts := waitFinished(t, store.Reader(), "sms", runs)
 	if counts[storage.RunCompleted] != runs || len(counts) != 1 {
 		t.Fatalf("runs by status = %v, want %d completed (sent, or on the failed port)\n%s", counts, runs, srv.logs.Tail())
 	}
@@ -331,6 +326,7 @@ func (p *tcpProxy) down() {
 // are sent again, work in flight is taken back after its lease, and every
 // run completes once.
 func TestDatabaseOutageLosesNothing(t *testing.T) {
+	processLevel(t)
 	direct := freshPostgres(t)
 	u, _ := url.Parse(direct)
 	proxy := newProxy(t, u.Host)
@@ -348,14 +344,13 @@ func TestDatabaseOutageLosesNothing(t *testing.T) {
 	outage := make(chan time.Duration, 1)
 	go func() {
 		// Cut the database while webhooks arrive and runs advance: once a
-		// fifth of the runs exist.
-		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+		// fifth of the runs exist (or, if the load is stuck, when no run was
+		// added for the stall period; the test then fails on the load).
+		testwait.Until(20*time.Millisecond, stall, func() (int64, bool) {
 			var n int64
-			if store.Reader().Raw("SELECT count(*) FROM runs").Scan(&n); n >= runs/5 {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			store.Reader().Raw("SELECT count(*) FROM runs").Scan(&n)
+			return n, n >= runs/5
+		})
 		proxy.down()
 		cut := time.Now()
 		time.Sleep(4 * time.Second)
@@ -365,16 +360,14 @@ func TestDatabaseOutageLosesNothing(t *testing.T) {
 		}
 		outage <- time.Since(cut)
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	res, err := fireHooks(ctx, func(int) string { return srv.addr }, "crash", runs, 16, func(i int) map[string]any {
+	res, err := fireHooks(func(int) string { return srv.addr }, "crash", runs, 16, func(i int) map[string]any {
 		return map[string]any{"email": fmt.Sprintf("d%d@example.com", i), "n": i}
 	})
 	down := <-outage
 	if err != nil || res.accepted != runs {
 		t.Fatalf("accepted %d of %d webhooks: %v\n%s", res.accepted, runs, err, srv.logs.Tail())
 	}
-	counts := waitFinished(t, store.Reader(), "crash", runs, time.Now().Add(90*time.Second))
+	counts := waitFinished(t, store.Reader(), "crash", runs)
 	t.Logf("%d runs, database refused connections for %s: %d webhooks resent, %d found already stored, finished after %s",
 		runs, down.Round(time.Millisecond), res.retries, res.duplicates, time.Since(start).Round(time.Millisecond))
 	if res.retries == 0 {

@@ -26,8 +26,24 @@ import (
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
 
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
 )
+
+// stall is how long a load or a wait may go without progress (webhooks
+// accepted, runs finished, steps recorded) before a test gives up; it is
+// multiplied by testwait.Scale. A loaded machine makes progress slower,
+// not absent, so it slows these tests down without failing them.
+const stall = 60 * time.Second
+
+// processLevel skips the test under -short: every test here builds the
+// binary and starts, kills and restarts serve processes under load.
+func processLevel(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("process-level test (builds and kills journey serve processes); run without -short")
+	}
+}
 
 var (
 	buildOnce sync.Once
@@ -206,7 +222,7 @@ type apiClient struct {
 func newAPI(t *testing.T, db string) *apiClient {
 	t.Helper()
 	token := strings.TrimSpace(cli(t, "token", "create", "--name", "scaletest", "--db", db))
-	return &apiClient{token: token, http: &http.Client{Timeout: 30 * time.Second}}
+	return &apiClient{token: token, http: &http.Client{Timeout: testwait.Scaled(30 * time.Second)}}
 }
 
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
@@ -249,10 +265,14 @@ type loadResult struct {
 // fireHooks posts n webhooks to path, spread over the instances, with conc
 // requests in flight. Each carries an Idempotency-Key, so a request whose
 // answer was lost (the instance was killed) is sent again, to another
-// instance, without starting a second run. It gives up at ctx's end.
-func fireHooks(ctx context.Context, addrs func(i int) string, path string, n, conc int, body func(i int) map[string]any) (loadResult, error) {
+// instance, without starting a second run. It gives up when no webhook has
+// been accepted for the stall period (scaled).
+func fireHooks(addrs func(i int) string, path string, n, conc int, body func(i int) map[string]any) (loadResult, error) {
 	var res loadResult
-	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
+	ctx, cancel := testwait.WhileProgressing(context.Background(), 250*time.Millisecond, stall,
+		func() int64 { return atomic.LoadInt64(&res.accepted) })
+	defer cancel()
+	client := &http.Client{Timeout: testwait.Scaled(15 * time.Second), Transport: &http.Transport{
 		MaxIdleConns: conc, MaxIdleConnsPerHost: conc, IdleConnTimeout: 30 * time.Second}}
 	defer client.CloseIdleConnections()
 	next := make(chan int)
@@ -276,7 +296,7 @@ func fireHooks(ctx context.Context, addrs func(i int) string, path string, n, co
 				data, _ := json.Marshal(body(i))
 				for attempt := 0; ; attempt++ {
 					if ctx.Err() != nil {
-						firstErr.CompareAndSwap(nil, fmt.Errorf("webhook %d not accepted in time", i))
+						firstErr.CompareAndSwap(nil, fmt.Errorf("webhook %d not accepted: no webhook was accepted for %s", i, testwait.Scaled(stall)))
 						return
 					}
 					ok, dup := postHook(ctx, client, "http://"+addrs(i+attempt)+"/hooks/"+path, fmt.Sprintf("load-%d", i), data)
@@ -342,17 +362,19 @@ func runCounts(t *testing.T, db *gorm.DB, flowID string) map[string]int64 {
 }
 
 // waitFinished polls until every one of want runs of the flow has ended
-// (completed or failed) or the deadline passes, and returns the counts.
-func waitFinished(t *testing.T, db *gorm.DB, flowID string, want int64, deadline time.Time) map[string]int64 {
+// (completed or failed), or until neither a run ended nor a step was
+// recorded for the stall period (scaled), and returns the counts.
+func waitFinished(t *testing.T, db *gorm.DB, flowID string, want int64) map[string]int64 {
 	t.Helper()
 	var counts map[string]int64
-	for {
+	testwait.Until(250*time.Millisecond, stall, func() (int64, bool) {
 		counts = runCounts(t, db, flowID)
-		if counts[storage.RunCompleted]+counts[storage.RunFailed] >= want || time.Now().After(deadline) {
-			return counts
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		ended := counts[storage.RunCompleted] + counts[storage.RunFailed]
+		var steps int64
+		_ = db.Raw("SELECT count(*) FROM steps").Scan(&steps).Error // the database may be down in a fault test
+		return ended + steps, ended >= want
+	})
+	return counts
 }
 
 // count runs a count query.
@@ -430,8 +452,8 @@ func (in *instance) restart() error {
 	in.mu.Lock()
 	in.cmd, in.exited = cmd, exited
 	in.mu.Unlock()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	limit := testwait.Scaled(60 * time.Second)
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
 		select {
 		case <-exited:
 			return fmt.Errorf("%s exited at start:\n%s", in.name, in.logs.Tail())
@@ -446,5 +468,5 @@ func (in *instance) restart() error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("%s is not healthy after 60s:\n%s", in.name, in.logs.Tail())
+	return fmt.Errorf("%s is not healthy after %s:\n%s", in.name, limit, in.logs.Tail())
 }

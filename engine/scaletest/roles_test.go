@@ -1,7 +1,6 @@
 package scaletest
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -14,6 +13,7 @@ import (
 // webhooks but runs nothing; a --role worker instance runs the jobs and
 // serves only /healthz.
 func TestWebAndWorkerRolesSplitTheWork(t *testing.T) {
+	processLevel(t)
 	db := freshPostgres(t)
 	api := newAPI(t, db)
 	web := newInstance(t, "web", db, "--role", "web")
@@ -22,9 +22,7 @@ func TestWebAndWorkerRolesSplitTheWork(t *testing.T) {
 	store := openStore(t, db)
 
 	const runs = 200
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	res, err := fireHooks(ctx, func(int) string { return web.addr }, "scale", runs, 8, func(i int) map[string]any {
+	res, err := fireHooks(func(int) string { return web.addr }, "scale", runs, 8, func(i int) map[string]any {
 		return map[string]any{"email": fmt.Sprintf("r%d@example.com", i), "n": i}
 	})
 	if err != nil || res.accepted != runs {
@@ -50,7 +48,7 @@ func TestWebAndWorkerRolesSplitTheWork(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a worker answered POST /hooks/scale with %d, want 404 (workers serve only /healthz)", resp.StatusCode)
 	}
-	counts := waitFinished(t, r, "scale", runs, time.Now().Add(60*time.Second))
+	counts := waitFinished(t, r, "scale", runs)
 	if counts[storage.RunCompleted] != runs || len(counts) != 1 {
 		t.Fatalf("runs by status = %v, want %d completed\nworker:\n%s", counts, runs, worker.logs.Tail())
 	}

@@ -54,7 +54,7 @@ func TestConnectSalesforceInSettings(t *testing.T) {
 // navigation interrupts an evaluation, which is then tried again).
 func (b *browser) waitAcrossPages(what, js string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout())
 	defer cancel()
 	var last error
 	for ctx.Err() == nil {

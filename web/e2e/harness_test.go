@@ -21,6 +21,7 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
@@ -34,9 +35,12 @@ import (
 const (
 	viewportW = 1280
 	viewportH = 800
-	// stepTimeout bounds each browser step; a broken page fails instead of hanging.
-	stepTimeout = 30 * time.Second
 )
+
+// stepTimeout bounds each browser step, so that a broken page fails
+// instead of hanging: 30 s, multiplied by testwait.Scale on a loaded
+// machine.
+func stepTimeout() time.Duration { return testwait.Scaled(30 * time.Second) }
 
 // app is one server with its own SQLite database, listening on loopback.
 type app struct {
@@ -92,7 +96,7 @@ func startApp(t *testing.T) *app {
 		_ = srv.App().Listener(ln)
 	}()
 	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second) // not a test limit: errors are ignored
 		defer scancel()
 		_ = srv.Shutdown(sctx)
 		<-done
@@ -119,9 +123,12 @@ func startApp(t *testing.T) *app {
 
 // chromiumPath finds the browser. CI installs Debian's chromium and sets
 // JOURNEY_BROWSER_REQUIRED=1, so there a missing browser fails the test
-// instead of skipping it.
+// instead of skipping it. Under -short every browser test skips.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("process-level test (drives a Chromium); run without -short")
+	}
 	for _, name := range []string{os.Getenv("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
 		if name == "" {
 			continue
@@ -197,7 +204,7 @@ next:
 // do runs the actions, failing the test with what it was doing.
 func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout())
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.screenshot()
@@ -208,7 +215,7 @@ func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // eval evaluates JavaScript and decodes its value.
 func eval[T any](b *browser, js string) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout())
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -220,11 +227,13 @@ func eval[T any](b *browser, js string) T {
 // waitJS waits until the JavaScript expression is true.
 func (b *browser) waitJS(what, js string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	limit := stepTimeout()
+	ctx, cancel := context.WithTimeout(b.ctx, limit)
 	defer cancel()
+	// Poll has a limit of its own (30 s unless told): the same scaled one.
 	var err error
 	for {
-		_, err = chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond)))
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(limit)))
 		// A page that navigates while being polled (a redirect after
 		// sign-in, a route change) drops the script's context: poll the
 		// new page instead of failing.
@@ -333,7 +342,7 @@ func (b *browser) screenshot() {
 	if dir == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second) // not a test limit: a failure's screenshot, best effort
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err == nil {

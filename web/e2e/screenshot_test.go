@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -84,7 +83,7 @@ func TestEditorScreenshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout())
 	defer cancel()
 	if _, err := a.eng.Import(ctx, f, true); err != nil {
 		t.Fatalf("import the template: %v", err)
@@ -104,10 +103,10 @@ func TestEditorScreenshot(t *testing.T) {
 	b.waitJS("today's numbers", `(document.querySelector('[data-id="is_hot"] [data-testid=node-stats]')||{}).innerText?.includes('3 entered')`)
 	b.waitJS("every run finished", `(document.querySelector('[data-id="nurture"] [data-testid=node-stats]')||{}).innerText?.includes('2 entered')`)
 
-	shotCtx, shotCancel := context.WithTimeout(b.ctx, stepTimeout)
+	shotCtx, shotCancel := context.WithTimeout(b.ctx, stepTimeout())
 	defer shotCancel()
 	// Let the canvas settle (fit-view animation, fonts) before the picture.
-	if _, err := chromedp.Run(shotCtx, chromedp.Poll[bool](`document.fonts.status === 'loaded'`)); err != nil {
+	if _, err := chromedp.Run(shotCtx, chromedp.Poll[bool](`document.fonts.status === 'loaded'`, chromedp.WithPollingTimeout(stepTimeout()))); err != nil {
 		t.Fatalf("fonts: %v", err)
 	}
 	shot, err := chromedp.Run(shotCtx, chromedp.CaptureScreenshot())
