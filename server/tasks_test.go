@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/journeyhq/journey/storage"
 )
 
 // TestTaskDone: the task a hot lead's journey made is checked off and
@@ -27,6 +29,16 @@ func TestTaskDone(t *testing.T) {
 		t.Fatalf("tasks after a hot lead: %+v, want one open task", list.Tasks)
 	}
 	id := list.Tasks[0].ID
+	// The crm.create_task step's key (run:node:visit) names its run.
+	var runs struct{ Runs []struct{ ID string } }
+	b.api(t, "GET", "/api/v1/runs?flow=chat-lead-qualification", "").must(t, 200).json(t, &runs)
+	var stored storage.Task
+	if err := b.store.Reader().Select("id", "run_id").Where("id = ?", id).Take(&stored).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(runs.Runs) != 1 || stored.RunID == nil || *stored.RunID != runs.Runs[0].ID {
+		t.Errorf("the task's run = %v, want the run that made it (%+v)", stored.RunID, runs.Runs)
+	}
 
 	var out struct{ Task task }
 	b.api(t, "PATCH", "/api/v1/tasks/"+id, `{"done":true}`).must(t, 200).json(t, &out)
