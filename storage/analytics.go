@@ -52,8 +52,9 @@ type AnalyticsTotals struct {
 	WonDeals       int64
 	WonValue       float64
 	Channels       map[string]*ChannelCounts
-	// FirstContact holds, per run that sent a message, the time from the
-	// run's start to its first message sent, shortest first.
+	// FirstContact holds, per run that made a first contact, the time
+	// from the run's start to the earlier of its first message sent and
+	// the first task it created being checked off, shortest first.
 	FirstContact []time.Duration
 }
 
