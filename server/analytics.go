@@ -56,9 +56,11 @@ func newChannelReport(c storage.ChannelCounts) channelReport {
 	}}
 }
 
-// firstContact is the time from a run's start to its first message sent.
+// firstContact is the time from a run's start to its first contact: the
+// earlier of its first message sent and the first task it created being
+// checked off.
 type firstContact struct {
-	// Measured counts the runs that sent a message.
+	// Measured counts the runs that made a first contact.
 	Measured      int      `json:"measured"`
 	MedianSeconds *float64 `json:"median_seconds"`
 	P90Seconds    *float64 `json:"p90_seconds"`

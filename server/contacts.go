@@ -125,7 +125,9 @@ type taskView struct {
 	Owner     string     `json:"owner"`
 	DueAt     *time.Time `json:"due_at"`
 	Done      bool       `json:"done"`
-	CreatedAt time.Time  `json:"created_at"`
+	// CompletedAt is when it was checked off (null while open).
+	CompletedAt *time.Time `json:"completed_at"`
+	CreatedAt   time.Time  `json:"created_at"`
 }
 
 type noteView struct {
@@ -159,7 +161,7 @@ func taskViews(ts []storage.Task) []taskView {
 	out := make([]taskView, len(ts))
 	for i, t := range ts {
 		out[i] = taskView{ID: t.ID, ContactID: t.ContactID, Title: t.Title, Notes: t.Notes, Owner: t.Owner,
-			DueAt: t.DueAt, Done: t.Done, CreatedAt: t.CreatedAt}
+			DueAt: t.DueAt, Done: t.Done, CompletedAt: t.CompletedAt, CreatedAt: t.CreatedAt}
 	}
 	return out
 }
@@ -387,6 +389,33 @@ func (s *Server) listTasks(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"tasks": taskViews(ts), "total": total})
+}
+
+// setTaskDone checks a task off or opens it again: PATCH /tasks/:id with
+// {"done": true|false}. Checking off records when (a task already done
+// keeps its time); the first task a run created that is checked off
+// counts as that run's first contact on the Results screen.
+func (s *Server) setTaskDone(c *fiber.Ctx) error {
+	id := param(c, "id")
+	var in struct {
+		Done *bool `json:"done"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Done == nil {
+		return badRequest(`Say whether the task is done: {"done": true} checks it off, {"done": false} opens it again.`)
+	}
+	var t *storage.Task
+	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+		var err error
+		t, err = storage.SetTaskDone(tx, id, *in.Done, s.now())
+		return err
+	})
+	if err != nil {
+		return orNotFound(err, "There is no task with id %q.", id)
+	}
+	return c.JSON(fiber.Map{"task": taskViews([]storage.Task{*t})[0]})
 }
 
 // listView is a list with its number of members.

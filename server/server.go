@@ -258,6 +258,7 @@ func (s *Server) routes() {
 	api.Get("/lists", s.listLists)
 	api.Get("/lists/:name/members", s.listMembers)
 	api.Get("/tasks", s.listTasks)
+	api.Patch("/tasks/:id", s.setTaskDone)
 
 	s.channelRoutes(app, api)
 

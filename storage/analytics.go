@@ -52,8 +52,9 @@ type AnalyticsTotals struct {
 	WonDeals       int64
 	WonValue       float64
 	Channels       map[string]*ChannelCounts
-	// FirstContact holds, per run that sent a message, the time from the
-	// run's start to its first message sent, shortest first.
+	// FirstContact holds, per run that made a first contact, the time
+	// from the run's start to the earlier of its first message sent and
+	// the first task it created being checked off, shortest first.
 	FirstContact []time.Duration
 }
 
@@ -199,17 +200,32 @@ func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 }
 
 // analyticsFirstContact measures, per run started in the period, the time
-// to its first message sent (or kept in the sandbox, at its creation). The
-// database subtracts, in whole milliseconds, so no time is parsed here.
+// to its first contact: the earlier of its first message sent (or kept in
+// the sandbox, at its creation) and the first task it created being
+// checked off (a task opened again no longer counts). Each is looked up
+// by run (messages and tasks are indexed by run_id). The database
+// subtracts, in whole milliseconds, so no time is parsed here.
 func analyticsFirstContact(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	where, args := runsWhere(f)
-	first := `MIN(COALESCE(m.sent_at, m.created_at))`
-	ms := `ROUND((julianday(` + first + `) - julianday(r.started_at)) * 86400000)`
+	done := `k.done = 1`
 	if r.pg {
-		ms = `ROUND(EXTRACT(EPOCH FROM (` + first + ` - r.started_at)) * 1000)`
+		done = `k.done`
 	}
-	rows, err := r.query(`SELECT `+ms+` FROM runs r JOIN messages m ON m.run_id = r.id
-		WHERE (m.sent_at IS NOT NULL OR m.status = 'sandboxed') AND `+where+` GROUP BY r.id, r.started_at`, args...)
+	firstMessage := `(SELECT MIN(COALESCE(m.sent_at, m.created_at)) FROM messages m
+		WHERE m.run_id = r.id AND (m.sent_at IS NOT NULL OR m.status = 'sandboxed'))`
+	firstTask := `(SELECT MIN(k.completed_at) FROM tasks k WHERE k.run_id = r.id AND ` + done + ` AND k.completed_at IS NOT NULL)`
+	// julianday makes both comparable whatever their text; SQLite's
+	// two-argument MIN is NULL when either is, hence the COALESCEs.
+	q := `SELECT ROUND((MIN(COALESCE(mf, tf), COALESCE(tf, mf)) - js) * 86400000) FROM (
+		SELECT julianday(r.started_at) AS js, julianday(` + firstMessage + `) AS mf, julianday(` + firstTask + `) AS tf
+		FROM runs r WHERE ` + where + `) x WHERE mf IS NOT NULL OR tf IS NOT NULL`
+	if r.pg {
+		// LEAST ignores NULLs.
+		q = `SELECT ROUND(EXTRACT(EPOCH FROM (LEAST(mf, tf) - started_at)) * 1000) FROM (
+		SELECT r.started_at, ` + firstMessage + ` AS mf, ` + firstTask + ` AS tf
+		FROM runs r WHERE ` + where + `) x WHERE mf IS NOT NULL OR tf IS NOT NULL`
+	}
+	rows, err := r.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("time to first contact: %w", err)
 	}

@@ -309,6 +309,10 @@ func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) 
 		return "", errors.New("create task: title is required")
 	}
 	t.ID, t.IdemKey, t.CreatedAt = NewID(), nonEmpty(key), now.UTC()
+	t.RunID = runOfKey(key)
+	if t.Done && t.CompletedAt == nil {
+		t.CompletedAt = &t.CreatedAt // made done: completed at its creation
+	}
 	if t.DueAt != nil {
 		due := t.DueAt.UTC()
 		t.DueAt = &due
@@ -318,6 +322,37 @@ func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) 
 		return "", fmt.Errorf("create task: %w", mapErr(err))
 	}
 	return id, nil
+}
+
+// runOfKey is the run of a step's idempotency key, "run:node:visit" (nil
+// for any other key): a task a crm.create_task step creates belongs to
+// its run. Migration 0016 backfills older tasks the same way.
+func runOfKey(key string) *string {
+	run, _, ok := strings.Cut(key, ":")
+	if !ok || run == "" || len(run) > 36 {
+		return nil
+	}
+	return &run
+}
+
+// SetTaskDone checks the task id off (done, completed at now) or opens it
+// again (not done, no completion time), and returns it. A task already in
+// that state is left as it was, so checking it off twice keeps the first
+// time. A missing task is ErrNotFound.
+func SetTaskDone(tx *gorm.DB, id string, done bool, now time.Time) (*Task, error) {
+	var completed *time.Time
+	if done {
+		at := now.UTC()
+		completed = &at
+	}
+	if _, err := rawOf(tx).exec(`UPDATE tasks SET done = ?, completed_at = ? WHERE id = ? AND done <> ?`, done, completed, id, done); err != nil {
+		return nil, fmt.Errorf("update task %s: %w", id, err)
+	}
+	var t Task
+	if err := tx.Where("id = ?", id).Take(&t).Error; err != nil {
+		return nil, fmt.Errorf("task %s: %w", id, notFound(err))
+	}
+	return &t, nil
 }
 
 // AddNote inserts n (its ID and CreatedAt are set here) for an existing
@@ -392,7 +427,7 @@ func (q onceInsert) run(r rawDB, guarded bool, contactID string, test bool, args
 
 var (
 	dealInsert = newOnceInsert("deals (id, contact_id, title, stage, value, currency, owner, idem_key, test, created_at)", 10)
-	taskInsert = newOnceInsert("tasks (id, contact_id, title, notes, owner, due_at, done, idem_key, test, created_at)", 10)
+	taskInsert = newOnceInsert("tasks (id, contact_id, title, notes, owner, due_at, done, idem_key, test, created_at, completed_at, run_id)", 12)
 	noteInsert = newOnceInsert("notes (id, contact_id, body, source, idem_key, test, created_at)", 7)
 )
 
@@ -407,7 +442,7 @@ func insertOnce(tx *gorm.DB, row any, guarded bool) (int64, error) {
 			v.Owner, v.IdemKey, v.Test, v.CreatedAt.UTC())
 	case *Task:
 		return taskInsert.run(r, guarded, v.ContactID, v.Test, v.ID, v.ContactID, v.Title, v.Notes, v.Owner,
-			utcPtr(v.DueAt), v.Done, v.IdemKey, v.Test, v.CreatedAt.UTC())
+			utcPtr(v.DueAt), v.Done, v.IdemKey, v.Test, v.CreatedAt.UTC(), utcPtr(v.CompletedAt), v.RunID)
 	case *Note:
 		return noteInsert.run(r, guarded, v.ContactID, v.Test, v.ID, v.ContactID, v.Body, v.Source, v.IdemKey, v.Test, v.CreatedAt.UTC())
 	}

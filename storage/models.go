@@ -285,8 +285,14 @@ type Task struct {
 	Notes     string `gorm:"type:text"`
 	Owner     string `gorm:"size:200"`
 	DueAt     *time.Time
-	Done      bool    `gorm:"not null;default:false"`
-	IdemKey   *string `gorm:"size:200;uniqueIndex"`
+	Done      bool `gorm:"not null;default:false"`
+	// CompletedAt is when the task was checked off (nil while open, and
+	// for tasks done before completion times were recorded).
+	CompletedAt *time.Time
+	// RunID is the run whose step created the task (nil for others): the
+	// first of its tasks checked off counts as the run's first contact.
+	RunID   *string `gorm:"size:36;index"`
+	IdemKey *string `gorm:"size:200;uniqueIndex"`
 	// Test marks test data (see testdata.go).
 	Test      bool      `gorm:"not null;default:false"`
 	CreatedAt time.Time `gorm:"not null"`

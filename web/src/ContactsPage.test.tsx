@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { cleanup, render, screen, within } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import ContactsPage from './ContactsPage'
 
 afterEach(() => { cleanup(); vi.unstubAllGlobals() })
@@ -34,5 +34,51 @@ describe('Contacts show their owner', () => {
     serve({ '/api/v1/contacts/c2': { contact: unowned, deals: [], tasks: [], notes: [], timeline: [] }, '/api/v1/messages': { messages: [] } })
     render(<ContactsPage path="/contacts/c2" />)
     expect(await screen.findByText('Nobody yet')).toBeTruthy()
+  })
+})
+
+const task = { id: 't1', title: 'Call Ana back', notes: '', owner: '', due_at: null, done: false, completed_at: null }
+
+/** Serves Ana's profile with one open task; PATCH /api/v1/tasks/t1 answers with patch(body). */
+function serveTask(patch: (body: { done: boolean }) => [number, unknown]) {
+  const patches: { url: string; body: { done: boolean } }[] = []
+  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+    if (init?.method === 'PATCH') {
+      const body = JSON.parse(String(init.body))
+      patches.push({ url, body })
+      const [status, out] = patch(body)
+      return new Response(JSON.stringify(out), { status })
+    }
+    if (url.startsWith('/api/v1/contacts/c1')) return new Response(JSON.stringify({ contact: owned, deals: [], tasks: [task], notes: [], timeline: [] }))
+    if (url.startsWith('/api/v1/messages')) return new Response(JSON.stringify({ messages: [] }))
+    return new Response(JSON.stringify({ error: { code: 'not_found', message: 'There is nothing at this address.' } }), { status: 404 })
+  }))
+  return patches
+}
+
+describe('Contact tasks', () => {
+  it('checks a task off, shows when, and opens it again', async () => {
+    const patches = serveTask(({ done }) => [200, { task: { ...task, done, completed_at: done ? '2026-12-01T09:00:00Z' : null } }])
+    render(<ContactsPage path="/contacts/c1" />)
+    const box = await screen.findByRole('checkbox', { name: 'Call Ana back' }) as HTMLInputElement
+    expect(box.checked).toBe(false)
+    fireEvent.click(box)
+    await waitFor(() => expect(box.checked).toBe(true))
+    expect(patches).toEqual([{ url: '/api/v1/tasks/t1', body: { done: true } }])
+    expect(within(screen.getByTestId('task')).getByText(/done/)).toBeTruthy()
+    await waitFor(() => expect(box.disabled).toBe(false))
+    fireEvent.click(box)
+    await waitFor(() => expect(box.checked).toBe(false))
+    expect(patches[1]).toEqual({ url: '/api/v1/tasks/t1', body: { done: false } })
+    expect(within(screen.getByTestId('task')).queryByText(/done/)).toBeNull()
+  })
+
+  it('says why a task could not be checked off and leaves it open', async () => {
+    serveTask(() => [403, { error: { code: 'forbidden', message: 'This needs the editor role; your account has the viewer role.' } }])
+    render(<ContactsPage path="/contacts/c1" />)
+    const box = await screen.findByRole('checkbox', { name: 'Call Ana back' }) as HTMLInputElement
+    fireEvent.click(box)
+    expect((await screen.findByRole('alert')).textContent).toMatch(/editor role/)
+    expect(box.checked).toBe(false)
   })
 })

@@ -57,10 +57,37 @@ function emailCheck(c: Pick<Contact, 'fields'>): string {
   return typeof reason === 'string' && reason ? `${word} — ${reason}` : word
 }
 
+interface Task { id: string; title: string; notes: string; owner: string; due_at: string | null; done: boolean; completed_at?: string | null }
+
+/** A task with a checkbox that checks it off (or opens it again) on the server; the first task a journey run created
+ * that is checked off counts as that run's first contact on the Results screen. */
+function TaskItem({ task }: { task: Task }) {
+  const [t, setT] = useState(task)
+  const [saving, setSaving] = useState(false)
+  const [error, setError] = useState('')
+  async function toggle(done: boolean) {
+    setSaving(true); setError('')
+    try {
+      const r = await api<{ task: Task }>(`/tasks/${encodeURIComponent(t.id)}`, { method: 'PATCH', json: { done } })
+      setT(r.task)
+    } catch (e) { setError((e as Error).message) } finally { setSaving(false) }
+  }
+  return (
+    <li data-testid="task">
+      <label className="inline"><input type="checkbox" checked={t.done} disabled={saving} onChange={(e) => toggle(e.target.checked)} />
+        {' '}<b>{t.title}</b></label>
+      {t.due_at ? `, due ${when(t.due_at)}` : ''}
+      {t.done ? (t.completed_at ? <span className="sub"> · done {when(t.completed_at)}</span> : ' (done)') : ''}
+      {t.notes && <div className="sub">{t.notes}</div>}
+      {error && <p className="error" role="alert">{error}</p>}
+    </li>
+  )
+}
+
 interface ProfileData {
   contact: Contact
   deals: { id: string; title: string; stage: string; value: number; currency: string; owner: string; created_at: string }[]
-  tasks: { id: string; title: string; notes: string; owner: string; due_at: string | null; done: boolean }[]
+  tasks: Task[]
   notes: { id: string; body: string; source: string; created_at: string }[]
   timeline: { kind: string; at: string; event?: { type: string; data: unknown; source: string }; run?: RunSummary }[]
 }
@@ -123,7 +150,7 @@ function Profile({ id }: { id: string }) {
           {p.deals.length === 0 ? <p>No deal.</p> : <ul>{p.deals.map((d) => <li key={d.id} data-testid="deal"><b>{d.title}</b> — {d.stage}{d.value ? `, ${d.value} ${d.currency}` : ''}{d.owner ? `, ${d.owner}` : ''}</li>)}</ul>}
         </section>
         <section className="card" aria-labelledby="h-tasks"><h2 id="h-tasks">Tasks</h2>
-          {p.tasks.length === 0 ? <p>No task.</p> : <ul>{p.tasks.map((t) => <li key={t.id}><b>{t.title}</b>{t.due_at ? `, due ${when(t.due_at)}` : ''}{t.done ? ' (done)' : ''}{t.notes && <div className="sub">{t.notes}</div>}</li>)}</ul>}
+          {p.tasks.length === 0 ? <p>No task.</p> : <ul>{p.tasks.map((t) => <TaskItem key={t.id} task={t} />)}</ul>}
         </section>
       </div>
       <section className="card" aria-labelledby="h-notes"><h2 id="h-notes">Notes</h2>

@@ -29,7 +29,7 @@ function tiles(c: Report, p: Report, stage: string): Tile[] {
     { label: 'Goal conversion rate', value: pct(c.conversion_rate), change: rateChange(c.conversion_rate, p.conversion_rate), hint: `${count(c.conversions)} of ${count(c.entries)} entries reached the goal` },
     { label: 'Email open rate', value: pct(email?.rates.opened ?? null), change: rateChange(email?.rates.opened ?? null, pe?.rates.opened ?? null), hint: 'Opened of delivered emails' },
     { label: 'Email click rate', value: pct(email?.rates.clicked ?? null), change: rateChange(email?.rates.clicked ?? null, pe?.rates.clicked ?? null), hint: 'Clicked of delivered emails' },
-    { label: 'Time to first contact', value: duration(c.first_contact.median_seconds), change: timeChange(c.first_contact.median_seconds, p.first_contact.median_seconds), hint: `Median; 9 in 10 within ${duration(c.first_contact.p90_seconds)}` },
+    { label: 'Time to first contact', value: duration(c.first_contact.median_seconds), change: timeChange(c.first_contact.median_seconds, p.first_contact.median_seconds), hint: `Median, to the first message sent or task checked off; 9 in 10 within ${duration(c.first_contact.p90_seconds)}` },
   ]
 }
 
