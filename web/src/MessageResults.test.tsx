@@ -58,6 +58,7 @@ describe('message step results', () => {
     const urls = serve()
     render(<StepMessageResults flowId="ab" nodeId="email" period="7d" />)
     const table = await screen.findByRole('table', { name: 'Email results of this step' })
+    expect(screen.getByText('Last 7 days; choose another period under Numbers.')).toBeTruthy()
     const rows = within(table).getAllByRole('row').map((r) => Array.from(r.children).map((c) => c.textContent))
     expect(rows).toEqual([
       ['Email', 'All', 'Path a', 'Path b'],

@@ -59,6 +59,12 @@ export function cell(m: MessageStep, k: string): string {
   return k === 'sent' ? n : `${n} (${pct(m.rates[k] ?? null)})`
 }
 
+/** "Last 7 days" for 7d. */
+export function periodName(period: string): string {
+  const days = Number(period.replace(/d$/, ''))
+  return days === 1 ? 'Last 24 hours' : `Last ${days} days`
+}
+
 const pathName = (v: string | undefined) => (v ? `Path ${v}` : 'No split')
 
 export const ratesHint = 'Delivered and bounced are shares of the messages sent; opened, clicked, read, marked as spam and unsubscribed are shares of the messages delivered; failed is a share of the messages tried. A dash means there was nothing to count yet. Test runs are never counted.'
@@ -70,10 +76,12 @@ export function MessageResultsTable({ refresh = 0 }: { refresh?: number }) {
   return (
     <section aria-labelledby="step-results-title" className="step-results">
       <h2 id="step-results-title">Results of each message step</h2>
-      <div className="field inline"><label htmlFor="step-results-period">Period</label>
-        <select id="step-results-period" value={period} onChange={(e) => setPeriod(e.target.value)}>
-          {messagePeriods.map(([v, t]) => <option key={v} value={v}>{t}</option>)}
-        </select></div>
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Period of the step results">
+        <div className="field"><label htmlFor="step-results-period">Period</label>
+          <select id="step-results-period" value={period} onChange={(e) => setPeriod(e.target.value)}>
+            {messagePeriods.map(([v, t]) => <option key={v} value={v}>{t}</option>)}
+          </select></div>
+      </form>
       {error && <p className="error" role="alert">The results could not be loaded: {error}</p>}
       {results === null ? <p role="status">Loading…</p> : results.length === 0 ? <p className="muted">No messages in this period.</p> : (
         <div className="table-scroll">
@@ -103,14 +111,17 @@ export function StepMessageResults({ flowId, nodeId, period }: { flowId: string;
   return (
     <section className="step-results" aria-labelledby={`results-${nodeId}`}>
       <h3 id={`results-${nodeId}`}>Results of this step</h3>
+      <p className="hint">{periodName(period)}; choose another period under Numbers.</p>
       {error && <p className="error" role="alert">The results could not be loaded: {error}</p>}
       {results === null ? <p role="status">Loading results…</p> : mine.length === 0 ? <p className="hint">No messages from this step in this period yet.</p> : mine.map(({ total, variants }) => (
-        <table key={total.channel} className="table" aria-label={`${channelNames[total.channel] ?? total.channel} results of this step`}>
+        <div key={total.channel} className="table-scroll">
+        <table className="table" aria-label={`${channelNames[total.channel] ?? total.channel} results of this step`}>
           <thead><tr><th>{channelNames[total.channel] ?? total.channel}</th><th>All</th>{variants.map((v) => <th key={v.variant ?? ''}>{pathName(v.variant)}</th>)}</tr></thead>
           <tbody>{(channelOutcomes[total.channel] ?? []).map(([k, t]) => (
             <tr key={k}><th scope="row">{t}</th><td>{cell(total, k)}</td>{variants.map((v) => <td key={v.variant ?? ''}>{cell(v, k)}</td>)}</tr>
           ))}</tbody>
         </table>
+        </div>
       ))}
       {mine.length > 0 && <p className="hint">{ratesHint}</p>}
     </section>
