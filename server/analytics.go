@@ -286,6 +286,9 @@ type messageStep struct {
 	// step was removed since).
 	NodeName string `json:"node_name"`
 	Channel  string `json:"channel"`
+	// Variant is the A/B split path the step's contacts took before it
+	// (with by_variant; "" when they went through no split).
+	Variant string `json:"variant"`
 	channelReport
 }
 
@@ -296,7 +299,7 @@ func (s *Server) analyticsMessagesHandler(c *fiber.Ctx) error {
 		return err
 	}
 	db := s.store.Reader().WithContext(c.UserContext())
-	rows, err := storage.MessageSteps(db, f)
+	rows, err := storage.MessageSteps(db, f, c.QueryBool("by_variant"))
 	if err != nil {
 		return err
 	}
@@ -314,10 +317,10 @@ func (s *Server) analyticsMessagesHandler(c *fiber.Ctx) error {
 	out := make([]messageStep, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, messageStep{FlowID: r.FlowID, FlowName: cmp.Or(flowNames[r.FlowID], r.FlowID), NodeID: r.NodeID,
-			NodeName: cmp.Or(nodeNames[r.FlowID+"/"+r.NodeID], r.NodeID), Channel: r.Channel, channelReport: newChannelReport(r.ChannelCounts)})
+			NodeName: cmp.Or(nodeNames[r.FlowID+"/"+r.NodeID], r.NodeID), Channel: r.Channel, Variant: r.Variant, channelReport: newChannelReport(r.ChannelCounts)})
 	}
 	if c.Query("format") == "csv" {
-		head := []string{"Journey", "Step", "Channel", "Sent", "Delivered", "Opened", "Clicked", "Read", "Failed", "Bounced", "Marked as spam", "Unsubscribed",
+		head := []string{"Journey", "Step", "Channel", "Path", "Sent", "Delivered", "Opened", "Clicked", "Read", "Failed", "Bounced", "Marked as spam", "Unsubscribed",
 			"Delivered rate (%)", "Open rate (%)", "Click rate (%)", "Read rate (%)", "Failure rate (%)"}
 		table := [][]string{head}
 		for _, m := range out {
@@ -328,7 +331,7 @@ func (s *Server) analyticsMessagesHandler(c *fiber.Ctx) error {
 				}
 				return ""
 			}
-			table = append(table, []string{m.FlowName, m.NodeName, m.Channel, n(m.Sent), n(m.Delivered), n(m.Opened), n(m.Clicked), n(m.Read),
+			table = append(table, []string{m.FlowName, m.NodeName, m.Channel, m.Variant, n(m.Sent), n(m.Delivered), n(m.Opened), n(m.Clicked), n(m.Read),
 				n(m.Failed), n(m.Bounced), n(m.Complained), n(m.Unsubscribed), p("delivered"), p("opened"), p("clicked"), p("read"), p("failed")})
 		}
 		return sendCSV(c, "message-results.csv", table)

@@ -1,9 +1,16 @@
 package server_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/journeyhq/journey/storage"
 )
 
 type channelBody struct {
@@ -150,7 +157,86 @@ func TestAnalyticsMessageSteps(t *testing.T) {
 		t.Errorf("open rate %v of an email not delivered yet, want null", *out.Steps[0].Rates["opened"])
 	}
 	r := b.api(t, "GET", "/api/v1/analytics/messages?period=7d&format=csv", "").must(t, 200)
-	if !strings.HasPrefix(r.body, "Journey,Step,Channel,Sent,") || !strings.Contains(r.body, ",Email 1: the guide,email,1,0,") {
+	if !strings.HasPrefix(r.body, "Journey,Step,Channel,Path,Sent,") || !strings.Contains(r.body, ",Email 1: the guide,email,,1,0,") {
 		t.Errorf("CSV: %s", r.body)
+	}
+}
+
+// With by_variant, a message step's results are split by the A/B split
+// path its contacts took: counts and rates per path, null rates when
+// nothing was delivered, test runs never counted; on SQLite and PostgreSQL.
+func TestAnalyticsMessageStepsByVariant(t *testing.T) {
+	t.Parallel()
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, func(o *setupOptions) { o.postgres = db == "postgres" })
+			b.api(t, "POST", "/api/v1/flows/import", `{"flow":`+experimentFlow+`}`).must(t, http.StatusCreated)
+			started := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+			seedSplitRuns(t, b, started, "a", 4, 0, 0)
+			seedSplitRuns(t, b, started, "b", 2, 0, 0)
+			// Path a: 4 emails sent, 3 delivered, 2 opened, 1 clicked, 1
+			// bounced; path b: 2 emails bounced (none delivered); a test
+			// run's clicked email never counts.
+			status := map[string][]string{"a": {"clicked", "opened", "delivered", "bounced"}, "b": {"bounced", "bounced"}, "test-": {"clicked"}}
+			err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+				for port, sts := range status {
+					for i, st := range sts {
+						run := fmt.Sprintf("%s-%04d-%d", port, i, started.Unix())
+						if port == "test-" {
+							run = "test-a" + fmt.Sprint(started.Unix())
+						}
+						at := started.Add(time.Minute)
+						if err := tx.Create(&storage.Message{ID: run + "-m", IdemKey: run + "-m", Channel: "email", Provider: "sandbox", Status: st,
+							RunID: run, FlowID: "ab", NodeID: "email", SentAt: &at, CreatedAt: at, UpdatedAt: at, Test: port == "test-"}).Error; err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			type row struct {
+				FlowName  string `json:"flow_name"`
+				NodeName  string `json:"node_name"`
+				Variant   string
+				Sent      int64
+				Delivered int64
+				Opened    int64
+				Clicked   int64
+				Bounced   int64
+				Rates     map[string]*float64
+			}
+			var out struct{ Steps []row }
+			b.api(t, "GET", "/api/v1/analytics/messages?flow=ab&period=7d&by_variant=true", "").must(t, 200).json(t, &out)
+			if len(out.Steps) != 2 {
+				t.Fatalf("steps: %+v, want paths a and b", out.Steps)
+			}
+			a, bb := out.Steps[0], out.Steps[1]
+			if a.Variant != "a" || a.FlowName != "AB" || a.NodeName != "email" || a.Sent != 4 || a.Delivered != 3 || a.Opened != 2 || a.Clicked != 1 || a.Bounced != 1 {
+				t.Errorf("path a: %+v", a)
+			}
+			for k, want := range map[string]float64{"delivered": 0.75, "bounced": 0.25, "opened": 2.0 / 3, "clicked": 1.0 / 3} {
+				if r := a.Rates[k]; r == nil || *r != want {
+					t.Errorf("path a %s rate %v, want %v", k, r, want)
+				}
+			}
+			if bb.Variant != "b" || bb.Sent != 2 || bb.Delivered != 0 || bb.Bounced != 2 || bb.Rates["opened"] != nil || bb.Rates["clicked"] != nil ||
+				bb.Rates["bounced"] == nil || *bb.Rates["bounced"] != 1 {
+				t.Errorf("path b: %+v (open and click rates must be null: nothing delivered)", bb)
+			}
+			// Without by_variant: one row, the sum of both paths.
+			out.Steps = nil
+			b.api(t, "GET", "/api/v1/analytics/messages?flow=ab&period=7d", "").must(t, 200).json(t, &out)
+			if len(out.Steps) != 1 || out.Steps[0].Variant != "" || out.Steps[0].Sent != 6 || out.Steps[0].Bounced != 3 {
+				t.Errorf("per step: %+v", out.Steps)
+			}
+			r := b.api(t, "GET", "/api/v1/analytics/messages?flow=ab&period=7d&by_variant=true&format=csv", "").must(t, 200)
+			if !strings.Contains(r.body, "AB,email,email,a,4,3,2,1,") || !strings.Contains(r.body, "AB,email,email,b,2,0,0,0,") {
+				t.Errorf("CSV: %s", r.body)
+			}
+		})
 	}
 }

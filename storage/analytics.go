@@ -246,21 +246,36 @@ type MessageStepCounts struct {
 	FlowID  string
 	NodeID  string
 	Channel string
+	// Variant is the path the message's run took at an A/B split before
+	// the message (the first split's, when it went through several; ""
+	// when it went through none). Set only when counting by variant.
+	Variant string
 	ChannelCounts
 }
 
+// splitVariant is the path a message m's run took at its first A/B split
+// before the message was created ("" when none).
+const splitVariant = `COALESCE((SELECT s.port FROM steps s WHERE s.run_id = m.run_id AND s.node_type = 'logic.split'
+		AND s.status = 'completed' AND s.started_at <= m.created_at ORDER BY s.started_at, s.id LIMIT 1), '')`
+
 // MessageSteps counts the outcomes of the period's messages per journey,
-// step and channel, most sent first.
-func MessageSteps(db *gorm.DB, f AnalyticsFilter) ([]MessageStepCounts, error) {
+// step and channel, most sent first. byVariant splits each step's counts
+// further by the A/B split path its runs took (see splitVariant).
+func MessageSteps(db *gorm.DB, f AnalyticsFilter, byVariant bool) ([]MessageStepCounts, error) {
 	r := rawOf(db)
-	q := `SELECT COALESCE(flow_id, ''), node_id, channel, ` + messageOutcomes + `
-		FROM messages WHERE test = ? AND created_at >= ? AND created_at < ? AND channel IN ('email', 'sms', 'whatsapp')`
+	variant := `''`
+	if byVariant {
+		variant = splitVariant
+	}
+	inner := `SELECT COALESCE(m.flow_id, '') AS flow_id, m.node_id, m.channel, m.status, m.sent_at, m.events, ` + variant + ` AS variant
+		FROM messages m WHERE m.test = ? AND m.created_at >= ? AND m.created_at < ? AND m.channel IN ('email', 'sms', 'whatsapp')`
 	args := []any{false, f.Since.UTC(), f.Until.UTC()}
 	if f.FlowID != "" {
-		q += ` AND flow_id = ?`
+		inner += ` AND m.flow_id = ?`
 		args = append(args, f.FlowID)
 	}
-	rows, err := r.query(q+` GROUP BY flow_id, node_id, channel`, args...)
+	rows, err := r.query(`SELECT flow_id, node_id, channel, variant, `+messageOutcomes+`
+		FROM (`+inner+`) x GROUP BY flow_id, node_id, channel, variant`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count messages per step: %w", err)
 	}
@@ -269,7 +284,7 @@ func MessageSteps(db *gorm.DB, f AnalyticsFilter) ([]MessageStepCounts, error) {
 	for rows.Next() {
 		var m MessageStepCounts
 		c := &m.ChannelCounts
-		if err := rows.Scan(&m.FlowID, &m.NodeID, &m.Channel, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
+		if err := rows.Scan(&m.FlowID, &m.NodeID, &m.Channel, &m.Variant, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
 			return nil, fmt.Errorf("count messages per step: %w", err)
 		}
 		out = append(out, m)
@@ -279,7 +294,7 @@ func MessageSteps(db *gorm.DB, f AnalyticsFilter) ([]MessageStepCounts, error) {
 		if a.Sent != b.Sent {
 			return a.Sent > b.Sent
 		}
-		return a.FlowID+"/"+a.NodeID+"/"+a.Channel < b.FlowID+"/"+b.NodeID+"/"+b.Channel
+		return a.FlowID+"/"+a.NodeID+"/"+a.Channel+"/"+a.Variant < b.FlowID+"/"+b.NodeID+"/"+b.Channel+"/"+b.Variant
 	})
 	return out, rows.Err()
 }

@@ -171,7 +171,7 @@ func exerciseAnalytics(t *testing.T, s *storage.Store) {
 			got.Entries, got.Leads, got.DealsCreated, got.Channels["email"].Sent)
 	}
 
-	steps, err := storage.MessageSteps(db, storage.AnalyticsFilter{FlowID: "chat", Since: periodStart, Until: periodEnd})
+	steps, err := storage.MessageSteps(db, storage.AnalyticsFilter{FlowID: "chat", Since: periodStart, Until: periodEnd}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

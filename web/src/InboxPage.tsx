@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { api, isMissingRoute, type ConversationMessage, type Message } from './api'
 import Conversation from './Conversation'
+import { MessageResultsTable } from './MessageResults'
 import { when } from './format'
 import { Link } from './router'
 
@@ -14,6 +15,8 @@ export default function InboxPage() {
   const [status, setStatus] = useState('')
   const [open, setOpen] = useState<string | null>(null)
   const [error, setError] = useState('')
+  // Pretending an outcome changes the results: reload them.
+  const [resultsKey, setResultsKey] = useState(0)
   const [replies, setReplies] = useState<ConversationMessage[]>([])
   // thread is the key ("reply:<event>" or "message:<id>") whose conversation is open.
   const [thread, setThread] = useState<string | null>(null)
@@ -37,6 +40,7 @@ export default function InboxPage() {
     try {
       const r = await api<{ message: Message }>(`/messages/${encodeURIComponent(m.id)}/simulate`, { method: 'POST', json: { event } })
       setMessages((ms) => (ms ?? []).map((x) => (x.id === m.id ? r.message : x)))
+      setResultsKey((k) => k + 1)
     } catch (e) { setError((e as Error).message) }
   }
 
@@ -59,6 +63,7 @@ export default function InboxPage() {
           </select></div>
       </form>
       {error && <p className="error" role="alert">{error}</p>}
+      <MessageResultsTable refresh={resultsKey} />
       {replies.length > 0 && (
         <section aria-labelledby="replies-title">
           <h2 id="replies-title">Replies</h2>

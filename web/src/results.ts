@@ -86,4 +86,6 @@ export function channelHas(ch: string, outcome: string): boolean {
 
 export interface MessageStep extends ChannelReport {
   flow_id: string; flow_name: string; node_id: string; node_name: string; channel: string
+  /** The A/B split path the step's contacts took before it (by_variant; "" for none). */
+  variant?: string
 }

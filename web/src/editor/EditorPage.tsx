@@ -624,7 +624,7 @@ function Editor({ flowId }: { flowId: string }) {
         <SidePanel key={one?.id ?? 'flow'} doc={doc} node={one} spec={one ? specs.get(one.type) : undefined} selectedCount={selected.length}
           problems={one ? problemsByNode.get(one.id) ?? noProblems : flowProblems}
           warnings={one ? warningsByNode.get(one.id) ?? noProblems : noProblems}
-          change={change} specs={specs}
+          change={change} specs={specs} resultsPeriod={period ? `${Math.min(Number(period), 366)}d` : '30d'}
           onDelete={() => removeItems(selected, [])} />
       </div>
       {panel === 'test' && <TestPanel flowId={flowId} doc={doc} specs={specs} beforeRun={async () => !dirty || save()} onRun={playRun}

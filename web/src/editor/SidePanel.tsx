@@ -9,6 +9,7 @@ import { MessagePreview } from '../fields/MessagePreview'
 import { isMessage } from '../fields/preview'
 import { JourneySettings } from './JourneySettings'
 import { ExperimentPanel } from './ExperimentPanel'
+import { StepMessageResults } from '../MessageResults'
 import type { Specs } from './model'
 
 interface Props {
@@ -23,10 +24,12 @@ interface Props {
   change: (fn: (d: FlowDoc) => FlowDoc, key?: string) => void
   onDelete: () => void
   specs: Specs
+  /** The period of the step's message results, such as 30d (the Numbers period). */
+  resultsPeriod?: string
 }
 
 /** The form of the selected step, or the journey's settings when none is selected. */
-export function SidePanel({ doc, node, spec, selectedCount, problems, warnings = [], change, onDelete, specs }: Props) {
+export function SidePanel({ doc, node, spec, selectedCount, problems, warnings = [], change, onDelete, specs, resultsPeriod = '30d' }: Props) {
   const names = useMemo(() => ({ trigger: triggerNames(doc) }), [doc])
   const catalog = useMemo(() => fieldCatalog(doc), [doc])
   const ctx: FormContext = useMemo(() => ({ nodeType: node?.type ?? '', names, catalog, flowId: doc.id }), [node?.type, names, catalog, doc.id])
@@ -77,6 +80,7 @@ export function SidePanel({ doc, node, spec, selectedCount, problems, warnings =
           onChange={(v) => setNode((n) => ({ ...n, params: v }))} />
       ) : <p className="error">This step's type is unknown to this server.</p>}
       {isMessage(node.type) && <MessagePreview key={node.id} flowId={doc.id} node={node} />}
+      {isMessage(node.type) && <StepMessageResults flowId={doc.id} nodeId={node.id} period={resultsPeriod} />}
       {node.type === 'logic.split' && <ExperimentPanel flowId={doc.id} node={node} change={change} />}
       <Paths doc={doc} node={node} spec={spec} specs={specs} change={change} />
       <p className="hint">Step id: <code>{node.id}</code></p>
