@@ -165,6 +165,8 @@ type config struct {
 	Lease           time.Duration // HookConcurrency and HookRate bound the webhook intake (0: no limit).
 	HookConcurrency int
 	HookRate        int
+	// VendorConcurrency bounds this instance's vendor calls in flight.
+	VendorConcurrency int
 	// DNSResolver is the DNS server of email checks ("": the system's).
 	DNSResolver string
 }
@@ -217,6 +219,7 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
 		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease, EmailChecker: checker,
+		VendorConcurrency: c.VendorConcurrency,
 		// Only on SQLite (where --role is always all): on PostgreSQL the
 		// workers run several transactions side by side, while a shared
 		// ingestion transaction runs its requests one after another

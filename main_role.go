@@ -36,6 +36,8 @@ func scaleFlags(fs *flag.FlagSet, c *config) {
 	}
 	fs.DurationVar(&c.Lease, "lease", lease,
 		"how long a claimed job belongs to an instance; after a crash another instance takes the job over once it expires [JOURNEY_LEASE]")
+	fs.IntVar(&c.VendorConcurrency, "vendor-concurrency", envInt("JOURNEY_VENDOR_CONCURRENCY", engine.DefaultVendorConcurrency),
+		"how many vendor calls (http.request, CRM, SMS, Slack... steps) this instance makes at once; the vendor steps of a claimed batch are called side by side up to this many [JOURNEY_VENDOR_CONCURRENCY]")
 }
 
 // validateRole refuses a role or lease that cannot work.
@@ -54,6 +56,9 @@ func (c *config) validateRole() error {
 		if _, err := time.ParseDuration(v); err != nil {
 			return fmt.Errorf("bad JOURNEY_LEASE %q: use a duration such as 2m or 30s", v)
 		}
+	}
+	if c.VendorConcurrency < 1 {
+		return fmt.Errorf("bad --vendor-concurrency %d: use at least 1", c.VendorConcurrency)
 	}
 	if c.Lease < time.Second {
 		return fmt.Errorf("bad --lease %s: use at least 1s (a step that outlives its lease may be taken over)", c.Lease)

@@ -17,6 +17,7 @@ func TestServeRefusesRolesThatCannotWork(t *testing.T) {
 		{"web on SQLite", []string{"--role", "web", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "needs a PostgreSQL database"},
 		{"worker on SQLite", []string{"--role", "worker", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "needs a PostgreSQL database"},
 		{"lease too short", []string{"--lease", "10ms", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "bad --lease"},
+		{"no vendor calls", []string{"--vendor-concurrency", "0", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "bad --vendor-concurrency 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -59,6 +59,11 @@ type Config struct {
 	Workers int
 	// StepTimeout bounds one handler call (default 30s).
 	StepTimeout time.Duration
+	// VendorConcurrency bounds how many vendor calls (the handlers of
+	// Remote steps) this instance makes at once, across its workers; the
+	// vendor steps of a claimed batch are called side by side up to this
+	// limit (default 64).
+	VendorConcurrency int
 	// SingleInstance says no other process shares the database (SQLite):
 	// leases left at start-up belong to a crashed process and are given
 	// back at once instead of after they expire.
@@ -91,6 +96,9 @@ type Config struct {
 	// Metrics receives the engine's counters (default: a fresh registry).
 	Metrics *Metrics
 }
+
+// DefaultVendorConcurrency is Config.VendorConcurrency's default.
+const DefaultVendorConcurrency = 64
 
 // GCPercent is the garbage collector setting the binary runs the engine
 // with unless GOGC is set (and the benchmarks measure it with): the live
@@ -125,6 +133,10 @@ func (c *Config) setDefaults() error {
 	c.RetryBase = cmp.Or(c.RetryBase, time.Second)
 	c.RetryMax = cmp.Or(c.RetryMax, 10*time.Minute)
 	c.StepTimeout = cmp.Or(c.StepTimeout, 30*time.Second)
+	c.VendorConcurrency = cmp.Or(c.VendorConcurrency, DefaultVendorConcurrency)
+	if c.VendorConcurrency < 0 {
+		return errors.New("engine: VendorConcurrency must be positive")
+	}
 	if c.Store.Postgres() {
 		c.Workers = cmp.Or(c.Workers, 4)
 		c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 250*time.Millisecond)
@@ -149,6 +161,8 @@ type Engine struct {
 	cache compiledCache
 	// ingest groups the transactions of concurrent webhooks and events.
 	ingest *groupCommit
+	// vendorSlots holds a token per vendor call in flight (runRemote).
+	vendorSlots chan struct{}
 
 	wake chan struct{}
 	mu   sync.Mutex
@@ -175,6 +189,8 @@ func New(cfg Config) (*Engine, error) {
 		log:    cfg.Logger,
 		wake:   make(chan struct{}, 1),
 		ingest: &groupCommit{store: cfg.Store},
+
+		vendorSlots: make(chan struct{}, cfg.VendorConcurrency),
 	}
 	if u, ok := cfg.Channels.(EventsUser); ok {
 		u.UseEvents(e) // the outbox records channel.sent events

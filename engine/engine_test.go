@@ -63,6 +63,10 @@ type setupOpts struct {
 	scheduleBatch int
 	// emailChecker is engine.Config.EmailChecker.
 	emailChecker nodes.EmailChecker
+	// vendorConcurrency is engine.Config.VendorConcurrency (0: the default).
+	vendorConcurrency int
+	// stepTimeout is engine.Config.StepTimeout (0: the default).
+	stepTimeout time.Duration
 }
 
 // databases lists the databases every engine test runs on.
@@ -109,7 +113,7 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	var ch *channels.Service
 	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
 		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: o.db == "sqlite+inline",
-		EmailChecker: o.emailChecker}
+		EmailChecker: o.emailChecker, VendorConcurrency: o.vendorConcurrency, StepTimeout: o.stepTimeout}
 	if o.channels {
 		ch, err = channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
 			PublicURL: "https://journeys.example.com", Now: clock.Now, Logger: logger})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -281,8 +282,22 @@ type remoteResult struct {
 }
 
 // runRemote runs the handlers of jobs whose node type does network I/O.
+// What the calls need is read first, one job after another; then the
+// calls run side by side, each on its own input, with at most
+// Config.VendorConcurrency of this instance's calls in flight (the slots
+// are shared by its workers). The results are keyed by job, and the
+// transactions that record them do not depend on their order. Once ctx
+// ends, calls not started yet are not made: their jobs go back to the
+// queue unchanged (handleJob finds no result and schedules the call
+// again).
 func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*remoteResult {
-	out := map[int64]*remoteResult{}
+	type call struct {
+		job *storage.Job
+		typ *nodes.Type
+		in  *nodes.Input
+		res *remoteResult
+	}
+	var calls []call
 	for i := range jobs {
 		j := &jobs[i]
 		if j.Kind != storage.JobStep || j.RunID == nil {
@@ -316,13 +331,41 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 		if visit == 0 {
 			visit = st.visits[j.NodeID] + 1
 		}
-		r := &remoteResult{started: e.clock.Now(), visit: visit}
 		in := st.input(cn, visit, j.Attempts+1, nil)
 		in.Resume = p.Resume
-		r.res, r.err = e.callHandler(ctx, typ, in, true)
-		out[j.ID] = r
+		calls = append(calls, call{job: j, typ: typ, in: in, res: &remoteResult{visit: visit}})
 	}
+	out := make(map[int64]*remoteResult, len(calls))
+	var wg sync.WaitGroup
+	for i := range calls {
+		c := &calls[i]
+		if !e.takeVendorSlot(ctx) {
+			break
+		}
+		c.res.started = e.clock.Now()
+		out[c.job.ID] = c.res
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-e.vendorSlots }()
+			c.res.res, c.res.err = e.callHandler(ctx, c.typ, c.in, true)
+		}()
+	}
+	wg.Wait()
 	return out
+}
+
+// takeVendorSlot waits for a free vendor-call slot; false once ctx ended.
+func (e *Engine) takeVendorSlot(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case e.vendorSlots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // callHandler runs a handler (a remote one with a timeout), turning a panic
