@@ -43,15 +43,12 @@ func registerCachedSQLite() {
 				_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", writerCheckpointPages), nil)
 				return err
 			},
-		}, uninterrupted: true})
+		}})
 	})
 }
 
 type cachingDriver struct {
 	base *sqlite3.SQLiteDriver
-	// uninterrupted runs statements without watching their context (see
-	// cachingConn.uninterrupted).
-	uninterrupted bool
 }
 
 func (d *cachingDriver) Open(dsn string) (driver.Conn, error) {
@@ -59,8 +56,7 @@ func (d *cachingDriver) Open(dsn string) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{SQLiteConn: c.(*sqlite3.SQLiteConn), byQuery: map[string]*list.Element{}, lru: list.New(),
-		uninterrupted: d.uninterrupted}, nil
+	return &cachingConn{SQLiteConn: c.(*sqlite3.SQLiteConn), byQuery: map[string]*list.Element{}, lru: list.New()}, nil
 }
 
 // cachingConn serves ExecContext and QueryContext from prepared
@@ -70,14 +66,6 @@ type cachingConn struct {
 	*sqlite3.SQLiteConn
 	byQuery map[string]*list.Element // query -> element of lru holding *cachedStmt
 	lru     *list.List               // most recently used first
-	// uninterrupted (the writer) hands the driver contexts that cannot
-	// end: for a cancellable context, mattn/go-sqlite3 runs every
-	// statement and every row read in a goroutine of its own, to
-	// interrupt it on cancellation (without that, the server's CPU per
-	// webhook run at 16 clients fell from about 500 to about 430 µs).
-	// Writer statements are short, and database/sql still rolls a
-	// transaction back when its context ends.
-	uninterrupted bool
 }
 
 type cachedStmt struct {
@@ -141,17 +129,7 @@ func (c *cachingConn) statement(ctx context.Context, query string, exec bool) (*
 	return cs, nil
 }
 
-func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if c.uninterrupted {
-		ctx = context.WithoutCancel(ctx)
-	}
-	return c.SQLiteConn.BeginTx(ctx, opts)
-}
-
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if c.uninterrupted {
-		ctx = context.WithoutCancel(ctx)
-	}
 	cs, err := c.statement(ctx, query, true)
 	if err != nil {
 		return nil, err
@@ -163,9 +141,6 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.uninterrupted {
-		ctx = context.WithoutCancel(ctx)
-	}
 	cs, err := c.statement(ctx, query, false)
 	if err != nil {
 		return nil, err
