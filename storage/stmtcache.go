@@ -43,12 +43,15 @@ func registerCachedSQLite() {
 				_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", writerCheckpointPages), nil)
 				return err
 			},
-		}})
+		}, uninterrupted: true})
 	})
 }
 
 type cachingDriver struct {
 	base *sqlite3.SQLiteDriver
+	// uninterrupted runs statements without watching their context (see
+	// cachingConn.uninterrupted).
+	uninterrupted bool
 }
 
 func (d *cachingDriver) Open(dsn string) (driver.Conn, error) {
@@ -56,7 +59,8 @@ func (d *cachingDriver) Open(dsn string) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{SQLiteConn: c.(*sqlite3.SQLiteConn), byQuery: map[string]*list.Element{}, lru: list.New()}, nil
+	return &cachingConn{SQLiteConn: c.(*sqlite3.SQLiteConn), byQuery: map[string]*list.Element{}, lru: list.New(),
+		uninterrupted: d.uninterrupted}, nil
 }
 
 // cachingConn serves ExecContext and QueryContext from prepared
@@ -66,6 +70,19 @@ type cachingConn struct {
 	*sqlite3.SQLiteConn
 	byQuery map[string]*list.Element // query -> element of lru holding *cachedStmt
 	lru     *list.List               // most recently used first
+	// uninterrupted (the writer) hands the driver contexts that cannot
+	// end: for a cancellable context, mattn/go-sqlite3 runs every
+	// statement and every row read in a goroutine of its own, to
+	// interrupt it on cancellation, which costs the workers' writes a
+	// measurable share of their CPU (see the README's Benchmarks).
+	// The caller's context is still honoured where a write waits:
+	// database/sql gives up waiting for the writer connection when it
+	// ends, checks it before each statement and rolls the transaction
+	// back when it ends. Only a statement already running goes on to its
+	// end; writer statements are short. (BEGIN IMMEDIATE waiting for
+	// another process's write lock could not be cut short either way:
+	// SQLite's busy handler does not look at interruptions.)
+	uninterrupted bool
 }
 
 type cachedStmt struct {
@@ -129,7 +146,17 @@ func (c *cachingConn) statement(ctx context.Context, query string, exec bool) (*
 	return cs, nil
 }
 
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if c.uninterrupted {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return c.SQLiteConn.BeginTx(ctx, opts)
+}
+
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.uninterrupted {
+		ctx = context.WithoutCancel(ctx)
+	}
 	cs, err := c.statement(ctx, query, true)
 	if err != nil {
 		return nil, err
@@ -141,6 +168,9 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.uninterrupted {
+		ctx = context.WithoutCancel(ctx)
+	}
 	cs, err := c.statement(ctx, query, false)
 	if err != nil {
 		return nil, err
