@@ -51,7 +51,7 @@ const maxGroup = 256
 // gatherFor) for requests that are on their way, parsed and about to
 // queue. Fewer, larger transactions write fewer pages per request, since
 // the batch shares the pages its rows land on (a plain take-what-is-queued
-// cost a tenth more CPU per run; see the README's Benchmarks). A lone
+// cost more CPU per run; see the README's Benchmarks). A lone
 // request gives up nothing: with no other goroutine to run, a turn returns
 // at once.
 const (
