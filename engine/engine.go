@@ -103,11 +103,8 @@ const DefaultVendorConcurrency = 64
 // GCPercent is the garbage collector setting the binary runs the engine
 // with unless GOGC is set (and the benchmarks measure it with): the live
 // heap is small, so collecting a quarter as often as Go's default of 100
-// costs little memory (64 MB peak RSS firing a million waiting runs, 51 MB
-// at 200) and CPU that the single SQLite writer otherwise spends on
-// garbage: the template benchmark took 272 CPU µs per run at 100, 257 at
-// 200 (an earlier machine), and 275 at 200 against 264 at 400 (medians of
-// interleaved runs).
+// costs little memory and saves CPU that the single SQLite writer
+// otherwise spends on garbage (figures in the README's Benchmarks).
 const GCPercent = 400
 
 // ChannelsBinder binds an outbox to a step's transaction: beforeWrite runs

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,11 @@ import (
 // as soon as its batch commits instead of staying to commit the batches
 // that queued after it. Each request runs in its own savepoint only when
 // one of the batch fails, so one request's error undoes only its own writes.
+//
+// A caller whose context ends while its request is still queued gets the
+// context's error at once and its request never runs. Once a batch has
+// taken the request, the caller waits for the batch's answer, so a nil
+// error always means the writes committed and an error that they did not.
 type groupCommit struct {
 	store    *storage.Store
 	mu       sync.Mutex
@@ -29,6 +35,9 @@ type groupCommit struct {
 }
 
 type pendingWrite struct {
+	// ctx is the caller's: a request whose context has ended before its
+	// turn in a batch is not run.
+	ctx context.Context
 	// fn is told whether it runs in its own savepoint after another part
 	// of its batch failed (see writeOptimistic).
 	fn   func(tx *gorm.DB, isolated bool) error
@@ -41,12 +50,10 @@ const maxGroup = 256
 // A small batch about to start waits a few turns of the scheduler (at most
 // gatherFor) for requests that are on their way, parsed and about to
 // queue. Fewer, larger transactions write fewer pages per request, since
-// the batch shares the pages its rows land on: the template benchmark took
-// 305 and 295 instead of 321 and 326 CPU µs a run; at 16 HTTP clients the
-// server took 297 instead of 305 µs a webhook and p99 was 11.0 instead of
-// 12.1 ms at about the same rate (medians of 3 interleaved runs, 20 ms
-// checkpoints). A lone request gives up nothing: with no other goroutine
-// to run, a turn returns at once.
+// the batch shares the pages its rows land on (a plain take-what-is-queued
+// cost more CPU per run; see the README's Benchmarks). A lone
+// request gives up nothing: with no other goroutine to run, a turn returns
+// at once.
 const (
 	gatherTurns = 8
 	gatherSize  = 16
@@ -65,7 +72,10 @@ func (g *groupCommit) write(ctx context.Context, fn func(tx *gorm.DB) error) err
 // fails), it runs again in a new transaction, in a savepoint of its own,
 // with isolated true.
 func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx *gorm.DB, isolated bool) error) error {
-	p := &pendingWrite{fn: fn, done: make(chan error, 1)}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p := &pendingWrite{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
 	if !g.draining {
@@ -77,9 +87,16 @@ func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx *gorm.DB, 
 	case err := <-p.done:
 		return err
 	case <-ctx.Done():
-		// The write may still commit; the caller only stops waiting.
+	}
+	g.mu.Lock()
+	if i := slices.Index(g.queue, p); i >= 0 {
+		g.queue = slices.Delete(g.queue, i, i+1)
+		g.mu.Unlock()
 		return ctx.Err()
 	}
+	g.mu.Unlock()
+	// A batch has taken it: its answer says whether it committed.
+	return <-p.done
 }
 
 // drain commits the queue batch by batch until it is empty.
@@ -120,6 +137,9 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 	errs := make([]error, len(batch))
 	err := g.store.Write(ctx, func(tx *gorm.DB) error {
 		for i, p := range batch {
+			if errs[i] = p.ctx.Err(); errs[i] != nil {
+				continue // its caller gave up before its turn: not run
+			}
 			errs[i] = p.fn(tx, false)
 			if errs[i] != nil {
 				if len(batch) == 1 {
@@ -138,14 +158,18 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 		return
 	}
 	if !errors.Is(err, errIsolate) {
-		for _, p := range batch {
-			p.done <- err
+		for i, p := range batch {
+			// errs[i] is nil, or the context error of a request not run.
+			p.done <- errors.Join(err, errs[i])
 		}
 		return
 	}
 	clear(errs)
 	err = g.store.Write(ctx, func(tx *gorm.DB) error {
 		for i, p := range batch {
+			if errs[i] = p.ctx.Err(); errs[i] != nil {
+				continue
+			}
 			if err := storage.Savepoint(tx, "req"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -62,5 +63,91 @@ func TestGroupCommitIsolatesFailedRequests(t *testing.T) {
 		} else if count != want {
 			t.Fatalf("request %d: %d events, want 1", i, count)
 		}
+	}
+}
+
+// A request whose caller gives up while it waits for the writer returns
+// the context's error at once, and its writes never happen.
+func TestGroupCommitCancelledWhileQueuedNeverRuns(t *testing.T) {
+	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	g := &groupCommit{store: store}
+
+	// The first request holds the writer until released.
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- g.write(context.Background(), func(*gorm.DB) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{}, 1)
+	queued := make(chan error, 1)
+	go func() {
+		queued <- g.write(ctx, func(*gorm.DB) error {
+			ran <- struct{}{}
+			return nil
+		})
+	}()
+	for {
+		g.mu.Lock()
+		n := len(g.queue)
+		g.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	// The writer is still held: the answer cannot have waited for it.
+	if err := <-queued; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled request: err %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	// A later request runs after anything still queued would have.
+	if err := g.write(context.Background(), func(*gorm.DB) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ran:
+		t.Fatal("the cancelled request ran")
+	default:
+	}
+}
+
+// A request whose context ends after a batch took it gets the batch's
+// answer: nil only if its writes committed.
+func TestGroupCommitCancelledInBatchTellsTheTruth(t *testing.T) {
+	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	g := &groupCommit{store: store}
+	ctx, cancel := context.WithCancel(context.Background())
+	key := "in-batch"
+	err = g.write(ctx, func(tx *gorm.DB) error {
+		_, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "test", Data: "{}",
+			At: time.Now(), ReceivedAt: time.Now(), DedupKey: &key})
+		cancel() // the caller gives up while its write is under way
+		return err
+	})
+	var count int64
+	if err := store.Reader().Model(&storage.Event{}).Where("dedup_key = ?", key).Count(&count).Error; err != nil {
+		t.Fatal(err)
+	}
+	if (err == nil) != (count == 1) {
+		t.Fatalf("write returned %v with %d events stored", err, count)
 	}
 }

@@ -8,9 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"reflect"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -95,8 +93,6 @@ type CompiledNode struct {
 	templates map[string]*template
 	// paramsJSON is Params encoded once at compile time, for Decode.
 	paramsJSON []byte
-	// decoded keeps the last Decode result, to hand out copies of.
-	decoded atomic.Pointer[reflect.Value]
 }
 
 // ErrNoSuchParam is returned when a path has no compiled expression.
@@ -162,23 +158,12 @@ func (c *Compiled) Goal(env *Env) (bool, error) {
 }
 
 // Decode unmarshals the node's params (defaults applied) into v, a
-// pointer. A node runs at every step of every run: its params are decoded
-// once, then each caller gets a deep copy, which it may change freely.
+// pointer. Each call decodes afresh from the JSON encoded at compile time,
+// so every caller gets values of its own, which it may change freely: a
+// handler that edits its params cannot change another step's or run's.
 func (n *CompiledNode) Decode(v any) error {
-	dst := reflect.ValueOf(v)
-	if d := n.decoded.Load(); d != nil && dst.Kind() == reflect.Pointer && d.Type() == dst.Type().Elem() {
-		if c, ok := deepCopy(*d); ok {
-			dst.Elem().Set(c)
-			return nil
-		}
-	}
 	if err := json.Unmarshal(n.paramsJSON, v); err != nil {
 		return fmt.Errorf("node %q: decode params: %w", n.Node.ID, err)
-	}
-	if dst.Kind() == reflect.Pointer {
-		if d, ok := deepCopy(dst.Elem()); ok {
-			n.decoded.Store(&d)
-		}
 	}
 	return nil
 }

@@ -3,11 +3,9 @@ package flows
 import (
 	"encoding/json"
 	"errors"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // compileBundle is a compiled test flow.
@@ -290,8 +288,7 @@ func TestARequiredAccountLeftEmptyIsAMissingCredential(t *testing.T) {
 }
 
 // Decode hands each caller its own params: a handler that changes its copy
-// changes nothing for the next step, whether the params are copied from
-// the first decoding (plain values) or decoded again (lists, maps).
+// (plain values, lists or maps) changes nothing for the next step.
 func TestDecodeGivesEachCallerItsOwnParams(t *testing.T) {
 	t.Parallel()
 	c := setupCompiled(t, "").c
@@ -323,54 +320,5 @@ func TestDecodeGivesEachCallerItsOwnParams(t *testing.T) {
 			t.Fatalf("decoded %+v", p)
 		}
 		p.Cases[0]["name"] = "changed by a handler"
-	}
-}
-
-func TestDeepCopySharesNothing(t *testing.T) {
-	t.Parallel()
-	type inner struct{ Tags []string }
-	type params struct {
-		Name   string
-		Values map[string]any
-		List   []inner
-		Ptr    *inner
-		plain  int
-	}
-	orig := params{Name: "a", Values: map[string]any{"k": []any{"x", map[string]any{"n": 1.0}}},
-		List: []inner{{Tags: []string{"t"}}}, Ptr: &inner{Tags: []string{"p"}}, plain: 7}
-	c, ok := deepCopy(reflect.ValueOf(orig))
-	if !ok {
-		t.Fatal("not copied")
-	}
-	cp := c.Interface().(params)
-	cp.Values["k"].([]any)[1].(map[string]any)["n"] = 2.0
-	cp.List[0].Tags[0] = "changed"
-	cp.Ptr.Tags[0] = "changed"
-	if orig.Values["k"].([]any)[1].(map[string]any)["n"] != 1.0 || orig.List[0].Tags[0] != "t" || orig.Ptr.Tags[0] != "p" {
-		t.Fatalf("the copy shares memory with the original: %+v", orig)
-	}
-	if cp.plain != 7 || cp.Name != "a" {
-		t.Fatalf("copy lost values: %+v", cp)
-	}
-	// A time.Time keeps its location behind an unexported pointer: not
-	// copied, so Decode decodes such params each time.
-	if _, ok := deepCopy(reflect.ValueOf(struct{ At time.Time }{time.Now()})); ok {
-		t.Fatal("a struct with time.Time was copied")
-	}
-}
-
-func TestCompileNodeAlone(t *testing.T) {
-	t.Parallel()
-	cat := testCatalog()
-	cn, probs := CompileNode(Node{ID: "check", Type: "logic.if", Params: mustJSON(map[string]any{"condition": "contact.score >= 50"})}, cat)
-	if len(probs) > 0 {
-		t.Fatalf("problems: %v", probs)
-	}
-	if ok, err := cn.Bool("condition", &Env{Contact: Contact{Score: 60}}); err != nil || !ok {
-		t.Fatalf("Bool = %v, %v", ok, err)
-	}
-	_, probs = CompileNode(Node{ID: "check", Type: "logic.if", Params: mustJSON(map[string]any{"condition": "contact.score >"})}, cat)
-	if len(probs) != 1 || probs[0].Code != CodeBadExpression || probs[0].Param != "condition" {
-		t.Fatalf("problems: %v", probs)
 	}
 }

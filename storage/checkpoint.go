@@ -18,14 +18,11 @@ import (
 //
 // Often and small: a checkpoint's syncs still stall the writer's WAL
 // appends for a while (measured on ext4), and the stall grows with the
-// checkpoint. At 16 webhook clients the p99 latency was 30-35 ms with a
-// checkpoint every 2 s, 17-19 ms every 200 ms and 11-12 ms every 5-20 ms
-// on one machine; on another, with webhooks' runs started inline, 11.8-14.9
-// ms every 50 ms, 10.6-11.7 every 20 ms, 8.5-9.5 every 10 ms, 9.0-9.2
-// every 5 ms and 9.7-10.1 every 2 ms, where checkpointing itself starts to
-// cost throughput (3 runs each, 8 s, interleaved). With nothing new in the
-// WAL a checkpoint writes and syncs nothing (an idle server under strace:
-// no pwrite or fsync in 3 s).
+// checkpoint, so the tail latency of webhooks falls as the interval
+// shrinks, until checkpointing itself starts to cost throughput (the
+// measured intervals are in the README's Benchmarks). With nothing new in
+// the WAL a checkpoint writes and syncs nothing, so an idle server does
+// no I/O.
 const (
 	checkpointInterval    = 10 * time.Millisecond
 	writerCheckpointPages = 16384

@@ -14,7 +14,7 @@ import (
 
 // rawDB runs hand-written SQL on the connection (or transaction) behind a
 // GORM handle. The engine's hot path (runs, jobs, steps, contacts, effects)
-// uses it: a GORM Create costs about six times the insert it sends, and a
+// uses it: a GORM Create costs several times the insert it sends, and a
 // run is a few dozen statements. Queries are written with ? placeholders;
 // on PostgreSQL they are rewritten to $n once and remembered.
 type rawDB struct {

@@ -73,10 +73,15 @@ type cachingConn struct {
 	// uninterrupted (the writer) hands the driver contexts that cannot
 	// end: for a cancellable context, mattn/go-sqlite3 runs every
 	// statement and every row read in a goroutine of its own, to
-	// interrupt it on cancellation (without that, the server's CPU per
-	// webhook run at 16 clients fell from about 500 to about 430 µs).
-	// Writer statements are short, and database/sql still rolls a
-	// transaction back when its context ends.
+	// interrupt it on cancellation, which costs the workers' writes a
+	// measurable share of their CPU (see the README's Benchmarks).
+	// The caller's context is still honoured where a write waits:
+	// database/sql gives up waiting for the writer connection when it
+	// ends, checks it before each statement and rolls the transaction
+	// back when it ends. Only a statement already running goes on to its
+	// end; writer statements are short. (BEGIN IMMEDIATE waiting for
+	// another process's write lock could not be cut short either way:
+	// SQLite's busy handler does not look at interruptions.)
 	uninterrupted bool
 }
 
