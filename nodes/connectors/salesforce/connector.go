@@ -106,34 +106,8 @@ func open(v map[string]string, env nodes.ConnectorEnv) (nodes.Account, error) {
 		return nodes.Account{}, err
 	}
 	s := oauth.NewSession(cfg, v, env.UpdateSecrets)
-	c := &Client{Auth: sessionAuth{s}, APIVersion: v[fieldAPIVersion], HTTPClient: env.HTTPClient}
+	c := &Client{Auth: oauth.SessionAuth(s, keepInstanceURL), APIVersion: v[fieldAPIVersion], HTTPClient: env.HTTPClient}
 	return nodes.Account{CRM: crm{c: c}}, nil
-}
-
-// sessionAuth gives the client the session's token and instance URL.
-type sessionAuth struct{ s *oauth.Session }
-
-func (a sessionAuth) Token(ctx context.Context) (string, string, error) {
-	t, err := a.s.AccessToken(ctx)
-	return t, a.s.Extra(keepInstanceURL), err
-}
-
-func (a sessionAuth) Refreshed(ctx context.Context, stale string) (string, string, error) {
-	t, err := a.s.Refreshed(ctx, stale)
-	return t, a.s.Extra(keepInstanceURL), err
-}
-
-// StaticAuth is a fixed token and instance URL (tests, scripts).
-type StaticAuth struct{ AccessToken, InstanceURL string }
-
-// Token implements Auth.
-func (a StaticAuth) Token(context.Context) (string, string, error) {
-	return a.AccessToken, a.InstanceURL, nil
-}
-
-// Refreshed implements Auth: a fixed token cannot be refreshed.
-func (a StaticAuth) Refreshed(context.Context, string) (string, string, error) {
-	return "", "", connectors.Invalidf("Salesforce refused the access token and it cannot be refreshed")
 }
 
 // NewCRM is the CRM target of a client (for tests and other packages).

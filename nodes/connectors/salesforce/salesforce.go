@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/journeyhq/journey/nodes/connectors"
+	"github.com/journeyhq/journey/nodes/connectors/oauth"
 )
 
 const vendor = "Salesforce"
@@ -23,12 +24,7 @@ const DefaultAPIVersion = "v62.0"
 
 // Auth gives the client its access token and the org's address
 // (instance_url), and a new token after a 401.
-type Auth interface {
-	// Token returns the access token and instance URL to use.
-	Token(ctx context.Context) (accessToken, instanceURL string, err error)
-	// Refreshed returns a new token after stale was refused.
-	Refreshed(ctx context.Context, stale string) (accessToken, instanceURL string, err error)
-}
+type Auth = oauth.Auth
 
 // Client calls one Salesforce org.
 type Client struct {

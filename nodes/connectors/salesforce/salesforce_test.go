@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 func TestAgainstExtraContract(t *testing.T) {
 	base := extra.URL(t)
 	hc := connectorstest.ContractClient(t)
-	c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "00Dtoken", InstanceURL: base}, HTTPClient: hc}
+	c := &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "00Dtoken", Base: base, Vendor: "Salesforce"}, HTTPClient: hc}
 	ctx := context.Background()
 	id, err := c.Create(ctx, salesforce.ObjectContact, map[string]any{"LastName": "[not provided]", "FirstName": "Ana", "Email": "ana@example.com"})
 	if err != nil || id == "" {
@@ -72,7 +72,7 @@ func TestAgainstExtraContract(t *testing.T) {
 func TestAgainstContract(t *testing.T) {
 	base := mock.URL(t)
 	hc := connectorstest.ContractClient(t)
-	c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "00Dtoken", InstanceURL: base}, HTTPClient: hc}
+	c := &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "00Dtoken", Base: base, Vendor: "Salesforce"}, HTTPClient: hc}
 	crm := salesforce.NewCRM(c)
 	ctx := context.Background()
 
@@ -121,7 +121,7 @@ func TestContractErrors(t *testing.T) {
 	} {
 		t.Run(tc.prefer, func(t *testing.T) {
 			hc := &http.Client{Transport: preferTransport(tc.prefer)}
-			c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "00Dtoken", InstanceURL: base}, HTTPClient: hc}
+			c := &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "00Dtoken", Base: base, Vendor: "Salesforce"}, HTTPClient: hc}
 			_, err := c.Create(context.Background(), salesforce.ObjectLead, map[string]any{"LastName": "Lima", "Company": "X"})
 			if err == nil || nodes.IsPermanent(connectors.NodeError(err)) != tc.permanent || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v", err)
@@ -130,7 +130,7 @@ func TestContractErrors(t *testing.T) {
 	}
 	// Prefer: the campaign member duplicate example is success for us.
 	hc := &http.Client{Transport: preferTransport("code=400, example=duplicate")}
-	c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "00Dtoken", InstanceURL: base}, HTTPClient: hc}
+	c := &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "00Dtoken", Base: base, Vendor: "Salesforce"}, HTTPClient: hc}
 	if err := c.AddToCampaign(context.Background(), "7015e000000Cmp1AAC", "00Q5e00000AbCdEEAV"); err != nil {
 		t.Fatalf("an existing campaign member must not fail the step: %v", err)
 	}
@@ -202,7 +202,7 @@ func newFakeOrg(t *testing.T, found map[string]string) *fakeOrg {
 }
 
 func (o *fakeOrg) client() *salesforce.Client {
-	return &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "tok", InstanceURL: o.srv.URL}, HTTPClient: o.srv.Client()}
+	return &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "tok", Base: o.srv.URL, Vendor: "Salesforce"}, HTTPClient: o.srv.Client()}
 }
 
 func asJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
@@ -333,7 +333,7 @@ func TestSOQLQuote(t *testing.T) {
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	call := func(ctx context.Context, base string, hc *http.Client) error {
-		c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "tok", InstanceURL: base}, HTTPClient: hc}
+		c := &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "tok", Base: base, Vendor: "Salesforce"}, HTTPClient: hc}
 		_, err := c.Create(ctx, salesforce.ObjectTask, map[string]any{"Subject": "x"})
 		return err
 	}
@@ -518,7 +518,7 @@ func (r *recordingTB) Errorf(format string, args ...any) { r.errs = append(r.err
 func TestExtraContractCatchesViolations(t *testing.T) {
 	base := extra.URL(t)
 	rec := &recordingTB{TB: t}
-	c := &salesforce.Client{Auth: salesforce.StaticAuth{AccessToken: "00Dtoken", InstanceURL: base}, HTTPClient: connectorstest.ContractClient(rec)}
+	c := &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "00Dtoken", Base: base, Vendor: "Salesforce"}, HTTPClient: connectorstest.ContractClient(rec)}
 	_, _ = c.Create(context.Background(), salesforce.ObjectContact, map[string]any{"FirstName": "Ana"})
 	if len(rec.errs) == 0 {
 		t.Fatal("a contact without LastName passed the contract check")

@@ -116,32 +116,7 @@ func open(v map[string]string, env nodes.ConnectorEnv) (nodes.Account, error) {
 		return nodes.Account{}, err
 	}
 	s := oauth.NewSession(cfg, v, env.UpdateSecrets)
-	return nodes.Account{CRM: crm{c: &Client{Auth: sessionAuth{s}, HTTPClient: env.HTTPClient}}}, nil
-}
-
-type sessionAuth struct{ s *oauth.Session }
-
-func (a sessionAuth) Token(ctx context.Context) (string, string, error) {
-	t, err := a.s.AccessToken(ctx)
-	return t, a.s.Extra(keepAPIDomain), err
-}
-
-func (a sessionAuth) Refreshed(ctx context.Context, stale string) (string, string, error) {
-	t, err := a.s.Refreshed(ctx, stale)
-	return t, a.s.Extra(keepAPIDomain), err
-}
-
-// StaticAuth is a fixed token and API domain (tests, scripts).
-type StaticAuth struct{ AccessToken, APIDomain string }
-
-// Token implements Auth.
-func (a StaticAuth) Token(context.Context) (string, string, error) {
-	return a.AccessToken, a.APIDomain, nil
-}
-
-// Refreshed implements Auth: a fixed token cannot be refreshed.
-func (a StaticAuth) Refreshed(context.Context, string) (string, string, error) {
-	return "", "", connectors.Invalidf("Zoho CRM refused the access token and it cannot be refreshed")
+	return nodes.Account{CRM: crm{c: &Client{Auth: oauth.SessionAuth(s, keepAPIDomain), HTTPClient: env.HTTPClient}}}, nil
 }
 
 // NewCRM is the CRM target of a client.

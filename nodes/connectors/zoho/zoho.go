@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/journeyhq/journey/nodes/connectors"
+	"github.com/journeyhq/journey/nodes/connectors/oauth"
 )
 
 const vendor = "Zoho CRM"
@@ -31,10 +32,7 @@ const (
 
 // Auth gives the client its access token and API domain, and a new token
 // after a 401.
-type Auth interface {
-	Token(ctx context.Context) (accessToken, apiDomain string, err error)
-	Refreshed(ctx context.Context, stale string) (accessToken, apiDomain string, err error)
-}
+type Auth = oauth.Auth
 
 // Client calls one Zoho CRM org.
 type Client struct {

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 func TestAgainstExtraContract(t *testing.T) {
 	base := extra.URL(t)
 	hc := connectorstest.ContractClient(t)
-	c := &zoho.Client{Auth: zoho.StaticAuth{AccessToken: "1000.tok", APIDomain: base}, HTTPClient: hc}
+	c := &zoho.Client{Auth: oauth.StaticAuth{AccessToken: "1000.tok", Base: base, Vendor: "Zoho CRM"}, HTTPClient: hc}
 	ctx := context.Background()
 	ref, err := zoho.NewCRM(c).Upsert(ctx, "k", nodes.ContactInput{Email: "ana.lima@example.com", FirstName: "Ana"})
 	if err != nil || ref.ID != "Contacts/5725767000001234567" || !ref.Created {
@@ -79,7 +79,7 @@ func (p preferTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestAgainstContract(t *testing.T) {
 	base := mock.URL(t)
 	hc := connectorstest.ContractClient(t)
-	c := &zoho.Client{Auth: zoho.StaticAuth{AccessToken: "1000.tok", APIDomain: base}, HTTPClient: hc}
+	c := &zoho.Client{Auth: oauth.StaticAuth{AccessToken: "1000.tok", Base: base, Vendor: "Zoho CRM"}, HTTPClient: hc}
 	crm := zoho.NewCRM(c)
 	ctx := context.Background()
 	ref, err := crm.Upsert(ctx, "k", nodes.ContactInput{Email: "ana.lima@example.com", FirstName: "Ana", LastName: "Lima", Phone: "+5511987654321",
@@ -116,7 +116,7 @@ func TestContractAnswers(t *testing.T) {
 	base := mock.URL(t)
 	ctx := context.Background()
 	client := func(prefer string) *zoho.Client {
-		return &zoho.Client{Auth: zoho.StaticAuth{AccessToken: "1000.tok", APIDomain: base}, HTTPClient: &http.Client{Transport: preferTransport(prefer)}}
+		return &zoho.Client{Auth: oauth.StaticAuth{AccessToken: "1000.tok", Base: base, Vendor: "Zoho CRM"}, HTTPClient: &http.Client{Transport: preferTransport(prefer)}}
 	}
 	if id, err := client("code=204").FindByEmail(ctx, zoho.ModuleLeads, "nobody@example.com"); err != nil || id != "" {
 		t.Fatalf("no match: %q %v", id, err)
@@ -182,7 +182,7 @@ func newFakeOrg(t *testing.T) *fakeOrg {
 }
 
 func (o *fakeOrg) client() *zoho.Client {
-	return &zoho.Client{Auth: zoho.StaticAuth{AccessToken: "tok", APIDomain: o.srv.URL}, HTTPClient: o.srv.Client()}
+	return &zoho.Client{Auth: oauth.StaticAuth{AccessToken: "tok", Base: o.srv.URL, Vendor: "Zoho CRM"}, HTTPClient: o.srv.Client()}
 }
 
 func asJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
@@ -245,7 +245,7 @@ func TestRecordErrorInsideA2xxIsAnError(t *testing.T) {
 		_, _ = w.Write([]byte(`{"data":[{"code":"INVALID_DATA","details":{"api_name":"Email"},"message":"invalid data","status":"error"}]}`))
 	}))
 	t.Cleanup(srv.Close)
-	c := &zoho.Client{Auth: zoho.StaticAuth{AccessToken: "tok", APIDomain: srv.URL}, HTTPClient: srv.Client()}
+	c := &zoho.Client{Auth: oauth.StaticAuth{AccessToken: "tok", Base: srv.URL, Vendor: "Zoho CRM"}, HTTPClient: srv.Client()}
 	_, _, err := c.Upsert(context.Background(), zoho.ModuleLeads, map[string]any{"Email": "x"})
 	if !nodes.IsPermanent(connectors.NodeError(err)) || !strings.Contains(err.Error(), "invalid data (field Email)") {
 		t.Fatalf("%v", err)
@@ -277,7 +277,7 @@ func TestRefusesBadInput(t *testing.T) {
 func TestFailures(t *testing.T) {
 	t.Parallel()
 	call := func(ctx context.Context, base string, hc *http.Client) error {
-		c := &zoho.Client{Auth: zoho.StaticAuth{AccessToken: "tok", APIDomain: base}, HTTPClient: hc}
+		c := &zoho.Client{Auth: oauth.StaticAuth{AccessToken: "tok", Base: base, Vendor: "Zoho CRM"}, HTTPClient: hc}
 		_, err := c.Insert(ctx, zoho.ModuleTasks, map[string]any{"Subject": "x"})
 		return err
 	}
