@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -26,12 +25,7 @@ var (
 	extra = connectorstest.NewSpecMock("activecampaign-extra", "testdata/activecampaign_missing_ops.yaml")
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	extra.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock, extra) }
 
 func TestAgainstContract(t *testing.T) {
 	c := &activecampaign.Client{BaseURL: mock.URL(t), Token: "tok", HTTPClient: connectorstest.ContractClient(t)}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -31,12 +30,7 @@ var (
 
 const code = "abc123def456"
 
-func TestMain(m *testing.M) {
-	status := m.Run()
-	mock.Stop()
-	extra.Stop()
-	os.Exit(status)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock, extra) }
 
 // router sends each method to the mock that describes it, adding a
 // Prefer header where the test picks a documented answer.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -25,12 +24,7 @@ var (
 	extra = connectorstest.NewSpecMock("brevo-extra", "testdata/brevo_missing_ops.yaml")
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	extra.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock, extra) }
 
 func TestAgainstContract(t *testing.T) {
 	c := &brevo.Client{BaseURL: mock.URL(t), APIKey: "xkeysib-abc", HTTPClient: connectorstest.ContractClient(t)}

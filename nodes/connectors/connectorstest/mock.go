@@ -223,3 +223,13 @@ func (c *contractCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// Main runs a connector package's tests, then stops its mocks (call it
+// from TestMain: Prism processes outlive a test binary otherwise).
+func Main(m *testing.M, mocks ...*Mock) {
+	code := m.Run()
+	for _, mk := range mocks {
+		mk.Stop()
+	}
+	os.Exit(code)
+}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +19,7 @@ import (
 
 var mock = connectorstest.NewMock("hubspot")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock) }
 
 func TestAgainstContract(t *testing.T) {
 	c := &hubspot.Client{BaseURL: mock.URL(t), AccessToken: "pat-na1-abc", HTTPClient: connectorstest.ContractClient(t)}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -26,12 +25,7 @@ var (
 	extra = connectorstest.NewSpecMock("klaviyo-extra", "testdata/klaviyo_missing_ops.yaml")
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	extra.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock, extra) }
 
 func TestAgainstContract(t *testing.T) {
 	c := &klaviyo.Client{BaseURL: mock.URL(t), APIKey: "pk_abc123", HTTPClient: connectorstest.ContractClient(t)}

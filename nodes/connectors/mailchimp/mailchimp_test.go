@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,11 +17,7 @@ import (
 
 var mock = connectorstest.NewMock("mailchimp")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock) }
 
 func TestAgainstContract(t *testing.T) {
 	c := &mailchimp.Client{BaseURL: mock.URL(t), APIKey: "abc123-us6", HTTPClient: connectorstest.ContractClient(t)}

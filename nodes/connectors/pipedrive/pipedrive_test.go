@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,11 +19,7 @@ import (
 
 var mock = connectorstest.NewMock("pipedrive")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock) }
 
 func TestAgainstContract(t *testing.T) {
 	c := &pipedrive.Client{BaseURL: mock.URL(t), APIToken: "abc123", HTTPClient: connectorstest.ContractClient(t)}

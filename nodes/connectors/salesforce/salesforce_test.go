@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -28,12 +27,7 @@ var (
 	extra = connectorstest.NewSpecMock("salesforce-extra", "testdata/salesforce_extra.yaml")
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	extra.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock, extra) }
 
 // TestAgainstExtraContract runs the operations missing from the shared
 // spec (contact create and update by id, userinfo, the authorization-code

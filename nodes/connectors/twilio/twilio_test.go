@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 
 var mock = connectorstest.NewMock("twilio")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock) }
 
 const accountSID = "AC0123456789abcdef0123456789abcdef"
 

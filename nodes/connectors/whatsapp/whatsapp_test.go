@@ -21,11 +21,7 @@ import (
 
 var mock = connectorstest.NewMock("whatsapp")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock) }
 
 func TestSendAndListAgainstContract(t *testing.T) {
 	c := &whatsapp.Client{BaseURL: mock.URL(t), PhoneNumberID: "106540352242922", BusinessAccountID: "102290129340398",

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -28,12 +27,7 @@ var (
 	extra = connectorstest.NewSpecMock("zendesksell-extra", "testdata/sell_extra.yaml")
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	extra.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock, extra) }
 
 // router sends each request to the mock that describes its operation,
 // adding a Prefer header where the test picks a documented answer, and

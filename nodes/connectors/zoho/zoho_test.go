@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,12 +28,7 @@ var (
 	extra = connectorstest.NewSpecMock("zoho-extra", "testdata/zoho_extra.yaml")
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mock.Stop()
-	extra.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { connectorstest.Main(m, mock, extra) }
 
 // TestAgainstExtraContract runs the operations missing from the shared
 // spec (contacts upsert and search, the current user, the
