@@ -41,6 +41,11 @@ func TestSalesforceTemplateGetsTheSavedAccount(t *testing.T) {
 	if got := eval[string](b, `fetch('/api/v1/flows/chat-lead-salesforce').then(r => r.json()).then(f => f.definition.nodes.find(n => n.id === 'save_lead').params.target)`); got == "salesforce" || got == "" {
 		t.Fatalf("the draft's Save to is %q", got)
 	}
+	// The sales team is the app's people, not the template's sample names
+	// (with those, every hot lead would go down "nobody available").
+	if got := eval[string](b, `fetch('/api/v1/flows/chat-lead-salesforce').then(r => r.json()).then(f => JSON.stringify(f.definition.nodes.find(n => n.type === 'crm.assign_owner').params.team))`); got != `[{"user":"`+adminEmail+`"}]` {
+		t.Fatalf("the draft's team is %s; want the one user of this app, %s", got, adminEmail)
+	}
 	b.do("journeys", chromedp.Navigate(a.url+"/flows"))
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import type { FlowDoc, TypeSpec } from './api'
-import { fillAccounts } from './templateAccounts'
+import { fillAccounts, fillTeams } from './templateAccounts'
 import { FlowsPage } from './FlowsPage'
 
 afterEach(() => { cleanup(); vi.unstubAllGlobals(); history.replaceState(null, '', '/') })
@@ -41,6 +41,24 @@ describe('fillAccounts', () => {
     expect(fillAccounts(doc, about, types, []).nodes[0].params!.target).toBe('salesforce')
     const withSlack = fillAccounts(doc, about, types, [...two, { id: 'sl', name: 'Sales Slack', kind: 'slack' }])
     expect(withSlack.nodes[2].params).toEqual({ text: 'hi', credential: 'sl' })
+  })
+})
+
+describe('fillTeams', () => {
+  const routed: FlowDoc = {
+    id: 'r', name: 'R', settings: {}, edges: [],
+    nodes: [{ id: 'assign', type: 'crm.assign_owner', params: { team: [{ user: 'maria@example.com' }, { user: 'li@example.com' }], strategy: 'round_robin' }, position: { x: 0, y: 0 } }],
+  }
+
+  it("gives a template's sample team to the app's users", () => {
+    const out = fillTeams(routed, ['ana@acme.com', 'ben@acme.com'])
+    expect(out.nodes[0].params).toEqual({ team: [{ user: 'ana@acme.com' }, { user: 'ben@acme.com' }], strategy: 'round_robin' })
+    expect((routed.nodes[0].params!.team as unknown[]).length).toBe(2) // the template itself is unchanged
+  })
+
+  it('keeps a team that names people of this app, and a team when no user can be read', () => {
+    expect(fillTeams(routed, ['Maria@example.com', 'ana@acme.com']).nodes[0].params!.team).toEqual([{ user: 'maria@example.com' }, { user: 'li@example.com' }])
+    expect(fillTeams(routed, [])).toBe(routed)
   })
 })
 

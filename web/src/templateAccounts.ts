@@ -38,8 +38,39 @@ export function fillAccounts(doc: FlowDoc, about: TemplateAbout | undefined, typ
   return { ...doc, nodes }
 }
 
-/** fillAccounts with the server's node types and saved connections; the template as it is when they cannot be read (e.g. a role that may not list connections). */
+/**
+ * Returns a copy of doc whose "Assign owner" steps, when none of their team
+ * are people of this app (a template's sample team), give leads to the
+ * app's users instead: a template's names would send every lead down
+ * "nobody available".
+ */
+export function fillTeams(doc: FlowDoc, userEmails: string[]): FlowDoc {
+  if (userEmails.length === 0) return doc
+  const known = new Set(userEmails.map((e) => e.toLowerCase()))
+  const nodes = doc.nodes.map((n) => {
+    if (n.type !== 'crm.assign_owner') return n
+    const team = Array.isArray(n.params?.team) ? (n.params.team as { user?: unknown }[]) : []
+    if (team.some((m) => typeof m?.user === 'string' && known.has(m.user.toLowerCase()))) return n
+    return { ...n, params: { ...n.params, team: userEmails.map((user) => ({ user })) } }
+  })
+  return { ...doc, nodes }
+}
+
+/**
+ * The template ready to use on this server: its accounts filled (see
+ * fillAccounts) and its sales team made of the app's users (fillTeams).
+ * What cannot be read (e.g. a role that may not list connections or
+ * users) leaves that part as the template has it.
+ */
 export async function withAccounts(doc: FlowDoc, about: TemplateAbout | undefined): Promise<FlowDoc> {
+  if (doc.nodes.some((n) => n.type === 'crm.assign_owner')) {
+    try {
+      const r = await api<{ users: { email: string }[] }>('/users')
+      doc = fillTeams(doc, (r.users ?? []).map((u) => u.email))
+    } catch {
+      // keep the template's team
+    }
+  }
   if (!about?.credentials?.length) return doc
   try {
     const [types, r] = await Promise.all([loadNodeTypes(), api<{ credentials: SavedCredential[] }>('/credentials')])
