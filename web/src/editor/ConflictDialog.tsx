@@ -1,4 +1,5 @@
-import type { FlowDetail, FlowDoc } from '../api'
+import { useEffect, useState } from 'react'
+import { api, type FlowDetail, type FlowDoc } from '../api'
 import { when } from '../format'
 import { describeDiff, diffDocs } from './merge'
 
@@ -16,17 +17,25 @@ interface Props {
 
 /** Someone saved the journey after it was opened here: what they changed, and three ways on. */
 export function ConflictDialog({ theirs, base, mine, busy, onMerge, onOverwrite, onCopy, onCancel }: Props) {
+  // The other save may be the same person in another tab or window.
+  const [me, setMe] = useState('')
+  useEffect(() => {
+    api<{ user?: { email: string } }>('/auth/me').then((r) => setMe(r.user?.email ?? ''), () => setMe(''))
+  }, [])
+  const mineToo = !!me && !!theirs.updated_by && me.toLowerCase() === theirs.updated_by.toLowerCase()
   const theirChanges = describeDiff(diffDocs(base, theirs.definition))
   const myChanges = describeDiff(diffDocs(base, mine))
   return (
     <div className="modal-backdrop">
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby="conflict-title">
-        <h2 id="conflict-title">Someone else saved this journey</h2>
+        <h2 id="conflict-title">{mineToo ? 'You saved this journey in another tab' : 'Someone else saved this journey'}</h2>
         <p>
-          {theirs.updated_by || 'Someone'} saved it {when(theirs.updated_at)}, after you opened it. Your changes are not saved yet;
+          {mineToo
+            ? `You saved it ${when(theirs.updated_at)} in another tab or window, after this one opened it.`
+            : `${theirs.updated_by || 'Someone'} saved it ${when(theirs.updated_at)}, after you opened it.`} The changes made here are not saved yet;
           nothing is lost.
         </p>
-        <h3>What their save changed</h3>
+        <h3>{mineToo ? 'What the other save changed' : 'What their save changed'}</h3>
         <ul data-testid="their-changes">{theirChanges.length ? theirChanges.map((c, i) => <li key={i}>{c}</li>) : <li>Nothing you can see on the canvas.</li>}</ul>
         <h3>Your changes</h3>
         <ul data-testid="my-changes">{myChanges.length ? myChanges.map((c, i) => <li key={i}>{c}</li>) : <li>None.</li>}</ul>
