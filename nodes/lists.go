@@ -62,10 +62,14 @@ func consentParams() []flows.ParamSpec {
 		{
 			Name: paramConsent, Label: "Consent", Kind: flows.KindEnum,
 			Enum: []string{ConsentListOnly, ConsentSubscribe, ConsentDoubleOptIn},
-			Description: "Only with another system: how the person joins. list_only puts them on the list without recording marketing consent; " +
-				"subscribe records that they agreed to receive marketing email (choose it only when they did, e.g. ticked a box in the chat); " +
-				"double_opt_in emails them a confirmation link first. Empty keeps each system's usual way: Klaviyo list_only (the safe one), " +
-				"Mailchimp and ActiveCampaign subscribe, Brevo adds directly. Systems that cannot do a choice refuse it with the reason " +
+			EnumLabels: map[string]string{
+				ConsentListOnly:    "Only put them on the list (no marketing consent)",
+				ConsentSubscribe:   "Subscribe them (they agreed to marketing email)",
+				ConsentDoubleOptIn: "Ask them to confirm by email first (double opt-in)",
+			},
+			Description: "Only when saving to another system: how the person joins the list. Choose \"Subscribe them\" only when they agreed, " +
+				"e.g. ticked a box in the chat. Left empty, each system does what it usually does: Klaviyo only puts them on the list (the safe choice), " +
+				"Mailchimp and ActiveCampaign subscribe them, Brevo adds them directly. A system that cannot do the choice says why when you save " +
 				"(see Connected accounts).",
 			Example: ConsentSubscribe,
 		},

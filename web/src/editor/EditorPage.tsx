@@ -420,7 +420,7 @@ function Editor({ flowId }: { flowId: string }) {
     try {
       const theirs = await api<FlowDetail>(`/flows/${encodeURIComponent(flowId)}`)
       setConflict({ theirs, base: saved ?? mine, mine })
-      setMessage({ kind: 'error', text: 'Not saved yet: someone else saved this journey after you opened it.' })
+      setMessage({ kind: 'error', text: 'Not saved yet: this journey was saved elsewhere (by someone else or in another tab) after you opened it here.' })
     } catch (e) {
       setMessage({ kind: 'error', text: (e as Error).message })
     }
