@@ -295,6 +295,7 @@ func setupHosts(c config) []string {
 // serveUntilDone runs the HTTP server and the engine's workers until ctx
 // ends (Ctrl-C, SIGTERM), then shuts both down within 15 s.
 func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *engine.Engine, ch *channels.Service, logger *slog.Logger) error {
+	go refreshAnalyticsLoop(ctx, store, logger)
 	if c.Role == roleWorker {
 		return serveWorker(ctx, c, store, eng, logger)
 	}

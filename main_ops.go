@@ -80,3 +80,24 @@ func startSweeper(ctx context.Context, c config, store *storage.Store, logger *s
 	sw.Start(ctx)
 	return sw, nil
 }
+
+// analyticsRefreshEvery is how often the Results rollups are brought up to
+// date in the background (the dashboard also does it before each read), so
+// that their marks never pile up while nobody looks.
+const analyticsRefreshEvery = 15 * time.Second
+
+// refreshAnalyticsLoop refreshes the rollups until ctx ends.
+func refreshAnalyticsLoop(ctx context.Context, store *storage.Store, logger *slog.Logger) {
+	t := time.NewTicker(analyticsRefreshEvery)
+	defer t.Stop()
+	for {
+		if err := store.RefreshAnalytics(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("update the results rollups", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -143,13 +143,17 @@ func (s *Server) analyticsFilter(c *fiber.Ctx) (storage.AnalyticsFilter, error) 
 		}
 		period = d
 	}
-	f.Since = f.Until.Add(-period)
+	// Periods are whole UTC days, read from the daily rollups: "30d"
+	// is today and the 29 days before it; since and until are widened
+	// to the days they fall in.
+	f.Until = ceilDay(f.Until)
+	f.Since = f.Until.Add(-ceilDuration(period))
 	if v := c.Query("since"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			return f, badRequest("since must be a date and time like 2026-11-01T00:00:00Z.")
 		}
-		f.Since = t.UTC()
+		f.Since = t.UTC().Truncate(day)
 	}
 	if !f.Since.Before(f.Until) {
 		return f, badRequest("The period must start before it ends.")
@@ -174,11 +178,38 @@ func (s *Server) analyticsFilter(c *fiber.Ctx) (storage.AnalyticsFilter, error) 
 	return f, nil
 }
 
+const day = 24 * time.Hour
+
+// ceilDay is the first UTC midnight at or after t.
+func ceilDay(t time.Time) time.Time {
+	d := t.UTC().Truncate(day)
+	if d.Before(t) {
+		d = d.Add(day)
+	}
+	return d
+}
+
+// ceilDuration is d rounded up to whole days (at least one).
+func ceilDuration(d time.Duration) time.Duration {
+	return max(day, (d+day-1)/day*day)
+}
+
+// refreshAnalytics brings the rollups up to date before they are read.
+func (s *Server) refreshAnalytics(c *fiber.Ctx) error {
+	if err := s.store.RefreshAnalytics(c.UserContext()); err != nil {
+		return fmt.Errorf("update the results: %w", err)
+	}
+	return nil
+}
+
 // analyticsSummaryHandler serves the KPIs of a period and of the period
 // of the same length just before it, as JSON or (format=csv) a table.
 func (s *Server) analyticsSummaryHandler(c *fiber.Ctx) error {
 	f, err := s.analyticsFilter(c)
 	if err != nil {
+		return err
+	}
+	if err := s.refreshAnalytics(c); err != nil {
 		return err
 	}
 	db := s.store.Reader().WithContext(c.UserContext())
@@ -356,6 +387,9 @@ func (s *Server) analyticsSeriesHandler(c *fiber.Ctx) error {
 	interval := c.Query("interval", "day")
 	if interval != "day" && interval != "week" {
 		return badRequest("interval must be day or week.")
+	}
+	if err := s.refreshAnalytics(c); err != nil {
+		return err
 	}
 	days, err := storage.AnalyticsDays(s.store.Reader().WithContext(c.UserContext()), f)
 	if err != nil {

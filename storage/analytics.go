@@ -77,33 +77,56 @@ func runsWhere(f AnalyticsFilter) (string, []any) {
 const leadStep = `EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id AND s.node_type = 'crm.upsert_contact' AND s.status = 'completed')`
 
 // Analytics counts the filter's period. Test runs, events, messages and
-// deals are never counted.
+// deals are never counted. A period of whole UTC days is read from the
+// rollups (call Store.RefreshAnalytics first); any other from the raw rows.
 func Analytics(db *gorm.DB, f AnalyticsFilter) (*AnalyticsTotals, error) {
 	r := rawOf(db)
 	t := &AnalyticsTotals{Channels: map[string]*ChannelCounts{}}
+	if alignedToDays(f) {
+		return t, analyticsFromRollups(r, f, t)
+	}
+	return t, analyticsRaw(r, f, t)
+}
+
+// analyticsRaw counts f's period from the raw rows: the definition the
+// rollups are counted with, a day at a time.
+func analyticsRaw(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	where, args := runsWhere(f)
 	if err := r.queryRow(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.outcome = 'converted' THEN 1 ELSE 0 END), 0) FROM runs r WHERE `+where, args...).
 		Scan(&t.Entries, &t.Conversions); err != nil {
-		return nil, fmt.Errorf("count entries: %w", err)
+		return fmt.Errorf("count entries: %w", err)
 	}
 	if err := r.queryRow(`SELECT COUNT(DISTINCT r.contact_id) FROM runs r WHERE r.contact_id IS NOT NULL AND `+leadStep+` AND `+where, args...).
 		Scan(&t.Leads); err != nil {
-		return nil, fmt.Errorf("count leads: %w", err)
+		return fmt.Errorf("count leads: %w", err)
 	}
-	if err := r.queryRow(`SELECT COUNT(*) FROM events WHERE type = 'chat.started' AND test = ? AND at >= ? AND at < ?`,
-		false, f.Since.UTC(), f.Until.UTC()).Scan(&t.ChatsStarted); err != nil {
-		return nil, fmt.Errorf("count chats: %w", err)
+	var err error
+	if t.ChatsStarted, err = countChats(r, f); err != nil {
+		return err
 	}
 	if err := analyticsDeals(r, f, t); err != nil {
-		return nil, err
+		return err
 	}
-	if err := analyticsMessages(r, f, t); err != nil {
-		return nil, err
+	for _, ch := range analyticsChannels {
+		t.Channels[ch] = &ChannelCounts{}
 	}
-	if err := analyticsFirstContact(r, f, t); err != nil {
-		return nil, err
+	err = eachMessageCount(r, f, `''`, func(_, ch string, c ChannelCounts) { t.Channels[ch] = &c })
+	if err != nil {
+		return err
 	}
-	return t, nil
+	err = eachFirstContact(r, f, func(_ string, d time.Duration) { t.FirstContact = append(t.FirstContact, d) })
+	sort.Slice(t.FirstContact, func(i, j int) bool { return t.FirstContact[i] < t.FirstContact[j] })
+	return err
+}
+
+// countChats counts the chat.started events of f's period (of any journey).
+func countChats(r rawDB, f AnalyticsFilter) (int64, error) {
+	var n int64
+	if err := r.queryRow(`SELECT COUNT(*) FROM events WHERE type = 'chat.started' AND test = ? AND at >= ? AND at < ?`,
+		false, f.Since.UTC(), f.Until.UTC()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count chats: %w", err)
+	}
+	return n, nil
 }
 
 // analyticsDeals counts the deals created in the period whose contact
@@ -136,18 +159,24 @@ func analyticsDeals(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 			continue
 		}
 		seen[id] = true
-		t.DealsCreated++
-		t.DealValue += value
-		if stage == "won" {
-			t.WonDeals++
-			t.WonValue += value
-		}
-		if stage == "won" || (f.Stage != "" && stage == f.Stage) {
-			qualified[contact] = true
-		}
+		countDeal(t, qualified, f, contact, stage, value)
 	}
 	t.QualifiedLeads = int64(len(qualified))
 	return rows.Err()
+}
+
+// countDeal counts one attributed deal; qualified collects the contacts
+// with a won deal or one at f's stage.
+func countDeal(t *AnalyticsTotals, qualified map[string]bool, f AnalyticsFilter, contact, stage string, value float64) {
+	t.DealsCreated++
+	t.DealValue += value
+	if stage == "won" {
+		t.WonDeals++
+		t.WonValue += value
+	}
+	if stage == "won" || (f.Stage != "" && stage == f.Stage) {
+		qualified[contact] = true
+	}
 }
 
 // sentCond is true of a message that went out: sent (it has a send time,
@@ -168,44 +197,45 @@ const messageOutcomes = `
 		SUM(CASE WHEN events LIKE '%"type":"complained"%' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN events LIKE '%"type":"unsubscribed"%' THEN 1 ELSE 0 END)`
 
-// analyticsMessages counts the outcomes of messages created in the period
-// per channel. A message's status only moves forward (sent, delivered,
-// opened, clicked), so a clicked email was opened and delivered too.
-// Complaints and unsubscribes live in the message's history.
-func analyticsMessages(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
-	q := `SELECT channel, ` + messageOutcomes + `
+// eachMessageCount counts the outcomes of messages created in the period
+// per group (the SQL expression group, e.g. the journey) and channel. A
+// message's status only moves forward (sent, delivered, opened, clicked),
+// so a clicked email was opened and delivered too. Complaints and
+// unsubscribes live in the message's history.
+func eachMessageCount(r rawDB, f AnalyticsFilter, group string, fn func(group, channel string, c ChannelCounts)) error {
+	q := `SELECT ` + group + ` AS g, channel, ` + messageOutcomes + `
 		FROM messages WHERE test = ? AND created_at >= ? AND created_at < ? AND channel IN ('email', 'sms', 'whatsapp')`
 	args := []any{false, f.Since.UTC(), f.Until.UTC()}
 	if f.FlowID != "" {
 		q += ` AND flow_id = ?`
 		args = append(args, f.FlowID)
 	}
-	for _, ch := range analyticsChannels {
-		t.Channels[ch] = &ChannelCounts{}
-	}
-	rows, err := r.query(q+` GROUP BY channel`, args...)
+	rows, err := r.query(q+` GROUP BY g, channel`, args...)
 	if err != nil {
 		return fmt.Errorf("count messages: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var ch string
+	err = scanEach(rows, func() error {
+		var g, ch string
 		var c ChannelCounts
-		if err := rows.Scan(&ch, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
-			return fmt.Errorf("count messages: %w", err)
+		if err := rows.Scan(&g, &ch, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
+			return err
 		}
-		t.Channels[ch] = &c
+		fn(g, ch, c)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count messages: %w", err)
 	}
-	return rows.Err()
+	return nil
 }
 
-// analyticsFirstContact measures, per run started in the period, the time
-// to its first contact: the earlier of its first message sent (or kept in
-// the sandbox, at its creation) and the first task it created being
-// checked off (a task opened again no longer counts). Each is looked up
-// by run (messages and tasks are indexed by run_id). The database
-// subtracts, in whole milliseconds, so no time is parsed here.
-func analyticsFirstContact(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
+// eachFirstContact measures, per run started in the period, the time to
+// its first contact, in whole seconds: the earlier of its first message
+// sent (or kept in the sandbox, at its creation) and the first task it
+// created being checked off (a task opened again no longer counts). Each
+// is looked up by run (messages and tasks are indexed by run_id). The
+// database subtracts, in whole milliseconds, so no time is parsed here.
+func eachFirstContact(r rawDB, f AnalyticsFilter, fn func(flow string, d time.Duration)) error {
 	where, args := runsWhere(f)
 	done := `k.done = 1`
 	if r.pg {
@@ -216,29 +246,61 @@ func analyticsFirstContact(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error
 	firstTask := `(SELECT MIN(k.completed_at) FROM tasks k WHERE k.run_id = r.id AND ` + done + ` AND k.completed_at IS NOT NULL)`
 	// julianday makes both comparable whatever their text; SQLite's
 	// two-argument MIN is NULL when either is, hence the COALESCEs.
-	q := `SELECT ROUND((MIN(COALESCE(mf, tf), COALESCE(tf, mf)) - js) * 86400000) FROM (
-		SELECT julianday(r.started_at) AS js, julianday(` + firstMessage + `) AS mf, julianday(` + firstTask + `) AS tf
+	q := `SELECT flow_id, ROUND((MIN(COALESCE(mf, tf), COALESCE(tf, mf)) - js) * 86400000) FROM (
+		SELECT r.flow_id, julianday(r.started_at) AS js, julianday(` + firstMessage + `) AS mf, julianday(` + firstTask + `) AS tf
 		FROM runs r WHERE ` + where + `) x WHERE mf IS NOT NULL OR tf IS NOT NULL`
 	if r.pg {
 		// LEAST ignores NULLs.
-		q = `SELECT ROUND(EXTRACT(EPOCH FROM (LEAST(mf, tf) - started_at)) * 1000) FROM (
-		SELECT r.started_at, ` + firstMessage + ` AS mf, ` + firstTask + ` AS tf
+		q = `SELECT flow_id, ROUND(EXTRACT(EPOCH FROM (LEAST(mf, tf) - started_at)) * 1000) FROM (
+		SELECT r.flow_id, r.started_at, ` + firstMessage + ` AS mf, ` + firstTask + ` AS tf
 		FROM runs r WHERE ` + where + `) x WHERE mf IS NOT NULL OR tf IS NOT NULL`
 	}
 	rows, err := r.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("time to first contact: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n float64
-		if err := rows.Scan(&n); err != nil {
-			return fmt.Errorf("time to first contact: %w", err)
+	err = scanEach(rows, func() error {
+		var flow string
+		var ms float64
+		if err := rows.Scan(&flow, &ms); err != nil {
+			return err
 		}
-		t.FirstContact = append(t.FirstContact, time.Duration(max(n, 0))*time.Millisecond)
+		fn(flow, wholeSeconds(time.Duration(max(ms, 0))*time.Millisecond))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("time to first contact: %w", err)
 	}
-	sort.Slice(t.FirstContact, func(i, j int) bool { return t.FirstContact[i] < t.FirstContact[j] })
-	return rows.Err()
+	return nil
+}
+
+// eachConversionTime measures, per converted run started in the period,
+// the time from its start to its goal, in whole seconds.
+func eachConversionTime(r rawDB, f AnalyticsFilter, fn func(flow string, d time.Duration)) error {
+	where, args := runsWhere(f)
+	rows, err := r.query(`SELECT r.flow_id, r.started_at, r.ended_at FROM runs r WHERE r.outcome = 'converted' AND r.ended_at IS NOT NULL AND `+where, args...)
+	if err != nil {
+		return fmt.Errorf("time to convert: %w", err)
+	}
+	err = scanEach(rows, func() error {
+		var flow string
+		var started, ended time.Time
+		if err := rows.Scan(&flow, &started, &ended); err != nil {
+			return err
+		}
+		fn(flow, wholeSeconds(ended.Sub(started)))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("time to convert: %w", err)
+	}
+	return nil
+}
+
+// wholeSeconds is d rounded down to the second, never negative: times are
+// counted per second in the rollups, so the raw path counts them alike.
+func wholeSeconds(d time.Duration) time.Duration {
+	return max(d, 0).Truncate(time.Second)
 }
 
 // MessageStepCounts are the outcomes of one message step's messages.
@@ -313,6 +375,9 @@ type AnalyticsDay struct {
 // database; days with nothing are left out.
 func AnalyticsDays(db *gorm.DB, f AnalyticsFilter) ([]AnalyticsDay, error) {
 	r := rawOf(db)
+	if alignedToDays(f) {
+		return analyticsDaysFromRollups(r, f)
+	}
 	day := func(col string) string {
 		if r.pg {
 			return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD')`

@@ -120,6 +120,14 @@ func seedAnalytics(t *testing.T, s *storage.Store) {
 
 func exerciseAnalytics(t *testing.T, s *storage.Store) {
 	seedAnalytics(t, s)
+	// The rows were written behind the write functions' backs: count
+	// every day again, as migration 0017 does for an existing database.
+	if err := s.Write(t.Context(), storage.MarkAllAnalyticsDays); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RefreshAnalytics(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	db := s.Reader()
 	f := storage.AnalyticsFilter{FlowID: "chat", Since: periodStart, Until: periodEnd, Stage: "qualified", Window: 30 * 24 * time.Hour}
 	got, err := storage.Analytics(db, f)
@@ -200,6 +208,12 @@ func exerciseAnalytics(t *testing.T, s *storage.Store) {
 }
 
 func assertTotals(t *testing.T, name string, got, want *storage.AnalyticsTotals) {
+	t.Helper()
+	assertSameTotals(t, name, got, want)
+}
+
+// assertSameTotals compares every count, every time and every channel.
+func assertSameTotals(t *testing.T, name string, got, want *storage.AnalyticsTotals) {
 	t.Helper()
 	g, w := *got, *want
 	g.Channels, w.Channels = nil, nil

@@ -297,6 +297,11 @@ func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("create deal: %w", mapErr(err))
 	}
+	if !d.Test {
+		if err := markDay(rawOf(tx), d.CreatedAt); err != nil {
+			return "", err
+		}
+	}
 	return id, nil
 }
 
@@ -320,6 +325,12 @@ func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) 
 	id, err := createOnce(tx, &Task{}, &t, t.ContactID, t.Test, key, t.ID)
 	if err != nil {
 		return "", fmt.Errorf("create task: %w", mapErr(err))
+	}
+	if t.Done && t.RunID != nil {
+		// Done at once: the run's first contact.
+		if err := markRunDay(rawOf(tx), *t.RunID); err != nil {
+			return "", err
+		}
 	}
 	return id, nil
 }
@@ -351,6 +362,12 @@ func SetTaskDone(tx *gorm.DB, id string, done bool, now time.Time) (*Task, error
 	var t Task
 	if err := tx.Where("id = ?", id).Take(&t).Error; err != nil {
 		return nil, fmt.Errorf("task %s: %w", id, notFound(err))
+	}
+	if t.RunID != nil {
+		// The run's first contact may have changed.
+		if err := markRunDay(rawOf(tx), *t.RunID); err != nil {
+			return nil, err
+		}
 	}
 	return &t, nil
 }

@@ -158,6 +158,9 @@ func eraseContactAt(tx *gorm.DB, id string, now time.Time) error {
 	if err := tx.Model(&Run{}).Where("contact_id = ?", id).Pluck("id", &runIDs).Error; err != nil {
 		return err
 	}
+	if err := markContactDays(rawOf(tx), id); err != nil {
+		return err
+	}
 	for start := 0; start < len(runIDs); start += eraseBatch {
 		if err := scrubRuns(tx, runIDs[start:min(start+eraseBatch, len(runIDs))], now); err != nil {
 			return err

@@ -62,6 +62,9 @@ func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err
 		return nil, false, fmt.Errorf("insert message: %w", err)
 	}
 	if n == 1 {
+		if err := markMessageDays(rawOf(tx), m.ID); err != nil {
+			return nil, false, err
+		}
 		return m, true, nil
 	}
 	prev, err := MessageByKey(tx, m.IdemKey)
@@ -147,7 +150,7 @@ func SetMessageStatus(tx *gorm.DB, id, status, reason, events string, now time.T
 	if n == 0 {
 		return fmt.Errorf("message %s: %w", id, ErrNotFound)
 	}
-	return nil
+	return markMessageDays(rawOf(tx), id)
 }
 
 // MessageChange is an update of a message; empty fields are kept.
@@ -201,7 +204,7 @@ func UpdateMessage(tx *gorm.DB, id string, ch MessageChange, now time.Time) (*Me
 	if err := tx.Model(&Message{}).Where("id = ?", id).Updates(up).Error; err != nil {
 		return nil, fmt.Errorf("update message %s: %w", id, err)
 	}
-	return m, nil
+	return m, markMessageDays(rawOf(tx), id)
 }
 
 // ListMessages returns messages, newest first, and the total matching q.

@@ -76,9 +76,9 @@ const (
 // Run is one contact's (or one trigger's) pass through a flow version.
 type Run struct {
 	ID        string  `gorm:"primaryKey;size:36"`
-	FlowID    string  `gorm:"size:100;not null;index:idx_run_flow_contact,priority:1"`
+	FlowID    string  `gorm:"size:100;not null;index:idx_run_flow_contact,priority:1;index:idx_runs_contact_started,priority:4"`
 	Version   int     `gorm:"not null"`
-	ContactID *string `gorm:"size:36;index:idx_run_flow_contact,priority:2;index"`
+	ContactID *string `gorm:"size:36;index:idx_run_flow_contact,priority:2;index:idx_runs_contact_started,priority:1"`
 	Status    string  `gorm:"size:16;not null;index"`
 	// Outcome is set when a run ends early: exited or converted.
 	Outcome string `gorm:"size:16"`
@@ -94,12 +94,12 @@ type Run struct {
 	// Tokens counts outstanding jobs and waits; the run ends at zero.
 	Tokens int `gorm:"not null;default:0"`
 	// Test marks runs started from the editor's test button.
-	Test bool `gorm:"not null;default:false"`
+	Test bool `gorm:"not null;default:false;index:idx_runs_contact_started,priority:3"`
 	// TestChoices is what the tester chose happens at the steps of a test
 	// run (JSON object node id -> choice; empty for real runs).
 	TestChoices string    `gorm:"type:text"`
 	Error       string    `gorm:"type:text"`
-	StartedAt   time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3"`
+	StartedAt   time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3;index:idx_runs_contact_started,priority:2"`
 	UpdatedAt   time.Time `gorm:"not null"`
 	EndedAt     *time.Time
 }

@@ -26,6 +26,9 @@ func DeleteFinishedRuns(tx *gorm.DB, cutoff time.Time, limit int) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
+	if err := markRunsDays(rawOf(tx), ids); err != nil {
+		return 0, err
+	}
 	for _, model := range []any{&Step{}, &Job{}, &Wait{}} {
 		if err := tx.Where("run_id IN ?", ids).Delete(model).Error; err != nil {
 			return 0, fmt.Errorf("delete data of finished runs: %w", err)

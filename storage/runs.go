@@ -22,6 +22,26 @@ func InsertRun(tx *gorm.DB, r *Run) error {
 	if err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
+	return markRun(tx, r)
+}
+
+// markRun marks, for the analytics rollups, the start day of a live run
+// (its steps, status, outcome or contact changed) and the days of its
+// contact's deals created since it started (the run may be credited
+// with them now), in one statement.
+func markRun(tx *gorm.DB, r *Run) error {
+	if r.Test {
+		return nil
+	}
+	raw := rawOf(tx)
+	if r.ContactID == nil {
+		return markDay(raw, r.StartedAt)
+	}
+	_, err := raw.exec(`INSERT INTO analytics_marks (day) SELECT ? UNION SELECT `+raw.dayExpr("created_at")+`
+		FROM deals WHERE contact_id = ? AND created_at >= ? AND test = ?`, dayOf(r.StartedAt), *r.ContactID, r.StartedAt.UTC(), false)
+	if err != nil {
+		return fmt.Errorf("mark analytics days: %w", err)
+	}
 	return nil
 }
 
@@ -66,7 +86,7 @@ tokens = ?, error = ?, updated_at = ?, ended_at = ? WHERE id = ?`,
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", r.ID, err)
 	}
-	return nil
+	return markRun(tx, r)
 }
 
 // RunQuery filters ListRuns.
@@ -419,6 +439,11 @@ VALUES (?,?,?,?,?,?,?,?,`+markTest+`) ON CONFLICT DO NOTHING`, e.ID, e.ContactID
 		e.ReceivedAt.UTC(), e.Test, e.ContactID)
 	if err != nil {
 		return false, fmt.Errorf("insert event: %w", err)
+	}
+	if n == 1 && e.Type == "chat.started" && !e.Test {
+		if err := markDay(rawOf(tx), e.At); err != nil {
+			return false, err
+		}
 	}
 	return n == 1, nil
 }
