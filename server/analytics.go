@@ -329,6 +329,9 @@ func (s *Server) analyticsMessagesHandler(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.refreshAnalytics(c); err != nil {
+		return err
+	}
 	db := s.store.Reader().WithContext(c.UserContext())
 	rows, err := storage.MessageSteps(db, f, c.QueryBool("by_variant"))
 	if err != nil {

@@ -79,6 +79,9 @@ func (s *Server) flowExperimentsHandler(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("decode draft of %s: %w", id, err)
 	}
+	if err := s.refreshAnalytics(c); err != nil {
+		return err
+	}
 	counts, err := storage.SplitCounts(db, id, nodes.TypeSplit, since)
 	if err != nil {
 		return err

@@ -55,6 +55,9 @@ func (s *Server) flowStatsHandler(c *fiber.Ctx) error {
 	if _, err := storage.GetFlow(db, id); err != nil {
 		return orNotFound(err, "There is no journey with id %q.", id)
 	}
+	if err := s.refreshAnalytics(c); err != nil {
+		return err
+	}
 	raw, err := storage.NodeStats(db, id, since)
 	if err != nil {
 		return err

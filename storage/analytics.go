@@ -315,16 +315,44 @@ type MessageStepCounts struct {
 	ChannelCounts
 }
 
+// splitNodeType is the node type of an A/B split (nodes.TypeSplit).
+const splitNodeType = "logic.split"
+
 // splitVariant is the path a message m's run took at its first A/B split
 // before the message was created ("" when none).
-const splitVariant = `COALESCE((SELECT s.port FROM steps s WHERE s.run_id = m.run_id AND s.node_type = 'logic.split'
+const splitVariant = `COALESCE((SELECT s.port FROM steps s WHERE s.run_id = m.run_id AND s.node_type = '` + splitNodeType + `'
 		AND s.status = 'completed' AND s.started_at <= m.created_at ORDER BY s.started_at, s.id LIMIT 1), '')`
 
 // MessageSteps counts the outcomes of the period's messages per journey,
 // step and channel, most sent first. byVariant splits each step's counts
-// further by the A/B split path its runs took (see splitVariant).
+// further by the A/B split path its runs took (see splitVariant). A period
+// of whole UTC days is read from the rollups (call Store.RefreshAnalytics
+// first); any other from the raw rows.
 func MessageSteps(db *gorm.DB, f AnalyticsFilter, byVariant bool) ([]MessageStepCounts, error) {
 	r := rawOf(db)
+	var out []MessageStepCounts
+	var err error
+	if alignedToDays(f) {
+		out, err = rolledMessageSteps(r, f, byVariant)
+	} else {
+		err = eachMessageStep(r, f, byVariant, func(m MessageStepCounts) { out = append(out, m) })
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Sent != b.Sent {
+			return a.Sent > b.Sent
+		}
+		return a.FlowID+"/"+a.NodeID+"/"+a.Channel+"/"+a.Variant < b.FlowID+"/"+b.NodeID+"/"+b.Channel+"/"+b.Variant
+	})
+	return out, nil
+}
+
+// eachMessageStep counts the period's messages per journey, step, channel
+// and (byVariant) A/B path from the raw rows.
+func eachMessageStep(r rawDB, f AnalyticsFilter, byVariant bool, fn func(MessageStepCounts)) error {
 	variant := `''`
 	if byVariant {
 		variant = splitVariant
@@ -339,26 +367,21 @@ func MessageSteps(db *gorm.DB, f AnalyticsFilter, byVariant bool) ([]MessageStep
 	rows, err := r.query(`SELECT flow_id, node_id, channel, variant, `+messageOutcomes+`
 		FROM (`+inner+`) x GROUP BY flow_id, node_id, channel, variant`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("count messages per step: %w", err)
+		return fmt.Errorf("count messages per step: %w", err)
 	}
-	defer rows.Close()
-	var out []MessageStepCounts
-	for rows.Next() {
+	err = scanEach(rows, func() error {
 		var m MessageStepCounts
 		c := &m.ChannelCounts
 		if err := rows.Scan(&m.FlowID, &m.NodeID, &m.Channel, &m.Variant, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
-			return nil, fmt.Errorf("count messages per step: %w", err)
+			return err
 		}
-		out = append(out, m)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Sent != b.Sent {
-			return a.Sent > b.Sent
-		}
-		return a.FlowID+"/"+a.NodeID+"/"+a.Channel+"/"+a.Variant < b.FlowID+"/"+b.NodeID+"/"+b.Channel+"/"+b.Variant
+		fn(m)
+		return nil
 	})
-	return out, rows.Err()
+	if err != nil {
+		return fmt.Errorf("count messages per step: %w", err)
+	}
+	return nil
 }
 
 // AnalyticsDay is one day's numbers for the charts (UTC days).

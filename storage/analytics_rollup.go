@@ -64,6 +64,20 @@ func markRunDay(r rawDB, runID string) error {
 	return nil
 }
 
+// markSplitStep marks, for a step that took an A/B path, the days of its
+// run's messages created since: they count under the path they followed.
+func markSplitStep(r rawDB, s *Step) error {
+	if s.NodeType != splitNodeType || s.Status != "completed" {
+		return nil
+	}
+	_, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+`
+		FROM messages WHERE run_id = ? AND created_at >= ? AND test = ?`, s.RunID, s.StartedAt.UTC(), false)
+	if err != nil {
+		return fmt.Errorf("mark analytics days: %w", err)
+	}
+	return nil
+}
+
 // markMessageDays marks the day message id was created on and the day its
 // run started on (its status counts on the first, its send time may be
 // the run's first contact on the second).
@@ -114,6 +128,8 @@ type dayRollup struct {
 	channels                    map[string]*ChannelCounts
 	durations                   map[durationKey]int64
 	deals                       map[string]*dealFact // by deal id
+	funnel                      *funnel              // per journey only
+	messageSteps                []MessageStepCounts  // by A/B path, per journey only
 }
 
 // dealFact is a deal created that day and how long before it its contact
@@ -131,7 +147,7 @@ type durationKey struct {
 
 func newDayRollup() *dayRollup {
 	return &dayRollup{leads: map[string]bool{}, channels: map[string]*ChannelCounts{}, durations: map[durationKey]int64{},
-		deals: map[string]*dealFact{}}
+		deals: map[string]*dealFact{}, funnel: newFunnel()}
 }
 
 // refreshMu keeps one refresh at a time in this process (several
@@ -287,6 +303,13 @@ func countDay(r rawDB, d string) (map[string]*dayRollup, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := eachFunnel(r, f, func(flow string) *funnel { return get(flow).funnel }); err != nil {
+		return nil, err
+	}
+	err = eachMessageStep(r, f, true, func(m MessageStepCounts) { get(m.FlowID).messageSteps = append(get(m.FlowID).messageSteps, m) })
+	if err != nil {
+		return nil, err
+	}
 	err = eachDealGap(r, f, func(flow, id string, d dealFact) {
 		get(flow).deals[id] = &d
 		// For any journey: the latest entry into any of them.
@@ -297,7 +320,12 @@ func countDay(r rawDB, d string) (map[string]*dayRollup, error) {
 	if err != nil {
 		return nil, err
 	}
-	delete(out, "") // messages sent outside journeys count for all only
+	// Messages sent outside journeys count for all journeys only, and
+	// their steps under the journey "".
+	if none := out[""]; none != nil {
+		all.messageSteps = append(all.messageSteps, none.messageSteps...)
+		delete(out, "")
+	}
 	return out, nil
 }
 
@@ -429,7 +457,8 @@ var errRefreshRaced = errors.New("another refresh took these analytics marks")
 // replaceDay writes day d's counted rows in place of the old ones and
 // collects how its leads changed.
 func replaceDay(r rawDB, d string, byFlow map[string]*dayRollup, leads *leadChanges) error {
-	for _, table := range []string{"analytics_days", "analytics_channel_days", "analytics_durations", "analytics_deals"} {
+	for _, table := range []string{"analytics_days", "analytics_channel_days", "analytics_durations", "analytics_deals",
+		"analytics_node_steps", "analytics_node_runs", "analytics_paths", "analytics_message_steps"} {
 		if _, err := r.exec(`DELETE FROM `+table+` WHERE day = ?`, d); err != nil {
 			return fmt.Errorf("replace %s of %s: %w", table, d, err)
 		}
@@ -452,6 +481,19 @@ func replaceDay(r rawDB, d string, byFlow map[string]*dayRollup, leads *leadChan
 				failed, bounced, complained, unsubscribed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 				flow, d, ch, m.Tried, m.Sent, m.Delivered, m.Opened, m.Clicked, m.Read, m.Failed, m.Bounced, m.Complained, m.Unsubscribed); err != nil {
 				return fmt.Errorf("write analytics messages of %s: %w", d, err)
+			}
+		}
+		if flow != rollupAll {
+			if err := writeFunnel(r, flow, d, c.funnel); err != nil {
+				return err
+			}
+		}
+		for _, m := range c.messageSteps {
+			if _, err := r.exec(`INSERT INTO analytics_message_steps (flow_id, day, node_id, channel, variant, tried, sent, delivered, opened,
+				clicked, read, failed, bounced, complained, unsubscribed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+				m.FlowID, d, m.NodeID, m.Channel, m.Variant, m.Tried, m.Sent, m.Delivered, m.Opened, m.Clicked, m.Read, m.Failed, m.Bounced,
+				m.Complained, m.Unsubscribed); err != nil {
+				return fmt.Errorf("write message steps of %s: %w", d, err)
 			}
 		}
 		for id, deal := range c.deals {
@@ -829,18 +871,37 @@ func markContactDays(r rawDB, contactID string) error {
 	return nil
 }
 
-// MarkAllAnalyticsDays marks every day that has live runs, messages or
-// chats, so that the next RefreshAnalytics counts the whole history again
-// from the raw rows (as migration 0017 does for an existing database).
-func MarkAllAnalyticsDays(tx *gorm.DB) error {
-	r := rawOf(tx)
-	_, err := r.exec(`INSERT INTO analytics_marks (day)
-		SELECT DISTINCT `+r.dayExpr("started_at")+` FROM runs WHERE test = ?
-		UNION SELECT DISTINCT `+r.dayExpr("created_at")+` FROM messages WHERE test = ?
-		UNION SELECT DISTINCT `+r.dayExpr("at")+` FROM events WHERE type = 'chat.started' AND test = ?
-		UNION SELECT DISTINCT `+r.dayExpr("created_at")+` FROM deals WHERE test = ?`, false, false, false, false)
-	if err != nil {
-		return fmt.Errorf("mark analytics days: %w", err)
+// rolledMessageSteps reads f's days of message steps from the rollups,
+// adding up the A/B paths unless byVariant.
+func rolledMessageSteps(r rawDB, f AnalyticsFilter, byVariant bool) ([]MessageStepCounts, error) {
+	variant := `''`
+	if byVariant {
+		variant = `variant`
 	}
-	return nil
+	q := `SELECT flow_id, node_id, channel, ` + variant + ` AS v, SUM(tried), SUM(sent), SUM(delivered), SUM(opened), SUM(clicked), SUM(read),
+		SUM(failed), SUM(bounced), SUM(complained), SUM(unsubscribed) FROM analytics_message_steps WHERE day >= ? AND day < ?`
+	args := []any{dayOf(f.Since), dayOf(f.Until)}
+	if f.FlowID != "" {
+		q += ` AND flow_id = ?`
+		args = append(args, f.FlowID)
+	}
+	rows, err := r.query(q+` GROUP BY flow_id, node_id, channel, v`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count messages per step: %w", err)
+	}
+	var out []MessageStepCounts
+	err = scanEach(rows, func() error {
+		var m MessageStepCounts
+		c := &m.ChannelCounts
+		if err := rows.Scan(&m.FlowID, &m.NodeID, &m.Channel, &m.Variant, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read,
+			&c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count messages per step: %w", err)
+	}
+	return out, nil
 }

@@ -93,8 +93,9 @@ func exerciseRollups(t *testing.T, s *storage.Store) {
 					lr := runs[rng.IntN(len(runs))]
 					n++
 					typ := []string{"crm.upsert_contact", "logic.if", "logic.split"}[rng.IntN(3)]
-					step := storage.Step{RunID: lr.run.ID, NodeID: typ, NodeType: typ, Visit: n, Attempt: 1, Status: "completed",
-						Port: "out", StartedAt: lr.run.StartedAt, FinishedAt: lr.run.StartedAt}
+					step := storage.Step{RunID: lr.run.ID, NodeID: typ, NodeType: typ, Visit: n, Attempt: 1,
+						Status: []string{"completed", "completed", "failed", "timed_out"}[rng.IntN(4)],
+						Port: []string{"out", "a", "b", ""}[rng.IntN(4)], StartedAt: lr.run.StartedAt, FinishedAt: lr.run.StartedAt}
 					if err := storage.InsertSteps(tx, []storage.Step{step}); err != nil {
 						return err
 					}
@@ -109,7 +110,7 @@ func exerciseRollups(t *testing.T, s *storage.Store) {
 					lr := runs[rng.IntN(len(runs))]
 					m := storage.Message{ID: id("m"), IdemKey: id("k"), Channel: []string{"email", "sms", "whatsapp"}[rng.IntN(3)],
 						Provider: "sandbox", Status: statuses[rng.IntN(len(statuses))], RunID: lr.run.ID, FlowID: lr.run.FlowID,
-						NodeID: "send", ContactID: lr.run.ContactID, Test: lr.run.Test,
+						NodeID: []string{"send", "remind"}[rng.IntN(2)], ContactID: lr.run.ContactID, Test: lr.run.Test,
 						CreatedAt: lr.run.StartedAt.Add(time.Duration(rng.IntN(3*24*3600)) * time.Second)}
 					if _, _, err := storage.InsertMessage(tx, &m); err != nil {
 						return err
@@ -215,6 +216,37 @@ func compareRollups(t *testing.T, s *storage.Store, start time.Time, flowIDs []s
 			assertSameTotals(t, fmt.Sprintf("round %d, journey %q, days %v", round, flow, span), got, want)
 			if t.Failed() {
 				t.FailNow()
+			}
+		}
+	}
+	// Messages per step, with and without their A/B paths.
+	for _, flow := range append([]string{""}, flowIDs...) {
+		for _, byVariant := range []bool{false, true} {
+			since, until := start.AddDate(0, 0, 2), start.AddDate(0, 0, 12)
+			got, err := storage.MessageSteps(db, storage.AnalyticsFilter{FlowID: flow, Since: since, Until: until}, byVariant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A nanosecond before midnight is not a whole day: raw rows.
+			want, err := storage.MessageSteps(db, storage.AnalyticsFilter{FlowID: flow, Since: since.Add(-time.Nanosecond), Until: until}, byVariant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, journey %q, by path %v, messages per step:\n rollups %+v\n raw     %+v", round, flow, byVariant, got, want)
+			}
+		}
+	}
+	// The funnel, paths and journey totals since a midnight or any time.
+	for _, flow := range flowIDs {
+		for _, since := range []time.Time{{}, start, start.AddDate(0, 0, 4), start.AddDate(0, 0, 9).Add(7*time.Hour + 13*time.Minute),
+			start.AddDate(0, 0, 19).Add(23 * time.Hour)} {
+			diff, err := storage.FunnelMatchesRaw(db, flow, since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff != "" {
+				t.Fatalf("round %d, journey %q, since %v: %s", round, flow, since, diff)
 			}
 		}
 	}

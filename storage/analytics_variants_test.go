@@ -79,6 +79,9 @@ func exerciseMessageStepVariants(t *testing.T, s *storage.Store) {
 	}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
+	if err := s.RefreshAnalytics(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	f := storage.AnalyticsFilter{FlowID: "ab", Since: periodStart, Until: periodEnd}
 	got, err := storage.MessageSteps(s.Reader(), f, true)
 	if err != nil {

@@ -1,6 +1,10 @@
 package storage
 
 import (
+	"fmt"
+	"reflect"
+	"time"
+
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -17,4 +21,49 @@ func BcryptPeak() (peak int64, limit int) { return bcryptPeak.Load(), bcryptLimi
 func AnalyticsRaw(db *gorm.DB, f AnalyticsFilter) (*AnalyticsTotals, error) {
 	t := &AnalyticsTotals{Channels: map[string]*ChannelCounts{}}
 	return t, analyticsRaw(rawOf(db), f, t)
+}
+
+// FunnelMatchesRaw compares flowID's funnel since a time as NodeStats and
+// SplitCounts read it (rollups and a part of a day) with the raw rows
+// counted at once, and FlowTotals likewise; it describes any difference.
+func FunnelMatchesRaw(db *gorm.DB, flowID string, since time.Time) (string, error) {
+	r := rawOf(db)
+	got, err := flowFunnel(r, flowID, since)
+	if err != nil {
+		return "", err
+	}
+	all := AnalyticsFilter{FlowID: flowID, Since: since, Until: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	want := newFunnel()
+	if err := eachFunnel(r, all, func(string) *funnel { return want }); err != nil {
+		return "", err
+	}
+	if !reflect.DeepEqual(got, want) {
+		return fmt.Sprintf("funnel:\n got %v %v %v\nwant %v %v %v", got.steps, deref3(got.runs), got.paths, want.steps, deref3(want.runs), want.paths), nil
+	}
+	totals, err := FlowTotals(db, flowID, since)
+	if err != nil {
+		return "", err
+	}
+	var times []time.Duration
+	if err := eachConversionTime(r, all, func(_ string, d time.Duration) { times = append(times, d) }); err != nil {
+		return "", err
+	}
+	var entries int64
+	where, args := runsWhere(all)
+	if err := r.queryRow(`SELECT COUNT(*) FROM runs r WHERE `+where, args...).Scan(&entries); err != nil {
+		return "", err
+	}
+	wantTotals := JourneyTotals{Entries: entries, Converted: int64(len(times)), MedianToConvert: median(times)}
+	if totals != wantTotals {
+		return fmt.Sprintf("totals: got %+v, want %+v", totals, wantTotals), nil
+	}
+	return "", nil
+}
+
+func deref3(m map[string]*nodeRuns) map[string]nodeRuns {
+	out := map[string]nodeRuns{}
+	for k, v := range m {
+		out[k] = *v
+	}
+	return out
 }

@@ -153,6 +153,11 @@ ORDER BY started_at DESC LIMIT 1`, flowID, contactID, false).Scan(&at)
 // InsertSteps stores step records.
 func InsertSteps(tx *gorm.DB, steps []Step) error {
 	r := rawOf(tx)
+	for i := range steps {
+		if err := markSplitStep(r, &steps[i]); err != nil {
+			return err
+		}
+	}
 	for len(steps) > 0 {
 		n := min(len(steps), stepsPerInsert)
 		if err := insertSteps(r, steps[:n]); err != nil {

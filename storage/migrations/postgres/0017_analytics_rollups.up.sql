@@ -36,6 +36,27 @@ CREATE TABLE analytics_channel_days (
     unsubscribed bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (flow_id, day, channel)
 );
+-- Message outcomes per journey ('' for messages sent outside one), day
+-- the message was created, step, channel and the A/B path its run took
+-- at its first split before it ('' for none).
+CREATE TABLE analytics_message_steps (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_id text NOT NULL,
+    channel text NOT NULL,
+    variant text NOT NULL,
+    tried bigint NOT NULL DEFAULT 0,
+    sent bigint NOT NULL DEFAULT 0,
+    delivered bigint NOT NULL DEFAULT 0,
+    opened bigint NOT NULL DEFAULT 0,
+    clicked bigint NOT NULL DEFAULT 0,
+    read bigint NOT NULL DEFAULT 0,
+    failed bigint NOT NULL DEFAULT 0,
+    bounced bigint NOT NULL DEFAULT 0,
+    complained bigint NOT NULL DEFAULT 0,
+    unsubscribed bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (flow_id, day, node_id, channel, variant)
+);
 -- Times from a run's start (by the day it started), in whole seconds, and
 -- how many runs took each: kind 'first_contact' or 'convert'.
 CREATE TABLE analytics_durations (
@@ -78,6 +99,39 @@ CREATE TABLE analytics_deals (
     value double precision NOT NULL,
     gap_ns bigint NOT NULL,
     PRIMARY KEY (flow_id, day, deal_id)
+);
+-- The journey's funnel, by the day its runs started: steps per node,
+-- status and port; distinct runs that entered each node, failed at it, or
+-- went through it and converted; and per path taken (a split's A or B),
+-- the distinct runs that took it and how many of them converted.
+CREATE TABLE analytics_node_steps (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_id text NOT NULL,
+    node_type text NOT NULL,
+    status text NOT NULL,
+    port text NOT NULL,
+    steps bigint NOT NULL,
+    PRIMARY KEY (flow_id, day, node_id, node_type, status, port)
+);
+CREATE TABLE analytics_node_runs (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_id text NOT NULL,
+    entered bigint NOT NULL,
+    failed bigint NOT NULL,
+    converted bigint NOT NULL,
+    PRIMARY KEY (flow_id, day, node_id)
+);
+CREATE TABLE analytics_paths (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_type text NOT NULL,
+    node_id text NOT NULL,
+    port text NOT NULL,
+    entered bigint NOT NULL,
+    converted bigint NOT NULL,
+    PRIMARY KEY (flow_id, day, node_type, node_id, port)
 );
 -- Deals are joined to the runs of their contact by start time.
 DROP INDEX idx_runs_contact_id;

@@ -36,6 +36,27 @@ CREATE TABLE analytics_channel_days (
     unsubscribed integer NOT NULL DEFAULT 0,
     PRIMARY KEY (flow_id, day, channel)
 ) WITHOUT ROWID;
+-- Message outcomes per journey ('' for messages sent outside one), day
+-- the message was created, step, channel and the A/B path its run took
+-- at its first split before it ('' for none).
+CREATE TABLE analytics_message_steps (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_id text NOT NULL,
+    channel text NOT NULL,
+    variant text NOT NULL,
+    tried integer NOT NULL DEFAULT 0,
+    sent integer NOT NULL DEFAULT 0,
+    delivered integer NOT NULL DEFAULT 0,
+    opened integer NOT NULL DEFAULT 0,
+    clicked integer NOT NULL DEFAULT 0,
+    read integer NOT NULL DEFAULT 0,
+    failed integer NOT NULL DEFAULT 0,
+    bounced integer NOT NULL DEFAULT 0,
+    complained integer NOT NULL DEFAULT 0,
+    unsubscribed integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (flow_id, day, node_id, channel, variant)
+) WITHOUT ROWID;
 -- Times from a run's start (by the day it started), in whole seconds, and
 -- how many runs took each: kind 'first_contact' or 'convert'.
 CREATE TABLE analytics_durations (
@@ -78,6 +99,39 @@ CREATE TABLE analytics_deals (
     value real NOT NULL,
     gap_ns integer NOT NULL,
     PRIMARY KEY (flow_id, day, deal_id)
+) WITHOUT ROWID;
+-- The journey's funnel, by the day its runs started: steps per node,
+-- status and port; distinct runs that entered each node, failed at it, or
+-- went through it and converted; and per path taken (a split's A or B),
+-- the distinct runs that took it and how many of them converted.
+CREATE TABLE analytics_node_steps (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_id text NOT NULL,
+    node_type text NOT NULL,
+    status text NOT NULL,
+    port text NOT NULL,
+    steps integer NOT NULL,
+    PRIMARY KEY (flow_id, day, node_id, node_type, status, port)
+) WITHOUT ROWID;
+CREATE TABLE analytics_node_runs (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_id text NOT NULL,
+    entered integer NOT NULL,
+    failed integer NOT NULL,
+    converted integer NOT NULL,
+    PRIMARY KEY (flow_id, day, node_id)
+) WITHOUT ROWID;
+CREATE TABLE analytics_paths (
+    flow_id text NOT NULL,
+    day text NOT NULL,
+    node_type text NOT NULL,
+    node_id text NOT NULL,
+    port text NOT NULL,
+    entered integer NOT NULL,
+    converted integer NOT NULL,
+    PRIMARY KEY (flow_id, day, node_type, node_id, port)
 ) WITHOUT ROWID;
 -- Deals are joined to the runs of their contact by start time.
 DROP INDEX idx_runs_contact_id;

@@ -1,0 +1,45 @@
+package storage
+
+import "gorm.io/gorm"
+
+// Rows created through GORM (imports, tools, tests) mark their analytics
+// days like the hand-written inserts of the hot path do.
+
+// AfterCreate marks the run's start day.
+func (r *Run) AfterCreate(tx *gorm.DB) error { return markRun(tx, r) }
+
+// AfterCreate marks the start day of the step's run (and for an A/B path
+// the days of the run's messages after it).
+func (s *Step) AfterCreate(tx *gorm.DB) error {
+	if err := markSplitStep(rawOf(tx), s); err != nil {
+		return err
+	}
+	return markRunDay(rawOf(tx), s.RunID)
+}
+
+// AfterCreate marks the message's day and its run's.
+func (m *Message) AfterCreate(tx *gorm.DB) error { return markMessageDays(rawOf(tx), m.ID) }
+
+// AfterCreate marks the day of a chat.
+func (e *Event) AfterCreate(tx *gorm.DB) error {
+	if e.Type != "chat.started" || e.Test {
+		return nil
+	}
+	return markDay(rawOf(tx), e.At)
+}
+
+// AfterCreate marks the deal's day.
+func (d *Deal) AfterCreate(tx *gorm.DB) error {
+	if d.Test {
+		return nil
+	}
+	return markDay(rawOf(tx), d.CreatedAt)
+}
+
+// AfterCreate marks the start day of the run of a task created done.
+func (t *Task) AfterCreate(tx *gorm.DB) error {
+	if !t.Done || t.RunID == nil {
+		return nil
+	}
+	return markRunDay(rawOf(tx), *t.RunID)
+}
