@@ -95,7 +95,7 @@ func exerciseRollups(t *testing.T, s *storage.Store) {
 					typ := []string{"crm.upsert_contact", "logic.if", "logic.split"}[rng.IntN(3)]
 					step := storage.Step{RunID: lr.run.ID, NodeID: typ, NodeType: typ, Visit: n, Attempt: 1,
 						Status: []string{"completed", "completed", "failed", "timed_out"}[rng.IntN(4)],
-						Port: []string{"out", "a", "b", ""}[rng.IntN(4)], StartedAt: lr.run.StartedAt, FinishedAt: lr.run.StartedAt}
+						Port:   []string{"out", "a", "b", ""}[rng.IntN(4)], StartedAt: lr.run.StartedAt, FinishedAt: lr.run.StartedAt}
 					if err := storage.InsertSteps(tx, []storage.Step{step}); err != nil {
 						return err
 					}
