@@ -46,17 +46,62 @@ func (r rawDB) dayExpr(col string) string {
 	return `substr(` + col + `, 1, 10)` // stored as UTC text
 }
 
-// markDay notes that the rollups of t's day must be counted again.
+// markDay notes that the rollups of t's day must be counted again. Inside
+// Store.Write the day is only remembered, and written once when the
+// transaction's work is done: a batch of runs marks today once.
 func markDay(r rawDB, t time.Time) error {
-	if _, err := r.exec(`INSERT INTO analytics_marks (day) VALUES (?)`, dayOf(t)); err != nil {
+	d := dayOf(t)
+	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
+		m.add(d)
+		return nil
+	}
+	if _, err := r.exec(`INSERT INTO analytics_marks (day) VALUES (?)`, d); err != nil {
 		return fmt.Errorf("mark analytics day: %w", err)
 	}
 	return nil
 }
 
+// dayMarks are the days, and the runs whose start days, a transaction
+// marked so far.
+type dayMarks struct{ days, runs []string }
+
+type dayMarksKey struct{}
+
+func (m *dayMarks) add(d string) {
+	if !slices.Contains(m.days, d) {
+		m.days = append(m.days, d)
+	}
+}
+
+func (m *dayMarks) flush(r rawDB) error {
+	for _, d := range m.days {
+		if _, err := r.exec(`INSERT INTO analytics_marks (day) VALUES (?)`, d); err != nil {
+			return fmt.Errorf("mark analytics day: %w", err)
+		}
+	}
+	for chunk := range slices.Chunk(m.runs, 500) {
+		args := make([]any, 0, len(chunk)+1)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		args = append(args, false)
+		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("started_at")+` FROM runs
+			WHERE id IN (`+placeholders(len(chunk))+`) AND test = ?`, args...); err != nil {
+			return fmt.Errorf("mark analytics days: %w", err)
+		}
+	}
+	return nil
+}
+
 // markRunDay marks the start day of run runID (a live run's first
-// contact changed).
+// contact changed); inside Store.Write, once for all runs at the end.
 func markRunDay(r rawDB, runID string) error {
+	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
+		if !slices.Contains(m.runs, runID) {
+			m.runs = append(m.runs, runID)
+		}
+		return nil
+	}
 	_, err := r.exec(`INSERT INTO analytics_marks (day) SELECT `+r.dayExpr("started_at")+` FROM runs WHERE id = ? AND test = ?`, runID, false)
 	if err != nil {
 		return fmt.Errorf("mark analytics day: %w", err)
@@ -169,6 +214,9 @@ func (s *Store) RefreshAnalytics(ctx context.Context) error {
 		if err != nil || len(ids) == 0 {
 			return err
 		}
+		if days, err = withDealDays(r, days); err != nil {
+			return err
+		}
 		counted := make(map[string]map[string]*dayRollup, len(days))
 		for _, d := range days {
 			if counted[d], err = countDay(r, d); err != nil {
@@ -190,6 +238,40 @@ func AnalyticsPending(db *gorm.DB) (bool, error) {
 	var n int
 	err := rawOf(db).queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM analytics_marks LIMIT 1) x`).Scan(&n)
 	return n > 0, err
+}
+
+// withDealDays adds to days the days of the deals that runs started on
+// them may be credited with: a run whose contact was set later makes its
+// contact's deals since its start count for its journey.
+func withDealDays(r rawDB, days []string) ([]string, error) {
+	out := slices.Clone(days)
+	for _, d := range days {
+		since, err := time.Parse(dayLayout, d)
+		if err != nil {
+			return nil, fmt.Errorf("analytics mark %q: %w", d, err)
+		}
+		rows, err := r.query(`SELECT DISTINCT `+r.dayExpr("d.created_at")+` FROM runs r
+			JOIN deals d ON d.contact_id = r.contact_id AND d.created_at >= r.started_at AND d.test = ?
+			WHERE r.started_at >= ? AND r.started_at < ? AND r.test = ?`, false, since, since.Add(24*time.Hour), false)
+		if err != nil {
+			return nil, fmt.Errorf("find deal days: %w", err)
+		}
+		err = scanEach(rows, func() error {
+			var dd string
+			if err := rows.Scan(&dd); err != nil {
+				return err
+			}
+			if !slices.Contains(out, dd) {
+				out = append(out, dd)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find deal days: %w", err)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // readMarks reads the oldest marks covering at most refreshDays days.

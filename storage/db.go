@@ -272,7 +272,14 @@ func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		}
 		ticket := s.open.begin()
 		defer s.open.end(ticket)
-		return fn(tx)
+		// The analytics days this transaction marks are collected and
+		// written once, at its end (see markDay).
+		marks := &dayMarks{}
+		tx = tx.WithContext(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks))
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return marks.flush(rawOf(tx))
 	}
 	backoff := writeBackoffBase
 	for attempt := 1; ; attempt++ {

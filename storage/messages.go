@@ -62,13 +62,46 @@ func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err
 		return nil, false, fmt.Errorf("insert message: %w", err)
 	}
 	if n == 1 {
-		if err := markMessageDays(rawOf(tx), m.ID); err != nil {
+		if err := markNewMessage(tx, m); err != nil {
 			return nil, false, err
 		}
 		return m, true, nil
 	}
 	prev, err := MessageByKey(tx, m.IdemKey)
 	return prev, false, err
+}
+
+// markNewMessage marks the day of a new message and, when it went out at
+// once (sent or kept in the sandbox), its run's start day: it may be the
+// run's first contact.
+func markNewMessage(tx *gorm.DB, m *Message) error {
+	if m.Test {
+		return nil
+	}
+	r := rawOf(tx)
+	if err := markDay(r, m.CreatedAt); err != nil {
+		return err
+	}
+	if m.RunID == "" || (m.SentAt == nil && m.Status != "sandboxed") {
+		return nil
+	}
+	return markRunDay(r, m.RunID)
+}
+
+// markChangedMessage marks the day of a changed message and its run's
+// start day (its send time may be the run's first contact).
+func markChangedMessage(tx *gorm.DB, m *Message) error {
+	if m.Test {
+		return nil
+	}
+	r := rawOf(tx)
+	if err := markDay(r, m.CreatedAt); err != nil {
+		return err
+	}
+	if m.RunID == "" {
+		return nil
+	}
+	return markRunDay(r, m.RunID)
 }
 
 // MessageByKey returns the message recorded under an idempotency key.
@@ -204,7 +237,7 @@ func UpdateMessage(tx *gorm.DB, id string, ch MessageChange, now time.Time) (*Me
 	if err := tx.Model(&Message{}).Where("id = ?", id).Updates(up).Error; err != nil {
 		return nil, fmt.Errorf("update message %s: %w", id, err)
 	}
-	return m, markMessageDays(rawOf(tx), id)
+	return m, markChangedMessage(tx, m)
 }
 
 // ListMessages returns messages, newest first, and the total matching q.

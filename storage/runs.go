@@ -25,24 +25,13 @@ func InsertRun(tx *gorm.DB, r *Run) error {
 	return markRun(tx, r)
 }
 
-// markRun marks, for the analytics rollups, the start day of a live run
-// (its steps, status, outcome or contact changed) and the days of its
-// contact's deals created since it started (the run may be credited
-// with them now), in one statement.
+// markRun marks the start day of a live run (its steps, status, outcome or
+// contact changed) for the analytics rollups.
 func markRun(tx *gorm.DB, r *Run) error {
 	if r.Test {
 		return nil
 	}
-	raw := rawOf(tx)
-	if r.ContactID == nil {
-		return markDay(raw, r.StartedAt)
-	}
-	_, err := raw.exec(`INSERT INTO analytics_marks (day) SELECT ? UNION SELECT `+raw.dayExpr("created_at")+`
-		FROM deals WHERE contact_id = ? AND created_at >= ? AND test = ?`, dayOf(r.StartedAt), *r.ContactID, r.StartedAt.UTC(), false)
-	if err != nil {
-		return fmt.Errorf("mark analytics days: %w", err)
-	}
-	return nil
+	return markDay(rawOf(tx), r.StartedAt)
 }
 
 // GetRun returns a run.

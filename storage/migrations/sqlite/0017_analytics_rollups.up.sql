@@ -4,7 +4,7 @@
 -- RefreshAnalytics recomputes the marked days from the raw rows and
 -- deletes the marks it read, so the rollups are those rows counted again.
 CREATE TABLE analytics_marks (
-    id integer PRIMARY KEY AUTOINCREMENT,
+    id integer PRIMARY KEY,
     day text NOT NULL
 );
 -- One row per journey and UTC day (YYYY-MM-DD) of the runs started, and
