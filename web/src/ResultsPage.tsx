@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useState } from 'react'
 import { api, type FlowSummary } from './api'
 import { replaceAddress } from './router'
 import {
-  channelHas, channelNames, type ChannelReport, count, countChange, duration, money, pct, rateChange, timeChange,
+  channelHas, channelNames, type ChannelReport, count, countChange, dayRange, duration, money, pct, rateChange, timeChange,
   type MessageStep, type Point, type Report, type Summary,
 } from './results'
 
@@ -29,7 +29,7 @@ function tiles(c: Report, p: Report, stage: string): Tile[] {
     { label: 'Goal conversion rate', value: pct(c.conversion_rate), change: rateChange(c.conversion_rate, p.conversion_rate), hint: `${count(c.conversions)} of ${count(c.entries)} entries reached the goal` },
     { label: 'Email open rate', value: pct(email?.rates.opened ?? null), change: rateChange(email?.rates.opened ?? null, pe?.rates.opened ?? null), hint: 'Opened of delivered emails' },
     { label: 'Email click rate', value: pct(email?.rates.clicked ?? null), change: rateChange(email?.rates.clicked ?? null, pe?.rates.clicked ?? null), hint: 'Clicked of delivered emails' },
-    { label: 'Time to first contact', value: duration(c.first_contact.median_seconds), change: timeChange(c.first_contact.median_seconds, p.first_contact.median_seconds), hint: `Median, to the first message sent or task checked off; 9 in 10 within ${duration(c.first_contact.p90_seconds)}` },
+    { label: 'Time to first contact', value: duration(c.first_contact.median_seconds), change: timeChange(c.first_contact.median_seconds, p.first_contact.median_seconds), hint: `Median, to the first message sent or task checked off; 9 in 10 ${(c.first_contact.p90_seconds ?? 1) < 1 ? 'in' : 'within'} ${duration(c.first_contact.p90_seconds)}` },
   ]
 }
 
@@ -63,7 +63,6 @@ export default function ResultsPage({ path }: { path: string }) {
     api<{ steps: MessageStep[] }>('/analytics/messages?' + query).then((s) => setSteps(s.steps), () => setSteps([]))
   }, [query])
 
-  const periodName = periods.find(([v]) => v === period)?.[1].toLowerCase() ?? period
   const c = summary?.current, p = summary?.previous
   return (
     <section className="page results">
@@ -86,7 +85,7 @@ export default function ResultsPage({ path }: { path: string }) {
       {error && <p className="error" role="alert">{error}</p>}
       {!c || !p ? !error && <p role="status">Loading…</p> : (
         <>
-          <p className="muted">Compared with the {periodName.replace('last ', 'previous ')}. Deals count for a journey when the person went
+          <p className="muted">{dayRange(summary.since, summary.until)}, compared with {dayRange(summary.previous_since, summary.since)}. Deals count for a journey when the person went
             through it at most {summary.attribution_days} days before the deal was created. Test runs and test contacts are never counted.</p>
           <ul className="kpis" aria-label="Key results">
             {tiles(c, p, summary.stage).map((t) => (

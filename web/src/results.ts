@@ -43,6 +43,8 @@ export function money(n: number): string {
 /** A duration in words: 45 s, 12 min, 3.5 h, 2.1 days. */
 export function duration(sec: number | null): string {
   if (sec === null || sec === undefined) return '—'
+  // Times are counted in whole seconds.
+  if (sec < 1) return 'under 1 s'
   if (sec < 60) return `${Math.round(sec)} s`
   if (sec < 3600) return `${Math.round(sec / 60)} min`
   if (sec < 86400) return `${(sec / 3600).toFixed(1)} h`
@@ -88,4 +90,17 @@ export interface MessageStep extends ChannelReport {
   flow_id: string; flow_name: string; node_id: string; node_name: string; channel: string
   /** The A/B split path the step's contacts took before it (by_variant; "" for none). */
   variant?: string
+}
+
+/**
+ * A period of whole UTC days in words, from its first midnight to the
+ * midnight after its last day: "7 Nov – 6 Dec 2026".
+ */
+export function dayRange(since: string, until: string): string {
+  const first = new Date(since)
+  const last = new Date(new Date(until).getTime() - 24 * 3600 * 1000)
+  const day = (d: Date, year: boolean) =>
+    d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC', ...(year ? { year: 'numeric' } : {}) })
+  if (first.getTime() >= last.getTime()) return day(first, true)
+  return `${day(first, first.getUTCFullYear() !== last.getUTCFullYear())} – ${day(last, true)}`
 }
