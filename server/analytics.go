@@ -194,8 +194,22 @@ func ceilDuration(d time.Duration) time.Duration {
 	return max(day, (d+day-1)/day*day)
 }
 
+// catchUpDays is the most days of marks a request counts itself before it
+// answers; more (a database upgraded with a long history) are counted in
+// the background first.
+const catchUpDays = 31
+
 // refreshAnalytics brings the rollups up to date before they are read.
 func (s *Server) refreshAnalytics(c *fiber.Ctx) error {
+	backlog, err := storage.AnalyticsBacklog(s.store.Reader(), catchUpDays+1)
+	if err != nil {
+		return err
+	}
+	if backlog > catchUpDays {
+		c.Set(fiber.HeaderRetryAfter, "30")
+		return &apiError{Status: fiber.StatusServiceUnavailable, Code: codeUnavailable,
+			Message: "The results are being counted for the first time (more than a month of history); try again in a few minutes."}
+	}
 	if err := s.store.RefreshAnalytics(c.UserContext()); err != nil {
 		return fmt.Errorf("update the results: %w", err)
 	}

@@ -240,3 +240,32 @@ func TestAnalyticsMessageStepsByVariant(t *testing.T) {
 		})
 	}
 }
+
+// A database upgraded with a long history has its days counted in the
+// background: until then the dashboard says so (503 with Retry-After)
+// rather than keep the request for minutes, and answers once it is done.
+func TestResultsWaitForTheFirstCount(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+		for d := range 40 {
+			day := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d).Format(time.DateOnly)
+			if err := tx.Exec(`INSERT INTO analytics_marks (day) VALUES (?)`, day).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := b.api(t, "GET", "/api/v1/analytics/summary?period=30d", "")
+	res.must(t, http.StatusServiceUnavailable)
+	if res.header.Get("Retry-After") != "30" || !strings.Contains(res.body, "being counted for the first time") {
+		t.Errorf("while counting: Retry-After %q, body %s", res.header.Get("Retry-After"), res.body)
+	}
+	if err := b.store.RefreshAnalytics(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b.api(t, "GET", "/api/v1/analytics/summary?period=30d", "").must(t, http.StatusOK)
+}

@@ -233,11 +233,15 @@ func (s *Store) RefreshAnalytics(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// AnalyticsPending reports whether some marks wait for RefreshAnalytics.
-func AnalyticsPending(db *gorm.DB) (bool, error) {
+// AnalyticsBacklog counts the days marked and not yet counted again, up
+// to limit (a dashboard waits for a few, not for a whole history).
+func AnalyticsBacklog(db *gorm.DB, limit int) (int, error) {
 	var n int
-	err := rawOf(db).queryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM analytics_marks LIMIT 1) x`).Scan(&n)
-	return n > 0, err
+	err := rawOf(db).queryRow(`SELECT COUNT(*) FROM (SELECT DISTINCT day FROM analytics_marks LIMIT ?) x`, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count analytics marks: %w", err)
+	}
+	return n, nil
 }
 
 // withDealDays adds to days the days of the deals that runs started on
