@@ -344,6 +344,17 @@ func (s *runState) step(p pending) ([]pending, error) {
 		return s.stepFailed(cn, step, err, p.resume)
 	}
 	if res.ContactID != "" {
+		if !s.run.Test && (s.run.ContactID == nil || *s.run.ContactID != res.ContactID) {
+			// The run is credited with the contact's deals since it
+			// started, and no longer with those of its former contact.
+			for _, c := range []*string{&res.ContactID, s.run.ContactID} {
+				if c != nil {
+					if err := storage.MarkContactDeals(s.tx, *c, s.run.StartedAt); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
 		id := res.ContactID
 		s.run.ContactID = &id
 	}

@@ -109,6 +109,19 @@ func markRunDay(r rawDB, runID string) error {
 	return nil
 }
 
+// MarkContactDeals marks the days of a contact's live deals created at or
+// after since: a run started then that now has this contact is credited
+// with them. Call it when a run gets its contact.
+func MarkContactDeals(tx *gorm.DB, contactID string, since time.Time) error {
+	r := rawOf(tx)
+	_, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+`
+		FROM deals WHERE contact_id = ? AND created_at >= ? AND test = ?`, contactID, since.UTC(), false)
+	if err != nil {
+		return fmt.Errorf("mark analytics days: %w", err)
+	}
+	return nil
+}
+
 // markSplitStep marks, for a step that took an A/B path, the days of its
 // run's messages created since: they count under the path they followed.
 func markSplitStep(r rawDB, s *Step) error {
@@ -214,9 +227,6 @@ func (s *Store) RefreshAnalytics(ctx context.Context) error {
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		if days, err = withDealDays(r, days); err != nil {
-			return err
-		}
 		counted := make(map[string]map[string]*dayRollup, len(days))
 		for _, d := range days {
 			if counted[d], err = countDay(r, d); err != nil {
@@ -242,40 +252,6 @@ func AnalyticsBacklog(db *gorm.DB, limit int) (int, error) {
 		return 0, fmt.Errorf("count analytics marks: %w", err)
 	}
 	return n, nil
-}
-
-// withDealDays adds to days the days of the deals that runs started on
-// them may be credited with: a run whose contact was set later makes its
-// contact's deals since its start count for its journey.
-func withDealDays(r rawDB, days []string) ([]string, error) {
-	out := slices.Clone(days)
-	for _, d := range days {
-		since, err := time.Parse(dayLayout, d)
-		if err != nil {
-			return nil, fmt.Errorf("analytics mark %q: %w", d, err)
-		}
-		rows, err := r.query(`SELECT DISTINCT `+r.dayExpr("d.created_at")+` FROM runs r
-			JOIN deals d ON d.contact_id = r.contact_id AND d.created_at >= r.started_at AND d.test = ?
-			WHERE r.started_at >= ? AND r.started_at < ? AND r.test = ?`, false, since, since.Add(24*time.Hour), false)
-		if err != nil {
-			return nil, fmt.Errorf("find deal days: %w", err)
-		}
-		err = scanEach(rows, func() error {
-			var dd string
-			if err := rows.Scan(&dd); err != nil {
-				return err
-			}
-			if !slices.Contains(out, dd) {
-				out = append(out, dd)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("find deal days: %w", err)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // readMarks reads the oldest marks covering at most refreshDays days.

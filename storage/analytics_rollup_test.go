@@ -99,6 +99,17 @@ func exerciseRollups(t *testing.T, s *storage.Store) {
 					if err := storage.InsertSteps(tx, []storage.Step{step}); err != nil {
 						return err
 					}
+					if rng.IntN(8) == 0 {
+						// The run gets another contact, as the engine does
+						// when a step saves a different person.
+						contact := fmt.Sprintf("c%d", rng.IntN(12))
+						for _, c := range []*string{&contact, lr.run.ContactID} {
+							if err := storage.MarkContactDeals(tx, *c, lr.run.StartedAt); err != nil {
+								return err
+							}
+						}
+						lr.run.ContactID = &contact
+					}
 					if rng.IntN(3) == 0 {
 						end := lr.run.StartedAt.Add(time.Duration(rng.IntN(5*24*3600)) * time.Second)
 						lr.run.Status, lr.run.Outcome, lr.run.EndedAt = storage.RunCompleted, storage.OutcomeConverted, &end

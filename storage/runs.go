@@ -22,6 +22,11 @@ func InsertRun(tx *gorm.DB, r *Run) error {
 	if err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
+	if r.ContactID != nil && !r.Test {
+		if err := MarkContactDeals(tx, *r.ContactID, r.StartedAt); err != nil {
+			return err
+		}
+	}
 	return markRun(tx, r)
 }
 
