@@ -256,15 +256,28 @@ func NodeStats(db *gorm.DB, flowID string, since time.Time) (*FlowNodeStats, err
 		return nil, err
 	}
 	s.ConvertedTotal = totals.conversions
+	// Literal 'waiting', so that the partial index idx_runs_waiting
+	// serves both (a parameter would not match its condition).
 	since = since.UTC()
-	if err := db.Table("jobs").Joins("JOIN runs ON runs.id = jobs.run_id").
-		Where("runs.flow_id = ? AND runs.test = ? AND runs.started_at >= ? AND runs.status = ? AND jobs.kind IN ?",
-			flowID, false, since, RunWaiting, []string{JobResume, JobTimeout}).
-		Select("jobs.node_id, COUNT(DISTINCT jobs.run_id) AS n").Group("jobs.node_id").Scan(&s.Waiting).Error; err != nil {
+	rows, err := r.query(`SELECT j.node_id, COUNT(DISTINCT j.run_id) FROM runs r JOIN jobs j ON j.run_id = r.id
+		WHERE r.status = 'waiting' AND r.flow_id = ? AND r.started_at >= ? AND r.test = ? AND j.kind IN (?, ?)
+		GROUP BY j.node_id`, flowID, since, false, JobResume, JobTimeout)
+	if err != nil {
 		return nil, fmt.Errorf("count waiting: %w", err)
 	}
-	if err := db.Model(&Run{}).Where("flow_id = ? AND test = ? AND started_at >= ? AND status = ?", flowID, false, since, RunWaiting).
-		Count(&s.WaitingTotal).Error; err != nil {
+	err = scanEach(rows, func() error {
+		var c NodeCount
+		if err := rows.Scan(&c.NodeID, &c.N); err != nil {
+			return err
+		}
+		s.Waiting = append(s.Waiting, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count waiting: %w", err)
+	}
+	if err := r.queryRow(`SELECT COUNT(*) FROM runs r WHERE r.status = 'waiting' AND r.flow_id = ? AND r.started_at >= ? AND r.test = ?`,
+		flowID, since, false).Scan(&s.WaitingTotal); err != nil {
 		return nil, fmt.Errorf("count waiting runs: %w", err)
 	}
 	return &s, nil
