@@ -67,6 +67,8 @@ type setupOpts struct {
 	vendorConcurrency int
 	// stepTimeout is engine.Config.StepTimeout (0: the default).
 	stepTimeout time.Duration
+	// maxBacklog is engine.Config.MaxBacklog (0: no limit).
+	maxBacklog int
 }
 
 // databases lists the databases every engine test runs on.
@@ -113,7 +115,8 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	var ch *channels.Service
 	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
 		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: o.db == "sqlite+inline",
-		EmailChecker: o.emailChecker, VendorConcurrency: o.vendorConcurrency, StepTimeout: o.stepTimeout}
+		EmailChecker: o.emailChecker, VendorConcurrency: o.vendorConcurrency, StepTimeout: o.stepTimeout,
+		MaxBacklog: o.maxBacklog}
 	if o.channels {
 		ch, err = channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
 			PublicURL: "https://journeys.example.com", Now: clock.Now, Logger: logger})
