@@ -167,6 +167,8 @@ type config struct {
 	HookRate        int
 	// VendorConcurrency bounds this instance's vendor calls in flight.
 	VendorConcurrency int
+	// MaxBacklog refuses webhooks while more jobs are due (0: no limit).
+	MaxBacklog int
 	// DNSResolver is the DNS server of email checks ("": the system's).
 	DNSResolver string
 }
@@ -219,7 +221,7 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
 		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease, EmailChecker: checker,
-		VendorConcurrency: c.VendorConcurrency,
+		VendorConcurrency: c.VendorConcurrency, MaxBacklog: c.MaxBacklog,
 		// Only on SQLite (where --role is always all): on PostgreSQL the
 		// workers run several transactions side by side, while a shared
 		// ingestion transaction runs its requests one after another
@@ -260,6 +262,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}
 	if err := c.validateRole(); err != nil {
 		return err
+	}
+	if c.MaxBacklog < 0 {
+		return fmt.Errorf("bad --max-backlog %d: use 0 (no limit) or more", c.MaxBacklog)
 	}
 	var err error
 	if c.TrustedProxies, err = server.ParseTrustedProxies(*proxies); err != nil {

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strconv"
 
+	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/server"
 )
 
@@ -15,6 +16,8 @@ func intakeFlags(fs *flag.FlagSet, c *config) {
 		"how many webhook requests (/hooks/*) are handled at once; more are answered 429 with Retry-After; 0: no limit [JOURNEY_HOOK_CONCURRENCY]")
 	fs.IntVar(&c.HookRate, "hook-rate", envInt("JOURNEY_HOOK_RATE", server.DefaultHookRate),
 		"how many webhook requests a minute one client address may send (see --trusted-proxies); more are answered 429 with Retry-After; 0: no limit [JOURNEY_HOOK_RATE]")
+	fs.IntVar(&c.MaxBacklog, "max-backlog", envInt("JOURNEY_MAX_BACKLOG", engine.DefaultMaxBacklog),
+		"how many steps may wait for a worker (jobs due and not yet taken, counted across instances); beyond, webhook triggers are answered 503 with Retry-After until the workers catch up; 0: no limit [JOURNEY_MAX_BACKLOG]")
 }
 
 // envInt reads a whole number from the environment (def when unset or not

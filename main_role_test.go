@@ -18,6 +18,7 @@ func TestServeRefusesRolesThatCannotWork(t *testing.T) {
 		{"worker on SQLite", []string{"--role", "worker", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "needs a PostgreSQL database"},
 		{"lease too short", []string{"--lease", "10ms", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "bad --lease"},
 		{"no vendor calls", []string{"--vendor-concurrency", "0", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "bad --vendor-concurrency 0"},
+		{"negative backlog", []string{"--max-backlog", "-1", "--db", "sqlite://" + t.TempDir() + "/app.db"}, "bad --max-backlog -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -93,6 +93,10 @@ type Config struct {
 	// parallel transactions do more than one shared ingestion transaction
 	// can.
 	InlineStart bool
+	// MaxBacklog refuses webhooks (BacklogError) while more jobs than this
+	// are due and not yet taken by a worker, so that intake cannot outrun
+	// the workers without bound (0: no limit).
+	MaxBacklog int
 	// Metrics receives the engine's counters (default: a fresh registry).
 	Metrics *Metrics
 }
@@ -134,6 +138,9 @@ func (c *Config) setDefaults() error {
 	if c.VendorConcurrency < 0 {
 		return errors.New("engine: VendorConcurrency must be positive")
 	}
+	if c.MaxBacklog < 0 {
+		return errors.New("engine: MaxBacklog must not be negative")
+	}
 	if c.Store.Postgres() {
 		c.Workers = cmp.Or(c.Workers, 4)
 		c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 250*time.Millisecond)
@@ -160,6 +167,8 @@ type Engine struct {
 	ingest *groupCommit
 	// vendorSlots holds a token per vendor call in flight (runRemote).
 	vendorSlots chan struct{}
+	// backlog refuses webhooks while the workers are too far behind.
+	backlog backlog
 
 	wake chan struct{}
 	mu   sync.Mutex
@@ -189,6 +198,7 @@ func New(cfg Config) (*Engine, error) {
 
 		vendorSlots: make(chan struct{}, cfg.VendorConcurrency),
 	}
+	e.backlog.limit = int64(cfg.MaxBacklog)
 	if u, ok := cfg.Channels.(EventsUser); ok {
 		u.UseEvents(e) // the outbox records channel.sent events
 	}
@@ -267,6 +277,13 @@ func (e *Engine) Wake() {
 	case e.wake <- struct{}{}:
 	default:
 	}
+}
+
+// madeDue wakes a worker for a job this instance committed due now, and
+// counts it in the backlog.
+func (e *Engine) madeDue() {
+	e.backlog.madeDue(1)
+	e.Wake()
 }
 
 func (e *Engine) work(ctx, stepCtx context.Context) {

@@ -67,6 +67,10 @@ type setupOpts struct {
 	vendorConcurrency int
 	// stepTimeout is engine.Config.StepTimeout (0: the default).
 	stepTimeout time.Duration
+	// maxBacklog is engine.Config.MaxBacklog (0: no limit).
+	maxBacklog int
+	// pollInterval is engine.Config.PollInterval (0: the default).
+	pollInterval time.Duration
 }
 
 // databases lists the databases every engine test runs on.
@@ -113,7 +117,8 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	var ch *channels.Service
 	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
 		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: o.db == "sqlite+inline",
-		EmailChecker: o.emailChecker, VendorConcurrency: o.vendorConcurrency, StepTimeout: o.stepTimeout}
+		EmailChecker: o.emailChecker, VendorConcurrency: o.vendorConcurrency, StepTimeout: o.stepTimeout,
+		MaxBacklog: o.maxBacklog, PollInterval: o.pollInterval}
 	if o.channels {
 		ch, err = channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize),
 			PublicURL: "https://journeys.example.com", Now: clock.Now, Logger: logger})

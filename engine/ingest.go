@@ -101,7 +101,7 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 	}
 	id := run.ID
 	if req.committed != nil {
-		req.committed.add(e.Wake)
+		req.committed.add(e.madeDue)
 	}
 	_, err := storage.InsertJob(tx, &storage.Job{RunID: &id, NodeID: req.node, Kind: storage.JobStep, DueAt: now, CreatedAt: now})
 	return run.ID, err
@@ -128,7 +128,7 @@ func (e *Engine) runInline(tx *gorm.DB, run *storage.Run, req startRequest) erro
 		return fmt.Errorf("%w: %w", errIsolate, err)
 	}
 	if st.dueNow && req.committed != nil {
-		req.committed.add(e.Wake)
+		req.committed.add(e.madeDue)
 	}
 	return st.saveNew()
 }
@@ -176,6 +176,9 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	}
 	if len(ts) == 0 {
 		return res, ErrNoHook
+	}
+	if err := e.checkBacklog(); err != nil {
+		return res, err
 	}
 	if err := e.checkBodySize(ts, len(req.Body)); err != nil {
 		return res, err

@@ -46,8 +46,12 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 		jobs, err = storage.ClaimJobs(tx, e.store.Postgres(), e.cfg.WorkerID, now, now.Add(e.cfg.Lease), e.cfg.BatchSize)
 		return err
 	})
-	if err != nil || len(jobs) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	e.backlog.claimed(len(jobs), len(jobs) == e.cfg.BatchSize)
+	if len(jobs) == 0 {
+		return 0, nil
 	}
 	pre := e.runRemote(ctx, jobs)
 	// Commit in short transactions: the single SQLite writer is shared

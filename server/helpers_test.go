@@ -96,6 +96,8 @@ type setupOptions struct {
 	setupHosts []string
 	// hookRate is Config.HookRate (0: the default).
 	hookRate int
+	// maxBacklog is engine.Config.MaxBacklog (0: no limit).
+	maxBacklog int
 	// vendors wires the vendor accounts (loopback allowed) and OAuth
 	// token calls, for tests with in-test vendors.
 	vendors bool
@@ -146,7 +148,8 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if reg == nil {
 		reg = nodes.Builtin()
 	}
-	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Logger: logger, Channels: ch, InlineStart: true})
+	eng, err := engine.New(engine.Config{Store: store, Registry: reg, Logger: logger, Channels: ch, InlineStart: true,
+		MaxBacklog: o.maxBacklog})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,6 +85,11 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 	if err != nil {
 		for _, key := range used() {
 			s.replays.forget(c.UserContext(), key) // not processed: the sender's retry is no replay
+		}
+		var behind *engine.BacklogError
+		if errors.As(err, &behind) {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(engine.BacklogRetryAfter/time.Second)))
+			return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: behind.Error()}
 		}
 		return err
 	}

@@ -58,3 +58,14 @@ func ReleaseLeasesOf(tx *gorm.DB, owner string) (int64, error) {
 	}
 	return res.RowsAffected, nil
 }
+
+// CountDueJobs counts the jobs due by now that no worker holds (on the
+// partial index of unleased jobs by due time): the work an instance is
+// behind with.
+func CountDueJobs(db *gorm.DB, now time.Time) (int64, error) {
+	var n int64
+	if err := db.Model(&Job{}).Where("lease_until IS NULL AND due_at <= ?", now.UTC()).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count due jobs: %w", err)
+	}
+	return n, nil
+}

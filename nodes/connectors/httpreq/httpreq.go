@@ -78,10 +78,15 @@ func GuardedHTTPClient(allowPrivate bool, timeout time.Duration) *http.Client {
 func guardedHTTPClient(allow func(netip.Addr) bool, timeout time.Duration) *http.Client {
 	d := newGuardedDialer(allow)
 	tr := &http.Transport{
-		Proxy:                 nil, // a proxy would hide the real target from the guard
-		DialContext:           d.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          50,
+		Proxy:             nil, // a proxy would hide the real target from the guard
+		DialContext:       d.DialContext,
+		ForceAttemptHTTP2: true,
+		// Keep a connection open for each call in flight to one vendor
+		// (serve's --vendor-concurrency, 64 by default). Go keeps two
+		// per host unless told: the others were closed after each call
+		// and dialled anew (over TLS, a handshake a call).
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       60 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: MaxTimeout,
