@@ -18,7 +18,7 @@ func (s *Step) AfterCreate(tx *gorm.DB) error {
 }
 
 // AfterCreate marks the message's day and its run's.
-func (m *Message) AfterCreate(tx *gorm.DB) error { return markNewMessage(tx, m) }
+func (m *Message) AfterCreate(tx *gorm.DB) error { return markMessage(tx, m, false) }
 
 // AfterCreate marks the day of a chat.
 func (e *Event) AfterCreate(tx *gorm.DB) error {

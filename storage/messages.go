@@ -62,7 +62,7 @@ func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err
 		return nil, false, fmt.Errorf("insert message: %w", err)
 	}
 	if n == 1 {
-		if err := markNewMessage(tx, m); err != nil {
+		if err := markMessage(tx, m, false); err != nil {
 			return nil, false, err
 		}
 		return m, true, nil
@@ -71,10 +71,10 @@ func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err
 	return prev, false, err
 }
 
-// markNewMessage marks the day of a new message and, when it went out at
-// once (sent or kept in the sandbox), its run's start day: it may be the
-// run's first contact.
-func markNewMessage(tx *gorm.DB, m *Message) error {
+// markMessage marks the day of a message and, when its send time may
+// be its run's first contact, the run's start day: always after a change,
+// and for a new one when it went out at once (sent or kept in the sandbox).
+func markMessage(tx *gorm.DB, m *Message, changed bool) error {
 	if m.Test {
 		return nil
 	}
@@ -82,23 +82,7 @@ func markNewMessage(tx *gorm.DB, m *Message) error {
 	if err := markDay(r, m.CreatedAt); err != nil {
 		return err
 	}
-	if m.RunID == "" || (m.SentAt == nil && m.Status != "sandboxed") {
-		return nil
-	}
-	return markRunDay(r, m.RunID)
-}
-
-// markChangedMessage marks the day of a changed message and its run's
-// start day (its send time may be the run's first contact).
-func markChangedMessage(tx *gorm.DB, m *Message) error {
-	if m.Test {
-		return nil
-	}
-	r := rawOf(tx)
-	if err := markDay(r, m.CreatedAt); err != nil {
-		return err
-	}
-	if m.RunID == "" {
+	if m.RunID == "" || (!changed && m.SentAt == nil && m.Status != "sandboxed") {
 		return nil
 	}
 	return markRunDay(r, m.RunID)
@@ -237,7 +221,7 @@ func UpdateMessage(tx *gorm.DB, id string, ch MessageChange, now time.Time) (*Me
 	if err := tx.Model(&Message{}).Where("id = ?", id).Updates(up).Error; err != nil {
 		return nil, fmt.Errorf("update message %s: %w", id, err)
 	}
-	return m, markChangedMessage(tx, m)
+	return m, markMessage(tx, m, true)
 }
 
 // ListMessages returns messages, newest first, and the total matching q.
