@@ -168,8 +168,12 @@ function Editor({ flowId }: { flowId: string }) {
   const cardCache = useRef(new Map<string, CardNode>())
   useEffect(() => {
     if (!doc) return
-    const pending = pendingSelect.current
-    pendingSelect.current = null
+    // A rebuild for something else (problems from a validation that just
+    // came back) can run between a step being added and the document
+    // showing it: the selection waits until its steps are there.
+    const asked = pendingSelect.current
+    const pending = asked && asked.every((id) => doc.nodes.some((n) => n.id === id)) ? asked : null
+    if (pending) pendingSelect.current = null
     const sel = new Set(pending ?? [])
     const next = new Map<string, CardNode>()
     // Ports with a connection out of them, to show "+" on the others.
