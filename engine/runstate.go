@@ -344,9 +344,11 @@ func (s *runState) step(p pending) ([]pending, error) {
 		return s.stepFailed(cn, step, err, p.resume)
 	}
 	if res.ContactID != "" {
-		if !s.run.Test && (s.run.ContactID == nil || *s.run.ContactID != res.ContactID) {
+		created := contacts != nil && contacts.inserted != nil && contacts.inserted.ID == res.ContactID
+		if !s.run.Test && !created && (s.run.ContactID == nil || *s.run.ContactID != res.ContactID) {
 			// The run is credited with the contact's deals since it
-			// started, and no longer with those of its former contact.
+			// started, and no longer with those of its former contact
+			// (a contact the step just created has none).
 			for _, c := range []*string{&res.ContactID, s.run.ContactID} {
 				if c != nil {
 					if err := storage.MarkContactDeals(s.tx, *c, s.run.StartedAt); err != nil {

@@ -61,9 +61,12 @@ func markDay(r rawDB, t time.Time) error {
 	return nil
 }
 
-// dayMarks are the days, and the runs whose start days, a transaction
-// marked so far.
-type dayMarks struct{ days, runs []string }
+// dayMarks are the days, the runs whose start days and the contacts whose
+// deals a transaction marked so far.
+type dayMarks struct {
+	days, runs, contacts []string
+	contactsSince        time.Time
+}
 
 type dayMarksKey struct{}
 
@@ -87,6 +90,17 @@ func (m *dayMarks) flush(r rawDB) error {
 		args = append(args, false)
 		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("started_at")+` FROM runs
 			WHERE id IN (`+placeholders(len(chunk))+`) AND test = ?`, args...); err != nil {
+			return fmt.Errorf("mark analytics days: %w", err)
+		}
+	}
+	for chunk := range slices.Chunk(m.contacts, 500) {
+		args := make([]any, 0, len(chunk)+2)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		args = append(args, m.contactsSince.UTC(), false)
+		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+` FROM deals
+			WHERE contact_id IN (`+placeholders(len(chunk))+`) AND created_at >= ? AND test = ?`, args...); err != nil {
 			return fmt.Errorf("mark analytics days: %w", err)
 		}
 	}
@@ -114,6 +128,18 @@ func markRunDay(r rawDB, runID string) error {
 // with them. Call it when a run gets its contact.
 func MarkContactDeals(tx *gorm.DB, contactID string, since time.Time) error {
 	r := rawOf(tx)
+	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
+		// One statement at the end for all: the deals of these contacts
+		// since the earliest start (marking more days costs a recount,
+		// never a wrong number).
+		if !slices.Contains(m.contacts, contactID) {
+			m.contacts = append(m.contacts, contactID)
+		}
+		if m.contactsSince.IsZero() || since.Before(m.contactsSince) {
+			m.contactsSince = since
+		}
+		return nil
+	}
 	_, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+`
 		FROM deals WHERE contact_id = ? AND created_at >= ? AND test = ?`, contactID, since.UTC(), false)
 	if err != nil {
