@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -663,17 +664,41 @@ type leadDay struct{ day, prev string }
 func (l *leadChanges) apply(r rawDB) error {
 	type countKey struct{ flow, day, prev string }
 	delta := map[countKey]int64{}
+	// Every stored row is read before any is written: PostgreSQL plans
+	// these lookups with the table's statistics, which do not see the
+	// rows this transaction adds (it chose a scan of the whole table for
+	// each lookup while a large history was being counted).
+	sorted := map[string][]string{}
+	total := 0
 	for flow, contacts := range l.days {
 		ids := make([]string, 0, len(contacts))
 		for c := range contacts {
 			ids = append(ids, c)
 		}
 		sort.Strings(ids)
+		sorted[flow] = ids
+		total += len(ids)
+	}
+	if r.pg && total > 2000 {
+		if _, err := r.exec(`ANALYZE analytics_lead_days`); err != nil {
+			return fmt.Errorf("analyze lead days: %w", err)
+		}
+	}
+	stored := map[string]map[string][]leadDay{}
+	for flow, ids := range sorted {
+		stored[flow] = map[string][]leadDay{}
 		for chunk := range slices.Chunk(ids, 500) {
-			old, err := storedLeadDays(r, flow, chunk)
+			got, err := storedLeadDays(r, flow, chunk)
 			if err != nil {
 				return err
 			}
+			maps.Copy(stored[flow], got)
+		}
+	}
+	for flow, contacts := range l.days {
+		ids := sorted[flow]
+		old := stored[flow]
+		for chunk := range slices.Chunk(ids, 500) {
 			var deletes, inserts [][]any
 			for _, contact := range chunk {
 				before := old[contact]

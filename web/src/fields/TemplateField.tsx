@@ -46,6 +46,10 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
   const helpId = useId()
   const listId = useId()
   const button = useRef<HTMLButtonElement>(null)
+  // The suggestions close a moment after the field loses focus (so that a
+  // click on one still lands); a field that goes away first cancels it.
+  const closing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useEffect(() => () => clearTimeout(closing.current), [])
 
   // Tags, lists and consent are sets of values: they read badly inside a text.
   const insertable = useMemo(() => catalog.filter((f) => !['tags', 'lists', 'consent'].includes(f.type)), [catalog])
@@ -168,7 +172,7 @@ export function TemplateField({ id, label, value, onChange, required, descriptio
           aria-controls={sugg ? listId : undefined}
           {...ed.handlers}
           onClick={onClick}
-          onBlur={() => { ed.remember(); setTimeout(() => setSugg(null), 150) }}
+          onBlur={() => { ed.remember(); clearTimeout(closing.current); closing.current = setTimeout(() => setSugg(null), 150) }}
         />
         <button type="button" ref={button} className="insert-field" aria-label={`Insert a field into ${label}`}
           aria-expanded={picking} aria-haspopup="dialog" onMouseDown={ed.remember}
