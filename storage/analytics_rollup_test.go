@@ -276,3 +276,60 @@ func compareRollups(t *testing.T, s *storage.Store, start time.Time, flowIDs []s
 		}
 	}
 }
+
+func TestSQLiteSplitStepMovesLaterMessages(t *testing.T) {
+	t.Parallel()
+	exerciseSplitStepMovesLaterMessages(t, openSQLite(t))
+}
+
+func TestPostgresSplitStepMovesLaterMessages(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("TEST_POSTGRES_DSN") == "" {
+		t.Skip("TEST_POSTGRES_DSN is not set")
+	}
+	exerciseSplitStepMovesLaterMessages(t, openPostgresDSN(t, storagetest.PostgresDSN(t)))
+}
+
+// exerciseSplitStepMovesLaterMessages: a message of day 3 counts under the
+// A/B path its run took before it, even when the split's step is recorded
+// after the message (a step replayed or written late): the split step marks
+// the message's day, which its run's own mark (day 1) does not cover.
+func exerciseSplitStepMovesLaterMessages(t *testing.T, s *storage.Store) {
+	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	run := storage.Run{ID: "r1", FlowID: "ab", Version: 1, Status: storage.RunRunning, StartedAt: day(1, 10), UpdatedAt: day(1, 10),
+		Trigger: "{}", Vars: "{}", Visits: "{}"}
+	sent := day(3, 9)
+	write := func(fn func(tx *gorm.DB) error) {
+		t.Helper()
+		if err := s.Write(t.Context(), fn); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RefreshAnalytics(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(func(tx *gorm.DB) error {
+		if err := storage.InsertRun(tx, &run); err != nil {
+			return err
+		}
+		_, _, err := storage.InsertMessage(tx, &storage.Message{ID: "m1", IdemKey: "r1:send:1", Channel: "email", Provider: "sandbox",
+			Status: "sent", RunID: "r1", FlowID: "ab", NodeID: "send", CreatedAt: sent, SentAt: &sent})
+		return err
+	})
+	write(func(tx *gorm.DB) error {
+		err := storage.InsertSteps(tx, []storage.Step{{RunID: "r1", NodeID: "split", NodeType: "logic.split", Visit: 1, Attempt: 1,
+			Status: "completed", Port: "b", StartedAt: day(1, 11), FinishedAt: day(1, 11)}})
+		if err != nil {
+			return err
+		}
+		return storage.SaveRun(tx, &run)
+	})
+	f := storage.AnalyticsFilter{FlowID: "ab", Since: day(3, 0), Until: day(4, 0)}
+	got, err := storage.MessageSteps(s.Reader(), f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Variant != "b" || got[0].Sent != 1 {
+		t.Errorf("message steps by path of day 3 = %+v, want one sent email on path b", got)
+	}
+}
