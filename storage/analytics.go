@@ -110,7 +110,7 @@ func analyticsRaw(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error {
 	for _, ch := range analyticsChannels {
 		t.Channels[ch] = &ChannelCounts{}
 	}
-	err = eachMessageCount(r, f, `''`, func(_, ch string, c ChannelCounts) { t.Channels[ch] = &c })
+	err = eachMessageStep(r, f, false, func(m MessageStepCounts) { t.Channels[m.Channel].add(m.ChannelCounts) })
 	if err != nil {
 		return err
 	}
@@ -196,38 +196,6 @@ const messageOutcomes = `
 		SUM(CASE WHEN status = 'bounced' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN events LIKE '%"type":"complained"%' THEN 1 ELSE 0 END),
 		SUM(CASE WHEN events LIKE '%"type":"unsubscribed"%' THEN 1 ELSE 0 END)`
-
-// eachMessageCount counts the outcomes of messages created in the period
-// per group (the SQL expression group, e.g. the journey) and channel. A
-// message's status only moves forward (sent, delivered, opened, clicked),
-// so a clicked email was opened and delivered too. Complaints and
-// unsubscribes live in the message's history.
-func eachMessageCount(r rawDB, f AnalyticsFilter, group string, fn func(group, channel string, c ChannelCounts)) error {
-	q := `SELECT ` + group + ` AS g, channel, ` + messageOutcomes + `
-		FROM messages WHERE test = ? AND created_at >= ? AND created_at < ? AND channel IN ('email', 'sms', 'whatsapp')`
-	args := []any{false, f.Since.UTC(), f.Until.UTC()}
-	if f.FlowID != "" {
-		q += ` AND flow_id = ?`
-		args = append(args, f.FlowID)
-	}
-	rows, err := r.query(q+` GROUP BY g, channel`, args...)
-	if err != nil {
-		return fmt.Errorf("count messages: %w", err)
-	}
-	err = scanEach(rows, func() error {
-		var g, ch string
-		var c ChannelCounts
-		if err := rows.Scan(&g, &ch, &c.Tried, &c.Sent, &c.Delivered, &c.Opened, &c.Clicked, &c.Read, &c.Failed, &c.Bounced, &c.Complained, &c.Unsubscribed); err != nil {
-			return err
-		}
-		fn(g, ch, c)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("count messages: %w", err)
-	}
-	return nil
-}
 
 // eachFirstContact measures, per run started in the period, the time to
 // its first contact, in whole seconds: the earlier of its first message

@@ -47,106 +47,88 @@ func (r rawDB) dayExpr(col string) string {
 	return `substr(` + col + `, 1, 10)` // stored as UTC text
 }
 
-// markDay notes that the rollups of t's day must be counted again. Inside
-// Store.Write the day is only remembered, and written once when the
-// transaction's work is done: a batch of runs marks today once.
+// Marks made inside Store.Write are collected and written once, when the
+// transaction's work is done: a batch of runs marks today once. Outside
+// it they are written at once, by the same statements.
+
+// markDay notes that the rollups of t's day must be counted again.
 func markDay(r rawDB, t time.Time) error {
-	d := dayOf(t)
-	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
-		m.add(d)
-		return nil
-	}
-	if _, err := r.exec(`INSERT INTO analytics_marks (day) VALUES (?)`, d); err != nil {
-		return fmt.Errorf("mark analytics day: %w", err)
-	}
-	return nil
-}
-
-// dayMarks are the days, the runs whose start days and the contacts whose
-// deals a transaction marked so far.
-type dayMarks struct {
-	days, runs, contacts []string
-	contactsSince        time.Time
-}
-
-type dayMarksKey struct{}
-
-func (m *dayMarks) add(d string) {
-	if !slices.Contains(m.days, d) {
-		m.days = append(m.days, d)
-	}
-}
-
-func (m *dayMarks) flush(r rawDB) error {
-	for _, d := range m.days {
-		if _, err := r.exec(`INSERT INTO analytics_marks (day) VALUES (?)`, d); err != nil {
-			return fmt.Errorf("mark analytics day: %w", err)
-		}
-	}
-	for chunk := range slices.Chunk(m.runs, 500) {
-		args := make([]any, 0, len(chunk)+1)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		args = append(args, false)
-		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("started_at")+` FROM runs
-			WHERE id IN (`+placeholders(len(chunk))+`) AND test = ?`, args...); err != nil {
-			return fmt.Errorf("mark analytics days: %w", err)
-		}
-	}
-	for chunk := range slices.Chunk(m.contacts, 500) {
-		args := make([]any, 0, len(chunk)+2)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		args = append(args, m.contactsSince.UTC(), false)
-		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+` FROM deals
-			WHERE contact_id IN (`+placeholders(len(chunk))+`) AND created_at >= ? AND test = ?`, args...); err != nil {
-			return fmt.Errorf("mark analytics days: %w", err)
-		}
-	}
-	return nil
+	return withMarks(r, func(m *dayMarks) { m.days[dayOf(t)] = true })
 }
 
 // markRunDay marks the start day of run runID (a live run's first
-// contact changed); inside Store.Write, once for all runs at the end.
+// contact changed).
 func markRunDay(r rawDB, runID string) error {
-	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
-		if !slices.Contains(m.runs, runID) {
-			m.runs = append(m.runs, runID)
-		}
-		return nil
-	}
-	_, err := r.exec(`INSERT INTO analytics_marks (day) SELECT `+r.dayExpr("started_at")+` FROM runs WHERE id = ? AND test = ?`, runID, false)
-	if err != nil {
-		return fmt.Errorf("mark analytics day: %w", err)
-	}
-	return nil
+	return withMarks(r, func(m *dayMarks) { m.runs[runID] = true })
 }
 
 // MarkContactDeals marks the days of a contact's live deals created at or
 // after since: a run started then that now has this contact is credited
 // with them. Call it when a run gets its contact.
 func MarkContactDeals(tx *gorm.DB, contactID string, since time.Time) error {
-	r := rawOf(tx)
-	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
-		// One statement at the end for all: the deals of these contacts
-		// since the earliest start (marking more days costs a recount,
-		// never a wrong number).
-		if !slices.Contains(m.contacts, contactID) {
-			m.contacts = append(m.contacts, contactID)
-		}
+	return withMarks(rawOf(tx), func(m *dayMarks) {
+		// The deals of all these contacts since the earliest start:
+		// marking more days costs a recount, never a wrong number.
+		m.contacts[contactID] = true
 		if m.contactsSince.IsZero() || since.Before(m.contactsSince) {
 			m.contactsSince = since
 		}
+	})
+}
+
+// dayMarks are the days, the runs whose start days and the contacts whose
+// deals a transaction marked so far.
+type dayMarks struct {
+	days, runs, contacts map[string]bool
+	contactsSince        time.Time
+}
+
+type dayMarksKey struct{}
+
+func newDayMarks() *dayMarks {
+	return &dayMarks{days: map[string]bool{}, runs: map[string]bool{}, contacts: map[string]bool{}}
+}
+
+// withMarks adds to the marks of r's Store.Write, or writes them now.
+func withMarks(r rawDB, add func(*dayMarks)) error {
+	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
+		add(m)
 		return nil
 	}
-	_, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+`
-		FROM deals WHERE contact_id = ? AND created_at >= ? AND test = ?`, contactID, since.UTC(), false)
-	if err != nil {
-		return fmt.Errorf("mark analytics days: %w", err)
+	m := newDayMarks()
+	add(m)
+	return m.flush(r)
+}
+
+func (m *dayMarks) flush(r rawDB) error {
+	for _, d := range slices.Sorted(maps.Keys(m.days)) {
+		if _, err := r.exec(`INSERT INTO analytics_marks (day) VALUES (?)`, d); err != nil {
+			return fmt.Errorf("mark analytics day: %w", err)
+		}
+	}
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(m.runs)), 500) {
+		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("started_at")+` FROM runs
+			WHERE id IN (`+placeholders(len(chunk))+`) AND test = ?`, append(anys(chunk), false)...); err != nil {
+			return fmt.Errorf("mark analytics days: %w", err)
+		}
+	}
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(m.contacts)), 500) {
+		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+` FROM deals
+			WHERE contact_id IN (`+placeholders(len(chunk))+`) AND created_at >= ? AND test = ?`,
+			append(anys(chunk), m.contactsSince.UTC(), false)...); err != nil {
+			return fmt.Errorf("mark analytics days: %w", err)
+		}
 	}
 	return nil
+}
+
+// anys makes query arguments of values.
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 // markSplitStep marks, for a step that took an A/B path, the days of its
@@ -183,12 +165,9 @@ func markMessageDays(r rawDB, id string) error {
 func markRunsDays(r rawDB, ids []string) error {
 	for chunk := range slices.Chunk(ids, 500) {
 		in := placeholders(len(chunk))
-		args := make([]any, 0, 3*len(chunk)+3)
+		var args []any
 		for range 3 {
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			args = append(args, false)
+			args = append(append(args, anys(chunk)...), false)
 		}
 		_, err := r.exec(`INSERT INTO analytics_marks (day)
 			SELECT DISTINCT `+r.dayExpr("started_at")+` FROM runs WHERE id IN (`+in+`) AND test = ?
@@ -210,7 +189,6 @@ func placeholders(n int) string {
 type dayRollup struct {
 	entries, conversions, chats int64
 	leads                       map[string]bool // contact ids
-	channels                    map[string]*ChannelCounts
 	durations                   map[durationKey]int64
 	deals                       map[string]*dealFact // by deal id
 	funnel                      *funnel              // per journey only
@@ -231,7 +209,7 @@ type durationKey struct {
 }
 
 func newDayRollup() *dayRollup {
-	return &dayRollup{leads: map[string]bool{}, channels: map[string]*ChannelCounts{}, durations: map[durationKey]int64{},
+	return &dayRollup{leads: map[string]bool{}, durations: map[durationKey]int64{},
 		deals: map[string]*dealFact{}, funnel: newFunnel()}
 }
 
@@ -361,19 +339,6 @@ func countDay(r rawDB, d string) (map[string]*dayRollup, error) {
 		return nil, fmt.Errorf("count leads of %s: %w", d, err)
 	}
 	if all.chats, err = countChats(r, f); err != nil {
-		return nil, err
-	}
-	err = eachMessageCount(r, f, `COALESCE(flow_id, '')`, func(flow, channel string, c ChannelCounts) {
-		for _, key := range []string{flow, rollupAll} {
-			acc := get(key).channels[channel]
-			if acc == nil {
-				acc = &ChannelCounts{}
-				get(key).channels[channel] = acc
-			}
-			acc.add(c)
-		}
-	})
-	if err != nil {
 		return nil, err
 	}
 	err = eachFirstContact(r, f, func(flow string, d time.Duration) {
@@ -510,11 +475,7 @@ func scanEach(rows interface {
 func applyRollups(r rawDB, ids []int64, counted map[string]map[string]*dayRollup) error {
 	var deleted int64
 	for chunk := range slices.Chunk(ids, 500) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		n, err := r.affected(`DELETE FROM analytics_marks WHERE id IN (`+placeholders(len(chunk))+`)`, args...)
+		n, err := r.affected(`DELETE FROM analytics_marks WHERE id IN (`+placeholders(len(chunk))+`)`, anys(chunk)...)
 		if err != nil {
 			return fmt.Errorf("delete analytics marks: %w", err)
 		}
@@ -546,7 +507,7 @@ var errRefreshRaced = errors.New("another refresh took these analytics marks")
 // replaceDay writes day d's counted rows in place of the old ones and
 // collects how its leads changed.
 func replaceDay(r rawDB, d string, byFlow map[string]*dayRollup, leads *leadChanges) error {
-	for _, table := range []string{"analytics_days", "analytics_channel_days", "analytics_durations", "analytics_deals",
+	for _, table := range []string{"analytics_days", "analytics_durations", "analytics_deals",
 		"analytics_node_steps", "analytics_node_runs", "analytics_paths", "analytics_message_steps"} {
 		if _, err := r.exec(`DELETE FROM `+table+` WHERE day = ?`, d); err != nil {
 			return fmt.Errorf("replace %s of %s: %w", table, d, err)
@@ -563,13 +524,6 @@ func replaceDay(r rawDB, d string, byFlow map[string]*dayRollup, leads *leadChan
 			if _, err := r.exec(`INSERT INTO analytics_days (flow_id, day, entries, conversions, leads, chats_started) VALUES (?,?,?,?,?,?)`,
 				flow, d, c.entries, c.conversions, len(c.leads), c.chats); err != nil {
 				return fmt.Errorf("write analytics day %s: %w", d, err)
-			}
-		}
-		for ch, m := range c.channels {
-			if _, err := r.exec(`INSERT INTO analytics_channel_days (flow_id, day, channel, tried, sent, delivered, opened, clicked, read,
-				failed, bounced, complained, unsubscribed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-				flow, d, ch, m.Tried, m.Sent, m.Delivered, m.Opened, m.Clicked, m.Read, m.Failed, m.Bounced, m.Complained, m.Unsubscribed); err != nil {
-				return fmt.Errorf("write analytics messages of %s: %w", d, err)
 			}
 		}
 		if flow != rollupAll {
@@ -782,12 +736,8 @@ func chainDays(days map[string]bool) []leadDay {
 }
 
 func storedLeadDays(r rawDB, flow string, contacts []string) (map[string][]leadDay, error) {
-	args := make([]any, 0, len(contacts)+1)
-	args = append(args, flow)
-	for _, c := range contacts {
-		args = append(args, c)
-	}
-	rows, err := r.query(`SELECT contact_id, day, prev_day FROM analytics_lead_days WHERE flow_id = ? AND contact_id IN (`+placeholders(len(contacts))+`)`, args...)
+	rows, err := r.query(`SELECT contact_id, day, prev_day FROM analytics_lead_days WHERE flow_id = ? AND contact_id IN (`+placeholders(len(contacts))+`)`,
+		append([]any{flow}, anys(contacts)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read lead days: %w", err)
 	}
@@ -842,9 +792,10 @@ func analyticsFromRollups(r rawDB, f AnalyticsFilter, t *AnalyticsTotals) error 
 	for _, ch := range analyticsChannels {
 		t.Channels[ch] = &ChannelCounts{}
 	}
+	// The channels' outcomes are those of their message steps added up.
+	q, args := messageStepsWhere(f)
 	rows, err := r.query(`SELECT channel, SUM(tried), SUM(sent), SUM(delivered), SUM(opened), SUM(clicked), SUM(read), SUM(failed),
-		SUM(bounced), SUM(complained), SUM(unsubscribed) FROM analytics_channel_days WHERE flow_id = ? AND day >= ? AND day < ? GROUP BY channel`,
-		scope, d1, d2)
+		SUM(bounced), SUM(complained), SUM(unsubscribed) FROM analytics_message_steps WHERE `+q+` GROUP BY channel`, args...)
 	if err != nil {
 		return fmt.Errorf("count messages: %w", err)
 	}
@@ -943,8 +894,8 @@ func analyticsDaysFromRollups(r rawDB, f AnalyticsFilter) ([]AnalyticsDay, error
 	if err != nil {
 		return nil, fmt.Errorf("runs per day: %w", err)
 	}
-	rows, err = r.query(`SELECT day, sent, opened FROM analytics_channel_days WHERE flow_id = ? AND channel = 'email' AND day >= ? AND day < ?`,
-		scope, d1, d2)
+	q, args := messageStepsWhere(f)
+	rows, err = r.query(`SELECT day, SUM(sent), SUM(opened) FROM analytics_message_steps WHERE channel = 'email' AND `+q+` GROUP BY day`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("emails per day: %w", err)
 	}
@@ -991,14 +942,10 @@ func rolledMessageSteps(r rawDB, f AnalyticsFilter, byVariant bool) ([]MessageSt
 	if byVariant {
 		variant = `variant`
 	}
-	q := `SELECT flow_id, node_id, channel, ` + variant + ` AS v, SUM(tried), SUM(sent), SUM(delivered), SUM(opened), SUM(clicked), SUM(read),
-		SUM(failed), SUM(bounced), SUM(complained), SUM(unsubscribed) FROM analytics_message_steps WHERE day >= ? AND day < ?`
-	args := []any{dayOf(f.Since), dayOf(f.Until)}
-	if f.FlowID != "" {
-		q += ` AND flow_id = ?`
-		args = append(args, f.FlowID)
-	}
-	rows, err := r.query(q+` GROUP BY flow_id, node_id, channel, v`, args...)
+	where, args := messageStepsWhere(f)
+	rows, err := r.query(`SELECT flow_id, node_id, channel, `+variant+` AS v, SUM(tried), SUM(sent), SUM(delivered), SUM(opened), SUM(clicked),
+		SUM(read), SUM(failed), SUM(bounced), SUM(complained), SUM(unsubscribed) FROM analytics_message_steps WHERE `+where+`
+		GROUP BY flow_id, node_id, channel, v`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count messages per step: %w", err)
 	}
@@ -1017,4 +964,15 @@ func rolledMessageSteps(r rawDB, f AnalyticsFilter, byVariant bool) ([]MessageSt
 		return nil, fmt.Errorf("count messages per step: %w", err)
 	}
 	return out, nil
+}
+
+// messageStepsWhere selects f's days of analytics_message_steps: one
+// journey's, or every journey's and those of messages sent outside one.
+func messageStepsWhere(f AnalyticsFilter) (string, []any) {
+	q, args := `day >= ? AND day < ?`, []any{dayOf(f.Since), dayOf(f.Until)}
+	if f.FlowID != "" {
+		q += ` AND flow_id = ?`
+		args = append(args, f.FlowID)
+	}
+	return q, args
 }

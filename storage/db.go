@@ -274,7 +274,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		defer s.open.end(ticket)
 		// The analytics days this transaction marks are collected and
 		// written once, at its end (see markDay).
-		marks := &dayMarks{}
+		marks := newDayMarks()
 		tx = tx.WithContext(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks))
 		if err := fn(tx); err != nil {
 			return err

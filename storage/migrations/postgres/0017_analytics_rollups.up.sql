@@ -19,23 +19,6 @@ CREATE TABLE analytics_days (
     chats_started bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (flow_id, day)
 );
--- Message outcomes per journey, day the message was created and channel.
-CREATE TABLE analytics_channel_days (
-    flow_id text NOT NULL,
-    day text NOT NULL,
-    channel text NOT NULL,
-    tried bigint NOT NULL DEFAULT 0,
-    sent bigint NOT NULL DEFAULT 0,
-    delivered bigint NOT NULL DEFAULT 0,
-    opened bigint NOT NULL DEFAULT 0,
-    clicked bigint NOT NULL DEFAULT 0,
-    read bigint NOT NULL DEFAULT 0,
-    failed bigint NOT NULL DEFAULT 0,
-    bounced bigint NOT NULL DEFAULT 0,
-    complained bigint NOT NULL DEFAULT 0,
-    unsubscribed bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (flow_id, day, channel)
-);
 -- Message outcomes per journey ('' for messages sent outside one), day
 -- the message was created, step, channel and the A/B path its run took
 -- at its first split before it ('' for none).

@@ -19,23 +19,6 @@ CREATE TABLE analytics_days (
     chats_started integer NOT NULL DEFAULT 0,
     PRIMARY KEY (flow_id, day)
 ) WITHOUT ROWID;
--- Message outcomes per journey, day the message was created and channel.
-CREATE TABLE analytics_channel_days (
-    flow_id text NOT NULL,
-    day text NOT NULL,
-    channel text NOT NULL,
-    tried integer NOT NULL DEFAULT 0,
-    sent integer NOT NULL DEFAULT 0,
-    delivered integer NOT NULL DEFAULT 0,
-    opened integer NOT NULL DEFAULT 0,
-    clicked integer NOT NULL DEFAULT 0,
-    read integer NOT NULL DEFAULT 0,
-    failed integer NOT NULL DEFAULT 0,
-    bounced integer NOT NULL DEFAULT 0,
-    complained integer NOT NULL DEFAULT 0,
-    unsubscribed integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (flow_id, day, channel)
-) WITHOUT ROWID;
 -- Message outcomes per journey ('' for messages sent outside one), day
 -- the message was created, step, channel and the A/B path its run took
 -- at its first split before it ('' for none).
