@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/demo"
 	"github.com/journeyhq/journey/flows"
@@ -127,7 +125,7 @@ func markDemo(ctx context.Context, store *storage.Store, dsn string) error {
 	if held {
 		return fmt.Errorf("demo: the database %s holds data and is not a demo database; the demo only runs on a fresh or demo database (leave out --db for a throwaway one)", redactDSN(dsn))
 	}
-	return store.Write(ctx, func(tx *gorm.DB) error {
+	return store.Write(ctx, func(tx storage.Tx) error {
 		return storage.PutSetting(tx, storage.SettingDemo, "created by journey demo "+version, time.Now())
 	})
 }
@@ -151,7 +149,7 @@ func publishTemplates(ctx context.Context, eng *engine.Engine) (int, error) {
 
 // demoAdmin creates the admin, or sets its password when it exists.
 func demoAdmin(ctx context.Context, store *storage.Store, email, password string) error {
-	return store.Write(ctx, func(tx *gorm.DB) error {
+	return store.Write(ctx, func(tx storage.Tx) error {
 		_, err := storage.CreateUser(tx, email, password, time.Now())
 		if errors.Is(err, storage.ErrDuplicate) {
 			err = storage.SetPassword(tx, email, password)

@@ -25,8 +25,6 @@ import (
 	"time"
 	_ "time/tzdata" // time zones work on hosts and images without tzdata
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
@@ -680,7 +678,7 @@ func cmdTokenCreate(args []string, stdout, stderr io.Writer) error {
 	}
 	return withStore(c, stderr, func(store *storage.Store) error {
 		var token string
-		err := store.Write(context.Background(), func(tx *gorm.DB) error {
+		err := store.Write(context.Background(), func(tx storage.Tx) error {
 			now := time.Now().UTC()
 			value, t, err := storage.CreateAPITokenWithRole(tx, *name, *role, now)
 			if err != nil {
@@ -719,7 +717,7 @@ func cmdUserCreate(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("user create: %w", err)
 	}
 	return withStore(c, stderr, func(store *storage.Store) error {
-		err := store.Write(context.Background(), func(tx *gorm.DB) error {
+		err := store.Write(context.Background(), func(tx storage.Tx) error {
 			now := time.Now().UTC()
 			u, err := storage.CreateUserWithRole(tx, *email, *password, *role, now)
 			if err != nil {
@@ -754,7 +752,7 @@ func cmdUserPassword(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("user password: %w", err)
 	}
 	return withStore(c, stderr, func(store *storage.Store) error {
-		err := store.Write(context.Background(), func(tx *gorm.DB) error {
+		err := store.Write(context.Background(), func(tx storage.Tx) error {
 			id, err := storage.ResetPassword(tx, *email, *password)
 			if err != nil {
 				return err

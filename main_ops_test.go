@@ -14,6 +14,7 @@ import (
 
 	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // TestCLISIGTERMDrainsAndLeavesNoLease starts the binary with a metrics
@@ -99,10 +100,10 @@ func TestCLISIGTERMDrainsAndLeavesNoLease(t *testing.T) {
 	}
 	defer store.Close()
 	var runs, leased int64
-	if err := store.Reader().Model(&storage.Run{}).Where("flow_id = ?", "crash").Count(&runs).Error; err != nil {
+	if err := storagetest.Count(store.Reader(), &runs, &storage.Run{}, "flow_id = ?", "crash"); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Reader().Model(&storage.Job{}).Where("lease_until IS NOT NULL").Count(&leased).Error; err != nil {
+	if err := storagetest.Count(store.Reader(), &leased, &storage.Job{}, "lease_until IS NOT NULL"); err != nil {
 		t.Fatal(err)
 	}
 	if int(runs) != accepted || accepted == 0 {

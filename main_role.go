@@ -83,7 +83,7 @@ func serveWorker(ctx context.Context, c config, store *storage.Store, eng *engin
 		hctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
-		if err := store.Reader().WithContext(hctx).Exec("SELECT 1").Error; err != nil {
+		if err := store.Ping(hctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{
 				"code": "unavailable", "message": "The database does not answer."}})

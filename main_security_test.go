@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -151,7 +149,7 @@ func TestCLIUserPasswordResetsAndSignsOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	var session string
-	if err := store.Write(context.Background(), func(tx *gorm.DB) (err error) {
+	if err := store.Write(context.Background(), func(tx storage.Tx) (err error) {
 		session, err = storage.CreateSession(tx, u.ID, time.Hour, time.Now())
 		return err
 	}); err != nil {

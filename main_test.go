@@ -23,6 +23,7 @@ import (
 
 	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 var (
@@ -307,7 +308,7 @@ func TestSIGKILLLosesNothingAndRepeatsNothing(t *testing.T) {
 	defer store.Close()
 	for _, m := range []any{&storage.Note{}, &storage.Contact{}} {
 		var n int64
-		if err := store.Reader().Model(m).Count(&n).Error; err != nil || int(n) != accepted {
+		if err := storagetest.Count(store.Reader(), &n, m, ""); err != nil || int(n) != accepted {
 			t.Errorf("%T rows = %d (%v), want %d", m, n, err, accepted)
 		}
 	}

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
@@ -22,7 +20,7 @@ var receiptEventTypes = func() []string {
 
 // addActivity fills the contact fields that cost queries (deals,
 // last activity) into cs, only when cf's expressions read them.
-func addActivity(db *gorm.DB, cf *flows.Compiled, cs ...*flows.Contact) error {
+func addActivity(db storage.Tx, cf *flows.Compiled, cs ...*flows.Contact) error {
 	if cf == nil || !cf.UsesActivity() || len(cs) == 0 {
 		return nil
 	}

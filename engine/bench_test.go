@@ -18,6 +18,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // BenchmarkTemplateRuns measures completed runs per second of the
@@ -45,7 +46,7 @@ func BenchmarkTemplateRuns(b *testing.B) {
 	ingested, elapsed := ingestAndDrain(b, eng, "chat-finished", bodies)
 	b.StopTimer()
 	var done int64
-	store.Reader().Model(&storage.Run{}).Where("status = ?", storage.RunCompleted).Count(&done)
+	_ = storagetest.Count(store.Reader(), &done, &storage.Run{}, "status = ?", storage.RunCompleted)
 	if int(done) != b.N {
 		b.Fatalf("completed %d of %d runs", done, b.N)
 	}
@@ -144,7 +145,7 @@ func BenchmarkDelayFiring(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	var done int64
-	store.Reader().Model(&storage.Run{}).Where("status = ?", storage.RunCompleted).Count(&done)
+	_ = storagetest.Count(store.Reader(), &done, &storage.Run{}, "status = ?", storage.RunCompleted)
 	if int(done) != b.N {
 		b.Fatalf("completed %d of %d runs", done, b.N)
 	}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sync"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
@@ -20,7 +18,7 @@ type compiledCache struct {
 func cacheKey(flowID string, version int) string { return fmt.Sprintf("%s@%d", flowID, version) }
 
 // compiled returns the compiled flow version, loading it through db.
-func (e *Engine) compiled(db *gorm.DB, flowID string, version int) (*flows.Compiled, error) {
+func (e *Engine) compiled(db storage.Tx, flowID string, version int) (*flows.Compiled, error) {
 	key := cacheKey(flowID, version)
 	if c, ok := e.cache.m.Load(key); ok {
 		return c.(*flows.Compiled), nil

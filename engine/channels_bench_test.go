@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // sandboxSendFlow upserts the contact from a webhook and sends on
@@ -38,9 +39,9 @@ func BenchmarkSandboxSendRuns(b *testing.B) {
 	ingested, elapsed := ingestAndDrain(b, eng, "bench-send", bodies)
 	b.StopTimer()
 	var done, sandboxed, skipped int64
-	store.Reader().Model(&storage.Run{}).Where("status = ?", storage.RunCompleted).Count(&done)
-	store.Reader().Model(&storage.Message{}).Where("status = ?", storage.MessageSandboxed).Count(&sandboxed)
-	store.Reader().Model(&storage.Message{}).Where("status = ?", storage.MessageSkipped).Count(&skipped)
+	_ = storagetest.Count(store.Reader(), &done, &storage.Run{}, "status = ?", storage.RunCompleted)
+	_ = storagetest.Count(store.Reader(), &sandboxed, &storage.Message{}, "status = ?", storage.MessageSandboxed)
+	_ = storagetest.Count(store.Reader(), &skipped, &storage.Message{}, "status = ?", storage.MessageSkipped)
 	if int(done) != b.N || int(sandboxed) != b.N || int(skipped) != 2*b.N {
 		b.Fatalf("completed %d runs, %d sandboxed and %d skipped messages, of %d runs", done, sandboxed, skipped, b.N)
 	}

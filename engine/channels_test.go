@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // fallbackFlow sends on WhatsApp, then SMS, then email, waiting an hour
@@ -38,7 +37,7 @@ func fallbackFlow(settings string) string {
 func (b *testBundle) messages(t *testing.T, runID string) []storage.Message {
 	t.Helper()
 	var ms []storage.Message
-	if err := b.store.Reader().Where("run_id = ?", runID).Order("created_at, channel").Find(&ms).Error; err != nil {
+	if err := storagetest.Find(b.store.Reader(), &ms, storagetest.Query{Where: "run_id = ?", Args: []any{runID}, Order: "created_at, channel"}); err != nil {
 		t.Fatalf("messages: %v", err)
 	}
 	return ms
@@ -80,7 +79,7 @@ func (b *testBundle) sendOutput(t *testing.T, runID string) map[string]any {
 func (b *testBundle) tags(t *testing.T) []string {
 	t.Helper()
 	var tags []string
-	b.store.Reader().Model(&storage.ContactTag{}).Order("tag").Pluck("tag", &tags)
+	_ = storagetest.Pluck(b.store.Reader(), &storage.ContactTag{}, "tag", &tags, storagetest.Query{Order: "tag"})
 	return tags
 }
 
@@ -162,7 +161,7 @@ func TestMessageSendSkipsChannelsWithoutConsentOrAddress(t *testing.T) {
 	b.publish(t, strings.Replace(fallbackFlow(""), `"delivery_timeout": "1h"`, `"delivery_timeout": ""`, 1))
 	// Known contact without phone who refused WhatsApp.
 	res := b.event(t, engine.EventInput{Type: "created", Contact: storage.ContactRef{Email: "bo@example.com"}})
-	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+	err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 		return storage.SetConsent(tx, res.ContactID, "whatsapp", false, b.clock.Now())
 	})
 	if err != nil {

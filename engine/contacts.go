@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
@@ -24,7 +22,7 @@ import (
 // not, a step that fails after writing aborts the chunk (errIsolate),
 // which runs again isolated.
 type txContacts struct {
-	tx        *gorm.DB
+	tx        storage.Tx
 	now       time.Time
 	savepoint string
 	isolate   bool

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
@@ -22,7 +20,7 @@ func TestATestStepNeverChangesARealContact(t *testing.T) {
 	defer store.Close()
 	now := time.Now()
 	var real string
-	err = store.Write(t.Context(), func(tx *gorm.DB) (err error) {
+	err = store.Write(t.Context(), func(tx storage.Tx) (err error) {
 		real, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "ana@example.com"}, now)
 		return err
 	})
@@ -39,7 +37,7 @@ func TestATestStepNeverChangesARealContact(t *testing.T) {
 			return err
 		},
 	} {
-		err := store.Write(t.Context(), func(tx *gorm.DB) error {
+		err := store.Write(t.Context(), func(tx storage.Tx) error {
 			return change(&txContacts{tx: tx, now: now, test: true})
 		})
 		if err == nil {

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -18,7 +16,7 @@ import (
 // (credential) this server does not have, or one of another kind. A flow
 // with such a step stays a draft: publishing it would fail every send.
 // (A required account left empty is found by flows.Validate.)
-func (e *Engine) credentialProblems(db *gorm.DB, f *flows.Flow) ([]flows.Problem, error) {
+func (e *Engine) credentialProblems(db storage.Tx, f *flows.Flow) ([]flows.Problem, error) {
 	missing, err := e.missingAccounts(db, f)
 	if err != nil {
 		return nil, err
@@ -38,7 +36,7 @@ type missingAccount struct {
 	sandboxOK bool
 }
 
-func (e *Engine) missingAccounts(db *gorm.DB, f *flows.Flow) ([]missingAccount, error) {
+func (e *Engine) missingAccounts(db storage.Tx, f *flows.Flow) ([]missingAccount, error) {
 	var have map[string]string // id -> kind, loaded on first need
 	var problems []missingAccount
 	for i := range f.Nodes {
@@ -159,7 +157,7 @@ func (e *Engine) DraftCheck(f *flows.Flow) (problems, warnings []flows.Problem, 
 // not have on a step that works without one, so that a test run of a draft
 // imported without its accounts sends to the sandbox outbox. A step that
 // cannot work without its account keeps the test from running.
-func (e *Engine) sandboxMissingAccounts(db *gorm.DB, f *flows.Flow) error {
+func (e *Engine) sandboxMissingAccounts(db storage.Tx, f *flows.Flow) error {
 	missing, err := e.missingAccounts(db, f)
 	if err != nil {
 		return err

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -115,7 +114,7 @@ const GCPercent = 400
 // before each write (it opens the step's savepoint when the chunk is
 // isolated).
 type ChannelsBinder interface {
-	Bind(tx *gorm.DB, beforeWrite func() error) nodes.Channels
+	Bind(tx storage.Tx, beforeWrite func() error) nodes.Channels
 }
 
 func (c *Config) setDefaults() error {
@@ -222,7 +221,7 @@ func (e *Engine) Start(ctx context.Context) {
 	ctx, e.stop = context.WithCancel(ctx)
 	e.abort, e.stopped = abort, ctx.Done()
 	if e.cfg.SingleInstance {
-		err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		err := e.store.Write(ctx, func(tx storage.Tx) error {
 			n, err := storage.ReleaseAllLeases(tx)
 			if n > 0 {
 				e.log.InfoContext(ctx, "took back jobs left by a stopped process", "jobs", n)

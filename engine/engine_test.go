@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
@@ -176,11 +174,7 @@ func (b *testBundle) run(t *testing.T, id string) *storage.Run {
 func (b *testBundle) count(t *testing.T, model any, where string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	q := b.store.Reader().Model(model)
-	if where != "" {
-		q = q.Where(where, args...)
-	}
-	if err := q.Count(&n).Error; err != nil {
+	if err := storagetest.Count(b.store.Reader(), &n, model, where, args...); err != nil {
 		t.Fatalf("count: %v", err)
 	}
 	return n
@@ -341,7 +335,7 @@ func TestWaitForEvent(t *testing.T) {
 				t.Fatalf("status = %s (%s), want completed", r.Status, r.Error)
 			}
 			var tags []string
-			b.store.Reader().Model(&storage.ContactTag{}).Pluck("tag", &tags)
+			_ = storagetest.Pluck(b.store.Reader(), &storage.ContactTag{}, "tag", &tags, storagetest.Query{})
 			if len(tags) != 1 || tags[0] != tt.wantTag {
 				t.Fatalf("tags = %v, want [%s]", tags, tt.wantTag)
 			}
@@ -431,7 +425,7 @@ func TestGoalReachedExitsAsConverted(t *testing.T) {
 		res := b.event(t, engine.EventInput{Type: "signup", Contact: storage.ContactRef{Email: "g@example.com"}})
 		b.drain(t)
 		// The contact becomes a customer while the run waits.
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			return storage.TagContact(tx, "", res.ContactID, []string{"customer"}, nil, b.clock.Now())
 		})
 		if err != nil {
@@ -550,7 +544,7 @@ func TestExpiredLeaseIsReclaimedWithoutDoubleEffects(t *testing.T) {
 		runs := b.hook(t, "chat-finished", map[string]any{"email": "l@example.com", "name": "Lee", "score": 90, "transcript": "hi"})
 
 		// Worker A claims the job and dies before committing anything.
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			js, err := storage.ClaimJobs(tx, b.store.Postgres(), "dead-worker", b.clock.Now(), b.clock.Now().Add(time.Minute), 10)
 			if len(js) != 1 {
 				return fmt.Errorf("claimed %d jobs, want 1 (%v)", len(js), err)
@@ -647,7 +641,7 @@ func TestAbsenceTrigger(t *testing.T) {
 		b.clock.Advance(2 * time.Hour)
 		b.drain(t)
 		var runs []storage.Run
-		b.store.Reader().Find(&runs)
+		_ = storagetest.Find(b.store.Reader(), &runs, storagetest.Query{})
 		if len(runs) != 1 || runs[0].Status != storage.RunCompleted {
 			t.Fatalf("runs = %+v, want one completed run for the silent contact", runs)
 		}

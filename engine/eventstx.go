@@ -3,15 +3,15 @@ package engine
 import (
 	"context"
 
-	"gorm.io/gorm"
+	"github.com/journeyhq/journey/storage"
 )
 
 // EventRecorder stores contact events for the outbox: in a transaction of
 // the outbox's own (IngestEventsWith), or in one already open, such as the
 // step's (IngestEventTx).
 type EventRecorder interface {
-	IngestEventsWith(ctx context.Context, fn func(tx *gorm.DB, ingest EventWriter) error) error
-	IngestEventTx(ctx context.Context, tx *gorm.DB, in EventInput) (EventResult, error)
+	IngestEventsWith(ctx context.Context, fn func(tx storage.Tx, ingest EventWriter) error) error
+	IngestEventTx(ctx context.Context, tx storage.Tx, in EventInput) (EventResult, error)
 }
 
 // EventsUser is an outbox that records contact events of its own (the
@@ -23,7 +23,7 @@ type EventsUser interface {
 // IngestEventTx stores an event as IngestEvent does, inside tx: it commits
 // or rolls back with the caller's writes. Runs it resumes are due at once
 // and are picked up by the worker's next batch.
-func (e *Engine) IngestEventTx(ctx context.Context, tx *gorm.DB, in EventInput) (EventResult, error) {
+func (e *Engine) IngestEventTx(ctx context.Context, tx storage.Tx, in EventInput) (EventResult, error) {
 	in, now, err := e.prepareEvent(in)
 	if err != nil {
 		return EventResult{}, err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
@@ -75,7 +74,7 @@ func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, opts DraftOptions
 	}
 	now := e.clock.Now()
 	var revision int
-	err = e.store.Write(ctx, func(tx *gorm.DB) error {
+	err = e.store.Write(ctx, func(tx storage.Tx) error {
 		cur, err := storage.GetFlow(tx, f.ID)
 		if errors.Is(err, storage.ErrNotFound) {
 			revision = 1
@@ -134,7 +133,7 @@ func (e *Engine) Publish(ctx context.Context, flowID string) (int, error) {
 // ifRevision (when set): what the publisher saw is what goes live.
 func (e *Engine) PublishRevision(ctx context.Context, flowID string, ifRevision *int) (int, error) {
 	var version int
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		if ifRevision != nil {
 			cur, err := storage.GetFlow(tx, flowID)
 			if err != nil {
@@ -154,7 +153,7 @@ func (e *Engine) PublishRevision(ctx context.Context, flowID string, ifRevision 
 // publishTx publishes the draft of flowID inside tx. It leaves the compiled
 // cache alone: tx may still roll back (an import that fails later, a dry
 // run), and the cache must only hold versions that exist.
-func (e *Engine) publishTx(tx *gorm.DB, flowID string) (int, error) {
+func (e *Engine) publishTx(tx storage.Tx, flowID string) (int, error) {
 	sf, err := storage.GetFlow(tx, flowID)
 	if err != nil {
 		return 0, err
@@ -205,7 +204,7 @@ func (e *Engine) publishTx(tx *gorm.DB, flowID string) (int, error) {
 
 // triggerIndex lists the trigger rows of a compiled flow, and problems such
 // as a webhook path another active journey already uses.
-func (e *Engine) triggerIndex(tx *gorm.DB, cf *flows.Compiled) ([]storage.Trigger, []flows.Problem, error) {
+func (e *Engine) triggerIndex(tx storage.Tx, cf *flows.Compiled) ([]storage.Trigger, []flows.Problem, error) {
 	var out []storage.Trigger
 	var problems []flows.Problem
 	for _, cn := range cf.Triggers {
@@ -283,7 +282,7 @@ func nextTick(cn *flows.CompiledNode, fallback *time.Location, after time.Time) 
 // job's dedup key (flow, version, node, tick) keeps instances from queueing
 // a tick twice, and the schedule_ticks row written when it fires makes each
 // tick start one run even if two versions' jobs share a tick.
-func (e *Engine) scheduleTicks(tx *gorm.DB, cf *flows.Compiled) error {
+func (e *Engine) scheduleTicks(tx storage.Tx, cf *flows.Compiled) error {
 	for _, cn := range cf.Triggers {
 		if cn.Node.Type != nodes.TypeScheduleTrigger {
 			continue
@@ -295,7 +294,7 @@ func (e *Engine) scheduleTicks(tx *gorm.DB, cf *flows.Compiled) error {
 	return nil
 }
 
-func (e *Engine) insertTick(tx *gorm.DB, cf *flows.Compiled, cn *flows.CompiledNode, after time.Time) error {
+func (e *Engine) insertTick(tx storage.Tx, cf *flows.Compiled, cn *flows.CompiledNode, after time.Time) error {
 	tick, err := nextTick(cn, cf.Location, after)
 	if err != nil {
 		return err
@@ -312,7 +311,7 @@ func (e *Engine) insertTick(tx *gorm.DB, cf *flows.Compiled, cn *flows.CompiledN
 
 // fireSchedule starts a run for a tick and schedules the next tick, unless
 // the flow was paused or republished (a new version brings its own ticks).
-func (e *Engine) fireSchedule(ctx context.Context, tx *gorm.DB, j *storage.Job) error {
+func (e *Engine) fireSchedule(ctx context.Context, tx storage.Tx, j *storage.Job) error {
 	var p schedulePayload
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return fmt.Errorf("schedule payload: %w", err)
@@ -374,7 +373,7 @@ func (e *Engine) fireSchedule(ctx context.Context, tx *gorm.DB, j *storage.Job) 
 // queues a follow-up job for the rest: each batch commits with its runs
 // and its follow-up, so every (tick, contact) is considered exactly once,
 // and a tick over many contacts never holds the writer for long.
-func (e *Engine) startSegmentBatch(ctx context.Context, tx *gorm.DB, cf *flows.Compiled, cn *flows.CompiledNode, p schedulePayload) error {
+func (e *Engine) startSegmentBatch(ctx context.Context, tx storage.Tx, cf *flows.Compiled, cn *flows.CompiledNode, p schedulePayload) error {
 	page, err := storage.ContactsAfter(tx, p.After, e.cfg.ScheduleBatch)
 	if err != nil {
 		return err
@@ -429,7 +428,7 @@ func maxTime(a, b time.Time) time.Time {
 
 // Pause stops a flow from starting new runs; runs in flight go on.
 func (e *Engine) Pause(ctx context.Context, flowID string) error {
-	return e.store.Write(ctx, func(tx *gorm.DB) error {
+	return e.store.Write(ctx, func(tx storage.Tx) error {
 		sf, err := storage.GetFlow(tx, flowID)
 		if err != nil {
 			return err
@@ -444,13 +443,12 @@ func (e *Engine) Pause(ctx context.Context, flowID string) error {
 
 // DeleteFlow removes a flow and cancels its runs in flight.
 func (e *Engine) DeleteFlow(ctx context.Context, flowID string) error {
-	return e.store.Write(ctx, func(tx *gorm.DB) error {
+	return e.store.Write(ctx, func(tx storage.Tx) error {
 		if err := storage.DeleteFlow(tx, flowID); err != nil {
 			return err
 		}
-		var ids []string
-		if err := tx.Model(&storage.Run{}).Where("flow_id = ? AND status IN ?", flowID,
-			[]string{storage.RunRunning, storage.RunWaiting}).Pluck("id", &ids).Error; err != nil {
+		ids, err := storage.ActiveRunIDs(tx, flowID)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {

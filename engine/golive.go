@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -88,7 +86,7 @@ func (e *Engine) stepLabel(f *flows.Flow, nodeID string) string {
 // hookClashes lists the webhook triggers of f whose path another active
 // journey already listens on. It reads the draft's params directly, so an
 // unfinished draft is checked too (at every save, not only at publish).
-func (e *Engine) hookClashes(db *gorm.DB, f *flows.Flow) ([]flows.Problem, error) {
+func (e *Engine) hookClashes(db storage.Tx, f *flows.Flow) ([]flows.Problem, error) {
 	var out []flows.Problem
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
@@ -113,7 +111,7 @@ func (e *Engine) hookClashes(db *gorm.DB, f *flows.Flow) ([]flows.Problem, error
 
 // hookClash is the problem of a webhook trigger whose path another active
 // journey listens on (nil when the path is free).
-func hookClash(db *gorm.DB, flowID, nodeID, path string) (*flows.Problem, error) {
+func hookClash(db storage.Tx, flowID, nodeID, path string) (*flows.Problem, error) {
 	other, err := storage.HookPathTaken(db, path, flowID)
 	if err != nil || other == "" {
 		return nil, err

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -40,7 +38,7 @@ type pendingWrite struct {
 	ctx context.Context
 	// fn is told whether it runs in its own savepoint after another part
 	// of its batch failed (see writeOptimistic).
-	fn   func(tx *gorm.DB, isolated bool) error
+	fn   func(tx storage.Tx, isolated bool) error
 	done chan error
 }
 
@@ -62,8 +60,8 @@ const (
 
 // write runs fn in a transaction shared with other concurrent callers and
 // returns fn's error (or the transaction's).
-func (g *groupCommit) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return g.writeOptimistic(ctx, func(tx *gorm.DB, _ bool) error { return fn(tx) })
+func (g *groupCommit) write(ctx context.Context, fn func(tx storage.Tx) error) error {
+	return g.writeOptimistic(ctx, func(tx storage.Tx, _ bool) error { return fn(tx) })
 }
 
 // writeOptimistic is write for a request with a fast way that may fail
@@ -71,7 +69,7 @@ func (g *groupCommit) write(ctx context.Context, fn func(tx *gorm.DB) error) err
 // returns an error wrapping errIsolate (or another request of its batch
 // fails), it runs again in a new transaction, in a savepoint of its own,
 // with isolated true.
-func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx *gorm.DB, isolated bool) error) error {
+func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx storage.Tx, isolated bool) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -135,7 +133,7 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 	// common case), that saves three statements a request. A lone request
 	// needs none anyway: its error rolls back only its own transaction.
 	errs := make([]error, len(batch))
-	err := g.store.Write(ctx, func(tx *gorm.DB) error {
+	err := g.store.Write(ctx, func(tx storage.Tx) error {
 		for i, p := range batch {
 			if errs[i] = p.ctx.Err(); errs[i] != nil {
 				continue // its caller gave up before its turn: not run
@@ -165,7 +163,7 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 		return
 	}
 	clear(errs)
-	err = g.store.Write(ctx, func(tx *gorm.DB) error {
+	err = g.store.Write(ctx, func(tx storage.Tx) error {
 		for i, p := range batch {
 			if errs[i] = p.ctx.Err(); errs[i] != nil {
 				continue

@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // Concurrent requests share transactions; a request that fails leaves
@@ -32,7 +31,7 @@ func TestGroupCommitIsolatesFailedRequests(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i] = g.write(context.Background(), func(tx *gorm.DB) error {
+			got[i] = g.write(context.Background(), func(tx storage.Tx) error {
 				key := fmt.Sprintf("req-%d", i)
 				if _, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "test", Data: "{}",
 					At: time.Now(), ReceivedAt: time.Now(), DedupKey: &key}); err != nil {
@@ -52,7 +51,7 @@ func TestGroupCommitIsolatesFailedRequests(t *testing.T) {
 		}
 		var count int64
 		key := fmt.Sprintf("req-%d", i)
-		if err := store.Reader().Model(&storage.Event{}).Where("dedup_key = ?", key).Count(&count).Error; err != nil {
+		if err := storagetest.Count(store.Reader(), &count, &storage.Event{}, "dedup_key = ?", key); err != nil {
 			t.Fatal(err)
 		}
 		if want := int64(1); i%7 == 0 {
@@ -80,7 +79,7 @@ func TestGroupCommitCancelledWhileQueuedNeverRuns(t *testing.T) {
 	holding, release := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
-		first <- g.write(context.Background(), func(*gorm.DB) error {
+		first <- g.write(context.Background(), func(storage.Tx) error {
 			close(holding)
 			<-release
 			return nil
@@ -92,7 +91,7 @@ func TestGroupCommitCancelledWhileQueuedNeverRuns(t *testing.T) {
 	ran := make(chan struct{}, 1)
 	queued := make(chan error, 1)
 	go func() {
-		queued <- g.write(ctx, func(*gorm.DB) error {
+		queued <- g.write(ctx, func(storage.Tx) error {
 			ran <- struct{}{}
 			return nil
 		})
@@ -116,7 +115,7 @@ func TestGroupCommitCancelledWhileQueuedNeverRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A later request runs after anything still queued would have.
-	if err := g.write(context.Background(), func(*gorm.DB) error { return nil }); err != nil {
+	if err := g.write(context.Background(), func(storage.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -137,14 +136,14 @@ func TestGroupCommitCancelledInBatchTellsTheTruth(t *testing.T) {
 	g := &groupCommit{store: store}
 	ctx, cancel := context.WithCancel(context.Background())
 	key := "in-batch"
-	err = g.write(ctx, func(tx *gorm.DB) error {
+	err = g.write(ctx, func(tx storage.Tx) error {
 		_, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "test", Data: "{}",
 			At: time.Now(), ReceivedAt: time.Now(), DedupKey: &key})
 		cancel() // the caller gives up while its write is under way
 		return err
 	})
 	var count int64
-	if err := store.Reader().Model(&storage.Event{}).Where("dedup_key = ?", key).Count(&count).Error; err != nil {
+	if err := storagetest.Count(store.Reader(), &count, &storage.Event{}, "dedup_key = ?", key); err != nil {
 		t.Fatal(err)
 	}
 	if (err == nil) != (count == 1) {

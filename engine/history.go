@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
@@ -87,7 +85,7 @@ func (e *Engine) UnpublishedChanges(fs []storage.Flow) (map[string]bool, error) 
 
 // unpublished reports whether the draft of sf differs from its live
 // version (false when it was never published).
-func (e *Engine) unpublished(db *gorm.DB, sf *storage.Flow) (bool, error) {
+func (e *Engine) unpublished(db storage.Tx, sf *storage.Flow) (bool, error) {
 	if sf.Version < 1 {
 		return false, nil
 	}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/storage"
 )
@@ -126,7 +124,7 @@ func (e *Engine) ImportAll(ctx context.Context, fs []*flows.Flow, opt ImportOpti
 		}
 	}
 	var results []ImportResult
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		results = results[:0]
 		for _, f := range fs {
 			r, err := e.importTx(tx, f, opt.Publish)
@@ -147,7 +145,7 @@ func (e *Engine) ImportAll(ctx context.Context, fs []*flows.Flow, opt ImportOpti
 	return results, nil
 }
 
-func (e *Engine) importTx(tx *gorm.DB, f *flows.Flow, publish bool) (ImportResult, error) {
+func (e *Engine) importTx(tx storage.Tx, f *flows.Flow, publish bool) (ImportResult, error) {
 	r := ImportResult{ID: f.ID}
 	doc := *f
 	doc.Version = 0

@@ -11,6 +11,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 func hookFlow(id, path, listName string) string {
@@ -150,7 +151,7 @@ func TestImportDryRunWritesNothing(t *testing.T) {
 		t.Fatalf("list members = %d, want 1", n)
 	}
 	var l storage.List
-	if err := b.store.Reader().Take(&l).Error; err != nil || l.Name != "real" {
+	if err := storagetest.Take(b.store.Reader(), &l, storagetest.Query{}); err != nil || l.Name != "real" {
 		t.Fatalf("the run used list %q (%v), want the imported document's list \"real\"", l.Name, err)
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -58,7 +56,7 @@ type startRequest struct {
 
 // startRun creates a run and its first job in tx, honouring the flow's
 // re-entry policy. It returns "" when the policy kept the contact out.
-func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
+func (e *Engine) startRun(tx storage.Tx, req startRequest) (string, error) {
 	now := e.clock.Now()
 	f := req.cf.Flow
 	if req.contactID != "" && !req.test {
@@ -117,7 +115,7 @@ func (e *Engine) startRun(tx *gorm.DB, req startRequest) (string, error) {
 // again the old way, leaving the run to a job.
 //
 // req.trigger is the run's trigger as decoding run.Trigger would give it.
-func (e *Engine) runInline(tx *gorm.DB, run *storage.Run, req startRequest) error {
+func (e *Engine) runInline(tx storage.Tx, run *storage.Run, req startRequest) error {
 	st, err := e.newRunStateWith(req.ctx, tx, run, req.cf, req.trigger)
 	if err != nil {
 		return err
@@ -199,7 +197,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	}
 	inline := e.cfg.InlineStart
 	var committed onCommit
-	err = e.ingest.writeOptimistic(ctx, func(tx *gorm.DB, isolated bool) error {
+	err = e.ingest.writeOptimistic(ctx, func(tx storage.Tx, isolated bool) error {
 		res = HookResult{}
 		committed.reset()
 		if req.IdempotencyKey != "" {
@@ -452,7 +450,7 @@ func mapWebhook(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req Hoo
 // knownContact finds an existing contact by the payload's email, so that
 // re-entry policies and contact fields apply from the first step: a real
 // contact, or for a test a test contact.
-func (e *Engine) knownContact(tx *gorm.DB, payload map[string]any, test bool) string {
+func (e *Engine) knownContact(tx storage.Tx, payload map[string]any, test bool) string {
 	email, _ := payload["email"].(string)
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
@@ -493,7 +491,7 @@ func (e *Engine) IngestEvent(ctx context.Context, in EventInput) (EventResult, e
 	if err != nil {
 		return res, err
 	}
-	err = e.ingest.write(ctx, func(tx *gorm.DB) error {
+	err = e.ingest.write(ctx, func(tx storage.Tx) error {
 		var err error
 		res, err = e.ingestEvent(ctx, tx, in, now)
 		return err
@@ -513,9 +511,9 @@ type EventWriter func(in EventInput) (EventResult, error)
 // stores contact events with ingest, and everything commits together or
 // not at all. fn may be called again, in a new transaction, when another
 // request of a shared transaction fails: it must start over each time.
-func (e *Engine) IngestEventsWith(ctx context.Context, fn func(tx *gorm.DB, ingest EventWriter) error) error {
+func (e *Engine) IngestEventsWith(ctx context.Context, fn func(tx storage.Tx, ingest EventWriter) error) error {
 	wake := false
-	err := e.ingest.write(ctx, func(tx *gorm.DB) error {
+	err := e.ingest.write(ctx, func(tx storage.Tx) error {
 		wake = false
 		return fn(tx, func(in EventInput) (EventResult, error) {
 			in, now, err := e.prepareEvent(in)
@@ -558,7 +556,7 @@ func (e *Engine) prepareEvent(in EventInput) (_ EventInput, now time.Time, _ err
 
 // ingestEvent stores a prepared event in tx once, resumes the runs waiting
 // for it and starts the flows it triggers.
-func (e *Engine) ingestEvent(ctx context.Context, tx *gorm.DB, in EventInput, now time.Time) (EventResult, error) {
+func (e *Engine) ingestEvent(ctx context.Context, tx storage.Tx, in EventInput, now time.Time) (EventResult, error) {
 	var res EventResult
 	var contactID string
 	// test is set for a test contact's event (a contact named by email,
@@ -619,7 +617,7 @@ func (e *Engine) ingestEvent(ctx context.Context, tx *gorm.DB, in EventInput, no
 // resumeWaits turns each matching wait's timeout job into a resume job
 // that carries the event. Waits are taken before jobs, as the timeout
 // path does, so the two never deadlock.
-func (e *Engine) resumeWaits(ctx context.Context, tx *gorm.DB, contactID string, ev flows.Event) ([]string, error) {
+func (e *Engine) resumeWaits(ctx context.Context, tx storage.Tx, contactID string, ev flows.Event) ([]string, error) {
 	ws, err := storage.WaitsFor(tx, contactID, ev.Type)
 	if err != nil {
 		return nil, err
@@ -658,17 +656,14 @@ func (e *Engine) resumeWaits(ctx context.Context, tx *gorm.DB, contactID string,
 		payload := resumePayload{Event: &ev}
 		if w.EventPort == reenterPort {
 			// Keep the node's state that the timeout job carries.
-			var j storage.Job
-			if err := tx.Select("payload").Where("id = ?", w.TimeoutJobID).Take(&j).Error; err != nil {
+			jp, err := storage.JobPayload(tx, w.TimeoutJobID)
+			if err != nil {
 				return nil, fmt.Errorf("resume run %s: %w", w.RunID, err)
 			}
-			_ = json.Unmarshal([]byte(j.Payload), &payload)
+			_ = json.Unmarshal([]byte(jp), &payload)
 			payload.Event = &ev
 		}
-		err = tx.Model(&storage.Job{}).Where("id = ?", w.TimeoutJobID).Updates(map[string]any{
-			"kind": storage.JobResume, "port": w.EventPort, "payload": mustJSON(payload),
-			"due_at": e.clock.Now(),
-		}).Error
+		err = storage.ResumeJobAt(tx, w.TimeoutJobID, storage.JobResume, w.EventPort, mustJSON(payload), e.clock.Now())
 		if err != nil {
 			return nil, fmt.Errorf("resume run %s: %w", w.RunID, err)
 		}
@@ -677,7 +672,7 @@ func (e *Engine) resumeWaits(ctx context.Context, tx *gorm.DB, contactID string,
 	return resumed, nil
 }
 
-func (e *Engine) startEventFlows(tx *gorm.DB, contactID string, ev flows.Event) ([]string, error) {
+func (e *Engine) startEventFlows(tx storage.Tx, contactID string, ev flows.Event) ([]string, error) {
 	ts, err := storage.MatchTriggers(tx, "event", ev.Type)
 	if err != nil {
 		return nil, err
@@ -724,7 +719,7 @@ type absencePayload struct {
 // scheduleAbsences starts the clock of every absence trigger whose first
 // event this is: a job checks, when the time is up, that the second event
 // did not follow.
-func (e *Engine) scheduleAbsences(tx *gorm.DB, contactID string, ev flows.Event) error {
+func (e *Engine) scheduleAbsences(tx storage.Tx, contactID string, ev flows.Event) error {
 	ts, err := storage.MatchTriggers(tx, "absence", ev.Type)
 	if err != nil {
 		return err
@@ -750,7 +745,7 @@ func (e *Engine) scheduleAbsences(tx *gorm.DB, contactID string, ev flows.Event)
 }
 
 // fireAbsence starts the run if the awaited second event never came.
-func (e *Engine) fireAbsence(_ context.Context, tx *gorm.DB, j *storage.Job) error {
+func (e *Engine) fireAbsence(_ context.Context, tx storage.Tx, j *storage.Job) error {
 	var p absencePayload
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
 		return fmt.Errorf("absence payload: %w", err)

@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -53,7 +51,7 @@ func (e *Engine) releaseLeases(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	var n int64
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		var err error
 		n, err = storage.ReleaseLeasesOf(tx, e.cfg.WorkerID)
 		return err

@@ -12,13 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // slowRegistry adds a remote node type whose handler signals when it
@@ -214,9 +213,9 @@ func TestSweeperDeletesOldRunsAndKeepsTheFileBounded(t *testing.T) {
 	ctx := context.Background()
 	now := b.clock.Now()
 	live := fmt.Sprintf("live-%d", now.Unix())
-	err = b.store.Write(ctx, func(tx *gorm.DB) error {
-		return tx.Create(&storage.Run{ID: live, FlowID: "f", Version: 1, Status: storage.RunWaiting, Tokens: 1,
-			StartedAt: now.Add(-400 * 24 * time.Hour), UpdatedAt: now}).Error
+	err = b.store.Write(ctx, func(tx storage.Tx) error {
+		return storagetest.Insert(tx, &storage.Run{ID: live, FlowID: "f", Version: 1, Status: storage.RunWaiting, Tokens: 1,
+			StartedAt: now.Add(-400 * 24 * time.Hour), UpdatedAt: now})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -226,11 +225,11 @@ func TestSweeperDeletesOldRunsAndKeepsTheFileBounded(t *testing.T) {
 	for round := range 8 {
 		// A month of finished runs, each with bulky steps...
 		ended := now.Add(-40 * 24 * time.Hour)
-		err := b.store.Write(ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(ctx, func(tx storage.Tx) error {
 			for i := range 250 {
 				id := fmt.Sprintf("r%d-%d", round, i)
-				if err := tx.Create(&storage.Run{ID: id, FlowID: "f", Version: 1, Status: storage.RunCompleted,
-					Vars: payload, StartedAt: ended, UpdatedAt: ended, EndedAt: &ended}).Error; err != nil {
+				if err := storagetest.Insert(tx, &storage.Run{ID: id, FlowID: "f", Version: 1, Status: storage.RunCompleted,
+					Vars: payload, StartedAt: ended, UpdatedAt: ended, EndedAt: &ended}); err != nil {
 					return err
 				}
 				steps := []storage.Step{{RunID: id, NodeID: "a", NodeType: "t", Visit: 1, Attempt: 1, Status: "completed",
@@ -246,9 +245,9 @@ func TestSweeperDeletesOldRunsAndKeepsTheFileBounded(t *testing.T) {
 		}
 		// ...and one finished yesterday, within the retention period.
 		recent := now.Add(-24 * time.Hour)
-		err = b.store.Write(ctx, func(tx *gorm.DB) error {
-			return tx.Create(&storage.Run{ID: fmt.Sprintf("recent-%d", round), FlowID: "f", Version: 1,
-				Status: storage.RunCompleted, StartedAt: recent, UpdatedAt: recent, EndedAt: &recent}).Error
+		err = b.store.Write(ctx, func(tx storage.Tx) error {
+			return storagetest.Insert(tx, &storage.Run{ID: fmt.Sprintf("recent-%d", round), FlowID: "f", Version: 1,
+				Status: storage.RunCompleted, StartedAt: recent, UpdatedAt: recent, EndedAt: &recent})
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -41,7 +39,7 @@ type resumePayload struct {
 func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 	now := e.clock.Now()
 	var jobs []storage.Job
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		var err error
 		jobs, err = storage.ClaimJobs(tx, e.store.Postgres(), e.cfg.WorkerID, now, now.Add(e.cfg.Lease), e.cfg.BatchSize)
 		return err
@@ -76,7 +74,7 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 
 func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error) {
 	due := e.clock.Now().Add(e.cfg.RetryBase)
-	_ = e.store.Write(ctx, func(tx *gorm.DB) error {
+	_ = e.store.Write(ctx, func(tx storage.Tx) error {
 		for _, j := range jobs {
 			if err := storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts, due, cause.Error()); err != nil {
 				return err
@@ -99,7 +97,7 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int
 	txStart := time.Now()
 	end := start
 	var committed onCommit // the chunk's metrics and logs
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		end = start
 		committed.reset()
 		for end < len(jobs) {
@@ -127,7 +125,7 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int
 // job's writes, and the job is retried later. Otherwise any error aborts
 // the chunk with errIsolate (keeping the cause's text, so that a busy
 // database is still retried as such).
-func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
+func (e *Engine) processJob(ctx context.Context, tx storage.Tx, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
 	if !isolate {
 		if err := e.handleJob(ctx, tx, j, pre, false, committed); err != nil {
 			return fmt.Errorf("%w: %w", errIsolate, err)
@@ -154,7 +152,7 @@ func (e *Engine) processJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pr
 	return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
 }
 
-func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
+func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
 	// A timeout races with the event it waits for: the one that takes
 	// the wait row wins. Take it before the job so both paths lock in
 	// the same order (wait, then job).
@@ -261,7 +259,7 @@ func (e *Engine) backoff(attempt int, retryAfter time.Duration) time.Time {
 
 // release ends a savepoint that is no longer needed. Savepoints left open
 // nest, and SQLite then copies every changed page once per level.
-func release(tx *gorm.DB, name string) error {
+func release(tx storage.Tx, name string) error {
 	if err := storage.ReleaseSavepoint(tx, name); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -116,7 +114,7 @@ func (s *Sweeper) sweepTestData(ctx context.Context) (SweepResult, error) {
 			return res, nil
 		}
 		var runs, contacts int
-		err := s.cfg.Store.Write(ctx, func(tx *gorm.DB) error {
+		err := s.cfg.Store.Write(ctx, func(tx storage.Tx) error {
 			var err error
 			runs, contacts, err = storage.DeleteOldTestData(tx, cutoff, s.cfg.BatchSize)
 			return err
@@ -141,7 +139,7 @@ func (s *Sweeper) sweepRuns(ctx context.Context, res *SweepResult) error {
 			break
 		}
 		var n int
-		err := s.cfg.Store.Write(ctx, func(tx *gorm.DB) error {
+		err := s.cfg.Store.Write(ctx, func(tx storage.Tx) error {
 			var err error
 			n, err = storage.DeleteFinishedRuns(tx, cutoff, s.cfg.BatchSize)
 			return err

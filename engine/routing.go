@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -86,7 +84,7 @@ func (c *txContacts) SetOwner(_ context.Context, contactID, userID string) error
 
 // envOwner reads the contact's owner for the expressions (owner.name);
 // empty when nobody owns the contact or the user was removed.
-func envOwner(db *gorm.DB, ownerID *string) (flows.Owner, error) {
+func envOwner(db storage.Tx, ownerID *string) (flows.Owner, error) {
 	if ownerID == nil || *ownerID == "" {
 		return flows.Owner{}, nil
 	}

@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // routingFlow saves the lead, gives it to the next salesperson of four
@@ -39,7 +38,7 @@ func addSalespeople(t *testing.T, b *testBundle) map[string]string {
 	ids := map[string]string{}
 	now := b.clock.Now()
 	away := now.Add(7 * 24 * time.Hour)
-	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+	err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 		for _, p := range []struct {
 			email   string
 			profile storage.RoutingProfile
@@ -136,8 +135,8 @@ func TestThreeInstancesAssignEachLeadOnce(t *testing.T) {
 			OwnerID string
 			N       int
 		}
-		err := b.store.Reader().Model(&storage.Contact{}).Select("owner_id, COUNT(*) AS n").
-			Where("owner_id IS NOT NULL").Group("owner_id").Scan(&byOwner).Error
+		err := storagetest.Scan(b.store.Reader(), &byOwner,
+			"SELECT owner_id, COUNT(*) AS n FROM contacts WHERE owner_id IS NOT NULL GROUP BY owner_id")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,8 +160,8 @@ func TestThreeInstancesAssignEachLeadOnce(t *testing.T) {
 		}
 		// The deal step saw the owner: the deal is theirs and named after them.
 		var mismatched int64
-		err = b.store.Reader().Raw(`SELECT COUNT(*) FROM deals d JOIN contacts c ON c.id = d.contact_id
-JOIN users u ON u.id = c.owner_id WHERE d.owner <> u.email OR d.title <> 'Deal for ' || COALESCE(NULLIF(u.name, ''), u.email)`).Scan(&mismatched).Error
+		err = storagetest.Scan(b.store.Reader(), &mismatched, `SELECT COUNT(*) FROM deals d JOIN contacts c ON c.id = d.contact_id
+JOIN users u ON u.id = c.owner_id WHERE d.owner <> u.email OR d.title <> 'Deal for ' || COALESCE(NULLIF(u.name, ''), u.email)`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -15,12 +13,12 @@ import (
 
 // CancelRun stops a run that is running or waiting.
 func (e *Engine) CancelRun(ctx context.Context, runID string) error {
-	return e.store.Write(ctx, func(tx *gorm.DB) error {
+	return e.store.Write(ctx, func(tx storage.Tx) error {
 		return e.cancelRun(tx, runID, "Cancelled by a user.")
 	})
 }
 
-func (e *Engine) cancelRun(tx *gorm.DB, runID, reason string) error {
+func (e *Engine) cancelRun(tx storage.Tx, runID, reason string) error {
 	run, err := storage.GetRun(tx, runID)
 	if err != nil {
 		return err
@@ -43,7 +41,7 @@ func (e *Engine) cancelRun(tx *gorm.DB, runID, reason string) error {
 // RetryRun restarts a failed run at the step that failed, with the same
 // idempotency key, so effects that did happen are not repeated.
 func (e *Engine) RetryRun(ctx context.Context, runID string) error {
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		run, err := storage.GetRun(tx, runID)
 		if err != nil {
 			return err
@@ -51,10 +49,9 @@ func (e *Engine) RetryRun(ctx context.Context, runID string) error {
 		if run.Status != storage.RunFailed {
 			return fmt.Errorf("only a failed run can be retried; this one is %s: %w", run.Status, ErrConflict)
 		}
-		var last storage.Step
-		err = tx.Where("run_id = ? AND status = ?", runID, "failed").Order("id DESC").Limit(1).Take(&last).Error
+		last, err := storage.LastFailedStep(tx, runID)
 		if err != nil {
-			return fmt.Errorf("the failed step of run %s: %w", runID, notFound(err))
+			return fmt.Errorf("the failed step of run %s: %w", runID, err)
 		}
 		now := e.clock.Now()
 		id := run.ID
@@ -67,13 +64,6 @@ func (e *Engine) RetryRun(ctx context.Context, runID string) error {
 	})
 	if err == nil {
 		e.Wake()
-	}
-	return err
-}
-
-func notFound(err error) error {
-	if err == gorm.ErrRecordNotFound {
-		return storage.ErrNotFound
 	}
 	return err
 }
@@ -102,7 +92,7 @@ type TestInput struct {
 // other. It returns the run id.
 func (e *Engine) TestRunWith(ctx context.Context, flowID string, in TestInput) (string, error) {
 	var runID string
-	err := e.store.Write(ctx, func(tx *gorm.DB) error {
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		sf, err := storage.GetFlow(tx, flowID)
 		if err != nil {
 			return err
@@ -169,7 +159,7 @@ func startsFromContact(typ string) bool {
 
 // testContact finds or creates the test contact of a test run from the
 // sample's email, phone and names; "" when the sample names nobody.
-func testContact(tx *gorm.DB, sample map[string]any, now time.Time) (string, error) {
+func testContact(tx storage.Tx, sample map[string]any, now time.Time) (string, error) {
 	str := func(k string) string { v, _ := sample[k].(string); return strings.TrimSpace(v) }
 	in := storage.ContactInput{Email: strings.ToLower(str("email")), FirstName: str("first_name"), LastName: str("last_name"),
 		Company: str("company"), Test: true}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -22,7 +20,7 @@ const maxInlineSteps = 1000
 type runState struct {
 	e      *Engine
 	ctx    context.Context
-	tx     *gorm.DB
+	tx     storage.Tx
 	run    *storage.Run
 	cf     *flows.Compiled
 	env    flows.Env
@@ -43,7 +41,7 @@ type runState struct {
 }
 
 // loadRun reads a run for processing; nil when it has already ended.
-func (e *Engine) loadRun(ctx context.Context, tx *gorm.DB, runID string) (*runState, error) {
+func (e *Engine) loadRun(ctx context.Context, tx storage.Tx, runID string) (*runState, error) {
 	run, err := storage.GetRun(tx, runID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
@@ -70,13 +68,13 @@ func (e *Engine) loadRun(ctx context.Context, tx *gorm.DB, runID string) (*runSt
 	return st, nil
 }
 
-func (e *Engine) newRunState(ctx context.Context, db *gorm.DB, run *storage.Run, cf *flows.Compiled) (*runState, error) {
+func (e *Engine) newRunState(ctx context.Context, db storage.Tx, run *storage.Run, cf *flows.Compiled) (*runState, error) {
 	return e.newRunStateWith(ctx, db, run, cf, nil)
 }
 
 // newRunStateWith is newRunState with the run's trigger already decoded
 // (nil: decode run.Trigger).
-func (e *Engine) newRunStateWith(ctx context.Context, db *gorm.DB, run *storage.Run, cf *flows.Compiled, trigger map[string]any) (*runState, error) {
+func (e *Engine) newRunStateWith(ctx context.Context, db storage.Tx, run *storage.Run, cf *flows.Compiled, trigger map[string]any) (*runState, error) {
 	st := &runState{e: e, ctx: ctx, tx: db, run: run, cf: cf, visits: map[string]int{},
 		steps: make([]storage.Step, 0, len(cf.Nodes))}
 	st.env.Now = e.clock.Now()

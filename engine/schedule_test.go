@@ -8,6 +8,7 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 const segmentFlow = `{
@@ -58,9 +59,9 @@ func TestScheduleSegmentStartsOneRunPerContactPerTick(t *testing.T) {
 			Email string
 			N     int
 		}
-		err = b.store.Reader().Table("runs").Select("contacts.email AS email, COUNT(*) AS n").
-			Joins("JOIN contacts ON contacts.id = runs.contact_id").Where("runs.status = ?", storage.RunCompleted).
-			Group("contacts.email").Order("contacts.email").Scan(&perContact).Error
+		err = storagetest.Scan(b.store.Reader(), &perContact, `SELECT contacts.email AS email, COUNT(*) AS n FROM runs
+JOIN contacts ON contacts.id = runs.contact_id WHERE runs.status = ? GROUP BY contacts.email ORDER BY contacts.email`,
+			storage.RunCompleted)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,12 +115,15 @@ func TestScheduleTickStartsOneRunEvenWhenQueuedTwice(t *testing.T) {
 		b := setup(t, setupOpts{db: db})
 		b.publish(t, scheduleFlow)
 		var tick storage.Job
-		if err := b.store.Reader().Where("kind = ?", storage.JobSchedule).Take(&tick).Error; err != nil {
+		if err := storagetest.Take(b.store.Reader(), &tick, storagetest.Where("kind = ?", storage.JobSchedule)); err != nil {
 			t.Fatalf("no tick job queued: %v", err)
 		}
 		dup := "older-build:" + *tick.DedupKey
-		if _, err := storage.InsertJob(b.store.Writer(), &storage.Job{NodeID: tick.NodeID, Kind: tick.Kind,
-			DueAt: tick.DueAt, Payload: tick.Payload, DedupKey: &dup, CreatedAt: b.clock.Now()}); err != nil {
+		if err := b.store.Write(b.ctx, func(tx storage.Tx) error {
+			_, err := storage.InsertJob(tx, &storage.Job{NodeID: tick.NodeID, Kind: tick.Kind,
+				DueAt: tick.DueAt, Payload: tick.Payload, DedupKey: &dup, CreatedAt: b.clock.Now()})
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
 		b.clock.Advance(24 * time.Hour)

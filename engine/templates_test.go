@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // sentAt is when a message left the outbox: its first event after any
@@ -36,7 +35,7 @@ func sentAt(m storage.Message) time.Time {
 func (b *testBundle) outbox(t *testing.T, start time.Time) []string {
 	t.Helper()
 	var ms []storage.Message
-	if err := b.store.Reader().Order("created_at, to_address, channel").Find(&ms).Error; err != nil {
+	if err := storagetest.Find(b.store.Reader(), &ms, storagetest.Query{Order: "created_at, to_address, channel"}); err != nil {
 		t.Fatalf("messages: %v", err)
 	}
 	sort.SliceStable(ms, func(i, j int) bool {
@@ -189,7 +188,7 @@ func TestTemplateChatLeadQualification(t *testing.T) {
 func (b *testBundle) tasks(t *testing.T, start time.Time) []string {
 	t.Helper()
 	var ts []storage.Task
-	if err := b.store.Reader().Order("created_at, title").Find(&ts).Error; err != nil {
+	if err := storagetest.Find(b.store.Reader(), &ts, storagetest.Query{Order: "created_at, title"}); err != nil {
 		t.Fatalf("tasks: %v", err)
 	}
 	var out []string
@@ -411,7 +410,7 @@ func TestTemplateOnboardingMultichannel(t *testing.T) {
 		bo := signup("bo@example.com", "Bo Lind", "+34600111333")
 		// Bo replies STOP to SMS before the coupon is due.
 		boContact := b.run(t, bo).ContactID
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			return storage.SetConsent(tx, *boContact, "sms", false, b.clock.Now())
 		})
 		if err != nil {
@@ -466,7 +465,7 @@ func TestTemplateProgressiveProfiling(t *testing.T) {
 			t.Fatalf("%d completed runs, want 5", n)
 		}
 		var contacts []storage.Contact
-		b.store.Reader().Order("email").Find(&contacts)
+		_ = storagetest.Find(b.store.Reader(), &contacts, storagetest.Query{Order: "email"})
 		if len(contacts) != 2 {
 			t.Fatalf("%d contacts, want Ana and Bo", len(contacts))
 		}
@@ -478,7 +477,7 @@ func TestTemplateProgressiveProfiling(t *testing.T) {
 			t.Fatalf("Ana's profile = %q, want %q (fields %v)", got, want, fields)
 		}
 		var deals []storage.Deal
-		b.store.Reader().Find(&deals)
+		_ = storagetest.Find(b.store.Reader(), &deals, storagetest.Query{})
 		if len(deals) != 1 || deals[0].ContactID != ana.ID || deals[0].Title != "Acme: Ana Ruiz (3 chats)" || deals[0].Value != 5000 {
 			t.Fatalf("deals = %+v, want one for Ana after her third chat", deals)
 		}
@@ -489,11 +488,11 @@ func TestTemplateProgressiveProfiling(t *testing.T) {
 func (b *testBundle) contactTags(t *testing.T) []string {
 	t.Helper()
 	var cs []storage.Contact
-	b.store.Reader().Order("email").Find(&cs)
+	_ = storagetest.Find(b.store.Reader(), &cs, storagetest.Query{Order: "email"})
 	var out []string
 	for _, c := range cs {
 		var tags []string
-		b.store.Reader().Model(&storage.ContactTag{}).Where("contact_id = ?", c.ID).Order("tag").Pluck("tag", &tags)
+		_ = storagetest.Pluck(b.store.Reader(), &storage.ContactTag{}, "tag", &tags, storagetest.Query{Where: "contact_id = ?", Args: []any{c.ID}, Order: "tag"})
 		out = append(out, *c.Email+": "+strings.Join(tags, ","))
 	}
 	return out

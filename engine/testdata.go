@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -26,7 +24,7 @@ func (e *Engine) DeleteFlowTests(ctx context.Context, flowID string) (int, error
 	total := 0
 	for {
 		var n int
-		err := e.store.Write(ctx, func(tx *gorm.DB) error {
+		err := e.store.Write(ctx, func(tx storage.Tx) error {
 			ids, err := storage.FlowTestRunIDs(tx, flowID, testDeleteBatch)
 			if err != nil {
 				return err

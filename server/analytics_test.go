@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 type channelBody struct {
@@ -179,7 +178,7 @@ func TestAnalyticsMessageStepsByVariant(t *testing.T) {
 			// bounced; path b: 2 emails bounced (none delivered); a test
 			// run's clicked email never counts.
 			status := map[string][]string{"a": {"clicked", "opened", "delivered", "bounced"}, "b": {"bounced", "bounced"}, "test-": {"clicked"}}
-			err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+			err := b.store.Write(context.Background(), func(tx storage.Tx) error {
 				for port, sts := range status {
 					for i, st := range sts {
 						run := fmt.Sprintf("%s-%04d-%d", port, i, started.Unix())
@@ -187,8 +186,8 @@ func TestAnalyticsMessageStepsByVariant(t *testing.T) {
 							run = "test-a" + fmt.Sprint(started.Unix())
 						}
 						at := started.Add(time.Minute)
-						if err := tx.Create(&storage.Message{ID: run + "-m", IdemKey: run + "-m", Channel: "email", Provider: "sandbox", Status: st,
-							RunID: run, FlowID: "ab", NodeID: "email", SentAt: &at, CreatedAt: at, UpdatedAt: at, Test: port == "test-"}).Error; err != nil {
+						if err := storagetest.Insert(tx, &storage.Message{ID: run + "-m", IdemKey: run + "-m", Channel: "email", Provider: "sandbox", Status: st,
+							RunID: run, FlowID: "ab", NodeID: "email", SentAt: &at, CreatedAt: at, UpdatedAt: at, Test: port == "test-"}); err != nil {
 							return err
 						}
 					}
@@ -247,10 +246,10 @@ func TestAnalyticsMessageStepsByVariant(t *testing.T) {
 func TestResultsWaitForTheFirstCount(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+	err := b.store.Write(context.Background(), func(tx storage.Tx) error {
 		for d := range 40 {
 			day := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d).Format(time.DateOnly)
-			if err := tx.Exec(`INSERT INTO analytics_marks (day) VALUES (?)`, day).Error; err != nil {
+			if err := storagetest.Exec(tx, `INSERT INTO analytics_marks (day) VALUES (?)`, day); err != nil {
 				return err
 			}
 		}

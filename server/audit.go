@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -34,7 +33,7 @@ func (s *Server) auditEntry(c *fiber.Ctx, action, entityType, entityID, summary 
 }
 
 // auditTx records a change inside the transaction that makes it.
-func (s *Server) auditTx(tx *gorm.DB, c *fiber.Ctx, action, entityType, entityID, summary string) error {
+func (s *Server) auditTx(tx storage.Tx, c *fiber.Ctx, action, entityType, entityID, summary string) error {
 	return storage.RecordAudit(tx, s.auditEntry(c, action, entityType, entityID, summary))
 }
 
@@ -43,7 +42,7 @@ func (s *Server) auditTx(tx *gorm.DB, c *fiber.Ctx, action, entityType, entityID
 // is logged loudly, with the entry, so that it can be traced.
 func (s *Server) audit(c *fiber.Ctx, action, entityType, entityID, summary string) {
 	e := s.auditEntry(c, action, entityType, entityID, summary)
-	if err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.RecordAudit(tx, e) }); err != nil {
+	if err := s.store.Write(c.UserContext(), func(tx storage.Tx) error { return storage.RecordAudit(tx, e) }); err != nil {
 		s.log.ErrorContext(c.UserContext(), "could not record an audit entry", "request_id", e.RequestID,
 			"actor_type", e.ActorType, "actor_id", e.ActorID, "action", e.Action,
 			"entity_type", e.EntityType, "entity_id", e.EntityID, "error", err)

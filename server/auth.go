@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -83,7 +82,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			return err
 		}
 		if storage.TokenNeedsTouch(t, now) {
-			err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.TouchAPIToken(tx, t.ID, now) })
+			err := s.store.Write(c.UserContext(), func(tx storage.Tx) error { return storage.TouchAPIToken(tx, t.ID, now) })
 			if err != nil { // bookkeeping only: the request goes on
 				s.log.WarnContext(c.UserContext(), "could not record api token use", "request_id", requestIDOf(c), "error", err)
 			}
@@ -149,7 +148,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 func (s *Server) startSession(c *fiber.Ctx, userID string) error {
 	now := s.now()
 	var token string
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		var err error
 		token, err = storage.CreateSession(tx, userID, s.cfg.SessionTTL, now)
 		return err
@@ -168,7 +167,7 @@ func (s *Server) startSession(c *fiber.Ctx, userID string) error {
 func (s *Server) logout(c *fiber.Ctx) error {
 	if token := c.Cookies(sessionCookie); token != "" {
 		token = strings.Clone(token)
-		if err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error { return storage.DeleteSession(tx, token) }); err != nil {
+		if err := s.store.Write(c.UserContext(), func(tx storage.Tx) error { return storage.DeleteSession(tx, token) }); err != nil {
 			return err
 		}
 	}
@@ -212,7 +211,7 @@ func (s *Server) setup(c *fiber.Ctx) error {
 		return badRequest("%s", storage.PasswordRule())
 	}
 	var u *storage.User
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) (err error) {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) (err error) {
 		u, err = storage.CreateFirstAdmin(tx, email, in.Password, s.now())
 		return err
 	})
@@ -263,7 +262,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 		value string
 		t     *storage.APIToken
 	)
-	err = s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err = s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		var err error
 		value, t, err = storage.CreateAPITokenWithRole(tx, name, role, s.now())
 		if err != nil {
@@ -284,7 +283,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 // deleteToken revokes an API token.
 func (s *Server) deleteToken(c *fiber.Ctx) error {
 	id := param(c, "id")
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		if err := storage.DeleteAPIToken(tx, id); err != nil {
 			return err
 		}

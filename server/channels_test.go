@@ -11,6 +11,7 @@ import (
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 const smsFlow = `{"id":"remind","name":"Remind","nodes":[
@@ -144,7 +145,7 @@ func TestTrackingAndUnsubscribeLinks(t *testing.T) {
 	id, contact := sandboxMessage(t, b)
 	countEvents := func() int64 {
 		var n int64
-		b.store.Reader().Model(&storage.Event{}).Where("type LIKE ? AND type <> ?", "sms.%", "sms.sent").Count(&n)
+		_ = storagetest.Count(b.store.Reader(), &n, &storage.Event{}, "type LIKE ? AND type <> ?", "sms.%", "sms.sent")
 		return n
 	}
 	// Links made for this message by the same code that writes emails.

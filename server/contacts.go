@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -47,7 +46,7 @@ type ownerView struct {
 
 // withOwners fills in the owners of contacts (one read of the users, a
 // small table).
-func withOwners(db *gorm.DB, cs []contactView) error {
+func withOwners(db storage.Tx, cs []contactView) error {
 	need := false
 	for i := range cs {
 		need = need || cs[i].ownerID != nil
@@ -283,7 +282,7 @@ func timeline(events []eventView, runs []storage.Run) []timelineEntry {
 // its email and phone go on the suppression list (see privacy.go).
 func (s *Server) eraseContact(c *fiber.Ctx) error {
 	id := param(c, "id")
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		if err := storage.EraseContactAt(tx, id, s.now()); err != nil {
 			return err
 		}
@@ -407,7 +406,7 @@ func (s *Server) setTaskDone(c *fiber.Ctx) error {
 		return badRequest(`Say whether the task is done: {"done": true} checks it off, {"done": false} opens it again.`)
 	}
 	var t *storage.Task
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		var err error
 		t, err = storage.SetTaskDone(tx, id, *in.Done, s.now())
 		return err

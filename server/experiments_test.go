@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // experimentFlow has an A/B split with paths a (the control) and b.
@@ -24,7 +23,7 @@ const experimentFlow = `{"id":"ab","name":"AB","nodes":[
 // must never count.
 func seedSplitRuns(t *testing.T, b *testBundle, started time.Time, port string, n, conv int, convertAfter time.Duration) {
 	t.Helper()
-	err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+	err := b.store.Write(context.Background(), func(tx storage.Tx) error {
 		for i := 0; i < n; i++ {
 			id := fmt.Sprintf("%s-%04d-%d", port, i, started.Unix())
 			r := storage.Run{ID: id, FlowID: "ab", Version: 1, Status: storage.RunCompleted, StartedAt: started, UpdatedAt: started}
@@ -32,25 +31,25 @@ func seedSplitRuns(t *testing.T, b *testBundle, started time.Time, port string, 
 				end := started.Add(convertAfter)
 				r.Outcome, r.EndedAt = storage.OutcomeConverted, &end
 			}
-			if err := tx.Create(&r).Error; err != nil {
+			if err := storagetest.Insert(tx, &r); err != nil {
 				return err
 			}
 			for _, st := range []storage.Step{
 				{RunID: id, NodeID: "start", NodeType: "trigger.manual", Visit: 1, Attempt: 1, Status: "completed", Port: "out", StartedAt: started, FinishedAt: started},
 				{RunID: id, NodeID: "split", NodeType: "logic.split", Visit: 1, Attempt: 1, Status: "completed", Port: port, StartedAt: started, FinishedAt: started},
 			} {
-				if err := tx.Create(&st).Error; err != nil {
+				if err := storagetest.Insert(tx, &st); err != nil {
 					return err
 				}
 			}
 		}
 		tid := "test-" + port + fmt.Sprint(started.Unix())
-		if err := tx.Create(&storage.Run{ID: tid, FlowID: "ab", Version: 1, Status: storage.RunCompleted, Test: true,
-			Outcome: storage.OutcomeConverted, StartedAt: started, UpdatedAt: started, EndedAt: &started}).Error; err != nil {
+		if err := storagetest.Insert(tx, &storage.Run{ID: tid, FlowID: "ab", Version: 1, Status: storage.RunCompleted, Test: true,
+			Outcome: storage.OutcomeConverted, StartedAt: started, UpdatedAt: started, EndedAt: &started}); err != nil {
 			return err
 		}
-		return tx.Create(&storage.Step{RunID: tid, NodeID: "split", NodeType: "logic.split", Visit: 1, Attempt: 1,
-			Status: "completed", Port: port, StartedAt: started, FinishedAt: started}).Error
+		return storagetest.Insert(tx, &storage.Step{RunID: tid, NodeID: "split", NodeType: "logic.split", Visit: 1, Attempt: 1,
+			Status: "completed", Port: port, StartedAt: started, FinishedAt: started})
 	})
 	if err != nil {
 		t.Fatalf("seed runs: %v", err)

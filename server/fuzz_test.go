@@ -15,14 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // mappedHookFlow maps a request's body, headers and query into the trigger
@@ -85,7 +84,7 @@ func newFuzzBundle(f *testing.F) *fuzzBundle {
 			f.Fatalf("import %s: %v", fl.ID, err)
 		}
 	}
-	err = store.Write(ctx, func(tx *gorm.DB) error {
+	err = store.Write(ctx, func(tx storage.Tx) error {
 		b.token, _, err = storage.CreateAPIToken(tx, "fuzz", time.Now())
 		return err
 	})
@@ -130,7 +129,7 @@ func (b *fuzzBundle) drain(t *testing.T) {
 		t.Fatalf("drain: %v", err)
 	}
 	var crashed []storage.Step
-	if err := b.store.Reader().Where("error LIKE ?", "%the step crashed%").Limit(1).Find(&crashed).Error; err != nil {
+	if err := storagetest.Find(b.store.Reader(), &crashed, storagetest.Query{Where: "error LIKE ?", Args: []any{"%the step crashed%"}, Limit: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if len(crashed) > 0 {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
@@ -164,7 +163,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		TrustedProxies: proxies, WriterBusyLimit: o.writerBusyLimit, SetupHosts: o.setupHosts, HookRate: o.hookRate,
 	})
 	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
-	err = store.Write(ctx, func(tx *gorm.DB) error {
+	err = store.Write(ctx, func(tx storage.Tx) error {
 		if o.user {
 			if _, err := storage.CreateUser(tx, testEmail, testPassword, time.Now()); err != nil {
 				return err
@@ -172,7 +171,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 			// The fixture user signs in many times: store its password at
 			// bcrypt's lowest cost, so that each sign-in costs a millisecond
 			// rather than a second of -race CPU.
-			if err := tx.Model(&storage.User{}).Where("email = ?", testEmail).Update("password_hash", fixtureHash()).Error; err != nil {
+			if err := storagetest.Update(tx, &storage.User{}, "password_hash", fixtureHash(), "email = ?", testEmail); err != nil {
 				return err
 			}
 		}

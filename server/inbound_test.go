@@ -12,6 +12,7 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/twilio"
 	"github.com/journeyhq/journey/nodes/connectors/whatsapp"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -33,7 +34,7 @@ func inboundSMS(sid, from, body string) url.Values {
 func (b *testBundle) phoneEvents(t *testing.T, phone string) (contactID string, byType map[string][]storage.Event) {
 	t.Helper()
 	var c storage.Contact
-	if err := b.store.Reader().Where("phone = ?", phone).Take(&c).Error; err != nil {
+	if err := storagetest.Take(b.store.Reader(), &c, storagetest.Where("phone = ?", phone)); err != nil {
 		t.Fatalf("contact %s: %v", phone, err)
 	}
 	evs, err := storage.ContactEvents(b.store.Reader(), c.ID, 100)
@@ -71,7 +72,7 @@ func TestTwilioInboundSMSSample(t *testing.T) {
 	b.postTwilio(t, "another-token", form).must(t, http.StatusUnauthorized)
 	b.post(t, "/hooks/providers/twilio", formType, form.Encode()).must(t, http.StatusUnauthorized)
 	var contacts int64
-	b.store.Reader().Model(&storage.Contact{}).Count(&contacts)
+	_ = storagetest.Count(b.store.Reader(), &contacts, &storage.Contact{}, "")
 	if n := b.countEvents(t, "sms.received"); n != 0 || contacts != 0 {
 		t.Fatalf("a badly signed message stored %d events and %d contacts", n, contacts)
 	}
@@ -273,7 +274,7 @@ func TestInboundFromErasedPerson(t *testing.T) {
 	b.api(t, "DELETE", "/api/v1/contacts/"+id, "").must(t, http.StatusNoContent)
 	b.postTwilio(t, twilioToken, inboundSMS("SM00000000000000000000000000000012", phone, "STOP")).must(t, http.StatusOK)
 	var n int64
-	b.store.Reader().Model(&storage.Contact{}).Where("phone = ?", phone).Count(&n)
+	_ = storagetest.Count(b.store.Reader(), &n, &storage.Contact{}, "phone = ?", phone)
 	if n != 0 || b.countEvents(t, "sms.received") != 0 || b.countEvents(t, "sms.opted_out") != 0 {
 		t.Fatalf("an erased person's message was stored: %d contacts, %d sms.received", n, b.countEvents(t, "sms.received"))
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // nulFlow saves the contact from the webhook, so the fields reach the
@@ -41,7 +42,7 @@ func TestWebhookNULCharacter(t *testing.T) {
 				}
 			}
 			var c storage.Contact
-			if err := b.store.Reader().Where("email = ?", "nul@example.com").First(&c).Error; err != nil || c.FirstName != "Ana" {
+			if err := storagetest.First(b.store.Reader(), &c, storagetest.Where("email = ?", "nul@example.com")); err != nil || c.FirstName != "Ana" {
 				t.Fatalf("contact %+v (%v); want first name Ana", c, err)
 			}
 		})
@@ -97,7 +98,7 @@ func TestWebhookBodyLimitPerJourney(t *testing.T) {
 	}
 	b.request(t, "POST", "/hooks/big", body).must(t, http.StatusAccepted)
 	var n int64
-	b.store.Reader().Model(&storage.Run{}).Count(&n)
+	_ = storagetest.Count(b.store.Reader(), &n, &storage.Run{}, "")
 	if n != 1 {
 		t.Fatalf("%d runs, want 1 (the refused body starts nothing)", n)
 	}

@@ -11,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // opsSetup is setup with the metrics wired as main wires them (one
@@ -48,7 +47,7 @@ func opsSetup(t *testing.T, metricsToken string) *testBundle {
 	srv := server.New(server.Config{Engine: eng, Store: store, Logger: logger, Version: "test",
 		Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: metricsToken})
 	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
-	err = store.Write(ctx, func(tx *gorm.DB) error {
+	err = store.Write(ctx, func(tx storage.Tx) error {
 		b.token, _, err = storage.CreateAPIToken(tx, "tests", time.Now())
 		return err
 	})
@@ -118,7 +117,7 @@ func TestMetricsShowLateJobs(t *testing.T) {
 	t.Parallel()
 	b := opsSetup(t, "")
 	now := time.Now().UTC()
-	err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+	err := b.store.Write(context.Background(), func(tx storage.Tx) error {
 		for _, due := range []time.Time{now.Add(-10 * time.Minute), now.Add(-5 * time.Second), now.Add(time.Hour)} {
 			if _, err := storage.InsertJob(tx, &storage.Job{NodeID: "n", Kind: storage.JobAbsence, DueAt: due, CreatedAt: now}); err != nil {
 				return err
@@ -184,8 +183,8 @@ func TestReadyz(t *testing.T) {
 		b := setup(t)
 		b.eng.Start(context.Background())
 		t.Cleanup(func() { _ = b.eng.Stop(context.Background()) })
-		err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
-			return tx.Exec("DELETE FROM schema_migrations WHERE id = ?", "0002_settings").Error
+		err := b.store.Write(context.Background(), func(tx storage.Tx) error {
+			return storagetest.Exec(tx, "DELETE FROM schema_migrations WHERE id = ?", "0002_settings")
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -206,7 +205,7 @@ func TestReadyz(t *testing.T) {
 		}
 		inside, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
 		go func() {
-			done <- b.store.Write(context.Background(), func(tx *gorm.DB) error {
+			done <- b.store.Write(context.Background(), func(tx storage.Tx) error {
 				close(inside)
 				<-release
 				return nil

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // welcomeFlow sends a welcome email that reads the contact and the trigger.
@@ -37,7 +36,7 @@ type previewAnswer struct {
 func (b *testBundle) addContact(t *testing.T, in storage.ContactInput) string {
 	t.Helper()
 	var id string
-	err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+	err := b.store.Write(context.Background(), func(tx storage.Tx) error {
 		var err error
 		id, _, err = storage.UpsertContact(tx, "test:"+in.Email, in, time.Now())
 		return err
@@ -185,7 +184,7 @@ func TestSendTestEmailToMe(t *testing.T) {
 		t.Fatalf("send: %s", res.body)
 	}
 	var m storage.Message
-	if err := b.store.Reader().Where("id = ?", got.MessageID).Take(&m).Error; err != nil {
+	if err := storagetest.Take(b.store.Reader(), &m, storagetest.Where("id = ?", got.MessageID)); err != nil {
 		t.Fatal(err)
 	}
 	if m.Subject != "[Test] Welcome, Ada!" || m.To != testEmail || m.ContactID != nil || m.RunID != "" || m.FlowID != "" ||
@@ -223,7 +222,7 @@ func TestPreviewRolesAndLimit(t *testing.T) {
 	b := setup(t)
 	createFlow(welcomeFlow)(t, b)
 	var viewer string
-	err := b.store.Write(context.Background(), func(tx *gorm.DB) error {
+	err := b.store.Write(context.Background(), func(tx storage.Tx) error {
 		var err error
 		viewer, _, err = storage.CreateAPITokenWithRole(tx, "viewer", storage.RoleViewer, time.Now())
 		return err

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -39,7 +38,7 @@ func (s *Server) exportRuns(contactID string) ([]runDetail, error) {
 const exportPage = 200
 
 // exportMessages returns the messages sent (or held) for a contact.
-func exportMessages(db *gorm.DB, contactID string) ([]messageView, error) {
+func exportMessages(db storage.Tx, contactID string) ([]messageView, error) {
 	out := []messageView{}
 	for offset := 0; offset < exportLimit; offset += exportPage {
 		batch, total, err := storage.ListMessages(db, storage.MessageQuery{ContactID: contactID, Limit: exportPage, Offset: offset})
@@ -100,7 +99,7 @@ func (s *Server) liftSuppression(c *fiber.Ctx) error {
 		return badRequest("Give the email and/or phone of the person who consented again.")
 	}
 	var lifted int64
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		var err error
 		lifted, err = storage.LiftErasure(tx, in.Email, in.Phone)
 		return err

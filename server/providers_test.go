@@ -23,6 +23,7 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/twilio"
 	"github.com/journeyhq/journey/nodes/connectors/whatsapp"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 const (
@@ -64,7 +65,7 @@ func (b *testBundle) credential(t *testing.T, kind string, fields map[string]any
 func (b *testBundle) countEvents(t *testing.T, typ string) int64 {
 	t.Helper()
 	var n int64
-	if err := b.store.Reader().Model(&storage.Event{}).Where("type = ?", typ).Count(&n).Error; err != nil {
+	if err := storagetest.Count(b.store.Reader(), &n, &storage.Event{}, "type = ?", typ); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -117,7 +118,7 @@ func TestTwilioStatusCallback(t *testing.T) {
 		t.Fatalf("status %s, want delivered", s)
 	}
 	var evs []storage.Event
-	b.store.Reader().Where("type = ?", "sms.delivered").Find(&evs)
+	_ = storagetest.Find(b.store.Reader(), &evs, storagetest.Where("type = ?", "sms.delivered"))
 	if len(evs) != 1 || evs[0].ContactID == nil || *evs[0].ContactID != contactID || !strings.Contains(evs[0].Data, msgID) {
 		t.Fatalf("sms.delivered events = %+v; want one, for the contact and the message", evs)
 	}

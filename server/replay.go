@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -45,7 +43,7 @@ func (g *replayGuard) first(ctx context.Context, value string) bool {
 	now := g.now()
 	if g.store != nil {
 		var fresh bool
-		err := g.store.Write(ctx, func(tx *gorm.DB) error {
+		err := g.store.Write(ctx, func(tx storage.Tx) error {
 			var err error
 			fresh, err = storage.ClaimReplayToken(tx, value, now, now.Add(ReplayWindow))
 			return err
@@ -76,7 +74,7 @@ func (g *replayGuard) first(ctx context.Context, value string) bool {
 // so the sender's retry must be accepted.
 func (g *replayGuard) forget(ctx context.Context, value string) {
 	if g.store != nil {
-		_ = g.store.Write(ctx, func(tx *gorm.DB) error { return storage.ForgetReplayToken(tx, value) })
+		_ = g.store.Write(ctx, func(tx storage.Tx) error { return storage.ForgetReplayToken(tx, value) })
 		return
 	}
 	g.mu.Lock()

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -40,7 +39,7 @@ func newRunSummary(r *storage.Run) runSummary {
 }
 
 // nameContacts fills in the contact fields of runs, in one query.
-func nameContacts(db *gorm.DB, runs []runSummary) error {
+func nameContacts(db storage.Tx, runs []runSummary) error {
 	ids := make([]string, 0, len(runs))
 	for _, r := range runs {
 		if r.ContactID != nil {

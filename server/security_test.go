@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/server"
 	"github.com/journeyhq/journey/storage"
@@ -26,7 +24,7 @@ import (
 func roleTokens(t *testing.T, b *testBundle) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := b.store.Write(t.Context(), func(tx *gorm.DB) error {
+	err := b.store.Write(t.Context(), func(tx storage.Tx) error {
 		for _, role := range storage.Roles() {
 			value, _, err := storage.CreateAPITokenWithRole(tx, role+" token", role, time.Now())
 			if err != nil {

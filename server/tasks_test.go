@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // TestTaskDone: the task a hot lead's journey made is checked off and
@@ -33,7 +34,7 @@ func TestTaskDone(t *testing.T) {
 	var runs struct{ Runs []struct{ ID string } }
 	b.api(t, "GET", "/api/v1/runs?flow=chat-lead-qualification", "").must(t, 200).json(t, &runs)
 	var stored storage.Task
-	if err := b.store.Reader().Select("id", "run_id").Where("id = ?", id).Take(&stored).Error; err != nil {
+	if err := storagetest.Take(b.store.Reader(), &stored, storagetest.Query{Select: "id, run_id", Where: "id = ?", Args: []any{id}}); err != nil {
 		t.Fatal(err)
 	}
 	if len(runs.Runs) != 1 || stored.RunID == nil || *stored.RunID != runs.Runs[0].ID {

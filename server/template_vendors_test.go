@@ -14,6 +14,7 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/connectorstest"
 	"github.com/journeyhq/journey/nodes/connectors/oauth/oauthtest"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // The chat lead templates for Salesforce, Zoho CRM and Klaviyo, end to
@@ -244,7 +245,7 @@ func connectOAuth(t *testing.T, b *testBundle, kind string, fields map[string]st
 func sandboxSlack(t *testing.T, b *testBundle) []string {
 	t.Helper()
 	var ms []storage.Message
-	if err := b.store.Reader().Where("channel = ?", "slack").Find(&ms).Error; err != nil {
+	if err := storagetest.Find(b.store.Reader(), &ms, storagetest.Where("channel = ?", "slack")); err != nil {
 		t.Fatal(err)
 	}
 	var out []string
@@ -371,7 +372,7 @@ func TestKlaviyoTemplateEndToEnd(t *testing.T) {
 		t.Fatalf("subscriptions %+v; all calls %+v", subs, rec.calls)
 	}
 	var deals []storage.Deal
-	if err := b.store.Reader().Find(&deals).Error; err != nil {
+	if err := storagetest.Find(b.store.Reader(), &deals, storagetest.Query{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(deals) != 1 || deals[0].Title != "Chat lead: Ana Ruiz" || deals[0].Owner != "maria@example.com" {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -24,7 +23,7 @@ type skipResult struct {
 func (s *Server) skipWaits(c *fiber.Ctx) error {
 	id := param(c, "id")
 	var skipped []storage.SkippedWait
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		var err error
 		skipped, err = storage.SkipTestWaits(tx, id, s.now())
 		return err

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // testDataFlow saves a lead from a webhook, then gives it a deal, a task,
@@ -34,7 +33,7 @@ func TestATestRunNeverTouchesRealRecords(t *testing.T) {
 	b := setup(t)
 	now := time.Now()
 	var real string
-	err := b.store.Write(t.Context(), func(tx *gorm.DB) (err error) {
+	err := b.store.Write(t.Context(), func(tx storage.Tx) (err error) {
 		real, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "ana@example.com", FirstName: "Ana",
 			Company: "Real Co", Phone: "+34600111222"}, now)
 		if err != nil {
@@ -121,7 +120,7 @@ func TestATestRunNeverTouchesRealRecords(t *testing.T) {
 	for _, m := range []any{&storage.Contact{}, &storage.ContactTag{}, &storage.ListMember{}, &storage.Deal{},
 		&storage.Task{}, &storage.Note{}, &storage.Event{}, &storage.Message{}} {
 		var n int64
-		if err := b.store.Reader().Model(m).Where("test = ?", true).Count(&n).Error; err != nil || n != 0 {
+		if err := storagetest.Count(b.store.Reader(), &n, m, "test = ?", true); err != nil || n != 0 {
 			t.Errorf("%T: %d test rows left (%v)", m, n, err)
 		}
 	}

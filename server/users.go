@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -85,7 +84,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 		return badRequest("%s", storage.PasswordRule())
 	}
 	var u *storage.User
-	err = s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err = s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		var err error
 		u, err = storage.CreateUserWithRole(tx, email, in.Password, role, s.now())
 		if err != nil {
@@ -110,13 +109,13 @@ func (s *Server) deleteUser(c *fiber.Ctx) error {
 	if p := principalOf(c); p != nil && p.User != nil && p.User.ID == id {
 		return conflict("You cannot remove yourself; ask another administrator to do it.")
 	}
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		n, err := storage.CountUsers(tx)
 		if err != nil {
 			return err
 		}
-		var target storage.User
-		if err := tx.Where("id = ?", id).Take(&target).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		target, err := storage.GetUser(tx, id)
+		if errors.Is(err, storage.ErrNotFound) {
 			return notFound("There is no user with id %q.", id)
 		} else if err != nil {
 			return err
@@ -184,7 +183,7 @@ func (s *Server) setUserRole(c *fiber.Ctx) error {
 		}
 	}
 	var u *storage.User
-	err := s.store.Write(c.UserContext(), func(tx *gorm.DB) error {
+	err := s.store.Write(c.UserContext(), func(tx storage.Tx) error {
 		var err error
 		if u, err = storage.GetUser(tx, id); err != nil {
 			return err
@@ -229,7 +228,7 @@ var slackMemberID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 
 // routing applies the update's routing fields to p, checking each, and
 // returns p; a bad value is a 400 saying what to write instead.
-func (in *userUpdate) routing(tx *gorm.DB, p storage.RoutingProfile) (storage.RoutingProfile, error) {
+func (in *userUpdate) routing(tx storage.Tx, p storage.RoutingProfile) (storage.RoutingProfile, error) {
 	if in.Name != nil {
 		p.Name = strings.Join(strings.Fields(*in.Name), " ")
 		if len(p.Name) > 200 {

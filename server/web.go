@@ -20,7 +20,7 @@ const healthTimeout = 2 * time.Second
 func (s *Server) healthz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), healthTimeout)
 	defer cancel()
-	if err := s.store.Reader().WithContext(ctx).Exec("SELECT 1").Error; err != nil {
+	if err := s.store.Ping(ctx); err != nil {
 		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
 			Message: "The database does not answer.", Cause: err}
 	}

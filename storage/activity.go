@@ -3,8 +3,6 @@ package storage
 import (
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Activity is what a contact did, for the expressions that ask
@@ -26,7 +24,7 @@ var ClosedDealStages = []string{"won", "lost"}
 // deals or events are missing from the map), in two grouped queries.
 // Events of the types in notActivity (delivery receipts, say) are left
 // out of LastAt.
-func ContactActivity(db *gorm.DB, ids []string, notActivity []string) (map[string]Activity, error) {
+func ContactActivity(db Tx, ids []string, notActivity []string) (map[string]Activity, error) {
 	out := make(map[string]Activity, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -36,7 +34,7 @@ func ContactActivity(db *gorm.DB, ids []string, notActivity []string) (map[strin
 		Total     int
 		Open      int
 	}
-	err := db.Model(&Deal{}).
+	err := db.db.Model(&Deal{}).
 		Select("contact_id, COUNT(*) AS total, SUM(CASE WHEN stage IN ? THEN 0 ELSE 1 END) AS open", ClosedDealStages).
 		Where("contact_id IN ?", ids).Group("contact_id").Scan(&deals).Error
 	if err != nil {
@@ -45,7 +43,7 @@ func ContactActivity(db *gorm.DB, ids []string, notActivity []string) (map[strin
 	for _, d := range deals {
 		out[d.ContactID] = Activity{Deals: d.Total, OpenDeals: d.Open}
 	}
-	q := db.Model(&Event{}).Select("contact_id, MAX(at)").Where("contact_id IN ?", ids)
+	q := db.db.Model(&Event{}).Select("contact_id, MAX(at)").Where("contact_id IN ?", ids)
 	if len(notActivity) > 0 {
 		q = q.Where("type NOT IN ?", notActivity)
 	}
@@ -111,9 +109,9 @@ func parseStoredTime(s string) (time.Time, error) {
 // ContactsAfter returns up to limit real contacts whose id sorts after afterID,
 // by id, with their tags and lists: a keyset page for walking every
 // contact in bounded batches.
-func ContactsAfter(db *gorm.DB, afterID string, limit int) ([]ContactView, error) {
+func ContactsAfter(db Tx, afterID string, limit int) ([]ContactView, error) {
 	var cs []Contact
-	if err := db.Where("id > ? AND test = ?", afterID, false).Order("id").Limit(limit).Find(&cs).Error; err != nil {
+	if err := db.db.Where("id > ? AND test = ?", afterID, false).Order("id").Limit(limit).Find(&cs).Error; err != nil {
 		return nil, fmt.Errorf("contacts after %q: %w", afterID, err)
 	}
 	views, err := withTagsAndLists(db, cs)

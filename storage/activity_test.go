@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
 )
@@ -15,7 +14,7 @@ func TestContactActivity(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *storage.Store) {
 		t0 := time.Date(2026, 3, 2, 9, 0, 0, 123456000, time.UTC)
 		var ana, bo, cy string
-		err := s.Write(t.Context(), func(tx *gorm.DB) error {
+		err := s.Write(t.Context(), func(tx storage.Tx) error {
 			var err error
 			for _, c := range []struct {
 				id    *string

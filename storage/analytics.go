@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // AnalyticsFilter selects what the Results dashboard counts: real (never
@@ -79,7 +77,7 @@ const leadStep = `EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id AND s.node
 // Analytics counts the filter's period. Test runs, events, messages and
 // deals are never counted. A period of whole UTC days is read from the
 // rollups (call Store.RefreshAnalytics first); any other from the raw rows.
-func Analytics(db *gorm.DB, f AnalyticsFilter) (*AnalyticsTotals, error) {
+func Analytics(db Tx, f AnalyticsFilter) (*AnalyticsTotals, error) {
 	r := rawOf(db)
 	t := &AnalyticsTotals{Channels: map[string]*ChannelCounts{}}
 	if alignedToDays(f) {
@@ -296,7 +294,7 @@ const splitVariant = `COALESCE((SELECT s.port FROM steps s WHERE s.run_id = m.ru
 // further by the A/B split path its runs took (see splitVariant). A period
 // of whole UTC days is read from the rollups (call Store.RefreshAnalytics
 // first); any other from the raw rows.
-func MessageSteps(db *gorm.DB, f AnalyticsFilter, byVariant bool) ([]MessageStepCounts, error) {
+func MessageSteps(db Tx, f AnalyticsFilter, byVariant bool) ([]MessageStepCounts, error) {
 	r := rawOf(db)
 	var out []MessageStepCounts
 	var err error
@@ -364,7 +362,7 @@ type AnalyticsDay struct {
 
 // AnalyticsDays returns the filter's numbers per UTC day, grouped in the
 // database; days with nothing are left out.
-func AnalyticsDays(db *gorm.DB, f AnalyticsFilter) ([]AnalyticsDay, error) {
+func AnalyticsDays(db Tx, f AnalyticsFilter) ([]AnalyticsDay, error) {
 	r := rawOf(db)
 	if alignedToDays(f) {
 		return analyticsDaysFromRollups(r, f)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // funnel is a journey's per-node numbers for some runs (see FlowNodeStats),
@@ -222,7 +220,7 @@ func flowFunnel(r rawDB, flowID string, since time.Time) (*funnel, error) {
 // after since: whole days from the rollups (call Store.RefreshAnalytics
 // first), the part of a day before them from the raw rows. The runs
 // waiting now are read live.
-func NodeStats(db *gorm.DB, flowID string, since time.Time) (*FlowNodeStats, error) {
+func NodeStats(db Tx, flowID string, since time.Time) (*FlowNodeStats, error) {
 	r := rawOf(db)
 	f, err := flowFunnel(r, flowID, since)
 	if err != nil {
@@ -309,7 +307,7 @@ func flowEntries(r rawDB, flowID string, since time.Time) (struct{ entries, conv
 // the live runs of a flow started at or after since, and those of them
 // that converted (whole days from the rollups). Test runs are never
 // counted.
-func SplitCounts(db *gorm.DB, flowID, nodeType string, since time.Time) ([]SplitPathCount, error) {
+func SplitCounts(db Tx, flowID, nodeType string, since time.Time) ([]SplitPathCount, error) {
 	f, err := flowFunnel(rawOf(db), flowID, since)
 	if err != nil {
 		return nil, err
@@ -333,7 +331,7 @@ func SplitCounts(db *gorm.DB, flowID, nodeType string, since time.Time) ([]Split
 
 // FlowTotals reads a flow's entries, conversions and median time to
 // convert (in whole seconds) for the live runs started at or after since.
-func FlowTotals(db *gorm.DB, flowID string, since time.Time) (JourneyTotals, error) {
+func FlowTotals(db Tx, flowID string, since time.Time) (JourneyTotals, error) {
 	r := rawOf(db)
 	var t JourneyTotals
 	e, err := flowEntries(r, flowID, since)

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // The Results dashboard reads rollups per UTC day (migration 0017) instead
@@ -65,7 +63,7 @@ func markRunDay(r rawDB, runID string) error {
 // MarkContactDeals marks the days of a contact's live deals created at or
 // after since: a run started then that now has this contact is credited
 // with them. Call it when a run gets its contact.
-func MarkContactDeals(tx *gorm.DB, contactID string, since time.Time) error {
+func MarkContactDeals(tx Tx, contactID string, since time.Time) error {
 	return withMarks(rawOf(tx), func(m *dayMarks) {
 		// The deals of all these contacts since the earliest start:
 		// marking more days costs a recount, never a wrong number.
@@ -227,7 +225,7 @@ func (s *Store) RefreshAnalytics(ctx context.Context) error {
 	refreshMu.Lock()
 	defer refreshMu.Unlock()
 	for ctx.Err() == nil {
-		r := rawOf(s.reader.WithContext(ctx))
+		r := rawOf(s.Reader().WithContext(ctx))
 		ids, days, err := readMarks(r)
 		if err != nil || len(ids) == 0 {
 			return err
@@ -238,7 +236,7 @@ func (s *Store) RefreshAnalytics(ctx context.Context) error {
 				return err
 			}
 		}
-		err = s.Write(ctx, func(tx *gorm.DB) error { return applyRollups(rawOf(tx), ids, counted) })
+		err = s.Write(ctx, func(tx Tx) error { return applyRollups(rawOf(tx), ids, counted) })
 		// When another instance took some of these marks meanwhile,
 		// the marks are read again.
 		if err != nil && !errors.Is(err, errRefreshRaced) {
@@ -250,7 +248,7 @@ func (s *Store) RefreshAnalytics(ctx context.Context) error {
 
 // AnalyticsBacklog counts the days marked and not yet counted again, up
 // to limit (a dashboard waits for a few, not for a whole history).
-func AnalyticsBacklog(db *gorm.DB, limit int) (int, error) {
+func AnalyticsBacklog(db Tx, limit int) (int, error) {
 	var n int
 	err := rawOf(db).queryRow(`SELECT COUNT(*) FROM (SELECT DISTINCT day FROM analytics_marks LIMIT ?) x`, limit).Scan(&n)
 	if err != nil {

@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -51,23 +50,23 @@ func exerciseRollups(t *testing.T, s *storage.Store) {
 	n := 0
 	id := func(prefix string) string { n++; return fmt.Sprintf("%s%d", prefix, n) }
 	statuses := []string{"queued", "sandboxed", "sent", "delivered", "opened", "clicked", "read", "bounced", "failed"}
-	write := func(fn func(tx *gorm.DB) error) {
+	write := func(fn func(tx storage.Tx) error) {
 		t.Helper()
 		if err := s.Write(t.Context(), fn); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	write(func(tx *gorm.DB) error {
+	write(func(tx storage.Tx) error {
 		for i := range 12 {
-			if err := tx.Create(&storage.Contact{ID: fmt.Sprintf("c%d", i)}).Error; err != nil {
+			if err := gormdb.Of(tx).Create(&storage.Contact{ID: fmt.Sprintf("c%d", i)}).Error; err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	for round := range 60 {
-		write(func(tx *gorm.DB) error {
+		write(func(tx storage.Tx) error {
 			for range 10 {
 				// Weighted: runs 25%, steps 25%, messages 15%, message
 				// updates 10%, tasks 10%, chats 5%, retention 3%, deals 7%.
@@ -187,7 +186,7 @@ func exerciseRollups(t *testing.T, s *storage.Store) {
 	}
 	// Last, alone, a contact is erased: their runs stay, without them,
 	// and their messages and chats go.
-	write(func(tx *gorm.DB) error { return storage.EraseContactAt(tx, "c3", time.Now()) })
+	write(func(tx storage.Tx) error { return storage.EraseContactAt(tx, "c3", time.Now()) })
 	if err := s.RefreshAnalytics(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +298,7 @@ func exerciseSplitStepMovesLaterMessages(t *testing.T, s *storage.Store) {
 	run := storage.Run{ID: "r1", FlowID: "ab", Version: 1, Status: storage.RunRunning, StartedAt: day(1, 10), UpdatedAt: day(1, 10),
 		Trigger: "{}", Vars: "{}", Visits: "{}"}
 	sent := day(3, 9)
-	write := func(fn func(tx *gorm.DB) error) {
+	write := func(fn func(tx storage.Tx) error) {
 		t.Helper()
 		if err := s.Write(t.Context(), fn); err != nil {
 			t.Fatal(err)
@@ -308,7 +307,7 @@ func exerciseSplitStepMovesLaterMessages(t *testing.T, s *storage.Store) {
 			t.Fatal(err)
 		}
 	}
-	write(func(tx *gorm.DB) error {
+	write(func(tx storage.Tx) error {
 		if err := storage.InsertRun(tx, &run); err != nil {
 			return err
 		}
@@ -316,7 +315,7 @@ func exerciseSplitStepMovesLaterMessages(t *testing.T, s *storage.Store) {
 			Status: "sent", RunID: "r1", FlowID: "ab", NodeID: "send", CreatedAt: sent, SentAt: &sent})
 		return err
 	})
-	write(func(tx *gorm.DB) error {
+	write(func(tx storage.Tx) error {
 		err := storage.InsertSteps(tx, []storage.Step{{RunID: "r1", NodeID: "split", NodeType: "logic.split", Visit: 1, Attempt: 1,
 			Status: "completed", Port: "b", StartedAt: day(1, 11), FinishedAt: day(1, 11)}})
 		if err != nil {

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -105,9 +104,9 @@ func seedAnalytics(t *testing.T, s *storage.Store) {
 		event("e1", day(2, 9, 0), false), event("e2", day(3, 9, 0), false), event("et", day(3, 9, 0), true),
 		event("e0", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), false),
 	}
-	err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	err := s.Write(t.Context(), func(tx storage.Tx) error {
 		for _, rows := range []any{&runs, &steps, &msgs, &deals, &events} {
-			if err := tx.Create(rows).Error; err != nil {
+			if err := gormdb.Of(tx).Create(rows).Error; err != nil {
 				return err
 			}
 		}

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -69,9 +68,9 @@ func exerciseMessageStepVariants(t *testing.T, s *storage.Store) {
 		msg("ml", "rlate", "email", "email", "delivered", day(5, 9, 5), true, false),
 		msg("mt", "rt", "email", "email", "clicked", day(2, 9, 5), true, true),
 	}
-	if err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	if err := s.Write(t.Context(), func(tx storage.Tx) error {
 		for _, rows := range []any{&runs, &steps, &msgs} {
-			if err := tx.Create(rows).Error; err != nil {
+			if err := gormdb.Of(tx).Create(rows).Error; err != nil {
 				return err
 			}
 		}

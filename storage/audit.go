@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"gorm.io/gorm"
 )
 
 // Actor types of audit entries.
@@ -68,7 +66,7 @@ func (AuditEntry) TableName() string { return "audit_entries" }
 
 // RecordAudit stores e (At in UTC; over-long fields are cut, so that a
 // long name never loses the entry).
-func RecordAudit(tx *gorm.DB, e AuditEntry) error {
+func RecordAudit(tx Tx, e AuditEntry) error {
 	e.ID = 0
 	e.At = e.At.UTC()
 	e.ActorID = cut(e.ActorID, maxAuditID)
@@ -79,7 +77,7 @@ func RecordAudit(tx *gorm.DB, e AuditEntry) error {
 	if e.ActorType == "" || e.Action == "" || e.EntityType == "" {
 		return fmt.Errorf("record audit: actor type, action and entity type are required")
 	}
-	if err := tx.Create(&e).Error; err != nil {
+	if err := tx.db.Create(&e).Error; err != nil {
 		return fmt.Errorf("record audit: %w", mapErr(err))
 	}
 	return nil
@@ -113,8 +111,8 @@ type AuditQuery struct {
 }
 
 // ListAudit returns the matching entries, newest first.
-func ListAudit(db *gorm.DB, q AuditQuery) ([]AuditEntry, error) {
-	tx := db.Model(&AuditEntry{})
+func ListAudit(db Tx, q AuditQuery) ([]AuditEntry, error) {
+	tx := db.db.Model(&AuditEntry{})
 	if q.EntityType != "" {
 		tx = tx.Where("entity_type = ?", q.EntityType)
 	}

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
 
 // TestAuditLog records changes by two actors and reads them back
@@ -26,7 +25,7 @@ func TestAuditLog(t *testing.T) {
 			{At: t0.Add(2 * time.Minute), ActorType: storage.ActorUser, ActorID: "u1", ActorName: "ann@example.com", Action: storage.AuditDelete,
 				EntityType: storage.AuditToken, EntityID: "t9", Summary: strings.Repeat("é", 400)},
 		}
-		err := s.Write(ctx, func(tx *gorm.DB) error {
+		err := s.Write(ctx, func(tx storage.Tx) error {
 			for _, e := range entries {
 				if err := storage.RecordAudit(tx, e); err != nil {
 					return err
@@ -63,7 +62,7 @@ func TestAuditLog(t *testing.T) {
 		if len(page) != 1 || page[0].ID != all[1].ID {
 			t.Fatalf("paging: %+v", page)
 		}
-		err = s.Write(ctx, func(tx *gorm.DB) error { return storage.RecordAudit(tx, storage.AuditEntry{At: t0}) })
+		err = s.Write(ctx, func(tx storage.Tx) error { return storage.RecordAudit(tx, storage.AuditEntry{At: t0}) })
 		if err == nil {
 			t.Fatal("an entry without actor, action and entity was stored")
 		}
@@ -80,7 +79,7 @@ func TestRoles(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-		err := s.Write(ctx, func(tx *gorm.DB) error {
+		err := s.Write(ctx, func(tx storage.Tx) error {
 			for _, role := range storage.Roles() {
 				if _, err := storage.CreateUserWithRole(tx, role+"@example.com", "long password", role, now); err != nil {
 					return err
@@ -90,7 +89,7 @@ func TestRoles(t *testing.T) {
 				}
 			}
 			// A row from before roles: the column default applies.
-			return tx.Exec(`INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES ('old', 'old', 'h', ?)`, now).Error
+			return gormdb.Of(tx).Exec(`INSERT INTO api_tokens (id, name, token_hash, created_at) VALUES ('old', 'old', 'h', ?)`, now).Error
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +114,7 @@ func TestRoles(t *testing.T) {
 				t.Errorf("user %s has role %q", u.Email, u.Role)
 			}
 		}
-		err = s.Write(ctx, func(tx *gorm.DB) error {
+		err = s.Write(ctx, func(tx storage.Tx) error {
 			_, _, err := storage.CreateAPITokenWithRole(tx, "x", "owner", now)
 			return err
 		})
@@ -123,7 +122,7 @@ func TestRoles(t *testing.T) {
 		if !errors.As(err, &re) || re.Role != "owner" {
 			t.Fatalf("unknown token role: err %v, want *RoleError", err)
 		}
-		err = s.Write(ctx, func(tx *gorm.DB) error {
+		err = s.Write(ctx, func(tx storage.Tx) error {
 			_, err := storage.CreateUserWithRole(tx, "x@example.com", "long password", "", now)
 			return err
 		})

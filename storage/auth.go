@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	"gorm.io/gorm"
 )
 
 // bcryptCost is the cost of new password hashes. Tests lower it.
@@ -74,17 +73,17 @@ const dummyHash = "$2a$10$tSPkIik5Pk82w/lvzm51G.4u61/S9wdrqyhGb/EhpiMUrJRD/mQsK"
 // CreateUser adds a user who signs in with email (stored lower-case) and
 // password (stored as a bcrypt hash), as an admin. A taken email is
 // ErrDuplicate; a password that breaks PasswordRule is a *WeakPasswordError.
-func CreateUser(tx *gorm.DB, email, password string, now time.Time) (*User, error) {
+func CreateUser(tx Tx, email, password string, now time.Time) (*User, error) {
 	return CreateUserWithRole(tx, email, password, RoleAdmin, now)
 }
 
 // Authenticate returns the user with this email and password, or
 // ErrBadCredentials. It spends a bcrypt comparison even for an unknown
 // email, so timing does not reveal which emails exist.
-func Authenticate(db *gorm.DB, email, password string) (*User, error) {
+func Authenticate(db Tx, email, password string) (*User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var u User
-	found, err := takeOne(db.Where("email = ?", email), &u)
+	found, err := takeOne(db.db.Where("email = ?", email), &u)
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
@@ -139,9 +138,9 @@ func hashPassword(password string) (hash []byte, err error) {
 }
 
 // CountUsers returns the number of users (zero means first-run setup).
-func CountUsers(db *gorm.DB) (int64, error) {
+func CountUsers(db Tx) (int64, error) {
 	var n int64
-	if err := db.Model(&User{}).Count(&n).Error; err != nil {
+	if err := db.db.Model(&User{}).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil
@@ -154,14 +153,14 @@ const MaxSessionsPerUser = 20
 // CreateSession signs userID in for ttl and returns the session token for
 // the cookie. Only the token's SHA-256 is stored. Beyond
 // MaxSessionsPerUser the oldest sessions of the user end.
-func CreateSession(tx *gorm.DB, userID string, ttl time.Duration, now time.Time) (string, error) {
+func CreateSession(tx Tx, userID string, ttl time.Duration, now time.Time) (string, error) {
 	token, err := randomToken()
 	if err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
 	now = now.UTC()
 	s := Session{TokenHash: hashToken(token), UserID: userID, ExpiresAt: now.Add(ttl), CreatedAt: now}
-	if err := tx.Create(&s).Error; err != nil {
+	if err := tx.db.Create(&s).Error; err != nil {
 		return "", fmt.Errorf("create session: %w", mapErr(err))
 	}
 	if err := dropOldSessions(tx, userID); err != nil {
@@ -171,14 +170,14 @@ func CreateSession(tx *gorm.DB, userID string, ttl time.Duration, now time.Time)
 }
 
 // dropOldSessions keeps the MaxSessionsPerUser newest sessions of userID.
-func dropOldSessions(tx *gorm.DB, userID string) error {
+func dropOldSessions(tx Tx, userID string) error {
 	var old []string
-	err := tx.Model(&Session{}).Where("user_id = ?", userID).Order("created_at DESC, token_hash").
+	err := tx.db.Model(&Session{}).Where("user_id = ?", userID).Order("created_at DESC, token_hash").
 		Offset(MaxSessionsPerUser).Limit(1000).Pluck("token_hash", &old).Error
 	if err != nil || len(old) == 0 {
 		return err
 	}
-	return tx.Where("token_hash IN ?", old).Delete(&Session{}).Error
+	return tx.db.Where("token_hash IN ?", old).Delete(&Session{}).Error
 }
 
 // ErrUsersExist refuses first-run setup once anybody has an account.
@@ -188,10 +187,10 @@ var ErrUsersExist = errors.New("users exist")
 // no users. On PostgreSQL it locks the users table until the transaction
 // ends, so concurrent setups wait and then find the first admin (SQLite
 // has one writer: no race there).
-func CreateFirstAdmin(tx *gorm.DB, email, password string, now time.Time) (*User, error) {
-	if tx.Dialector.Name() == "postgres" {
+func CreateFirstAdmin(tx Tx, email, password string, now time.Time) (*User, error) {
+	if tx.db.Dialector.Name() == "postgres" {
 		// SHARE ROW EXCLUSIVE conflicts with itself and with inserts.
-		if err := tx.Exec("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").Error; err != nil {
+		if err := tx.db.Exec("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").Error; err != nil {
 			return nil, fmt.Errorf("first admin: %w", err)
 		}
 	}
@@ -207,9 +206,9 @@ func CreateFirstAdmin(tx *gorm.DB, email, password string, now time.Time) (*User
 
 // SessionUser returns the user signed in with token. An unknown or expired
 // session is ErrNotFound.
-func SessionUser(db *gorm.DB, token string, now time.Time) (*User, error) {
+func SessionUser(db Tx, token string, now time.Time) (*User, error) {
 	var u User
-	err := db.Joins("JOIN sessions ON sessions.user_id = users.id").
+	err := db.db.Joins("JOIN sessions ON sessions.user_id = users.id").
 		Where("sessions.token_hash = ? AND sessions.expires_at > ?", hashToken(token), now.UTC()).
 		Take(&u).Error
 	if err != nil {
@@ -219,8 +218,8 @@ func SessionUser(db *gorm.DB, token string, now time.Time) (*User, error) {
 }
 
 // DeleteSession signs the session out. An unknown token is not an error.
-func DeleteSession(tx *gorm.DB, token string) error {
-	if err := tx.Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error; err != nil {
+func DeleteSession(tx Tx, token string) error {
+	if err := tx.db.Where("token_hash = ?", hashToken(token)).Delete(&Session{}).Error; err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -228,8 +227,8 @@ func DeleteSession(tx *gorm.DB, token string) error {
 
 // DeleteExpiredSessions removes sessions that expired before now and
 // returns how many.
-func DeleteExpiredSessions(tx *gorm.DB, now time.Time) (int64, error) {
-	res := tx.Where("expires_at <= ?", now.UTC()).Delete(&Session{})
+func DeleteExpiredSessions(tx Tx, now time.Time) (int64, error) {
+	res := tx.db.Where("expires_at <= ?", now.UTC()).Delete(&Session{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", res.Error)
 	}
@@ -238,19 +237,19 @@ func DeleteExpiredSessions(tx *gorm.DB, now time.Time) (int64, error) {
 
 // CreateAPIToken creates a named admin API token and returns its value,
 // which is shown once: only its SHA-256 is stored.
-func CreateAPIToken(tx *gorm.DB, name string, now time.Time) (string, *APIToken, error) {
+func CreateAPIToken(tx Tx, name string, now time.Time) (string, *APIToken, error) {
 	return CreateAPITokenWithRole(tx, name, RoleAdmin, now)
 }
 
 // APITokenByValue returns the API token with this value, or ErrNotFound.
 // It does not write (db may be the read-only pool); call TouchAPIToken on
 // the writer to record use.
-func APITokenByValue(db *gorm.DB, token string, _ time.Time) (*APIToken, error) {
+func APITokenByValue(db Tx, token string, _ time.Time) (*APIToken, error) {
 	if !strings.HasPrefix(token, APITokenPrefix) {
 		return nil, fmt.Errorf("api token: %w", ErrNotFound)
 	}
 	var t APIToken
-	if err := db.Where("token_hash = ?", hashToken(token)).Take(&t).Error; err != nil {
+	if err := db.db.Where("token_hash = ?", hashToken(token)).Take(&t).Error; err != nil {
 		return nil, fmt.Errorf("api token: %w", mapErr(err))
 	}
 	return &t, nil
@@ -263,9 +262,9 @@ func TokenNeedsTouch(t *APIToken, now time.Time) bool {
 }
 
 // TouchAPIToken sets last_used_at to now, at most once a minute.
-func TouchAPIToken(tx *gorm.DB, id string, now time.Time) error {
+func TouchAPIToken(tx Tx, id string, now time.Time) error {
 	now = now.UTC()
-	err := tx.Model(&APIToken{}).
+	err := tx.db.Model(&APIToken{}).
 		Where("id = ? AND (last_used_at IS NULL OR last_used_at <= ?)", id, now.Add(-tokenTouchEvery)).
 		UpdateColumn("last_used_at", now).Error
 	if err != nil {
@@ -275,9 +274,9 @@ func TouchAPIToken(tx *gorm.DB, id string, now time.Time) error {
 }
 
 // ListAPITokens returns every API token, newest first.
-func ListAPITokens(db *gorm.DB) ([]APIToken, error) {
+func ListAPITokens(db Tx) ([]APIToken, error) {
 	var ts []APIToken
-	if err := db.Order("created_at DESC, id").Find(&ts).Error; err != nil {
+	if err := db.db.Order("created_at DESC, id").Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("list api tokens: %w", err)
 	}
 	return ts, nil
@@ -285,8 +284,8 @@ func ListAPITokens(db *gorm.DB) ([]APIToken, error) {
 
 // DeleteAPIToken revokes the token with this id; a missing one is
 // ErrNotFound.
-func DeleteAPIToken(tx *gorm.DB, id string) error {
-	res := tx.Where("id = ?", id).Delete(&APIToken{})
+func DeleteAPIToken(tx Tx, id string) error {
+	res := tx.db.Where("id = ?", id).Delete(&APIToken{})
 	if res.Error != nil {
 		return fmt.Errorf("delete api token: %w", res.Error)
 	}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -24,7 +22,7 @@ func TestConcurrentSetupsCreateOneAdmin(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs <- s.Write(t.Context(), func(tx *gorm.DB) error {
+				errs <- s.Write(t.Context(), func(tx storage.Tx) error {
 					_, err := storage.CreateFirstAdmin(tx, fmt.Sprintf("admin%d@example.com", i), "a good password", now)
 					return err
 				})
@@ -53,7 +51,7 @@ func TestSessionsPerUserAreCapped(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *storage.Store) {
 		t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		var tokens []string
-		err := s.Write(t.Context(), func(tx *gorm.DB) error {
+		err := s.Write(t.Context(), func(tx storage.Tx) error {
 			u, err := storage.CreateUser(tx, "a@example.com", "a good password", t0)
 			if err != nil {
 				return err

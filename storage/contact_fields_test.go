@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -20,7 +18,7 @@ func TestSetContactFieldsMerges(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 		var id string
-		err := s.Write(ctx, func(tx *gorm.DB) error {
+		err := s.Write(ctx, func(tx storage.Tx) error {
 			var err error
 			id, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "ana@example.com",
 				Fields: map[string]any{"plan": "pro", "email_status": "valid"}}, now)
@@ -52,7 +50,7 @@ func TestSetContactFieldsMerges(t *testing.T) {
 		if !v.UpdatedAt.Equal(now.Add(time.Minute)) {
 			t.Errorf("updated_at %v, want the time of the change", v.UpdatedAt)
 		}
-		err = s.Write(ctx, func(tx *gorm.DB) error {
+		err = s.Write(ctx, func(tx storage.Tx) error {
 			return storage.SetContactFields(tx, "no-such-contact", map[string]any{"x": 1}, now)
 		})
 		if !errors.Is(err, storage.ErrNotFound) {

@@ -129,7 +129,7 @@ var ErrEmptyRef = errors.New("contact reference has no id, email, phone or exter
 // belongs to another contact is not moved. With a non-empty key the call is
 // idempotent: a replay returns the first call's id with created=false and
 // changes nothing.
-func UpsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (id string, created bool, err error) {
+func UpsertContact(tx Tx, key string, in ContactInput, now time.Time) (id string, created bool, err error) {
 	id, row, err := UpsertContactRow(tx, key, in, now)
 	return id, row != nil, err
 }
@@ -137,7 +137,7 @@ func UpsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (id 
 // UpsertContactRow is UpsertContact returning the row it inserted (nil
 // when it updated a contact or replayed the key), so that the engine need
 // not read a new contact back.
-func UpsertContactRow(tx *gorm.DB, key string, in ContactInput, now time.Time) (id string, inserted *Contact, err error) {
+func UpsertContactRow(tx Tx, key string, in ContactInput, now time.Time) (id string, inserted *Contact, err error) {
 	id, inserted, err = upsertContact(tx, key, in, now.UTC())
 	if err != nil {
 		return "", nil, fmt.Errorf("upsert contact: %w", mapErr(err))
@@ -145,7 +145,7 @@ func UpsertContactRow(tx *gorm.DB, key string, in ContactInput, now time.Time) (
 	return id, inserted, nil
 }
 
-func upsertContact(tx *gorm.DB, key string, in ContactInput, now time.Time) (string, *Contact, error) {
+func upsertContact(tx Tx, key string, in ContactInput, now time.Time) (string, *Contact, error) {
 	if key != "" {
 		res, ok, err := effectResult(tx, effectUpsert+key)
 		if err != nil || ok {
@@ -208,7 +208,7 @@ const contactColumns = "id, email, phone, external_id, first_name, last_name, co
 
 // insertContact adds c unless one of its identifiers is taken; it returns
 // how many rows it inserted (0 or 1).
-func insertContact(tx *gorm.DB, c *Contact) (int64, error) {
+func insertContact(tx Tx, c *Contact) (int64, error) {
 	return rawOf(tx).affected(`INSERT INTO contacts (`+contactColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT DO NOTHING`, c.ID, c.Email, c.Phone, c.ExternalID, c.FirstName, c.LastName, c.Company, c.Score,
 		c.TimeZone, c.Fields, c.Consent, c.Test, c.CreatedAt.UTC(), c.UpdatedAt.UTC())
@@ -224,7 +224,7 @@ func scanContact(row interface{ Scan(...any) error }, c *Contact) error {
 }
 
 // updateContact writes the non-empty fields of in onto c.
-func updateContact(tx *gorm.DB, c *Contact, in ContactInput, now time.Time) error {
+func updateContact(tx Tx, c *Contact, in ContactInput, now time.Time) error {
 	set := map[string]any{"updated_at": now}
 	for _, ident := range []struct {
 		col, val string
@@ -238,7 +238,7 @@ func updateContact(tx *gorm.DB, c *Contact, in ContactInput, now time.Time) erro
 			continue
 		}
 		var n int64
-		if err := tx.Model(&Contact{}).Where(ident.col+" = ? AND id <> ? AND test = ?", ident.val, c.ID, c.Test).Count(&n).Error; err != nil {
+		if err := tx.db.Model(&Contact{}).Where(ident.col+" = ? AND id <> ? AND test = ?", ident.val, c.ID, c.Test).Count(&n).Error; err != nil {
 			return err
 		}
 		if n == 0 {
@@ -260,7 +260,7 @@ func updateContact(tx *gorm.DB, c *Contact, in ContactInput, now time.Time) erro
 		}
 		set["fields"] = fields
 	}
-	return tx.Model(&Contact{}).Where("id = ?", c.ID).Updates(set).Error
+	return tx.db.Model(&Contact{}).Where("id = ?", c.ID).Updates(set).Error
 }
 
 // mergeFields overlays add onto the JSON object stored.
@@ -288,7 +288,7 @@ func mergeFields(stored string, add map[string]any) (string, error) {
 // contact of the same kind (a test deal for a test contact) and returns
 // its id. With a non-empty key, a replay returns the
 // id of the deal created first.
-func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) {
+func CreateDeal(tx Tx, key string, d Deal, now time.Time) (string, error) {
 	if d.ContactID == "" || d.Title == "" {
 		return "", errors.New("create deal: contact id and title are required")
 	}
@@ -309,7 +309,7 @@ func CreateDeal(tx *gorm.DB, key string, d Deal, now time.Time) (string, error) 
 // id. A task may have no contact. With a non-empty key, a replay returns
 // the id of the task created first. A test task's contact must be a test
 // contact, a real task's a real one.
-func CreateTask(tx *gorm.DB, key string, t Task, now time.Time) (string, error) {
+func CreateTask(tx Tx, key string, t Task, now time.Time) (string, error) {
 	if t.Title == "" {
 		return "", errors.New("create task: title is required")
 	}
@@ -350,7 +350,7 @@ func runOfKey(key string) *string {
 // again (not done, no completion time), and returns it. A task already in
 // that state is left as it was, so checking it off twice keeps the first
 // time. A missing task is ErrNotFound.
-func SetTaskDone(tx *gorm.DB, id string, done bool, now time.Time) (*Task, error) {
+func SetTaskDone(tx Tx, id string, done bool, now time.Time) (*Task, error) {
 	var completed *time.Time
 	if done {
 		at := now.UTC()
@@ -360,7 +360,7 @@ func SetTaskDone(tx *gorm.DB, id string, done bool, now time.Time) (*Task, error
 		return nil, fmt.Errorf("update task %s: %w", id, err)
 	}
 	var t Task
-	if err := tx.Where("id = ?", id).Take(&t).Error; err != nil {
+	if err := tx.db.Where("id = ?", id).Take(&t).Error; err != nil {
 		return nil, fmt.Errorf("task %s: %w", id, notFound(err))
 	}
 	if t.RunID != nil {
@@ -375,7 +375,7 @@ func SetTaskDone(tx *gorm.DB, id string, done bool, now time.Time) (*Task, error
 // AddNote inserts n (its ID and CreatedAt are set here) for an existing
 // contact and returns its id. With a non-empty key, a replay returns the
 // id of the note created first.
-func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
+func AddNote(tx Tx, key string, n Note, now time.Time) (string, error) {
 	if n.ContactID == "" {
 		return "", errors.New("add note: contact id is required")
 	}
@@ -391,7 +391,7 @@ func AddNote(tx *gorm.DB, key string, n Note, now time.Time) (string, error) {
 // unique idem_key) unless a row with idem_key = key exists, and returns the
 // id of the row that holds the key. The insert uses ON CONFLICT DO NOTHING
 // so that a concurrent duplicate does not abort a PostgreSQL transaction.
-func createOnce(tx *gorm.DB, model, row any, contactID string, test bool, key, id string) (string, error) {
+func createOnce(tx Tx, model, row any, contactID string, test bool, key, id string) (string, error) {
 	// No look-up before the insert: a replay or a missing contact is rare,
 	// and the insert's own guard and conflict clause find them for two
 	// statements less on the common path.
@@ -451,7 +451,7 @@ var (
 // insertOnce inserts a deal, task or note, skipping it when its idem_key
 // is taken or, when guarded, its contact does not exist; it returns how
 // many rows it inserted.
-func insertOnce(tx *gorm.DB, row any, guarded bool) (int64, error) {
+func insertOnce(tx Tx, row any, guarded bool) (int64, error) {
 	r := rawOf(tx)
 	switch v := row.(type) {
 	case *Deal:
@@ -466,9 +466,9 @@ func insertOnce(tx *gorm.DB, row any, guarded bool) (int64, error) {
 	return 0, fmt.Errorf("insert %T: not a deal, task or note", row)
 }
 
-func idByIdemKey(tx *gorm.DB, model any, key string) (string, bool, error) {
+func idByIdemKey(tx Tx, model any, key string) (string, bool, error) {
 	var ids []string
-	if err := tx.Model(model).Where("idem_key = ?", key).Limit(1).Pluck("id", &ids).Error; err != nil {
+	if err := tx.db.Model(model).Where("idem_key = ?", key).Limit(1).Pluck("id", &ids).Error; err != nil {
 		return "", false, err
 	}
 	if len(ids) == 0 {
@@ -480,7 +480,7 @@ func idByIdemKey(tx *gorm.DB, model any, key string) (string, bool, error) {
 // AddScore adds delta (may be negative) to the contact's score and returns
 // the new score. With a non-empty key it happens once: a replay returns
 // the score the first call produced.
-func AddScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (newScore int, err error) {
+func AddScore(tx Tx, key, contactID string, delta int, now time.Time) (newScore int, err error) {
 	newScore, err = addScore(tx, key, contactID, delta, now.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("add score: %w", mapErr(err))
@@ -488,7 +488,7 @@ func AddScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (new
 	return newScore, nil
 }
 
-func addScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (int, error) {
+func addScore(tx Tx, key, contactID string, delta int, now time.Time) (int, error) {
 	if key != "" {
 		res, ok, err := effectResult(tx, effectScore+key)
 		if err != nil {
@@ -502,7 +502,7 @@ func addScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (int
 			return n, nil
 		}
 	}
-	res := tx.Model(&Contact{}).Where("id = ?", contactID).
+	res := tx.db.Model(&Contact{}).Where("id = ?", contactID).
 		Updates(map[string]any{"score": gorm.Expr("score + ?", delta), "updated_at": now})
 	if res.Error != nil {
 		return 0, res.Error
@@ -511,7 +511,7 @@ func addScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (int
 		return 0, ErrNotFound
 	}
 	var score int
-	if err := tx.Model(&Contact{}).Select("score").Where("id = ?", contactID).Scan(&score).Error; err != nil {
+	if err := tx.db.Model(&Contact{}).Select("score").Where("id = ?", contactID).Scan(&score).Error; err != nil {
 		return 0, err
 	}
 	return score, recordEffect(tx, effectScore, key, strconv.Itoa(score), now)
@@ -520,9 +520,9 @@ func addScore(tx *gorm.DB, key, contactID string, delta int, now time.Time) (int
 // SetContactFields merges fields into the contact's custom fields (a
 // field set here replaces the one stored under its name). ErrNotFound when
 // there is no such contact.
-func SetContactFields(tx *gorm.DB, contactID string, fields map[string]any, now time.Time) error {
+func SetContactFields(tx Tx, contactID string, fields map[string]any, now time.Time) error {
 	var c Contact
-	err := tx.Select("id", "fields").Where("id = ?", contactID).Take(&c).Error
+	err := tx.db.Select("id", "fields").Where("id = ?", contactID).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return fmt.Errorf("contact %s: %w", contactID, ErrNotFound)
 	}
@@ -533,7 +533,7 @@ func SetContactFields(tx *gorm.DB, contactID string, fields map[string]any, now 
 	if err != nil {
 		return err
 	}
-	err = tx.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{"fields": merged, "updated_at": now.UTC()}).Error
+	err = tx.db.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{"fields": merged, "updated_at": now.UTC()}).Error
 	if err != nil {
 		return fmt.Errorf("set contact fields: %w", mapErr(err))
 	}
@@ -543,14 +543,14 @@ func SetContactFields(tx *gorm.DB, contactID string, fields map[string]any, now 
 // AddToList puts the contact on the named list, creating the list when it
 // does not exist. Membership is a set: adding twice is harmless. With a
 // non-empty key a replay changes nothing (even after a later removal).
-func AddToList(tx *gorm.DB, key, contactID, listName string, now time.Time) error {
+func AddToList(tx Tx, key, contactID, listName string, now time.Time) error {
 	if err := addToList(tx, key, contactID, strings.TrimSpace(listName), now.UTC()); err != nil {
 		return fmt.Errorf("add to list %q: %w", listName, mapErr(err))
 	}
 	return nil
 }
 
-func addToList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
+func addToList(tx Tx, key, contactID, name string, now time.Time) error {
 	if name == "" {
 		return errors.New("list name is required")
 	}
@@ -575,21 +575,21 @@ SELECT ?, id, ?, test FROM contacts WHERE id = ? ON CONFLICT DO NOTHING`,
 }
 
 // ensureList finds the list by name or creates it.
-func ensureList(tx *gorm.DB, name string, now time.Time) (*List, error) {
+func ensureList(tx Tx, name string, now time.Time) (*List, error) {
 	var l List
 	err := rawOf(tx).queryRow(`SELECT id, name, created_at FROM lists WHERE name = ?`, name).Scan(&l.ID, &l.Name, &l.CreatedAt)
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {
 		return &l, err
 	}
 	l = List{ID: NewID(), Name: name, CreatedAt: now}
-	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, DoNothing: true}).Create(&l)
+	res := tx.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, DoNothing: true}).Create(&l)
 	if res.Error != nil {
 		return nil, res.Error
 	}
 	if res.RowsAffected == 1 {
 		return &l, nil
 	}
-	if err := tx.Where("name = ?", name).Take(&l).Error; err != nil {
+	if err := tx.db.Where("name = ?", name).Take(&l).Error; err != nil {
 		return nil, err
 	}
 	return &l, nil
@@ -598,14 +598,14 @@ func ensureList(tx *gorm.DB, name string, now time.Time) (*List, error) {
 // RemoveFromList takes the contact off the named list. A missing list or
 // membership is not an error. With a non-empty key a replay changes
 // nothing (even after a later re-add).
-func RemoveFromList(tx *gorm.DB, key, contactID, listName string, now time.Time) error {
+func RemoveFromList(tx Tx, key, contactID, listName string, now time.Time) error {
 	if err := removeFromList(tx, key, contactID, strings.TrimSpace(listName), now.UTC()); err != nil {
 		return fmt.Errorf("remove from list %q: %w", listName, mapErr(err))
 	}
 	return nil
 }
 
-func removeFromList(tx *gorm.DB, key, contactID, name string, now time.Time) error {
+func removeFromList(tx Tx, key, contactID, name string, now time.Time) error {
 	if name == "" {
 		return errors.New("list name is required")
 	}
@@ -613,12 +613,12 @@ func removeFromList(tx *gorm.DB, key, contactID, name string, now time.Time) err
 		return err
 	}
 	var l List
-	found, err := takeOne(tx.Where("name = ?", name), &l)
+	found, err := takeOne(tx.db.Where("name = ?", name), &l)
 	if err != nil {
 		return err
 	}
 	if found {
-		res := tx.Where("list_id = ? AND contact_id = ?", l.ID, contactID).Delete(&ListMember{})
+		res := tx.db.Where("list_id = ? AND contact_id = ?", l.ID, contactID).Delete(&ListMember{})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -634,14 +634,14 @@ func removeFromList(tx *gorm.DB, key, contactID, name string, now time.Time) err
 // TagContact removes the tags in remove, then adds the tags in add (so a
 // tag in both ends up present). Tags are trimmed; empty ones are ignored.
 // With a non-empty key a replay changes nothing.
-func TagContact(tx *gorm.DB, key, contactID string, add, remove []string, now time.Time) error {
+func TagContact(tx Tx, key, contactID string, add, remove []string, now time.Time) error {
 	if err := tagContact(tx, key, contactID, cleanTags(add), cleanTags(remove), now.UTC()); err != nil {
 		return fmt.Errorf("tag contact: %w", mapErr(err))
 	}
 	return nil
 }
 
-func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now time.Time) error {
+func tagContact(tx Tx, key, contactID string, add, remove []string, now time.Time) error {
 	if done, err := effectDone(tx, effectTag, key); err != nil || done {
 		return err
 	}
@@ -652,7 +652,7 @@ func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now ti
 		return err
 	}
 	if len(remove) > 0 {
-		if err := tx.Where("contact_id = ? AND tag IN ?", contactID, remove).Delete(&ContactTag{}).Error; err != nil {
+		if err := tx.db.Where("contact_id = ? AND tag IN ?", contactID, remove).Delete(&ContactTag{}).Error; err != nil {
 			return err
 		}
 	}
@@ -661,7 +661,7 @@ func tagContact(tx *gorm.DB, key, contactID string, add, remove []string, now ti
 		for i, t := range add {
 			rows[i] = ContactTag{ContactID: contactID, Tag: t, Test: test, CreatedAt: now}
 		}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+		if err := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
 			return err
 		}
 	}
@@ -679,7 +679,7 @@ func cleanTags(tags []string) []string {
 }
 
 // GetContact returns the contact with its tags and lists.
-func GetContact(db *gorm.DB, id string) (*ContactView, error) {
+func GetContact(db Tx, id string) (*ContactView, error) {
 	r := rawOf(db)
 	v := ContactView{Tags: []string{}, Lists: []string{}}
 	if err := scanContact(r.queryRow(`SELECT `+contactSelect+` FROM contacts WHERE id = ?`, id), &v.Contact); err != nil {
@@ -712,7 +712,7 @@ ORDER BY 1, 2`, id, id)
 
 // FindContact returns the first contact matching ref (by ID, then email,
 // then phone, then external id), or ErrNotFound.
-func FindContact(db *gorm.DB, ref ContactRef) (*Contact, error) {
+func FindContact(db Tx, ref ContactRef) (*Contact, error) {
 	if ref.empty() {
 		return nil, fmt.Errorf("find contact: %w", ErrEmptyRef)
 	}
@@ -726,7 +726,7 @@ func FindContact(db *gorm.DB, ref ContactRef) (*Contact, error) {
 	return c, nil
 }
 
-func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
+func findContact(db Tx, ref ContactRef) (*Contact, bool, error) {
 	by := []struct {
 		col, val string
 		of       func(*Contact) *string
@@ -765,7 +765,7 @@ func findContact(db *gorm.DB, ref ContactRef) (*Contact, bool, error) {
 
 // contactsWhere returns the (at most four) contacts matching cond, one
 // identifier per OR-ed term, of the kind in the last argument (test or real).
-func contactsWhere(db *gorm.DB, cond string, args ...any) ([]Contact, error) {
+func contactsWhere(db Tx, cond string, args ...any) ([]Contact, error) {
 	rows, err := rawOf(db).query(`SELECT `+contactSelect+` FROM contacts WHERE (`+cond+`) AND test = ? LIMIT 4`, args...)
 	if err != nil {
 		return nil, err
@@ -784,7 +784,7 @@ func contactsWhere(db *gorm.DB, cond string, args ...any) ([]Contact, error) {
 
 // ContactIDByEmail returns the id of the real (or, with test, the test)
 // contact with email (lower case), or "" when there is none.
-func ContactIDByEmail(db *gorm.DB, email string, test bool) (string, error) {
+func ContactIDByEmail(db Tx, email string, test bool) (string, error) {
 	var id string
 	err := rawOf(db).queryRow(`SELECT id FROM contacts WHERE email = ? AND test = ? LIMIT 1`, email, test).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -800,7 +800,7 @@ func ContactIDByEmail(db *gorm.DB, email string, test bool) (string, error) {
 // has an email, phone or external id, creates one with those identifiers.
 // A ref with only an unknown ID is ErrNotFound. Used for events that name a
 // contact.
-func EnsureContact(tx *gorm.DB, ref ContactRef, now time.Time) (id string, created bool, err error) {
+func EnsureContact(tx Tx, ref ContactRef, now time.Time) (id string, created bool, err error) {
 	id, created, err = ensureContact(tx, ref, now.UTC())
 	if err != nil {
 		return "", false, fmt.Errorf("ensure contact: %w", mapErr(err))
@@ -808,7 +808,7 @@ func EnsureContact(tx *gorm.DB, ref ContactRef, now time.Time) (id string, creat
 	return id, created, nil
 }
 
-func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, error) {
+func ensureContact(tx Tx, ref ContactRef, now time.Time) (string, bool, error) {
 	if ref.empty() {
 		return "", false, ErrEmptyRef
 	}
@@ -846,7 +846,7 @@ func ensureContact(tx *gorm.DB, ref ContactRef, now time.Time) (string, bool, er
 			CreatedAt:  now,
 			UpdatedAt:  now,
 		}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&nc)
+		res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&nc)
 		if res.Error != nil {
 			return "", false, res.Error
 		}
@@ -867,9 +867,9 @@ func idOf(c *Contact) string {
 
 // ListContacts returns a page of real contacts, newest first, and the
 // total number matching q.
-func ListContacts(db *gorm.DB, q ContactQuery) ([]ContactView, int64, error) {
+func ListContacts(db Tx, q ContactQuery) ([]ContactView, int64, error) {
 	filter := func() *gorm.DB {
-		tx := db.Model(&Contact{}).Where("test = ?", false)
+		tx := db.db.Model(&Contact{}).Where("test = ?", false)
 		if s := strings.TrimSpace(q.Search); s != "" {
 			p := likePattern(s)
 			tx = tx.Where(`(LOWER(email) LIKE ? ESCAPE '\' OR LOWER(first_name) LIKE ? ESCAPE '\'`+
@@ -878,11 +878,11 @@ func ListContacts(db *gorm.DB, q ContactQuery) ([]ContactView, int64, error) {
 				p, p, p, p, p, p)
 		}
 		if q.List != "" {
-			tx = tx.Where("id IN (?)", db.Model(&ListMember{}).Select("list_members.contact_id").
+			tx = tx.Where("id IN (?)", db.db.Model(&ListMember{}).Select("list_members.contact_id").
 				Joins("JOIN lists ON lists.id = list_members.list_id").Where("lists.name = ?", q.List))
 		}
 		if q.Tag != "" {
-			tx = tx.Where("id IN (?)", db.Model(&ContactTag{}).Select("contact_id").Where("tag = ?", q.Tag))
+			tx = tx.Where("id IN (?)", db.db.Model(&ContactTag{}).Select("contact_id").Where("tag = ?", q.Tag))
 		}
 		return tx
 	}
@@ -903,7 +903,7 @@ func ListContacts(db *gorm.DB, q ContactQuery) ([]ContactView, int64, error) {
 }
 
 // withTagsAndLists loads the tags and list names of cs in two queries.
-func withTagsAndLists(db *gorm.DB, cs []Contact) ([]ContactView, error) {
+func withTagsAndLists(db Tx, cs []Contact) ([]ContactView, error) {
 	views := make([]ContactView, len(cs))
 	if len(cs) == 0 {
 		return views, nil
@@ -916,7 +916,7 @@ func withTagsAndLists(db *gorm.DB, cs []Contact) ([]ContactView, error) {
 		views[i] = ContactView{Contact: c, Tags: []string{}, Lists: []string{}}
 	}
 	var tags []ContactTag
-	if err := db.Where("contact_id IN ?", ids).Order("tag").Find(&tags).Error; err != nil {
+	if err := db.db.Where("contact_id IN ?", ids).Order("tag").Find(&tags).Error; err != nil {
 		return nil, fmt.Errorf("load tags: %w", err)
 	}
 	for _, t := range tags {
@@ -927,7 +927,7 @@ func withTagsAndLists(db *gorm.DB, cs []Contact) ([]ContactView, error) {
 		ContactID string
 		Name      string
 	}
-	if err := db.Model(&ListMember{}).Select("list_members.contact_id, lists.name").
+	if err := db.db.Model(&ListMember{}).Select("list_members.contact_id, lists.name").
 		Joins("JOIN lists ON lists.id = list_members.list_id").
 		Where("list_members.contact_id IN ?", ids).Order("lists.name").Scan(&lists).Error; err != nil {
 		return nil, fmt.Errorf("load lists: %w", err)
@@ -940,27 +940,27 @@ func withTagsAndLists(db *gorm.DB, cs []Contact) ([]ContactView, error) {
 }
 
 // ContactDeals returns the contact's deals, newest first.
-func ContactDeals(db *gorm.DB, contactID string) ([]Deal, error) {
+func ContactDeals(db Tx, contactID string) ([]Deal, error) {
 	var ds []Deal
-	if err := db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ds).Error; err != nil {
+	if err := db.db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ds).Error; err != nil {
 		return nil, fmt.Errorf("contact deals: %w", err)
 	}
 	return ds, nil
 }
 
 // ContactTasks returns the contact's tasks, newest first.
-func ContactTasks(db *gorm.DB, contactID string) ([]Task, error) {
+func ContactTasks(db Tx, contactID string) ([]Task, error) {
 	var ts []Task
-	if err := db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ts).Error; err != nil {
+	if err := db.db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("contact tasks: %w", err)
 	}
 	return ts, nil
 }
 
 // ContactNotes returns the contact's notes, newest first.
-func ContactNotes(db *gorm.DB, contactID string) ([]Note, error) {
+func ContactNotes(db Tx, contactID string) ([]Note, error) {
 	var ns []Note
-	if err := db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ns).Error; err != nil {
+	if err := db.db.Where("contact_id = ?", contactID).Order("created_at DESC, id DESC").Find(&ns).Error; err != nil {
 		return nil, fmt.Errorf("contact notes: %w", err)
 	}
 	return ns, nil
@@ -968,9 +968,9 @@ func ContactNotes(db *gorm.DB, contactID string) ([]Note, error) {
 
 // ListDeals returns a page of real deals, newest first, and the total
 // matching.
-func ListDeals(db *gorm.DB, q DealQuery) ([]Deal, int64, error) {
+func ListDeals(db Tx, q DealQuery) ([]Deal, int64, error) {
 	filter := func() *gorm.DB {
-		tx := db.Model(&Deal{}).Where("test = ?", false)
+		tx := db.db.Model(&Deal{}).Where("test = ?", false)
 		if q.ContactID != "" {
 			tx = tx.Where("contact_id = ?", q.ContactID)
 		}
@@ -993,9 +993,9 @@ func ListDeals(db *gorm.DB, q DealQuery) ([]Deal, int64, error) {
 
 // ListTasks returns a page of real tasks, newest first, and the total
 // matching.
-func ListTasks(db *gorm.DB, q TaskQuery) ([]Task, int64, error) {
+func ListTasks(db Tx, q TaskQuery) ([]Task, int64, error) {
 	filter := func() *gorm.DB {
-		tx := db.Model(&Task{}).Where("test = ?", false)
+		tx := db.db.Model(&Task{}).Where("test = ?", false)
 		if q.ContactID != "" {
 			tx = tx.Where("contact_id = ?", q.ContactID)
 		}
@@ -1020,9 +1020,9 @@ func ListTasks(db *gorm.DB, q TaskQuery) ([]Task, int64, error) {
 }
 
 // ListLists returns every list with its number of real members, by name.
-func ListLists(db *gorm.DB) ([]ListWithCount, error) {
+func ListLists(db Tx) ([]ListWithCount, error) {
 	var out []ListWithCount
-	err := db.Model(&List{}).
+	err := db.db.Model(&List{}).
 		Select("lists.id, lists.name, lists.created_at, COUNT(list_members.contact_id) AS members").
 		Joins("LEFT JOIN list_members ON list_members.list_id = lists.id AND list_members.test = ?", false).
 		Group("lists.id, lists.name, lists.created_at").
@@ -1036,18 +1036,18 @@ func ListLists(db *gorm.DB) ([]ListWithCount, error) {
 
 // ListMembers returns a page of the named list's real contacts, most
 // recently added first, and their count. A missing list is ErrNotFound.
-func ListMembers(db *gorm.DB, listName string, limit, offset int) ([]Contact, int64, error) {
+func ListMembers(db Tx, listName string, limit, offset int) ([]Contact, int64, error) {
 	var l List
-	if err := db.Where("name = ?", listName).Take(&l).Error; err != nil {
+	if err := db.db.Where("name = ?", listName).Take(&l).Error; err != nil {
 		return nil, 0, fmt.Errorf("list members of %q: %w", listName, mapErr(err))
 	}
 	var total int64
-	if err := db.Model(&ListMember{}).Where("list_id = ? AND test = ?", l.ID, false).Count(&total).Error; err != nil {
+	if err := db.db.Model(&ListMember{}).Where("list_id = ? AND test = ?", l.ID, false).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("list members of %q: %w", listName, err)
 	}
 	var cs []Contact
 	limit, offset = page(limit, offset)
-	err := db.Joins("JOIN list_members ON list_members.contact_id = contacts.id AND list_members.list_id = ?", l.ID).
+	err := db.db.Joins("JOIN list_members ON list_members.contact_id = contacts.id AND list_members.list_id = ?", l.ID).
 		Where("contacts.test = ?", false).
 		Order("list_members.added_at DESC, contacts.id").Limit(limit).Offset(offset).Find(&cs).Error
 	if err != nil {
@@ -1058,12 +1058,12 @@ func ListMembers(db *gorm.DB, listName string, limit, offset int) ([]Contact, in
 
 // EraseContact is EraseContactAt now (see erasure.go). A missing contact
 // is ErrNotFound.
-func EraseContact(tx *gorm.DB, id string) error {
+func EraseContact(tx Tx, id string) error {
 	return EraseContactAt(tx, id, time.Now())
 }
 
 // ContactExists returns ErrNotFound when there is no contact id.
-func ContactExists(tx *gorm.DB, id string) error {
+func ContactExists(tx Tx, id string) error {
 	var one int
 	err := rawOf(tx).queryRow(`SELECT 1 FROM contacts WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -1074,7 +1074,7 @@ func ContactExists(tx *gorm.DB, id string) error {
 
 // ContactIsTest reports whether the contact id is a test contact;
 // ErrNotFound when there is no such contact.
-func ContactIsTest(db *gorm.DB, id string) (bool, error) {
+func ContactIsTest(db Tx, id string) (bool, error) {
 	var test bool
 	err := rawOf(db).queryRow(`SELECT test FROM contacts WHERE id = ?`, id).Scan(&test)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -1088,7 +1088,7 @@ func ContactIsTest(db *gorm.DB, id string) (bool, error) {
 
 // contactOfKind returns ErrNotFound when there is no contact id of the
 // kind asked (test or real): a test never touches a real contact.
-func contactOfKind(tx *gorm.DB, id string, test bool) error {
+func contactOfKind(tx Tx, id string, test bool) error {
 	is, err := ContactIsTest(tx, id)
 	if err == nil && is != test {
 		if test {
@@ -1101,7 +1101,7 @@ func contactOfKind(tx *gorm.DB, id string, test bool) error {
 
 // touchContactKind is touchContact that also tells whether the contact is
 // a test contact.
-func touchContactKind(tx *gorm.DB, id string, now time.Time) (test bool, err error) {
+func touchContactKind(tx Tx, id string, now time.Time) (test bool, err error) {
 	err = rawOf(tx).queryRow(`UPDATE contacts SET updated_at = ? WHERE id = ? RETURNING test`, now.UTC(), id).Scan(&test)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = fmt.Errorf("contact %s: %w", id, ErrNotFound)
@@ -1111,7 +1111,7 @@ func touchContactKind(tx *gorm.DB, id string, now time.Time) (test bool, err err
 
 // touchContact marks the contact as changed now; ErrNotFound when there is
 // no such contact.
-func touchContact(tx *gorm.DB, id string, now time.Time) error {
+func touchContact(tx Tx, id string, now time.Time) error {
 	n, err := rawOf(tx).affected(`UPDATE contacts SET updated_at = ? WHERE id = ?`, now.UTC(), id)
 	if err == nil && n == 0 {
 		err = fmt.Errorf("contact %s: %w", id, ErrNotFound)
@@ -1120,7 +1120,7 @@ func touchContact(tx *gorm.DB, id string, now time.Time) error {
 }
 
 // effectResult returns the result recorded for key.
-func effectResult(tx *gorm.DB, key string) (string, bool, error) {
+func effectResult(tx Tx, key string) (string, bool, error) {
 	var result string
 	err := rawOf(tx).queryRow(`SELECT result FROM effects WHERE key = ?`, key).Scan(&result)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -1131,7 +1131,7 @@ func effectResult(tx *gorm.DB, key string) (string, bool, error) {
 
 // effectDone reports whether prefix+key was applied already (never for an
 // empty key).
-func effectDone(tx *gorm.DB, prefix, key string) (bool, error) {
+func effectDone(tx Tx, prefix, key string) (bool, error) {
 	if key == "" {
 		return false, nil
 	}
@@ -1141,7 +1141,7 @@ func effectDone(tx *gorm.DB, prefix, key string) (bool, error) {
 
 // recordEffect remembers that prefix+key was applied (nothing for an empty
 // key).
-func recordEffect(tx *gorm.DB, prefix, key, result string, now time.Time) error {
+func recordEffect(tx Tx, prefix, key, result string, now time.Time) error {
 	if key == "" {
 		return nil
 	}

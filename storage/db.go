@@ -49,8 +49,10 @@ const (
 // queueing in the pool is cheaper than lock contention) and the reader a
 // small pool on the same WAL file. On PostgreSQL both are the same pool.
 type Store struct {
-	writer   *gorm.DB
-	reader   *gorm.DB
+	writer *gorm.DB
+	reader *gorm.DB
+	// dl is the database's dialect, chosen when the store opens.
+	dl       dialect
 	postgres bool
 	// checkpoints copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
@@ -173,7 +175,13 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	rdb.SetMaxOpenConns(sqliteReaderConns)
 	rdb.SetMaxIdleConns(sqliteReaderConns)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{writer: writer, reader: reader}
+	dl := sqliteDialect{}
+	if err := errors.Join(writer.Use(dl), reader.Use(dl)); err != nil {
+		_ = wdb.Close()
+		_ = rdb.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	s := &Store{writer: writer, reader: reader, dl: dl}
 	s.checkpoints, err = startCheckpointer(path, logger)
 	if err != nil {
 		_ = wdb.Close()
@@ -196,7 +204,12 @@ func openPostgres(dsn string, logger *slog.Logger) (*Store, error) {
 	sdb.SetMaxIdleConns(postgresConns)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	sdb.SetConnMaxLifetime(time.Hour)
-	return &Store{writer: db, reader: db, postgres: true}, nil
+	dl := postgresDialect{}
+	if err := db.Use(dl); err != nil {
+		_ = sdb.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &Store{writer: db, reader: db, dl: dl, postgres: true}, nil
 }
 
 // redactDSN drops anything that may hold a password.
@@ -210,14 +223,9 @@ func redactDSN(dsn string) string {
 	return dsn
 }
 
-// Writer is the pool for changes. On SQLite it has one connection: do not
-// use it inside a Write callback (use the callback's tx), or the callback
-// waits for itself.
-func (s *Store) Writer() *gorm.DB { return s.writer }
-
-// Reader is the pool for queries that need no transaction. On SQLite it is
-// read-only.
-func (s *Store) Reader() *gorm.DB { return s.reader }
+// Reader is where queries that need no transaction read: the read pool,
+// read-only on SQLite.
+func (s *Store) Reader() Tx { return Tx{db: s.reader, dl: s.dl} }
 
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.postgres }
@@ -257,7 +265,7 @@ func (s *Store) Close() error {
 // with jittered exponential backoff, so fn must not have effects outside
 // tx. Not-found and duplicate-key errors come back as ErrNotFound and
 // ErrDuplicate.
-func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 	s.waiting.Add(1)
 	began := false
 	defer func() {
@@ -275,11 +283,11 @@ func (s *Store) Write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		// The analytics days this transaction marks are collected and
 		// written once, at its end (see markDay).
 		marks := newDayMarks()
-		tx = tx.WithContext(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks))
-		if err := fn(tx); err != nil {
+		t := Tx{db: tx.WithContext(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks)), dl: s.dl}
+		if err := fn(t); err != nil {
 			return err
 		}
-		return marks.flush(rawOf(tx))
+		return marks.flush(rawOf(t))
 	}
 	backoff := writeBackoffBase
 	for attempt := 1; ; attempt++ {

@@ -65,7 +65,7 @@ func TestWriteRetriesTransientErrors(t *testing.T) {
 	}
 	defer s.Close()
 	calls := 0
-	err = s.Write(t.Context(), func(tx *gorm.DB) error {
+	err = s.Write(t.Context(), func(tx Tx) error {
 		calls++
 		if calls < 3 {
 			return errors.New("database is locked")
@@ -76,7 +76,7 @@ func TestWriteRetriesTransientErrors(t *testing.T) {
 		t.Fatalf("Write = %v after %d calls, want success on the third", err, calls)
 	}
 	calls = 0
-	err = s.Write(t.Context(), func(tx *gorm.DB) error {
+	err = s.Write(t.Context(), func(tx Tx) error {
 		calls++
 		return errors.New("database is locked")
 	})
@@ -85,7 +85,7 @@ func TestWriteRetriesTransientErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	calls = 0
-	err = s.Write(ctx, func(tx *gorm.DB) error {
+	err = s.Write(ctx, func(tx Tx) error {
 		calls++
 		cancel()
 		return errors.New("database is locked")

@@ -58,7 +58,7 @@ func identityHashes(email, phone string) []ErasedIdentity {
 
 // refuseErased returns ErrErased when the email or phone is on the
 // suppression list.
-func refuseErased(tx *gorm.DB, email, phone string) error {
+func refuseErased(tx Tx, email, phone string) error {
 	ids := identityHashes(email, phone)
 	if len(ids) == 0 {
 		return nil
@@ -85,7 +85,7 @@ func refuseErased(tx *gorm.DB, email, phone string) error {
 // LiftErasure removes the email and phone from the suppression list (the
 // person consented again), so a contact with them may be created. It
 // returns how many entries it removed.
-func LiftErasure(tx *gorm.DB, email, phone string) (int64, error) {
+func LiftErasure(tx Tx, email, phone string) (int64, error) {
 	ids := identityHashes(email, phone)
 	if len(ids) == 0 {
 		return 0, nil
@@ -94,7 +94,7 @@ func LiftErasure(tx *gorm.DB, email, phone string) (int64, error) {
 	for _, id := range ids {
 		hashes = append(hashes, id.Hash)
 	}
-	res := tx.Where("hash IN ?", hashes).Delete(&ErasedIdentity{})
+	res := tx.db.Where("hash IN ?", hashes).Delete(&ErasedIdentity{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("lift erasure: %w", res.Error)
 	}
@@ -103,14 +103,14 @@ func LiftErasure(tx *gorm.DB, email, phone string) (int64, error) {
 
 // ListErasedIdentities returns a page of the suppression list, newest
 // first, and its size.
-func ListErasedIdentities(db *gorm.DB, limit, offset int) ([]ErasedIdentity, int64, error) {
+func ListErasedIdentities(db Tx, limit, offset int) ([]ErasedIdentity, int64, error) {
 	var total int64
-	if err := db.Model(&ErasedIdentity{}).Count(&total).Error; err != nil {
+	if err := db.db.Model(&ErasedIdentity{}).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count erased identities: %w", err)
 	}
 	limit, offset = page(limit, offset)
 	var out []ErasedIdentity
-	if err := db.Order("created_at DESC, hash").Limit(limit).Offset(offset).Find(&out).Error; err != nil {
+	if err := db.db.Order("created_at DESC, hash").Limit(limit).Offset(offset).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("list erased identities: %w", err)
 	}
 	return out, total, nil
@@ -130,16 +130,16 @@ const eraseBatch = 500
 // steps lose their input, output and error; runs still running or waiting
 // are cancelled. The email and phone go on the suppression list (hashed),
 // so the contact is not created again until LiftErasure.
-func EraseContactAt(tx *gorm.DB, id string, now time.Time) error {
+func EraseContactAt(tx Tx, id string, now time.Time) error {
 	if err := eraseContactAt(tx, id, now.UTC()); err != nil {
 		return fmt.Errorf("erase contact: %w", mapErr(err))
 	}
 	return nil
 }
 
-func eraseContactAt(tx *gorm.DB, id string, now time.Time) error {
+func eraseContactAt(tx Tx, id string, now time.Time) error {
 	var c Contact
-	found, err := takeOne(tx.Where("id = ?", id), &c)
+	found, err := takeOne(tx.db.Where("id = ?", id), &c)
 	if err != nil {
 		return err
 	}
@@ -150,12 +150,12 @@ func eraseContactAt(tx *gorm.DB, id string, now time.Time) error {
 		for i := range ids {
 			ids[i].CreatedAt = now
 		}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ids).Error; err != nil {
+		if err := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&ids).Error; err != nil {
 			return fmt.Errorf("suppress identities: %w", err)
 		}
 	}
 	var runIDs []string
-	if err := tx.Model(&Run{}).Where("contact_id = ?", id).Pluck("id", &runIDs).Error; err != nil {
+	if err := tx.db.Model(&Run{}).Where("contact_id = ?", id).Pluck("id", &runIDs).Error; err != nil {
 		return err
 	}
 	if err := markContactDays(rawOf(tx), id); err != nil {
@@ -166,40 +166,40 @@ func eraseContactAt(tx *gorm.DB, id string, now time.Time) error {
 			return err
 		}
 	}
-	if err := tx.Where("contact_id = ?", id).Delete(&Wait{}).Error; err != nil {
+	if err := tx.db.Where("contact_id = ?", id).Delete(&Wait{}).Error; err != nil {
 		return err
 	}
 	for _, model := range []any{&ContactTag{}, &ListMember{}, &Deal{}, &Task{}, &Note{}, &Event{}, &Message{}} {
-		if err := tx.Where("contact_id = ?", id).Delete(model).Error; err != nil {
+		if err := tx.db.Where("contact_id = ?", id).Delete(model).Error; err != nil {
 			return err
 		}
 	}
-	return tx.Where("id = ?", id).Delete(&Contact{}).Error
+	return tx.db.Where("id = ?", id).Delete(&Contact{}).Error
 }
 
 // scrubRuns cancels the live runs among ids and removes the personal data
 // of all of them and of their steps and messages.
-func scrubRuns(tx *gorm.DB, ids []string, now time.Time) error {
+func scrubRuns(tx Tx, ids []string, now time.Time) error {
 	for _, model := range []any{&Job{}, &Wait{}, &Message{}} {
-		if err := tx.Where("run_id IN ?", ids).Delete(model).Error; err != nil {
+		if err := tx.db.Where("run_id IN ?", ids).Delete(model).Error; err != nil {
 			return err
 		}
 	}
 	live := []string{RunRunning, RunWaiting}
-	if err := tx.Model(&Run{}).Where("id IN ? AND status IN ?", ids, live).UpdateColumns(map[string]any{
+	if err := tx.db.Model(&Run{}).Where("id IN ? AND status IN ?", ids, live).UpdateColumns(map[string]any{
 		"status": RunCancelled, "tokens": 0, "ended_at": now, "updated_at": now, "error": erasedRunNote,
 	}).Error; err != nil {
 		return err
 	}
-	if err := tx.Model(&Run{}).Where("id IN ? AND error <> ''", ids).UpdateColumn("error", erasedRunNote).Error; err != nil {
+	if err := tx.db.Model(&Run{}).Where("id IN ? AND error <> ''", ids).UpdateColumn("error", erasedRunNote).Error; err != nil {
 		return err
 	}
-	if err := tx.Model(&Run{}).Where("id IN ?", ids).UpdateColumns(map[string]any{
+	if err := tx.db.Model(&Run{}).Where("id IN ?", ids).UpdateColumns(map[string]any{
 		"contact_id": nil, "trigger": "", "event": "", "vars": "{}",
 	}).Error; err != nil {
 		return err
 	}
-	return tx.Model(&Step{}).Where("run_id IN ?", ids).UpdateColumns(map[string]any{
+	return tx.db.Model(&Step{}).Where("run_id IN ?", ids).UpdateColumns(map[string]any{
 		"input": "{}", "output": "{}", "error": gorm.Expr("CASE WHEN error <> '' THEN ? ELSE '' END", erasedRunNote),
 	}).Error
 }

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -15,7 +13,7 @@ func TestRecentEventTypes(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s *storage.Store) {
 		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-		err := s.Write(t.Context(), func(tx *gorm.DB) error {
+		err := s.Write(t.Context(), func(tx storage.Tx) error {
 			for _, typ := range []string{"old.event", "order.placed", "email.opened", "order.placed"} {
 				// NewID is time-ordered, so later inserts are more recent.
 				if _, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: typ, Data: "{}", At: at, ReceivedAt: at}); err != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	"gorm.io/gorm"
 )
 
 // UseMinBcryptCost makes password hashing fast for the tests. Call it from
@@ -18,7 +17,7 @@ func BcryptPeak() (peak int64, limit int) { return bcryptPeak.Load(), bcryptLimi
 
 // AnalyticsRaw counts f's period from the raw rows, whatever its bounds:
 // what the rollups must equal.
-func AnalyticsRaw(db *gorm.DB, f AnalyticsFilter) (*AnalyticsTotals, error) {
+func AnalyticsRaw(db Tx, f AnalyticsFilter) (*AnalyticsTotals, error) {
 	t := &AnalyticsTotals{Channels: map[string]*ChannelCounts{}}
 	return t, analyticsRaw(rawOf(db), f, t)
 }
@@ -26,7 +25,7 @@ func AnalyticsRaw(db *gorm.DB, f AnalyticsFilter) (*AnalyticsTotals, error) {
 // FunnelMatchesRaw compares flowID's funnel since a time as NodeStats and
 // SplitCounts read it (rollups and a part of a day) with the raw rows
 // counted at once, and FlowTotals likewise; it describes any difference.
-func FunnelMatchesRaw(db *gorm.DB, flowID string, since time.Time) (string, error) {
+func FunnelMatchesRaw(db Tx, flowID string, since time.Time) (string, error) {
 	r := rawOf(db)
 	got, err := flowFunnel(r, flowID, since)
 	if err != nil {

@@ -17,26 +17,26 @@ func notFound(err error) error {
 }
 
 // GetFlow returns the flow with id.
-func GetFlow(db *gorm.DB, id string) (*Flow, error) {
+func GetFlow(db Tx, id string) (*Flow, error) {
 	var f Flow
-	if err := db.Where("id = ?", id).Take(&f).Error; err != nil {
+	if err := db.db.Where("id = ?", id).Take(&f).Error; err != nil {
 		return nil, fmt.Errorf("get flow %s: %w", id, notFound(err))
 	}
 	return &f, nil
 }
 
 // ListFlows returns every flow, most recently edited first.
-func ListFlows(db *gorm.DB) ([]Flow, error) {
+func ListFlows(db Tx) ([]Flow, error) {
 	var fs []Flow
-	if err := db.Order("updated_at DESC, id").Find(&fs).Error; err != nil {
+	if err := db.db.Order("updated_at DESC, id").Find(&fs).Error; err != nil {
 		return nil, fmt.Errorf("list flows: %w", err)
 	}
 	return fs, nil
 }
 
 // CreateFlow inserts f; ErrDuplicate when the id is taken.
-func CreateFlow(tx *gorm.DB, f *Flow) error {
-	if err := tx.Create(f).Error; err != nil {
+func CreateFlow(tx Tx, f *Flow) error {
+	if err := tx.db.Create(f).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return fmt.Errorf("create flow %s: %w", f.ID, ErrDuplicate)
 		}
@@ -46,8 +46,8 @@ func CreateFlow(tx *gorm.DB, f *Flow) error {
 }
 
 // SaveFlow writes every column of f.
-func SaveFlow(tx *gorm.DB, f *Flow) error {
-	if err := tx.Save(f).Error; err != nil {
+func SaveFlow(tx Tx, f *Flow) error {
+	if err := tx.db.Save(f).Error; err != nil {
 		return fmt.Errorf("save flow %s: %w", f.ID, err)
 	}
 	return nil
@@ -55,37 +55,37 @@ func SaveFlow(tx *gorm.DB, f *Flow) error {
 
 // DeleteFlow removes the flow and its trigger index. Published versions
 // stay: finished runs still point at them.
-func DeleteFlow(tx *gorm.DB, id string) error {
-	res := tx.Where("id = ?", id).Delete(&Flow{})
+func DeleteFlow(tx Tx, id string) error {
+	res := tx.db.Where("id = ?", id).Delete(&Flow{})
 	if res.Error != nil {
 		return fmt.Errorf("delete flow %s: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("delete flow %s: %w", id, ErrNotFound)
 	}
-	if err := tx.Where("flow_id = ?", id).Delete(&Trigger{}).Error; err != nil {
+	if err := tx.db.Where("flow_id = ?", id).Delete(&Trigger{}).Error; err != nil {
 		return fmt.Errorf("delete triggers of %s: %w", id, err)
 	}
 	// The draft's saved history goes with it (a journey made later under
 	// the same id starts its own).
-	if err := tx.Where("flow_id = ?", id).Delete(&FlowSave{}).Error; err != nil {
+	if err := tx.db.Where("flow_id = ?", id).Delete(&FlowSave{}).Error; err != nil {
 		return fmt.Errorf("delete draft saves of %s: %w", id, err)
 	}
 	return nil
 }
 
 // InsertVersion stores an immutable flow version.
-func InsertVersion(tx *gorm.DB, v *FlowVersion) error {
-	if err := tx.Create(v).Error; err != nil {
+func InsertVersion(tx Tx, v *FlowVersion) error {
+	if err := tx.db.Create(v).Error; err != nil {
 		return fmt.Errorf("insert version %s v%d: %w", v.FlowID, v.Version, err)
 	}
 	return nil
 }
 
 // GetVersion returns one published (or test) version.
-func GetVersion(db *gorm.DB, flowID string, version int) (*FlowVersion, error) {
+func GetVersion(db Tx, flowID string, version int) (*FlowVersion, error) {
 	var v FlowVersion
-	if err := db.Where("flow_id = ? AND version = ?", flowID, version).Take(&v).Error; err != nil {
+	if err := db.db.Where("flow_id = ? AND version = ?", flowID, version).Take(&v).Error; err != nil {
 		return nil, fmt.Errorf("get version %s v%d: %w", flowID, version, notFound(err))
 	}
 	return &v, nil
@@ -93,9 +93,9 @@ func GetVersion(db *gorm.DB, flowID string, version int) (*FlowVersion, error) {
 
 // MinVersion returns the lowest version number stored for a flow (0 when
 // none); test snapshots use negative numbers below it.
-func MinVersion(db *gorm.DB, flowID string) (int, error) {
+func MinVersion(db Tx, flowID string) (int, error) {
 	var n *int
-	if err := db.Model(&FlowVersion{}).Where("flow_id = ?", flowID).Select("MIN(version)").Scan(&n).Error; err != nil {
+	if err := db.db.Model(&FlowVersion{}).Where("flow_id = ?", flowID).Select("MIN(version)").Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("min version of %s: %w", flowID, err)
 	}
 	if n == nil {
@@ -105,14 +105,14 @@ func MinVersion(db *gorm.DB, flowID string) (int, error) {
 }
 
 // ReplaceTriggers swaps the trigger index of a flow.
-func ReplaceTriggers(tx *gorm.DB, flowID string, ts []Trigger) error {
-	if err := tx.Where("flow_id = ?", flowID).Delete(&Trigger{}).Error; err != nil {
+func ReplaceTriggers(tx Tx, flowID string, ts []Trigger) error {
+	if err := tx.db.Where("flow_id = ?", flowID).Delete(&Trigger{}).Error; err != nil {
 		return fmt.Errorf("clear triggers of %s: %w", flowID, err)
 	}
 	if len(ts) == 0 {
 		return nil
 	}
-	if err := tx.Create(&ts).Error; err != nil {
+	if err := tx.db.Create(&ts).Error; err != nil {
 		return fmt.Errorf("index triggers of %s: %w", flowID, err)
 	}
 	return nil
@@ -120,7 +120,7 @@ func ReplaceTriggers(tx *gorm.DB, flowID string, ts []Trigger) error {
 
 // MatchTriggers returns the triggers of active flows with kind and key,
 // for their current published version.
-func MatchTriggers(db *gorm.DB, kind, key string) ([]Trigger, error) {
+func MatchTriggers(db Tx, kind, key string) ([]Trigger, error) {
 	// Hand-written: every webhook and event asks.
 	rows, err := rawOf(db).query(`SELECT triggers.id, triggers.flow_id, triggers.version, triggers.node_id, triggers.kind, triggers.key
 FROM triggers JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version
@@ -144,9 +144,9 @@ WHERE triggers.kind = ? AND triggers.key = ? AND flows.status = ? ORDER BY trigg
 }
 
 // TriggersOfKind returns every active trigger of a kind (e.g. schedules).
-func TriggersOfKind(db *gorm.DB, kind string) ([]Trigger, error) {
+func TriggersOfKind(db Tx, kind string) ([]Trigger, error) {
 	var ts []Trigger
-	err := db.Table("triggers").
+	err := db.db.Table("triggers").
 		Select("triggers.*").
 		Joins("JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version").
 		Where("triggers.kind = ? AND flows.status = ?", kind, FlowActive).
@@ -160,9 +160,9 @@ func TriggersOfKind(db *gorm.DB, kind string) ([]Trigger, error) {
 
 // HookPathTaken reports which other active flow already listens on a
 // webhook path ("" when free).
-func HookPathTaken(db *gorm.DB, path, exceptFlow string) (string, error) {
+func HookPathTaken(db Tx, path, exceptFlow string) (string, error) {
 	var t Trigger
-	err := db.Table("triggers").Select("triggers.*").
+	err := db.db.Table("triggers").Select("triggers.*").
 		Joins("JOIN flows ON flows.id = triggers.flow_id AND flows.version = triggers.version").
 		Where("triggers.kind = ? AND triggers.key = ? AND triggers.flow_id <> ? AND flows.status = ?", "webhook", path, exceptFlow, FlowActive).
 		Limit(1).Scan(&t).Error
@@ -173,14 +173,14 @@ func HookPathTaken(db *gorm.DB, path, exceptFlow string) (string, error) {
 }
 
 // FlowRunCounts returns per-flow run counts by status since a time.
-func FlowRunCounts(db *gorm.DB, since time.Time) (map[string]map[string]int64, error) {
+func FlowRunCounts(db Tx, since time.Time) (map[string]map[string]int64, error) {
 	type row struct {
 		FlowID string
 		Status string
 		N      int64
 	}
 	var rows []row
-	err := db.Model(&Run{}).Select("flow_id, status, COUNT(*) AS n").
+	err := db.db.Model(&Run{}).Select("flow_id, status, COUNT(*) AS n").
 		Where("started_at >= ? AND test = ?", since.UTC(), false).
 		Group("flow_id, status").Scan(&rows).Error
 	if err != nil {
@@ -198,9 +198,9 @@ func FlowRunCounts(db *gorm.DB, since time.Time) (map[string]map[string]int64, e
 
 // ListVersions returns the published versions of a flow, newest first
 // (test snapshots, stored under negative numbers, are left out).
-func ListVersions(db *gorm.DB, flowID string) ([]FlowVersion, error) {
+func ListVersions(db Tx, flowID string) ([]FlowVersion, error) {
 	var vs []FlowVersion
-	if err := db.Where("flow_id = ? AND version > 0", flowID).Order("version DESC").Find(&vs).Error; err != nil {
+	if err := db.db.Where("flow_id = ? AND version > 0", flowID).Order("version DESC").Find(&vs).Error; err != nil {
 		return nil, fmt.Errorf("list versions of %s: %w", flowID, err)
 	}
 	return vs, nil
@@ -208,13 +208,13 @@ func ListVersions(db *gorm.DB, flowID string) ([]FlowVersion, error) {
 
 // CurrentDefinitions maps each published flow's id to the definition of
 // its latest version, for comparing drafts with what is live.
-func CurrentDefinitions(db *gorm.DB) (map[string]string, error) {
+func CurrentDefinitions(db Tx) (map[string]string, error) {
 	type row struct {
 		FlowID     string
 		Definition string
 	}
 	var rows []row
-	err := db.Table("flow_versions").Select("flow_versions.flow_id, flow_versions.definition").
+	err := db.db.Table("flow_versions").Select("flow_versions.flow_id, flow_versions.definition").
 		Joins("JOIN flows ON flows.id = flow_versions.flow_id AND flows.version = flow_versions.version").
 		Scan(&rows).Error
 	if err != nil {

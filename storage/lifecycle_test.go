@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
 
 var lifeT0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
-func mustWrite(t *testing.T, s *storage.Store, fn func(tx *gorm.DB) error) {
+func mustWrite(t *testing.T, s *storage.Store, fn func(tx storage.Tx) error) {
 	t.Helper()
 	if err := s.Write(t.Context(), fn); err != nil {
 		t.Fatalf("write: %v", err)
@@ -26,7 +26,7 @@ func mustWrite(t *testing.T, s *storage.Store, fn func(tx *gorm.DB) error) {
 func countWhere(t *testing.T, s *storage.Store, model any, where string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := s.Reader().Model(model).Where(where, args...).Count(&n).Error; err != nil {
+	if err := gormdb.Of(s.Reader()).Model(model).Where(where, args...).Count(&n).Error; err != nil {
 		t.Fatalf("count %T: %v", model, err)
 	}
 	return n
@@ -36,12 +36,12 @@ func countWhere(t *testing.T, s *storage.Store, model any, where string, args ..
 func addRun(t *testing.T, s *storage.Store, status string, contactID *string, ended *time.Time, data string) string {
 	t.Helper()
 	id := uuid.NewString()
-	mustWrite(t, s, func(tx *gorm.DB) error {
+	mustWrite(t, s, func(tx storage.Tx) error {
 		r := storage.Run{ID: id, FlowID: "f", Version: 1, ContactID: contactID, Status: status,
 			Trigger: `{"who":"` + data + `"}`, Event: `{"type":"chat.finished","data":{"who":"` + data + `"}}`,
 			Vars: `{"who":"` + data + `"}`, Error: "vendor refused " + data, Tokens: 1,
 			StartedAt: lifeT0.Add(-90 * 24 * time.Hour), UpdatedAt: lifeT0, EndedAt: ended}
-		if err := tx.Create(&r).Error; err != nil {
+		if err := gormdb.Of(tx).Create(&r).Error; err != nil {
 			return err
 		}
 		steps := []storage.Step{
@@ -72,7 +72,7 @@ func TestDeleteFinishedRuns(t *testing.T) {
 		var batches []int
 		for {
 			var n int
-			mustWrite(t, s, func(tx *gorm.DB) error {
+			mustWrite(t, s, func(tx storage.Tx) error {
 				var err error
 				n, err = storage.DeleteFinishedRuns(tx, cutoff, 2)
 				return err
@@ -105,7 +105,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s *storage.Store) {
 		var cid, other string
-		mustWrite(t, s, func(tx *gorm.DB) error {
+		mustWrite(t, s, func(tx storage.Tx) error {
 			var err error
 			if cid, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: personal, Phone: "+34600111222", FirstName: "Ana"}, lifeT0); err != nil {
 				return err
@@ -117,7 +117,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 		doneRun := addRun(t, s, storage.RunCompleted, &cid, &ended, personal)
 		liveRun := addRun(t, s, storage.RunWaiting, &cid, nil, personal)
 		otherRun := addRun(t, s, storage.RunCompleted, &other, &ended, "stays@example.com")
-		mustWrite(t, s, func(tx *gorm.DB) error {
+		mustWrite(t, s, func(tx storage.Tx) error {
 			if _, err := storage.InsertJob(tx, &storage.Job{RunID: &liveRun, NodeID: "w", Kind: storage.JobTimeout,
 				DueAt: lifeT0.Add(time.Hour), CreatedAt: lifeT0}); err != nil {
 				return err
@@ -126,7 +126,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 				EventType: "email.opened", ExpiresAt: lifeT0.Add(time.Hour), EventPort: "event", CreatedAt: lifeT0}); err != nil {
 				return err
 			}
-			if err := tx.Create(&storage.Event{ID: uuid.NewString(), ContactID: &cid, Type: "chat.finished",
+			if err := gormdb.Of(tx).Create(&storage.Event{ID: uuid.NewString(), ContactID: &cid, Type: "chat.finished",
 				Data: `{"email":"` + personal + `"}`, At: lifeT0, ReceivedAt: lifeT0}).Error; err != nil {
 				return err
 			}
@@ -141,7 +141,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 			return nil
 		})
 
-		mustWrite(t, s, func(tx *gorm.DB) error { return storage.EraseContactAt(tx, cid, lifeT0) })
+		mustWrite(t, s, func(tx storage.Tx) error { return storage.EraseContactAt(tx, cid, lifeT0) })
 
 		// No table holds the address any more.
 		for _, q := range []struct {
@@ -154,7 +154,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 		} {
 			for _, col := range q.cols {
 				var n int64
-				if err := s.Reader().Table(q.table).Where(col+" LIKE ?", "%"+personal+"%").Count(&n).Error; err != nil {
+				if err := gormdb.Of(s.Reader()).Table(q.table).Where(col+" LIKE ?", "%"+personal+"%").Count(&n).Error; err != nil {
 					t.Fatalf("scan %s.%s: %v", q.table, col, err)
 				}
 				if n != 0 {
@@ -163,7 +163,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 			}
 		}
 		var live storage.Run
-		if err := s.Reader().Where("id = ?", liveRun).Take(&live).Error; err != nil {
+		if err := gormdb.Of(s.Reader()).Where("id = ?", liveRun).Take(&live).Error; err != nil {
 			t.Fatal(err)
 		}
 		if live.Status != storage.RunCancelled || live.EndedAt == nil || live.ContactID != nil {
@@ -176,20 +176,20 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 			t.Fatal("the erased contact's steps should stay (scrubbed) for the journey's statistics")
 		}
 		var otherSteps []storage.Step
-		if err := s.Reader().Where("run_id = ?", otherRun).Find(&otherSteps).Error; err != nil || len(otherSteps) != 2 ||
+		if err := gormdb.Of(s.Reader()).Where("run_id = ?", otherRun).Find(&otherSteps).Error; err != nil || len(otherSteps) != 2 ||
 			!strings.Contains(otherSteps[0].Output, "stays@example.com") {
 			t.Fatalf("another contact's steps changed: %+v (%v)", otherSteps, err)
 		}
 
 		// The same email (any case) or phone is not created again...
-		err := s.Write(t.Context(), func(tx *gorm.DB) error {
+		err := s.Write(t.Context(), func(tx storage.Tx) error {
 			_, _, err := storage.UpsertContact(tx, "", storage.ContactInput{Email: strings.ToUpper(personal)}, lifeT0)
 			return err
 		})
 		if !errors.Is(err, storage.ErrErased) {
 			t.Fatalf("upsert of the erased email: %v, want ErrErased", err)
 		}
-		err = s.Write(t.Context(), func(tx *gorm.DB) error {
+		err = s.Write(t.Context(), func(tx storage.Tx) error {
 			_, _, err := storage.EnsureContact(tx, storage.ContactRef{Phone: "+34600111222"}, lifeT0)
 			return err
 		})
@@ -197,7 +197,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 			t.Fatalf("ensure of the erased phone: %v, want ErrErased", err)
 		}
 		// ...nor under a new email with the erased phone.
-		err = s.Write(t.Context(), func(tx *gorm.DB) error {
+		err = s.Write(t.Context(), func(tx storage.Tx) error {
 			_, _, err := storage.UpsertContact(tx, "", storage.ContactInput{Email: "new@example.com", Phone: "+34600111222"}, lifeT0)
 			return err
 		})
@@ -216,7 +216,7 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 
 		// ...until the person consents again.
 		var lifted int64
-		mustWrite(t, s, func(tx *gorm.DB) error {
+		mustWrite(t, s, func(tx storage.Tx) error {
 			var err error
 			lifted, err = storage.LiftErasure(tx, " Ana.Erased@Example.com ", "")
 			return err
@@ -224,14 +224,14 @@ func TestEraseContactRemovesPersonalDataEverywhere(t *testing.T) {
 		if lifted != 1 {
 			t.Fatalf("lifted %d entries, want 1", lifted)
 		}
-		mustWrite(t, s, func(tx *gorm.DB) error {
+		mustWrite(t, s, func(tx storage.Tx) error {
 			_, created, err := storage.UpsertContact(tx, "", storage.ContactInput{Email: personal}, lifeT0)
 			if err == nil && !created {
 				err = errors.New("not created")
 			}
 			return err
 		})
-		err = s.Write(t.Context(), func(tx *gorm.DB) error {
+		err = s.Write(t.Context(), func(tx storage.Tx) error {
 			_, _, err := storage.EnsureContact(tx, storage.ContactRef{Phone: "+34600111222"}, lifeT0)
 			return err
 		})
@@ -263,7 +263,7 @@ func TestInsertStepsGivesEachRowItsID(t *testing.T) {
 			steps[i] = storage.Step{RunID: "run-ids", NodeID: fmt.Sprintf("n%02d", i), NodeType: "data.set", Visit: 1, Attempt: 1,
 				Status: "completed", StartedAt: lifeT0, FinishedAt: lifeT0}
 		}
-		if err := s.Write(context.Background(), func(tx *gorm.DB) error { return storage.InsertSteps(tx, steps) }); err != nil {
+		if err := s.Write(context.Background(), func(tx storage.Tx) error { return storage.InsertSteps(tx, steps) }); err != nil {
 			t.Fatal(err)
 		}
 		stored, err := storage.RunSteps(s.Reader(), "run-ids")

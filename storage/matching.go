@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // How an upsert decides which contact it updates, so that two people are
@@ -52,7 +50,7 @@ func (m upsertMatch) free(ident, value string) string {
 }
 
 // matchUpsert finds the contact an upsert of in updates (see the rules above).
-func matchUpsert(tx *gorm.DB, in ContactInput) (upsertMatch, error) {
+func matchUpsert(tx Tx, in ContactInput) (upsertMatch, error) {
 	m := upsertMatch{owners: map[string]*Contact{}}
 	wanted := map[string]string{identEmail: in.Email, identPhone: in.Phone, identExternalID: in.ExternalID}
 	var where []string
@@ -95,7 +93,7 @@ func matchUpsert(tx *gorm.DB, in ContactInput) (upsertMatch, error) {
 // recordConflicts records, on contactID and on the other contact, each
 // incoming phone or external id that belongs to another contact. The dedup
 // key makes a repeated upsert record the same conflict once.
-func recordConflicts(tx *gorm.DB, contactID string, owners map[string]*Contact, in ContactInput, now time.Time) error {
+func recordConflicts(tx Tx, contactID string, owners map[string]*Contact, in ContactInput, now time.Time) error {
 	values := map[string]string{identPhone: in.Phone, identExternalID: in.ExternalID}
 	for _, ident := range []string{identPhone, identExternalID} {
 		other := owners[ident]
@@ -112,7 +110,7 @@ func recordConflicts(tx *gorm.DB, contactID string, owners map[string]*Contact, 
 }
 
 // insertConflict stores one ConflictEventType event on contactID.
-func insertConflict(tx *gorm.DB, contactID, otherID, ident, value string, now time.Time) error {
+func insertConflict(tx Tx, contactID, otherID, ident, value string, now time.Time) error {
 	data, err := json.Marshal(map[string]string{
 		"identifier":       ident,
 		"value":            value,

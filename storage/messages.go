@@ -34,7 +34,7 @@ type MessageQuery struct {
 // InsertMessage records m under its IdemKey in its own row. When a row
 // with that key exists (a retried step), nothing is written and the
 // stored row is returned with inserted false.
-func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err error) {
+func InsertMessage(tx Tx, m *Message) (stored *Message, inserted bool, err error) {
 	if m.IdemKey == "" {
 		return nil, false, errors.New("insert message: an idempotency key is required")
 	}
@@ -74,7 +74,7 @@ func InsertMessage(tx *gorm.DB, m *Message) (stored *Message, inserted bool, err
 // markMessage marks the day of a message and, when its send time may
 // be its run's first contact, the run's start day: always after a change,
 // and for a new one when it went out at once (sent or kept in the sandbox).
-func markMessage(tx *gorm.DB, m *Message, changed bool) error {
+func markMessage(tx Tx, m *Message, changed bool) error {
 	if m.Test {
 		return nil
 	}
@@ -89,18 +89,18 @@ func markMessage(tx *gorm.DB, m *Message, changed bool) error {
 }
 
 // MessageByKey returns the message recorded under an idempotency key.
-func MessageByKey(db *gorm.DB, key string) (*Message, error) {
+func MessageByKey(db Tx, key string) (*Message, error) {
 	var m Message
-	if err := db.Where("idem_key = ?", key).Take(&m).Error; err != nil {
+	if err := db.db.Where("idem_key = ?", key).Take(&m).Error; err != nil {
 		return nil, fmt.Errorf("message %s: %w", key, notFound(err))
 	}
 	return &m, nil
 }
 
 // GetMessage returns a message by id.
-func GetMessage(db *gorm.DB, id string) (*Message, error) {
+func GetMessage(db Tx, id string) (*Message, error) {
 	var m Message
-	if err := db.Where("id = ?", id).Take(&m).Error; err != nil {
+	if err := db.db.Where("id = ?", id).Take(&m).Error; err != nil {
 		return nil, fmt.Errorf("message %s: %w", id, notFound(err))
 	}
 	return &m, nil
@@ -120,16 +120,16 @@ type MessageRef struct {
 const messageRefSelect = `SELECT id, channel, provider, COALESCE(flow_id, ''), contact_id FROM messages WHERE `
 
 // MessageRefByID returns the message id.
-func MessageRefByID(db *gorm.DB, id string) (*MessageRef, error) {
+func MessageRefByID(db Tx, id string) (*MessageRef, error) {
 	return messageRef(db, "id", id)
 }
 
 // MessageRefByProviderID returns the message a vendor knows by providerID.
-func MessageRefByProviderID(db *gorm.DB, providerID string) (*MessageRef, error) {
+func MessageRefByProviderID(db Tx, providerID string) (*MessageRef, error) {
 	return messageRef(db, "provider_id", providerID)
 }
 
-func messageRef(db *gorm.DB, col, val string) (*MessageRef, error) {
+func messageRef(db Tx, col, val string) (*MessageRef, error) {
 	var m MessageRef
 	err := rawOf(db).queryRow(messageRefSelect+col+` = ? LIMIT 1`, val).Scan(&m.ID, &m.Channel, &m.Provider, &m.FlowID, &m.ContactID)
 	if err != nil {
@@ -143,7 +143,7 @@ func messageRef(db *gorm.DB, col, val string) (*MessageRef, error) {
 
 // MessageHistory returns the status and the history (JSON array of
 // MessageEvent) of the message id.
-func MessageHistory(db *gorm.DB, id string) (status, events string, err error) {
+func MessageHistory(db Tx, id string) (status, events string, err error) {
 	err = rawOf(db).queryRow(`SELECT status, COALESCE(events, '') FROM messages WHERE id = ?`, id).Scan(&status, &events)
 	if err != nil {
 		return "", "", fmt.Errorf("message %s: %w", id, noRows(err))
@@ -152,13 +152,13 @@ func MessageHistory(db *gorm.DB, id string) (status, events string, err error) {
 }
 
 // SetMessageHistory writes the status and the history of the message id.
-func SetMessageHistory(tx *gorm.DB, id, status, events string, now time.Time) error {
+func SetMessageHistory(tx Tx, id, status, events string, now time.Time) error {
 	return SetMessageStatus(tx, id, status, "", events, now)
 }
 
 // SetMessageStatus writes the status, the history and, unless empty, the
 // reason (what the status means) of the message id.
-func SetMessageStatus(tx *gorm.DB, id, status, reason, events string, now time.Time) error {
+func SetMessageStatus(tx Tx, id, status, reason, events string, now time.Time) error {
 	n, err := rawOf(tx).affected(`UPDATE messages SET status = ?, reason = COALESCE(NULLIF(?, ''), reason), events = ?, updated_at = ? WHERE id = ?`,
 		status, reason, events, now.UTC(), id)
 	if err != nil {
@@ -182,7 +182,7 @@ type MessageChange struct {
 }
 
 // UpdateMessage applies ch to the message id.
-func UpdateMessage(tx *gorm.DB, id string, ch MessageChange, now time.Time) (*Message, error) {
+func UpdateMessage(tx Tx, id string, ch MessageChange, now time.Time) (*Message, error) {
 	m, err := GetMessage(tx, id)
 	if err != nil {
 		return nil, err
@@ -218,16 +218,16 @@ func UpdateMessage(tx *gorm.DB, id string, ch MessageChange, now time.Time) (*Me
 		up["events"], m.Events = string(b), string(b)
 	}
 	m.UpdatedAt = now.UTC()
-	if err := tx.Model(&Message{}).Where("id = ?", id).Updates(up).Error; err != nil {
+	if err := tx.db.Model(&Message{}).Where("id = ?", id).Updates(up).Error; err != nil {
 		return nil, fmt.Errorf("update message %s: %w", id, err)
 	}
 	return m, markMessage(tx, m, true)
 }
 
 // ListMessages returns messages, newest first, and the total matching q.
-func ListMessages(db *gorm.DB, q MessageQuery) ([]Message, int64, error) {
+func ListMessages(db Tx, q MessageQuery) ([]Message, int64, error) {
 	limit, offset := page(q.Limit, q.Offset)
-	base := db.Model(&Message{})
+	base := db.db.Model(&Message{})
 	if q.Channel != "" {
 		base = base.Where("channel = ?", q.Channel)
 	}
@@ -260,9 +260,9 @@ var sentStatuses = []string{MessageSandboxed, MessageSent, MessageDelivered, Mes
 
 // RecentSends returns when each message on channel to contactID that went
 // out since the given time was created, oldest first (at most limit).
-func RecentSends(db *gorm.DB, contactID, channel string, since time.Time, limit int) ([]time.Time, error) {
+func RecentSends(db Tx, contactID, channel string, since time.Time, limit int) ([]time.Time, error) {
 	var ts []time.Time
-	err := db.Model(&Message{}).
+	err := db.db.Model(&Message{}).
 		Where("contact_id = ? AND channel = ? AND created_at > ? AND status IN ?", contactID, channel, since.UTC(), sentStatuses).
 		Order("created_at").Limit(limit).Pluck("created_at", &ts).Error
 	if err != nil {
@@ -272,9 +272,9 @@ func RecentSends(db *gorm.DB, contactID, channel string, since time.Time, limit 
 }
 
 // SetConsent records whether the contact agrees to messages on channel.
-func SetConsent(tx *gorm.DB, contactID, channel string, agreed bool, now time.Time) error {
+func SetConsent(tx Tx, contactID, channel string, agreed bool, now time.Time) error {
 	var c Contact
-	if err := tx.Select("id", "consent").Where("id = ?", contactID).Take(&c).Error; err != nil {
+	if err := tx.db.Select("id", "consent").Where("id = ?", contactID).Take(&c).Error; err != nil {
 		return fmt.Errorf("contact %s: %w", contactID, notFound(err))
 	}
 	consent := map[string]bool{}
@@ -285,7 +285,7 @@ func SetConsent(tx *gorm.DB, contactID, channel string, agreed bool, now time.Ti
 	}
 	consent[channel] = agreed
 	b, _ := json.Marshal(consent)
-	err := tx.Model(&Contact{}).Where("id = ?", contactID).
+	err := tx.db.Model(&Contact{}).Where("id = ?", contactID).
 		Updates(map[string]any{"consent": string(b), "updated_at": now.UTC()}).Error
 	if err != nil {
 		return fmt.Errorf("set consent of %s: %w", contactID, err)
@@ -296,37 +296,37 @@ func SetConsent(tx *gorm.DB, contactID, channel string, agreed bool, now time.Ti
 // Credentials.
 
 // InsertCredential stores a new credential.
-func InsertCredential(tx *gorm.DB, c *Credential) error {
+func InsertCredential(tx Tx, c *Credential) error {
 	if c.ID == "" {
 		c.ID = uuid.NewString()
 	}
-	if err := tx.Create(c).Error; err != nil {
+	if err := tx.db.Create(c).Error; err != nil {
 		return fmt.Errorf("insert credential: %w", err)
 	}
 	return nil
 }
 
 // GetCredential returns a credential by id.
-func GetCredential(db *gorm.DB, id string) (*Credential, error) {
+func GetCredential(db Tx, id string) (*Credential, error) {
 	var c Credential
-	if err := db.Where("id = ?", id).Take(&c).Error; err != nil {
+	if err := db.db.Where("id = ?", id).Take(&c).Error; err != nil {
 		return nil, fmt.Errorf("credential %s: %w", id, notFound(err))
 	}
 	return &c, nil
 }
 
 // ListCredentials returns every credential, by name.
-func ListCredentials(db *gorm.DB) ([]Credential, error) {
+func ListCredentials(db Tx) ([]Credential, error) {
 	var cs []Credential
-	if err := db.Order("name, id").Find(&cs).Error; err != nil {
+	if err := db.db.Order("name, id").Find(&cs).Error; err != nil {
 		return nil, fmt.Errorf("list credentials: %w", err)
 	}
 	return cs, nil
 }
 
 // SaveCredential writes a changed credential.
-func SaveCredential(tx *gorm.DB, c *Credential) error {
-	res := tx.Model(&Credential{}).Where("id = ?", c.ID).Updates(map[string]any{
+func SaveCredential(tx Tx, c *Credential) error {
+	res := tx.db.Model(&Credential{}).Where("id = ?", c.ID).Updates(map[string]any{
 		"name": c.Name, "fields": c.Fields, "secrets": c.Secrets, "updated_at": c.UpdatedAt.UTC(),
 	})
 	if res.Error != nil {
@@ -341,8 +341,8 @@ func SaveCredential(tx *gorm.DB, c *Credential) error {
 // SwapCredentialSecrets replaces a credential's sealed secrets only if
 // they still are old (compare and swap): false when another writer
 // changed them first, so the caller reads them again.
-func SwapCredentialSecrets(tx *gorm.DB, id, old, secrets string, at time.Time) (bool, error) {
-	res := tx.Model(&Credential{}).Where("id = ? AND secrets = ?", id, old).Updates(map[string]any{"secrets": secrets, "updated_at": at.UTC()})
+func SwapCredentialSecrets(tx Tx, id, old, secrets string, at time.Time) (bool, error) {
+	res := tx.db.Model(&Credential{}).Where("id = ? AND secrets = ?", id, old).Updates(map[string]any{"secrets": secrets, "updated_at": at.UTC()})
 	if res.Error != nil {
 		return false, fmt.Errorf("save credential %s secrets: %w", id, res.Error)
 	}
@@ -350,8 +350,8 @@ func SwapCredentialSecrets(tx *gorm.DB, id, old, secrets string, at time.Time) (
 }
 
 // DeleteCredential removes a credential.
-func DeleteCredential(tx *gorm.DB, id string) error {
-	res := tx.Where("id = ?", id).Delete(&Credential{})
+func DeleteCredential(tx Tx, id string) error {
+	res := tx.db.Where("id = ?", id).Delete(&Credential{})
 	if res.Error != nil {
 		return fmt.Errorf("delete credential %s: %w", id, res.Error)
 	}
@@ -364,10 +364,10 @@ func DeleteCredential(tx *gorm.DB, id string) error {
 // TakeWaitGroup deletes a wait and every wait sharing its timeout job (a
 // step waiting for any of several event types has one wait per type);
 // false when they were already taken.
-func TakeWaitGroup(tx *gorm.DB, w *Wait) (bool, error) {
-	q := tx.Where("id = ?", w.ID)
+func TakeWaitGroup(tx Tx, w *Wait) (bool, error) {
+	q := tx.db.Where("id = ?", w.ID)
 	if w.TimeoutJobID != 0 {
-		q = tx.Where("timeout_job_id = ?", w.TimeoutJobID)
+		q = tx.db.Where("timeout_job_id = ?", w.TimeoutJobID)
 	}
 	res := q.Delete(&Wait{})
 	if res.Error != nil {

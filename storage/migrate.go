@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Migrations are numbered SQL files, one per dialect:
@@ -40,7 +38,7 @@ type migration struct {
 	// Up is set for a migration written in Go, the way migrations were
 	// written before the SQL files; it runs instead of SQL files, which
 	// such a migration does not have.
-	Up func(tx *gorm.DB) error
+	Up func(tx Tx) error
 }
 
 // goMigrations are the migrations written in Go. New migrations are SQL
@@ -118,7 +116,7 @@ var createSchemaMigrations = map[string]string{
 	dialectPostgres: `CREATE TABLE IF NOT EXISTS schema_migrations (id varchar(100) NOT NULL, applied_at timestamptz NOT NULL, PRIMARY KEY (id))`,
 }
 
-func (s *Store) dialect() string {
+func (s *Store) dialectName() string {
 	if s.postgres {
 		return dialectPostgres
 	}
@@ -143,23 +141,23 @@ func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
 		_, _ = h.Write([]byte("journey.migrate:" + schema))
 		lockKey = int64(h.Sum64()) //nolint:gosec // a lock id, overflow intended
 	}
-	lock := func(tx *gorm.DB) error {
+	lock := func(tx Tx) error {
 		if !s.postgres {
 			return nil // the single writer connection serializes SQLite
 		}
-		return tx.Exec("SELECT pg_advisory_xact_lock(?)", lockKey).Error
+		return tx.db.Exec("SELECT pg_advisory_xact_lock(?)", lockKey).Error
 	}
 
 	var applied map[string]bool
-	err := s.Write(ctx, func(tx *gorm.DB) error {
+	err := s.Write(ctx, func(tx Tx) error {
 		if err := lock(tx); err != nil {
 			return err
 		}
-		if err := tx.Exec(createSchemaMigrations[s.dialect()]).Error; err != nil {
+		if err := tx.db.Exec(createSchemaMigrations[s.dialectName()]).Error; err != nil {
 			return err
 		}
 		var ids []string
-		if err := tx.Model(&schemaMigration{}).Pluck("id", &ids).Error; err != nil {
+		if err := tx.db.Model(&schemaMigration{}).Pluck("id", &ids).Error; err != nil {
 			return err
 		}
 		applied = make(map[string]bool, len(ids))
@@ -178,17 +176,17 @@ func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
 		}
 		var stmts []string
 		if m.Up == nil {
-			if stmts, err = migrationSQL(s.dialect(), m.ID); err != nil {
+			if stmts, err = migrationSQL(s.dialectName(), m.ID); err != nil {
 				return fmt.Errorf("migrate %s: %w", m.ID, err)
 			}
 		}
-		err := s.Write(ctx, func(tx *gorm.DB) error {
+		err := s.Write(ctx, func(tx Tx) error {
 			if err := lock(tx); err != nil {
 				return err
 			}
 			// Another instance may have applied it while we waited.
 			var n int64
-			if err := tx.Model(&schemaMigration{}).Where("id = ?", m.ID).Count(&n).Error; err != nil {
+			if err := tx.db.Model(&schemaMigration{}).Where("id = ?", m.ID).Count(&n).Error; err != nil {
 				return err
 			}
 			if n > 0 {
@@ -200,11 +198,11 @@ func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
 				}
 			}
 			for _, stmt := range stmts {
-				if err := tx.Exec(stmt).Error; err != nil {
+				if err := tx.db.Exec(stmt).Error; err != nil {
 					return fmt.Errorf("%w\n%s", err, stmt)
 				}
 			}
-			return tx.Create(&schemaMigration{ID: m.ID, AppliedAt: time.Now().UTC()}).Error
+			return tx.db.Create(&schemaMigration{ID: m.ID, AppliedAt: time.Now().UTC()}).Error
 		})
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.ID, err)

@@ -5,8 +5,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
-
-	"gorm.io/gorm"
 )
 
 // OpenUnmigrated opens dsn as Open does, but applies no migration.
@@ -58,7 +56,7 @@ var MigrationIDPattern = migrationID
 
 // MigrateWithGo applies the migrations and one more written in Go, as a
 // branch that still writes migrations in Go adds to goMigrations.
-func (s *Store) MigrateWithGo(ctx context.Context, id string, up func(tx *gorm.DB) error) error {
+func (s *Store) MigrateWithGo(ctx context.Context, id string, up func(tx Tx) error) error {
 	list := append(migrations(), migration{ID: id, Up: up})
 	return s.applyMigrations(ctx, list)
 }

@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -89,9 +90,9 @@ func opened(t *testing.T, dsn string) *storage.Store {
 // exec runs the statements of a SQL text in one transaction.
 func exec(t *testing.T, s *storage.Store, text string) {
 	t.Helper()
-	err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	err := s.Write(t.Context(), func(tx storage.Tx) error {
 		for _, stmt := range storage.SplitStatements(text) {
-			if err := tx.Exec(stmt).Error; err != nil {
+			if err := gormdb.Of(tx).Exec(stmt).Error; err != nil {
 				return fmt.Errorf("%w\n%s", err, stmt)
 			}
 		}
@@ -113,9 +114,9 @@ func fromSnapshot(t *testing.T, d dialectDB, name string, recorded ...string) (*
 	dsn := d.dsn(t)
 	s := unmigrated(t, dsn)
 	exec(t, s, string(snap))
-	err = s.Write(t.Context(), func(tx *gorm.DB) error {
+	err = s.Write(t.Context(), func(tx storage.Tx) error {
 		for _, id := range recorded {
-			if err := tx.Exec(`INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)`, id, time.Now().UTC()).Error; err != nil {
+			if err := gormdb.Of(tx).Exec(`INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)`, id, time.Now().UTC()).Error; err != nil {
 				return err
 			}
 		}
@@ -148,9 +149,9 @@ func dump(t *testing.T, s *storage.Store) dbSchema {
 	var lines []string
 	var err error
 	if s.Postgres() {
-		lines, err = dumpPostgres(s.Reader())
+		lines, err = dumpPostgres(gormdb.Of(s.Reader()))
 	} else {
-		lines, err = dumpSQLite(s.Reader())
+		lines, err = dumpSQLite(gormdb.Of(s.Reader()))
 	}
 	if err != nil {
 		t.Fatalf("dump schema: %v", err)
@@ -447,7 +448,7 @@ func fill(t *testing.T, s *storage.Store, sch dbSchema) map[string][][]string {
 		}
 	}
 	rows := map[string][][]string{}
-	err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	err := s.Write(t.Context(), func(tx storage.Tx) error {
 		for table, cs := range cols {
 			if table == "schema_migrations" {
 				continue
@@ -464,7 +465,7 @@ func fill(t *testing.T, s *storage.Store, sch dbSchema) map[string][][]string {
 					args[j] = value(table, c, i)
 				}
 				q := fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`, table, strings.Join(quotedCols, ", "), strings.Join(marks, ", "))
-				if err := tx.Exec(q, args...).Error; err != nil {
+				if err := gormdb.Of(tx).Exec(q, args...).Error; err != nil {
 					return fmt.Errorf("%s: %w", q, err)
 				}
 			}
@@ -490,7 +491,7 @@ func readRows(t *testing.T, s *storage.Store, table string, cs []string) [][]str
 		q[i] = `"` + c + `"`
 	}
 	list := strings.Join(q, ", ")
-	rows, err := rowsOf(s.Reader(), fmt.Sprintf(`SELECT %s FROM %s ORDER BY %s`, list, table, list))
+	rows, err := rowsOf(gormdb.Of(s.Reader()), fmt.Sprintf(`SELECT %s FROM %s ORDER BY %s`, list, table, list))
 	if err != nil {
 		t.Fatalf("read %s: %v", table, err)
 	}
@@ -519,7 +520,7 @@ func TestUpgradeFromFirstRelease(t *testing.T) {
 		diffSchemas(t, dump(t, upgraded), dump(t, opened(t, d.dsn(t))), "first release upgraded", "fresh database")
 
 		var applied []string
-		if err := upgraded.Reader().Table("schema_migrations").Order("id").Pluck("id", &applied).Error; err != nil {
+		if err := gormdb.Of(upgraded.Reader()).Table("schema_migrations").Order("id").Pluck("id", &applied).Error; err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(applied, storage.MigrationIDs()) {
@@ -649,9 +650,9 @@ func TestGoMigrationsRunDuringTheTransition(t *testing.T) {
 		dsn := d.dsn(t)
 		s := opened(t, dsn)
 		runs := 0
-		up := func(tx *gorm.DB) error {
+		up := func(tx storage.Tx) error {
 			runs++
-			return tx.Exec(`CREATE TABLE go_made (x bigint)`).Error
+			return gormdb.Of(tx).Exec(`CREATE TABLE go_made (x bigint)`).Error
 		}
 		for range 2 {
 			if err := s.MigrateWithGo(t.Context(), "9999_go_made", up); err != nil {
@@ -661,11 +662,11 @@ func TestGoMigrationsRunDuringTheTransition(t *testing.T) {
 		if runs != 1 {
 			t.Errorf("the Go migration ran %d times, want once", runs)
 		}
-		if !s.Reader().Migrator().HasTable("go_made") {
+		if !gormdb.Of(s.Reader()).Migrator().HasTable("go_made") {
 			t.Errorf("the Go migration's table is missing")
 		}
 		var applied []string
-		if err := s.Reader().Table("schema_migrations").Order("id").Pluck("id", &applied).Error; err != nil {
+		if err := gormdb.Of(s.Reader()).Table("schema_migrations").Order("id").Pluck("id", &applied).Error; err != nil {
 			t.Fatal(err)
 		}
 		if want := append(storage.MigrationIDs(), "9999_go_made"); !slices.Equal(applied, want) {
@@ -684,7 +685,7 @@ func TestAutoMigrateOfModelsChangesNothing(t *testing.T) {
 	eachDialect(t, func(t *testing.T, d dialectDB) {
 		s := opened(t, d.dsn(t))
 		before := dump(t, s)
-		if err := s.Write(t.Context(), func(tx *gorm.DB) error { return tx.AutoMigrate(models...) }); err != nil {
+		if err := s.Write(t.Context(), func(tx storage.Tx) error { return gormdb.Of(tx).AutoMigrate(models...) }); err != nil {
 			t.Fatal(err)
 		}
 		diffSchemas(t, dump(t, s), before, "after AutoMigrate", "before")

@@ -24,9 +24,9 @@ type QueueStats struct {
 // ReadQueueStats reads the queue with queries on the partial index of
 // unleased jobs by due time (idx_jobs_free_due), so a scrape stays cheap
 // with a million pending delays.
-func ReadQueueStats(db *gorm.DB, now, overdueBefore time.Time) (QueueStats, error) {
+func ReadQueueStats(db Tx, now, overdueBefore time.Time) (QueueStats, error) {
 	var q QueueStats
-	free := func() *gorm.DB { return db.Model(&Job{}).Where("lease_until IS NULL") }
+	free := func() *gorm.DB { return db.db.Model(&Job{}).Where("lease_until IS NULL") }
 	if err := free().Where("due_at <= ?", now.UTC()).Count(&q.Due).Error; err != nil {
 		return q, fmt.Errorf("count due jobs: %w", err)
 	}
@@ -50,8 +50,8 @@ func ReadQueueStats(db *gorm.DB, now, overdueBefore time.Time) (QueueStats, erro
 
 // ReleaseLeasesOf gives back the jobs owner still holds (a worker that
 // stops before finishing its batch), due at once.
-func ReleaseLeasesOf(tx *gorm.DB, owner string) (int64, error) {
-	res := tx.Model(&Job{}).Where("lease_owner = ? AND lease_until IS NOT NULL", owner).
+func ReleaseLeasesOf(tx Tx, owner string) (int64, error) {
+	res := tx.db.Model(&Job{}).Where("lease_owner = ? AND lease_until IS NOT NULL", owner).
 		Updates(map[string]any{"lease_owner": "", "lease_until": nil})
 	if res.Error != nil {
 		return 0, fmt.Errorf("release leases of %s: %w", owner, res.Error)
@@ -62,9 +62,9 @@ func ReleaseLeasesOf(tx *gorm.DB, owner string) (int64, error) {
 // CountDueJobs counts the jobs due by now that no worker holds (on the
 // partial index of unleased jobs by due time): the work an instance is
 // behind with.
-func CountDueJobs(db *gorm.DB, now time.Time) (int64, error) {
+func CountDueJobs(db Tx, now time.Time) (int64, error) {
 	var n int64
-	if err := db.Model(&Job{}).Where("lease_until IS NULL AND due_at <= ?", now.UTC()).Count(&n).Error; err != nil {
+	if err := db.db.Model(&Job{}).Where("lease_until IS NULL AND due_at <= ?", now.UTC()).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count due jobs: %w", err)
 	}
 	return n, nil

@@ -23,12 +23,12 @@ type rawDB struct {
 	pg   bool
 }
 
-func rawOf(db *gorm.DB) rawDB {
-	ctx := db.Statement.Context
+func rawOf(db Tx) rawDB {
+	ctx := db.db.Statement.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return rawDB{pool: db.Statement.ConnPool, ctx: ctx, pg: db.Dialector.Name() == "postgres"}
+	return rawDB{pool: db.db.Statement.ConnPool, ctx: ctx, pg: db.db.Dialector.Name() == "postgres"}
 }
 
 func (r rawDB) exec(query string, args ...any) (sql.Result, error) {
@@ -85,19 +85,19 @@ func noRows(err error) error {
 }
 
 // savepoint, rollbackTo and releaseSavepoint manage a savepoint in tx.
-func Savepoint(tx *gorm.DB, name string) error {
+func Savepoint(tx Tx, name string) error {
 	_, err := rawOf(tx).exec("SAVEPOINT " + name)
 	return err
 }
 
 // RollbackToSavepoint undoes the writes since the savepoint name.
-func RollbackToSavepoint(tx *gorm.DB, name string) error {
+func RollbackToSavepoint(tx Tx, name string) error {
 	_, err := rawOf(tx).exec("ROLLBACK TO SAVEPOINT " + name)
 	return err
 }
 
 // ReleaseSavepoint ends the savepoint name, keeping its writes.
-func ReleaseSavepoint(tx *gorm.DB, name string) error {
+func ReleaseSavepoint(tx Tx, name string) error {
 	_, err := rawOf(tx).exec("RELEASE SAVEPOINT " + name)
 	return err
 }

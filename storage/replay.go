@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -21,11 +20,11 @@ func (ReplayToken) TableName() string { return "replay_tokens" }
 // ClaimReplayToken records key until expires and reports whether it was
 // new; false means another request used it and it has not expired. Expired
 // tokens are forgotten first (an indexed delete).
-func ClaimReplayToken(tx *gorm.DB, key string, now, expires time.Time) (bool, error) {
-	if err := tx.Where("expires_at <= ?", now.UTC()).Delete(&ReplayToken{}).Error; err != nil {
+func ClaimReplayToken(tx Tx, key string, now, expires time.Time) (bool, error) {
+	if err := tx.db.Where("expires_at <= ?", now.UTC()).Delete(&ReplayToken{}).Error; err != nil {
 		return false, fmt.Errorf("forget expired replay tokens: %w", err)
 	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ReplayToken{Key: key, ExpiresAt: expires.UTC()})
+	res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&ReplayToken{Key: key, ExpiresAt: expires.UTC()})
 	if res.Error != nil {
 		return false, fmt.Errorf("claim replay token: %w", res.Error)
 	}
@@ -34,8 +33,8 @@ func ClaimReplayToken(tx *gorm.DB, key string, now, expires time.Time) (bool, er
 
 // ForgetReplayToken drops key: the request that used it was not processed,
 // so the sender's retry must be accepted.
-func ForgetReplayToken(tx *gorm.DB, key string) error {
-	if err := tx.Where("key = ?", key).Delete(&ReplayToken{}).Error; err != nil {
+func ForgetReplayToken(tx Tx, key string) error {
+	if err := tx.db.Where("key = ?", key).Delete(&ReplayToken{}).Error; err != nil {
 		return fmt.Errorf("forget replay token: %w", err)
 	}
 	return nil

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // finalRunStatuses are the statuses of runs that ended.
@@ -16,9 +14,9 @@ var finalRunStatuses = []string{RunCompleted, RunFailed, RunCancelled}
 // still running or waiting are never touched, nor are test runs (see
 // DeleteOldTestData, which removes their test data too). It returns how many runs it
 // deleted; fewer than limit means nothing older is left.
-func DeleteFinishedRuns(tx *gorm.DB, cutoff time.Time, limit int) (int, error) {
+func DeleteFinishedRuns(tx Tx, cutoff time.Time, limit int) (int, error) {
 	var ids []string
-	err := tx.Model(&Run{}).Where("ended_at IS NOT NULL AND ended_at < ? AND status IN ? AND test = ?", cutoff.UTC(), finalRunStatuses, false).
+	err := tx.db.Model(&Run{}).Where("ended_at IS NOT NULL AND ended_at < ? AND status IN ? AND test = ?", cutoff.UTC(), finalRunStatuses, false).
 		Order("ended_at").Limit(limit).Pluck("id", &ids).Error
 	if err != nil {
 		return 0, fmt.Errorf("find finished runs: %w", err)
@@ -30,11 +28,11 @@ func DeleteFinishedRuns(tx *gorm.DB, cutoff time.Time, limit int) (int, error) {
 		return 0, err
 	}
 	for _, model := range []any{&Step{}, &Job{}, &Wait{}} {
-		if err := tx.Where("run_id IN ?", ids).Delete(model).Error; err != nil {
+		if err := tx.db.Where("run_id IN ?", ids).Delete(model).Error; err != nil {
 			return 0, fmt.Errorf("delete data of finished runs: %w", err)
 		}
 	}
-	if err := tx.Where("id IN ?", ids).Delete(&Run{}).Error; err != nil {
+	if err := tx.db.Where("id IN ?", ids).Delete(&Run{}).Error; err != nil {
 		return 0, fmt.Errorf("delete finished runs: %w", err)
 	}
 	return len(ids), nil

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 )
 
 // Roles of users and API tokens, from most to least powerful. Rows stored
@@ -55,7 +54,7 @@ func (e *RoleError) Error() string {
 
 // CreateUserWithRole is CreateUser with a role other than admin; an
 // unknown role is a *RoleError.
-func CreateUserWithRole(tx *gorm.DB, email, password, role string, now time.Time) (*User, error) {
+func CreateUserWithRole(tx Tx, email, password, role string, now time.Time) (*User, error) {
 	if !ValidRole(role) {
 		return nil, fmt.Errorf("create user: %w", &RoleError{Role: role})
 	}
@@ -71,14 +70,14 @@ func CreateUserWithRole(tx *gorm.DB, email, password, role string, now time.Time
 		return nil, fmt.Errorf("create user: hash password: %w", err)
 	}
 	var n int64
-	if err := tx.Model(&User{}).Where("email = ?", email).Count(&n).Error; err != nil {
+	if err := tx.db.Model(&User{}).Where("email = ?", email).Count(&n).Error; err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	if n > 0 {
 		return nil, fmt.Errorf("create user %s: %w", email, ErrDuplicate)
 	}
 	u := &User{ID: uuid.NewString(), Email: email, PasswordHash: string(hash), Role: role, CreatedAt: now.UTC()}
-	if err := tx.Create(u).Error; err != nil {
+	if err := tx.db.Create(u).Error; err != nil {
 		return nil, fmt.Errorf("create user: %w", mapErr(err))
 	}
 	return u, nil
@@ -86,7 +85,7 @@ func CreateUserWithRole(tx *gorm.DB, email, password, role string, now time.Time
 
 // CreateAPITokenWithRole is CreateAPIToken with a role other than admin;
 // an unknown role is a *RoleError.
-func CreateAPITokenWithRole(tx *gorm.DB, name, role string, now time.Time) (string, *APIToken, error) {
+func CreateAPITokenWithRole(tx Tx, name, role string, now time.Time) (string, *APIToken, error) {
 	if !ValidRole(role) {
 		return "", nil, fmt.Errorf("create api token: %w", &RoleError{Role: role})
 	}
@@ -100,7 +99,7 @@ func CreateAPITokenWithRole(tx *gorm.DB, name, role string, now time.Time) (stri
 	}
 	token := APITokenPrefix + raw
 	t := &APIToken{ID: uuid.NewString(), Name: name, TokenHash: hashToken(token), Role: role, CreatedAt: now.UTC()}
-	if err := tx.Create(t).Error; err != nil {
+	if err := tx.db.Create(t).Error; err != nil {
 		return "", nil, fmt.Errorf("create api token: %w", mapErr(err))
 	}
 	return token, t, nil

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -54,7 +53,7 @@ func (u *User) Routing() RoutingProfile {
 // SetUserRouting replaces the salesperson profile of the user with this
 // id (checked by the caller) and returns the user as changed; a missing
 // user is ErrNotFound.
-func SetUserRouting(tx *gorm.DB, id string, p RoutingProfile) (*User, error) {
+func SetUserRouting(tx Tx, id string, p RoutingProfile) (*User, error) {
 	ids := p.OwnerIDs
 	if ids == nil {
 		ids = map[string]string{}
@@ -67,7 +66,7 @@ func SetUserRouting(tx *gorm.DB, id string, p RoutingProfile) (*User, error) {
 	if p.AwayUntil != nil {
 		away = p.AwayUntil.UTC()
 	}
-	res := tx.Model(&User{}).Where("id = ?", id).Updates(map[string]any{
+	res := tx.db.Model(&User{}).Where("id = ?", id).Updates(map[string]any{
 		"name": p.Name, "away_until": away, "time_zone": p.TimeZone, "work_days": strings.Join(p.WorkDays, ","),
 		"work_start": p.WorkStart, "work_end": p.WorkEnd, "owner_ids": string(b), "slack_id": p.SlackID,
 	})
@@ -81,9 +80,9 @@ func SetUserRouting(tx *gorm.DB, id string, p RoutingProfile) (*User, error) {
 }
 
 // GetUser returns the user with this id; a missing one is ErrNotFound.
-func GetUser(db *gorm.DB, id string) (*User, error) {
+func GetUser(db Tx, id string) (*User, error) {
 	var u User
-	if err := db.Where("id = ?", id).Take(&u).Error; err != nil {
+	if err := db.db.Where("id = ?", id).Take(&u).Error; err != nil {
 		return nil, fmt.Errorf("get user: %w", mapErr(err))
 	}
 	return &u, nil
@@ -91,12 +90,12 @@ func GetUser(db *gorm.DB, id string) (*User, error) {
 
 // UsersByEmail returns the users with these (lower-case) emails, in no
 // particular order; unknown emails are missing.
-func UsersByEmail(db *gorm.DB, emails []string) ([]User, error) {
+func UsersByEmail(db Tx, emails []string) ([]User, error) {
 	var us []User
 	if len(emails) == 0 {
 		return us, nil
 	}
-	if err := db.Where("email IN ?", emails).Find(&us).Error; err != nil {
+	if err := db.db.Where("email IN ?", emails).Find(&us).Error; err != nil {
 		return nil, fmt.Errorf("users by email: %w", err)
 	}
 	return us, nil
@@ -106,13 +105,13 @@ func UsersByEmail(db *gorm.DB, emails []string) ([]User, error) {
 // at 0, and on PostgreSQL locks its row until the transaction ends: a
 // second instance routing through the same step waits here and then reads
 // the position this transaction wrote. (SQLite has one writer.)
-func LockRoutingCounter(tx *gorm.DB, key string, now time.Time) (int64, error) {
+func LockRoutingCounter(tx Tx, key string, now time.Time) (int64, error) {
 	q := "SELECT position FROM routing_counters WHERE key = ?"
-	if tx.Dialector.Name() == "postgres" {
+	if tx.db.Dialector.Name() == "postgres" {
 		q += " FOR UPDATE"
 	}
 	var pos []int64
-	if err := tx.Raw(q, key).Scan(&pos).Error; err != nil {
+	if err := tx.db.Raw(q, key).Scan(&pos).Error; err != nil {
 		return 0, fmt.Errorf("lock routing counter: %w", err)
 	}
 	if len(pos) == 1 {
@@ -120,11 +119,11 @@ func LockRoutingCounter(tx *gorm.DB, key string, now time.Time) (int64, error) {
 	}
 	// The first turn: create the row (another instance may create it
 	// first; this insert then waits for it and adds nothing), then lock it.
-	err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&RoutingCounter{Key: key, UpdatedAt: now.UTC()}).Error
+	err := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&RoutingCounter{Key: key, UpdatedAt: now.UTC()}).Error
 	if err != nil {
 		return 0, fmt.Errorf("create routing counter: %w", err)
 	}
-	if err := tx.Raw(q, key).Scan(&pos).Error; err != nil || len(pos) != 1 {
+	if err := tx.db.Raw(q, key).Scan(&pos).Error; err != nil || len(pos) != 1 {
 		return 0, fmt.Errorf("lock routing counter: %w (%d rows)", err, len(pos))
 	}
 	return pos[0], nil
@@ -132,8 +131,8 @@ func LockRoutingCounter(tx *gorm.DB, key string, now time.Time) (int64, error) {
 
 // SetRoutingCounter writes the position of the counter key (locked by
 // LockRoutingCounter in the same transaction).
-func SetRoutingCounter(tx *gorm.DB, key string, pos int64, now time.Time) error {
-	err := tx.Model(&RoutingCounter{}).Where("key = ?", key).Updates(map[string]any{"position": pos, "updated_at": now.UTC()}).Error
+func SetRoutingCounter(tx Tx, key string, pos int64, now time.Time) error {
+	err := tx.db.Model(&RoutingCounter{}).Where("key = ?", key).Updates(map[string]any{"position": pos, "updated_at": now.UTC()}).Error
 	if err != nil {
 		return fmt.Errorf("set routing counter: %w", err)
 	}
@@ -143,7 +142,7 @@ func SetRoutingCounter(tx *gorm.DB, key string, pos int64, now time.Time) error 
 // OpenDealsByOwner counts the open deals (stage neither won nor lost) of
 // real contacts in the built-in pipeline whose owner is one of owners
 // (compared lower-case), keyed by lower-case owner.
-func OpenDealsByOwner(db *gorm.DB, owners []string) (map[string]int, error) {
+func OpenDealsByOwner(db Tx, owners []string) (map[string]int, error) {
 	out := make(map[string]int, len(owners))
 	if len(owners) == 0 {
 		return out, nil
@@ -156,7 +155,7 @@ func OpenDealsByOwner(db *gorm.DB, owners []string) (map[string]int, error) {
 		Owner string
 		N     int
 	}
-	err := db.Model(&Deal{}).Select("LOWER(owner) AS owner, COUNT(*) AS n").
+	err := db.db.Model(&Deal{}).Select("LOWER(owner) AS owner, COUNT(*) AS n").
 		Where("LOWER(owner) IN ? AND stage NOT IN ? AND test = ?", lower, ClosedDealStages, false).
 		Group("LOWER(owner)").Scan(&rows).Error
 	if err != nil {
@@ -170,8 +169,8 @@ func OpenDealsByOwner(db *gorm.DB, owners []string) (map[string]int, error) {
 
 // SetContactOwner makes the user ownerID (nil: nobody) the owner of the
 // contact; a missing contact is ErrNotFound.
-func SetContactOwner(tx *gorm.DB, contactID string, ownerID *string, now time.Time) error {
-	res := tx.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{"owner_id": ownerID, "updated_at": now.UTC()})
+func SetContactOwner(tx Tx, contactID string, ownerID *string, now time.Time) error {
+	res := tx.db.Model(&Contact{}).Where("id = ?", contactID).Updates(map[string]any{"owner_id": ownerID, "updated_at": now.UTC()})
 	if res.Error != nil {
 		return fmt.Errorf("set contact owner: %w", res.Error)
 	}
@@ -183,8 +182,8 @@ func SetContactOwner(tx *gorm.DB, contactID string, ownerID *string, now time.Ti
 
 // releaseOwnedContacts leaves the contacts of a removed user without an
 // owner.
-func releaseOwnedContacts(tx *gorm.DB, userID string) error {
-	if err := tx.Model(&Contact{}).Where("owner_id = ?", userID).Update("owner_id", nil).Error; err != nil {
+func releaseOwnedContacts(tx Tx, userID string) error {
+	if err := tx.db.Model(&Contact{}).Where("owner_id = ?", userID).Update("owner_id", nil).Error; err != nil {
 		return fmt.Errorf("release the user's contacts: %w", err)
 	}
 	return nil

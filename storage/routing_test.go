@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -16,23 +15,23 @@ import (
 // with a user and a contact in it.
 func makePre0015(t *testing.T, s *storage.Store) {
 	t.Helper()
-	err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	err := s.Write(t.Context(), func(tx storage.Tx) error {
 		stmts := []string{`DROP INDEX idx_contacts_owner_id`, `DROP TABLE routing_counters`, `ALTER TABLE contacts DROP COLUMN owner_id`}
 		for _, col := range []string{"name", "away_until", "time_zone", "work_days", "work_start", "work_end", "owner_ids", "slack_id"} {
 			stmts = append(stmts, `ALTER TABLE users DROP COLUMN `+col)
 		}
 		stmts = append(stmts, `DELETE FROM schema_migrations WHERE id = '0015_lead_routing'`)
 		for _, q := range stmts {
-			if err := tx.Exec(q).Error; err != nil {
+			if err := gormdb.Of(tx).Exec(q).Error; err != nil {
 				return err
 			}
 		}
 		now := time.Now().UTC()
-		if err := tx.Exec(`INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?,?,?,?,?)`,
+		if err := gormdb.Of(tx).Exec(`INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?,?,?,?,?)`,
 			"u-old", "maria@example.com", "x", "editor", now).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO contacts (id, email, score, created_at, updated_at) VALUES (?,?,?,?,?)`, "c-old", "ana@example.com", 0, now, now).Error
+		return gormdb.Of(tx).Exec(`INSERT INTO contacts (id, email, score, created_at, updated_at) VALUES (?,?,?,?,?)`, "c-old", "ana@example.com", 0, now, now).Error
 	})
 	if err != nil {
 		t.Fatalf("make a 0014 database: %v", err)
@@ -46,7 +45,7 @@ func checkLeadRouting(t *testing.T, s *storage.Store) {
 	t.Helper()
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 	away := now.Add(48 * time.Hour)
-	err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	err := s.Write(t.Context(), func(tx storage.Tx) error {
 		u, err := storage.SetUserRouting(tx, "u-old", storage.RoutingProfile{Name: "Maria", AwayUntil: &away, TimeZone: "Europe/Berlin",
 			WorkDays: []string{"mon", "fri"}, WorkStart: "09:00", WorkEnd: "17:00", OwnerIDs: map[string]string{"hs": "5150"}, SlackID: "U1"})
 		if err != nil {
@@ -91,7 +90,7 @@ func checkLeadRouting(t *testing.T, s *storage.Store) {
 	if err != nil || c.OwnerID == nil || *c.OwnerID != "u-old" {
 		t.Fatalf("contact owner = %v, %v", c, err)
 	}
-	if err := s.Write(t.Context(), func(tx *gorm.DB) error { return storage.DeleteUser(tx, "u-old") }); err != nil {
+	if err := s.Write(t.Context(), func(tx storage.Tx) error { return storage.DeleteUser(tx, "u-old") }); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := storage.GetContact(s.Reader(), "c-old"); err != nil || c.OwnerID != nil {

@@ -3,8 +3,6 @@ package storage
 import (
 	"fmt"
 	"strings"
-
-	"gorm.io/gorm"
 )
 
 // ContactLabel is what a list shows of a contact: a name, an email or a
@@ -18,13 +16,13 @@ type ContactLabel struct {
 
 // ContactLabels returns the labels of the contacts with these ids, by id.
 // An erased or unknown contact is simply absent.
-func ContactLabels(db *gorm.DB, ids []string) (map[string]ContactLabel, error) {
+func ContactLabels(db Tx, ids []string) (map[string]ContactLabel, error) {
 	out := map[string]ContactLabel{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var cs []Contact
-	if err := db.Select("id, email, phone, first_name, last_name").Where("id IN ?", dedupe(ids)).Find(&cs).Error; err != nil {
+	if err := db.db.Select("id, email, phone, first_name, last_name").Where("id IN ?", dedupe(ids)).Find(&cs).Error; err != nil {
 		return nil, fmt.Errorf("contact labels: %w", err)
 	}
 	for _, c := range cs {

@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -16,7 +14,7 @@ func TestContactLabels(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *storage.Store) {
 		now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 		var ada, phone string
-		err := s.Write(t.Context(), func(tx *gorm.DB) (err error) {
+		err := s.Write(t.Context(), func(tx storage.Tx) (err error) {
 			if ada, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace"}, now); err != nil {
 				return err
 			}

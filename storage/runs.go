@@ -15,7 +15,7 @@ import (
 const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, test_choices, error, started_at, updated_at, ended_at"
 
 // InsertRun stores a new run.
-func InsertRun(tx *gorm.DB, r *Run) error {
+func InsertRun(tx Tx, r *Run) error {
 	_, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.ID, r.FlowID, r.Version, r.ContactID, r.Status, r.Outcome, r.Trigger, r.Event, r.Vars, r.Visits,
 		r.Tokens, r.Test, r.TestChoices, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt))
@@ -32,7 +32,7 @@ func InsertRun(tx *gorm.DB, r *Run) error {
 
 // markRun marks the start day of a live run (its steps, status, outcome or
 // contact changed) for the analytics rollups.
-func markRun(tx *gorm.DB, r *Run) error {
+func markRun(tx Tx, r *Run) error {
 	if r.Test {
 		return nil
 	}
@@ -40,7 +40,7 @@ func markRun(tx *gorm.DB, r *Run) error {
 }
 
 // GetRun returns a run.
-func GetRun(db *gorm.DB, id string) (*Run, error) {
+func GetRun(db Tx, id string) (*Run, error) {
 	var r Run
 	err := rawOf(db).queryRow(`SELECT `+runSelect+` FROM runs WHERE id = ?`, id).Scan(
 		&r.ID, &r.FlowID, &r.Version, &r.ContactID, &r.Status, &r.Outcome, &r.Trigger, &r.Event, &r.Vars,
@@ -60,12 +60,12 @@ func utcPtr(t *time.Time) *time.Time {
 }
 
 // GetRuns returns the runs with the given ids (any order).
-func GetRuns(db *gorm.DB, ids []string) ([]Run, error) {
+func GetRuns(db Tx, ids []string) ([]Run, error) {
 	var rs []Run
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if err := db.Where("id IN ?", ids).Find(&rs).Error; err != nil {
+	if err := db.db.Where("id IN ?", ids).Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("get runs: %w", err)
 	}
 	return rs, nil
@@ -73,7 +73,7 @@ func GetRuns(db *gorm.DB, ids []string) ([]Run, error) {
 
 // SaveRun writes the columns of r that change while it runs (not its
 // flow, version, trigger or start).
-func SaveRun(tx *gorm.DB, r *Run) error {
+func SaveRun(tx Tx, r *Run) error {
 	_, err := rawOf(tx).exec(`UPDATE runs SET contact_id = ?, status = ?, outcome = ?, vars = ?, visits = ?,
 tokens = ?, error = ?, updated_at = ?, ended_at = ? WHERE id = ?`,
 		r.ContactID, r.Status, r.Outcome, r.Vars, r.Visits, r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt), r.ID)
@@ -96,8 +96,8 @@ type RunQuery struct {
 }
 
 // ListRuns returns runs, newest first, and the total matching.
-func ListRuns(db *gorm.DB, q RunQuery) ([]Run, int64, error) {
-	base := db.Model(&Run{})
+func ListRuns(db Tx, q RunQuery) ([]Run, int64, error) {
+	base := db.db.Model(&Run{})
 	if q.FlowID != "" {
 		base = base.Where("flow_id = ?", q.FlowID)
 	}
@@ -131,7 +131,7 @@ func ListRuns(db *gorm.DB, q RunQuery) ([]Run, int64, error) {
 
 // LastRunStart returns when the contact last started the flow (zero when
 // never), for re-entry policies.
-func LastRunStart(db *gorm.DB, flowID, contactID string) (time.Time, error) {
+func LastRunStart(db Tx, flowID, contactID string) (time.Time, error) {
 	var at time.Time
 	err := rawOf(db).queryRow(`SELECT started_at FROM runs WHERE flow_id = ? AND contact_id = ? AND test = ?
 ORDER BY started_at DESC LIMIT 1`, flowID, contactID, false).Scan(&at)
@@ -145,7 +145,7 @@ ORDER BY started_at DESC LIMIT 1`, flowID, contactID, false).Scan(&at)
 }
 
 // InsertSteps stores step records.
-func InsertSteps(tx *gorm.DB, steps []Step) error {
+func InsertSteps(tx Tx, steps []Step) error {
 	r := rawOf(tx)
 	for i := range steps {
 		if err := markSplitStep(r, &steps[i]); err != nil {
@@ -225,9 +225,9 @@ started_at, finished_at) VALUES `)
 const StepOutputIsTrigger = "=trigger"
 
 // RunSteps returns a run's steps in order.
-func RunSteps(db *gorm.DB, runID string) ([]Step, error) {
+func RunSteps(db Tx, runID string) ([]Step, error) {
 	var ss []Step
-	if err := db.Where("run_id = ?", runID).Order("id").Find(&ss).Error; err != nil {
+	if err := db.db.Where("run_id = ?", runID).Order("id").Find(&ss).Error; err != nil {
 		return nil, fmt.Errorf("steps of run %s: %w", runID, err)
 	}
 	return ss, nil
@@ -244,7 +244,7 @@ const (
 
 // InsertJob stores a job. A job whose DedupKey exists already is skipped:
 // inserted is then false.
-func InsertJob(tx *gorm.DB, j *Job) (inserted bool, err error) {
+func InsertJob(tx Tx, j *Job) (inserted bool, err error) {
 	const q = `INSERT INTO jobs (run_id, node_id, kind, port, payload, due_at, attempts, lease_owner,
 lease_until, dedup_key, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
 	args := []any{j.RunID, j.NodeID, j.Kind, j.Port, j.Payload, j.DueAt.UTC(), j.Attempts, j.LeaseOwner, utcPtr(j.LeaseUntil),
@@ -277,7 +277,7 @@ lease_until, dedup_key, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 // ClaimJobs leases up to limit due jobs to owner until leaseUntil. Jobs
 // whose lease expired (a crashed worker) are claimed again. On PostgreSQL
 // concurrent claimers skip each other's rows.
-func ClaimJobs(tx *gorm.DB, postgres bool, owner string, now, leaseUntil time.Time, limit int) ([]Job, error) {
+func ClaimJobs(tx Tx, postgres bool, owner string, now, leaseUntil time.Time, limit int) ([]Job, error) {
 	lock := ""
 	if postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
@@ -313,7 +313,7 @@ RETURNING ` + jobSelect
 
 // DeleteJob removes a job the owner holds; false when the lease was lost
 // (another worker claimed it after the lease expired).
-func DeleteJob(tx *gorm.DB, id int64, owner string) (bool, error) {
+func DeleteJob(tx Tx, id int64, owner string) (bool, error) {
 	n, err := rawOf(tx).affected(`DELETE FROM jobs WHERE id = ? AND lease_owner = ?`, id, owner)
 	if err != nil {
 		return false, fmt.Errorf("delete job %d: %w", id, err)
@@ -322,8 +322,8 @@ func DeleteJob(tx *gorm.DB, id int64, owner string) (bool, error) {
 }
 
 // DeleteJobByID removes a job whoever holds it.
-func DeleteJobByID(tx *gorm.DB, id int64) (bool, error) {
-	res := tx.Where("id = ?", id).Delete(&Job{})
+func DeleteJobByID(tx Tx, id int64) (bool, error) {
+	res := tx.db.Where("id = ?", id).Delete(&Job{})
 	if res.Error != nil {
 		return false, fmt.Errorf("delete job %d: %w", id, res.Error)
 	}
@@ -331,8 +331,8 @@ func DeleteJobByID(tx *gorm.DB, id int64) (bool, error) {
 }
 
 // ReleaseJob gives a job back unfinished, to run again at dueAt.
-func ReleaseJob(tx *gorm.DB, id int64, owner string, attempts int, dueAt time.Time, lastErr string) error {
-	err := tx.Model(&Job{}).Where("id = ? AND lease_owner = ?", id, owner).Updates(map[string]any{
+func ReleaseJob(tx Tx, id int64, owner string, attempts int, dueAt time.Time, lastErr string) error {
+	err := tx.db.Model(&Job{}).Where("id = ? AND lease_owner = ?", id, owner).Updates(map[string]any{
 		"attempts": attempts, "due_at": dueAt.UTC(), "last_error": lastErr, "lease_owner": "", "lease_until": nil,
 	}).Error
 	if err != nil {
@@ -342,20 +342,20 @@ func ReleaseJob(tx *gorm.DB, id int64, owner string, attempts int, dueAt time.Ti
 }
 
 // DeleteRunWork removes every job and wait of a run (cancel, exit, goal).
-func DeleteRunWork(tx *gorm.DB, runID string) error {
-	if err := tx.Where("run_id = ?", runID).Delete(&Job{}).Error; err != nil {
+func DeleteRunWork(tx Tx, runID string) error {
+	if err := tx.db.Where("run_id = ?", runID).Delete(&Job{}).Error; err != nil {
 		return fmt.Errorf("delete jobs of run %s: %w", runID, err)
 	}
-	if err := tx.Where("run_id = ?", runID).Delete(&Wait{}).Error; err != nil {
+	if err := tx.db.Where("run_id = ?", runID).Delete(&Wait{}).Error; err != nil {
 		return fmt.Errorf("delete waits of run %s: %w", runID, err)
 	}
 	return nil
 }
 
 // NextDueAt returns the earliest due time of an unleased job (zero when none).
-func NextDueAt(db *gorm.DB) (time.Time, error) {
+func NextDueAt(db Tx) (time.Time, error) {
 	var j Job
-	err := db.Select("due_at").Where("lease_until IS NULL").Order("due_at").Limit(1).Take(&j).Error
+	err := db.db.Select("due_at").Where("lease_until IS NULL").Order("due_at").Limit(1).Take(&j).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return time.Time{}, nil
 	}
@@ -366,26 +366,26 @@ func NextDueAt(db *gorm.DB) (time.Time, error) {
 }
 
 // JobStats counts jobs due now and pending in the future.
-func JobStats(db *gorm.DB, now time.Time) (due, pending int64, err error) {
-	if err = db.Model(&Job{}).Where("due_at <= ?", now.UTC()).Count(&due).Error; err != nil {
+func JobStats(db Tx, now time.Time) (due, pending int64, err error) {
+	if err = db.db.Model(&Job{}).Where("due_at <= ?", now.UTC()).Count(&due).Error; err != nil {
 		return 0, 0, fmt.Errorf("count due jobs: %w", err)
 	}
-	if err = db.Model(&Job{}).Where("due_at > ?", now.UTC()).Count(&pending).Error; err != nil {
+	if err = db.db.Model(&Job{}).Where("due_at > ?", now.UTC()).Count(&pending).Error; err != nil {
 		return 0, 0, fmt.Errorf("count pending jobs: %w", err)
 	}
 	return due, pending, nil
 }
 
 // InsertWait stores an event wait.
-func InsertWait(tx *gorm.DB, w *Wait) error {
-	if err := tx.Create(w).Error; err != nil {
+func InsertWait(tx Tx, w *Wait) error {
+	if err := tx.db.Create(w).Error; err != nil {
 		return fmt.Errorf("insert wait: %w", err)
 	}
 	return nil
 }
 
 // WaitsFor returns the waits of a contact for an event type.
-func WaitsFor(tx *gorm.DB, contactID, eventType string) ([]Wait, error) {
+func WaitsFor(tx Tx, contactID, eventType string) ([]Wait, error) {
 	// Hand-written: every contact event asks (and almost always finds none).
 	rows, err := rawOf(tx).query(`SELECT id, run_id, node_id, visit, contact_id, event_type, expires_at, event_port,
 COALESCE(match_param, ''), COALESCE(timeout_job_id, 0), created_at FROM waits WHERE contact_id = ? AND event_type = ? ORDER BY id`,
@@ -411,8 +411,8 @@ COALESCE(match_param, ''), COALESCE(timeout_job_id, 0), created_at FROM waits WH
 
 // TakeWait deletes a wait; false when it was already taken (resumed or
 // timed out).
-func TakeWait(tx *gorm.DB, id int64) (bool, error) {
-	res := tx.Where("id = ?", id).Delete(&Wait{})
+func TakeWait(tx Tx, id int64) (bool, error) {
+	res := tx.db.Where("id = ?", id).Delete(&Wait{})
 	if res.Error != nil {
 		return false, fmt.Errorf("take wait %d: %w", id, res.Error)
 	}
@@ -420,17 +420,60 @@ func TakeWait(tx *gorm.DB, id int64) (bool, error) {
 }
 
 // WaitByTimeoutJob returns the wait a timeout job belongs to.
-func WaitByTimeoutJob(tx *gorm.DB, jobID int64) (*Wait, error) {
+func WaitByTimeoutJob(tx Tx, jobID int64) (*Wait, error) {
 	var w Wait
-	if err := tx.Where("timeout_job_id = ?", jobID).Take(&w).Error; err != nil {
+	if err := tx.db.Where("timeout_job_id = ?", jobID).Take(&w).Error; err != nil {
 		return nil, fmt.Errorf("wait of timeout job %d: %w", jobID, notFound(err))
 	}
 	return &w, nil
 }
 
+// JobPayload returns the payload of a job; a missing job is ErrNotFound.
+func JobPayload(tx Tx, id int64) (string, error) {
+	var j Job
+	if err := tx.db.Select("payload").Where("id = ?", id).Take(&j).Error; err != nil {
+		return "", fmt.Errorf("payload of job %d: %w", id, notFound(err))
+	}
+	return j.Payload, nil
+}
+
+// ResumeJobAt turns a job (a wait's timeout) into one of kind that
+// follows port with payload, due at dueAt: the wait's event came first.
+func ResumeJobAt(tx Tx, id int64, kind, port, payload string, dueAt time.Time) error {
+	err := tx.db.Model(&Job{}).Where("id = ?", id).Updates(map[string]any{
+		"kind": kind, "port": port, "payload": payload, "due_at": dueAt,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("resume job %d: %w", id, err)
+	}
+	return nil
+}
+
+// LastFailedStep returns the latest failed step of a run; a run without
+// one is ErrNotFound.
+func LastFailedStep(tx Tx, runID string) (*Step, error) {
+	var last Step
+	err := tx.db.Where("run_id = ? AND status = ?", runID, "failed").Order("id DESC").Limit(1).Take(&last).Error
+	if err != nil {
+		return nil, fmt.Errorf("last failed step of run %s: %w", runID, notFound(err))
+	}
+	return &last, nil
+}
+
+// ActiveRunIDs returns the ids of a flow's runs in flight (running or
+// waiting).
+func ActiveRunIDs(tx Tx, flowID string) ([]string, error) {
+	var ids []string
+	if err := tx.db.Model(&Run{}).Where("flow_id = ? AND status IN ?", flowID,
+		[]string{RunRunning, RunWaiting}).Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("runs in flight of flow %s: %w", flowID, err)
+	}
+	return ids, nil
+}
+
 // InsertEvent stores an event once: an event whose DedupKey exists is
 // skipped and inserted is false.
-func InsertEvent(tx *gorm.DB, e *Event) (inserted bool, err error) {
+func InsertEvent(tx Tx, e *Event) (inserted bool, err error) {
 	// Hand-written: every contact event and idempotent webhook inserts one.
 	// An event of a test contact is test data (e.Test need not say so).
 	n, err := rawOf(tx).affected(`INSERT INTO events (id, contact_id, type, data, source, at, dedup_key, received_at, test)
@@ -448,18 +491,18 @@ VALUES (?,?,?,?,?,?,?,?,`+markTest+`) ON CONFLICT DO NOTHING`, e.ID, e.ContactID
 }
 
 // EventByDedupKey returns the stored event with a dedup key.
-func EventByDedupKey(db *gorm.DB, key string) (*Event, error) {
+func EventByDedupKey(db Tx, key string) (*Event, error) {
 	var e Event
-	if err := db.Where("dedup_key = ?", key).Take(&e).Error; err != nil {
+	if err := db.db.Where("dedup_key = ?", key).Take(&e).Error; err != nil {
 		return nil, fmt.Errorf("event %s: %w", key, notFound(err))
 	}
 	return &e, nil
 }
 
 // EventAfter reports whether the contact had an event of type after t.
-func EventAfter(db *gorm.DB, contactID, eventType string, after time.Time) (bool, error) {
+func EventAfter(db Tx, contactID, eventType string, after time.Time) (bool, error) {
 	var n int64
-	err := db.Model(&Event{}).Where("contact_id = ? AND type = ? AND at > ?", contactID, eventType, after.UTC()).
+	err := db.db.Model(&Event{}).Where("contact_id = ? AND type = ? AND at > ?", contactID, eventType, after.UTC()).
 		Limit(1).Count(&n).Error
 	if err != nil {
 		return false, fmt.Errorf("look for %s after %s: %w", eventType, after, err)
@@ -468,12 +511,12 @@ func EventAfter(db *gorm.DB, contactID, eventType string, after time.Time) (bool
 }
 
 // ContactEvents returns a contact's events, newest first.
-func ContactEvents(db *gorm.DB, contactID string, limit int) ([]Event, error) {
+func ContactEvents(db Tx, contactID string, limit int) ([]Event, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var es []Event
-	if err := db.Where("contact_id = ?", contactID).Order("at DESC, id").Limit(limit).Find(&es).Error; err != nil {
+	if err := db.db.Where("contact_id = ?", contactID).Order("at DESC, id").Limit(limit).Find(&es).Error; err != nil {
 		return nil, fmt.Errorf("events of %s: %w", contactID, err)
 	}
 	return es, nil
@@ -482,8 +525,8 @@ func ContactEvents(db *gorm.DB, contactID string, limit int) ([]Event, error) {
 // ReleaseAllLeases gives back every claimed job. Only for a store that a
 // single instance uses (SQLite): at start-up, any lease left belongs to a
 // process that died, and waiting for it to expire would only delay work.
-func ReleaseAllLeases(tx *gorm.DB) (int64, error) {
-	res := tx.Model(&Job{}).Where("lease_until IS NOT NULL").
+func ReleaseAllLeases(tx Tx) (int64, error) {
+	res := tx.db.Model(&Job{}).Where("lease_until IS NOT NULL").
 		Updates(map[string]any{"lease_owner": "", "lease_until": nil})
 	if res.Error != nil {
 		return 0, fmt.Errorf("release leases: %w", res.Error)

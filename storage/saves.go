@@ -3,8 +3,6 @@ package storage
 import (
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // FlowSave is one save of a flow's draft, kept so that the history lists
@@ -24,12 +22,12 @@ const KeptSaves = 50
 
 // RecordFlowSave keeps a save of a draft and forgets saves older than the
 // last KeptSaves of that flow.
-func RecordFlowSave(tx *gorm.DB, s *FlowSave) error {
+func RecordFlowSave(tx Tx, s *FlowSave) error {
 	s.SavedAt = s.SavedAt.UTC()
-	if err := tx.Create(s).Error; err != nil {
+	if err := tx.db.Create(s).Error; err != nil {
 		return fmt.Errorf("record draft save of %s: %w", s.FlowID, err)
 	}
-	err := tx.Where("flow_id = ? AND revision <= ?", s.FlowID, s.Revision-KeptSaves).Delete(&FlowSave{}).Error
+	err := tx.db.Where("flow_id = ? AND revision <= ?", s.FlowID, s.Revision-KeptSaves).Delete(&FlowSave{}).Error
 	if err != nil {
 		return fmt.Errorf("forget old draft saves of %s: %w", s.FlowID, err)
 	}
@@ -37,18 +35,18 @@ func RecordFlowSave(tx *gorm.DB, s *FlowSave) error {
 }
 
 // ListFlowSaves returns the kept saves of a flow's draft, newest first.
-func ListFlowSaves(db *gorm.DB, flowID string) ([]FlowSave, error) {
+func ListFlowSaves(db Tx, flowID string) ([]FlowSave, error) {
 	var out []FlowSave
-	if err := db.Where("flow_id = ?", flowID).Order("revision DESC").Find(&out).Error; err != nil {
+	if err := db.db.Where("flow_id = ?", flowID).Order("revision DESC").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list draft saves of %s: %w", flowID, err)
 	}
 	return out, nil
 }
 
 // GetFlowSave returns one kept save of a flow's draft.
-func GetFlowSave(db *gorm.DB, flowID string, revision int) (*FlowSave, error) {
+func GetFlowSave(db Tx, flowID string, revision int) (*FlowSave, error) {
 	var s FlowSave
-	if err := db.Where("flow_id = ? AND revision = ?", flowID, revision).Take(&s).Error; err != nil {
+	if err := db.db.Where("flow_id = ? AND revision = ?", flowID, revision).Take(&s).Error; err != nil {
 		return nil, notFound(err)
 	}
 	return &s, nil

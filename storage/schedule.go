@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -24,9 +23,9 @@ func (ScheduleTick) TableName() string { return "schedule_ticks" }
 
 // ClaimScheduleTick records a tick as fired; false when it was fired
 // already (by this or another instance).
-func ClaimScheduleTick(tx *gorm.DB, t *ScheduleTick) (bool, error) {
+func ClaimScheduleTick(tx Tx, t *ScheduleTick) (bool, error) {
 	t.Tick = t.Tick.UTC()
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(t)
+	res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(t)
 	if res.Error != nil {
 		return false, fmt.Errorf("claim schedule tick: %w", res.Error)
 	}
@@ -34,8 +33,8 @@ func ClaimScheduleTick(tx *gorm.DB, t *ScheduleTick) (bool, error) {
 }
 
 // SetScheduleTickRun notes the run a fired tick started.
-func SetScheduleTickRun(tx *gorm.DB, flowID, nodeID string, tick time.Time, runID string) error {
-	err := tx.Model(&ScheduleTick{}).Where("flow_id = ? AND node_id = ? AND tick = ?", flowID, nodeID, tick.UTC()).
+func SetScheduleTickRun(tx Tx, flowID, nodeID string, tick time.Time, runID string) error {
+	err := tx.db.Model(&ScheduleTick{}).Where("flow_id = ? AND node_id = ? AND tick = ?", flowID, nodeID, tick.UTC()).
 		Update("run_id", runID).Error
 	if err != nil {
 		return fmt.Errorf("schedule tick run: %w", err)

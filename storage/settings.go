@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -24,18 +23,18 @@ func (Setting) TableName() string { return "settings" }
 const SettingDemo = "demo"
 
 // GetSetting returns the value of key, or ErrNotFound.
-func GetSetting(db *gorm.DB, key string) (string, error) {
+func GetSetting(db Tx, key string) (string, error) {
 	var s Setting
-	if err := db.Where("name = ?", key).Take(&s).Error; err != nil {
+	if err := db.db.Where("name = ?", key).Take(&s).Error; err != nil {
 		return "", fmt.Errorf("get setting %s: %w", key, notFound(err))
 	}
 	return s.Value, nil
 }
 
 // PutSetting stores value under key, replacing an earlier value.
-func PutSetting(tx *gorm.DB, key, value string, now time.Time) error {
+func PutSetting(tx Tx, key, value string, now time.Time) error {
 	s := Setting{Name: key, Value: value, UpdatedAt: now.UTC()}
-	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}},
+	err := tx.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}},
 		DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"})}).Create(&s).Error
 	if err != nil {
 		return fmt.Errorf("put setting %s: %w", key, err)
@@ -45,10 +44,10 @@ func PutSetting(tx *gorm.DB, key, value string, now time.Time) error {
 
 // HoldsData reports whether the database has any flow, user, API token,
 // contact or run: whether it is in use.
-func HoldsData(db *gorm.DB) (bool, error) {
+func HoldsData(db Tx) (bool, error) {
 	for _, m := range []any{&Flow{}, &User{}, &APIToken{}, &Contact{}, &Run{}} {
 		var n int64
-		if err := db.Model(m).Limit(1).Count(&n).Error; err != nil {
+		if err := db.db.Model(m).Limit(1).Count(&n).Error; err != nil {
 			return false, fmt.Errorf("holds data: %w", err)
 		}
 		if n > 0 {
@@ -61,7 +60,7 @@ func HoldsData(db *gorm.DB) (bool, error) {
 // SetPassword replaces the password of the user with email. ErrNotFound
 // when there is no such user; a password that breaks PasswordRule is a
 // *WeakPasswordError.
-func SetPassword(tx *gorm.DB, email, password string) error {
+func SetPassword(tx Tx, email, password string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if err := CheckPassword(password); err != nil {
 		return fmt.Errorf("set password: %w", err)
@@ -70,7 +69,7 @@ func SetPassword(tx *gorm.DB, email, password string) error {
 	if err != nil {
 		return fmt.Errorf("set password: hash: %w", err)
 	}
-	res := tx.Model(&User{}).Where("email = ?", email).Update("password_hash", string(hash))
+	res := tx.db.Model(&User{}).Where("email = ?", email).Update("password_hash", string(hash))
 	if res.Error != nil {
 		return fmt.Errorf("set password: %w", res.Error)
 	}
@@ -83,15 +82,15 @@ func SetPassword(tx *gorm.DB, email, password string) error {
 // ResetPassword sets a new password for the user with email and ends all
 // their sessions (whoever knew the old password is signed out). It
 // returns the user's id; ErrNotFound when there is no such user.
-func ResetPassword(tx *gorm.DB, email, password string) (string, error) {
+func ResetPassword(tx Tx, email, password string) (string, error) {
 	if err := SetPassword(tx, email, password); err != nil {
 		return "", err
 	}
 	var u User
-	if err := tx.Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error; err != nil {
+	if err := tx.db.Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error; err != nil {
 		return "", fmt.Errorf("reset password: %w", mapErr(err))
 	}
-	if err := tx.Where("user_id = ?", u.ID).Delete(&Session{}).Error; err != nil {
+	if err := tx.db.Where("user_id = ?", u.ID).Delete(&Session{}).Error; err != nil {
 		return "", fmt.Errorf("reset password: end sessions: %w", err)
 	}
 	return u.ID, nil

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -22,14 +20,14 @@ func TestSettingsAndDemoMarker(t *testing.T) {
 			t.Fatalf("fresh database holds data = %v (%v)", held, err)
 		}
 		for _, v := range []string{"one", "two"} {
-			if err := s.Write(ctx, func(tx *gorm.DB) error { return storage.PutSetting(tx, storage.SettingDemo, v, now) }); err != nil {
+			if err := s.Write(ctx, func(tx storage.Tx) error { return storage.PutSetting(tx, storage.SettingDemo, v, now) }); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if v, err := storage.GetSetting(s.Reader(), storage.SettingDemo); err != nil || v != "two" {
 			t.Fatalf("setting = %q (%v), want the later value", v, err)
 		}
-		err := s.Write(ctx, func(tx *gorm.DB) error {
+		err := s.Write(ctx, func(tx storage.Tx) error {
 			_, err := storage.CreateUser(tx, "a@example.com", "first-password", now)
 			return err
 		})
@@ -39,7 +37,7 @@ func TestSettingsAndDemoMarker(t *testing.T) {
 		if held, err := storage.HoldsData(s.Reader()); err != nil || !held {
 			t.Fatalf("database with a user holds data = %v (%v)", held, err)
 		}
-		if err := s.Write(ctx, func(tx *gorm.DB) error { return storage.SetPassword(tx, "A@example.com", "second-password") }); err != nil {
+		if err := s.Write(ctx, func(tx storage.Tx) error { return storage.SetPassword(tx, "A@example.com", "second-password") }); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := storage.Authenticate(s.Reader(), "a@example.com", "second-password"); err != nil {
@@ -48,7 +46,7 @@ func TestSettingsAndDemoMarker(t *testing.T) {
 		if _, err := storage.Authenticate(s.Reader(), "a@example.com", "first-password"); err == nil {
 			t.Fatal("old password still accepted")
 		}
-		err = s.Write(ctx, func(tx *gorm.DB) error { return storage.SetPassword(tx, "nobody@example.com", "whatever-pass") })
+		err = s.Write(ctx, func(tx storage.Tx) error { return storage.SetPassword(tx, "nobody@example.com", "whatever-pass") })
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("unknown user: err %v, want ErrNotFound", err)
 		}

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // The background checkpointer keeps the WAL from growing while the
@@ -24,7 +22,7 @@ func TestCheckpointerBoundsTheWAL(t *testing.T) {
 	now := time.Now()
 	write := func(n int) {
 		for i := range n {
-			err := s.Write(context.Background(), func(tx *gorm.DB) error {
+			err := s.Write(context.Background(), func(tx Tx) error {
 				return recordEffect(tx, "test:", "k"+time.Now().String()+string(rune('a'+i%26)), "x", now)
 			})
 			if err != nil {
@@ -73,7 +71,7 @@ func TestStatementCacheNestedQueries(t *testing.T) {
 	}
 	defer s.Close()
 	now := time.Now()
-	err = s.Write(context.Background(), func(tx *gorm.DB) error {
+	err = s.Write(context.Background(), func(tx Tx) error {
 		for _, k := range []string{"a", "b", "c"} {
 			if err := recordEffect(tx, "n:", k, k, now); err != nil {
 				return err

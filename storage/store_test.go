@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -99,7 +98,7 @@ func TestPostgresConcurrentMigrations(t *testing.T) {
 		t.Cleanup(func() { _ = stores[i].Close() })
 	}
 	var n int64
-	if err := stores[0].Reader().Table("schema_migrations").Where("id = ?", "0001_initial").Count(&n).Error; err != nil || n != 1 {
+	if err := gormdb.Of(stores[0].Reader()).Table("schema_migrations").Where("id = ?", "0001_initial").Count(&n).Error; err != nil || n != 1 {
 		t.Fatalf("0001_initial recorded %d times (%v), want 1", n, err)
 	}
 }
@@ -145,7 +144,7 @@ func TestSQLiteTwoStoresOnOneFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.db")
 	a, b := openSQLiteAt(t, path), openSQLiteAt(t, path)
 	var id string
-	err := a.Write(t.Context(), func(tx *gorm.DB) (err error) {
+	err := a.Write(t.Context(), func(tx storage.Tx) (err error) {
 		id, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "shared@example.com"}, time.Now())
 		return err
 	})
@@ -159,7 +158,7 @@ func TestSQLiteTwoStoresOnOneFile(t *testing.T) {
 		for g := range goroutines {
 			wg.Go(func() {
 				for i := range perStore {
-					errs <- s.Write(t.Context(), func(tx *gorm.DB) error {
+					errs <- s.Write(t.Context(), func(tx storage.Tx) error {
 						_, err := storage.AddScore(tx, fmt.Sprintf("%d:%d:%d", si, g, i), id, 1, time.Now())
 						return err
 					})
@@ -185,7 +184,7 @@ func TestWriteStopsWhenContextIsCancelled(t *testing.T) {
 	s := openSQLite(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err := s.Write(ctx, func(tx *gorm.DB) error { return nil })
+	err := s.Write(ctx, func(tx storage.Tx) error { return nil })
 	if err == nil {
 		t.Fatalf("Write with a cancelled context succeeded")
 	}
@@ -209,7 +208,7 @@ func BenchmarkUpsertContact(b *testing.B) {
 			Fields:    map[string]any{"n": i},
 		}
 		key := fmt.Sprintf("bench:%d", i)
-		if err := s.Write(b.Context(), func(tx *gorm.DB) error {
+		if err := s.Write(b.Context(), func(tx storage.Tx) error {
 			_, _, err := storage.UpsertContact(tx, key, in, now)
 			return err
 		}); err != nil {
@@ -247,7 +246,7 @@ func TestWritersWaitingSeesAQueuedWrite(t *testing.T) {
 	holding, release := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
-		first <- s.Write(ctx, func(tx *gorm.DB) error {
+		first <- s.Write(ctx, func(tx storage.Tx) error {
 			if s.WritersWaiting() {
 				return errors.New("the write in progress counts as waiting")
 			}
@@ -258,7 +257,7 @@ func TestWritersWaitingSeesAQueuedWrite(t *testing.T) {
 	}()
 	<-holding
 	second := make(chan error, 1)
-	go func() { second <- s.Write(ctx, func(tx *gorm.DB) error { return nil }) }()
+	go func() { second <- s.Write(ctx, func(tx storage.Tx) error { return nil }) }()
 	for !s.WritersWaiting() {
 		select {
 		case err := <-second:

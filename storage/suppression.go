@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // UnsubscribedGroupsField is the custom field holding the email provider's
@@ -19,9 +17,9 @@ const UnsubscribedGroupsField = "email_unsubscribed_groups"
 
 // SetUnsubscribedGroup adds group to the contact's unsubscribed groups
 // (unsubscribed) or removes it (resubscribed).
-func SetUnsubscribedGroup(tx *gorm.DB, contactID, group string, unsubscribed bool, now time.Time) error {
+func SetUnsubscribedGroup(tx Tx, contactID, group string, unsubscribed bool, now time.Time) error {
 	var c Contact
-	if err := tx.Select("id", "fields").Where("id = ?", contactID).Take(&c).Error; err != nil {
+	if err := tx.db.Select("id", "fields").Where("id = ?", contactID).Take(&c).Error; err != nil {
 		return fmt.Errorf("contact %s: %w", contactID, notFound(err))
 	}
 	fields := map[string]any{}
@@ -49,7 +47,7 @@ func SetUnsubscribedGroup(tx *gorm.DB, contactID, group string, unsubscribed boo
 	if err != nil {
 		return err
 	}
-	err = tx.Model(&Contact{}).Where("id = ?", contactID).
+	err = tx.db.Model(&Contact{}).Where("id = ?", contactID).
 		Updates(map[string]any{"fields": merged, "updated_at": now.UTC()}).Error
 	if err != nil {
 		return fmt.Errorf("set unsubscribe groups of %s: %w", contactID, err)

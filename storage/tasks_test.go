@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -35,7 +34,7 @@ func exerciseTaskFirstContact(t *testing.T, s *storage.Store) {
 	start := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	str := func(v string) *string { return &v }
 	var task, late, byHand, quiet string
-	err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	err := s.Write(t.Context(), func(tx storage.Tx) error {
 		for _, id := range []string{"rt1", "rt2"} {
 			r := storage.Run{ID: id, FlowID: "chat", Version: 1, Status: "completed", ContactID: str("c1"), StartedAt: start, UpdatedAt: start}
 			if err := storage.InsertRun(tx, &r); err != nil {
@@ -66,7 +65,7 @@ func exerciseTaskFirstContact(t *testing.T, s *storage.Store) {
 	}
 
 	var tasks []storage.Task
-	if err := s.Reader().Order("title").Find(&tasks).Error; err != nil {
+	if err := gormdb.Of(s.Reader()).Order("title").Find(&tasks).Error; err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -96,7 +95,7 @@ func exerciseTaskFirstContact(t *testing.T, s *storage.Store) {
 	done := func(id string, d bool, at time.Time) *storage.Task {
 		t.Helper()
 		var tk *storage.Task
-		err := s.Write(t.Context(), func(tx *gorm.DB) error {
+		err := s.Write(t.Context(), func(tx storage.Tx) error {
 			var err error
 			tk, err = storage.SetTaskDone(tx, id, d, at)
 			if err == nil && (tk.Done != d || (tk.CompletedAt != nil) != d) {
@@ -135,7 +134,7 @@ func exerciseTaskFirstContact(t *testing.T, s *storage.Store) {
 	done(quiet, false, start.Add(time.Hour))
 	check("every task open", 10*time.Minute)
 
-	err = s.Write(t.Context(), func(tx *gorm.DB) error {
+	err = s.Write(t.Context(), func(tx storage.Tx) error {
 		_, err := storage.SetTaskDone(tx, "no-such-task", true, start)
 		return err
 	})
@@ -155,13 +154,13 @@ func TestTaskCompletionMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-		err := s.Write(t.Context(), func(tx *gorm.DB) error {
+		err := s.Write(t.Context(), func(tx storage.Tx) error {
 			for _, k := range []struct {
 				id   string
 				key  any
 				done bool
 			}{{"t1", "run-1:call:1", true}, {"t2", "run-2:call:3", false}, {"t3", "by-hand", false}, {"t4", nil, true}, {"t5", ":odd:1", false}} {
-				if err := tx.Exec(`INSERT INTO tasks (id, title, idem_key, done, test, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				if err := gormdb.Of(tx).Exec(`INSERT INTO tasks (id, title, idem_key, done, test, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 					k.id, "T", k.key, k.done, false, at).Error; err != nil {
 					return err
 				}
@@ -176,7 +175,7 @@ func TestTaskCompletionMigration(t *testing.T) {
 		// Named columns: a reader connection opened before the upgrade
 		// may expand "*" with the old schema on its first query.
 		var tasks []storage.Task
-		if err := upgraded.Reader().Select("id", "run_id", "completed_at").Order("id").Find(&tasks).Error; err != nil {
+		if err := gormdb.Of(upgraded.Reader()).Select("id", "run_id", "completed_at").Order("id").Find(&tasks).Error; err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]string{"t1": "run-1", "t2": "run-2"}

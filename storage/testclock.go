@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // ErrNotTestRun refuses to fast-forward a run that real contacts are in.
@@ -22,7 +20,7 @@ type SkippedWait struct {
 // SkipTestWaits makes the pending delays and event timeouts of a test run
 // due now, so that a test need not wait days. It returns when each would
 // have run. Jobs a worker holds already are left alone.
-func SkipTestWaits(tx *gorm.DB, runID string, now time.Time) ([]SkippedWait, error) {
+func SkipTestWaits(tx Tx, runID string, now time.Time) ([]SkippedWait, error) {
 	run, err := GetRun(tx, runID)
 	if err != nil {
 		return nil, err
@@ -31,7 +29,7 @@ func SkipTestWaits(tx *gorm.DB, runID string, now time.Time) ([]SkippedWait, err
 		return nil, ErrNotTestRun
 	}
 	var jobs []Job
-	if err := tx.Where("run_id = ? AND kind IN ? AND lease_owner = ?", runID, []string{JobResume, JobTimeout}, "").
+	if err := tx.db.Where("run_id = ? AND kind IN ? AND lease_owner = ?", runID, []string{JobResume, JobTimeout}, "").
 		Order("due_at").Find(&jobs).Error; err != nil {
 		return nil, fmt.Errorf("find waits of run %s: %w", runID, err)
 	}
@@ -40,7 +38,7 @@ func SkipTestWaits(tx *gorm.DB, runID string, now time.Time) ([]SkippedWait, err
 		if !j.DueAt.After(now) {
 			continue
 		}
-		if err := tx.Model(&Job{}).Where("id = ? AND lease_owner = ?", j.ID, "").Update("due_at", now.UTC()).Error; err != nil {
+		if err := tx.db.Model(&Job{}).Where("id = ? AND lease_owner = ?", j.ID, "").Update("due_at", now.UTC()).Error; err != nil {
 			return nil, fmt.Errorf("skip wait %d: %w", j.ID, err)
 		}
 		out = append(out, SkippedWait{JobID: j.ID, NodeID: j.NodeID, Kind: j.Kind, DueAt: j.DueAt.UTC()})
@@ -49,12 +47,12 @@ func SkipTestWaits(tx *gorm.DB, runID string, now time.Time) ([]SkippedWait, err
 }
 
 // JobsLeft counts which of the jobs still exist.
-func JobsLeft(db *gorm.DB, ids []int64) (int64, error) {
+func JobsLeft(db Tx, ids []int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	var n int64
-	if err := db.Model(&Job{}).Where("id IN ?", ids).Count(&n).Error; err != nil {
+	if err := db.db.Model(&Job{}).Where("id IN ?", ids).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count jobs: %w", err)
 	}
 	return n, nil

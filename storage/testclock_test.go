@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
 
 // A database made before runs.test_choices gains the column on the next
@@ -17,11 +16,11 @@ func TestRunTestChoicesMigration(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "app.db")
 	old := openSQLiteAt(t, path)
-	err := old.Write(context.Background(), func(tx *gorm.DB) error {
-		if err := tx.Exec(`ALTER TABLE runs DROP COLUMN test_choices`).Error; err != nil {
+	err := old.Write(context.Background(), func(tx storage.Tx) error {
+		if err := gormdb.Of(tx).Exec(`ALTER TABLE runs DROP COLUMN test_choices`).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`DELETE FROM schema_migrations WHERE id = ?`, "0010_run_test_choices").Error
+		return gormdb.Of(tx).Exec(`DELETE FROM schema_migrations WHERE id = ?`, "0010_run_test_choices").Error
 	})
 	if err != nil {
 		t.Fatalf("make the database as it was before: %v", err)
@@ -30,7 +29,7 @@ func TestRunTestChoicesMigration(t *testing.T) {
 	now := time.Now().UTC()
 	run := &storage.Run{ID: storage.NewID(), FlowID: "f", Version: -1, Status: storage.RunRunning, Test: true,
 		TestChoices: `{"check":{"port":"no"}}`, StartedAt: now, UpdatedAt: now}
-	err = s.Write(context.Background(), func(tx *gorm.DB) error { return storage.InsertRun(tx, run) })
+	err = s.Write(context.Background(), func(tx storage.Tx) error { return storage.InsertRun(tx, run) })
 	if err != nil {
 		t.Fatalf("insert a run: %v", err)
 	}

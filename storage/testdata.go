@@ -22,9 +22,9 @@ import (
 const markTest = `(? OR EXISTS (SELECT 1 FROM contacts WHERE id = ? AND test = true))`
 
 // FlowTestRunIDs returns the ids of up to limit test runs of a flow.
-func FlowTestRunIDs(db *gorm.DB, flowID string, limit int) ([]string, error) {
+func FlowTestRunIDs(db Tx, flowID string, limit int) ([]string, error) {
 	var ids []string
-	if err := db.Model(&Run{}).Where("flow_id = ? AND test = ?", flowID, true).Order("id").Limit(limit).
+	if err := db.db.Model(&Run{}).Where("flow_id = ? AND test = ?", flowID, true).Order("id").Limit(limit).
 		Pluck("id", &ids).Error; err != nil {
 		return nil, fmt.Errorf("test runs of %s: %w", flowID, err)
 	}
@@ -36,12 +36,12 @@ func FlowTestRunIDs(db *gorm.DB, flowID string, limit int) ([]string, error) {
 // they created, and their test contacts that no other run uses (with
 // everything of those contacts). Real runs among ids are left alone. It
 // returns how many runs it deleted.
-func DeleteTestRuns(tx *gorm.DB, ids []string) (int, error) {
+func DeleteTestRuns(tx Tx, ids []string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	var runs []Run
-	if err := tx.Select("id, contact_id").Where("id IN ? AND test = ?", ids, true).Find(&runs).Error; err != nil {
+	if err := tx.db.Select("id, contact_id").Where("id IN ? AND test = ?", ids, true).Find(&runs).Error; err != nil {
 		return 0, fmt.Errorf("find test runs: %w", err)
 	}
 	if len(runs) == 0 {
@@ -56,17 +56,17 @@ func DeleteTestRuns(tx *gorm.DB, ids []string) (int, error) {
 		}
 	}
 	for _, model := range []any{&Step{}, &Job{}, &Wait{}, &Message{}} {
-		if err := tx.Where("run_id IN ?", runIDs).Delete(model).Error; err != nil {
+		if err := tx.db.Where("run_id IN ?", runIDs).Delete(model).Error; err != nil {
 			return 0, fmt.Errorf("delete data of test runs: %w", err)
 		}
 	}
 	if err := deleteRunRecords(tx, runIDs, contactIDs); err != nil {
 		return 0, err
 	}
-	if err := tx.Where("id IN ?", runIDs).Delete(&Run{}).Error; err != nil {
+	if err := tx.db.Where("id IN ?", runIDs).Delete(&Run{}).Error; err != nil {
 		return 0, fmt.Errorf("delete test runs: %w", err)
 	}
-	unused, err := unusedTestContacts(tx.Where("id IN ?", contactIDs))
+	unused, err := unusedTestContacts(tx.db.Where("id IN ?", contactIDs))
 	if err != nil {
 		return 0, err
 	}
@@ -80,7 +80,7 @@ func DeleteTestRuns(tx *gorm.DB, ids []string) (int, error) {
 // steps created: their idempotency key starts with the run's id. They
 // belong to the runs' contacts or, for a task, to none: looking there
 // first keeps the key patterns off the whole table.
-func deleteRunRecords(tx *gorm.DB, runIDs, contactIDs []string) error {
+func deleteRunRecords(tx Tx, runIDs, contactIDs []string) error {
 	var like []string
 	var args []any
 	for _, id := range runIDs {
@@ -90,7 +90,7 @@ func deleteRunRecords(tx *gorm.DB, runIDs, contactIDs []string) error {
 	where := "contact_id IN ? AND test = ? AND (" + strings.Join(like, " OR ") + ")"
 	args = append([]any{append(contactIDs, ""), true}, args...)
 	for _, model := range []any{&Deal{}, &Task{}, &Note{}} {
-		if err := tx.Where(where, args...).Delete(model).Error; err != nil {
+		if err := tx.db.Where(where, args...).Delete(model).Error; err != nil {
 			return fmt.Errorf("delete the records of test runs: %w", err)
 		}
 	}
@@ -117,16 +117,16 @@ func unusedTestContacts(q *gorm.DB) ([]string, error) {
 
 // deleteTestContacts deletes test contacts (never real ones) with their
 // tags, list memberships, deals, tasks, notes, events and messages.
-func deleteTestContacts(tx *gorm.DB, ids []string) error {
+func deleteTestContacts(tx Tx, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	for _, model := range []any{&ContactTag{}, &ListMember{}, &Deal{}, &Task{}, &Note{}, &Event{}, &Message{}} {
-		if err := tx.Where("contact_id IN ? AND test = ?", ids, true).Delete(model).Error; err != nil {
+		if err := tx.db.Where("contact_id IN ? AND test = ?", ids, true).Delete(model).Error; err != nil {
 			return fmt.Errorf("delete the data of test contacts: %w", err)
 		}
 	}
-	if err := tx.Where("id IN ? AND test = ?", ids, true).Delete(&Contact{}).Error; err != nil {
+	if err := tx.db.Where("id IN ? AND test = ?", ids, true).Delete(&Contact{}).Error; err != nil {
 		return fmt.Errorf("delete test contacts: %w", err)
 	}
 	return nil
@@ -137,16 +137,16 @@ func deleteTestContacts(tx *gorm.DB, ids []string) error {
 // DeleteTestRuns does, then at most limit test contacts created before
 // cutoff that no run uses. It returns how many runs and contacts it
 // deleted; fewer than limit of each means nothing older is left.
-func DeleteOldTestData(tx *gorm.DB, cutoff time.Time, limit int) (runs, contacts int, err error) {
+func DeleteOldTestData(tx Tx, cutoff time.Time, limit int) (runs, contacts int, err error) {
 	var ids []string
-	if err := tx.Model(&Run{}).Where("test = ? AND started_at < ?", true, cutoff.UTC()).Order("started_at").Limit(limit).
+	if err := tx.db.Model(&Run{}).Where("test = ? AND started_at < ?", true, cutoff.UTC()).Order("started_at").Limit(limit).
 		Pluck("id", &ids).Error; err != nil {
 		return 0, 0, fmt.Errorf("find old test runs: %w", err)
 	}
 	if runs, err = DeleteTestRuns(tx, ids); err != nil {
 		return 0, 0, err
 	}
-	unused, err := unusedTestContacts(tx.Where("created_at < ?", cutoff.UTC()).Order("created_at").Limit(limit))
+	unused, err := unusedTestContacts(tx.db.Where("created_at < ?", cutoff.UTC()).Order("created_at").Limit(limit))
 	if err != nil {
 		return 0, 0, err
 	}

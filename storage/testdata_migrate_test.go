@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
 
@@ -16,7 +15,7 @@ import (
 // contact in it.
 func makePre0009(t *testing.T, s *storage.Store) {
 	t.Helper()
-	err := s.Write(t.Context(), func(tx *gorm.DB) error {
+	err := s.Write(t.Context(), func(tx storage.Tx) error {
 		stmts := []string{
 			`DROP INDEX idx_contacts_email_test`, `DROP INDEX idx_contacts_phone_test`,
 			`DROP INDEX idx_contacts_external_id_test`, `DROP INDEX idx_runs_test_started`, `DROP INDEX idx_contacts_test_created`,
@@ -31,11 +30,11 @@ func makePre0009(t *testing.T, s *storage.Store) {
 			`DELETE FROM schema_migrations WHERE id = '0009_test_data'`,
 		)
 		for _, q := range stmts {
-			if err := tx.Exec(q).Error; err != nil {
+			if err := gormdb.Of(tx).Exec(q).Error; err != nil {
 				return err
 			}
 		}
-		return tx.Exec(`INSERT INTO contacts (id, email, phone, first_name, score, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
+		return gormdb.Of(tx).Exec(`INSERT INTO contacts (id, email, phone, first_name, score, created_at, updated_at) VALUES (?,?,?,?,?,?,?)`,
 			"old-1", "ana@example.com", "+34600111222", "Ana", 0, time.Now().UTC(), time.Now().UTC()).Error
 	})
 	if err != nil {
@@ -53,15 +52,15 @@ func checkMigratedTo0009(t *testing.T, s *storage.Store) {
 		t.Fatalf("the contact from before the upgrade = %+v, %v; want old-1, real", c, err)
 	}
 	var test string
-	err = s.Write(t.Context(), func(tx *gorm.DB) (err error) {
+	err = s.Write(t.Context(), func(tx storage.Tx) (err error) {
 		test, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "ana@example.com", Phone: "+34600111222", Test: true}, time.Now())
 		return err
 	})
 	if err != nil || test == "old-1" {
 		t.Fatalf("test contact with the old contact's email = %q, %v; want a new one", test, err)
 	}
-	err = s.Write(t.Context(), func(tx *gorm.DB) error {
-		return tx.Exec(`INSERT INTO contacts (id, email, score, created_at, updated_at) VALUES (?,?,?,?,?)`,
+	err = s.Write(t.Context(), func(tx storage.Tx) error {
+		return gormdb.Of(tx).Exec(`INSERT INTO contacts (id, email, score, created_at, updated_at) VALUES (?,?,?,?,?)`,
 			"dup", "ana@example.com", 0, time.Now().UTC(), time.Now().UTC()).Error
 	})
 	if err == nil {

@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
 
 // TestListAndDeleteUsers lists users oldest first and removes one with
@@ -19,7 +18,7 @@ func TestListAndDeleteUsers(t *testing.T) {
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		var first, second *storage.User
 		var session string
-		err := s.Write(ctx, func(tx *gorm.DB) error {
+		err := s.Write(ctx, func(tx storage.Tx) error {
 			var err error
 			if first, err = storage.CreateUser(tx, "first@example.com", "password one", now); err != nil {
 				return err
@@ -37,13 +36,13 @@ func TestListAndDeleteUsers(t *testing.T) {
 		if err != nil || len(us) != 2 || us[0].ID != first.ID || us[1].ID != second.ID {
 			t.Fatalf("list users = %+v, %v", us, err)
 		}
-		if err := s.Write(ctx, func(tx *gorm.DB) error { return storage.DeleteUser(tx, second.ID) }); err != nil {
+		if err := s.Write(ctx, func(tx storage.Tx) error { return storage.DeleteUser(tx, second.ID) }); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := storage.SessionUser(s.Reader(), session, now); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("session of a removed user: err %v, want ErrNotFound", err)
 		}
-		if err := s.Write(ctx, func(tx *gorm.DB) error { return storage.DeleteUser(tx, second.ID) }); !errors.Is(err, storage.ErrNotFound) {
+		if err := s.Write(ctx, func(tx storage.Tx) error { return storage.DeleteUser(tx, second.ID) }); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("delete twice: err %v, want ErrNotFound", err)
 		}
 		if us, err := storage.ListUsers(s.Reader()); err != nil || len(us) != 1 || us[0].Email != "first@example.com" {
@@ -60,7 +59,7 @@ func TestSetUserRole(t *testing.T) {
 		ctx := t.Context()
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		var ann, bob *storage.User
-		err := s.Write(ctx, func(tx *gorm.DB) (err error) {
+		err := s.Write(ctx, func(tx storage.Tx) (err error) {
 			if ann, err = storage.CreateUser(tx, "ann@example.com", "password one", now); err != nil {
 				return err
 			}
@@ -72,7 +71,7 @@ func TestSetUserRole(t *testing.T) {
 		}
 		set := func(id, role string) (*storage.User, error) {
 			var u *storage.User
-			err := s.Write(ctx, func(tx *gorm.DB) (err error) { u, err = storage.SetUserRole(tx, id, role); return err })
+			err := s.Write(ctx, func(tx storage.Tx) (err error) { u, err = storage.SetUserRole(tx, id, role); return err })
 			return u, err
 		}
 		if _, err := set(ann.ID, storage.RoleEditor); !errors.Is(err, storage.ErrLastAdmin) {
@@ -126,7 +125,7 @@ func TestTwoAdminsDemotingEachOtherLeaveOne(t *testing.T) {
 		}
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		var a, b *storage.User
-		err := s.Write(t.Context(), func(tx *gorm.DB) (err error) {
+		err := s.Write(t.Context(), func(tx storage.Tx) (err error) {
 			if a, err = storage.CreateUser(tx, "a@example.com", "password one", now); err != nil {
 				return err
 			}
@@ -136,15 +135,16 @@ func TestTwoAdminsDemotingEachOtherLeaveOne(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := s.Writer().Begin()
-		if _, err := storage.SetUserRole(first, a.ID, storage.RoleEditor); err != nil {
+		// On PostgreSQL the reader is the writer's pool.
+		first := gormdb.Of(s.Reader()).Begin()
+		if _, err := storage.SetUserRole(gormdb.Wrap(s.Reader(), first), a.ID, storage.RoleEditor); err != nil {
 			first.Rollback()
 			t.Fatalf("first demotion: %v", err)
 		}
 		second := make(chan error, 1)
 		go func() {
-			tx := s.Writer().Begin()
-			_, err := storage.SetUserRole(tx, b.ID, storage.RoleEditor)
+			tx := gormdb.Of(s.Reader()).Begin()
+			_, err := storage.SetUserRole(gormdb.Wrap(s.Reader(), tx), b.ID, storage.RoleEditor)
 			if err != nil {
 				tx.Rollback()
 			} else {

@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -16,7 +14,7 @@ func TestVersionHistory(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s *storage.Store) {
 		t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-		err := s.Write(t.Context(), func(tx *gorm.DB) error {
+		err := s.Write(t.Context(), func(tx storage.Tx) error {
 			for _, f := range []storage.Flow{
 				{ID: "welcome", Name: "Welcome", Draft: "{}", Status: storage.FlowActive, Version: 2, CreatedAt: t0, UpdatedAt: t0},
 				{ID: "draft-only", Name: "Draft", Draft: "{}", Status: storage.FlowDraft, CreatedAt: t0, UpdatedAt: t0},

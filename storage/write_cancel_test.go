@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"testing"
 
-	"gorm.io/gorm"
+	"github.com/journeyhq/journey/storage"
 )
 
 // On SQLite a Write waits for the one writer connection; a caller that
@@ -18,7 +18,7 @@ func TestWriteCancelledWhileWaitingForTheWriter(t *testing.T) {
 	holding, release := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
-		first <- s.Write(context.Background(), func(*gorm.DB) error {
+		first <- s.Write(context.Background(), func(storage.Tx) error {
 			close(holding)
 			<-release
 			return nil
@@ -30,7 +30,7 @@ func TestWriteCancelledWhileWaitingForTheWriter(t *testing.T) {
 	ran := make(chan struct{}, 1)
 	waiting := make(chan error, 1)
 	go func() {
-		waiting <- s.Write(ctx, func(*gorm.DB) error {
+		waiting <- s.Write(ctx, func(storage.Tx) error {
 			ran <- struct{}{}
 			return nil
 		})
@@ -46,7 +46,7 @@ func TestWriteCancelledWhileWaitingForTheWriter(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Write(context.Background(), func(*gorm.DB) error { return nil }); err != nil {
+	if err := s.Write(context.Background(), func(storage.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -23,6 +23,7 @@ import (
 	"github.com/journeyhq/journey/nodes/connectors/mailchimp"
 	"github.com/journeyhq/journey/nodes/connectors/zendesksell"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // recorder is a fake vendor API: it answers each "METHOD /path" with a
@@ -230,7 +231,7 @@ func TestCRMStepsWriteToHubSpot(t *testing.T) {
 	// The built-in store keeps one contact; nothing was written there by
 	// the HubSpot steps.
 	var deals2 int64
-	b.store.Reader().Table("deals").Count(&deals2)
+	_ = storagetest.Count(b.store.Reader(), &deals2, "deals", "")
 	if deals2 != 0 {
 		t.Fatalf("%d built-in deals, want 0 (the target is HubSpot)", deals2)
 	}
@@ -454,7 +455,7 @@ func TestHTTPRequestStep(t *testing.T) {
 			t.Fatalf("run %s, step %+v", run.Status, steps["call"])
 		}
 		var job storage.Job
-		if err := b.store.Reader().Where("run_id = ? AND node_id = ?", run.ID, "call").First(&job).Error; err != nil {
+		if err := storagetest.First(b.store.Reader(), &job, storagetest.Where("run_id = ? AND node_id = ?", run.ID, "call")); err != nil {
 			t.Fatal(err)
 		}
 		if job.DueAt.Before(before.Add(119*time.Second)) || job.Attempts != 1 {

@@ -29,7 +29,6 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
@@ -37,6 +36,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 const (
@@ -367,8 +367,8 @@ func TestEmailOverSMTPWithTrackingAndUnsubscribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
-		return tx.Model(&storage.Contact{}).Where("id = ?", ev.ContactID).Update("first_name", "Ana").Error
+	if err := b.store.Write(b.ctx, func(tx storage.Tx) error {
+		return storagetest.Update(tx, &storage.Contact{}, "first_name", "Ana", "id = ?", ev.ContactID)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +424,7 @@ func TestEmailOverSMTPWithTrackingAndUnsubscribe(t *testing.T) {
 	}
 	var n int64
 	// (email.sent was recorded when the email went out.)
-	b.store.Reader().Model(&storage.Event{}).Where("type LIKE ? AND type <> ?", "email.%", "email.sent").Count(&n)
+	_ = storagetest.Count(b.store.Reader(), &n, &storage.Event{}, "type LIKE ? AND type <> ?", "email.%", "email.sent")
 	if n != 0 {
 		t.Fatalf("bad tokens stored %d events", n)
 	}
@@ -438,7 +438,7 @@ func TestEmailOverSMTPWithTrackingAndUnsubscribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tags []string
-	b.store.Reader().Model(&storage.ContactTag{}).Pluck("tag", &tags)
+	_ = storagetest.Pluck(b.store.Reader(), &storage.ContactTag{}, "tag", &tags, storagetest.Query{})
 	if len(tags) != 1 || tags[0] != "clicked" {
 		t.Fatalf("tags = %v: the click did not resume the run", tags)
 	}
@@ -458,7 +458,7 @@ func TestEmailOverSMTPWithTrackingAndUnsubscribe(t *testing.T) {
 	if c.Consent != `{"email":false}` {
 		t.Fatalf("consent = %s", c.Consent)
 	}
-	b.store.Reader().Model(&storage.Event{}).Where("type = ?", "email.unsubscribed").Count(&n)
+	_ = storagetest.Count(b.store.Reader(), &n, &storage.Event{}, "type = ?", "email.unsubscribed")
 	if n != 1 {
 		t.Fatalf("%d email.unsubscribed events, want 1", n)
 	}

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
 	"github.com/journeyhq/journey/nodes/connectors/emailevents"
@@ -385,7 +383,7 @@ func (s *Service) CreateCredential(ctx context.Context, in CredentialInput) (Cre
 	if c.Secrets, err = s.seal(c.ID, secrets); err != nil {
 		return CredentialView{}, err
 	}
-	if err := s.store.Write(ctx, func(tx *gorm.DB) error { return storage.InsertCredential(tx, c) }); err != nil {
+	if err := s.store.Write(ctx, func(tx storage.Tx) error { return storage.InsertCredential(tx, c) }); err != nil {
 		return CredentialView{}, err
 	}
 	return s.view(c)
@@ -422,7 +420,7 @@ func (s *Service) UpdateCredential(ctx context.Context, id string, in Credential
 	if c.Secrets, err = s.seal(c.ID, secrets); err != nil {
 		return CredentialView{}, err
 	}
-	if err := s.store.Write(ctx, func(tx *gorm.DB) error { return storage.SaveCredential(tx, c) }); err != nil {
+	if err := s.store.Write(ctx, func(tx storage.Tx) error { return storage.SaveCredential(tx, c) }); err != nil {
 		return CredentialView{}, err
 	}
 	return s.view(c)
@@ -470,7 +468,7 @@ func secretsForNewAddress(spec *KindSpec, storedFields string, fields map[string
 // DeleteCredential removes a credential. Steps that name it then fail
 // with a clear reason (and fall back to the next channel).
 func (s *Service) DeleteCredential(ctx context.Context, id string) error {
-	return s.store.Write(ctx, func(tx *gorm.DB) error { return storage.DeleteCredential(tx, id) })
+	return s.store.Write(ctx, func(tx storage.Tx) error { return storage.DeleteCredential(tx, id) })
 }
 
 // ListCredentials returns every credential, without secrets.

@@ -8,8 +8,6 @@ import (
 	"maps"
 	"slices"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -21,7 +19,7 @@ type EventSink interface {
 	IngestEvent(ctx context.Context, in engine.EventInput) (engine.EventResult, error)
 	// IngestEventsWith stores events in one transaction with the caller's
 	// own writes (see engine.Engine.IngestEventsWith).
-	IngestEventsWith(ctx context.Context, fn func(tx *gorm.DB, ingest engine.EventWriter) error) error
+	IngestEventsWith(ctx context.Context, fn func(tx storage.Tx, ingest engine.EventWriter) error) error
 }
 
 // Message event kinds (the contact event is channel + "." + kind).
@@ -144,7 +142,7 @@ func (s *Service) Unsubscribe(ctx context.Context, sink EventSink, token string)
 func (s *Service) recordEvent(ctx context.Context, sink EventSink, m *storage.Message, kind string, data map[string]any) (*storage.Message, error) {
 	now := s.now().UTC()
 	var updated *storage.Message
-	err := s.store.Write(ctx, func(tx *gorm.DB) error {
+	err := s.store.Write(ctx, func(tx storage.Tx) error {
 		cur, err := storage.GetMessage(tx, m.ID)
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/chatpresets"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // TestEveryReferenceExampleRuns runs each example of the node reference
@@ -148,7 +149,7 @@ func runTriggerExample(t *testing.T, b *outageBundle, typ string, params json.Ra
 		t.Fatal(err)
 	}
 	var runs []storage.Run
-	if err := b.store.Reader().Where("flow_id = ?", "example").Find(&runs).Error; err != nil {
+	if err := storagetest.Find(b.store.Reader(), &runs, storagetest.Where("flow_id = ?", "example")); err != nil {
 		t.Fatal(err)
 	}
 	if len(runs) == 0 {

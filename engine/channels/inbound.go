@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/storage"
 )
@@ -97,7 +95,7 @@ func (s *Service) RecordInbound(ctx context.Context, sink EventSink, items []Inb
 		}
 		replyTo[i] = m
 	}
-	err := sink.IngestEventsWith(ctx, func(tx *gorm.DB, ingest engine.EventWriter) error {
+	err := sink.IngestEventsWith(ctx, func(tx storage.Tx, ingest engine.EventWriter) error {
 		now := s.now().UTC()
 		for i, it := range items {
 			res, err := recordInbound(tx, ingest, it, replyTo[i], now)
@@ -120,7 +118,7 @@ func (s *Service) RecordInbound(ctx context.Context, sink EventSink, items []Inb
 }
 
 // recordInbound records one item in tx.
-func recordInbound(tx *gorm.DB, ingest engine.EventWriter, it Inbound, replyTo *storage.MessageRef, now time.Time) (InboundResult, error) {
+func recordInbound(tx storage.Tx, ingest engine.EventWriter, it Inbound, replyTo *storage.MessageRef, now time.Time) (InboundResult, error) {
 	var out InboundResult
 	contact := storage.ContactRef{Phone: it.From}
 	dedup := it.Provider + ":" + it.EventID

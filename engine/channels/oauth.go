@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors"
 	"github.com/journeyhq/journey/nodes/connectors/httpreq"
@@ -128,7 +126,7 @@ func (s *Service) updateSecrets(ctx context.Context, id string, fn func(map[stri
 			return nil, err
 		}
 		var swapped bool
-		err = s.store.Write(ctx, func(tx *gorm.DB) error {
+		err = s.store.Write(ctx, func(tx storage.Tx) error {
 			swapped, err = storage.SwapCredentialSecrets(tx, c.ID, c.Secrets, sealed, s.now())
 			return err
 		})

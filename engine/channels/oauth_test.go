@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/oauth/oauthtest"
@@ -293,7 +291,7 @@ func TestSecretUpdatesDoNotLoseWrites(t *testing.T) {
 	t.Parallel()
 	b := setupOAuth(t)
 	raw, _ := storage.GetCredential(b.store.Reader(), b.id)
-	if err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+	if err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 		ok, err := storage.SwapCredentialSecrets(tx, b.id, "not what is stored", "x", time.Now())
 		if ok {
 			t.Error("a swap from stale secrets succeeded")

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/emailevents"
@@ -179,7 +177,7 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 		return out, nil
 	}
 	// write may run more than once: it starts over each time.
-	write := func(tx *gorm.DB, ingest engine.EventWriter) error {
+	write := func(tx storage.Tx, ingest engine.EventWriter) error {
 		for _, p := range todo {
 			r := rs[p.i]
 			if p.m == nil {
@@ -230,7 +228,7 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 	}
 	var err error
 	if sink == nil {
-		err = s.store.Write(ctx, func(tx *gorm.DB) error { return write(tx, nil) })
+		err = s.store.Write(ctx, func(tx storage.Tx) error { return write(tx, nil) })
 	} else {
 		err = sink.IngestEventsWith(ctx, write)
 	}
@@ -243,7 +241,7 @@ func (s *Service) RecordProviderReceipts(ctx context.Context, sink EventSink, rs
 // applyByAddress records a contact-wide receipt about no message of ours
 // on the contact found by its address: the contact event first (a resent
 // event is a duplicate and changes nothing), then consent or groups.
-func applyByAddress(tx *gorm.DB, ingest engine.EventWriter, contactID string, ev *engine.EventInput, r Receipt, now time.Time) (ReceiptResult, error) {
+func applyByAddress(tx storage.Tx, ingest engine.EventWriter, contactID string, ev *engine.EventInput, r Receipt, now time.Time) (ReceiptResult, error) {
 	out := ReceiptResult{ContactID: contactID}
 	if ev != nil && ingest != nil {
 		res, err := ingest(*ev)
@@ -260,7 +258,7 @@ func applyByAddress(tx *gorm.DB, ingest engine.EventWriter, contactID string, ev
 
 // applyToContact makes the contact-wide change a receipt carries: one
 // unsubscribe group, or the channel's consent.
-func applyToContact(tx *gorm.DB, contactID, channel string, r Receipt, now time.Time) error {
+func applyToContact(tx storage.Tx, contactID, channel string, r Receipt, now time.Time) error {
 	switch {
 	case r.Group != "":
 		return storage.SetUnsubscribedGroup(tx, contactID, r.Group, r.Kind == EventUnsubscribed, now)
@@ -274,7 +272,7 @@ func applyToContact(tx *gorm.DB, contactID, channel string, r Receipt, now time.
 
 // receiptContact returns the known (real) contact with the receipt's
 // address when the receipt changes a contact, or "".
-func receiptContact(db *gorm.DB, r Receipt) (string, error) {
+func receiptContact(db storage.Tx, r Receipt) (string, error) {
 	if r.Email == "" || !r.contactWide() {
 		return "", nil
 	}
@@ -304,7 +302,7 @@ func recorded(evs []storage.MessageEvent, dedup string) bool {
 }
 
 // receiptMessage finds the message of a receipt.
-func receiptMessage(db *gorm.DB, r Receipt) (*storage.MessageRef, error) {
+func receiptMessage(db storage.Tx, r Receipt) (*storage.MessageRef, error) {
 	if r.OurMessageID != "" {
 		m, err := storage.MessageRefByID(db, r.OurMessageID)
 		if err == nil || !errors.Is(err, storage.ErrNotFound) {

@@ -13,13 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/nodes/connectors/emailevents"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // receiptClients is how many provider requests arrive at once.
@@ -90,7 +89,7 @@ func newReceiptBench(b *testing.B, channel, provider string) *receiptBench {
 	rb := &receiptBench{store: store, svc: svc, eng: eng, channel: channel, ids: make([]string, b.N), pids: make([]string, b.N)}
 	now := time.Now().UTC().Add(-time.Minute)
 	history, _ := json.Marshal([]storage.MessageEvent{{Type: storage.MessageQueued, At: now}, {Type: storage.MessageSent, At: now}})
-	err = store.Write(ctx, func(tx *gorm.DB) error {
+	err = store.Write(ctx, func(tx storage.Tx) error {
 		for i := range b.N {
 			ref, to, pid := storage.ContactRef{Phone: fmt.Sprintf("+4915%09d", i)}, fmt.Sprintf("+4915%09d", i), fmt.Sprintf("SM%032x", i)
 			if channel == nodes.ChannelEmail {
@@ -166,11 +165,11 @@ func (rb *receiptBench) run(b *testing.B, batch int, receipt func(i int) channel
 	// Every message got its receipt: its status, its history, its event.
 	var delivered, events int64
 	r := rb.store.Reader()
-	if err := r.Model(&storage.Message{}).Where("status = ? AND events LIKE ?", storage.MessageDelivered, `%"provider_event_id"%`).
-		Count(&delivered).Error; err != nil {
+	if err := storagetest.Count(r, &delivered, &storage.Message{}, "status = ? AND events LIKE ?", storage.MessageDelivered,
+		`%"provider_event_id"%`); err != nil {
 		b.Fatal(err)
 	}
-	if err := r.Model(&storage.Event{}).Where("type = ?", rb.channel+"."+channels.EventDelivered).Count(&events).Error; err != nil {
+	if err := storagetest.Count(r, &events, &storage.Event{}, "type = ?", rb.channel+"."+channels.EventDelivered); err != nil {
 		b.Fatal(err)
 	}
 	if int(delivered) != b.N || int(events) != b.N {

@@ -7,13 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/channels"
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // awaitDelivery waits up to a day for the email to be opened and tags the
@@ -59,7 +58,7 @@ func (b *bundle) tagsOf(t *testing.T, contactID string) []string {
 func (b *bundle) eventCount(t *testing.T, typ string) int64 {
 	t.Helper()
 	var n int64
-	if err := b.store.Reader().Model(&storage.Event{}).Where("type = ?", typ).Count(&n).Error; err != nil {
+	if err := storagetest.Count(b.store.Reader(), &n, &storage.Event{}, "type = ?", typ); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -143,8 +142,8 @@ type failingSink struct {
 	failed   bool
 }
 
-func (s *failingSink) IngestEventsWith(ctx context.Context, fn func(tx *gorm.DB, ingest engine.EventWriter) error) error {
-	return s.Engine.IngestEventsWith(ctx, func(tx *gorm.DB, ingest engine.EventWriter) error {
+func (s *failingSink) IngestEventsWith(ctx context.Context, fn func(tx storage.Tx, ingest engine.EventWriter) error) error {
+	return s.Engine.IngestEventsWith(ctx, func(tx storage.Tx, ingest engine.EventWriter) error {
 		return fn(tx, func(in engine.EventInput) (engine.EventResult, error) {
 			if in.Type == s.failType && !s.failed {
 				s.failed = true

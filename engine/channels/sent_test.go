@@ -99,7 +99,7 @@ func TestSentEventStartsAnAbsenceJourney(t *testing.T) {
 func eventsOf(t *testing.T, store *storage.Store, contactID, typ string) []storage.Event {
 	t.Helper()
 	var evs []storage.Event
-	if err := store.Reader().Where("contact_id = ? AND type = ?", contactID, typ).Find(&evs).Error; err != nil {
+	if err := storagetest.Find(store.Reader(), &evs, storagetest.Where("contact_id = ? AND type = ?", contactID, typ)); err != nil {
 		t.Fatal(err)
 	}
 	return evs

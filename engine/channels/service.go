@@ -19,8 +19,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
@@ -105,10 +103,10 @@ type eventWriter = engine.EventWriter
 // write runs fn in a transaction; with withEvents (and an event recorder),
 // fn may store contact events in it too. fn may run again after a
 // rollback: it must start over each time.
-func (s *Service) write(ctx context.Context, withEvents bool, fn func(tx *gorm.DB, ingest eventWriter) error) error {
+func (s *Service) write(ctx context.Context, withEvents bool, fn func(tx storage.Tx, ingest eventWriter) error) error {
 	r := s.recorder()
 	if !withEvents || r == nil {
-		return s.store.Write(ctx, func(tx *gorm.DB) error { return fn(tx, nil) })
+		return s.store.Write(ctx, func(tx storage.Tx) error { return fn(tx, nil) })
 	}
 	return r.IngestEventsWith(ctx, fn)
 }
@@ -173,7 +171,7 @@ func New(cfg Config) (*Service, error) {
 // Record implements nodes.Channels.
 func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, error) {
 	var out nodes.Message
-	err := s.write(ctx, sends(d.Status, false), func(tx *gorm.DB, ingest eventWriter) error {
+	err := s.write(ctx, sends(d.Status, false), func(tx storage.Tx, ingest eventWriter) error {
 		var err error
 		out, err = s.record(tx, d, ingest)
 		return err
@@ -181,7 +179,7 @@ func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, err
 	return out, err
 }
 
-func (s *Service) record(tx *gorm.DB, d nodes.Draft, ingest eventWriter) (nodes.Message, error) {
+func (s *Service) record(tx storage.Tx, d nodes.Draft, ingest eventWriter) (nodes.Message, error) {
 	now := s.now().UTC()
 	m := &storage.Message{
 		IdemKey: d.Key, Channel: d.Channel, Provider: d.Provider, CredentialID: d.CredentialID, Status: d.Status,
@@ -214,10 +212,10 @@ func (s *Service) record(tx *gorm.DB, d nodes.Draft, ingest eventWriter) (nodes.
 
 // Update implements nodes.Channels.
 func (s *Service) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
-	return s.write(ctx, sends(u.Status, u.Sent), func(tx *gorm.DB, ingest eventWriter) error { return s.update(tx, id, u, ingest) })
+	return s.write(ctx, sends(u.Status, u.Sent), func(tx storage.Tx, ingest eventWriter) error { return s.update(tx, id, u, ingest) })
 }
 
-func (s *Service) update(tx *gorm.DB, id string, u nodes.MessageUpdate, ingest eventWriter) error {
+func (s *Service) update(tx storage.Tx, id string, u nodes.MessageUpdate, ingest eventWriter) error {
 	now := s.now().UTC()
 	ch := storage.MessageChange{Status: u.Status, Reason: u.Reason, ProviderID: u.ProviderID,
 		Event: &storage.MessageEvent{Type: u.Status, At: now, Data: reasonData(u.Reason)}}
@@ -241,14 +239,14 @@ func (s *Service) update(tx *gorm.DB, id string, u nodes.MessageUpdate, ingest e
 // calls no vendor (every channel in the sandbox), inside the step's
 // transaction. Its messages commit with the step that recorded them, and
 // the step needs no transaction of its own per message.
-func (s *Service) Bind(tx *gorm.DB, beforeWrite func() error) nodes.Channels {
+func (s *Service) Bind(tx storage.Tx, beforeWrite func() error) nodes.Channels {
 	return &stepOutbox{s: s, tx: tx, beforeWrite: beforeWrite}
 }
 
 // stepOutbox is the outbox bound to a step's transaction.
 type stepOutbox struct {
 	s           *Service
-	tx          *gorm.DB
+	tx          storage.Tx
 	beforeWrite func() error
 }
 

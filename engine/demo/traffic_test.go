@@ -12,6 +12,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 func TestTrafficRunsTheShippedChatTemplate(t *testing.T) {
@@ -56,7 +57,7 @@ func TestTrafficRunsTheShippedChatTemplate(t *testing.T) {
 	}
 	count := func(m any, where string, args ...any) int64 {
 		var n int64
-		if err := store.Reader().Model(m).Where(where, args...).Count(&n).Error; err != nil {
+		if err := storagetest.Count(store.Reader(), &n, m, where, args...); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -66,7 +67,7 @@ func TestTrafficRunsTheShippedChatTemplate(t *testing.T) {
 	events := count(&storage.Event{}, "source = ?", "demo")
 	if failed != 0 {
 		var fails []storage.Run
-		store.Reader().Where("status = ?", storage.RunFailed).Find(&fails)
+		_ = storagetest.Find(store.Reader(), &fails, storagetest.Where("status = ?", storage.RunFailed))
 		for _, r := range fails {
 			t.Errorf("run of %s failed: %s", r.FlowID, r.Error)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // crashFlow saves a contact, sends a sandbox email, waits three seconds,
@@ -348,7 +349,7 @@ func TestDatabaseOutageLosesNothing(t *testing.T) {
 		// added for the stall period; the test then fails on the load).
 		testwait.Until(20*time.Millisecond, stall, func() (int64, bool) {
 			var n int64
-			store.Reader().Raw("SELECT count(*) FROM runs").Scan(&n)
+			_ = storagetest.Scan(store.Reader(), &n, "SELECT count(*) FROM runs")
 			return n, n >= runs/5
 		})
 		proxy.down()

@@ -3,8 +3,6 @@ package scaletest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,12 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	gormlogger "gorm.io/gorm/logger"
-
 	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // stall is how long a load or a wait may go without progress (webhooks
@@ -177,29 +172,10 @@ func freshPostgres(t *testing.T) string {
 	if base == "" {
 		t.Skip("TEST_POSTGRES_DSN is not set; this test needs PostgreSQL")
 	}
-	u, err := url.Parse(base)
-	if err != nil {
+	if _, err := url.Parse(base); err != nil {
 		t.Fatalf("TEST_POSTGRES_DSN: %v", err)
 	}
-	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: gormlogger.Discard})
-	if err != nil {
-		t.Fatalf("connect to %s: %v", u.Redacted(), err)
-	}
-	sqlDB, _ := admin.DB()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "journey_scale_" + hex.EncodeToString(b)
-	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-		_ = sqlDB.Close()
-	})
-	u.Path = "/" + name
-	return u.String()
+	return storagetest.PostgresDatabase(t, base, "journey_scale_")
 }
 
 // openStore opens the test's database to count rows.
@@ -344,13 +320,13 @@ func postHook(ctx context.Context, client *http.Client, url, key string, body []
 }
 
 // runCounts returns a flow's runs by status.
-func runCounts(t *testing.T, db *gorm.DB, flowID string) map[string]int64 {
+func runCounts(t *testing.T, db storage.Tx, flowID string) map[string]int64 {
 	t.Helper()
 	var rows []struct {
 		Status string
 		N      int64
 	}
-	if err := db.Raw("SELECT status, count(*) AS n FROM runs WHERE flow_id = ? GROUP BY status", flowID).Scan(&rows).Error; err != nil {
+	if err := storagetest.Scan(db, &rows, "SELECT status, count(*) AS n FROM runs WHERE flow_id = ? GROUP BY status", flowID); err != nil {
 		t.Logf("count runs: %v", err) // the database may be down in a fault test
 		return nil
 	}
@@ -364,24 +340,24 @@ func runCounts(t *testing.T, db *gorm.DB, flowID string) map[string]int64 {
 // waitFinished polls until every one of want runs of the flow has ended
 // (completed or failed), or until neither a run ended nor a step was
 // recorded for the stall period (scaled), and returns the counts.
-func waitFinished(t *testing.T, db *gorm.DB, flowID string, want int64) map[string]int64 {
+func waitFinished(t *testing.T, db storage.Tx, flowID string, want int64) map[string]int64 {
 	t.Helper()
 	var counts map[string]int64
 	testwait.Until(250*time.Millisecond, stall, func() (int64, bool) {
 		counts = runCounts(t, db, flowID)
 		ended := counts[storage.RunCompleted] + counts[storage.RunFailed]
 		var steps int64
-		_ = db.Raw("SELECT count(*) FROM steps").Scan(&steps).Error // the database may be down in a fault test
+		_ = storagetest.Scan(db, &steps, "SELECT count(*) FROM steps") // the database may be down in a fault test
 		return ended + steps, ended >= want
 	})
 	return counts
 }
 
 // count runs a count query.
-func count(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
+func count(t *testing.T, db storage.Tx, query string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := db.Raw(query, args...).Scan(&n).Error; err != nil {
+	if err := storagetest.Scan(db, &n, query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -390,7 +366,7 @@ func count(t *testing.T, db *gorm.DB, query string, args ...any) int64 {
 // assertNothingLeft checks that no run of the flow is still running or
 // waiting and that no job or wait of it is left, and that no step ran
 // twice (one completed step per run, node and visit).
-func assertNothingLeft(t *testing.T, db *gorm.DB, flowID string) {
+func assertNothingLeft(t *testing.T, db storage.Tx, flowID string) {
 	t.Helper()
 	if n := count(t, db, "SELECT count(*) FROM runs WHERE flow_id = ? AND status IN ('running','waiting')", flowID); n != 0 {
 		t.Errorf("%d runs of %s are stuck running or waiting", n, flowID)

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
 
 // ExerciseChannels runs the conformance suite of the messages and
@@ -19,7 +18,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		t.Helper()
 		return &testBundle{ctx: t.Context(), store: open(t)}
 	}
-	write := func(t *testing.T, b *testBundle, fn func(tx *gorm.DB) error) {
+	write := func(t *testing.T, b *testBundle, fn func(tx storage.Tx) error) {
 		t.Helper()
 		if err := b.store.Write(b.ctx, fn); err != nil {
 			t.Fatalf("write: %v", err)
@@ -31,7 +30,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		b := setup(t)
 		var first, second *storage.Message
 		var inserted bool
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			var err error
 			first, inserted, err = storage.InsertMessage(tx, &storage.Message{IdemKey: "run:n:1", Channel: "sms", Provider: "sandbox",
 				Status: storage.MessageQueued, To: "+34600111222", CreatedAt: t0, UpdatedAt: t0})
@@ -40,7 +39,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		if !inserted {
 			t.Fatal("the first insert was not inserted")
 		}
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			var err error
 			second, inserted, err = storage.InsertMessage(tx, &storage.Message{IdemKey: "run:n:1", Channel: "sms", Provider: "sandbox",
 				Status: storage.MessageSent, CreatedAt: t0, UpdatedAt: t0})
@@ -50,7 +49,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 			t.Fatalf("second insert: inserted %v, %+v; want the first row back", inserted, second)
 		}
 		var n int64
-		b.store.Reader().Model(&storage.Message{}).Count(&n)
+		gormdb.Of(b.store.Reader()).Model(&storage.Message{}).Count(&n)
 		if n != 1 {
 			t.Fatalf("%d messages, want 1", n)
 		}
@@ -60,13 +59,13 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		t.Parallel()
 		b := setup(t)
 		var m *storage.Message
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			var err error
 			m, _, err = storage.InsertMessage(tx, &storage.Message{IdemKey: "k", Channel: "email", Provider: "smtp",
 				Status: storage.MessageQueued, CreatedAt: t0, UpdatedAt: t0})
 			return err
 		})
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			_, err := storage.UpdateMessage(tx, m.ID, storage.MessageChange{Status: storage.MessageSent, ProviderID: "<abc@x>",
 				SentAt: t0, Event: &storage.MessageEvent{Type: "sent", At: t0}}, t0)
 			if err != nil {
@@ -96,7 +95,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		contact := mustUpsert(t, b, "", storage.ContactInput{Phone: "+34600111333"})
 		pid := "SM0001"
 		var m *storage.Message
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			var err error
 			m, _, err = storage.InsertMessage(tx, &storage.Message{IdemKey: "k", Channel: "sms", Provider: "twilio",
 				Status: storage.MessageSent, ProviderID: &pid, ContactID: &contact, FlowID: "orders",
@@ -126,7 +125,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		}
 		later := t0.Add(time.Minute)
 		history := `[{"type":"sent","at":"2026-03-02T09:00:00Z"},{"type":"delivered","at":"2026-03-02T09:01:00Z"}]`
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			status, events, err := storage.MessageHistory(tx, m.ID)
 			if err != nil {
 				return err
@@ -143,7 +142,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		if got.Status != storage.MessageDelivered || got.Events != history || !got.UpdatedAt.Equal(later) || got.BodyText != m.BodyText {
 			t.Fatalf("after SetMessageHistory: %+v", got)
 		}
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error {
 			return storage.SetMessageHistory(tx, "nope", storage.MessageDelivered, "[]", later)
 		})
 		if !errors.Is(err, storage.ErrNotFound) {
@@ -158,7 +157,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		t.Parallel()
 		b := setup(t)
 		contact := mustUpsert(t, b, "", storage.ContactInput{Email: "m@example.com"})
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			for i, st := range []string{storage.MessageSent, storage.MessageSkipped, storage.MessageSandboxed, storage.MessageDelivered} {
 				at := t0.Add(time.Duration(i) * time.Hour)
 				c := contact
@@ -181,7 +180,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		if err != nil || len(ts) != 2 || !ts[0].Equal(t0.Add(2*time.Hour)) {
 			t.Fatalf("recent sends = %v, %v; want the sandboxed and delivered ones, oldest first", ts, err)
 		}
-		write(t, b, func(tx *gorm.DB) error { return storage.EraseContact(tx, contact) })
+		write(t, b, func(tx storage.Tx) error { return storage.EraseContact(tx, contact) })
 		if _, total, _ := storage.ListMessages(b.store.Reader(), storage.MessageQuery{RunID: "r1"}); total != 0 {
 			t.Fatalf("%d messages of an erased contact are left", total)
 		}
@@ -191,7 +190,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		t.Parallel()
 		b := setup(t)
 		id := mustUpsert(t, b, "", storage.ContactInput{Email: "c@example.com"})
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			if err := storage.SetConsent(tx, id, "email", true, t0); err != nil {
 				return err
 			}
@@ -201,7 +200,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		if c.Consent != `{"email":true,"sms":false}` {
 			t.Fatalf("consent = %s", c.Consent)
 		}
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error { return storage.SetConsent(tx, "nobody", "email", false, t0) })
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error { return storage.SetConsent(tx, "nobody", "email", false, t0) })
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("consent of a missing contact: %v, want ErrNotFound", err)
 		}
@@ -212,9 +211,9 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		b := setup(t)
 		c := &storage.Credential{Name: "Main SMTP", Kind: "smtp", Fields: `{"host":"smtp.example.com"}`, Secrets: "sealed",
 			CreatedAt: t0, UpdatedAt: t0}
-		write(t, b, func(tx *gorm.DB) error { return storage.InsertCredential(tx, c) })
+		write(t, b, func(tx storage.Tx) error { return storage.InsertCredential(tx, c) })
 		c.Name, c.UpdatedAt = "Renamed", t0.Add(time.Hour)
-		write(t, b, func(tx *gorm.DB) error { return storage.SaveCredential(tx, c) })
+		write(t, b, func(tx storage.Tx) error { return storage.SaveCredential(tx, c) })
 		got, err := storage.GetCredential(b.store.Reader(), c.ID)
 		if err != nil || got.Name != "Renamed" || got.Secrets != "sealed" {
 			t.Fatalf("credential = %+v, %v", got, err)
@@ -223,8 +222,8 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 		if len(list) != 1 {
 			t.Fatalf("%d credentials, want 1", len(list))
 		}
-		write(t, b, func(tx *gorm.DB) error { return storage.DeleteCredential(tx, c.ID) })
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error { return storage.DeleteCredential(tx, c.ID) })
+		write(t, b, func(tx storage.Tx) error { return storage.DeleteCredential(tx, c.ID) })
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error { return storage.DeleteCredential(tx, c.ID) })
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("second delete: %v, want ErrNotFound", err)
 		}
@@ -237,7 +236,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 			{RunID: "r", NodeID: "n", Visit: 1, ContactID: "c", EventType: "sms.delivered", ExpiresAt: t0, EventPort: "@reenter", TimeoutJobID: 7, CreatedAt: t0},
 			{RunID: "r", NodeID: "n", Visit: 1, ContactID: "c", EventType: "sms.failed", ExpiresAt: t0, EventPort: "@reenter", TimeoutJobID: 7, CreatedAt: t0},
 		}
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			for _, w := range ws {
 				if err := storage.InsertWait(tx, w); err != nil {
 					return err
@@ -246,7 +245,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 			return nil
 		})
 		var first, second bool
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			var err error
 			if first, err = storage.TakeWaitGroup(tx, ws[1]); err != nil {
 				return err
@@ -255,7 +254,7 @@ func ExerciseChannels(t *testing.T, open OpenFunc) {
 			return err
 		})
 		var n int64
-		b.store.Reader().Model(&storage.Wait{}).Count(&n)
+		gormdb.Of(b.store.Reader()).Model(&storage.Wait{}).Count(&n)
 		if !first || second || n != 0 {
 			t.Fatalf("first %v, second %v, %d waits left; want true, false, 0", first, second, n)
 		}

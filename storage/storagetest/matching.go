@@ -7,8 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
 )
 
@@ -199,7 +197,7 @@ func exerciseUnsubscribedGroups(t *testing.T, setup func(t *testing.T) *testBund
 		{"3", false, "[7]"},
 		{"7", false, "[]"},
 	} {
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			return storage.SetUnsubscribedGroup(tx, id, step.group, step.leave, t0)
 		})
 		if got, plan := groups(); got != step.want || plan != "pro" {
@@ -209,7 +207,7 @@ func exerciseUnsubscribedGroups(t *testing.T, setup func(t *testing.T) *testBund
 	if c := mustGet(t, b, id); c.Consent != "{}" {
 		t.Fatalf("consent %s, want untouched", c.Consent)
 	}
-	err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+	err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 		return storage.SetUnsubscribedGroup(tx, "no-such-contact", "1", true, t0)
 	})
 	if !errors.Is(err, storage.ErrNotFound) {
@@ -227,7 +225,7 @@ func exerciseEnsureMatching(t *testing.T, setup func(t *testing.T) *testBundle) 
 		t.Helper()
 		var id string
 		var created bool
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			id, created, err = storage.EnsureContact(tx, ref, t0)
 			return err
 		})

@@ -50,3 +50,34 @@ func PostgresDSN(t *testing.T) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// PostgresDatabase creates a database named prefix plus a random suffix on
+// the PostgreSQL server of base (a postgres:// DSN), drops it (even with
+// connections left open) in t.Cleanup, and returns base with that
+// database in place of its own.
+func PostgresDatabase(t *testing.T, base, prefix string) string {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s is not a URL: %v", base, err)
+	}
+	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: gormlogger.Discard})
+	if err != nil {
+		t.Fatalf("connect to %s: %v", u.Redacted(), err)
+	}
+	sqlDB, _ := admin.DB()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := prefix + hex.EncodeToString(b)
+	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+		_ = sqlDB.Close()
+	})
+	u.Path = "/" + name
+	return u.String()
+}

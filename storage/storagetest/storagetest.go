@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
 
 // t0 is the suite's clock: every test passes explicit times.
@@ -46,7 +46,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		t.Parallel()
 		b := setup(t)
 		var ids []string
-		if err := b.store.Reader().Table("schema_migrations").Order("id").Pluck("id", &ids).Error; err != nil {
+		if err := gormdb.Of(b.store.Reader()).Table("schema_migrations").Order("id").Pluck("id", &ids).Error; err != nil {
 			t.Fatalf("read schema_migrations: %v", err)
 		}
 		if len(ids) == 0 || ids[0] != "0001_initial" {
@@ -55,7 +55,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		for _, table := range []string{"flows", "flow_versions", "triggers", "runs", "steps", "jobs", "waits",
 			"events", "contacts", "contact_tags", "lists", "list_members", "deals", "tasks", "notes", "effects",
 			"users", "sessions", "api_tokens"} {
-			if !b.store.Reader().Migrator().HasTable(table) {
+			if !gormdb.Of(b.store.Reader()).Migrator().HasTable(table) {
 				t.Fatalf("table %s missing after migration", table)
 			}
 		}
@@ -97,7 +97,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 			t.Parallel()
 			b := setup(t)
 			boom := errors.New("boom")
-			err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 				if _, _, err := storage.UpsertContact(tx, "", storage.ContactInput{Email: "rollback@example.com"}, t0); err != nil {
 					return err
 				}
@@ -115,17 +115,17 @@ func Exercise(t *testing.T, open OpenFunc) {
 		t.Run("MapsGormErrors", func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
-			err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 				var c storage.Contact
-				return tx.Where("id = ?", "missing").Take(&c).Error
+				return gormdb.Of(tx).Where("id = ?", "missing").Take(&c).Error
 			})
 			if !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("Write error = %v, want ErrNotFound", err)
 			}
 			mustUpsert(t, b, "", storage.ContactInput{Email: "dup@example.com"})
-			err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+			err = b.store.Write(b.ctx, func(tx storage.Tx) error {
 				email := "dup@example.com"
-				return tx.Create(&storage.Contact{ID: "x", Email: &email, CreatedAt: t0, UpdatedAt: t0}).Error
+				return gormdb.Of(tx).Create(&storage.Contact{ID: "x", Email: &email, CreatedAt: t0, UpdatedAt: t0}).Error
 			})
 			if !errors.Is(err, storage.ErrDuplicate) {
 				t.Fatalf("Write error = %v, want ErrDuplicate", err)
@@ -142,7 +142,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 			for g := range goroutines {
 				wg.Go(func() {
 					for i := range perGoroutine {
-						errs <- b.store.Write(b.ctx, func(tx *gorm.DB) error {
+						errs <- b.store.Write(b.ctx, func(tx storage.Tx) error {
 							_, err := storage.AddScore(tx, fmt.Sprintf("busy:%d:%d", g, i), id, 1, t0)
 							return err
 						})
@@ -177,7 +177,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 				LastName: "Lovelace", Company: "Engines", TimeZone: "Europe/London", ExternalID: "crm-1"}
 			var id string
 			var created bool
-			write(t, b, func(tx *gorm.DB) (err error) {
+			write(t, b, func(tx storage.Tx) (err error) {
 				id, created, err = storage.UpsertContact(tx, "", in, t0)
 				return err
 			})
@@ -185,7 +185,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 				t.Fatalf("first upsert: id=%q created=%v, want a new id", id, created)
 			}
 			var id2 string
-			write(t, b, func(tx *gorm.DB) (err error) {
+			write(t, b, func(tx storage.Tx) (err error) {
 				id2, created, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "ada@example.com", Company: "Analytical"}, t0.Add(time.Hour))
 				return err
 			})
@@ -228,7 +228,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 				t.Fatalf("external id matched %s, want %s", got, x)
 			}
 			var n int64
-			if err := b.store.Reader().Model(&storage.Contact{}).Count(&n).Error; err != nil {
+			if err := gormdb.Of(b.store.Reader()).Model(&storage.Contact{}).Count(&n).Error; err != nil {
 				t.Fatalf("count: %v", err)
 			}
 			if n != 3 {
@@ -254,11 +254,11 @@ func Exercise(t *testing.T, open OpenFunc) {
 			b := setup(t)
 			var id1, id2 string
 			var created1, created2 bool
-			write(t, b, func(tx *gorm.DB) (err error) {
+			write(t, b, func(tx storage.Tx) (err error) {
 				id1, created1, err = storage.UpsertContact(tx, "run1:n1:1", storage.ContactInput{Email: "k@example.com", FirstName: "First"}, t0)
 				return err
 			})
-			write(t, b, func(tx *gorm.DB) (err error) {
+			write(t, b, func(tx storage.Tx) (err error) {
 				id2, created2, err = storage.UpsertContact(tx, "run1:n1:1", storage.ContactInput{Email: "other@example.com", FirstName: "Second"}, t0.Add(time.Minute))
 				return err
 			})
@@ -307,14 +307,14 @@ func Exercise(t *testing.T, open OpenFunc) {
 
 		var got string
 		var created bool
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			got, created, err = storage.EnsureContact(tx, storage.ContactRef{Email: "e@example.com"}, t0)
 			return err
 		})
 		if got != id || created {
 			t.Fatalf("EnsureContact(existing) = %s %v, want %s false", got, created, id)
 		}
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			got, created, err = storage.EnsureContact(tx, storage.ContactRef{Phone: "+444"}, t0)
 			return err
 		})
@@ -324,7 +324,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if c := mustGet(t, b, got); deref(c.Phone) != "+444" || c.Email != nil {
 			t.Fatalf("ensured contact: %+v", c.Contact)
 		}
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			_, _, err := storage.EnsureContact(tx, storage.ContactRef{ID: "00000000-0000-0000-0000-000000000000"}, t0)
 			return err
 		})
@@ -340,7 +340,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		create := func(key, title string, at time.Time) string {
 			t.Helper()
 			var id string
-			write(t, b, func(tx *gorm.DB) (err error) {
+			write(t, b, func(tx storage.Tx) (err error) {
 				id, err = storage.CreateDeal(tx, key, storage.Deal{ContactID: cid, Title: title, Stage: "new", Value: 99.5, Currency: "EUR"}, at)
 				return err
 			})
@@ -367,7 +367,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if _, total, _ := storage.ListDeals(b.store.Reader(), storage.DealQuery{Stage: "won"}); total != 0 {
 			t.Fatalf("ListDeals(won) total = %d, want 0", total)
 		}
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error {
 			_, err := storage.CreateDeal(tx, "r:n:3", storage.Deal{ContactID: "missing", Title: "x", Stage: "new"}, t0)
 			return err
 		})
@@ -382,7 +382,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		cid := mustUpsert(t, b, "", storage.ContactInput{Email: "task@example.com"})
 		due := t0.Add(time.Hour)
 		var t1, t1again, t2 string
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			if t1, err = storage.CreateTask(tx, "r:t:1", storage.Task{ContactID: cid, Title: "Call back", Owner: "sam", DueAt: &due}, t0); err != nil {
 				return err
 			}
@@ -421,7 +421,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		b := setup(t)
 		cid := mustUpsert(t, b, "", storage.ContactInput{Email: "note@example.com"})
 		var n1, n1again string
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			if n1, err = storage.AddNote(tx, "r:note:1", storage.Note{ContactID: cid, Body: "transcript", Source: "chat"}, t0); err != nil {
 				return err
 			}
@@ -441,7 +441,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		score := func(key string, delta int) int {
 			t.Helper()
 			var n int
-			write(t, b, func(tx *gorm.DB) (err error) {
+			write(t, b, func(tx storage.Tx) (err error) {
 				n, err = storage.AddScore(tx, key, cid, delta, t0)
 				return err
 			})
@@ -462,7 +462,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if got := score("", 1); got != 8 {
 			t.Fatalf("keyless add = %d, want 8", got)
 		}
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			_, err := storage.AddScore(tx, "r:s:3", "missing", 1, t0)
 			return err
 		})
@@ -476,21 +476,21 @@ func Exercise(t *testing.T, open OpenFunc) {
 		b := setup(t)
 		c1 := mustUpsert(t, b, "", storage.ContactInput{Email: "l1@example.com"})
 		c2 := mustUpsert(t, b, "", storage.ContactInput{Email: "l2@example.com"})
-		do := func(fn func(tx *gorm.DB) error) { t.Helper(); write(t, b, fn) }
+		do := func(fn func(tx storage.Tx) error) { t.Helper(); write(t, b, fn) }
 
-		do(func(tx *gorm.DB) error { return storage.AddToList(tx, "r:l:1", c1, "Nurture", t0) })
-		do(func(tx *gorm.DB) error { return storage.AddToList(tx, "r:l:2", c1, "Nurture", t0) }) // a set
-		do(func(tx *gorm.DB) error { return storage.AddToList(tx, "", c2, "Nurture", t0) })
-		do(func(tx *gorm.DB) error { return storage.AddToList(tx, "", c2, "VIP", t0) })
-		do(func(tx *gorm.DB) error { return storage.RemoveFromList(tx, "r:l:3", c1, "Nurture", t0) })
+		do(func(tx storage.Tx) error { return storage.AddToList(tx, "r:l:1", c1, "Nurture", t0) })
+		do(func(tx storage.Tx) error { return storage.AddToList(tx, "r:l:2", c1, "Nurture", t0) }) // a set
+		do(func(tx storage.Tx) error { return storage.AddToList(tx, "", c2, "Nurture", t0) })
+		do(func(tx storage.Tx) error { return storage.AddToList(tx, "", c2, "VIP", t0) })
+		do(func(tx storage.Tx) error { return storage.RemoveFromList(tx, "r:l:3", c1, "Nurture", t0) })
 		// Replays change nothing: c1 stays off the list, then c1 stays on.
-		do(func(tx *gorm.DB) error { return storage.AddToList(tx, "r:l:1", c1, "Nurture", t0) })
+		do(func(tx storage.Tx) error { return storage.AddToList(tx, "r:l:1", c1, "Nurture", t0) })
 		if v := mustGet(t, b, c1); len(v.Lists) != 0 {
 			t.Fatalf("c1 lists after replayed add = %v, want none", v.Lists)
 		}
-		do(func(tx *gorm.DB) error { return storage.AddToList(tx, "r:l:4", c1, "Nurture", t0) })
-		do(func(tx *gorm.DB) error { return storage.RemoveFromList(tx, "r:l:3", c1, "Nurture", t0) })
-		do(func(tx *gorm.DB) error { return storage.RemoveFromList(tx, "", c1, "No such list", t0) })
+		do(func(tx storage.Tx) error { return storage.AddToList(tx, "r:l:4", c1, "Nurture", t0) })
+		do(func(tx storage.Tx) error { return storage.RemoveFromList(tx, "r:l:3", c1, "Nurture", t0) })
+		do(func(tx storage.Tx) error { return storage.RemoveFromList(tx, "", c1, "No such list", t0) })
 		if v := mustGet(t, b, c1); !slices.Equal(v.Lists, []string{"Nurture"}) {
 			t.Fatalf("c1 lists after replayed remove = %v, want [Nurture]", v.Lists)
 		}
@@ -508,30 +508,30 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if _, _, err := storage.ListMembers(b.store.Reader(), "nope", 0, 0); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("ListMembers(missing) err = %v, want ErrNotFound", err)
 		}
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error { return storage.AddToList(tx, "r:l:9", "missing", "VIP", t0) })
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error { return storage.AddToList(tx, "r:l:9", "missing", "VIP", t0) })
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("AddToList(unknown contact) err = %v, want ErrNotFound", err)
 		}
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error {
 			return storage.TagContact(tx, "", "missing", []string{"vip"}, nil, t0)
 		})
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("TagContact(unknown contact) err = %v, want ErrNotFound", err)
 		}
 
-		do(func(tx *gorm.DB) error {
+		do(func(tx storage.Tx) error {
 			return storage.TagContact(tx, "r:t:1", c1, []string{"lead", " hot ", "", "lead"}, nil, t0)
 		})
-		do(func(tx *gorm.DB) error {
+		do(func(tx storage.Tx) error {
 			return storage.TagContact(tx, "r:t:2", c1, []string{"customer"}, []string{"lead"}, t0)
 		})
-		do(func(tx *gorm.DB) error {
+		do(func(tx storage.Tx) error {
 			return storage.TagContact(tx, "r:t:1", c1, []string{"lead"}, []string{"hot"}, t0)
 		}) // replay
 		if v := mustGet(t, b, c1); !slices.Equal(v.Tags, []string{"customer", "hot"}) {
 			t.Fatalf("tags = %v, want [customer hot]", v.Tags)
 		}
-		do(func(tx *gorm.DB) error {
+		do(func(tx storage.Tx) error {
 			return storage.TagContact(tx, "", c1, []string{"x"}, []string{"x", "hot"}, t0)
 		})
 		if v := mustGet(t, b, c1); !slices.Equal(v.Tags, []string{"customer", "x"}) {
@@ -545,7 +545,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		mk := func(in storage.ContactInput, at time.Time) string {
 			t.Helper()
 			var id string
-			write(t, b, func(tx *gorm.DB) (err error) {
+			write(t, b, func(tx storage.Tx) (err error) {
 				id, _, err = storage.UpsertContact(tx, "", in, at)
 				return err
 			})
@@ -554,7 +554,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		ada := mk(storage.ContactInput{Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Company: "Engines"}, t0)
 		bob := mk(storage.ContactInput{Email: "bob@example.org", FirstName: "Bob", Phone: "+4930123", Company: "100% Widgets"}, t0.Add(time.Minute))
 		cy := mk(storage.ContactInput{Phone: "+4940999", FirstName: "Cy", LastName: "Lace"}, t0.Add(2*time.Minute))
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			if err := storage.AddToList(tx, "", ada, "Nurture", t0); err != nil {
 				return err
 			}
@@ -606,7 +606,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		cid := mustUpsert(t, b, "", storage.ContactInput{Email: "gone@example.com"})
 		other := mustUpsert(t, b, "", storage.ContactInput{Email: "stays@example.com"})
 		runOf := map[string]string{cid: uuid.NewString(), other: uuid.NewString()}
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			for _, id := range []string{cid, other} {
 				if err := storage.TagContact(tx, "", id, []string{"t"}, nil, t0); err != nil {
 					return err
@@ -624,17 +624,17 @@ func Exercise(t *testing.T, open OpenFunc) {
 					return err
 				}
 				cidCopy := id
-				if err := tx.Create(&storage.Event{ID: uuid.NewString(), ContactID: &cidCopy, Type: "chat.finished", Data: `{"email":"x"}`, At: t0, ReceivedAt: t0}).Error; err != nil {
+				if err := gormdb.Of(tx).Create(&storage.Event{ID: uuid.NewString(), ContactID: &cidCopy, Type: "chat.finished", Data: `{"email":"x"}`, At: t0, ReceivedAt: t0}).Error; err != nil {
 					return err
 				}
-				if err := tx.Create(&storage.Run{ID: runOf[id], FlowID: "f", Version: 1, ContactID: &cidCopy, Status: storage.RunCompleted,
+				if err := gormdb.Of(tx).Create(&storage.Run{ID: runOf[id], FlowID: "f", Version: 1, ContactID: &cidCopy, Status: storage.RunCompleted,
 					Trigger: `{"email":"x"}`, Event: `{"type":"chat.finished"}`, StartedAt: t0, UpdatedAt: t0}).Error; err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		write(t, b, func(tx *gorm.DB) error { return storage.EraseContact(tx, cid) })
+		write(t, b, func(tx storage.Tx) error { return storage.EraseContact(tx, cid) })
 
 		r := b.store.Reader()
 		if _, err := storage.GetContact(r, cid); !errors.Is(err, storage.ErrNotFound) {
@@ -642,28 +642,28 @@ func Exercise(t *testing.T, open OpenFunc) {
 		}
 		for _, m := range []any{&storage.ContactTag{}, &storage.ListMember{}, &storage.Deal{}, &storage.Task{}, &storage.Note{}, &storage.Event{}} {
 			var n int64
-			if err := r.Model(m).Where("contact_id = ?", cid).Count(&n).Error; err != nil {
+			if err := gormdb.Of(r).Model(m).Where("contact_id = ?", cid).Count(&n).Error; err != nil {
 				t.Fatalf("count %T: %v", m, err)
 			}
 			if n != 0 {
 				t.Fatalf("%T rows of erased contact = %d, want 0", m, n)
 			}
-			if err := r.Model(m).Where("contact_id = ?", other).Count(&n).Error; err != nil || n != 1 {
+			if err := gormdb.Of(r).Model(m).Where("contact_id = ?", other).Count(&n).Error; err != nil || n != 1 {
 				t.Fatalf("%T rows of other contact = %d (%v), want 1", m, n, err)
 			}
 		}
 		var run storage.Run
-		if err := r.Where("id = ?", runOf[cid]).Take(&run).Error; err != nil {
+		if err := gormdb.Of(r).Where("id = ?", runOf[cid]).Take(&run).Error; err != nil {
 			t.Fatalf("run of erased contact: %v", err)
 		}
 		if run.ContactID != nil || run.Trigger != "" || run.Event != "" {
 			t.Fatalf("run after erase: contact %v trigger %q event %q, want all cleared", run.ContactID, run.Trigger, run.Event)
 		}
 		var otherRun storage.Run
-		if err := r.Where("id = ?", runOf[other]).Take(&otherRun).Error; err != nil || otherRun.Trigger == "" || otherRun.ContactID == nil {
+		if err := gormdb.Of(r).Where("id = ?", runOf[other]).Take(&otherRun).Error; err != nil || otherRun.Trigger == "" || otherRun.ContactID == nil {
 			t.Fatalf("other run changed: %+v (%v)", otherRun, err)
 		}
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error { return storage.EraseContact(tx, cid) })
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error { return storage.EraseContact(tx, cid) })
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("second erase: err = %v, want ErrNotFound", err)
 		}
@@ -676,21 +676,21 @@ func Exercise(t *testing.T, open OpenFunc) {
 			t.Fatalf("CountUsers = %d, %v; want 0", n, err)
 		}
 		var u *storage.User
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			u, err = storage.CreateUser(tx, " Admin@Example.COM ", "correct horse", t0)
 			return err
 		})
 		if u.Email != "admin@example.com" || u.PasswordHash == "correct horse" || u.ID == "" {
 			t.Fatalf("created user = %+v", u)
 		}
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			_, err := storage.CreateUser(tx, "admin@example.com", "another password", t0)
 			return err
 		})
 		if !errors.Is(err, storage.ErrDuplicate) {
 			t.Fatalf("duplicate user: err = %v, want ErrDuplicate", err)
 		}
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error {
 			_, err := storage.CreateUser(tx, "short@example.com", "1234567", t0)
 			return err
 		})
@@ -721,7 +721,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		b := setup(t)
 		var token string
 		var u *storage.User
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			if u, err = storage.CreateUser(tx, "s@example.com", "password12", t0); err != nil {
 				return err
 			}
@@ -732,7 +732,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 			t.Fatalf("session token %q too short", token)
 		}
 		var stored storage.Session
-		if err := b.store.Reader().Take(&stored).Error; err != nil || stored.TokenHash == token || len(stored.TokenHash) != 64 {
+		if err := gormdb.Of(b.store.Reader()).Take(&stored).Error; err != nil || stored.TokenHash == token || len(stored.TokenHash) != 64 {
 			t.Fatalf("stored session = %+v (%v), want only a SHA-256 hex", stored, err)
 		}
 		if got, err := storage.SessionUser(b.store.Reader(), token, t0.Add(59*time.Minute)); err != nil || got.ID != u.ID {
@@ -744,16 +744,16 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if _, err := storage.SessionUser(b.store.Reader(), "bogus", t0); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("unknown session: err = %v, want ErrNotFound", err)
 		}
-		write(t, b, func(tx *gorm.DB) error { return storage.DeleteSession(tx, token) })
+		write(t, b, func(tx storage.Tx) error { return storage.DeleteSession(tx, token) })
 		if _, err := storage.SessionUser(b.store.Reader(), token, t0); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("deleted session: err = %v, want ErrNotFound", err)
 		}
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			_, err := storage.CreateSession(tx, u.ID, time.Minute, t0)
 			return err
 		})
 		var n int64
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			n, err = storage.DeleteExpiredSessions(tx, t0.Add(time.Hour))
 			return err
 		})
@@ -767,7 +767,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		b := setup(t)
 		var token string
 		var tok *storage.APIToken
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			token, tok, err = storage.CreateAPIToken(tx, "ci", t0)
 			return err
 		})
@@ -784,8 +784,8 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if !storage.TokenNeedsTouch(got, t0) {
 			t.Fatalf("never used token does not need a touch")
 		}
-		write(t, b, func(tx *gorm.DB) error { return storage.TouchAPIToken(tx, tok.ID, t0) })
-		write(t, b, func(tx *gorm.DB) error { return storage.TouchAPIToken(tx, tok.ID, t0.Add(30*time.Second)) })
+		write(t, b, func(tx storage.Tx) error { return storage.TouchAPIToken(tx, tok.ID, t0) })
+		write(t, b, func(tx storage.Tx) error { return storage.TouchAPIToken(tx, tok.ID, t0.Add(30*time.Second)) })
 		got, _ = storage.APITokenByValue(b.store.Reader(), token, t0)
 		if got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0) {
 			t.Fatalf("last used = %v, want %v (at most once a minute)", got.LastUsedAt, t0)
@@ -793,7 +793,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if storage.TokenNeedsTouch(got, t0.Add(30*time.Second)) || !storage.TokenNeedsTouch(got, t0.Add(time.Minute)) {
 			t.Fatalf("TokenNeedsTouch wrong around the one-minute mark")
 		}
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			_, _, err := storage.CreateAPIToken(tx, "deploy", t0.Add(time.Minute))
 			return err
 		})
@@ -801,11 +801,11 @@ func Exercise(t *testing.T, open OpenFunc) {
 		if err != nil || len(list) != 2 || list[0].Name != "deploy" {
 			t.Fatalf("ListAPITokens = %+v, %v", list, err)
 		}
-		write(t, b, func(tx *gorm.DB) error { return storage.DeleteAPIToken(tx, tok.ID) })
+		write(t, b, func(tx storage.Tx) error { return storage.DeleteAPIToken(tx, tok.ID) })
 		if _, err := storage.APITokenByValue(b.store.Reader(), token, t0); !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("deleted token: err = %v, want ErrNotFound", err)
 		}
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error { return storage.DeleteAPIToken(tx, tok.ID) })
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error { return storage.DeleteAPIToken(tx, tok.ID) })
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("second delete: err = %v, want ErrNotFound", err)
 		}
@@ -813,7 +813,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 }
 
 // write runs fn in b.store.Write and fails the test on error.
-func write(t *testing.T, b *testBundle, fn func(tx *gorm.DB) error) {
+func write(t *testing.T, b *testBundle, fn func(tx storage.Tx) error) {
 	t.Helper()
 	if err := b.store.Write(b.ctx, fn); err != nil {
 		t.Fatalf("write: %v", err)
@@ -823,7 +823,7 @@ func write(t *testing.T, b *testBundle, fn func(tx *gorm.DB) error) {
 func mustUpsert(t *testing.T, b *testBundle, key string, in storage.ContactInput) string {
 	t.Helper()
 	var id string
-	write(t, b, func(tx *gorm.DB) (err error) {
+	write(t, b, func(tx storage.Tx) (err error) {
 		id, _, err = storage.UpsertContact(tx, key, in, t0)
 		return err
 	})

@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
 
 // exerciseTestData checks that test data never mixes with real data: a
@@ -57,7 +56,7 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		if id, err := storage.ContactIDByEmail(r, "ana@example.com", true); err != nil || id != test {
 			t.Fatalf("ContactIDByEmail(test) = %q, %v", id, err)
 		}
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			id, created, err := storage.EnsureContact(tx, storage.ContactRef{Email: "ana@example.com"}, t0)
 			if err != nil || created || id != real {
 				t.Fatalf("EnsureContact = %q, %v, %v; want the real contact", id, created, err)
@@ -71,14 +70,14 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		b := setup(t)
 		real := mustUpsert(t, b, "", storage.ContactInput{Email: "real@example.com"})
 		test := mustUpsert(t, b, "", storage.ContactInput{Email: "test@example.com", Test: true})
-		err := b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			_, err := storage.CreateDeal(tx, "k1", storage.Deal{ContactID: real, Title: "T", Stage: "new", Test: true}, t0)
 			return err
 		})
 		if !errors.Is(err, storage.ErrNotFound) {
 			t.Fatalf("test deal for a real contact: err = %v, want ErrNotFound", err)
 		}
-		err = b.store.Write(b.ctx, func(tx *gorm.DB) error {
+		err = b.store.Write(b.ctx, func(tx storage.Tx) error {
 			_, err := storage.CreateTask(tx, "k2", storage.Task{ContactID: test, Title: "T"}, t0)
 			return err
 		})
@@ -151,7 +150,7 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		// A second test run of the same test contact keeps it alive.
 		other := insertRun(t, b, "welcome", &test, true, t0)
 		realRun := insertRun(t, b, "welcome", &real, false, t0)
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			if _, err := storage.CreateTask(tx, testRun+":t:1", storage.Task{Title: "No contact", Test: true}, t0); err != nil {
 				return err
 			}
@@ -167,7 +166,7 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		realCounts := realRowCounts(t, b, real)
 
 		var n int
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			n, err = storage.DeleteTestRuns(tx, []string{testRun, realRun})
 			return err
 		})
@@ -192,7 +191,7 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 			t.Fatalf("the test contact another test run uses was deleted: %v", err)
 		}
 
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			n, err = storage.DeleteTestRuns(tx, []string{other})
 			return err
 		})
@@ -225,7 +224,7 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		realCounts := realRowCounts(t, b, real)
 
 		var runs, contacts int
-		write(t, b, func(tx *gorm.DB) (err error) {
+		write(t, b, func(tx storage.Tx) (err error) {
 			runs, contacts, err = storage.DeleteOldTestData(tx, cutoff, 100)
 			return err
 		})
@@ -256,12 +255,12 @@ func exerciseTestData(t *testing.T, setup func(t *testing.T) *testBundle) {
 		b := setup(t)
 		test := mustUpsert(t, b, "", storage.ContactInput{Email: "t@example.com", Test: true})
 		id := insertRun(t, b, "welcome", &test, true, t0)
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			ended := t0
-			return tx.Model(&storage.Run{}).Where("id = ?", id).
+			return gormdb.Of(tx).Model(&storage.Run{}).Where("id = ?", id).
 				Updates(map[string]any{"status": storage.RunCompleted, "ended_at": ended}).Error
 		})
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			n, err := storage.DeleteFinishedRuns(tx, t0.Add(time.Hour), 10)
 			if n != 0 {
 				t.Errorf("DeleteFinishedRuns deleted %d test runs, want 0", n)
@@ -285,7 +284,7 @@ func seedRealAndTest(t *testing.T, b *testBundle) (real, test, testRun string) {
 		contact, run string
 		test         bool
 	}{{real, realRun, false}, {test, testRun, true}} {
-		write(t, b, func(tx *gorm.DB) error {
+		write(t, b, func(tx storage.Tx) error {
 			key := func(node string) string { return c.run + ":" + node + ":1" }
 			if _, err := storage.CreateDeal(tx, key("deal"), storage.Deal{ContactID: c.contact, Title: "Deal", Stage: "new", Test: c.test}, t0); err != nil {
 				return err
@@ -322,14 +321,14 @@ func insertRun(t *testing.T, b *testBundle, flowID string, contactID *string, te
 	t.Helper()
 	r := &storage.Run{ID: storage.NewID(), FlowID: flowID, Version: 1, ContactID: contactID, Status: storage.RunWaiting,
 		Trigger: "{}", Vars: "{}", Visits: "{}", Test: test, StartedAt: at, UpdatedAt: at}
-	write(t, b, func(tx *gorm.DB) error { return storage.InsertRun(tx, r) })
+	write(t, b, func(tx storage.Tx) error { return storage.InsertRun(tx, r) })
 	return r.ID
 }
 
 func mustUpsertAt(t *testing.T, b *testBundle, in storage.ContactInput, at time.Time) string {
 	t.Helper()
 	var id string
-	write(t, b, func(tx *gorm.DB) (err error) {
+	write(t, b, func(tx storage.Tx) (err error) {
 		id, _, err = storage.UpsertContact(tx, "", in, at)
 		return err
 	})
@@ -339,7 +338,7 @@ func mustUpsertAt(t *testing.T, b *testBundle, in storage.ContactInput, at time.
 func count(t *testing.T, b *testBundle, model any, where string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := b.store.Reader().Model(model).Where(where, args...).Count(&n).Error; err != nil {
+	if err := gormdb.Of(b.store.Reader()).Model(model).Where(where, args...).Count(&n).Error; err != nil {
 		t.Fatalf("count %T: %v", model, err)
 	}
 	return n

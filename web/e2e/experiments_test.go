@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // The Numbers overlay shows the funnel with percentages, the A/B split's
@@ -30,7 +30,7 @@ func TestExperimentResultsAndFunnel(t *testing.T) {
 	}
 	// 200 contacts down each path an hour ago: 20 converted on a, 40 on b.
 	started := time.Now().UTC().Add(-time.Hour)
-	err := a.store.Write(context.Background(), func(tx *gorm.DB) error {
+	err := a.store.Write(context.Background(), func(tx storage.Tx) error {
 		for _, p := range []struct {
 			port    string
 			n, conv int
@@ -42,14 +42,14 @@ func TestExperimentResultsAndFunnel(t *testing.T) {
 					end := started.Add(2 * time.Hour)
 					r.Outcome, r.EndedAt = storage.OutcomeConverted, &end
 				}
-				if err := tx.Create(&r).Error; err != nil {
+				if err := storagetest.Insert(tx, &r); err != nil {
 					return err
 				}
 				for _, s := range []storage.Step{
 					{RunID: id, NodeID: "start", NodeType: "trigger.webhook", Visit: 1, Attempt: 1, Status: "completed", Port: "out", StartedAt: started, FinishedAt: started},
 					{RunID: id, NodeID: "split", NodeType: "logic.split", Visit: 1, Attempt: 1, Status: "completed", Port: p.port, StartedAt: started, FinishedAt: started},
 				} {
-					if err := tx.Create(&s).Error; err != nil {
+					if err := storagetest.Insert(tx, &s); err != nil {
 						return err
 					}
 				}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"gorm.io/gorm"
 
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // The acceptance test: a marketer builds the two core journeys
@@ -376,8 +376,8 @@ func (b *browser) realRunOf(email string) string {
 // if the time they wait for had passed, and wakes the engine.
 func (a *app) passTime(t *testing.T, runID string) {
 	t.Helper()
-	err := a.store.Write(context.Background(), func(tx *gorm.DB) error {
-		return tx.Model(&storage.Job{}).Where("run_id = ?", runID).Update("due_at", time.Now().UTC()).Error
+	err := a.store.Write(context.Background(), func(tx storage.Tx) error {
+		return storagetest.Update(tx, &storage.Job{}, "due_at", time.Now().UTC(), "run_id = ?", runID)
 	})
 	if err != nil {
 		t.Fatalf("pass time: %v", err)
