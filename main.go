@@ -218,14 +218,14 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 		return nil, nil, nil, err
 	}
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
-		SingleInstance: !store.Postgres(), Channels: ch, Metrics: metrics, Lease: c.Lease, EmailChecker: checker,
+		SingleInstance: store.SingleWriter(), Channels: ch, Metrics: metrics, Lease: c.Lease, EmailChecker: checker,
 		VendorConcurrency: c.VendorConcurrency, MaxBacklog: c.MaxBacklog,
-		// Only on SQLite (where --role is always all): on PostgreSQL the
-		// workers run several transactions side by side, while a shared
-		// ingestion transaction runs its requests one after another
-		// (.ci/bench/run at 16 clients: 391 completed runs/s inline, 661
-		// without), and a web-only instance leaves steps to the workers.
-		InlineStart: !store.Postgres()})
+		// Only with a single writer (SQLite, where --role is always all):
+		// on PostgreSQL the workers run several transactions side by side,
+		// while a shared ingestion transaction runs its requests one after
+		// another (.ci/bench/run measures both), and a web-only instance
+		// leaves steps to the workers.
+		InlineStart: store.SingleWriter()})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err

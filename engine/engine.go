@@ -140,12 +140,12 @@ func (c *Config) setDefaults() error {
 	if c.MaxBacklog < 0 {
 		return errors.New("engine: MaxBacklog must not be negative")
 	}
-	if c.Store.Postgres() {
-		c.Workers = cmp.Or(c.Workers, 4)
-		c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 250*time.Millisecond)
-	} else {
+	if c.Store.SingleWriter() {
 		c.Workers = cmp.Or(c.Workers, 1)
 		c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 5*time.Millisecond)
+	} else {
+		c.Workers = cmp.Or(c.Workers, 4)
+		c.MaxTxDuration = cmp.Or(c.MaxTxDuration, 250*time.Millisecond)
 	}
 	c.ScheduleBatch = cmp.Or(c.ScheduleBatch, 200)
 	if c.Metrics == nil {

@@ -545,7 +545,7 @@ func TestExpiredLeaseIsReclaimedWithoutDoubleEffects(t *testing.T) {
 
 		// Worker A claims the job and dies before committing anything.
 		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
-			js, err := storage.ClaimJobs(tx, b.store.Postgres(), "dead-worker", b.clock.Now(), b.clock.Now().Add(time.Minute), 10)
+			js, err := storage.ClaimJobs(tx, "dead-worker", b.clock.Now(), b.clock.Now().Add(time.Minute), 10)
 			if len(js) != 1 {
 				return fmt.Errorf("claimed %d jobs, want 1 (%v)", len(js), err)
 			}

@@ -41,7 +41,7 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 	var jobs []storage.Job
 	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		var err error
-		jobs, err = storage.ClaimJobs(tx, e.store.Postgres(), e.cfg.WorkerID, now, now.Add(e.cfg.Lease), e.cfg.BatchSize)
+		jobs, err = storage.ClaimJobs(tx, e.cfg.WorkerID, now, now.Add(e.cfg.Lease), e.cfg.BatchSize)
 		return err
 	})
 	if err != nil {

@@ -162,7 +162,7 @@ func (s *Sweeper) vacuum(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !s.cfg.Store.Postgres() && st.AutoVacuum != storage.AutoVacuumIncremental && !s.warned {
+	if st.File && st.AutoVacuum != storage.AutoVacuumIncremental && !s.warned {
 		s.warned = true
 		s.cfg.Logger.WarnContext(ctx, "this SQLite file was created without incremental auto-vacuum: deleted runs free pages "+
 			"for reuse but the file does not shrink; stop journey and run once: "+

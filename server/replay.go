@@ -29,7 +29,7 @@ type replayGuard struct {
 
 func newReplayGuard(now func() time.Time, store *storage.Store) *replayGuard {
 	g := &replayGuard{now: now, seen: map[string]time.Time{}}
-	if store != nil && store.Postgres() {
+	if store != nil && !store.SingleWriter() {
 		g.store = store
 	}
 	return g

@@ -203,24 +203,10 @@ const messageOutcomes = `
 // database subtracts, in whole milliseconds, so no time is parsed here.
 func eachFirstContact(r rawDB, f AnalyticsFilter, fn func(flow string, d time.Duration)) error {
 	where, args := runsWhere(f)
-	done := `k.done = 1`
-	if r.pg {
-		done = `k.done`
-	}
 	firstMessage := `(SELECT MIN(COALESCE(m.sent_at, m.created_at)) FROM messages m
 		WHERE m.run_id = r.id AND (m.sent_at IS NOT NULL OR m.status = 'sandboxed'))`
-	firstTask := `(SELECT MIN(k.completed_at) FROM tasks k WHERE k.run_id = r.id AND ` + done + ` AND k.completed_at IS NOT NULL)`
-	// julianday makes both comparable whatever their text; SQLite's
-	// two-argument MIN is NULL when either is, hence the COALESCEs.
-	q := `SELECT flow_id, ROUND((MIN(COALESCE(mf, tf), COALESCE(tf, mf)) - js) * 86400000) FROM (
-		SELECT r.flow_id, julianday(r.started_at) AS js, julianday(` + firstMessage + `) AS mf, julianday(` + firstTask + `) AS tf
-		FROM runs r WHERE ` + where + `) x WHERE mf IS NOT NULL OR tf IS NOT NULL`
-	if r.pg {
-		// LEAST ignores NULLs.
-		q = `SELECT flow_id, ROUND(EXTRACT(EPOCH FROM (LEAST(mf, tf) - started_at)) * 1000) FROM (
-		SELECT r.flow_id, r.started_at, ` + firstMessage + ` AS mf, ` + firstTask + ` AS tf
-		FROM runs r WHERE ` + where + `) x WHERE mf IS NOT NULL OR tf IS NOT NULL`
-	}
+	firstTask := `(SELECT MIN(k.completed_at) FROM tasks k WHERE k.run_id = r.id AND ` + r.dl.isTrue(`k.done`) + ` AND k.completed_at IS NOT NULL)`
+	q := r.dl.firstContactSQL(where, firstMessage, firstTask)
 	rows, err := r.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("time to first contact: %w", err)
@@ -367,12 +353,7 @@ func AnalyticsDays(db Tx, f AnalyticsFilter) ([]AnalyticsDay, error) {
 	if alignedToDays(f) {
 		return analyticsDaysFromRollups(r, f)
 	}
-	day := func(col string) string {
-		if r.pg {
-			return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
-		}
-		return `substr(` + col + `, 1, 10)` // stored as UTC text
-	}
+	day := r.dl.dayOf
 	days := map[string]*AnalyticsDay{}
 	get := func(d string) *AnalyticsDay {
 		if days[d] == nil {

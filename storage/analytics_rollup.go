@@ -38,12 +38,7 @@ const (
 )
 
 // dayExpr is SQL for the UTC day of a time column.
-func (r rawDB) dayExpr(col string) string {
-	if r.pg {
-		return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
-	}
-	return `substr(` + col + `, 1, 10)` // stored as UTC text
-}
+func (r rawDB) dayExpr(col string) string { return r.dl.dayOf(col) }
 
 // Marks made inside Store.Write are collected and written once, when the
 // transaction's work is done: a batch of runs marks today once. Outside
@@ -631,8 +626,8 @@ func (l *leadChanges) apply(r rawDB) error {
 		sorted[flow] = ids
 		total += len(ids)
 	}
-	if r.pg && total > 2000 {
-		if _, err := r.exec(`ANALYZE analytics_lead_days`); err != nil {
+	if total > 2000 {
+		if err := r.dl.analyzeAfterBulk(r, `analytics_lead_days`); err != nil {
 			return fmt.Errorf("analyze lead days: %w", err)
 		}
 	}

@@ -188,11 +188,8 @@ var ErrUsersExist = errors.New("users exist")
 // ends, so concurrent setups wait and then find the first admin (SQLite
 // has one writer: no race there).
 func CreateFirstAdmin(tx Tx, email, password string, now time.Time) (*User, error) {
-	if tx.db.Dialector.Name() == "postgres" {
-		// SHARE ROW EXCLUSIVE conflicts with itself and with inserts.
-		if err := tx.db.Exec("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").Error; err != nil {
-			return nil, fmt.Errorf("first admin: %w", err)
-		}
+	if err := tx.dl.lockTable(rawOf(tx), "users"); err != nil {
+		return nil, fmt.Errorf("first admin: %w", err)
 	}
 	n, err := CountUsers(tx)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// The built-in contact store. Every function takes a *gorm.DB, which may be
+// The built-in contact store. Every function takes a Tx, which may be
 // a transaction (the engine calls the writing functions inside its own
 // step transaction) or a plain pool (reads). Changes take the step's
 // idempotency key: applying the same key again changes nothing and returns

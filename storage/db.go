@@ -2,7 +2,10 @@
 // flows, runs, jobs, events, the built-in contact store and authentication.
 // It runs on SQLite (the embedded default, one writer connection plus a read
 // pool on the same WAL file) and on PostgreSQL (several instances share one
-// database). Storage imports nothing of ours.
+// database), each behind its own dialect (dialect_sqlite.go,
+// dialect_postgres.go). It is the only package that knows GORM and SQL: the
+// others read and write through its functions, on a Tx that Store.Write or
+// Store.Reader hands out. Storage imports nothing of ours.
 package storage
 
 import (
@@ -18,7 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -44,7 +46,7 @@ const (
 	slowQuery         = 200 * time.Millisecond
 )
 
-// Store is an open database: a writer and a reader *gorm.DB. On SQLite the
+// Store is an open database: a writer and a reader pool. On SQLite the
 // writer is a single-connection pool (SQLite allows one writer at a time;
 // queueing in the pool is cheaper than lock contention) and the reader a
 // small pool on the same WAL file. On PostgreSQL both are the same pool.
@@ -52,8 +54,7 @@ type Store struct {
 	writer *gorm.DB
 	reader *gorm.DB
 	// dl is the database's dialect, chosen when the store opens.
-	dl       dialect
-	postgres bool
+	dl dialect
 	// checkpoints copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
 	checkpoints *checkpointer
@@ -209,7 +210,7 @@ func openPostgres(dsn string, logger *slog.Logger) (*Store, error) {
 		_ = sdb.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{writer: db, reader: db, dl: dl, postgres: true}, nil
+	return &Store{writer: db, reader: db, dl: dl}, nil
 }
 
 // redactDSN drops anything that may hold a password.
@@ -227,8 +228,12 @@ func redactDSN(dsn string) string {
 // read-only on SQLite.
 func (s *Store) Reader() Tx { return Tx{db: s.reader, dl: s.dl} }
 
-// Postgres reports whether the store runs on PostgreSQL.
-func (s *Store) Postgres() bool { return s.postgres }
+// SingleWriter reports whether the database runs one write transaction at
+// a time: SQLite, whose one writer connection also means one instance.
+// The engine and main choose strategies with it (how many workers, starts
+// inline with ingestion, a process-local replay guard); on PostgreSQL
+// several instances and workers write at once.
+func (s *Store) SingleWriter() bool { return s.dl.singleWriter() }
 
 // Close closes the pools.
 func (s *Store) Close() error {
@@ -317,23 +322,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 func (s *Store) WritersWaiting() bool { return s.waiting.Load() > 0 }
 
 // retryable reports a transient write conflict.
-func (s *Store) retryable(err error) bool {
-	if s.postgres {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) {
-			// serialization_failure, deadlock_detected
-			return pgErr.Code == "40001" || pgErr.Code == "40P01"
-		}
-		return false
-	}
-	// The one documented string match: mattn/go-sqlite3 reports
-	// SQLITE_BUSY and SQLITE_LOCKED through its message, and the gorm
-	// sqlite driver does not translate them.
-	msg := err.Error()
-	return strings.Contains(msg, "database is locked") ||
-		strings.Contains(msg, "database table is locked") ||
-		strings.Contains(msg, "SQLITE_BUSY")
-}
+func (s *Store) retryable(err error) bool { return s.dl.retryable(err) }
 
 // mapErr turns gorm's not-found and duplicate-key errors into ErrNotFound
 // and ErrDuplicate; other errors pass unchanged.

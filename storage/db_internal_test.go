@@ -35,7 +35,7 @@ func TestSlowQueryLogHasNoValues(t *testing.T) {
 
 func TestRetryable(t *testing.T) {
 	t.Parallel()
-	sqlite, pg := &Store{}, &Store{postgres: true}
+	sqlite, pg := &Store{dl: sqliteDialect{}}, &Store{dl: postgresDialect{}}
 	for _, c := range []struct {
 		name  string
 		s     *Store

@@ -1,9 +1,23 @@
 package storage
 
-import "gorm.io/gorm"
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"sync"
 
-// postgresDialect is the driver of PostgreSQL (pgx): several instances
-// share one database, so concurrent claimers skip each other's rows.
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+)
+
+// postgresDialect is PostgreSQL (pgx): several instances and workers write
+// at once, so rows that decide a write are locked, claimers skip each
+// other's rows, and ids come back through RETURNING (there is no
+// LastInsertId).
 type postgresDialect struct{}
 
 // Name implements gorm.Plugin.
@@ -11,6 +25,124 @@ func (postgresDialect) Name() string { return dialectPlugin }
 
 // Initialize implements gorm.Plugin.
 func (postgresDialect) Initialize(*gorm.DB) error { return nil }
+
+func (postgresDialect) name() string { return dialectPostgres }
+
+func (postgresDialect) singleWriter() bool { return false }
+
+var pgQueries sync.Map // query with ? -> query with $n
+
+// rebind numbers the placeholders ($1, $2, ...), once per query text.
+func (postgresDialect) rebind(query string) string {
+	if q, ok := pgQueries.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	q := b.String()
+	pgQueries.Store(query, q)
+	return q
+}
+
+func (postgresDialect) retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// serialization_failure, deadlock_detected
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+func (postgresDialect) lockRows() string   { return " FOR UPDATE" }
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+// lockTable takes SHARE ROW EXCLUSIVE, which conflicts with itself and
+// with inserts.
+func (postgresDialect) lockTable(r rawDB, table string) error {
+	_, err := r.exec("LOCK TABLE " + table + " IN SHARE ROW EXCLUSIVE MODE")
+	return err
+}
+
+// lockMigrations takes a transaction-scoped advisory lock per schema.
+func (postgresDialect) lockMigrations(ctx context.Context, db *gorm.DB) (func(tx Tx) error, error) {
+	var schema string
+	if err := db.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+		return nil, fmt.Errorf("current schema: %w", err)
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("journey.migrate:" + schema))
+	lockKey := int64(h.Sum64()) //nolint:gosec // a lock id, overflow intended
+	return func(tx Tx) error {
+		return tx.db.Exec("SELECT pg_advisory_xact_lock(?)", lockKey).Error
+	}, nil
+}
+
+// insertSteps: RETURNING gives the ids in the order of the VALUES rows.
+func (postgresDialect) insertSteps(r rawDB, query string, args []any, steps []Step) error {
+	rows, err := r.query(query+" RETURNING id", args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	i := 0
+	for ; rows.Next() && i < len(steps); i++ {
+		if err := rows.Scan(&steps[i].ID); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if i != len(steps) {
+		return fmt.Errorf("%d ids returned for %d steps", i, len(steps))
+	}
+	return nil
+}
+
+// insertJob: a skipped row returns no id.
+func (postgresDialect) insertJob(r rawDB, query string, args []any, j *Job) (bool, error) {
+	err := r.queryRow(query+" RETURNING id", args...).Scan(&j.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert job: %w", err)
+	}
+	return true, nil
+}
+
+func (postgresDialect) dayOf(col string) string {
+	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+}
+
+func (postgresDialect) isTrue(col string) string { return col }
+
+// firstContactSQL: LEAST ignores NULLs.
+func (postgresDialect) firstContactSQL(where, firstMessage, firstTask string) string {
+	return `SELECT flow_id, ROUND(EXTRACT(EPOCH FROM (LEAST(mf, tf) - started_at)) * 1000) FROM (
+		SELECT r.flow_id, r.started_at, ` + firstMessage + ` AS mf, ` + firstTask + ` AS tf
+		FROM runs r WHERE ` + where + `) x WHERE mf IS NOT NULL OR tf IS NOT NULL`
+}
+
+// analyzeAfterBulk: without fresh statistics PostgreSQL planned a scan of
+// the whole table per lookup after many rows changed.
+func (postgresDialect) analyzeAfterBulk(r rawDB, table string) error {
+	_, err := r.exec(`ANALYZE ` + table)
+	return err
+}
+
+// fileStats: autovacuum manages PostgreSQL's space.
+func (postgresDialect) fileStats(*gorm.DB) (FileStats, error) { return FileStats{}, nil }
+
+func (postgresDialect) incrementalVacuum(*gorm.DB) error { return nil }
 
 // Interface guards.
 var _ dialect = postgresDialect{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"path"
 	"regexp"
@@ -116,44 +115,26 @@ var createSchemaMigrations = map[string]string{
 	dialectPostgres: `CREATE TABLE IF NOT EXISTS schema_migrations (id varchar(100) NOT NULL, applied_at timestamptz NOT NULL, PRIMARY KEY (id))`,
 }
 
-func (s *Store) dialectName() string {
-	if s.postgres {
-		return dialectPostgres
-	}
-	return dialectSQLite
-}
-
 // migrate applies the pending migrations.
 func (s *Store) migrate(ctx context.Context) error { return s.applyMigrations(ctx, migrations()) }
 
 // applyMigrations applies those of list that schema_migrations does not
-// record, in list order. On PostgreSQL every migration transaction first
-// takes a transaction-scoped advisory lock (per schema), so instances
-// starting together apply each migration exactly once.
+// record, in list order. Every migration transaction first takes the
+// dialect's migration lock (on PostgreSQL a transaction-scoped advisory
+// lock per schema), so instances starting together apply each migration
+// exactly once.
 func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
-	var lockKey int64
-	if s.postgres {
-		var schema string
-		if err := s.writer.WithContext(ctx).Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
-			return fmt.Errorf("migrate: current schema: %w", err)
-		}
-		h := fnv.New64a()
-		_, _ = h.Write([]byte("journey.migrate:" + schema))
-		lockKey = int64(h.Sum64()) //nolint:gosec // a lock id, overflow intended
-	}
-	lock := func(tx Tx) error {
-		if !s.postgres {
-			return nil // the single writer connection serializes SQLite
-		}
-		return tx.db.Exec("SELECT pg_advisory_xact_lock(?)", lockKey).Error
+	lock, err := s.dl.lockMigrations(ctx, s.writer)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 
 	var applied map[string]bool
-	err := s.Write(ctx, func(tx Tx) error {
+	err = s.Write(ctx, func(tx Tx) error {
 		if err := lock(tx); err != nil {
 			return err
 		}
-		if err := tx.db.Exec(createSchemaMigrations[s.dialectName()]).Error; err != nil {
+		if err := tx.db.Exec(createSchemaMigrations[s.dl.name()]).Error; err != nil {
 			return err
 		}
 		var ids []string
@@ -176,7 +157,7 @@ func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
 		}
 		var stmts []string
 		if m.Up == nil {
-			if stmts, err = migrationSQL(s.dialectName(), m.ID); err != nil {
+			if stmts, err = migrationSQL(s.dl.name(), m.ID); err != nil {
 				return fmt.Errorf("migrate %s: %w", m.ID, err)
 			}
 		}

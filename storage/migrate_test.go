@@ -148,7 +148,7 @@ func dump(t *testing.T, s *storage.Store) dbSchema {
 	t.Helper()
 	var lines []string
 	var err error
-	if s.Postgres() {
+	if gormdb.Postgres(s.Reader()) {
 		lines, err = dumpPostgres(gormdb.Of(s.Reader()))
 	} else {
 		lines, err = dumpSQLite(gormdb.Of(s.Reader()))
@@ -431,7 +431,7 @@ func fill(t *testing.T, s *storage.Store, sch dbSchema) map[string][][]string {
 		switch {
 		case strings.Contains(typ, "time"):
 			return base.Add(time.Duration(i) * time.Hour)
-		case typ == "numeric" && s.Postgres(), typ == "real":
+		case typ == "numeric" && gormdb.Postgres(s.Reader()), typ == "real":
 			return 1.5 + float64(i)
 		case typ == "numeric", typ == "boolean":
 			return i%2 == 1

@@ -4,9 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -16,11 +13,11 @@ import (
 // GORM handle. The engine's hot path (runs, jobs, steps, contacts, effects)
 // uses it: a GORM Create costs several times the insert it sends, and a
 // run is a few dozen statements. Queries are written with ? placeholders;
-// on PostgreSQL they are rewritten to $n once and remembered.
+// the dialect rewrites them for its driver (rebind).
 type rawDB struct {
 	pool gorm.ConnPool
 	ctx  context.Context
-	pg   bool
+	dl   dialect
 }
 
 func rawOf(db Tx) rawDB {
@@ -28,7 +25,7 @@ func rawOf(db Tx) rawDB {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return rawDB{pool: db.db.Statement.ConnPool, ctx: ctx, pg: db.db.Dialector.Name() == "postgres"}
+	return rawDB{pool: db.db.Statement.ConnPool, ctx: ctx, dl: db.dl}
 }
 
 func (r rawDB) exec(query string, args ...any) (sql.Result, error) {
@@ -52,29 +49,8 @@ func (r rawDB) affected(query string, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
-var pgQueries sync.Map // query with ? -> query with $n
-
-func (r rawDB) sql(query string) string {
-	if !r.pg {
-		return query
-	}
-	if q, ok := pgQueries.Load(query); ok {
-		return q.(string)
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	q := b.String()
-	pgQueries.Store(query, q)
-	return q
-}
+// sql is query as the database's driver takes it.
+func (r rawDB) sql(query string) string { return r.dl.rebind(query) }
 
 // noRows maps sql.ErrNoRows to ErrNotFound.
 func noRows(err error) error {

@@ -46,30 +46,19 @@ const (
 )
 
 // FileStats are SQLite's page counts: the file is PageCount pages, of
-// which FreePages hold no data (space a vacuum gives back).
+// which FreePages hold no data (space a vacuum gives back). File is false
+// (and the counts zero) on PostgreSQL, whose autovacuum manages space.
 type FileStats struct {
+	File       bool
 	PageCount  int64
 	FreePages  int64
 	AutoVacuum int
 }
 
 // SQLiteFileStats reads the page counts of the SQLite file (zero values on
-// PostgreSQL, whose autovacuum manages space).
+// PostgreSQL).
 func (s *Store) SQLiteFileStats(ctx context.Context) (FileStats, error) {
-	var st FileStats
-	if s.postgres {
-		return st, nil
-	}
-	db := s.writer.WithContext(ctx)
-	for _, p := range []struct {
-		pragma string
-		dest   any
-	}{{"page_count", &st.PageCount}, {"freelist_count", &st.FreePages}, {"auto_vacuum", &st.AutoVacuum}} {
-		if err := db.Raw("PRAGMA " + p.pragma).Row().Scan(p.dest); err != nil {
-			return st, fmt.Errorf("pragma %s: %w", p.pragma, err)
-		}
-	}
-	return st, nil
+	return s.dl.fileStats(s.writer.WithContext(ctx))
 }
 
 // IncrementalVacuum gives the free pages of the SQLite file back to the
@@ -77,20 +66,5 @@ func (s *Store) SQLiteFileStats(ctx context.Context) (FileStats, error) {
 // new databases get; on an older database it does nothing until VACUUM is
 // run once (see the README). On PostgreSQL it does nothing.
 func (s *Store) IncrementalVacuum(ctx context.Context) error {
-	if s.postgres {
-		return nil
-	}
-	// The pragma frees one page per step: read every row so it runs to
-	// the end.
-	rows, err := s.writer.WithContext(ctx).Raw("PRAGMA incremental_vacuum").Rows()
-	if err != nil {
-		return fmt.Errorf("incremental vacuum: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("incremental vacuum: %w", err)
-	}
-	return nil
+	return s.dl.incrementalVacuum(s.writer.WithContext(ctx))
 }

@@ -106,10 +106,7 @@ func UsersByEmail(db Tx, emails []string) ([]User, error) {
 // second instance routing through the same step waits here and then reads
 // the position this transaction wrote. (SQLite has one writer.)
 func LockRoutingCounter(tx Tx, key string, now time.Time) (int64, error) {
-	q := "SELECT position FROM routing_counters WHERE key = ?"
-	if tx.db.Dialector.Name() == "postgres" {
-		q += " FOR UPDATE"
-	}
+	q := "SELECT position FROM routing_counters WHERE key = ?" + tx.dl.lockRows()
 	var pos []int64
 	if err := tx.db.Raw(q, key).Scan(&pos).Error; err != nil {
 		return 0, fmt.Errorf("lock routing counter: %w", err)

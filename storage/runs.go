@@ -181,42 +181,7 @@ started_at, finished_at) VALUES `)
 		args = append(args, st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
 			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC())
 	}
-	if r.pg {
-		// No LastInsertId there; RETURNING gives the ids in the order
-		// of the VALUES rows.
-		rows, err := r.query(q.String()+" RETURNING id", args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		i := 0
-		for ; rows.Next() && i < len(steps); i++ {
-			if err := rows.Scan(&steps[i].ID); err != nil {
-				return err
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if i != len(steps) {
-			return fmt.Errorf("%d ids returned for %d steps", i, len(steps))
-		}
-		return nil
-	}
-	res, err := r.exec(q.String(), args...)
-	if err != nil {
-		return err
-	}
-	last, err := res.LastInsertId()
-	if err != nil {
-		return err
-	}
-	// SQLite numbers the rows of one statement consecutively: nothing
-	// else writes while it runs.
-	for i := range steps {
-		steps[i].ID = last - int64(len(steps)-1-i)
-	}
-	return nil
+	return r.dl.insertSteps(r, q.String(), args, steps)
 }
 
 // StepOutputIsTrigger is the output a trigger step records when its
@@ -249,39 +214,14 @@ func InsertJob(tx Tx, j *Job) (inserted bool, err error) {
 lease_until, dedup_key, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
 	args := []any{j.RunID, j.NodeID, j.Kind, j.Port, j.Payload, j.DueAt.UTC(), j.Attempts, j.LeaseOwner, utcPtr(j.LeaseUntil),
 		j.DedupKey, j.LastError, j.CreatedAt.UTC()}
-	r := rawOf(tx)
-	if r.pg { // no LastInsertId there
-		err = r.queryRow(q+" RETURNING id", args...).Scan(&j.ID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("insert job: %w", err)
-		}
-		return true, nil
-	}
-	// On SQLite an Exec costs less than a query for RETURNING.
-	res, err := r.exec(q, args...)
-	if err != nil {
-		return false, fmt.Errorf("insert job: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	if j.ID, err = res.LastInsertId(); err != nil {
-		return false, fmt.Errorf("insert job: %w", err)
-	}
-	return true, nil
+	return tx.dl.insertJob(rawOf(tx), q, args, j)
 }
 
 // ClaimJobs leases up to limit due jobs to owner until leaseUntil. Jobs
-// whose lease expired (a crashed worker) are claimed again. On PostgreSQL
-// concurrent claimers skip each other's rows.
-func ClaimJobs(tx Tx, postgres bool, owner string, now, leaseUntil time.Time, limit int) ([]Job, error) {
-	lock := ""
-	if postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+// whose lease expired (a crashed worker) are claimed again. Where writers
+// overlap (PostgreSQL) concurrent claimers skip each other's rows.
+func ClaimJobs(tx Tx, owner string, now, leaseUntil time.Time, limit int) ([]Job, error) {
+	lock := tx.dl.skipLocked()
 	now = now.UTC()
 	q := `UPDATE jobs SET lease_owner = ?, lease_until = ?
 WHERE id IN (SELECT id FROM jobs WHERE due_at <= ? AND (lease_until IS NULL OR lease_until < ?)

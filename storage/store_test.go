@@ -64,8 +64,9 @@ func openPostgresDSN(t *testing.T, dsn string) *storage.Store {
 			t.Errorf("close: %v", err)
 		}
 	})
-	if !s.Postgres() {
-		t.Fatalf("Postgres() = false for a postgres DSN")
+	if !gormdb.Postgres(s.Reader()) || s.SingleWriter() {
+		t.Fatalf("a postgres DSN opened %s, SingleWriter() = %v; want postgres, false",
+			gormdb.Of(s.Reader()).Dialector.Name(), s.SingleWriter())
 	}
 	return s
 }
@@ -110,8 +111,9 @@ func TestOpenRelativeSQLitePathCreatesDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	if s.Postgres() {
-		t.Fatalf("Postgres() = true for sqlite")
+	if gormdb.Postgres(s.Reader()) || !s.SingleWriter() {
+		t.Fatalf("sqlite opened %s, SingleWriter() = %v; want sqlite, true",
+			gormdb.Of(s.Reader()).Dialector.Name(), s.SingleWriter())
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("close: %v", err)

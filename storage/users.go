@@ -72,10 +72,7 @@ func SetUserRole(tx Tx, id, role string) (*User, error) {
 // at once cannot leave none (SQLite has one writer: no race there).
 func LockAdmins(tx Tx) (int, error) {
 	// Ordered, so that concurrent transactions lock the rows in one order.
-	q := "SELECT id FROM users WHERE role = ? ORDER BY id"
-	if tx.db.Dialector.Name() == "postgres" {
-		q += " FOR UPDATE"
-	}
+	q := "SELECT id FROM users WHERE role = ? ORDER BY id" + tx.dl.lockRows()
 	var ids []string
 	if err := tx.db.Raw(q, RoleAdmin).Scan(&ids).Error; err != nil {
 		return 0, err

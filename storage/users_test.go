@@ -120,7 +120,7 @@ func TestPasswordRule(t *testing.T) {
 func TestTwoAdminsDemotingEachOtherLeaveOne(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s *storage.Store) {
-		if !s.Postgres() {
+		if s.SingleWriter() {
 			t.Skip("SQLite has one writer: demotions cannot overlap")
 		}
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

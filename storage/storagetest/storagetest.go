@@ -81,6 +81,11 @@ func Exercise(t *testing.T, open OpenFunc) {
 		exerciseTestData(t, setup)
 	})
 
+	t.Run("Dialect", func(t *testing.T) {
+		t.Parallel()
+		exerciseDialect(t, setup)
+	})
+
 	t.Run("Write", func(t *testing.T) {
 		t.Parallel()
 

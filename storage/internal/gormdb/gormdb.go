@@ -16,3 +16,7 @@ func Of(tx storage.Tx) *gorm.DB { return tx.GormDB(gormkey.Key{}) }
 // Wrap returns a handle on db, a session or transaction begun on the pool
 // behind like (say a transaction begun with Of(like).Begin()).
 func Wrap(like storage.Tx, db *gorm.DB) storage.Tx { return like.WithGormDB(gormkey.Key{}, db) }
+
+// Postgres reports whether tx is on PostgreSQL (as GORM's dialector says,
+// not the store's dialect: tests check the one against the other).
+func Postgres(tx storage.Tx) bool { return Of(tx).Dialector.Name() == "postgres" }

@@ -1,0 +1,260 @@
+package storagetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/internal/gormdb"
+)
+
+// exerciseDialect holds what each database does its own way (storage's
+// dialect: ids of inserted rows, claiming, row and table locks, the file)
+// to one behaviour.
+func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
+	t.Helper()
+
+	t.Run("SingleWriterOnSQLiteOnly", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		if pg := gormdb.Postgres(b.store.Reader()); b.store.SingleWriter() == pg {
+			t.Fatalf("SingleWriter() = %v on %s", b.store.SingleWriter(), map[bool]string{true: "PostgreSQL", false: "SQLite"}[pg])
+		}
+	})
+
+	t.Run("InsertJobReturnsIDAndSkipsDuplicates", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		key := "dialect:once"
+		var ids []int64
+		write(t, b, func(tx storage.Tx) error {
+			for i := range 3 {
+				j := &storage.Job{NodeID: fmt.Sprintf("n%d", i), Kind: storage.JobStep, DueAt: t0, CreatedAt: t0}
+				if i == 0 {
+					j.DedupKey = &key
+				}
+				inserted, err := storage.InsertJob(tx, j)
+				if err != nil || !inserted || j.ID == 0 {
+					return fmt.Errorf("insert job %d: inserted=%v id=%d err=%v", i, inserted, j.ID, err)
+				}
+				ids = append(ids, j.ID)
+			}
+			dup := &storage.Job{NodeID: "dup", Kind: storage.JobStep, DueAt: t0, CreatedAt: t0, DedupKey: &key}
+			if inserted, err := storage.InsertJob(tx, dup); err != nil || inserted {
+				return fmt.Errorf("duplicate dedup key: inserted=%v err=%v, want skipped", inserted, err)
+			}
+			return nil
+		})
+		if ids[0] >= ids[1] || ids[1] >= ids[2] {
+			t.Fatalf("job ids %v, want increasing", ids)
+		}
+		var jobs []storage.Job
+		if err := Find(b.store.Reader(), &jobs, Query{Order: "id"}); err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) != 3 {
+			t.Fatalf("%d jobs stored, want 3 (the duplicate skipped)", len(jobs))
+		}
+		for i, j := range jobs {
+			if j.ID != ids[i] || j.NodeID != fmt.Sprintf("n%d", i) {
+				t.Fatalf("job %d stored as %d %s; InsertJob returned id %d", i, j.ID, j.NodeID, ids[i])
+			}
+		}
+	})
+
+	t.Run("InsertStepsSetsIDsInOrder", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		const n = 40 // more than one multi-row statement
+		steps := make([]storage.Step, n)
+		for i := range steps {
+			steps[i] = storage.Step{RunID: "run-1", NodeID: fmt.Sprintf("n%02d", i), NodeType: "logic.wait", Visit: 1, Attempt: 1,
+				Status: "completed", StartedAt: t0, FinishedAt: t0}
+		}
+		write(t, b, func(tx storage.Tx) error {
+			if err := storage.InsertRun(tx, &storage.Run{ID: "run-1", FlowID: "f", Version: 1, Status: storage.RunRunning,
+				Tokens: 1, StartedAt: t0, UpdatedAt: t0}); err != nil {
+				return err
+			}
+			return storage.InsertSteps(tx, steps)
+		})
+		stored, err := storage.RunSteps(b.store.Reader(), "run-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != n {
+			t.Fatalf("%d steps stored, want %d", len(stored), n)
+		}
+		for i := range stored {
+			if steps[i].ID == 0 || stored[i].ID != steps[i].ID || stored[i].NodeID != steps[i].NodeID {
+				t.Fatalf("step %d: InsertSteps set id %d for %s; stored %d is %s", i, steps[i].ID, steps[i].NodeID,
+					stored[i].ID, stored[i].NodeID)
+			}
+		}
+	})
+
+	t.Run("ClaimJobs", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		write(t, b, func(tx storage.Tx) error {
+			for i, due := range []time.Duration{2 * time.Minute, 0, time.Minute, time.Hour} {
+				j := &storage.Job{NodeID: fmt.Sprintf("n%d", i), Kind: storage.JobStep, DueAt: t0.Add(due), CreatedAt: t0}
+				if _, err := storage.InsertJob(tx, j); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		now := t0.Add(5 * time.Minute)
+		claim := func(owner string, now time.Time, limit int) []storage.Job {
+			t.Helper()
+			var js []storage.Job
+			write(t, b, func(tx storage.Tx) (err error) {
+				js, err = storage.ClaimJobs(tx, owner, now, now.Add(time.Minute), limit)
+				return err
+			})
+			return js
+		}
+		nodes := func(js []storage.Job) string {
+			s := ""
+			for _, j := range js {
+				s += j.NodeID + "/" + j.LeaseOwner + " "
+			}
+			return s
+		}
+		if got := claim("a", now, 2); nodes(got) != "n1/a n2/a " {
+			t.Fatalf("first claim = %s, want the two due first, in due order", nodes(got))
+		}
+		if got := claim("b", now, 10); nodes(got) != "n0/b " {
+			t.Fatalf("second claim = %s, want the one due job left (leased jobs and future ones stay)", nodes(got))
+		}
+		if got := claim("c", now, 10); len(got) != 0 {
+			t.Fatalf("third claim = %s, want none", nodes(got))
+		}
+		// a's lease expires: its jobs are claimed again; b's job was
+		// deleted by b meanwhile.
+		write(t, b, func(tx storage.Tx) error {
+			js, err := storage.ClaimJobs(tx, "x", now, now, 0) // claims nothing, reads nothing
+			if err != nil || len(js) != 0 {
+				return fmt.Errorf("claim of 0: %v %v", js, err)
+			}
+			var n0 storage.Job
+			if err := Take(tx, &n0, Where("node_id = ?", "n0")); err != nil {
+				return err
+			}
+			if ok, err := storage.DeleteJob(tx, n0.ID, "a"); err != nil || ok {
+				return fmt.Errorf("a deleted b's job: %v %v", ok, err)
+			}
+			if ok, err := storage.DeleteJob(tx, n0.ID, "b"); err != nil || !ok {
+				return fmt.Errorf("b could not delete its job: %v %v", ok, err)
+			}
+			return nil
+		})
+		later := now.Add(2 * time.Minute)
+		if got := claim("d", later, 10); nodes(got) != "n1/d n2/d " {
+			t.Fatalf("claim after the lease expired = %s, want a's two jobs", nodes(got))
+		}
+	})
+
+	t.Run("ConcurrentClaimersShareNoJob", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		const jobs, claimers = 60, 6
+		write(t, b, func(tx storage.Tx) error {
+			for i := range jobs {
+				if _, err := storage.InsertJob(tx, &storage.Job{NodeID: fmt.Sprintf("n%d", i), Kind: storage.JobStep,
+					DueAt: t0, CreatedAt: t0}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var mu sync.Mutex
+		seen := map[int64]string{}
+		var wg sync.WaitGroup
+		errs := make(chan error, claimers)
+		for c := range claimers {
+			owner := fmt.Sprintf("w%d", c)
+			wg.Go(func() {
+				for {
+					var js []storage.Job
+					err := b.store.Write(b.ctx, func(tx storage.Tx) (err error) {
+						js, err = storage.ClaimJobs(tx, owner, t0, t0.Add(time.Hour), 3)
+						return err
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+					if len(js) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, j := range js {
+						if prev, ok := seen[j.ID]; ok {
+							errs <- fmt.Errorf("job %d claimed by %s and %s", j.ID, prev, owner)
+						}
+						seen[j.ID] = owner
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if len(seen) != jobs {
+			t.Fatalf("%d jobs claimed, want %d", len(seen), jobs)
+		}
+	})
+
+	t.Run("CreateFirstAdminOnce", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		const tries = 4
+		var wg sync.WaitGroup
+		errs := make(chan error, tries)
+		for i := range tries {
+			wg.Go(func() {
+				errs <- b.store.Write(b.ctx, func(tx storage.Tx) error {
+					_, err := storage.CreateFirstAdmin(tx, fmt.Sprintf("admin%d@example.com", i), "a long password", t0)
+					return err
+				})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		created := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				created++
+			case !errors.Is(err, storage.ErrUsersExist):
+				t.Fatalf("CreateFirstAdmin: %v", err)
+			}
+		}
+		if n, err := storage.CountUsers(b.store.Reader()); err != nil || n != 1 || created != 1 {
+			t.Fatalf("%d created, %d users (%v); want one first admin", created, n, err)
+		}
+	})
+
+	t.Run("FileStatsAndVacuum", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		st, err := b.store.SQLiteFileStats(b.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.File == gormdb.Postgres(b.store.Reader()) || (st.File && st.PageCount == 0) {
+			t.Fatalf("file stats %+v", st)
+		}
+		if err := b.store.IncrementalVacuum(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
