@@ -70,6 +70,20 @@ type dialect interface {
 	incrementalVacuum(db *gorm.DB) error
 }
 
+// dayColumns are the time columns whose UTC day the analytics SQL takes.
+// Each dialect builds their day expressions once (dayTable), so the marks
+// written with every transaction allocate no SQL of their own for them.
+var dayColumns = []string{"started_at", "created_at", "at", "r.started_at", "d.created_at"}
+
+// dayTable maps each of dayColumns to its day expression.
+func dayTable(day func(col string) string) map[string]string {
+	t := make(map[string]string, len(dayColumns))
+	for _, c := range dayColumns {
+		t[c] = day(c)
+	}
+	return t
+}
+
 // dialectPlugin is the name under which the dialect is registered.
 const dialectPlugin = "journey.storage.dialect"
 

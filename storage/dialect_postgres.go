@@ -119,8 +119,15 @@ func (postgresDialect) insertJob(r rawDB, query string, args []any, j *Job) (boo
 	return true, nil
 }
 
+func postgresDay(col string) string { return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD')` }
+
+var postgresDays = dayTable(postgresDay)
+
 func (postgresDialect) dayOf(col string) string {
-	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+	if e, ok := postgresDays[col]; ok {
+		return e
+	}
+	return postgresDay(col)
 }
 
 func (postgresDialect) isTrue(col string) string { return col }

@@ -77,8 +77,17 @@ func (sqliteDialect) insertJob(r rawDB, query string, args []any, j *Job) (bool,
 	return true, nil
 }
 
-// dayOf: times are stored as UTC text.
-func (sqliteDialect) dayOf(col string) string { return `substr(` + col + `, 1, 10)` }
+// sqliteDay: times are stored as UTC text.
+func sqliteDay(col string) string { return `substr(` + col + `, 1, 10)` }
+
+var sqliteDays = dayTable(sqliteDay)
+
+func (sqliteDialect) dayOf(col string) string {
+	if e, ok := sqliteDays[col]; ok {
+		return e
+	}
+	return sqliteDay(col)
+}
 
 func (sqliteDialect) isTrue(col string) string { return col + ` = 1` }
 
