@@ -27,10 +27,10 @@ func (t Tx) WithContext(ctx context.Context) Tx {
 // storage/ can call it: the key is in an internal package.
 func (t Tx) GormDB(gormkey.Key) *gorm.DB { return t.db }
 
-// txOf wraps a *gorm.DB that GORM handed to a hook or callback (a session
-// or transaction of one of the store's pools) into a handle.
-func txOf(db *gorm.DB) Tx { return Tx{db: db, dl: dialectOf(db)} }
-
 // WithGormDB returns a handle on db, a session or transaction begun on
 // the pool behind t. Only packages under storage/ can call it.
 func (t Tx) WithGormDB(_ gormkey.Key, db *gorm.DB) Tx { return Tx{db: db, dl: t.dl} }
+
+// txOf wraps a *gorm.DB that GORM handed to a hook or callback (a session
+// or transaction of one of the store's pools) into a handle.
+func txOf(db *gorm.DB) Tx { return Tx{db: db, dl: dialectOf(db)} }
