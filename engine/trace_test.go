@@ -159,8 +159,8 @@ type vendorReply struct {
 }
 
 type traceEvent struct {
-	at  time.Time
-	typ string
+	at   time.Time
+	typ  string
 	data map[string]any
 }
 
