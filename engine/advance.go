@@ -159,7 +159,7 @@ func (d decider) afterStep(f runFacts, r stepResult) plan {
 		step.Status = "waiting"
 		if res.Wait.Event == "" {
 			// A delay leaves through its port; an event wait's port is
-			// known only when it ends (recordArrival, or timed_out).
+			// known only when it ends (resumed, or timedOut).
 			step.Port = res.Wait.Port
 		}
 		pl.steps = append(pl.steps, step)
@@ -254,4 +254,33 @@ func (d decider) wait(pl *plan, hasContact bool, cn *flows.CompiledNode, visit i
 			ExpiresAt: w.Until, EventPort: eventPort, MatchParam: w.MatchParam})
 	}
 	pl.wait = ew
+}
+
+// resumed decides what follows when a wait at node ends through port:
+// ev is the awaited event that arrived, nil for a delay that is over.
+// Only the event's type, id and time are recorded: run history outlives
+// an erased contact, and event data may name them.
+func (d decider) resumed(node, port string, ev *flows.Event) plan {
+	var pl plan
+	if ev != nil {
+		pl.steps = []storage.Step{{NodeID: node, Status: "completed", Port: port, Output: mustJSON(map[string]any{
+			"message": fmt.Sprintf("The awaited event %s arrived at %s.", ev.Type, ev.At.UTC().Format(time.RFC3339)),
+			"event":   map[string]any{"id": ev.ID, "type": ev.Type, "at": ev.At.UTC()},
+		})}}
+	}
+	if cn := d.cf.Nodes[node]; cn != nil {
+		pl.next = nextOf(cn, port)
+	}
+	return pl
+}
+
+// timedOut decides what follows when no awaited event arrived at node in
+// time: the wait's timeout port.
+func (d decider) timedOut(node, port string) plan {
+	pl := plan{steps: []storage.Step{{NodeID: node, Status: "timed_out", Port: port,
+		Output: mustJSON(map[string]any{"message": "No matching event arrived in time."})}}}
+	if cn := d.cf.Nodes[node]; cn != nil {
+		pl.next = nextOf(cn, port)
+	}
+	return pl
 }

@@ -212,9 +212,8 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 		}
 		if p.Event != nil {
 			st.env.Event = *p.Event
-			st.recordArrival(j.NodeID, j.Port, p.Event)
 		}
-		err = st.follow(j.NodeID, j.Port)
+		err = st.applyAndDrain(st.decider().resumed(j.NodeID, j.Port, p.Event))
 	case storage.JobTimeout:
 		if j.Port == reenterPort {
 			var p resumePayload
@@ -222,9 +221,7 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 			err = st.execute(j.NodeID, 1, p.Visit, nil, &nodes.Resume{TimedOut: true, State: p.State})
 			break
 		}
-		st.record(storage.Step{NodeID: j.NodeID, Status: "timed_out", Port: j.Port,
-			Output: mustJSON(map[string]any{"message": "No matching event arrived in time."})})
-		err = st.follow(j.NodeID, j.Port)
+		err = st.applyAndDrain(st.decider().timedOut(j.NodeID, j.Port))
 	default:
 		err = fmt.Errorf("unknown job kind %q", j.Kind)
 	}
@@ -232,16 +229,6 @@ func (e *Engine) handleJob(ctx context.Context, tx *gorm.DB, j *storage.Job, pre
 		return err
 	}
 	return st.save()
-}
-
-// recordArrival records that the event a step waited for arrived and the
-// run goes on through port. Only the event's type, id and time are kept:
-// run history outlives an erased contact, and event data may name them.
-func (s *runState) recordArrival(node, port string, ev *flows.Event) {
-	s.record(storage.Step{NodeID: node, Status: "completed", Port: port, Output: mustJSON(map[string]any{
-		"message": fmt.Sprintf("The awaited event %s arrived at %s.", ev.Type, ev.At.UTC().Format(time.RFC3339)),
-		"event":   map[string]any{"id": ev.ID, "type": ev.Type, "at": ev.At.UTC()},
-	})})
 }
 
 // backoff returns when attempt n+1 may run: exponential from RetryBase,

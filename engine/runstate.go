@@ -204,15 +204,14 @@ func (s *runState) execute(node string, attempt, visit int, pre *remoteResult, r
 	return s.drain([]pending{{node: node, attempt: attempt, visit: visit, pre: pre, resume: resume}})
 }
 
-// follow continues after node through port.
-func (s *runState) follow(node, port string) error {
-	var q []pending
-	if cn := s.cf.Nodes[node]; cn != nil {
-		for _, next := range cn.Next[port] {
-			q = append(q, pending{node: next, attempt: 1})
-		}
+// applyAndDrain performs a plan made outside a step (a wait that ended)
+// and runs what it leads to.
+func (s *runState) applyAndDrain(pl plan) error {
+	next, err := s.apply(pl, nil)
+	if err != nil {
+		return err
 	}
-	return s.drain(q)
+	return s.drain(next)
 }
 
 func (s *runState) drain(q []pending) error {

@@ -325,8 +325,14 @@ func runTrace(reg *nodes.Registry, sc *traceScript) (string, error) {
 	if sc.contact != nil {
 		tr.contact = tr.contacts.Add(*sc.contact)
 	} else if !strings.HasPrefix(trigger.Node.Type, "trigger.webhook") {
-		// Runs started by a contact's event or a schedule are about a contact.
-		tr.contact = tr.contacts.Add(nodestest.Contact{Email: "ada@example.com", FirstName: "Ada"})
+		// Runs started by a contact's event or a schedule are about a
+		// contact: the event's, when the payload names one.
+		c := nodestest.Contact{Email: "ada@example.com", FirstName: "Ada"}
+		if named, ok := sc.trigger["contact"].(map[string]any); ok {
+			c.Email, _ = named["email"].(string)
+			c.Phone, _ = named["phone"].(string)
+		}
+		tr.contact = tr.contacts.Add(c)
 	}
 	if !strings.HasPrefix(trigger.Node.Type, "trigger.webhook") {
 		tr.env.Event = flows.Event{ID: "ev0", Type: "trigger", Data: sc.trigger, At: sc.start}
@@ -583,9 +589,8 @@ func (tr *tracer) job(j traceJob) {
 		}
 		if p.Event != nil {
 			tr.env.Event = *p.Event
-			tr.logf("step %s completed → %s (the event arrived)", j.NodeID, j.Port)
 		}
-		tr.follow(j.NodeID, j.Port)
+		tr.drain(tr.apply(tr.d.resumed(j.NodeID, j.Port, p.Event)))
 	case storage.JobTimeout:
 		tr.waits = slices.DeleteFunc(tr.waits, func(w storage.Wait) bool { return w.TimeoutJobID == j.id })
 		if j.Port == reenterPort {
@@ -594,22 +599,7 @@ func (tr *tracer) job(j traceJob) {
 			tr.drain([]pending{{node: j.NodeID, attempt: 1, visit: p.Visit, resume: &nodes.Resume{TimedOut: true, State: p.State}}})
 			return
 		}
-		tr.logf("step %s timed_out → %s", j.NodeID, j.Port)
-		tr.follow(j.NodeID, j.Port)
-	}
-}
-
-func (tr *tracer) follow(node, port string) {
-	if cn := tr.cf.Nodes[node]; cn != nil {
-		next := nextOf(cn, port)
-		if len(next) > 0 {
-			var ids []string
-			for _, p := range next {
-				ids = append(ids, p.node)
-			}
-			tr.logf("  next %s", strings.Join(ids, ", "))
-		}
-		tr.drain(next)
+		tr.drain(tr.apply(tr.d.timedOut(j.NodeID, j.Port)))
 	}
 }
 
