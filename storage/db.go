@@ -52,6 +52,9 @@ type Store struct {
 	writer   *gorm.DB
 	reader   *gorm.DB
 	postgres bool
+	// analyticsAt is when the last complete RefreshAnalytics began
+	// (unix ns): every mark committed before then is counted.
+	analyticsAt atomic.Int64
 	// checkpoints copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
 	checkpoints *checkpointer
