@@ -54,9 +54,14 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	pre := e.runRemote(ctx, jobs)
-	// Commit in short transactions: the single SQLite writer is shared
-	// with webhook and event ingestion, which must not queue behind a
-	// long batch.
+	return len(jobs), e.commitJobs(ctx, jobs, pre)
+}
+
+// commitJobs processes leased jobs (with the results of their vendor
+// calls, pre) in short transactions: the single SQLite writer is shared
+// with webhook and event ingestion, which must not queue behind a long
+// batch.
+func (e *Engine) commitJobs(ctx context.Context, jobs []storage.Job, pre map[int64]*remoteResult) error {
 	for start := 0; start < len(jobs); {
 		end, err := e.processChunk(ctx, jobs, start, pre, false)
 		if errors.Is(err, errIsolate) {
@@ -67,11 +72,11 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 			// until released here (or, after a crash, until the lease
 			// expires).
 			e.releaseAll(ctx, jobs[start:], err)
-			return len(jobs), fmt.Errorf("process batch: %w", err)
+			return fmt.Errorf("process batch: %w", err)
 		}
 		start = end
 	}
-	return len(jobs), nil
+	return nil
 }
 
 func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error) {

@@ -28,7 +28,12 @@ type runState struct {
 	visits map[string]int
 	steps  []storage.Step
 	dueNow bool // a job due now was written: the run is still running
-	ended  bool
+	// dispatched is set when a vendor call of the run was handed to the
+	// dispatcher: the run is still running, and no worker is woken.
+	dispatched bool
+	// calls are the vendor calls to hand over once the run is saved.
+	calls []*dispatched
+	ended bool
 	// contactStale says env.Contact must be read again before a node or
 	// the goal looks at it (the contact changed, or was never read).
 	contactStale bool
@@ -368,6 +373,12 @@ func (s *runState) apply(pl plan, contacts *txContacts) ([]pending, error) {
 		s.record(step)
 	}
 	for _, j := range pl.jobs {
+		if ok, err := s.dispatch(j); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := s.addJob(j); err != nil {
 			return nil, err
 		}
@@ -451,7 +462,11 @@ func (s *runState) insertJob(j storage.Job) (int64, error) {
 	}
 	s.run.Tokens++
 	if !j.DueAt.After(s.env.Now) {
-		s.dueNow = true
+		if j.LeaseOwner == "" {
+			s.dueNow = true
+		} else {
+			s.dispatched = true
+		}
 	}
 	return j.ID, nil
 }
@@ -511,7 +526,7 @@ func (s *runState) write(isNew bool) error {
 	} else if s.run.Tokens <= 0 {
 		s.run.Tokens = 0
 		s.end(storage.RunCompleted)
-	} else if s.dueNow {
+	} else if s.dueNow || s.dispatched {
 		s.run.Status = storage.RunRunning
 	} else {
 		s.run.Status = storage.RunWaiting
@@ -532,6 +547,7 @@ func (s *runState) write(isNew bool) error {
 		return err
 	}
 	s.committed.add(func() { s.observeSaved(saved) })
+	s.submitCalls()
 	return nil
 }
 
