@@ -17,19 +17,22 @@ import (
 // testdata/traces check the decisions without a database.
 
 // plan is what a run does after reaching a node or finishing a step.
+// A plan holds at most one step and one job (values, not slices: a plan
+// is made for every step, and allocations there cost the engine's speed).
 type plan struct {
-	// visit is the node's visit this plan counts (nil: none counted).
-	visit *nodeVisit
+	// visit is the node's visit this plan counts (n == 0: none).
+	visit nodeVisit
 	// contactID is the run's contact from now on ("": unchanged).
 	contactID string
 	// vars are run variables the step set.
 	vars map[string]any
-	// steps are recorded in order; apply stamps their times.
-	steps []storage.Step
+	// step is recorded when step.NodeID is set; apply stamps its times.
+	step storage.Step
 	// next are the nodes to run now, in this transaction.
 	next []pending
-	// jobs are this run's jobs to write, each one outstanding token.
-	jobs []storage.Job
+	// job is a job of this run to write, when job.Kind is set: one
+	// outstanding token.
+	job storage.Job
 	// wait opens an event wait (its timeout job is one token).
 	wait *eventWait
 	// end ends the run.
@@ -100,7 +103,7 @@ func failPlan(msg string) plan {
 // true, and visit is the visit it runs as), or what the plan says instead
 // (the node is gone, the goal is reached, the type is unknown, or the
 // node calls a vendor and gets a job of its own).
-func (d decider) reach(f runFacts, p pending) (pl plan, visit int, run bool) {
+func (d *decider) reach(f runFacts, p pending) (pl plan, visit int, run bool) {
 	cn := d.cf.Nodes[p.node]
 	if cn == nil {
 		return failPlan(fmt.Sprintf("The step %q no longer exists in this journey version.", p.node)), 0, false
@@ -116,24 +119,24 @@ func (d decider) reach(f runFacts, p pending) (pl plan, visit int, run bool) {
 	visit = p.visit
 	if visit == 0 {
 		visit = f.visits[cn.Node.ID] + 1
-		pl.visit = &nodeVisit{node: cn.Node.ID, n: visit}
+		pl.visit = nodeVisit{node: cn.Node.ID, n: visit}
 	}
 	if typ.RemoteFor(cn) && p.pre == nil {
 		// Network I/O never runs inside the transaction: hand it to the
 		// next batch, which calls it first.
-		pl.jobs = []storage.Job{{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: visit, Resume: p.resume, Remote: true}), DueAt: f.env.Now, Attempts: p.attempt - 1}}
+		pl.job = storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
+			Payload: mustJSON(stepPayload{Visit: visit, Resume: p.resume, Remote: true}), DueAt: f.env.Now, Attempts: p.attempt - 1}
 		return pl, visit, false
 	}
 	return pl, visit, true
 }
 
 // afterStep decides what follows a step's result.
-func (d decider) afterStep(f runFacts, r stepResult) plan {
+func (d *decider) afterStep(f runFacts, r stepResult) plan {
 	cn := r.node
 	var pl plan
 	if r.newVisit {
-		pl.visit = &nodeVisit{node: cn.Node.ID, n: r.visit}
+		pl.visit = nodeVisit{node: cn.Node.ID, n: r.visit}
 	}
 	step := storage.Step{NodeID: cn.Node.ID, NodeType: cn.Node.Type, Visit: r.visit, Attempt: r.attempt,
 		StartedAt: r.started, Input: string(cn.Node.Params)}
@@ -148,7 +151,7 @@ func (d decider) afterStep(f runFacts, r stepResult) plan {
 	switch {
 	case res.Exit != nil:
 		step.Status = "completed"
-		pl.steps = append(pl.steps, step)
+		pl.step = step
 		outcome := res.Exit.Outcome
 		if outcome == "" {
 			outcome = nodes.OutcomeExited
@@ -162,7 +165,7 @@ func (d decider) afterStep(f runFacts, r stepResult) plan {
 			// known only when it ends (resumed, or timedOut).
 			step.Port = res.Wait.Port
 		}
-		pl.steps = append(pl.steps, step)
+		pl.step = step
 		d.wait(&pl, f.hasContact || res.ContactID != "", cn, r.visit, res.Wait, r.simulated)
 		return pl
 	}
@@ -172,7 +175,7 @@ func (d decider) afterStep(f runFacts, r stepResult) plan {
 	}
 	step.Status = "completed"
 	step.Port = port
-	pl.steps = append(pl.steps, step)
+	pl.step = step
 	pl.next = nextOf(cn, port)
 	return pl
 }
@@ -187,7 +190,7 @@ func nextOf(cn *flows.CompiledNode, port string) []pending {
 
 // stepFailed plans a retry, or the node's "failed" port, or the run's
 // failure, recording the error where the run detail shows it.
-func (d decider) stepFailed(pl *plan, cn *flows.CompiledNode, step storage.Step, r stepResult) {
+func (d *decider) stepFailed(pl *plan, cn *flows.CompiledNode, step storage.Step, r stepResult) {
 	err := r.err
 	step.Error = err.Error()
 	var ra *nodes.RetryAfterError
@@ -197,26 +200,26 @@ func (d decider) stepFailed(pl *plan, cn *flows.CompiledNode, step storage.Step,
 	}
 	if !nodes.IsPermanent(err) && step.Attempt < d.maxAttempts {
 		step.Status = "retrying"
-		pl.steps = append(pl.steps, step)
-		pl.jobs = []storage.Job{{Kind: storage.JobStep, NodeID: cn.Node.ID,
+		pl.step = step
+		pl.job = storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
 			Payload:  mustJSON(stepPayload{Visit: step.Visit, Resume: r.resume, Remote: r.remote}),
-			Attempts: step.Attempt, DueAt: d.retryAt(step.Attempt, retryAfter), LastError: err.Error()}}
+			Attempts: step.Attempt, DueAt: d.retryAt(step.Attempt, retryAfter), LastError: err.Error()}
 		return
 	}
 	step.Status = "failed"
 	if targets := cn.Next["failed"]; len(targets) > 0 {
 		step.Port = "failed"
-		pl.steps = append(pl.steps, step)
+		pl.step = step
 		pl.next = nextOf(cn, "failed")
 		return
 	}
-	pl.steps = append(pl.steps, step)
+	pl.step = step
 	pl.end = &runEnd{status: storage.RunFailed, error: fmt.Sprintf("The step %q failed: %v", nodeName(cn), err)}
 }
 
 // wait plans the pause of this branch of the run at cn. A simulated event
 // (a test's choice) ends the wait at once through the event's path.
-func (d decider) wait(pl *plan, hasContact bool, cn *flows.CompiledNode, visit int, w *nodes.Wait, simulated *flows.Event) {
+func (d *decider) wait(pl *plan, hasContact bool, cn *flows.CompiledNode, visit int, w *nodes.Wait, simulated *flows.Event) {
 	port := w.Port
 	if port == "" {
 		port = flows.DefaultPort
@@ -229,11 +232,11 @@ func (d decider) wait(pl *plan, hasContact bool, cn *flows.CompiledNode, visit i
 		payload = mustJSON(resumePayload{Visit: visit, State: w.State})
 	}
 	if w.Event == "" {
-		pl.jobs = []storage.Job{{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload}}
+		pl.job = storage.Job{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload}
 		return
 	}
 	if simulated != nil && !w.Reenter {
-		pl.jobs = []storage.Job{simulatedResume(cn.Node.ID, w, simulated)}
+		pl.job = simulatedResume(cn.Node.ID, w, simulated)
 		return
 	}
 	if !hasContact {
@@ -260,13 +263,13 @@ func (d decider) wait(pl *plan, hasContact bool, cn *flows.CompiledNode, visit i
 // ev is the awaited event that arrived, nil for a delay that is over.
 // Only the event's type, id and time are recorded: run history outlives
 // an erased contact, and event data may name them.
-func (d decider) resumed(node, port string, ev *flows.Event) plan {
+func (d *decider) resumed(node, port string, ev *flows.Event) plan {
 	var pl plan
 	if ev != nil {
-		pl.steps = []storage.Step{{NodeID: node, Status: "completed", Port: port, Output: mustJSON(map[string]any{
+		pl.step = storage.Step{NodeID: node, Status: "completed", Port: port, Output: mustJSON(map[string]any{
 			"message": fmt.Sprintf("The awaited event %s arrived at %s.", ev.Type, ev.At.UTC().Format(time.RFC3339)),
 			"event":   map[string]any{"id": ev.ID, "type": ev.Type, "at": ev.At.UTC()},
-		})}}
+		})}
 	}
 	if cn := d.cf.Nodes[node]; cn != nil {
 		pl.next = nextOf(cn, port)
@@ -276,9 +279,9 @@ func (d decider) resumed(node, port string, ev *flows.Event) plan {
 
 // timedOut decides what follows when no awaited event arrived at node in
 // time: the wait's timeout port.
-func (d decider) timedOut(node, port string) plan {
-	pl := plan{steps: []storage.Step{{NodeID: node, Status: "timed_out", Port: port,
-		Output: mustJSON(map[string]any{"message": "No matching event arrived in time."})}}}
+func (d *decider) timedOut(node, port string) plan {
+	pl := plan{step: storage.Step{NodeID: node, Status: "timed_out", Port: port,
+		Output: mustJSON(map[string]any{"message": "No matching event arrived in time."})}}
 	if cn := d.cf.Nodes[node]; cn != nil {
 		pl.next = nextOf(cn, port)
 	}

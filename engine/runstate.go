@@ -42,6 +42,8 @@ type runState struct {
 	// committed, when set, collects the metrics and logs of what save
 	// wrote, to report once the transaction commits (nil: at once).
 	committed *onCommit
+	// d decides what the run does next (see decider()).
+	d decider
 	// choices are what the tester chose happens at steps (test runs only).
 	choices TestChoices
 }
@@ -297,8 +299,13 @@ func (s *runState) step(p pending) ([]pending, error) {
 	return s.apply(d.afterStep(s.facts(), r), contacts)
 }
 
-func (s *runState) decider() decider {
-	return decider{cf: s.cf, lookup: s.e.reg.Lookup, maxAttempts: s.e.cfg.MaxAttempts, retryAt: s.e.backoff}
+// decider returns the run's decider (made once: its method values
+// allocate).
+func (s *runState) decider() *decider {
+	if s.d.cf == nil {
+		s.d = decider{cf: s.cf, lookup: s.e.reg.Lookup, maxAttempts: s.e.cfg.MaxAttempts, retryAt: s.e.backoff}
+	}
+	return &s.d
 }
 
 func (s *runState) facts() runFacts {
@@ -360,7 +367,7 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 // writes its jobs and waits. contacts are the changes of the step the
 // plan follows (nil when no node ran). It returns the nodes to run next.
 func (s *runState) apply(pl plan, contacts *txContacts) ([]pending, error) {
-	if v := pl.visit; v != nil {
+	if v := pl.visit; v.n != 0 {
 		s.visits[v.node] = v.n
 	}
 	if err := s.applyContact(pl, contacts); err != nil {
@@ -369,17 +376,15 @@ func (s *runState) apply(pl plan, contacts *txContacts) ([]pending, error) {
 	for k, v := range pl.vars {
 		s.env.Vars[k] = v
 	}
-	for _, step := range pl.steps {
-		s.record(step)
+	if pl.step.NodeID != "" {
+		s.record(pl.step)
 	}
-	for _, j := range pl.jobs {
-		if ok, err := s.dispatch(j); ok || err != nil {
-			if err != nil {
-				return nil, err
-			}
-			continue
+	if j := pl.job; j.Kind != "" {
+		dispatched, err := s.dispatch(j)
+		if err == nil && !dispatched {
+			err = s.addJob(j)
 		}
-		if err := s.addJob(j); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}

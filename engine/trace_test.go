@@ -425,10 +425,10 @@ func (tr *tracer) runNode(p pending, visit int) stepResult {
 
 // apply performs a plan in memory and writes it to the trace.
 func (tr *tracer) apply(pl plan) []pending {
-	if v := pl.visit; v != nil {
+	if v := pl.visit; v.n != 0 {
 		tr.visits[v.node] = v.n
 	}
-	for _, st := range pl.steps {
+	if st := pl.step; st.NodeID != "" {
 		line := fmt.Sprintf("step %s %s", st.NodeID, st.Status)
 		if st.Port != "" {
 			line += " → " + st.Port
@@ -455,8 +455,8 @@ func (tr *tracer) apply(pl plan) []pending {
 		}
 	}
 	tr.refreshContact()
-	for _, j := range pl.jobs {
-		tr.addJob(j)
+	if pl.job.Kind != "" {
+		tr.addJob(pl.job)
 	}
 	if w := pl.wait; w != nil {
 		id := tr.addJob(w.timeout)
