@@ -307,6 +307,7 @@ func serveUntilDone(ctx context.Context, c config, store *storage.Store, eng *en
 		HookSecrets: hookSecrets(os.Environ()), SecureCookies: c.Secure, TrustedProxies: c.TrustedProxies,
 		Web: webFS(), Templates: flows.TemplatesFS(), Channels: ch, MetricsToken: c.MetricsToken,
 		SetupHosts: setupHosts(c), HookConcurrency: intakeLimit(c.HookConcurrency), HookRate: intakeLimit(c.HookRate),
+		ResultsMaxAge: 2 * analyticsRefreshEvery,
 	})
 	// On SIGTERM (ctx ends) the workers stop claiming jobs at once and the
 	// batch in flight finishes; Stop below waits for it.

@@ -82,8 +82,9 @@ func startSweeper(ctx context.Context, c config, store *storage.Store, logger *s
 }
 
 // analyticsRefreshEvery is how often the Results rollups are brought up to
-// date in the background (the dashboard also does it before each read), so
-// that their marks never pile up while nobody looks.
+// date in the background, so that their marks never pile up while nobody
+// looks; a dashboard request counts itself only when the last count is
+// more than twice as old (server.Config.ResultsMaxAge).
 const analyticsRefreshEvery = 15 * time.Second
 
 // refreshAnalyticsLoop refreshes the rollups until ctx ends.

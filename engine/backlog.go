@@ -68,7 +68,7 @@ func (e *Engine) checkBacklog() error {
 		}
 		b.counting.Unlock()
 	}
-	if due := b.due.Load(); due > b.limit {
+	if due := b.due.Load() + e.dispatch.pending(); due > b.limit {
 		return &BacklogError{Due: due, Limit: b.limit}
 	}
 	return nil

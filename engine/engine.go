@@ -164,8 +164,11 @@ type Engine struct {
 	cache compiledCache
 	// ingest groups the transactions of concurrent webhooks and events.
 	ingest *groupCommit
-	// vendorSlots holds a token per vendor call in flight (runRemote).
+	// vendorSlots holds a token per vendor call in flight (runRemote and
+	// dispatch).
 	vendorSlots chan struct{}
+	// dispatch calls vendors for jobs as soon as they are committed.
+	dispatch *dispatcher
 	// backlog refuses webhooks while the workers are too far behind.
 	backlog backlog
 
@@ -197,6 +200,7 @@ func New(cfg Config) (*Engine, error) {
 
 		vendorSlots: make(chan struct{}, cfg.VendorConcurrency),
 	}
+	e.dispatch = newDispatcher(e)
 	e.backlog.limit = int64(cfg.MaxBacklog)
 	if u, ok := cfg.Channels.(EventsUser); ok {
 		u.UseEvents(e) // the outbox records channel.sent events
@@ -236,6 +240,7 @@ func (e *Engine) Start(ctx context.Context) {
 		e.done.Add(1)
 		go e.work(ctx, stepCtx)
 	}
+	e.dispatch.start(ctx, stepCtx, &e.done)
 }
 
 // Stop ends the worker loops and waits, until ctx ends, for the batch in

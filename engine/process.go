@@ -52,9 +52,14 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	pre := e.runRemote(ctx, jobs)
-	// Commit in short transactions: the single SQLite writer is shared
-	// with webhook and event ingestion, which must not queue behind a
-	// long batch.
+	return len(jobs), e.commitJobs(ctx, jobs, pre)
+}
+
+// commitJobs processes leased jobs (with the results of their vendor
+// calls, pre) in short transactions: the single SQLite writer is shared
+// with webhook and event ingestion, which must not queue behind a long
+// batch.
+func (e *Engine) commitJobs(ctx context.Context, jobs []storage.Job, pre map[int64]*remoteResult) error {
 	for start := 0; start < len(jobs); {
 		end, err := e.processChunk(ctx, jobs, start, pre, false)
 		if errors.Is(err, errIsolate) {
@@ -65,11 +70,11 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 			// until released here (or, after a crash, until the lease
 			// expires).
 			e.releaseAll(ctx, jobs[start:], err)
-			return len(jobs), fmt.Errorf("process batch: %w", err)
+			return fmt.Errorf("process batch: %w", err)
 		}
 		start = end
 	}
-	return len(jobs), nil
+	return nil
 }
 
 func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error) {
@@ -210,9 +215,8 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 		}
 		if p.Event != nil {
 			st.env.Event = *p.Event
-			st.recordArrival(j.NodeID, j.Port, p.Event)
 		}
-		err = st.follow(j.NodeID, j.Port)
+		err = st.applyAndDrain(st.decider().resumed(j.NodeID, j.Port, p.Event))
 	case storage.JobTimeout:
 		if j.Port == reenterPort {
 			var p resumePayload
@@ -220,9 +224,7 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 			err = st.execute(j.NodeID, 1, p.Visit, nil, &nodes.Resume{TimedOut: true, State: p.State})
 			break
 		}
-		st.record(storage.Step{NodeID: j.NodeID, Status: "timed_out", Port: j.Port,
-			Output: mustJSON(map[string]any{"message": "No matching event arrived in time."})})
-		err = st.follow(j.NodeID, j.Port)
+		err = st.applyAndDrain(st.decider().timedOut(j.NodeID, j.Port))
 	default:
 		err = fmt.Errorf("unknown job kind %q", j.Kind)
 	}
@@ -230,16 +232,6 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 		return err
 	}
 	return st.save()
-}
-
-// recordArrival records that the event a step waited for arrived and the
-// run goes on through port. Only the event's type, id and time are kept:
-// run history outlives an erased contact, and event data may name them.
-func (s *runState) recordArrival(node, port string, ev *flows.Event) {
-	s.record(storage.Step{NodeID: node, Status: "completed", Port: port, Output: mustJSON(map[string]any{
-		"message": fmt.Sprintf("The awaited event %s arrived at %s.", ev.Type, ev.At.UTC().Format(time.RFC3339)),
-		"event":   map[string]any{"id": ev.ID, "type": ev.Type, "at": ev.At.UTC()},
-	})})
 }
 
 // backoff returns when attempt n+1 may run: exponential from RetryBase,

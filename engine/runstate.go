@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
@@ -27,7 +26,12 @@ type runState struct {
 	visits map[string]int
 	steps  []storage.Step
 	dueNow bool // a job due now was written: the run is still running
-	ended  bool
+	// dispatched is set when a vendor call of the run was handed to the
+	// dispatcher: the run is still running, and no worker is woken.
+	dispatched bool
+	// calls are the vendor calls to hand over once the run is saved.
+	calls []*dispatched
+	ended bool
 	// contactStale says env.Contact must be read again before a node or
 	// the goal looks at it (the contact changed, or was never read).
 	contactStale bool
@@ -36,6 +40,8 @@ type runState struct {
 	// committed, when set, collects the metrics and logs of what save
 	// wrote, to report once the transaction commits (nil: at once).
 	committed *onCommit
+	// d decides what the run does next (see decider()).
+	d decider
 	// choices are what the tester chose happens at steps (test runs only).
 	choices TestChoices
 }
@@ -203,15 +209,14 @@ func (s *runState) execute(node string, attempt, visit int, pre *remoteResult, r
 	return s.drain([]pending{{node: node, attempt: attempt, visit: visit, pre: pre, resume: resume}})
 }
 
-// follow continues after node through port.
-func (s *runState) follow(node, port string) error {
-	var q []pending
-	if cn := s.cf.Nodes[node]; cn != nil {
-		for _, next := range cn.Next[port] {
-			q = append(q, pending{node: next, attempt: 1})
-		}
+// applyAndDrain performs a plan made outside a step (a wait that ended)
+// and runs what it leads to.
+func (s *runState) applyAndDrain(pl plan) error {
+	next, err := s.apply(pl, nil)
+	if err != nil {
+		return err
 	}
-	return s.drain(q)
+	return s.drain(next)
 }
 
 func (s *runState) drain(q []pending) error {
@@ -269,42 +274,56 @@ func (s *runState) setContactFields(contacts *txContacts, res nodes.Result) erro
 	return err
 }
 
-// step runs one node and returns the nodes to run next.
+// step runs one node and returns the nodes to run next: a decision when
+// the run reaches the node, the node's handler, a decision on its result,
+// and apply performing each decision.
 func (s *runState) step(p pending) ([]pending, error) {
-	cn := s.cf.Nodes[p.node]
-	if cn == nil {
-		s.fail(fmt.Sprintf("The step %q no longer exists in this journey version.", p.node))
-		return nil, nil
-	}
 	if err := s.freshContact(); err != nil {
 		return nil, err
 	}
-	if reached, err := s.cf.Goal(&s.env); err == nil && reached && !cn.Spec.Trigger {
-		s.exit(nodes.OutcomeConverted, "The journey's goal was reached.")
-		return nil, nil
+	d := s.decider()
+	pl, visit, run := d.reach(s.facts(), p)
+	if !run {
+		return s.apply(pl, nil)
 	}
-	typ, ok := s.e.reg.Lookup(cn.Node.Type, cn.Node.Version())
-	if !ok {
-		s.fail(fmt.Sprintf("The step %q uses an unknown node type %q.", cn.Node.ID, cn.Node.Type))
-		return nil, nil
+	r, contacts, err := s.runNode(p, visit)
+	if err != nil {
+		return nil, err
 	}
-	visit := p.visit
-	if visit == 0 {
-		visit = s.visits[cn.Node.ID] + 1
-		s.visits[cn.Node.ID] = visit
+	r.newVisit = p.visit == 0
+	if r.err != nil {
+		contacts = nil // a failed step's changes were undone
 	}
-	if typ.RemoteFor(cn) && p.pre == nil {
-		// Network I/O never runs inside the transaction: hand it to the
-		// next batch, which calls it first.
-		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: visit, Resume: p.resume, Remote: true}), DueAt: s.env.Now, Attempts: p.attempt - 1})
+	return s.apply(d.afterStep(s.facts(), r), contacts)
+}
+
+// decider returns the run's decider (made once: its method values
+// allocate).
+func (s *runState) decider() *decider {
+	if s.d.cf == nil {
+		s.d = decider{cf: s.cf, lookup: s.e.reg.Lookup, maxAttempts: s.e.cfg.MaxAttempts, retryAt: s.e.backoff}
 	}
-	started := s.e.clock.Now()
+	return &s.d
+}
+
+func (s *runState) facts() runFacts {
+	return runFacts{env: &s.env, visits: s.visits, hasContact: s.run.ContactID != nil}
+}
+
+// runNode runs p's node as visit: its handler, or the result of its
+// vendor call made before the transaction (p.pre), with the contact
+// changes either asks for, and a tester's choice. The error is the
+// store's: the step's own failure is in the result.
+func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error) {
+	cn := s.cf.Nodes[p.node]
+	typ, _ := s.e.reg.Lookup(cn.Node.Type, cn.Node.Version())
+	r := stepResult{node: cn, visit: visit, attempt: p.attempt, resume: p.resume, remote: typ.RemoteFor(cn),
+		started: s.e.clock.Now()}
 	var contacts *txContacts
 	var res nodes.Result
 	var err error
 	if p.pre != nil {
-		res, err, started = p.pre.res, p.pre.err, p.pre.started
+		res, err, r.started = p.pre.res, p.pre.err, p.pre.started
 		if err == nil && (res.SaveContact != nil || len(res.ContactFields) > 0) {
 			contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
 			if res.SaveContact != nil {
@@ -314,7 +333,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 				err = s.setContactFields(contacts, res)
 			}
 			if e := contacts.finish(err != nil); e != nil {
-				return nil, e
+				return r, nil, e
 			}
 		}
 	} else {
@@ -329,39 +348,88 @@ func (s *runState) step(p pending) ([]pending, error) {
 			err = s.setContactFields(contacts, res)
 		}
 		if e := contacts.finish(err != nil); e != nil {
-			return nil, e
+			return r, nil, e
 		}
 	}
-	var simulated *flows.Event
 	if c, ok := s.choices[cn.Node.ID]; ok {
-		res, simulated, err = s.choose(cn, c, res, err)
+		res, r.simulated, err = s.choose(cn, c, res, err)
 	}
-	step := storage.Step{NodeID: cn.Node.ID, NodeType: cn.Node.Type, Visit: visit, Attempt: p.attempt,
-		StartedAt: started, Input: string(cn.Node.Params)}
-	if err != nil {
-		return s.stepFailed(cn, step, err, p.resume)
+	r.res, r.err = res, err
+	if err == nil {
+		r.output = s.stepOutput(res)
 	}
-	if res.ContactID != "" {
-		created := contacts != nil && contacts.inserted != nil && contacts.inserted.ID == res.ContactID
-		if !s.run.Test && !created && (s.run.ContactID == nil || *s.run.ContactID != res.ContactID) {
+	return r, contacts, nil
+}
+
+// apply performs a plan: the only place a decision changes the run and
+// writes its jobs and waits. contacts are the changes of the step the
+// plan follows (nil when no node ran). It returns the nodes to run next.
+func (s *runState) apply(pl plan, contacts *txContacts) ([]pending, error) {
+	if v := pl.visit; v.n != 0 {
+		s.visits[v.node] = v.n
+	}
+	if err := s.applyContact(pl, contacts); err != nil {
+		return nil, err
+	}
+	for k, v := range pl.vars {
+		s.env.Vars[k] = v
+	}
+	if pl.step.NodeID != "" {
+		s.record(pl.step)
+	}
+	if j := pl.job; j.Kind != "" {
+		dispatched, err := s.dispatch(j)
+		if err == nil && !dispatched {
+			err = s.addJob(j)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if w := pl.wait; w != nil {
+		jobID, err := s.insertJob(w.timeout)
+		if err != nil {
+			return nil, err
+		}
+		for _, wt := range w.waits {
+			wt.RunID, wt.ContactID, wt.TimeoutJobID, wt.CreatedAt = s.run.ID, *s.run.ContactID, jobID, s.env.Now
+			if err := storage.InsertWait(s.tx, &wt); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if e := pl.end; e != nil {
+		switch e.status {
+		case storage.RunFailed:
+			s.fail(e.error)
+		default:
+			s.exit(e.outcome, e.reason)
+		}
+		return nil, nil
+	}
+	return pl.next, nil
+}
+
+// applyContact makes the plan's contact the run's, and keeps what the
+// expressions of later steps see of the contact current.
+func (s *runState) applyContact(pl plan, contacts *txContacts) error {
+	if id := pl.contactID; id != "" {
+		created := contacts != nil && contacts.inserted != nil && contacts.inserted.ID == id
+		if !s.run.Test && !created && (s.run.ContactID == nil || *s.run.ContactID != id) {
 			// The run is credited with the contact's deals since it
 			// started, and no longer with those of its former contact
 			// (a contact the step just created has none).
-			for _, c := range []*string{&res.ContactID, s.run.ContactID} {
+			for _, c := range []*string{&id, s.run.ContactID} {
 				if c != nil {
 					if err := storage.MarkContactDeals(s.tx, *c, s.run.StartedAt); err != nil {
-						return nil, err
+						return err
 					}
 				}
 			}
 		}
-		id := res.ContactID
 		s.run.ContactID = &id
 	}
-	for k, v := range res.Vars {
-		s.env.Vars[k] = v
-	}
-	if res.ContactID != "" || (contacts != nil && (contacts.changed || contacts.dealCreated && s.cf.UsesActivity())) {
+	if pl.contactID != "" || (contacts != nil && (contacts.changed || contacts.dealCreated && s.cf.UsesActivity())) {
 		s.contactStale = true
 	}
 	if s.contactStale && contacts != nil && contacts.inserted != nil && !contacts.dealCreated &&
@@ -369,123 +437,9 @@ func (s *runState) step(p pending) ([]pending, error) {
 		// The step created the run's contact: it is known as written, with
 		// no tags or lists yet.
 		if err := s.setContact(&storage.ContactView{Contact: *contacts.inserted, Tags: []string{}, Lists: []string{}}); err != nil {
-			return nil, err
-		}
-		s.contactStale = false
-	}
-	step.Output = s.stepOutput(res)
-	switch {
-	case res.Exit != nil:
-		step.Status = "completed"
-		s.record(step)
-		s.exit(res.Exit.Outcome, res.Exit.Reason)
-		return nil, nil
-	case res.Wait != nil:
-		step.Status = "waiting"
-		if res.Wait.Event == "" {
-			// A delay leaves through its port; an event wait's port is
-			// known only when it ends (recordArrival, or timed_out).
-			step.Port = res.Wait.Port
-		}
-		s.record(step)
-		return nil, s.wait(cn, visit, res.Wait, simulated)
-	}
-	port := res.Port
-	if port == "" {
-		port = flows.DefaultPort
-	}
-	step.Status = "completed"
-	step.Port = port
-	s.record(step)
-	var next []pending
-	for _, n := range cn.Next[port] {
-		next = append(next, pending{node: n, attempt: 1})
-	}
-	return next, nil
-}
-
-// stepFailed schedules a retry, or follows the node's "failed" port, or
-// fails the run, recording the error where the run detail shows it.
-func (s *runState) stepFailed(cn *flows.CompiledNode, step storage.Step, err error, resume *nodes.Resume) ([]pending, error) {
-	step.Error = err.Error()
-	var ra *nodes.RetryAfterError
-	retryAfter := time.Duration(0)
-	if errors.As(err, &ra) {
-		retryAfter = ra.After
-	}
-	if !nodes.IsPermanent(err) && step.Attempt < s.e.cfg.MaxAttempts {
-		step.Status = "retrying"
-		s.record(step)
-		typ, _ := s.e.reg.Lookup(cn.Node.Type, cn.Node.Version())
-		return nil, s.addJob(storage.Job{Kind: storage.JobStep, NodeID: cn.Node.ID,
-			Payload: mustJSON(stepPayload{Visit: step.Visit, Resume: resume, Remote: typ != nil && typ.RemoteFor(cn)}), Attempts: step.Attempt,
-			DueAt: s.e.backoff(step.Attempt, retryAfter), LastError: err.Error()})
-	}
-	step.Status = "failed"
-	if targets, ok := cn.Next["failed"]; ok && len(targets) > 0 {
-		step.Port = "failed"
-		s.record(step)
-		var next []pending
-		for _, n := range targets {
-			next = append(next, pending{node: n, attempt: 1})
-		}
-		return next, nil
-	}
-	s.record(step)
-	name := cn.Node.Name
-	if name == "" {
-		name = cn.Node.ID
-	}
-	s.fail(fmt.Sprintf("The step %q failed: %v", name, err))
-	return nil, nil
-}
-
-// wait pauses this branch of the run at cn. A simulated event (a test's
-// choice) ends the wait at once through the event's path.
-func (s *runState) wait(cn *flows.CompiledNode, visit int, w *nodes.Wait, simulated *flows.Event) error {
-	port := w.Port
-	if port == "" {
-		port = flows.DefaultPort
-	}
-	payload := ""
-	if w.Reenter {
-		// The node runs again (same visit, so the same idempotency key)
-		// with its state, instead of following a port.
-		port = reenterPort
-		payload = mustJSON(resumePayload{Visit: visit, State: w.State})
-	}
-	if w.Event == "" {
-		return s.addJob(storage.Job{Kind: storage.JobResume, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload})
-	}
-	if simulated != nil && !w.Reenter {
-		return s.addJob(simulatedResume(cn.Node.ID, w, simulated))
-	}
-	if s.run.ContactID == nil {
-		s.fail(fmt.Sprintf("The step %q waits for an event of a contact, but the run has no contact yet.", cn.Node.ID))
-		return nil
-	}
-	jobID, err := s.insertJob(storage.Job{Kind: storage.JobTimeout, NodeID: cn.Node.ID, Port: port, DueAt: w.Until, Payload: payload})
-	if err != nil {
-		return err
-	}
-	eventPort := w.EventPort
-	if eventPort == "" {
-		eventPort = "event"
-	}
-	if w.Reenter {
-		eventPort = reenterPort
-	}
-	// One wait per event type, sharing the timeout job: the first event
-	// takes them all (storage.TakeWaitGroup).
-	for _, typ := range append([]string{w.Event}, w.Events...) {
-		err := storage.InsertWait(s.tx, &storage.Wait{
-			RunID: s.run.ID, NodeID: cn.Node.ID, Visit: visit, ContactID: *s.run.ContactID,
-			EventType: typ, ExpiresAt: w.Until, EventPort: eventPort, MatchParam: w.MatchParam,
-			TimeoutJobID: jobID, CreatedAt: s.env.Now,
-		})
-		if err != nil {
 			return err
 		}
+		s.contactStale = false
 	}
 	return nil
 }
@@ -511,7 +465,11 @@ func (s *runState) insertJob(j storage.Job) (int64, error) {
 	}
 	s.run.Tokens++
 	if !j.DueAt.After(s.env.Now) {
-		s.dueNow = true
+		if j.LeaseOwner == "" {
+			s.dueNow = true
+		} else {
+			s.dispatched = true
+		}
 	}
 	return j.ID, nil
 }
@@ -571,7 +529,7 @@ func (s *runState) write(isNew bool) error {
 	} else if s.run.Tokens <= 0 {
 		s.run.Tokens = 0
 		s.end(storage.RunCompleted)
-	} else if s.dueNow {
+	} else if s.dueNow || s.dispatched {
 		s.run.Status = storage.RunRunning
 	} else {
 		s.run.Status = storage.RunWaiting
@@ -592,6 +550,7 @@ func (s *runState) write(isNew bool) error {
 		return err
 	}
 	s.committed.add(func() { s.observeSaved(saved) })
+	s.submitCalls()
 	return nil
 }
 

@@ -210,6 +210,9 @@ func (s *Server) refreshAnalytics(c *fiber.Ctx) error {
 		return &apiError{Status: fiber.StatusServiceUnavailable, Code: codeUnavailable,
 			Message: "The results are being counted for the first time (more than a month of history); try again in a few minutes."}
 	}
+	if age := s.cfg.ResultsMaxAge; age > 0 && time.Since(s.store.AnalyticsCountedAt()) < age {
+		return nil // counted recently enough, in the background
+	}
 	if err := s.store.RefreshAnalytics(c.UserContext()); err != nil {
 		return fmt.Errorf("update the results: %w", err)
 	}

@@ -268,3 +268,33 @@ func TestResultsWaitForTheFirstCount(t *testing.T) {
 	}
 	b.api(t, "GET", "/api/v1/analytics/summary?period=30d", "").must(t, http.StatusOK)
 }
+
+// With ResultsMaxAge (serve's 30 s), a dashboard request reads the last
+// count while it is recent enough, instead of counting a busy day again;
+// once the count is older, or after the background counted, it shows the
+// new runs.
+func TestResultsReadARecentCount(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(o *setupOptions) { o.resultsMaxAge = time.Hour })
+	doc := templateJSON(t, "chat-lead-qualification")
+	b.api(t, "POST", "/api/v1/flows/import", `{"flow":`+doc+`,"publish":true}`).must(t, http.StatusCreated)
+	entries := func() int64 {
+		var out struct{ Current reportBody }
+		b.api(t, "GET", "/api/v1/analytics/summary?period=7d", "").must(t, 200).json(t, &out)
+		return out.Current.Entries
+	}
+	if n := entries(); n != 0 { // never counted: the request counts
+		t.Fatalf("entries %d, want 0", n)
+	}
+	b.request(t, "POST", "/hooks/chat-finished", `{"email":"ada@example.com","name":"Ada","score":80}`).must(t, http.StatusAccepted)
+	b.drain(t)
+	if n := entries(); n != 0 {
+		t.Fatalf("entries %d right after a count, want the count's 0", n)
+	}
+	if err := b.store.RefreshAnalytics(context.Background()); err != nil { // the background's count
+		t.Fatal(err)
+	}
+	if n := entries(); n != 1 {
+		t.Fatalf("entries %d after the background counted, want 1", n)
+	}
+}

@@ -103,6 +103,8 @@ type setupOptions struct {
 	// vendorClient, with vendors, makes the vendor clients' requests
 	// (e.g. one that checks them against the vendor's spec).
 	vendorClient *http.Client
+	// resultsMaxAge is Config.ResultsMaxAge.
+	resultsMaxAge time.Duration
 }
 
 // setup opens a fresh store, engine and server; the engine's workers are
@@ -161,6 +163,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		HookSecrets: map[string]string{"CHATBOT": hookSecret},
 		Templates:   flows.TemplatesFS(), Web: o.web, TestWait: o.testWait, Channels: ch,
 		TrustedProxies: proxies, WriterBusyLimit: o.writerBusyLimit, SetupHosts: o.setupHosts, HookRate: o.hookRate,
+		ResultsMaxAge: o.resultsMaxAge,
 	})
 	b := &testBundle{store: store, eng: eng, srv: srv, logs: logs, ch: ch, dbPath: dbPath}
 	err = store.Write(ctx, func(tx storage.Tx) error {

@@ -91,6 +91,11 @@ type Config struct {
 	// (see TrustedProxies) may send (0: DefaultHookRate; negative: no
 	// limit). More are a 429 with Retry-After.
 	HookRate int
+	// ResultsMaxAge is how old the Results' counts may be before a
+	// request counts what changed itself (0: every request does; serve
+	// sets 30 s and counts every 15 s in the background, so that a busy
+	// day's recount is not paid by each dashboard request).
+	ResultsMaxAge time.Duration
 }
 
 // Server is the HTTP server. Create it with New.

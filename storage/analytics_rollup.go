@@ -219,11 +219,16 @@ const refreshDays = 31
 func (s *Store) RefreshAnalytics(ctx context.Context) error {
 	refreshMu.Lock()
 	defer refreshMu.Unlock()
+	began := time.Now()
 	for ctx.Err() == nil {
 		r := rawOf(s.Reader().WithContext(ctx))
 		ids, days, err := readMarks(r)
-		if err != nil || len(ids) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(ids) == 0 {
+			s.analyticsAt.Store(began.UnixNano())
+			return nil
 		}
 		counted := make(map[string]map[string]*dayRollup, len(days))
 		for _, d := range days {
@@ -239,6 +244,15 @@ func (s *Store) RefreshAnalytics(ctx context.Context) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// AnalyticsCountedAt is when the last complete RefreshAnalytics of this
+// store began (zero before the first).
+func (s *Store) AnalyticsCountedAt() time.Time {
+	if ns := s.analyticsAt.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // AnalyticsBacklog counts the days marked and not yet counted again, up

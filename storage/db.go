@@ -55,6 +55,9 @@ type Store struct {
 	reader *gorm.DB
 	// dl is the database's dialect, chosen when the store opens.
 	dl dialect
+	// analyticsAt is when the last complete RefreshAnalytics began
+	// (unix ns): every mark committed before then is counted.
+	analyticsAt atomic.Int64
 	// checkpoints copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
 	checkpoints *checkpointer

@@ -261,6 +261,20 @@ func DeleteJob(tx Tx, id int64, owner string) (bool, error) {
 	return n == 1, nil
 }
 
+// JobHeld reports whether owner still holds job id: false once the job was
+// deleted (its run ended, was cancelled or erased) or taken over.
+func JobHeld(db Tx, id int64, owner string) (bool, error) {
+	var one int
+	err := rawOf(db).queryRow(`SELECT 1 FROM jobs WHERE id = ? AND lease_owner = ?`, id, owner).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("job %d: %w", id, err)
+	}
+	return true, nil
+}
+
 // DeleteJobByID removes a job whoever holds it.
 func DeleteJobByID(tx Tx, id int64) (bool, error) {
 	res := tx.db.Where("id = ?", id).Delete(&Job{})

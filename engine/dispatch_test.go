@@ -1,0 +1,151 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/journeyhq/journey/engine/testwait"
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+const vendorHookFlow = `{
+  "id": "vendor-hook", "name": "Vendor hook",
+  "nodes": [
+    {"id": "hook", "type": "trigger.webhook", "params": {"path": "lead"}, "position": {"x":0,"y":0}},
+    {"id": "call", "type": "test.vendor", "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "hook", "to": "call"}]
+}`
+
+// A webhook whose run reaches a vendor call hands the call over when its
+// transaction commits: it is made while the only worker is busy with a
+// slow call of its own batch, which it would otherwise have to finish
+// before claiming the new job.
+func TestVendorCallsDoNotWaitForAWorker(t *testing.T) {
+	t.Parallel()
+	eachOf(t, []string{"sqlite+inline"}, func(t *testing.T, db string) {
+		slowStarted, releaseSlow := make(chan struct{}, 1), make(chan struct{})
+		fastCalled := make(chan struct{}, 1)
+		reg := nodes.Builtin()
+		reg.Register(&nodes.Type{
+			Spec: flows.TypeSpec{Type: "test.vendor", Category: flows.CategoryIntegration, Title: "Vendor",
+				Description: "Calls a vendor.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}}},
+			Remote: true,
+			Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
+				if in.Env.Trigger["who"] == "slow" {
+					slowStarted <- struct{}{}
+					<-releaseSlow
+				} else {
+					fastCalled <- struct{}{}
+				}
+				return nodes.Result{Output: map[string]any{"who": in.Env.Trigger["who"]}}, nil
+			}),
+		})
+		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour})
+		b.publish(t, vendorHookFlow)
+		// Before Start the job is left to the workers.
+		slow := b.hook(t, "lead", map[string]any{"who": "slow"})
+		b.eng.Start(b.ctx)
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
+			defer cancel()
+			if err := b.eng.Stop(ctx); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+		}()
+		release := sync.OnceFunc(func() { close(releaseSlow) })
+		defer release() // before Stop, which waits for the call
+		b.eng.Wake()
+		<-slowStarted // the only worker waits for this call
+
+		fast := b.hook(t, "lead", map[string]any{"who": "fast"})
+		select {
+		case <-fastCalled:
+		case <-time.After(testwait.Scaled(time.Minute)):
+			t.Fatal("the second webhook's vendor call waited for the busy worker")
+		}
+		release()
+		for _, id := range []string{slow[0], fast[0]} {
+			var status string
+			done := testwait.Until(10*time.Millisecond, time.Minute, func() (int64, bool) {
+				status = b.run(t, id).Status
+				return 0, status == storage.RunCompleted
+			})
+			if !done {
+				t.Fatalf("run %s is %s, want completed", id, status)
+			}
+		}
+		if n := b.count(t, &storage.Job{}, "1 = 1"); n != 0 {
+			t.Fatalf("%d jobs left after both runs completed", n)
+		}
+	})
+}
+
+// A call waiting for a vendor slot is not made once its run was cancelled
+// (the same holds for an erased contact's runs): the job is no longer the
+// instance's when its turn comes.
+func TestACancelledRunsQueuedCallIsNotMade(t *testing.T) {
+	t.Parallel()
+	eachOf(t, []string{"sqlite+inline"}, func(t *testing.T, db string) {
+		firstStarted, releaseFirst := make(chan struct{}, 1), make(chan struct{})
+		var calls sync.Map
+		reg := nodes.Builtin()
+		reg.Register(&nodes.Type{
+			Spec: flows.TypeSpec{Type: "test.vendor", Category: flows.CategoryIntegration, Title: "Vendor",
+				Description: "Calls a vendor.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}}},
+			Remote: true,
+			Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
+				calls.Store(in.Env.Trigger["who"], true)
+				if in.Env.Trigger["who"] == "first" {
+					firstStarted <- struct{}{}
+					<-releaseFirst
+				}
+				return nodes.Result{}, nil
+			}),
+		})
+		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour, vendorConcurrency: 1})
+		b.publish(t, vendorHookFlow)
+		b.eng.Start(b.ctx)
+		release := sync.OnceFunc(func() { close(releaseFirst) })
+		defer func() {
+			release()
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
+			defer cancel()
+			if err := b.eng.Stop(ctx); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+		}()
+		first := b.hook(t, "lead", map[string]any{"who": "first"})
+		<-firstStarted // the only vendor slot is taken
+		second := b.hook(t, "lead", map[string]any{"who": "second"})
+		if err := b.eng.CancelRun(b.ctx, second[0]); err != nil {
+			t.Fatal(err)
+		}
+		release()
+		var status string
+		done := testwait.Until(10*time.Millisecond, time.Minute, func() (int64, bool) {
+			status = b.run(t, first[0]).Status
+			return 0, status == storage.RunCompleted
+		})
+		if !done {
+			t.Fatalf("the first run is %s, want completed", status)
+		}
+		// The second call was queued behind the first: its turn has come
+		// once the first's result is committed, or it is still queued.
+		ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
+		defer cancel()
+		if err := b.eng.Stop(ctx); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+		if _, called := calls.Load("second"); called {
+			t.Error("the cancelled run's vendor call was made")
+		}
+		if r := b.run(t, second[0]); r.Status != storage.RunCancelled {
+			t.Errorf("the second run is %s, want cancelled", r.Status)
+		}
+	})
+}
