@@ -113,14 +113,17 @@ func newAnalyticsReport(t *storage.AnalyticsTotals) analyticsReport {
 
 // analyticsSummary is GET /analytics/summary.
 type analyticsSummary struct {
-	Flow            string          `json:"flow"`
-	Since           time.Time       `json:"since"`
-	Until           time.Time       `json:"until"`
-	PreviousSince   time.Time       `json:"previous_since"`
-	Stage           string          `json:"stage"`
-	AttributionDays int             `json:"attribution_days"`
-	Current         analyticsReport `json:"current"`
-	Previous        analyticsReport `json:"previous"`
+	Flow            string    `json:"flow"`
+	Since           time.Time `json:"since"`
+	Until           time.Time `json:"until"`
+	PreviousSince   time.Time `json:"previous_since"`
+	Stage           string    `json:"stage"`
+	AttributionDays int       `json:"attribution_days"`
+	// CountedAt is when the count these numbers come from began: what
+	// happened before it is in them (null before the first count).
+	CountedAt *time.Time      `json:"counted_at"`
+	Current   analyticsReport `json:"current"`
+	Previous  analyticsReport `json:"previous"`
 }
 
 // analyticsFilter reads flow, period (7d, 30d, 90d...) or since/until,
@@ -244,6 +247,10 @@ func (s *Server) analyticsSummaryHandler(c *fiber.Ctx) error {
 	}
 	out := analyticsSummary{Flow: f.FlowID, Since: f.Since, Until: f.Until, PreviousSince: pf.Since, Stage: f.Stage,
 		AttributionDays: int(f.Window / (24 * time.Hour)), Current: newAnalyticsReport(cur), Previous: newAnalyticsReport(prev)}
+	if at := s.store.AnalyticsCountedAt(); !at.IsZero() {
+		at = at.UTC()
+		out.CountedAt = &at
+	}
 	if c.Query("format") == "csv" {
 		return sendCSV(c, "results.csv", summaryCSV(out))
 	}

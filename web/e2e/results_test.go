@@ -42,6 +42,7 @@ func TestResultsDashboardAfterTraffic(t *testing.T) {
 	}
 	b.waitJS("the welcome email's row", `!!document.querySelector('[aria-label="Results of each message step"]') && document.querySelector('[aria-label="Results of each message step"]').textContent.includes('Welcome email')`)
 	b.waitJS("the chart drawn", `!!document.querySelector('.results-chart canvas')`)
+	b.waitJS("when the numbers were counted", `[...document.querySelectorAll('p.muted')].some(p => /Numbers as of \d\d:\d\d:\d\d; they are counted again every 15 seconds\./.test(p.textContent))`)
 	b.checkAxe("the Results dashboard")
 	b.shot("results")
 }

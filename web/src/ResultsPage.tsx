@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useState } from 'react'
 import { api, type FlowSummary } from './api'
 import { replaceAddress } from './router'
 import {
-  channelHas, channelNames, type ChannelReport, count, countChange, dayRange, duration, money, pct, rateChange, timeChange,
+  channelHas, channelNames, type ChannelReport, count, countChange, countedAt, dayRange, duration, money, pct, rateChange, timeChange,
   type MessageStep, type Point, type Report, type Summary,
 } from './results'
 
@@ -86,7 +86,8 @@ export default function ResultsPage({ path }: { path: string }) {
       {!c || !p ? !error && <p role="status">Loading…</p> : (
         <>
           <p className="muted">{dayRange(summary.since, summary.until)}, compared with {dayRange(summary.previous_since, summary.since)}. Deals count for a journey when the person went
-            through it at most {summary.attribution_days} days before the deal was created. Test runs and test contacts are never counted.</p>
+            through it at most {summary.attribution_days} days before the deal was created. Test runs and test contacts are never counted.
+            {summary.counted_at ? ' ' + countedAt(summary.counted_at) : ''}</p>
           <ul className="kpis" aria-label="Key results">
             {tiles(c, p, summary.stage).map((t) => (
               <li key={t.label} className="kpi">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dayRange, duration } from './results'
+import { countedAt, dayRange, duration } from './results'
 
 describe('dayRange', () => {
   it('names the first and the last day of a period of whole UTC days', () => {
@@ -14,5 +14,13 @@ describe('duration', () => {
     expect(duration(0)).toBe('under 1 s')
     expect(duration(42)).toBe('42 s')
     expect(duration(null)).toBe('—')
+  })
+})
+
+describe('countedAt', () => {
+  it('says when the numbers were counted, and nothing before the first count', () => {
+    expect(countedAt('2026-12-06T23:05:12Z', 'UTC')).toBe('Numbers as of 23:05:12; they are counted again every 15 seconds.')
+    expect(countedAt(null)).toBe('')
+    expect(countedAt(undefined)).toBe('')
   })
 })

@@ -20,6 +20,8 @@ export interface Report {
 export interface Summary {
   flow: string; since: string; until: string; previous_since: string
   stage: string; attribution_days: number
+  /** When the count behind the numbers began; null before the first. */
+  counted_at?: string | null
   current: Report; previous: Report
 }
 
@@ -103,4 +105,12 @@ export function dayRange(since: string, until: string): string {
     d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC', ...(year ? { year: 'numeric' } : {}) })
   if (first.getTime() >= last.getTime()) return day(first, true)
   return `${day(first, first.getUTCFullYear() !== last.getUTCFullYear())} – ${day(last, true)}`
+}
+
+/** Says how fresh the numbers are: the server counts again every 15 s
+ * and a page never shows a count more than 30 s old. */
+export function countedAt(at: string | null | undefined, timeZone?: string): string {
+  if (!at) return ''
+  const time = new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone })
+  return `Numbers as of ${time}; they are counted again every 15 seconds.`
 }
