@@ -21,6 +21,22 @@ const vendorHookFlow = `{
   "edges": [{"from": "hook", "to": "call"}]
 }`
 
+// vendorRegistry adds test.vendor, a vendor step that calls call (which
+// may block, like a slow vendor) and then succeeds.
+func vendorRegistry(call func(in *nodes.Input)) *nodes.Registry {
+	reg := nodes.Builtin()
+	reg.Register(&nodes.Type{
+		Spec: flows.TypeSpec{Type: "test.vendor", Category: flows.CategoryIntegration, Title: "Vendor",
+			Description: "Calls a vendor.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}}},
+		Remote: true,
+		Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
+			call(in)
+			return nodes.Result{}, nil
+		}),
+	})
+	return reg
+}
+
 // A webhook whose run reaches a vendor call hands the call over when its
 // transaction commits: it is made while the only worker is busy with a
 // slow call of its own batch, which it would otherwise have to finish
@@ -30,20 +46,13 @@ func TestVendorCallsDoNotWaitForAWorker(t *testing.T) {
 	eachOf(t, []string{"sqlite+inline"}, func(t *testing.T, db string) {
 		slowStarted, releaseSlow := make(chan struct{}, 1), make(chan struct{})
 		fastCalled := make(chan struct{}, 1)
-		reg := nodes.Builtin()
-		reg.Register(&nodes.Type{
-			Spec: flows.TypeSpec{Type: "test.vendor", Category: flows.CategoryIntegration, Title: "Vendor",
-				Description: "Calls a vendor.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}}},
-			Remote: true,
-			Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
-				if in.Env.Trigger["who"] == "slow" {
-					slowStarted <- struct{}{}
-					<-releaseSlow
-				} else {
-					fastCalled <- struct{}{}
-				}
-				return nodes.Result{Output: map[string]any{"who": in.Env.Trigger["who"]}}, nil
-			}),
+		reg := vendorRegistry(func(in *nodes.Input) {
+			if in.Env.Trigger["who"] == "slow" {
+				slowStarted <- struct{}{}
+				<-releaseSlow
+			} else {
+				fastCalled <- struct{}{}
+			}
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour})
 		b.publish(t, vendorHookFlow)
@@ -93,19 +102,12 @@ func TestACancelledRunsQueuedCallIsNotMade(t *testing.T) {
 	eachOf(t, []string{"sqlite+inline"}, func(t *testing.T, db string) {
 		firstStarted, releaseFirst := make(chan struct{}, 1), make(chan struct{})
 		var calls sync.Map
-		reg := nodes.Builtin()
-		reg.Register(&nodes.Type{
-			Spec: flows.TypeSpec{Type: "test.vendor", Category: flows.CategoryIntegration, Title: "Vendor",
-				Description: "Calls a vendor.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}}},
-			Remote: true,
-			Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
-				calls.Store(in.Env.Trigger["who"], true)
-				if in.Env.Trigger["who"] == "first" {
-					firstStarted <- struct{}{}
-					<-releaseFirst
-				}
-				return nodes.Result{}, nil
-			}),
+		reg := vendorRegistry(func(in *nodes.Input) {
+			calls.Store(in.Env.Trigger["who"], true)
+			if in.Env.Trigger["who"] == "first" {
+				firstStarted <- struct{}{}
+				<-releaseFirst
+			}
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour, vendorConcurrency: 1})
 		b.publish(t, vendorHookFlow)
