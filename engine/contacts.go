@@ -139,7 +139,7 @@ func (c *txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInpu
 	if err := c.ofKind(in.ContactID); err != nil {
 		return "", fmt.Errorf("create deal: %w", err)
 	}
-	if id, ok, err := c.createdBy(storage.DealByKey, key); err != nil || ok {
+	if id, ok, err := c.createdBy(writeDeal, storage.DealByKey, key); err != nil || ok {
 		return id, err
 	}
 	d := &storage.Deal{ID: storage.NewID(), ContactID: in.ContactID, Title: in.Title, Stage: in.Stage, Value: in.Value,
@@ -149,11 +149,24 @@ func (c *txContacts) CreateDeal(_ context.Context, key string, in nodes.DealInpu
 	return d.ID, nil
 }
 
-// createdBy returns the id of the record created with key by an earlier
-// run of the step (a replay answers it and writes nothing).
-func (c *txContacts) createdBy(byKey func(storage.Tx, string) (string, bool, error), key string) (string, bool, error) {
+// createdBy returns the id of the record of kind created with key by an
+// earlier run of the step, or asked for earlier in this one (a replay
+// answers it and writes nothing).
+func (c *txContacts) createdBy(kind string, byKey func(storage.Tx, string) (string, bool, error), key string) (string, bool, error) {
 	if key == "" {
 		return "", false, nil
+	}
+	for _, w := range c.writes {
+		if w.kind == kind && w.key == key {
+			switch kind {
+			case writeDeal:
+				return w.deal.ID, true, nil
+			case writeTask:
+				return w.task.ID, true, nil
+			case writeNote:
+				return w.note.ID, true, nil
+			}
+		}
 	}
 	return byKey(c.tx, key)
 }
@@ -167,7 +180,7 @@ func (c *txContacts) CreateTask(_ context.Context, key string, in nodes.TaskInpu
 			return "", fmt.Errorf("create task: %w", err)
 		}
 	}
-	if id, ok, err := c.createdBy(storage.TaskByKey, key); err != nil || ok {
+	if id, ok, err := c.createdBy(writeTask, storage.TaskByKey, key); err != nil || ok {
 		return id, err
 	}
 	t := &storage.Task{ID: storage.NewID(), ContactID: in.ContactID, Title: in.Title, Notes: in.Notes, Owner: in.Owner, Test: c.test}
@@ -186,7 +199,7 @@ func (c *txContacts) AddNote(_ context.Context, key string, in nodes.NoteInput) 
 	if err := c.ofKind(in.ContactID); err != nil {
 		return "", fmt.Errorf("add note: %w", err)
 	}
-	if id, ok, err := c.createdBy(storage.NoteByKey, key); err != nil || ok {
+	if id, ok, err := c.createdBy(writeNote, storage.NoteByKey, key); err != nil || ok {
 		return id, err
 	}
 	n := &storage.Note{ID: storage.NewID(), ContactID: in.ContactID, Body: in.Body, Source: in.Source, Test: c.test}

@@ -269,6 +269,8 @@ type stepOutbox struct {
 	s     *Service
 	tx    storage.Tx
 	queue func(what string, do func(tx storage.Tx) error)
+	// recorded are the messages the step recorded.
+	recorded []*storage.Message
 }
 
 // Record answers with the message recorded under the draft's key, if any
@@ -276,6 +278,11 @@ type stepOutbox struct {
 func (o *stepOutbox) Record(ctx context.Context, d nodes.Draft) (nodes.Message, error) {
 	if d.Key == "" {
 		return nodes.Message{}, errors.New("insert message: an idempotency key is required")
+	}
+	for _, m := range o.recorded {
+		if m.IdemKey == d.Key {
+			return answer(m), nil // asked for earlier in the step
+		}
 	}
 	prev, err := storage.MessageStateByKey(o.tx.WithContext(ctx), d.Key)
 	if err == nil {
@@ -286,6 +293,7 @@ func (o *stepOutbox) Record(ctx context.Context, d nodes.Draft) (nodes.Message, 
 	}
 	m := o.s.message(d)
 	m.ID = storage.NewID()
+	o.recorded = append(o.recorded, m)
 	o.queue("message "+m.ID+" "+m.Channel+" "+m.Status, func(tx storage.Tx) error {
 		stored, err := o.s.insert(tx.WithContext(ctx), m, o.ingest(ctx, tx))
 		if err == nil && stored.ID != m.ID {

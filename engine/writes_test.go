@@ -1,0 +1,120 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/journeyhq/journey/flows"
+	"github.com/journeyhq/journey/nodes"
+	"github.com/journeyhq/journey/storage"
+)
+
+// ownWritesRegistry has test.own_writes: in one step it creates a contact
+// from the trigger's email, tags it, scores it twice, creates a deal and
+// records a message twice under the same keys, and fails at the end for
+// emails starting with "fail". Each answer must take the step's own
+// earlier requests into account, though nothing is written until the step
+// is recorded.
+func ownWritesRegistry() *nodes.Registry {
+	reg := nodes.Builtin()
+	reg.Register(&nodes.Type{
+		Spec: flows.TypeSpec{Type: "test.own_writes", Category: flows.CategoryIntegration, Title: "Own writes",
+			Description: "Writes several things in one step.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}, {Name: "failed", Label: "Failed"}}},
+		Handler: nodes.HandlerFunc(func(ctx context.Context, in *nodes.Input) (nodes.Result, error) {
+			email, _ := in.Env.Trigger["email"].(string)
+			ref, err := in.Contacts.Upsert(ctx, in.Key, nodes.ContactInput{Email: email, FirstName: "Own"})
+			if err != nil {
+				return nodes.Result{}, err
+			}
+			if !ref.Created {
+				return nodes.Result{}, nodes.Permanentf("the contact %s should be new", email)
+			}
+			if err := in.Contacts.Tag(ctx, in.Key, ref.ID, []string{"own"}, nil); err != nil {
+				return nodes.Result{}, fmt.Errorf("tag the new contact: %w", err)
+			}
+			first, err := in.Contacts.AddScore(ctx, in.Key, ref.ID, 5)
+			if err != nil {
+				return nodes.Result{}, err
+			}
+			second, err := in.Contacts.AddScore(ctx, in.Key, ref.ID, 7)
+			if err != nil {
+				return nodes.Result{}, err
+			}
+			deal, err := in.Contacts.CreateDeal(ctx, in.Key, nodes.DealInput{ContactID: ref.ID, Title: "Own"})
+			if err != nil {
+				return nodes.Result{}, err
+			}
+			again, err := in.Contacts.CreateDeal(ctx, in.Key, nodes.DealInput{ContactID: ref.ID, Title: "Own"})
+			if err != nil {
+				return nodes.Result{}, err
+			}
+			d := nodes.Draft{Key: in.Key, Channel: nodes.ChannelEmail, Provider: nodes.ProviderSandbox, Status: nodes.StatusSandboxed,
+				To: email, Text: "own", ContactID: ref.ID, RunID: in.RunID, NodeID: in.Node.Node.ID, FlowID: in.Env.Run.FlowID}
+			m1, err := in.Channels.Record(ctx, d)
+			if err != nil {
+				return nodes.Result{}, err
+			}
+			m2, err := in.Channels.Record(ctx, d)
+			if err != nil {
+				return nodes.Result{}, err
+			}
+			if strings.HasPrefix(email, "fail") {
+				return nodes.Result{}, nodes.Permanentf("failed after writing")
+			}
+			return nodes.Result{ContactID: ref.ID, Output: map[string]any{"scores": []int{first, second},
+				"same_deal": deal == again, "same_message": m1.ID == m2.ID}}, nil
+		}),
+	})
+	return reg
+}
+
+func TestStepAnswersFromItsOwnWrites(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{reg: ownWritesRegistry(), db: db, channels: true})
+		b.publish(t, `{
+  "id": "own", "name": "Own writes",
+  "nodes": [
+    {"id": "start", "type": "trigger.webhook", "params": {"path": "own"}, "position": {"x":0,"y":0}},
+    {"id": "own", "type": "test.own_writes", "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "own"}]
+}`)
+		ok := b.hook(t, "own", map[string]any{"email": "ok@example.com"})
+		failed := b.hook(t, "own", map[string]any{"email": "fail@example.com"})
+		b.drain(t)
+		if r := b.run(t, ok[0]); r.Status != storage.RunCompleted {
+			t.Fatalf("run: %s (%s), want completed", r.Status, r.Error)
+		}
+		steps, err := storage.RunSteps(b.store.Reader(), ok[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out string
+		for _, s := range steps {
+			if s.NodeID == "own" {
+				out = s.Output
+			}
+		}
+		if want := `{"same_deal":true,"same_message":true,"scores":[5,12]}`; out != want {
+			t.Fatalf("output %s, want %s", out, want)
+		}
+		if r := b.run(t, failed[0]); r.Status != storage.RunFailed {
+			t.Fatalf("failing run: %s, want failed", r.Status)
+		}
+		// The failed step wrote nothing: its contact does not exist.
+		if n := b.count(t, &storage.Contact{}, ""); n != 1 {
+			t.Fatalf("contacts = %d, want 1", n)
+		}
+		if n := b.count(t, &storage.Contact{}, "email = ? AND score = ?", "ok@example.com", 12); n != 1 {
+			t.Fatal("the new contact's score is not 12")
+		}
+		for model, want := range map[any]int64{&storage.ContactTag{}: 1, &storage.Deal{}: 1, &storage.Message{}: 1} {
+			if n := b.count(t, model, ""); n != want {
+				t.Fatalf("%T rows = %d, want %d", model, n, want)
+			}
+		}
+	})
+}
