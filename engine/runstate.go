@@ -346,6 +346,11 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 			err = s.setContactFields(contacts, res)
 		}
 	}
+	if err != nil && contacts != nil {
+		// The step failed: it writes nothing, even when a tester's choice
+		// then sends it down a path.
+		contacts.drop()
+	}
 	if c, ok := s.choices[cn.Node.ID]; ok {
 		res, r.simulated, err = s.choose(cn, c, res, err)
 	}
@@ -355,8 +360,6 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 		if contacts != nil {
 			r.writes = contacts.writes
 		}
-	} else if contacts != nil {
-		contacts.drop()
 	}
 	return r, contacts, nil
 }

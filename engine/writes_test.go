@@ -9,6 +9,7 @@ import (
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
+	"github.com/journeyhq/journey/storage/storagetest"
 )
 
 // ownWritesRegistry has test.own_writes: in one step it creates a contact
@@ -115,6 +116,53 @@ func TestStepAnswersFromItsOwnWrites(t *testing.T) {
 			if n := b.count(t, model, ""); n != want {
 				t.Fatalf("%T rows = %d, want %d", model, n, want)
 			}
+		}
+	})
+}
+
+// A job that fails for a reason other than its step (here a kind no
+// version knows) rolls back only itself: the other jobs of its batch
+// commit, and it is released to be retried later, with the error.
+func TestBadJobDoesNotHoldUpItsBatch(t *testing.T) {
+	t.Parallel()
+	eachOf(t, databases, func(t *testing.T, db string) {
+		b := setup(t, setupOpts{db: db})
+		b.publish(t, `{
+  "id": "tagger", "name": "Tagger",
+  "nodes": [
+    {"id": "start", "type": "trigger.webhook", "params": {"path": "tag"}, "position": {"x":0,"y":0}},
+    {"id": "who", "type": "crm.upsert_contact", "params": {"email": "{{trigger.email}}"}, "position": {"x":0,"y":0}},
+    {"id": "tag", "type": "contact.tag", "params": {"add": ["done"]}, "position": {"x":0,"y":0}}
+  ],
+  "edges": [{"from": "start", "to": "who"}, {"from": "who", "to": "tag"}]
+}`)
+		var runs []string
+		for i := range 5 {
+			runs = append(runs, b.hook(t, "tag", map[string]any{"email": fmt.Sprintf("p%d@example.com", i)})...)
+		}
+		if err := b.store.Write(b.ctx, func(tx storage.Tx) error {
+			return storagetest.Update(tx, &storage.Job{}, "kind", "bogus", "run_id = ?", runs[2])
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b.drain(t)
+		for i, id := range runs {
+			r := b.run(t, id)
+			if i == 2 {
+				if r.Status == storage.RunCompleted {
+					t.Fatal("the run of the bad job completed")
+				}
+				continue
+			}
+			if r.Status != storage.RunCompleted {
+				t.Fatalf("run %d: %s (%s), want completed", i, r.Status, r.Error)
+			}
+		}
+		if n := b.count(t, &storage.ContactTag{}, "tag = ?", "done"); n != 4 {
+			t.Fatalf("done tags = %d, want 4", n)
+		}
+		if n := b.count(t, &storage.Job{}, "run_id = ? AND attempts = 1 AND last_error LIKE ?", runs[2], "%unknown job kind%"); n != 1 {
+			t.Fatalf("the bad job was not released with its error (%d)", n)
 		}
 	})
 }
