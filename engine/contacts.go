@@ -32,6 +32,10 @@ type txContacts struct {
 	// known is the run's contact as the step read it (nil: none): whether
 	// it exists and its score are known without a read.
 	known *flows.Contact
+	// newVisit is set when the step runs a visit counted just now: it has
+	// never run before, so nothing holds its idempotency key (a retry, a
+	// vendor call's result or a re-entered wait continues a counted visit).
+	newVisit bool
 	// writes are the step's changes, in the order it asked for them.
 	writes []write
 	// created are the contacts the step creates.
@@ -167,6 +171,9 @@ func (c *txContacts) createdBy(kind string, byKey func(storage.Tx, string) (stri
 				return w.note.ID, true, nil
 			}
 		}
+	}
+	if c.newVisit {
+		return "", false, nil // a new visit's key is new
 	}
 	return byKey(c.tx, key)
 }

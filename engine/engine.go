@@ -114,9 +114,10 @@ const GCPercent = 400
 // in tx while the step runs, and hands each write to queue instead of
 // writing (what describes it). The engine performs the writes of a step
 // that succeeded, in order, before recording it, and drops those of a step
-// that failed.
+// that failed. newVisit says the step has never run before, so no message
+// holds its idempotency key yet (see txContacts.newVisit).
 type ChannelsBinder interface {
-	Bind(tx storage.Tx, queue func(what string, do func(tx storage.Tx) error)) nodes.Channels
+	Bind(tx storage.Tx, newVisit bool, queue func(what string, do func(tx storage.Tx) error)) nodes.Channels
 }
 
 func (c *Config) setDefaults() error {

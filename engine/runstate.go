@@ -324,7 +324,7 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 	if p.pre != nil {
 		res, err, r.started = p.pre.res, p.pre.err, p.pre.started
 		if err == nil && (res.SaveContact != nil || len(res.ContactFields) > 0) {
-			contacts = s.stepContacts()
+			contacts = s.stepContacts(p)
 			if res.SaveContact != nil {
 				res, err = saveRemoteContact(s.ctx, contacts, s.input(cn, visit, p.attempt, contacts).Key, res)
 			}
@@ -333,10 +333,10 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 			}
 		}
 	} else {
-		contacts = s.stepContacts()
+		contacts = s.stepContacts(p)
 		in := s.input(cn, visit, p.attempt, contacts)
 		if b, ok := in.Channels.(ChannelsBinder); ok {
-			in.Channels = b.Bind(s.tx, func(what string, do func(storage.Tx) error) {
+			in.Channels = b.Bind(s.tx, contacts.newVisit, func(what string, do func(storage.Tx) error) {
 				contacts.change(write{kind: writeOther, what: what, do: do}, false)
 			})
 		}
@@ -364,9 +364,9 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 	return r, contacts, nil
 }
 
-// stepContacts is the contact store for one step of the run.
-func (s *runState) stepContacts() *txContacts {
-	c := &txContacts{tx: s.tx, now: s.env.Now, test: s.run.Test}
+// stepContacts is the contact store for p's step.
+func (s *runState) stepContacts(p pending) *txContacts {
+	c := &txContacts{tx: s.tx, now: s.env.Now, test: s.run.Test, newVisit: p.visit == 0}
 	if id := s.env.Contact.ID; id != "" && s.run.ContactID != nil && *s.run.ContactID == id {
 		c.known = &s.env.Contact
 	}

@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
@@ -64,6 +66,9 @@ func ownWritesRegistry() *nodes.Registry {
 			if strings.HasPrefix(email, "fail") {
 				return nodes.Result{}, nodes.Permanentf("failed after writing")
 			}
+			if strings.HasPrefix(email, "retry") && in.Attempt == 1 {
+				return nodes.Result{}, errors.New("failed after writing; try again")
+			}
 			return nodes.Result{ContactID: ref.ID, Output: map[string]any{"scores": []int{first, second},
 				"same_deal": deal == again, "same_message": m1.ID == m2.ID}}, nil
 		}),
@@ -85,7 +90,15 @@ func TestStepAnswersFromItsOwnWrites(t *testing.T) {
 }`)
 		ok := b.hook(t, "own", map[string]any{"email": "ok@example.com"})
 		failed := b.hook(t, "own", map[string]any{"email": "fail@example.com"})
+		// The first attempt wrote nothing; the second (which looks its
+		// keys up: its visit ran before) writes everything once.
+		retried := b.hook(t, "own", map[string]any{"email": "retry@example.com"})
 		b.drain(t)
+		b.clock.Advance(time.Minute)
+		b.drain(t)
+		if r := b.run(t, retried[0]); r.Status != storage.RunCompleted {
+			t.Fatalf("retried run: %s (%s), want completed", r.Status, r.Error)
+		}
 		if r := b.run(t, ok[0]); r.Status != storage.RunCompleted {
 			t.Fatalf("run: %s (%s), want completed", r.Status, r.Error)
 		}
@@ -106,13 +119,13 @@ func TestStepAnswersFromItsOwnWrites(t *testing.T) {
 			t.Fatalf("failing run: %s, want failed", r.Status)
 		}
 		// The failed step wrote nothing: its contact does not exist.
-		if n := b.count(t, &storage.Contact{}, ""); n != 1 {
-			t.Fatalf("contacts = %d, want 1", n)
+		if n := b.count(t, &storage.Contact{}, ""); n != 2 {
+			t.Fatalf("contacts = %d, want 2", n)
 		}
-		if n := b.count(t, &storage.Contact{}, "email = ? AND score = ?", "ok@example.com", 12); n != 1 {
-			t.Fatal("the new contact's score is not 12")
+		if n := b.count(t, &storage.Contact{}, "score = ?", 12); n != 2 {
+			t.Fatal("a new contact's score is not 12")
 		}
-		for model, want := range map[any]int64{&storage.ContactTag{}: 1, &storage.Deal{}: 1, &storage.Message{}: 1} {
+		for model, want := range map[any]int64{&storage.ContactTag{}: 2, &storage.Deal{}: 2, &storage.Message{}: 2} {
 			if n := b.count(t, model, ""); n != want {
 				t.Fatalf("%T rows = %d, want %d", model, n, want)
 			}

@@ -260,15 +260,17 @@ func (s *Service) update(tx storage.Tx, id string, u nodes.MessageUpdate, ingest
 // transaction. Its messages are written with the step that recorded them,
 // when the engine records it (nothing when the step fails), and the step
 // needs no transaction of its own per message.
-func (s *Service) Bind(tx storage.Tx, queue func(what string, do func(tx storage.Tx) error)) nodes.Channels {
-	return &stepOutbox{s: s, tx: tx, queue: queue}
+func (s *Service) Bind(tx storage.Tx, newVisit bool, queue func(what string, do func(tx storage.Tx) error)) nodes.Channels {
+	return &stepOutbox{s: s, tx: tx, newVisit: newVisit, queue: queue}
 }
 
 // stepOutbox is the outbox bound to a step's transaction.
 type stepOutbox struct {
-	s     *Service
-	tx    storage.Tx
-	queue func(what string, do func(tx storage.Tx) error)
+	s  *Service
+	tx storage.Tx
+	// newVisit: the step never ran before, so no message holds its key.
+	newVisit bool
+	queue    func(what string, do func(tx storage.Tx) error)
 	// recorded are the messages the step recorded.
 	recorded []*storage.Message
 }
@@ -284,12 +286,14 @@ func (o *stepOutbox) Record(ctx context.Context, d nodes.Draft) (nodes.Message, 
 			return answer(m), nil // asked for earlier in the step
 		}
 	}
-	prev, err := storage.MessageStateByKey(o.tx.WithContext(ctx), d.Key)
-	if err == nil {
-		return answer(prev), nil
-	}
-	if !errors.Is(err, storage.ErrNotFound) {
-		return nodes.Message{}, err
+	if !o.newVisit {
+		prev, err := storage.MessageStateByKey(o.tx.WithContext(ctx), d.Key)
+		if err == nil {
+			return answer(prev), nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nodes.Message{}, err
+		}
 	}
 	m := o.s.message(d)
 	m.ID = storage.NewID()
