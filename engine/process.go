@@ -78,6 +78,11 @@ func (e *Engine) commitJobs(ctx context.Context, jobs []storage.Job, pre map[int
 			limit = bad
 		}
 		end, err := e.processChunk(ctx, jobs, start, limit, pre)
+		if err != nil && end >= limit {
+			// Every job ran and the commit failed: no job is to blame.
+			e.releaseAll(ctx, jobs[start:], err)
+			return fmt.Errorf("process batch: %w", err)
+		}
 		if err != nil {
 			bad = end
 			continue
