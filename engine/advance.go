@@ -26,6 +26,9 @@ type plan struct {
 	contactID string
 	// vars are run variables the step set.
 	vars map[string]any
+	// writes are the step's changes to the store, performed in order
+	// before the step is recorded (none when it failed).
+	writes []write
 	// step is recorded when step.NodeID is set; apply stamps its times.
 	step storage.Step
 	// next are the nodes to run now, in this transaction.
@@ -93,6 +96,8 @@ type stepResult struct {
 	simulated *flows.Event
 	// output is the JSON the step records (see runState.stepOutput).
 	output string
+	// writes are the changes the step asked for (see txContacts).
+	writes []write
 }
 
 func failPlan(msg string) plan {
@@ -145,6 +150,7 @@ func (d *decider) afterStep(f runFacts, r stepResult) plan {
 		return pl
 	}
 	res := r.res
+	pl.writes = r.writes
 	pl.contactID = res.ContactID
 	pl.vars = res.Vars
 	step.Output = r.output

@@ -110,11 +110,14 @@ const DefaultVendorConcurrency = 64
 // otherwise spends on garbage (figures in the README's Benchmarks).
 const GCPercent = 400
 
-// ChannelsBinder binds an outbox to a step's transaction: beforeWrite runs
-// before each write (it opens the step's savepoint when the chunk is
-// isolated).
+// ChannelsBinder binds an outbox to a step's transaction: the outbox reads
+// in tx while the step runs, and hands each write to queue instead of
+// writing (what describes it). The engine performs the writes of a step
+// that succeeded, in order, before recording it, and drops those of a step
+// that failed. newVisit says the step has never run before, so no message
+// holds its idempotency key yet (see txContacts.newVisit).
 type ChannelsBinder interface {
-	Bind(tx storage.Tx, beforeWrite func() error) nodes.Channels
+	Bind(tx storage.Tx, newVisit bool, queue func(what string, do func(tx storage.Tx) error)) nodes.Channels
 }
 
 func (c *Config) setDefaults() error {

@@ -788,8 +788,8 @@ func TestConcurrentEventsShareCommitsWithoutMixingResults(t *testing.T) {
 }
 
 // A step that writes and then fails leaves no trace of its writes, and the
-// other runs of the same batch complete: the batch runs again with a
-// savepoint per job and per writing step.
+// other runs of the same batch complete: a step's writes are performed
+// only when it is recorded as succeeded.
 // halfDoneRegistry has test.half_done: it tags the contact and records a
 // sandbox message, then fails for contacts whose email starts with "fail".
 func halfDoneRegistry() *nodes.Registry {
@@ -851,7 +851,7 @@ func TestStepWritesUndoneWhenItFails(t *testing.T) {
 		if n := b.count(t, &storage.Message{}, ""); n != 2 {
 			t.Fatalf("messages = %d, want 2 (the failed steps' messages must be undone)", n)
 		}
-		// A chunk that ran again with savepoints reports each step once.
+		// Each step is reported once.
 		if got := stepsObserved(t, b.eng.Metrics(), "test.half_done"); got != 4 {
 			t.Fatalf("half steps observed %d times, want 4", got)
 		}
@@ -859,10 +859,9 @@ func TestStepWritesUndoneWhenItFails(t *testing.T) {
 }
 
 // Webhooks arriving together share a transaction, and with InlineStart
-// their runs' steps run in it. A step that fails after writing sends the
-// whole batch the slow way (each request in a savepoint, its run left to a
-// job): nothing of the failed step stays, and every run ends as the job
-// path would have ended it.
+// their runs' steps run in it. A step that fails after writing leaves
+// nothing of its writes, and every run ends as the job path would have
+// ended it.
 func TestWebhookRunsWithAStepFailingAfterWriting(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db string) {
@@ -879,8 +878,8 @@ func TestWebhookRunsWithAStepFailingAfterWriting(t *testing.T) {
 }`)
 		const n = 40
 		runs := make([][]string, n)
-		// Alone, a failing request goes the slow way too; a request that
-		// does not fail has its run ended before the webhook is answered.
+		// Alone, a request has its run ended before the webhook is
+		// answered (inline), whether its step fails or not.
 		runs[0] = b.hook(t, "half", map[string]any{"email": "fail0@example.com"})
 		runs[1] = b.hook(t, "half", map[string]any{"email": "ok1@example.com"})
 		if r := b.run(t, runs[1][0]); (r.Status == storage.RunCompleted) != (db == "sqlite+inline") {

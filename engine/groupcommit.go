@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -18,8 +17,9 @@ import (
 // serves many requests, and none waits behind more than one batch: the
 // batches are committed by a goroutine of their own, so a request returns
 // as soon as its batch commits instead of staying to commit the batches
-// that queued after it. Each request runs in its own savepoint only when
-// one of the batch fails, so one request's error undoes only its own writes.
+// that queued after it. When a request of a batch fails, the batch rolls
+// back and each of its requests runs again alone, in a transaction of its
+// own, so one request's error undoes only its own writes.
 //
 // A caller whose context ends while its request is still queued gets the
 // context's error at once and its request never runs. Once a batch has
@@ -36,10 +36,12 @@ type pendingWrite struct {
 	// ctx is the caller's: a request whose context has ended before its
 	// turn in a batch is not run.
 	ctx context.Context
-	// fn is told whether it runs in its own savepoint after another part
-	// of its batch failed (see writeOptimistic).
-	fn   func(tx storage.Tx, isolated bool) error
-	done chan error
+	// fn is told whether it runs again, alone, after its batch failed
+	// (see writeOptimistic).
+	fn func(tx storage.Tx, again bool) error
+	// optimistic runs again even when it failed alone.
+	optimistic bool
+	done       chan error
 }
 
 // maxGroup bounds how many requests share one transaction.
@@ -61,19 +63,21 @@ const (
 // write runs fn in a transaction shared with other concurrent callers and
 // returns fn's error (or the transaction's).
 func (g *groupCommit) write(ctx context.Context, fn func(tx storage.Tx) error) error {
-	return g.writeOptimistic(ctx, func(tx storage.Tx, _ bool) error { return fn(tx) })
+	return g.queueWrite(ctx, func(tx storage.Tx, _ bool) error { return fn(tx) }, false)
 }
 
-// writeOptimistic is write for a request with a fast way that may fail
-// after writing and a safe way: fn runs with isolated false first; when it
-// returns an error wrapping errIsolate (or another request of its batch
-// fails), it runs again in a new transaction, in a savepoint of its own,
-// with isolated true.
-func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx storage.Tx, isolated bool) error) error {
+// writeOptimistic is write for a request with a fast way and a safe way:
+// fn runs with again false first; when it fails (or another request of its
+// batch does), it runs again alone, in a new transaction, with again true.
+func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx storage.Tx, again bool) error) error {
+	return g.queueWrite(ctx, fn, true)
+}
+
+func (g *groupCommit) queueWrite(ctx context.Context, fn func(tx storage.Tx, again bool) error, optimistic bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := &pendingWrite{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	p := &pendingWrite{ctx: ctx, fn: fn, optimistic: optimistic, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
 	if !g.draining {
@@ -129,61 +133,40 @@ func (g *groupCommit) gather() {
 }
 
 func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
-	// Optimistically without savepoints: if every request succeeds (the
-	// common case), that saves three statements a request. A lone request
-	// needs none anyway: its error rolls back only its own transaction.
+	// Every request in one transaction: if every request succeeds (the
+	// common case), one commit serves them all.
 	errs := make([]error, len(batch))
+	failed := -1
 	err := g.store.Write(ctx, func(tx storage.Tx) error {
+		failed = -1
 		for i, p := range batch {
 			if errs[i] = p.ctx.Err(); errs[i] != nil {
 				continue // its caller gave up before its turn: not run
 			}
-			errs[i] = p.fn(tx, false)
-			if errs[i] != nil {
-				if len(batch) == 1 {
-					return errs[i]
-				}
-				return fmt.Errorf("%w: %w", errIsolate, errs[i])
+			if errs[i] = p.fn(tx, false); errs[i] != nil {
+				failed = i
+				return errs[i]
 			}
 		}
 		return nil
 	})
-	if len(batch) == 1 && !errors.Is(err, errIsolate) {
-		if err != nil && errs[0] != nil {
+	if failed < 0 || (len(batch) == 1 && !batch[0].optimistic) {
+		if err != nil && failed >= 0 {
 			err = nil // reported once, as the request's own error
 		}
-		batch[0].done <- errors.Join(err, errs[0])
-		return
-	}
-	if !errors.Is(err, errIsolate) {
 		for i, p := range batch {
-			// errs[i] is nil, or the context error of a request not run.
+			// errs[i] is nil, the context error of a request not run, or
+			// a lone request's own error.
 			p.done <- errors.Join(err, errs[i])
 		}
 		return
 	}
-	clear(errs)
-	err = g.store.Write(ctx, func(tx storage.Tx) error {
-		for i, p := range batch {
-			if errs[i] = p.ctx.Err(); errs[i] != nil {
-				continue
-			}
-			if err := storage.Savepoint(tx, "req"); err != nil {
-				return fmt.Errorf("savepoint: %w", err)
-			}
-			errs[i] = p.fn(tx, true)
-			if errs[i] != nil {
-				if err := storage.RollbackToSavepoint(tx, "req"); err != nil {
-					return fmt.Errorf("rollback request: %w", err)
-				}
-			}
-			if err := release(tx, "req"); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	// One request failed and rolled the batch back: each runs again alone.
 	for i, p := range batch {
-		p.done <- errors.Join(err, errs[i])
+		if errs[i] = p.ctx.Err(); errs[i] != nil {
+			p.done <- errs[i]
+			continue
+		}
+		p.done <- g.store.Write(ctx, func(tx storage.Tx) error { return p.fn(tx, true) })
 	}
 }

@@ -110,9 +110,10 @@ func (e *Engine) startRun(tx storage.Tx, req startRequest) (string, error) {
 // trigger, and only then writes the run, as it stands: one insert instead
 // of a job to write, claim and delete, the run to read back and update,
 // and a second transaction. Durability is the same: the steps commit with
-// the request, or not at all and the caller gets the error. A step that
-// fails after writing ends the fast way (errIsolate): the request runs
-// again the old way, leaving the run to a job.
+// the request, or not at all and the caller gets the error. A failing
+// step writes nothing, and is recorded like any step; an error here (the
+// database's) ends the fast way: the request runs again the old way
+// (writeOptimistic), leaving the run to a job.
 //
 // req.trigger is the run's trigger as decoding run.Trigger would give it.
 func (e *Engine) runInline(tx storage.Tx, run *storage.Run, req startRequest) error {
@@ -123,7 +124,7 @@ func (e *Engine) runInline(tx storage.Tx, run *storage.Run, req startRequest) er
 	st.committed = req.committed
 	run.Tokens = 0 // the trigger's token is spent on this call, as a job's would be
 	if err := st.execute(req.node, 1, 0, nil, nil); err != nil {
-		return fmt.Errorf("%w: %w", errIsolate, err)
+		return err
 	}
 	if st.dueNow && req.committed != nil {
 		req.committed.add(e.madeDue)
@@ -197,7 +198,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	}
 	inline := e.cfg.InlineStart
 	var committed onCommit
-	err = e.ingest.writeOptimistic(ctx, func(tx storage.Tx, isolated bool) error {
+	err = e.ingest.writeOptimistic(ctx, func(tx storage.Tx, again bool) error {
 		res = HookResult{}
 		committed.reset()
 		if req.IdempotencyKey != "" {
@@ -215,7 +216,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 		for _, hs := range starts {
 			contactID := e.knownContact(tx, hs.trigger, false)
 			id, err := e.startRun(tx, startRequest{cf: hs.cf, node: hs.node, contactID: contactID, trigger: hs.trigger,
-				triggerJSON: hs.triggerJSON, inline: inline && !isolated, ctx: context.WithoutCancel(ctx),
+				triggerJSON: hs.triggerJSON, inline: inline && !again, ctx: context.WithoutCancel(ctx),
 				committed: &committed})
 			if err != nil {
 				return err

@@ -15,12 +15,6 @@ func (c *onCommit) add(f func()) {
 	c.fns = append(c.fns, f)
 }
 
-// mark returns the length to undo back to (undo).
-func (c *onCommit) mark() int { return len(c.fns) }
-
-// undo drops what was queued since mark: its writes rolled back.
-func (c *onCommit) undo(mark int) { c.fns = c.fns[:mark] }
-
 // reset starts over, for a transaction run again.
 func (c *onCommit) reset() { c.fns = c.fns[:0] }
 

@@ -58,19 +58,34 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 // commitJobs processes leased jobs (with the results of their vendor
 // calls, pre) in short transactions: the single SQLite writer is shared
 // with webhook and event ingestion, which must not queue behind a long
-// batch.
+// batch. A job that returns an error (a database error: a step's own
+// failure is recorded, and a failed step has written nothing) rolls its
+// chunk back; the jobs before it run again without it, and it runs alone
+// (bad), so that one bad job does not hold up the others.
 func (e *Engine) commitJobs(ctx context.Context, jobs []storage.Job, pre map[int64]*remoteResult) error {
+	bad := -1
 	for start := 0; start < len(jobs); {
-		end, err := e.processChunk(ctx, jobs, start, pre, false)
-		if errors.Is(err, errIsolate) {
-			end, err = e.processChunk(ctx, jobs, start, pre, true)
+		if start == bad {
+			if err := e.processAlone(ctx, &jobs[start], pre[jobs[start].ID]); err != nil {
+				e.releaseAll(ctx, jobs[start:], err)
+				return fmt.Errorf("process batch: %w", err)
+			}
+			start++
+			continue
 		}
-		if err != nil {
-			// The chunk rolled back: its jobs and the rest stay leased
-			// until released here (or, after a crash, until the lease
-			// expires).
+		limit := len(jobs)
+		if bad > start {
+			limit = bad
+		}
+		end, err := e.processChunk(ctx, jobs, start, limit, pre)
+		if err != nil && end >= limit {
+			// Every job ran and the commit failed: no job is to blame.
 			e.releaseAll(ctx, jobs[start:], err)
 			return fmt.Errorf("process batch: %w", err)
+		}
+		if err != nil {
+			bad = end
+			continue
 		}
 		start = end
 	}
@@ -89,24 +104,18 @@ func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error
 	})
 }
 
-// errIsolate ends an optimistic chunk: a job returned an error, or a step
-// failed after writing. The chunk rolls back and runs again with a
-// savepoint around each job and each writing step, so that only the
-// failing part is undone. Failures are rare, and the savepoints cost four
-// statements a job that the common path now saves.
-var errIsolate = errors.New("a job or step failed; running the chunk again with savepoints")
-
-// processChunk processes jobs from start in one transaction until the
-// chunk's time budget is spent, and returns where it stopped.
-func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int, pre map[int64]*remoteResult, isolate bool) (int, error) {
+// processChunk processes jobs from start (up to limit) in one transaction
+// until the chunk's time budget is spent, and returns where it stopped:
+// after an error, at the job that returned it (the chunk rolled back).
+func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start, limit int, pre map[int64]*remoteResult) (int, error) {
 	txStart := time.Now()
 	end := start
 	var committed onCommit // the chunk's metrics and logs
 	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		end = start
 		committed.reset()
-		for end < len(jobs) {
-			if err := e.processJob(ctx, tx, &jobs[end], pre[jobs[end].ID], isolate, &committed); err != nil {
+		for end < limit {
+			if err := e.handleJob(ctx, tx, &jobs[end], pre[jobs[end].ID], &committed); err != nil {
 				return err
 			}
 			end++
@@ -125,39 +134,26 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start int
 	return end, err
 }
 
-// processJob handles one job inside the chunk's transaction. Isolated, it
-// runs in a savepoint: a database error for this job undoes only this
-// job's writes, and the job is retried later. Otherwise any error aborts
-// the chunk with errIsolate (keeping the cause's text, so that a busy
-// database is still retried as such).
-func (e *Engine) processJob(ctx context.Context, tx storage.Tx, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
-	if !isolate {
-		if err := e.handleJob(ctx, tx, j, pre, false, committed); err != nil {
-			return fmt.Errorf("%w: %w", errIsolate, err)
-		}
+// processAlone handles a job that failed its chunk, in a transaction of
+// its own. When it fails again, it is released to be retried later, with
+// the error; the error returned is the database's only.
+func (e *Engine) processAlone(ctx context.Context, j *storage.Job, pre *remoteResult) error {
+	var committed onCommit
+	err := e.store.Write(ctx, func(tx storage.Tx) error {
+		committed.reset()
+		return e.handleJob(ctx, tx, j, pre, &committed)
+	})
+	if err == nil {
+		committed.run()
 		return nil
 	}
-	const sp = "job"
-	if err := storage.Savepoint(tx, sp); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	mark := committed.mark()
-	err := e.handleJob(ctx, tx, j, pre, true, committed)
-	if err == nil {
-		return release(tx, sp)
-	}
-	committed.undo(mark) // what the job wrote is undone
-	if rbErr := storage.RollbackToSavepoint(tx, sp); rbErr != nil {
-		return fmt.Errorf("rollback job %d: %w (after %v)", j.ID, rbErr, err)
-	}
-	if rlErr := release(tx, sp); rlErr != nil {
-		return rlErr
-	}
 	e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, logNodeID, j.NodeID, logRunID, orNone(j.RunID), "error", err)
-	return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
+	return e.store.Write(ctx, func(tx storage.Tx) error {
+		return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
+	})
 }
 
-func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, pre *remoteResult, isolate bool, committed *onCommit) error {
+func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, pre *remoteResult, committed *onCommit) error {
 	// A timeout races with the event it waits for: the one that takes
 	// the wait row wins. Take it before the job so both paths lock in
 	// the same order (wait, then job).
@@ -199,7 +195,7 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 	if err != nil || st == nil {
 		return err
 	}
-	st.isolate, st.committed = isolate, committed
+	st.committed = committed
 	st.run.Tokens-- // this job was one of the run's outstanding tokens
 	switch j.Kind {
 	case storage.JobStep:
@@ -247,15 +243,6 @@ func (e *Engine) backoff(attempt int, retryAfter time.Duration) time.Time {
 		d = retryAfter
 	}
 	return e.clock.Now().Add(d)
-}
-
-// release ends a savepoint that is no longer needed. Savepoints left open
-// nest, and SQLite then copies every changed page once per level.
-func release(tx storage.Tx, name string) error {
-	if err := storage.ReleaseSavepoint(tx, name); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
-	}
-	return nil
 }
 
 func mustJSON(v any) string {

@@ -11,10 +11,13 @@ import (
 )
 
 // The team store of the "Assign owner" step, bound to the step's
-// transaction like the contact store: the round-robin counter is locked,
-// read and written in the same transaction that records the step and the
-// contact's new owner, so with several instances each turn goes to one
-// lead, and a step that fails or crashes gives its turn back.
+// transaction like the contact store: the round-robin counter is locked
+// and read while the step runs, and its new position is written with the
+// contact's new owner when the step is recorded, in the same transaction,
+// so with several instances each turn goes to one lead, and a step that
+// fails or crashes gives its turn back. (Locking a counter that does not
+// exist yet creates it at 0, as if it did not exist: that row may stay
+// after a failed step, and changes nothing.)
 
 func (c *txContacts) Team(_ context.Context, emails []string) ([]nodes.Salesperson, error) {
 	us, err := storage.UsersByEmail(c.tx, emails)
@@ -42,17 +45,18 @@ func salesperson(u *storage.User) nodes.Salesperson {
 }
 
 func (c *txContacts) RoutingPosition(_ context.Context, key string) (int64, error) {
-	if err := c.begin(false); err != nil {
-		return 0, err
+	key = c.counterKey(key)
+	for i := len(c.writes) - 1; i >= 0; i-- {
+		if w := c.writes[i]; w.kind == writeRouting && w.name == key {
+			return w.pos, nil // the step moved it already
+		}
 	}
-	return storage.LockRoutingCounter(c.tx, c.counterKey(key), c.now)
+	return storage.LockRoutingCounter(c.tx, key, c.now)
 }
 
 func (c *txContacts) SetRoutingPosition(_ context.Context, key string, pos int64) error {
-	if err := c.begin(false); err != nil {
-		return err
-	}
-	return storage.SetRoutingCounter(c.tx, c.counterKey(key), pos, c.now)
+	c.change(write{kind: writeRouting, name: c.counterKey(key), pos: pos}, false)
+	return nil
 }
 
 // counterKey keeps test runs' turns apart from real ones: testing a
@@ -69,17 +73,18 @@ func (c *txContacts) OpenDeals(_ context.Context, emails []string) (map[string]i
 }
 
 func (c *txContacts) SetOwner(_ context.Context, contactID, userID string) error {
-	if err := c.begin(true); err != nil {
-		return err
-	}
 	if err := c.testOnly(contactID); err != nil {
 		return err
 	}
-	err := storage.SetContactOwner(c.tx, contactID, &userID, c.now)
+	err := c.exists(contactID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nodes.Permanentf("the contact %s no longer exists", contactID)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	c.change(write{kind: writeOwner, contactID: contactID, name: userID}, true)
+	return nil
 }
 
 // envOwner reads the contact's owner for the expressions (owner.name);

@@ -35,8 +35,6 @@ type runState struct {
 	// contactStale says env.Contact must be read again before a node or
 	// the goal looks at it (the contact changed, or was never read).
 	contactStale bool
-	// isolate puts each writing step in a savepoint (see errIsolate).
-	isolate bool
 	// committed, when set, collects the metrics and logs of what save
 	// wrote, to report once the transaction commits (nil: at once).
 	committed *onCommit
@@ -292,7 +290,7 @@ func (s *runState) step(p pending) ([]pending, error) {
 	}
 	r.newVisit = p.visit == 0
 	if r.err != nil {
-		contacts = nil // a failed step's changes were undone
+		contacts = nil // a failed step writes nothing
 	}
 	return s.apply(d.afterStep(s.facts(), r), contacts)
 }
@@ -312,7 +310,8 @@ func (s *runState) facts() runFacts {
 
 // runNode runs p's node as visit: its handler, or the result of its
 // vendor call made before the transaction (p.pre), with the contact
-// changes either asks for, and a tester's choice. The error is the
+// changes either asks for, and a tester's choice. The changes are
+// recorded, not written (r.writes, see txContacts). The error is the
 // store's: the step's own failure is in the result.
 func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error) {
 	cn := s.cf.Nodes[p.node]
@@ -325,31 +324,32 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 	if p.pre != nil {
 		res, err, r.started = p.pre.res, p.pre.err, p.pre.started
 		if err == nil && (res.SaveContact != nil || len(res.ContactFields) > 0) {
-			contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
+			contacts = s.stepContacts(p)
 			if res.SaveContact != nil {
 				res, err = saveRemoteContact(s.ctx, contacts, s.input(cn, visit, p.attempt, contacts).Key, res)
 			}
 			if err == nil {
 				err = s.setContactFields(contacts, res)
 			}
-			if e := contacts.finish(err != nil); e != nil {
-				return r, nil, e
-			}
 		}
 	} else {
-		contacts = &txContacts{tx: s.tx, now: s.env.Now, savepoint: "step", isolate: s.isolate, test: s.run.Test}
+		contacts = s.stepContacts(p)
 		in := s.input(cn, visit, p.attempt, contacts)
 		if b, ok := in.Channels.(ChannelsBinder); ok {
-			in.Channels = b.Bind(s.tx, func() error { return contacts.begin(false) })
+			in.Channels = b.Bind(s.tx, contacts.newVisit, func(what string, do func(storage.Tx) error) {
+				contacts.change(write{kind: writeOther, what: what, do: do}, false)
+			})
 		}
 		in.Resume = p.resume
 		res, err = s.e.callHandler(s.ctx, typ, in, false)
 		if err == nil {
 			err = s.setContactFields(contacts, res)
 		}
-		if e := contacts.finish(err != nil); e != nil {
-			return r, nil, e
-		}
+	}
+	if err != nil && contacts != nil {
+		// The step failed: it writes nothing, even when a tester's choice
+		// then sends it down a path.
+		contacts.drop()
 	}
 	if c, ok := s.choices[cn.Node.ID]; ok {
 		res, r.simulated, err = s.choose(cn, c, res, err)
@@ -357,16 +357,34 @@ func (s *runState) runNode(p pending, visit int) (stepResult, *txContacts, error
 	r.res, r.err = res, err
 	if err == nil {
 		r.output = s.stepOutput(res)
+		if contacts != nil {
+			r.writes = contacts.writes
+		}
 	}
 	return r, contacts, nil
 }
 
+// stepContacts is the contact store for p's step.
+func (s *runState) stepContacts(p pending) *txContacts {
+	c := &txContacts{tx: s.tx, now: s.env.Now, test: s.run.Test, newVisit: p.visit == 0}
+	if id := s.env.Contact.ID; id != "" && s.run.ContactID != nil && *s.run.ContactID == id {
+		c.known = &s.env.Contact
+	}
+	return c
+}
+
 // apply performs a plan: the only place a decision changes the run and
-// writes its jobs and waits. contacts are the changes of the step the
-// plan follows (nil when no node ran). It returns the nodes to run next.
+// writes its jobs and waits, and a step's writes. contacts tell how the
+// step the plan follows changed the contact (nil when no node ran, or the
+// step failed). It returns the nodes to run next.
 func (s *runState) apply(pl plan, contacts *txContacts) ([]pending, error) {
 	if v := pl.visit; v.n != 0 {
 		s.visits[v.node] = v.n
+	}
+	for i := range pl.writes {
+		if err := pl.writes[i].apply(s.tx, s.env.Now); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.applyContact(pl, contacts); err != nil {
 		return nil, err

@@ -399,12 +399,13 @@ func (tr *tracer) runNode(p pending, visit int) stepResult {
 	cn := tr.cf.Nodes[p.node]
 	typ, _ := tr.reg.Lookup(cn.Node.Type, cn.Node.Version())
 	r := stepResult{node: cn, visit: visit, attempt: p.attempt, resume: p.resume, remote: typ.RemoteFor(cn), started: tr.env.Now}
+	contacts := &traceContacts{f: tr.contacts}
 	if p.pre != nil {
 		r.res, r.err = p.pre.res, p.pre.err
 	} else {
 		in := &nodes.Input{Node: cn, Env: &tr.env, RunID: "run1", Visit: visit, Attempt: p.attempt,
 			Key: fmt.Sprintf("run1:%s:%d", cn.Node.ID, visit), Location: tr.cf.Location,
-			Contacts: tr.contacts, Channels: tr.channels, Settings: &tr.cf.Flow.Settings, Resume: p.resume}
+			Contacts: contacts, Channels: tr.channels, Settings: &tr.cf.Flow.Settings, Resume: p.resume}
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
@@ -419,6 +420,7 @@ func (tr *tracer) runNode(p pending, visit int) stepResult {
 		if r.res.OutputIsTrigger {
 			r.output = "(the trigger)"
 		}
+		r.writes = contacts.writes
 	}
 	return r
 }
@@ -442,6 +444,13 @@ func (tr *tracer) apply(pl plan) []pending {
 		}
 		if st.Output != "" && st.Output != "null" && st.Output != "{}" {
 			tr.logf("  output %s", st.Output)
+		}
+	}
+	for i := range pl.writes {
+		w := &pl.writes[i]
+		tr.logf("  write %s", w)
+		if err := w.do(storage.Tx{}); err != nil {
+			tr.logf("  write failed: %v", err)
 		}
 	}
 	if pl.contactID != "" && pl.contactID != tr.contact {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -155,53 +156,115 @@ func upsertContact(tx Tx, key string, in ContactInput, now time.Time) (string, *
 	// Two rounds: an insert that conflicts with a contact created by a
 	// concurrent transaction finds and updates that contact instead.
 	for range 2 {
-		m, err := matchUpsert(tx, in)
+		u, err := planUpsert(tx, in, now)
 		if err != nil {
 			return "", nil, err
 		}
-		if m.match != nil {
-			if err := updateContact(tx, m.match, in, now); err != nil {
-				return "", nil, err
-			}
-			if err := recordConflicts(tx, m.match.ID, m.owners, in, now); err != nil {
-				return "", nil, err
-			}
-			return m.match.ID, nil, recordEffect(tx, effectUpsert, key, m.match.ID, now)
+		err = u.apply(tx, now)
+		if errors.Is(err, errUpsertConflict) {
+			continue
 		}
-		if err := refuseErased(tx, in.Email, in.Phone); err != nil {
-			return "", nil, err
-		}
-		fields, err := mergeFields("", in.Fields)
 		if err != nil {
 			return "", nil, err
 		}
-		nc := Contact{
-			ID:         NewID(),
-			Email:      nonEmpty(in.Email),
-			Phone:      nonEmpty(m.free(identPhone, in.Phone)),
-			ExternalID: nonEmpty(m.free(identExternalID, in.ExternalID)),
-			FirstName:  in.FirstName,
-			LastName:   in.LastName,
-			Company:    in.Company,
-			TimeZone:   in.TimeZone,
-			Fields:     fields,
-			Consent:    "{}",
-			Test:       in.Test,
-			CreatedAt:  now,
-			UpdatedAt:  now,
-		}
-		n, err := insertContact(tx, &nc)
-		if err != nil {
-			return "", nil, err
-		}
-		if n == 1 {
-			if err := recordConflicts(tx, nc.ID, m.owners, in, now); err != nil {
-				return "", nil, err
-			}
-			return nc.ID, &nc, recordEffect(tx, effectUpsert, key, nc.ID, now)
-		}
+		return u.ID, u.New, recordEffect(tx, effectUpsert, key, u.ID, now)
 	}
 	return "", nil, errors.New("contact keeps conflicting with concurrent inserts")
+}
+
+// ContactUpsert is an upsert decided from reads (PlanUpsert) and not yet
+// written (ApplyUpsert): the engine answers a step's Upsert with ID when
+// the step runs, and writes the contact when it records the step.
+type ContactUpsert struct {
+	// ID is the contact the upsert updates or creates.
+	ID string
+	// New is the contact it creates (nil: it updates the contact ID).
+	New *Contact
+	in  ContactInput
+	m   upsertMatch
+}
+
+// errUpsertConflict is an insert that met a contact created meanwhile.
+var errUpsertConflict = errors.New("the contact was created meanwhile by another transaction")
+
+// ErrConflict is a write decided from reads that a concurrent transaction
+// changed since: the caller's transaction rolls back and runs again.
+var ErrConflict = errors.New("a concurrent change conflicts with this write; run it again")
+
+// PlanUpsert decides what an upsert of in does (see UpsertContact),
+// reading only: which contact it updates, or the new contact (with its id)
+// it creates. ErrErased when it would create a contact whose email or phone
+// was erased.
+func PlanUpsert(tx Tx, in ContactInput, now time.Time) (*ContactUpsert, error) {
+	u, err := planUpsert(tx, in, now.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("upsert contact: %w", mapErr(err))
+	}
+	return u, nil
+}
+
+func planUpsert(tx Tx, in ContactInput, now time.Time) (*ContactUpsert, error) {
+	m, err := matchUpsert(tx, in)
+	if err != nil {
+		return nil, err
+	}
+	if m.match != nil {
+		return &ContactUpsert{ID: m.match.ID, in: in, m: m}, nil
+	}
+	if err := refuseErased(tx, in.Email, in.Phone); err != nil {
+		return nil, err
+	}
+	fields, err := mergeFields("", in.Fields)
+	if err != nil {
+		return nil, err
+	}
+	nc := &Contact{
+		ID:         NewID(),
+		Email:      nonEmpty(in.Email),
+		Phone:      nonEmpty(m.free(identPhone, in.Phone)),
+		ExternalID: nonEmpty(m.free(identExternalID, in.ExternalID)),
+		FirstName:  in.FirstName,
+		LastName:   in.LastName,
+		Company:    in.Company,
+		TimeZone:   in.TimeZone,
+		Fields:     fields,
+		Consent:    "{}",
+		Test:       in.Test,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	return &ContactUpsert{ID: nc.ID, New: nc, in: in, m: m}, nil
+}
+
+// ApplyUpsert writes the upsert PlanUpsert decided. A contact created
+// meanwhile with one of the new contact's identifiers (by a concurrent
+// transaction, on PostgreSQL) is ErrConflict: deciding again finds it.
+func ApplyUpsert(tx Tx, u *ContactUpsert, now time.Time) error {
+	err := u.apply(tx, now.UTC())
+	if errors.Is(err, errUpsertConflict) {
+		return fmt.Errorf("upsert contact: %w: %w", ErrConflict, err)
+	}
+	if err != nil {
+		return fmt.Errorf("upsert contact: %w", mapErr(err))
+	}
+	return nil
+}
+
+func (u *ContactUpsert) apply(tx Tx, now time.Time) error {
+	if u.New == nil {
+		if err := updateContact(tx, u.m.match, u.in, now); err != nil {
+			return err
+		}
+		return recordConflicts(tx, u.ID, u.m.owners, u.in, now)
+	}
+	n, err := insertContact(tx, u.New)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errUpsertConflict
+	}
+	return recordConflicts(tx, u.ID, u.m.owners, u.in, now)
 }
 
 const contactColumns = "id, email, phone, external_id, first_name, last_name, company, score, time_zone, fields, consent, test, created_at, updated_at"
@@ -284,15 +347,15 @@ func mergeFields(stored string, add map[string]any) (string, error) {
 	return string(b), nil
 }
 
-// CreateDeal inserts d (its ID and CreatedAt are set here) for an existing
-// contact of the same kind (a test deal for a test contact) and returns
-// its id. With a non-empty key, a replay returns the
-// id of the deal created first.
+// CreateDeal inserts d (its CreatedAt is set here, and its ID unless the
+// caller decided it) for an existing contact of the same kind (a test deal
+// for a test contact) and returns its id. With a non-empty key, a replay
+// returns the id of the deal created first.
 func CreateDeal(tx Tx, key string, d Deal, now time.Time) (string, error) {
 	if d.ContactID == "" || d.Title == "" {
 		return "", errors.New("create deal: contact id and title are required")
 	}
-	d.ID, d.IdemKey, d.CreatedAt = NewID(), nonEmpty(key), now.UTC()
+	d.ID, d.IdemKey, d.CreatedAt = cmp.Or(d.ID, NewID()), nonEmpty(key), now.UTC()
 	id, err := createOnce(tx, &Deal{}, &d, d.ContactID, d.Test, key, d.ID)
 	if err != nil {
 		return "", fmt.Errorf("create deal: %w", mapErr(err))
@@ -305,15 +368,15 @@ func CreateDeal(tx Tx, key string, d Deal, now time.Time) (string, error) {
 	return id, nil
 }
 
-// CreateTask inserts t (its ID and CreatedAt are set here) and returns its
-// id. A task may have no contact. With a non-empty key, a replay returns
+// CreateTask inserts t (its CreatedAt is set here, and its ID unless the
+// caller decided it) and returns its id. A task may have no contact. With a non-empty key, a replay returns
 // the id of the task created first. A test task's contact must be a test
 // contact, a real task's a real one.
 func CreateTask(tx Tx, key string, t Task, now time.Time) (string, error) {
 	if t.Title == "" {
 		return "", errors.New("create task: title is required")
 	}
-	t.ID, t.IdemKey, t.CreatedAt = NewID(), nonEmpty(key), now.UTC()
+	t.ID, t.IdemKey, t.CreatedAt = cmp.Or(t.ID, NewID()), nonEmpty(key), now.UTC()
 	t.RunID = runOfKey(key)
 	if t.Done && t.CompletedAt == nil {
 		t.CompletedAt = &t.CreatedAt // made done: completed at its creation
@@ -372,14 +435,14 @@ func SetTaskDone(tx Tx, id string, done bool, now time.Time) (*Task, error) {
 	return &t, nil
 }
 
-// AddNote inserts n (its ID and CreatedAt are set here) for an existing
-// contact and returns its id. With a non-empty key, a replay returns the
+// AddNote inserts n (its CreatedAt is set here, and its ID unless the
+// caller decided it) for an existing contact and returns its id. With a non-empty key, a replay returns the
 // id of the note created first.
 func AddNote(tx Tx, key string, n Note, now time.Time) (string, error) {
 	if n.ContactID == "" {
 		return "", errors.New("add note: contact id is required")
 	}
-	n.ID, n.IdemKey, n.CreatedAt = NewID(), nonEmpty(key), now.UTC()
+	n.ID, n.IdemKey, n.CreatedAt = cmp.Or(n.ID, NewID()), nonEmpty(key), now.UTC()
 	id, err := createOnce(tx, &Note{}, &n, n.ContactID, n.Test, key, n.ID)
 	if err != nil {
 		return "", fmt.Errorf("add note: %w", mapErr(err))
@@ -464,6 +527,46 @@ func insertOnce(tx Tx, row any, guarded bool) (int64, error) {
 		return noteInsert.run(r, guarded, v.ContactID, v.Test, v.ID, v.ContactID, v.Body, v.Source, v.IdemKey, v.Test, v.CreatedAt.UTC())
 	}
 	return 0, fmt.Errorf("insert %T: not a deal, task or note", row)
+}
+
+// DealByKey, TaskByKey and NoteByKey return the id of the deal, task or
+// note created with the idempotency key, if any: what a replay of its
+// creation answers.
+func DealByKey(tx Tx, key string) (string, bool, error) {
+	return rawIDByKey(tx, `SELECT id FROM deals WHERE idem_key = ?`, key)
+}
+
+// TaskByKey: see DealByKey.
+func TaskByKey(tx Tx, key string) (string, bool, error) {
+	return rawIDByKey(tx, `SELECT id FROM tasks WHERE idem_key = ?`, key)
+}
+
+// NoteByKey: see DealByKey.
+func NoteByKey(tx Tx, key string) (string, bool, error) {
+	return rawIDByKey(tx, `SELECT id FROM notes WHERE idem_key = ?`, key)
+}
+
+// rawIDByKey runs q, a hand-written look-up of an id by idempotency key:
+// a step creating a deal, task or note asks it every time, and GORM costs
+// several times as much.
+func rawIDByKey(tx Tx, q, key string) (string, bool, error) {
+	var id string
+	err := rawOf(tx).queryRow(q, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return id, err == nil, err
+}
+
+// ContactScore returns the contact's lead score; ErrNotFound when there is
+// no such contact.
+func ContactScore(db Tx, id string) (int, error) {
+	var score int
+	err := rawOf(db).queryRow(`SELECT score FROM contacts WHERE id = ?`, id).Scan(&score)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("contact %s: %w", id, ErrNotFound)
+	}
+	return score, err
 }
 
 func idByIdemKey(tx Tx, model any, key string) (string, bool, error) {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,6 +94,22 @@ func MessageByKey(db Tx, key string) (*Message, error) {
 	var m Message
 	if err := db.db.Where("idem_key = ?", key).Take(&m).Error; err != nil {
 		return nil, fmt.Errorf("message %s: %w", key, notFound(err))
+	}
+	return &m, nil
+}
+
+// MessageStateByKey returns the id, status, reason and provider id of the
+// message recorded under key (what a step recording it again is told);
+// ErrNotFound when there is none.
+func MessageStateByKey(db Tx, key string) (*Message, error) {
+	m := Message{IdemKey: key}
+	err := rawOf(db).queryRow(`SELECT id, status, COALESCE(reason, ''), provider_id FROM messages WHERE idem_key = ?`, key).
+		Scan(&m.ID, &m.Status, &m.Reason, &m.ProviderID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message %s: %w", key, err)
 	}
 	return &m, nil
 }

@@ -60,24 +60,6 @@ func noRows(err error) error {
 	return err
 }
 
-// savepoint, rollbackTo and releaseSavepoint manage a savepoint in tx.
-func Savepoint(tx Tx, name string) error {
-	_, err := rawOf(tx).exec("SAVEPOINT " + name)
-	return err
-}
-
-// RollbackToSavepoint undoes the writes since the savepoint name.
-func RollbackToSavepoint(tx Tx, name string) error {
-	_, err := rawOf(tx).exec("ROLLBACK TO SAVEPOINT " + name)
-	return err
-}
-
-// ReleaseSavepoint ends the savepoint name, keeping its writes.
-func ReleaseSavepoint(tx Tx, name string) error {
-	_, err := rawOf(tx).exec("RELEASE SAVEPOINT " + name)
-	return err
-}
-
 // NewID returns a new row id: a UUIDv7, which starts with the time, so
 // rows inserted together sit together in the primary-key index instead of
 // landing on random pages (a random v4 id dirtied a different page for

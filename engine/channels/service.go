@@ -180,6 +180,15 @@ func (s *Service) Record(ctx context.Context, d nodes.Draft) (nodes.Message, err
 }
 
 func (s *Service) record(tx storage.Tx, d nodes.Draft, ingest eventWriter) (nodes.Message, error) {
+	stored, err := s.insert(tx, s.message(d), ingest)
+	if err != nil {
+		return nodes.Message{}, err
+	}
+	return answer(stored), nil
+}
+
+// message is the row a draft records.
+func (s *Service) message(d nodes.Draft) *storage.Message {
 	now := s.now().UTC()
 	m := &storage.Message{
 		IdemKey: d.Key, Channel: d.Channel, Provider: d.Provider, CredentialID: d.CredentialID, Status: d.Status,
@@ -191,23 +200,34 @@ func (s *Service) record(tx storage.Tx, d nodes.Draft, ingest eventWriter) (node
 		id := d.ContactID
 		m.ContactID = &id
 	}
+	return m
+}
+
+// insert records m unless a message holds its key, and returns the
+// message that holds it.
+func (s *Service) insert(tx storage.Tx, m *storage.Message, ingest eventWriter) (*storage.Message, error) {
 	stored, inserted, err := storage.InsertMessage(tx, m)
 	if err != nil {
-		return nodes.Message{}, err
+		return nil, err
 	}
 	if inserted {
 		s.cfg.Metrics.MessageOutcome(stored.Channel, stored.Status)
 		if sends(stored.Status, false) {
 			if err := s.recordSent(stored, ingest); err != nil {
-				return nodes.Message{}, err
+				return nil, err
 			}
 		}
 	}
-	out := nodes.Message{ID: stored.ID, Status: stored.Status, Reason: stored.Reason}
-	if stored.ProviderID != nil {
-		out.ProviderID = *stored.ProviderID
+	return stored, nil
+}
+
+// answer is what a step is told of a recorded message.
+func answer(m *storage.Message) nodes.Message {
+	out := nodes.Message{ID: m.ID, Status: m.Status, Reason: m.Reason}
+	if m.ProviderID != nil {
+		out.ProviderID = *m.ProviderID
 	}
-	return out, nil
+	return out
 }
 
 // Update implements nodes.Channels.
@@ -237,40 +257,71 @@ func (s *Service) update(tx storage.Tx, id string, u nodes.MessageUpdate, ingest
 
 // Bind implements engine.ChannelsBinder: the outbox of a message step that
 // calls no vendor (every channel in the sandbox), inside the step's
-// transaction. Its messages commit with the step that recorded them, and
-// the step needs no transaction of its own per message.
-func (s *Service) Bind(tx storage.Tx, beforeWrite func() error) nodes.Channels {
-	return &stepOutbox{s: s, tx: tx, beforeWrite: beforeWrite}
+// transaction. Its messages are written with the step that recorded them,
+// when the engine records it (nothing when the step fails), and the step
+// needs no transaction of its own per message.
+func (s *Service) Bind(tx storage.Tx, newVisit bool, queue func(what string, do func(tx storage.Tx) error)) nodes.Channels {
+	return &stepOutbox{s: s, tx: tx, newVisit: newVisit, queue: queue}
 }
 
 // stepOutbox is the outbox bound to a step's transaction.
 type stepOutbox struct {
-	s           *Service
-	tx          storage.Tx
-	beforeWrite func() error
+	s  *Service
+	tx storage.Tx
+	// newVisit: the step never ran before, so no message holds its key.
+	newVisit bool
+	queue    func(what string, do func(tx storage.Tx) error)
+	// recorded are the messages the step recorded.
+	recorded []*storage.Message
 }
 
+// Record answers with the message recorded under the draft's key, if any
+// (a replay writes nothing), or else with the new message, queued.
 func (o *stepOutbox) Record(ctx context.Context, d nodes.Draft) (nodes.Message, error) {
-	if err := o.beforeWrite(); err != nil {
-		return nodes.Message{}, err
+	if d.Key == "" {
+		return nodes.Message{}, errors.New("insert message: an idempotency key is required")
 	}
-	return o.s.record(o.tx.WithContext(ctx), d, o.ingest(ctx))
+	for _, m := range o.recorded {
+		if m.IdemKey == d.Key {
+			return answer(m), nil // asked for earlier in the step
+		}
+	}
+	if !o.newVisit {
+		prev, err := storage.MessageStateByKey(o.tx.WithContext(ctx), d.Key)
+		if err == nil {
+			return answer(prev), nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nodes.Message{}, err
+		}
+	}
+	m := o.s.message(d)
+	m.ID = storage.NewID()
+	o.recorded = append(o.recorded, m)
+	o.queue("message "+m.ID+" "+m.Channel+" "+m.Status, func(tx storage.Tx) error {
+		stored, err := o.s.insert(tx.WithContext(ctx), m, o.ingest(ctx, tx))
+		if err == nil && stored.ID != m.ID {
+			err = fmt.Errorf("message %s: %s holds its key: %w", m.ID, stored.ID, storage.ErrConflict)
+		}
+		return err
+	})
+	return answer(m), nil
 }
 
 // ingest stores contact events in the step's transaction (nil: none).
-func (o *stepOutbox) ingest(ctx context.Context) eventWriter {
+func (o *stepOutbox) ingest(ctx context.Context, tx storage.Tx) eventWriter {
 	r := o.s.recorder()
 	if r == nil {
 		return nil
 	}
-	return func(in engine.EventInput) (engine.EventResult, error) { return r.IngestEventTx(ctx, o.tx, in) }
+	return func(in engine.EventInput) (engine.EventResult, error) { return r.IngestEventTx(ctx, tx, in) }
 }
 
 func (o *stepOutbox) Update(ctx context.Context, id string, u nodes.MessageUpdate) error {
-	if err := o.beforeWrite(); err != nil {
-		return err
-	}
-	return o.s.update(o.tx.WithContext(ctx), id, u, o.ingest(ctx))
+	o.queue("message "+id+" "+u.Status, func(tx storage.Tx) error {
+		return o.s.update(tx.WithContext(ctx), id, u, o.ingest(ctx, tx))
+	})
+	return nil
 }
 
 // Sender gives the sandbox only: a step with an account calls a vendor, so

@@ -371,6 +371,36 @@ func (f *Contacts) byID(id string) *Contact {
 	return nil
 }
 
+// NewID returns the id the store gives its next record, with prefix (c1,
+// d2, ...), for a caller that decides a record's id before it writes the
+// record (PutDeal, PutTask, PutNote, Add).
+func (f *Contacts) NewID(prefix string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.newID(prefix)
+}
+
+// PutDeal stores d as created, with its id.
+func (f *Contacts) PutDeal(d Deal) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deals = append(f.deals, d)
+}
+
+// PutTask stores t as created, with its id.
+func (f *Contacts) PutTask(t Task) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tasks = append(f.tasks, t)
+}
+
+// PutNote stores n as added, with its id.
+func (f *Contacts) PutNote(n Note) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notes = append(f.notes, n)
+}
+
 // newID returns a new id with prefix (c1, d2, ...).
 func (f *Contacts) newID(prefix string) string {
 	f.next++
