@@ -1,7 +1,6 @@
 package storagetest
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -210,36 +209,6 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		if len(seen) != jobs {
 			t.Fatalf("%d jobs claimed, want %d", len(seen), jobs)
-		}
-	})
-
-	t.Run("CreateFirstAdminOnce", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
-		const tries = 4
-		var wg sync.WaitGroup
-		errs := make(chan error, tries)
-		for i := range tries {
-			wg.Go(func() {
-				errs <- b.store.Write(b.ctx, func(tx storage.Tx) error {
-					_, err := storage.CreateFirstAdmin(tx, fmt.Sprintf("admin%d@example.com", i), "a long password", t0)
-					return err
-				})
-			})
-		}
-		wg.Wait()
-		close(errs)
-		created := 0
-		for err := range errs {
-			switch {
-			case err == nil:
-				created++
-			case !errors.Is(err, storage.ErrUsersExist):
-				t.Fatalf("CreateFirstAdmin: %v", err)
-			}
-		}
-		if n, err := storage.CountUsers(b.store.Reader()); err != nil || n != 1 || created != 1 {
-			t.Fatalf("%d created, %d users (%v); want one first admin", created, n, err)
 		}
 	})
 
