@@ -259,7 +259,6 @@ type remoteResult struct {
 	res     nodes.Result
 	err     error
 	started time.Time
-	visit   int
 }
 
 // runRemote runs the handlers of jobs whose node type does network I/O.
@@ -314,7 +313,7 @@ func (e *Engine) runRemote(ctx context.Context, jobs []storage.Job) map[int64]*r
 		}
 		in := st.input(cn, visit, j.Attempts+1, nil)
 		in.Resume = p.Resume
-		calls = append(calls, call{job: j, typ: typ, in: in, res: &remoteResult{visit: visit}})
+		calls = append(calls, call{job: j, typ: typ, in: in, res: &remoteResult{}})
 	}
 	out := make(map[int64]*remoteResult, len(calls))
 	var wg sync.WaitGroup
