@@ -1,14 +1,19 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -59,9 +64,21 @@ func BenchmarkTemplateRuns(b *testing.B) {
 // and how long everything took.
 func ingestAndDrain(b *testing.B, eng *engine.Engine, path string, bodies [][]byte) (ingested, elapsed time.Duration) {
 	b.Helper()
-	ctx := context.Background()
 	cpuStart = processCPU()
 	start := time.Now()
+	ingest(b, eng, path, bodies)
+	ingested = time.Since(start)
+	if _, err := eng.Drain(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return ingested, time.Since(start)
+}
+
+// ingest posts every body to the webhook trigger at path from 16
+// goroutines.
+func ingest(b *testing.B, eng *engine.Engine, path string, bodies [][]byte) {
+	b.Helper()
+	ctx := context.Background()
 	// Webhooks arrive concurrently, as from 16 HTTP clients; the engine
 	// commits concurrent arrivals together.
 	const clients = 16
@@ -84,11 +101,6 @@ func ingestAndDrain(b *testing.B, eng *engine.Engine, path string, bodies [][]by
 	if err := <-errs; err != nil {
 		b.Fatal(err)
 	}
-	ingested = time.Since(start)
-	if _, err := eng.Drain(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return ingested, time.Since(start)
 }
 
 var cpuStart time.Duration
@@ -153,9 +165,74 @@ func BenchmarkDelayFiring(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "fired-runs/s")
 }
 
+// BenchmarkVendorCallRuns measures the vendor-call path of .ci/bench/vendor
+// without HTTP in front: 16 goroutines ingest "chat finished" webhooks
+// while the engine runs (inline start, the dispatcher, the workers), each
+// run branching on the score to an http.request POST to a sink on
+// 127.0.0.1, until every call reached the sink and every run completed.
+//
+//	go test ./engine -run '^$' -bench VendorCallRuns -benchtime 20000x -count 5
+func BenchmarkVendorCallRuns(b *testing.B) {
+	var reached atomic.Int64
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		reached.Add(1)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer sink.Close()
+	data, err := os.ReadFile(filepath.Join("..", ".ci", "bench", "vendor-call.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	data = bytes.ReplaceAll(data, []byte("SINK_URL"), []byte(sink.URL))
+	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
+	eng, store, _ := benchEngineWith(b, data, channels.Config{Accounts: accounts, HTTP: web})
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i], _ = json.Marshal(map[string]any{"email": fmt.Sprintf("lead%d@example.com", i),
+			"name": "Ana Silva", "score": (i * 37) % 100})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	eng.Start(ctx)
+	defer func() { _ = eng.Stop(context.Background()) }()
+	b.ResetTimer()
+	cpuStart = processCPU()
+	start := time.Now()
+	ingest(b, eng, "chat-finished", bodies)
+	ingested := time.Since(start)
+	for reached.Load() < int64(b.N) {
+		time.Sleep(time.Millisecond)
+	}
+	for {
+		var running int64
+		_ = storagetest.Count(store.Reader(), &running, &storage.Run{}, "status <> ?", storage.RunCompleted)
+		if running == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := reached.Load(); n != int64(b.N) {
+		b.Fatalf("%d calls reached the sink, want %d", n, b.N)
+	}
+	reportRunRates(b, ingested, elapsed)
+}
+
 // benchEngine opens a fresh SQLite store and an engine with a fake clock
 // (and, with sandbox, the message outbox), and publishes the flow doc.
 func benchEngine(b *testing.B, doc []byte, sandbox bool) (*engine.Engine, *storage.Store, *fakeClock) {
+	b.Helper()
+	if !sandbox {
+		return benchEngineWith(b, doc, channels.Config{})
+	}
+	return benchEngineWith(b, doc, channels.Config{SecretKey: make([]byte, storage.SecretKeySize)})
+}
+
+// benchEngineWith is benchEngine with channels configured by cc (without a
+// secret key: none).
+func benchEngineWith(b *testing.B, doc []byte, cc channels.Config) (*engine.Engine, *storage.Store, *fakeClock) {
 	b.Helper()
 	// The collector runs as the binary runs it (main.go), unless GOGC is
 	// set: GOGC=100 measures Go's default.
@@ -172,8 +249,12 @@ func benchEngine(b *testing.B, doc []byte, sandbox bool) (*engine.Engine, *stora
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	// As the binary runs it (serve with role all).
 	cfg := engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 128, InlineStart: true}
-	if sandbox {
-		ch, err := channels.New(channels.Config{Store: store, SecretKey: make([]byte, storage.SecretKeySize), Now: clock.Now})
+	if cc.SecretKey != nil || cc.HTTP != nil {
+		cc.Store, cc.Now = store, clock.Now
+		if cc.SecretKey == nil {
+			cc.SecretKey = make([]byte, storage.SecretKeySize)
+		}
+		ch, err := channels.New(cc)
 		if err != nil {
 			b.Fatal(err)
 		}

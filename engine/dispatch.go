@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"runtime/debug"
@@ -14,24 +15,24 @@ import (
 
 // dispatcher makes the vendor calls of the jobs this instance leased to
 // itself in the transaction that wrote them (runState.dispatch), once that
-// transaction commits, and commits their results in batches: a run whose
-// next step calls a vendor does not wait for a worker to claim its job and
-// read the run back. The job rows stay the durable record: after a crash
-// their leases expire and any instance's workers take them over, and at
-// Stop the calls not started are given back with the instance's other
-// leases. How many calls wait here counts toward Config.MaxBacklog.
+// transaction commits, and records each result in the next group commit
+// (Engine.ingest), with the webhooks and events and the other results of
+// the moment: a run whose next step calls a vendor does not wait for a
+// worker to claim its job and read the run back, and its result costs no
+// transaction of its own. The job rows stay the durable record: after a
+// crash their leases expire and any instance's workers take them over,
+// and at Stop the calls not started are given back with the instance's
+// other leases. How many calls wait here counts toward Config.MaxBacklog.
 type dispatcher struct {
 	e  *Engine
 	mu sync.Mutex
 	// on is set while the engine runs (between Start and Stop).
 	on bool
-	// calls wait for a vendor slot; results wait to be committed.
-	calls   []*dispatched
-	results []*dispatched
+	// calls wait for a vendor slot.
+	calls []*dispatched
 	// inFlight counts the calls made and not yet committed.
 	inFlight  int
 	callReady chan struct{}
-	resReady  chan struct{}
 }
 
 // dispatched is one leased job's vendor call.
@@ -39,11 +40,13 @@ type dispatched struct {
 	job storage.Job
 	typ *nodes.Type
 	in  *nodes.Input
-	res *remoteResult
+	// queued is set when the call could not start at once: other calls
+	// were ahead of it or every vendor slot was taken.
+	queued bool
 }
 
 func newDispatcher(e *Engine) *dispatcher {
-	return &dispatcher{e: e, callReady: make(chan struct{}, 1), resReady: make(chan struct{}, 1)}
+	return &dispatcher{e: e, callReady: make(chan struct{}, 1)}
 }
 
 func signal(c chan struct{}) {
@@ -71,32 +74,29 @@ func (d *dispatcher) pending() int64 {
 // submit queues a committed job's call.
 func (d *dispatcher) submit(c *dispatched) {
 	d.mu.Lock()
+	c.queued = len(d.calls) > 0 || len(d.e.vendorSlots) == cap(d.e.vendorSlots)
 	d.calls = append(d.calls, c)
 	d.mu.Unlock()
 	signal(d.callReady)
 }
 
-// start runs the loops until ctx ends; calls run with stepCtx (see
+// start runs the loop until ctx ends; calls run with stepCtx (see
 // Engine.Start). Calls still queued at the end keep their leases, which
-// Stop gives back.
+// Stop gives back; the results of calls made are committed before Stop
+// returns.
 func (d *dispatcher) start(ctx, stepCtx context.Context, done *sync.WaitGroup) {
 	d.mu.Lock()
 	d.on = true
 	d.mu.Unlock()
-	var calls sync.WaitGroup
-	done.Add(2)
+	done.Add(1)
 	go func() {
 		defer done.Done()
+		var calls sync.WaitGroup
 		d.callLoop(ctx, stepCtx, &calls)
 		d.mu.Lock()
 		d.on = false
 		d.mu.Unlock()
-		calls.Wait() // their results are committed before Stop returns
-		signal(d.resReady)
-	}()
-	go func() {
-		defer done.Done()
-		d.commitLoop(ctx, stepCtx)
+		calls.Wait()
 	}()
 }
 
@@ -120,96 +120,106 @@ func (d *dispatcher) callLoop(ctx, stepCtx context.Context, calls *sync.WaitGrou
 				continue
 			}
 		}
-		if ctx.Err() != nil || !d.e.takeVendorSlot(stepCtx) {
+		if !d.takeSlot(stepCtx, c) || ctx.Err() != nil {
 			d.drop()
 			return
 		}
-		if ctx.Err() != nil || !d.callable(stepCtx, c) {
+		if !d.callable(stepCtx, c) {
 			<-d.e.vendorSlots
 			d.drop()
-			if ctx.Err() != nil {
-				return
-			}
 			continue
 		}
 		calls.Add(1)
 		go func() {
 			defer calls.Done()
-			defer func() { <-d.e.vendorSlots }()
-			c.res = &remoteResult{started: d.e.clock.Now()}
-			c.res.res, c.res.err = d.e.callHandler(stepCtx, c.typ, c.in, true)
-			d.mu.Lock()
-			d.results = append(d.results, c)
-			d.mu.Unlock()
-			signal(d.resReady)
+			defer d.drop()
+			res := &remoteResult{started: d.e.clock.Now()}
+			res.res, res.err = d.e.callHandler(stepCtx, c.typ, c.in, true)
+			<-d.e.vendorSlots
+			d.complete(stepCtx, c.job, res)
 		}()
 	}
 }
 
-// callable reports whether the call is still to be made here: its job is
-// still this instance's (the run was not cancelled, erased or ended
-// meanwhile), and the call can finish before the job's lease ends (else a
-// worker claims the job once the lease is over; a call made twice is what
-// leases prevent).
+// takeSlot waits for a vendor slot, marking the call queued when it had
+// to wait; false once ctx ended.
+func (d *dispatcher) takeSlot(ctx context.Context, c *dispatched) bool {
+	select {
+	case d.e.vendorSlots <- struct{}{}:
+		return true
+	default:
+		c.queued = true
+		return d.e.takeVendorSlot(ctx)
+	}
+}
+
+// callable reports whether the call is still to be made here: it can
+// finish before the job's lease ends (else a worker claims the job once
+// the lease is over; a call made twice is what leases prevent), and, when
+// it waited in the queue, its job is still this instance's (the run was
+// not cancelled, erased or ended meanwhile). A call that starts at once
+// follows the commit that leased its job by moments: asking again would
+// cost a read per call and close no gap that a cancellation arriving
+// during the call does not leave open anyway (handleJob finds the job gone
+// and records nothing).
 func (d *dispatcher) callable(ctx context.Context, c *dispatched) bool {
 	if c.job.LeaseUntil == nil || !d.e.clock.Now().Add(d.e.cfg.StepTimeout).Before(*c.job.LeaseUntil) {
 		return false
+	}
+	if !c.queued {
+		return true
 	}
 	held, err := storage.JobHeld(d.e.store.Reader().WithContext(ctx), c.job.ID, d.e.cfg.WorkerID)
 	return err == nil && held
 }
 
-// drop forgets a call that was not made (its job keeps its lease).
+// drop forgets a call that was not made (its job keeps its lease), or
+// one whose result was committed.
 func (d *dispatcher) drop() {
 	d.mu.Lock()
 	d.inFlight--
 	d.mu.Unlock()
 }
 
-// commitLoop commits finished calls, as many as are ready at a time, the
-// way a worker commits its batch's.
-func (d *dispatcher) commitLoop(ctx, stepCtx context.Context) {
-	for {
-		d.mu.Lock()
-		batch := d.results
-		if len(batch) > d.e.cfg.BatchSize {
-			batch = batch[:d.e.cfg.BatchSize]
-		}
-		d.results = d.results[len(batch):]
-		stopped := !d.on && d.inFlight == len(batch)
-		d.mu.Unlock()
-		if len(batch) > 0 {
-			jobs := make([]storage.Job, len(batch))
-			pre := make(map[int64]*remoteResult, len(batch))
-			for i, c := range batch {
-				jobs[i] = c.job
-				pre[c.job.ID] = c.res
+// complete records a call's result in the next group commit. When that
+// fails, the job is released to be retried later, with the error, as a
+// worker's job would be (processAlone); a panic leaves the job its lease,
+// and workers take it over once it expires.
+func (d *dispatcher) complete(ctx context.Context, j storage.Job, res *remoteResult) {
+	var committed onCommit
+	err := d.e.ingest.write(ctx, func(tx storage.Tx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &panicError{fmt.Sprintf("%v\n%s", r, debug.Stack())}
 			}
-			if err := d.commit(stepCtx, jobs, pre); err != nil && stepCtx.Err() == nil {
-				d.e.log.ErrorContext(ctx, "commit vendor calls", "error", err)
-			}
-			d.mu.Lock()
-			d.inFlight -= len(batch)
-			d.mu.Unlock()
-			continue
-		}
-		if stopped && ctx.Err() != nil {
-			return
-		}
-		<-d.resReady
+		}()
+		committed.reset()
+		return d.e.handleJob(ctx, tx, &j, res, &committed)
+	})
+	if err == nil {
+		committed.run()
+		return
+	}
+	if ctx.Err() != nil {
+		return // stopping: the job keeps its lease until Stop gives it back
+	}
+	var p *panicError
+	if errors.As(err, &p) {
+		d.e.log.ErrorContext(ctx, "commit vendor call panic", "job_id", j.ID, "panic", p.msg)
+		return
+	}
+	d.e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, logNodeID, j.NodeID, logRunID, orNone(j.RunID), "error", err)
+	if err := d.e.store.Write(ctx, func(tx storage.Tx) error {
+		return storage.ReleaseJob(tx, j.ID, d.e.cfg.WorkerID, j.Attempts+1, d.e.backoff(j.Attempts+1, 0), err.Error())
+	}); err != nil {
+		d.e.log.ErrorContext(ctx, "release job", "job_id", j.ID, "error", err)
 	}
 }
 
-// commit records the calls' results; a panic fails the batch (its jobs
-// keep their leases, and workers take them over once they expire).
-func (d *dispatcher) commit(ctx context.Context, jobs []storage.Job, pre map[int64]*remoteResult) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("commit panic: %v\n%s", r, debug.Stack())
-		}
-	}()
-	return d.e.commitJobs(ctx, jobs, pre)
-}
+// panicError is a panic while recording a result.
+type panicError struct{ msg string }
+
+func (p *panicError) Error() string { return "commit panic: " + p.msg }
 
 // dispatch writes a vendor call's job leased to this instance and, once
 // the run is saved and the transaction commits, hands the call to the
