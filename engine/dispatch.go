@@ -43,6 +43,11 @@ type dispatched struct {
 	// queued is set when the call could not start at once: other calls
 	// were ahead of it or every vendor slot was taken.
 	queued bool
+	// st, when set, is the run as the transaction that leased the job
+	// saved it: its result is recorded without reading the run back.
+	// SaveRun's revision check catches a run written since, and the
+	// result is then recorded again from the stored run.
+	st *runState
 }
 
 func newDispatcher(e *Engine) *dispatcher {
@@ -136,7 +141,7 @@ func (d *dispatcher) callLoop(ctx, stepCtx context.Context, calls *sync.WaitGrou
 			res := &remoteResult{started: d.e.clock.Now()}
 			res.res, res.err = d.e.callHandler(stepCtx, c.typ, c.in, true)
 			<-d.e.vendorSlots
-			d.complete(stepCtx, c.job, res)
+			d.complete(stepCtx, c, res)
 		}()
 	}
 }
@@ -181,20 +186,25 @@ func (d *dispatcher) drop() {
 	d.mu.Unlock()
 }
 
-// complete records a call's result in the next group commit. When that
-// fails, the job is released to be retried later, with the error, as a
+// complete records a call's result in the next group commit (again,
+// alone, when its first try or its batch failed). When that fails too, the job is released to be retried later, with the error, as a
 // worker's job would be (processAlone); a panic leaves the job its lease,
 // and workers take it over once it expires.
-func (d *dispatcher) complete(ctx context.Context, j storage.Job, res *remoteResult) {
+func (d *dispatcher) complete(ctx context.Context, c *dispatched, res *remoteResult) {
+	j := c.job
 	var committed onCommit
-	err := d.e.ingest.write(ctx, func(tx storage.Tx) (err error) {
+	err := d.e.ingest.writeOptimistic(ctx, func(tx storage.Tx, _ bool) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = &panicError{fmt.Sprintf("%v\n%s", r, debug.Stack())}
 			}
 		}()
 		committed.reset()
-		return d.e.handleJob(ctx, tx, &j, res, &committed)
+		// The saved state serves the first try only: a try that failed
+		// may have changed it. Later tries read the run.
+		st := c.st
+		c.st = nil
+		return d.e.handleJob(ctx, tx, &j, res, &committed, st)
 	})
 	if err == nil {
 		committed.run()
@@ -268,6 +278,13 @@ func (s *runState) submitCalls() {
 	s.calls = nil
 	if s.ended || len(calls) == 0 {
 		return
+	}
+	if len(calls) == 1 && s.run.Tokens == 1 {
+		// The call's job is all the run waits for: the run will be as this
+		// transaction saves it until the result comes, unless something
+		// else (a cancellation, an erasure, another instance) writes it,
+		// which its revision tells (see dispatched.st).
+		calls[0].st = s
 	}
 	d := s.e.dispatch
 	s.committed.add(func() {

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,6 +149,65 @@ func TestACancelledRunsQueuedCallIsNotMade(t *testing.T) {
 		}
 		if r := b.run(t, second[0]); r.Status != storage.RunCancelled {
 			t.Errorf("the second run is %s, want cancelled", r.Status)
+		}
+	})
+}
+
+// A call's result is recorded on the run as it is when the result comes:
+// a run that another transaction wrote while the call was made (here the
+// test itself; another instance, say) is read again rather than
+// overwritten by the state the call set out from.
+func TestAVendorResultKeepsWhatWasWrittenDuringTheCall(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		started, release := make(chan struct{}, 1), make(chan struct{})
+		reg := vendorRegistry(func(in *nodes.Input) {
+			started <- struct{}{}
+			<-release
+		})
+		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: 10 * time.Millisecond})
+		b.publish(t, vendorHookFlow)
+		b.eng.Start(b.ctx)
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
+			defer cancel()
+			if err := b.eng.Stop(ctx); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+		}()
+		ids := b.hook(t, "lead", map[string]any{"who": "ana"})
+		b.eng.Wake()
+		select {
+		case <-started:
+		case <-time.After(testwait.Scaled(time.Minute)):
+			close(release)
+			t.Fatal("the vendor call was not made")
+		}
+		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
+			run, err := storage.GetRun(tx, ids[0])
+			if err != nil {
+				return err
+			}
+			run.Vars = `{"noted":"during the call"}`
+			return storage.SaveRun(tx, run)
+		})
+		close(release)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var run *storage.Run
+		done := testwait.Until(10*time.Millisecond, time.Minute, func() (int64, bool) {
+			run = b.run(t, ids[0])
+			return 0, run.Status == storage.RunCompleted
+		})
+		if !done {
+			t.Fatalf("run is %s, want completed", run.Status)
+		}
+		if !strings.Contains(run.Vars, "during the call") {
+			t.Errorf("run vars %s: the write made during the call was lost", run.Vars)
+		}
+		if n := b.count(t, &storage.Step{}, "run_id = ? AND node_id = ? AND status = ?", ids[0], "call", "completed"); n != 1 {
+			t.Errorf("%d completed call steps, want 1", n)
 		}
 	})
 }

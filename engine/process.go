@@ -115,7 +115,7 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start, li
 		end = start
 		committed.reset()
 		for end < limit {
-			if err := e.handleJob(ctx, tx, &jobs[end], pre[jobs[end].ID], &committed); err != nil {
+			if err := e.handleJob(ctx, tx, &jobs[end], pre[jobs[end].ID], &committed, nil); err != nil {
 				return err
 			}
 			end++
@@ -141,7 +141,7 @@ func (e *Engine) processAlone(ctx context.Context, j *storage.Job, pre *remoteRe
 	var committed onCommit
 	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		committed.reset()
-		return e.handleJob(ctx, tx, j, pre, &committed)
+		return e.handleJob(ctx, tx, j, pre, &committed, nil)
 	})
 	if err == nil {
 		committed.run()
@@ -153,7 +153,9 @@ func (e *Engine) processAlone(ctx context.Context, j *storage.Job, pre *remoteRe
 	})
 }
 
-func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, pre *remoteResult, committed *onCommit) error {
+// handleJob runs a leased job in tx. saved, when set, is the job's run as
+// this instance last saved it (see dispatched.st); else the run is read.
+func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, pre *remoteResult, committed *onCommit, saved *runState) error {
 	// A timeout races with the event it waits for: the one that takes
 	// the wait row wins. Take it before the job so both paths lock in
 	// the same order (wait, then job).
@@ -191,8 +193,10 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 	if j.RunID == nil {
 		return nil
 	}
-	st, err := e.loadRun(ctx, tx, *j.RunID)
-	if err != nil || st == nil {
+	st := saved
+	if st != nil {
+		st.nextTx(ctx, tx)
+	} else if st, err = e.loadRun(ctx, tx, *j.RunID); err != nil || st == nil {
 		return err
 	}
 	st.committed = committed

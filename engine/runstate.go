@@ -72,6 +72,18 @@ func (e *Engine) loadRun(ctx context.Context, tx storage.Tx, runID string) (*run
 	return st, nil
 }
 
+// nextTx readies a run state that an earlier transaction of this instance
+// saved (and committed) for tx: the run is as it was saved, the contact is
+// read again when needed, and no step of this transaction is recorded yet.
+func (s *runState) nextTx(ctx context.Context, tx storage.Tx) {
+	s.ctx, s.tx = ctx, tx
+	s.env.Now = s.e.clock.Now()
+	s.steps = make([]storage.Step, 0, len(s.cf.Nodes))
+	s.dueNow, s.dispatched, s.calls, s.ended = false, false, nil, false
+	s.contactStale = true
+	s.committed = nil
+}
+
 func (e *Engine) newRunState(ctx context.Context, db storage.Tx, run *storage.Run, cf *flows.Compiled) (*runState, error) {
 	return e.newRunStateWith(ctx, db, run, cf, nil)
 }

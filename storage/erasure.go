@@ -188,6 +188,7 @@ func scrubRuns(tx Tx, ids []string, now time.Time) error {
 	live := []string{RunRunning, RunWaiting}
 	if err := tx.db.Model(&Run{}).Where("id IN ? AND status IN ?", ids, live).UpdateColumns(map[string]any{
 		"status": RunCancelled, "tokens": 0, "ended_at": now, "updated_at": now, "error": erasedRunNote,
+		"revision": gorm.Expr("revision + 1"),
 	}).Error; err != nil {
 		return err
 	}
@@ -195,7 +196,7 @@ func scrubRuns(tx Tx, ids []string, now time.Time) error {
 		return err
 	}
 	if err := tx.db.Model(&Run{}).Where("id IN ?", ids).UpdateColumns(map[string]any{
-		"contact_id": nil, "trigger": "", "event": "", "vars": "{}",
+		"contact_id": nil, "trigger": "", "event": "", "vars": "{}", "revision": gorm.Expr("revision + 1"),
 	}).Error; err != nil {
 		return err
 	}

@@ -102,6 +102,9 @@ type Run struct {
 	StartedAt   time.Time `gorm:"not null;index:idx_run_flow_contact,priority:3;index:idx_runs_contact_started,priority:2"`
 	UpdatedAt   time.Time `gorm:"not null"`
 	EndedAt     *time.Time
+	// Revision counts the run's writes: SaveRun writes the revision it
+	// read, or reports ErrConflict.
+	Revision int64 `gorm:"not null;default:0"`
 }
 
 func (Run) TableName() string { return "runs" }

@@ -12,13 +12,13 @@ import (
 	"gorm.io/gorm"
 )
 
-const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, test_choices, error, started_at, updated_at, ended_at"
+const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, test_choices, error, started_at, updated_at, ended_at, revision"
 
 // InsertRun stores a new run.
 func InsertRun(tx Tx, r *Run) error {
-	_, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.ID, r.FlowID, r.Version, r.ContactID, r.Status, r.Outcome, r.Trigger, r.Event, r.Vars, r.Visits,
-		r.Tokens, r.Test, r.TestChoices, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt))
+		r.Tokens, r.Test, r.TestChoices, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt), r.Revision)
 	if err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
@@ -44,7 +44,7 @@ func GetRun(db Tx, id string) (*Run, error) {
 	var r Run
 	err := rawOf(db).queryRow(`SELECT `+runSelect+` FROM runs WHERE id = ?`, id).Scan(
 		&r.ID, &r.FlowID, &r.Version, &r.ContactID, &r.Status, &r.Outcome, &r.Trigger, &r.Event, &r.Vars,
-		&r.Visits, &r.Tokens, &r.Test, &r.TestChoices, &r.Error, &r.StartedAt, &r.UpdatedAt, &r.EndedAt)
+		&r.Visits, &r.Tokens, &r.Test, &r.TestChoices, &r.Error, &r.StartedAt, &r.UpdatedAt, &r.EndedAt, &r.Revision)
 	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, noRows(err))
 	}
@@ -72,14 +72,23 @@ func GetRuns(db Tx, ids []string) ([]Run, error) {
 }
 
 // SaveRun writes the columns of r that change while it runs (not its
-// flow, version, trigger or start).
+// flow, version, trigger or start), as the next revision of the one r was
+// read at. When the stored run is at another revision (another
+// transaction wrote it since r was read) or is gone, nothing is written
+// and the error is ErrConflict: r was decided from a run that no longer
+// is, and deciding again from the stored run is the way on.
 func SaveRun(tx Tx, r *Run) error {
-	_, err := rawOf(tx).exec(`UPDATE runs SET contact_id = ?, status = ?, outcome = ?, vars = ?, visits = ?,
-tokens = ?, error = ?, updated_at = ?, ended_at = ? WHERE id = ?`,
-		r.ContactID, r.Status, r.Outcome, r.Vars, r.Visits, r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt), r.ID)
+	n, err := rawOf(tx).affected(`UPDATE runs SET contact_id = ?, status = ?, outcome = ?, vars = ?, visits = ?,
+tokens = ?, error = ?, updated_at = ?, ended_at = ?, revision = ? WHERE id = ? AND revision = ?`,
+		r.ContactID, r.Status, r.Outcome, r.Vars, r.Visits, r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt),
+		r.Revision+1, r.ID, r.Revision)
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", r.ID, err)
 	}
+	if n == 0 {
+		return fmt.Errorf("save run %s: %w", r.ID, ErrConflict)
+	}
+	r.Revision++
 	return markRun(tx, r)
 }
 
@@ -203,7 +212,7 @@ const jobColumns = "id, run_id, node_id, kind, port, payload, due_at, attempts, 
 // runSelect and jobSelect read NULL text (rows written by hand or by an
 // older version) as "".
 const (
-	runSelect = "id, flow_id, version, contact_id, status, COALESCE(outcome, ''), COALESCE(trigger, ''), COALESCE(event, ''), COALESCE(vars, ''), COALESCE(visits, ''), tokens, test, COALESCE(test_choices, ''), COALESCE(error, ''), started_at, updated_at, ended_at"
+	runSelect = "id, flow_id, version, contact_id, status, COALESCE(outcome, ''), COALESCE(trigger, ''), COALESCE(event, ''), COALESCE(vars, ''), COALESCE(visits, ''), tokens, test, COALESCE(test_choices, ''), COALESCE(error, ''), started_at, updated_at, ended_at, revision"
 	jobSelect = "id, run_id, node_id, kind, COALESCE(port, ''), COALESCE(payload, ''), due_at, attempts, COALESCE(lease_owner, ''), lease_until, dedup_key, COALESCE(last_error, ''), created_at"
 )
 

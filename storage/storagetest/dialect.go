@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -92,6 +93,49 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 				t.Fatalf("step %d: InsertSteps set id %d for %s; stored %d is %s", i, steps[i].ID, steps[i].NodeID,
 					stored[i].ID, stored[i].NodeID)
 			}
+		}
+	})
+
+	t.Run("SaveRunWritesOnlyTheRevisionItRead", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		write(t, b, func(tx storage.Tx) error {
+			return storage.InsertRun(tx, &storage.Run{ID: "run-r", FlowID: "f", Version: 1, Status: storage.RunRunning,
+				Tokens: 2, StartedAt: t0, UpdatedAt: t0})
+		})
+		// Two transactions read the run (two branches, two instances);
+		// the first to write wins, the second is told to decide again.
+		first, err := storage.GetRun(b.store.Reader(), "run-r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := *first
+		first.Tokens = 1
+		write(t, b, func(tx storage.Tx) error { return storage.SaveRun(tx, first) })
+		second.Tokens, second.Status = 0, storage.RunCompleted
+		err = b.store.Write(t.Context(), func(tx storage.Tx) error { return storage.SaveRun(tx, &second) })
+		if !errors.Is(err, storage.ErrConflict) {
+			t.Fatalf("saving a run read before another write: %v, want ErrConflict", err)
+		}
+		stored, err := storage.GetRun(b.store.Reader(), "run-r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.Tokens != 1 || stored.Status != storage.RunRunning || stored.Revision != 1 {
+			t.Fatalf("stored run: tokens %d, %s, revision %d; want the first write's (1, running, 1)",
+				stored.Tokens, stored.Status, stored.Revision)
+		}
+		// Deciding again from the stored run writes.
+		stored.Tokens, stored.Status = 0, storage.RunCompleted
+		write(t, b, func(tx storage.Tx) error { return storage.SaveRun(tx, stored) })
+		// A run deleted meanwhile (retention, a test data sweep) is a
+		// conflict too, not an update of nothing.
+		write(t, b, func(tx storage.Tx) error {
+			return gormdb.Of(tx).Exec("DELETE FROM runs WHERE id = ?", "run-r").Error
+		})
+		err = b.store.Write(t.Context(), func(tx storage.Tx) error { return storage.SaveRun(tx, stored) })
+		if !errors.Is(err, storage.ErrConflict) {
+			t.Fatalf("saving a deleted run: %v, want ErrConflict", err)
 		}
 	})
 
