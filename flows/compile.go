@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -93,6 +95,9 @@ type CompiledNode struct {
 	templates map[string]*template
 	// paramsJSON is Params encoded once at compile time, for Decode.
 	paramsJSON []byte
+	// decoded holds, by type, params Decode decoded once and may copy
+	// (see plainValue).
+	decoded sync.Map
 }
 
 // ErrNoSuchParam is returned when a path has no compiled expression.
@@ -158,14 +163,56 @@ func (c *Compiled) Goal(env *Env) (bool, error) {
 }
 
 // Decode unmarshals the node's params (defaults applied) into v, a
-// pointer. Each call decodes afresh from the JSON encoded at compile time,
-// so every caller gets values of its own, which it may change freely: a
-// handler that edits its params cannot change another step's or run's.
+// pointer. Every caller gets values of its own, which it may change
+// freely: a handler that edits its params cannot change another step's or
+// run's. Params that share nothing when copied (no list, map or pointer
+// holds anything: see plainValue) are decoded once per type and copied;
+// others are decoded afresh from the JSON encoded at compile time.
 func (n *CompiledNode) Decode(v any) error {
+	dst := reflect.ValueOf(v)
+	if dst.Kind() == reflect.Pointer && !dst.IsNil() {
+		if c, ok := n.decoded.Load(dst.Type()); ok {
+			dst.Elem().Set(reflect.ValueOf(c).Elem())
+			return nil
+		}
+	}
 	if err := json.Unmarshal(n.paramsJSON, v); err != nil {
 		return fmt.Errorf("node %q: decode params: %w", n.Node.ID, err)
 	}
+	if dst.Kind() == reflect.Pointer && plainValue(dst.Elem()) {
+		c := reflect.New(dst.Type().Elem())
+		c.Elem().Set(dst.Elem())
+		n.decoded.Store(dst.Type(), c.Interface())
+	}
 	return nil
+}
+
+// plainValue reports whether a copy of v shares nothing with v that either
+// could change: every slice in it is empty without room to grow into, and
+// every map, pointer, interface, channel or function is nil.
+func plainValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !plainValue(v.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Array:
+		for i := range v.Len() {
+			if !plainValue(v.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice:
+		return v.Cap() == 0
+	case reflect.Map, reflect.Pointer, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return v.IsNil()
+	default:
+		return true // strings are immutable; numbers and bools are values
+	}
 }
 
 // Eval runs the expression at path and returns its value.

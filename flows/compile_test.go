@@ -321,4 +321,24 @@ func TestDecodeGivesEachCallerItsOwnParams(t *testing.T) {
 		}
 		p.Cases[0]["name"] = "changed by a handler"
 	}
+	// Plain params are decoded once and copied: a list the params leave
+	// empty, that a handler fills, stays empty for the next step.
+	type withEmptyList struct {
+		Subject string   `json:"subject"`
+		Extra   []string `json:"extra"`
+		Also    *string  `json:"also"`
+	}
+	for range 3 {
+		var p withEmptyList
+		if err := mail.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Subject != "Hi {{ contact.first_name }}" || len(p.Extra) != 0 || p.Also != nil {
+			t.Fatalf("decoded %+v", p)
+		}
+		p.Subject = "changed by a handler"
+		p.Extra = append(p.Extra, "added by a handler")
+		also := "set by a handler"
+		p.Also = &also
+	}
 }
