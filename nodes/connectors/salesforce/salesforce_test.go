@@ -513,8 +513,8 @@ func TestExtraContractCatchesViolations(t *testing.T) {
 	base := extra.URL(t)
 	rec := &recordingTB{TB: t}
 	c := &salesforce.Client{Auth: oauth.StaticAuth{AccessToken: "00Dtoken", Base: base, Vendor: "Salesforce"}, HTTPClient: connectorstest.ContractClient(rec)}
-	_, _ = c.Create(context.Background(), salesforce.ObjectContact, map[string]any{"FirstName": "Ana"})
+	_, err := c.Create(context.Background(), salesforce.ObjectContact, map[string]any{"FirstName": "Ana"})
 	if len(rec.errs) == 0 {
-		t.Fatal("a contact without LastName passed the contract check")
+		t.Fatalf("a contact without LastName passed the contract check (the call returned %v)", err)
 	}
 }
