@@ -167,6 +167,8 @@ type Engine struct {
 	cache compiledCache
 	// ingest groups the transactions of concurrent webhooks and events.
 	ingest *groupCommit
+	// hooks remembers the journeys listening on each webhook path.
+	hooks hookTriggers
 	// vendorSlots holds a token per vendor call in flight (runRemote and
 	// dispatch).
 	vendorSlots chan struct{}
@@ -200,6 +202,7 @@ func New(cfg Config) (*Engine, error) {
 		log:    cfg.Logger,
 		wake:   make(chan struct{}, 1),
 		ingest: &groupCommit{store: cfg.Store},
+		hooks:  hookTriggers{ttl: hookTriggersTTL},
 
 		vendorSlots: make(chan struct{}, cfg.VendorConcurrency),
 	}

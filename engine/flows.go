@@ -74,6 +74,7 @@ func (e *Engine) SaveDraft(ctx context.Context, f *flows.Flow, opts DraftOptions
 	}
 	now := e.clock.Now()
 	var revision int
+	defer e.hooks.forget()
 	err = e.store.Write(ctx, func(tx storage.Tx) error {
 		cur, err := storage.GetFlow(tx, f.ID)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -133,6 +134,7 @@ func (e *Engine) Publish(ctx context.Context, flowID string) (int, error) {
 // ifRevision (when set): what the publisher saw is what goes live.
 func (e *Engine) PublishRevision(ctx context.Context, flowID string, ifRevision *int) (int, error) {
 	var version int
+	defer e.hooks.forget()
 	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		if ifRevision != nil {
 			cur, err := storage.GetFlow(tx, flowID)
@@ -428,6 +430,7 @@ func maxTime(a, b time.Time) time.Time {
 
 // Pause stops a flow from starting new runs; runs in flight go on.
 func (e *Engine) Pause(ctx context.Context, flowID string) error {
+	defer e.hooks.forget()
 	return e.store.Write(ctx, func(tx storage.Tx) error {
 		sf, err := storage.GetFlow(tx, flowID)
 		if err != nil {
@@ -443,6 +446,7 @@ func (e *Engine) Pause(ctx context.Context, flowID string) error {
 
 // DeleteFlow removes a flow and cancels its runs in flight.
 func (e *Engine) DeleteFlow(ctx context.Context, flowID string) error {
+	defer e.hooks.forget()
 	return e.store.Write(ctx, func(tx storage.Tx) error {
 		if err := storage.DeleteFlow(tx, flowID); err != nil {
 			return err

@@ -124,6 +124,7 @@ func (e *Engine) ImportAll(ctx context.Context, fs []*flows.Flow, opt ImportOpti
 		}
 	}
 	var results []ImportResult
+	defer e.hooks.forget()
 	err := e.store.Write(ctx, func(tx storage.Tx) error {
 		results = results[:0]
 		for _, f := range fs {

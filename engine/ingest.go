@@ -169,7 +169,7 @@ type HookResult struct {
 // caller's).
 func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult, error) {
 	var res HookResult
-	ts, err := storage.MatchTriggers(e.store.Reader(), "webhook", req.Path)
+	ts, err := e.hooks.match(e.store.Reader(), req.Path)
 	if err != nil {
 		return res, err
 	}
