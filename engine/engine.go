@@ -201,7 +201,7 @@ func New(cfg Config) (*Engine, error) {
 		clock:  cfg.Clock,
 		log:    cfg.Logger,
 		wake:   make(chan struct{}, 1),
-		ingest: &groupCommit{store: cfg.Store},
+		ingest: &groupCommit{store: cfg.Store, parallel: groupCommitsAtOnce(cfg.Store)},
 		hooks:  hookTriggers{ttl: hookTriggersTTL},
 
 		vendorSlots: make(chan struct{}, cfg.VendorConcurrency),

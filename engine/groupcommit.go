@@ -12,8 +12,9 @@ import (
 )
 
 // groupCommit runs the small write transactions of concurrent requests
-// (webhooks, events) together: whoever arrives while a commit is under way
-// queues, and the next commit takes the whole queue. One commit then
+// (webhooks, events, vendor calls' results) together: whoever arrives
+// while a commit is under way queues, and the next commit takes the whole
+// queue (on PostgreSQL, up to groupCommitsAtOnce batches commit at once). One commit then
 // serves many requests, and none waits behind more than one batch: the
 // batches are committed by a goroutine of their own, so a request returns
 // as soon as its batch commits instead of staying to commit the batches
@@ -26,10 +27,13 @@ import (
 // taken the request, the caller waits for the batch's answer, so a nil
 // error always means the writes committed and an error that they did not.
 type groupCommit struct {
-	store    *storage.Store
-	mu       sync.Mutex
-	queue    []*pendingWrite
-	draining bool
+	store *storage.Store
+	mu    sync.Mutex
+	queue []*pendingWrite
+	// drainers counts the goroutines committing batches; at most
+	// parallel (at least one) run at once.
+	drainers int
+	parallel int
 }
 
 type pendingWrite struct {
@@ -42,6 +46,18 @@ type pendingWrite struct {
 	// optimistic runs again even when it failed alone.
 	optimistic bool
 	done       chan error
+}
+
+// groupCommitsAtOnce is how many shared transactions may be under way at
+// once: one on SQLite, whose one writer takes them in turn; on PostgreSQL
+// a batch spends most of its time waiting for the database's answers,
+// and the next batches need not wait for it (four at once completed 15-25 %
+// more runs than one at 16 clients; see the README's Benchmarks).
+func groupCommitsAtOnce(s *storage.Store) int {
+	if s.SingleWriter() {
+		return 1
+	}
+	return 4
 }
 
 // maxGroup bounds how many requests share one transaction.
@@ -80,8 +96,8 @@ func (g *groupCommit) queueWrite(ctx context.Context, fn func(tx storage.Tx, aga
 	p := &pendingWrite{ctx: ctx, fn: fn, optimistic: optimistic, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
-	if !g.draining {
-		g.draining = true
+	if g.drainers < max(g.parallel, 1) {
+		g.drainers++
 		go g.drain(context.WithoutCancel(ctx))
 	}
 	g.mu.Unlock()
@@ -113,7 +129,7 @@ func (g *groupCommit) drain(ctx context.Context) {
 		g.commit(ctx, batch)
 		g.mu.Lock()
 	}
-	g.draining = false
+	g.drainers--
 	g.mu.Unlock()
 }
 
