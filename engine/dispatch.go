@@ -15,11 +15,11 @@ import (
 
 // dispatcher makes the vendor calls of the jobs this instance leased to
 // itself in the transaction that wrote them (runState.dispatch), once that
-// transaction commits, and records each result in the next group commit
-// (Engine.ingest), with the webhooks and events and the other results of
-// the moment: a run whose next step calls a vendor does not wait for a
-// worker to claim its job and read the run back, and its result costs no
-// transaction of its own. The job rows stay the durable record: after a
+// transaction commits, and records each result in a group commit
+// (Engine.ingest) with the other results of the moment, after the
+// webhooks and events waiting then (writeLater): a run whose next step
+// calls a vendor does not wait for a worker to claim its job and read the
+// run back, and its result costs no transaction of its own. The job rows stay the durable record: after a
 // crash their leases expire and any instance's workers take them over,
 // and at Stop the calls not started are given back with the instance's
 // other leases. How many calls wait here counts toward Config.MaxBacklog.
@@ -186,14 +186,14 @@ func (d *dispatcher) drop() {
 	d.mu.Unlock()
 }
 
-// complete records a call's result in the next group commit (again,
-// alone, when its first try or its batch failed). When that fails too, the job is released to be retried later, with the error, as a
+// complete records a call's result in a group commit (again, alone, when
+// its first try or its batch failed). When that fails too, the job is released to be retried later, with the error, as a
 // worker's job would be (processAlone); a panic leaves the job its lease,
 // and workers take it over once it expires.
 func (d *dispatcher) complete(ctx context.Context, c *dispatched, res *remoteResult) {
 	j := c.job
 	var committed onCommit
-	err := d.e.ingest.writeOptimistic(ctx, func(tx storage.Tx, _ bool) (err error) {
+	err := d.e.ingest.writeLater(ctx, func(tx storage.Tx, _ bool) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = &panicError{fmt.Sprintf("%v\n%s", r, debug.Stack())}

@@ -30,6 +30,9 @@ type groupCommit struct {
 	store *storage.Store
 	mu    sync.Mutex
 	queue []*pendingWrite
+	// later holds requests that may wait while others are queued (see
+	// writeLater).
+	later []*pendingWrite
 	// drainers counts the goroutines committing batches; at most
 	// parallel (at least one) run at once.
 	drainers int
@@ -79,23 +82,36 @@ const (
 // write runs fn in a transaction shared with other concurrent callers and
 // returns fn's error (or the transaction's).
 func (g *groupCommit) write(ctx context.Context, fn func(tx storage.Tx) error) error {
-	return g.queueWrite(ctx, func(tx storage.Tx, _ bool) error { return fn(tx) }, false)
+	return g.queueWrite(ctx, func(tx storage.Tx, _ bool) error { return fn(tx) }, false, false)
 }
 
 // writeOptimistic is write for a request with a fast way and a safe way:
 // fn runs with again false first; when it fails (or another request of its
 // batch does), it runs again alone, in a new transaction, with again true.
 func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx storage.Tx, again bool) error) error {
-	return g.queueWrite(ctx, fn, true)
+	return g.queueWrite(ctx, fn, true, false)
 }
 
-func (g *groupCommit) queueWrite(ctx context.Context, fn func(tx storage.Tx, again bool) error, optimistic bool) error {
+// writeLater is writeOptimistic for a request nobody waits on (a vendor
+// call's result): it is committed once no other request is queued, or
+// when maxGroup such requests wait. A webhook's answer then waits for the
+// webhooks ahead of it, not for results, which fill the moments the
+// writer has nothing else to do.
+func (g *groupCommit) writeLater(ctx context.Context, fn func(tx storage.Tx, again bool) error) error {
+	return g.queueWrite(ctx, fn, true, true)
+}
+
+func (g *groupCommit) queueWrite(ctx context.Context, fn func(tx storage.Tx, again bool) error, optimistic, later bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	p := &pendingWrite{ctx: ctx, fn: fn, optimistic: optimistic, done: make(chan error, 1)}
 	g.mu.Lock()
-	g.queue = append(g.queue, p)
+	if later {
+		g.later = append(g.later, p)
+	} else {
+		g.queue = append(g.queue, p)
+	}
 	if g.drainers < max(g.parallel, 1) {
 		g.drainers++
 		go g.drain(context.WithoutCancel(ctx))
@@ -107,24 +123,31 @@ func (g *groupCommit) queueWrite(ctx context.Context, fn func(tx storage.Tx, aga
 	case <-ctx.Done():
 	}
 	g.mu.Lock()
-	if i := slices.Index(g.queue, p); i >= 0 {
-		g.queue = slices.Delete(g.queue, i, i+1)
-		g.mu.Unlock()
-		return ctx.Err()
+	for _, q := range []*[]*pendingWrite{&g.queue, &g.later} {
+		if i := slices.Index(*q, p); i >= 0 {
+			*q = slices.Delete(*q, i, i+1)
+			g.mu.Unlock()
+			return ctx.Err()
+		}
 	}
 	g.mu.Unlock()
 	// A batch has taken it: its answer says whether it committed.
 	return <-p.done
 }
 
-// drain commits the queue batch by batch until it is empty.
+// drain commits the queues batch by batch until they are empty.
 func (g *groupCommit) drain(ctx context.Context) {
 	g.mu.Lock()
-	for len(g.queue) > 0 {
+	for len(g.queue)+len(g.later) > 0 {
 		g.gather()
 		n := min(len(g.queue), maxGroup)
 		batch := g.queue[:n:n]
 		g.queue = g.queue[n:]
+		if n == 0 || len(g.later) >= maxGroup {
+			m := min(len(g.later), maxGroup)
+			batch = append(batch, g.later[:m]...)
+			g.later = g.later[m:]
+		}
 		g.mu.Unlock()
 		g.commit(ctx, batch)
 		g.mu.Lock()

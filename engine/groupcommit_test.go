@@ -150,3 +150,65 @@ func TestGroupCommitCancelledInBatchTellsTheTruth(t *testing.T) {
 		t.Fatalf("write returned %v with %d events stored", err, count)
 	}
 }
+
+// A result (writeLater) waits while requests that someone waits on are
+// queued: the batch after a busy one takes those alone, and the result
+// commits in the next; a result alone commits at once.
+func TestGroupCommitLaterWaitsForQueuedRequests(t *testing.T) {
+	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	g := &groupCommit{store: store}
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, s)
+	}
+	if err := g.writeLater(context.Background(), func(storage.Tx, bool) error { note("alone"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 3)
+	go func() {
+		done <- g.write(context.Background(), func(storage.Tx) error {
+			close(holding)
+			<-release
+			note("busy")
+			return nil
+		})
+	}()
+	<-holding
+	go func() {
+		done <- g.writeLater(context.Background(), func(storage.Tx, bool) error { note("result"); return nil })
+	}()
+	waitQueued := func(n int) {
+		for {
+			g.mu.Lock()
+			q := len(g.queue) + len(g.later)
+			g.mu.Unlock()
+			if q == n {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	waitQueued(1)
+	go func() {
+		done <- g.write(context.Background(), func(storage.Tx) error { note("webhook"); return nil })
+	}()
+	waitQueued(2)
+	close(release)
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := fmt.Sprint(order), "[alone busy webhook result]"; got != want {
+		t.Fatalf("committed in the order %s, want %s", got, want)
+	}
+}
