@@ -22,6 +22,20 @@ const vendorHookFlow = `{
   "edges": [{"from": "hook", "to": "call"}]
 }`
 
+// start starts b's engine and stops it when the test ends, after the
+// test's deferred calls.
+func (b *testBundle) start(t *testing.T) {
+	t.Helper()
+	b.eng.Start(b.ctx)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
+		defer cancel()
+		if err := b.eng.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+}
+
 // vendorRegistry adds test.vendor, a vendor step that calls call (which
 // may block, like a slow vendor) and then succeeds.
 func vendorRegistry(call func(in *nodes.Input)) *nodes.Registry {
@@ -59,14 +73,7 @@ func TestVendorCallsDoNotWaitForAWorker(t *testing.T) {
 		b.publish(t, vendorHookFlow)
 		// Before Start the job is left to the workers.
 		slow := b.hook(t, "lead", map[string]any{"who": "slow"})
-		b.eng.Start(b.ctx)
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
-			defer cancel()
-			if err := b.eng.Stop(ctx); err != nil {
-				t.Errorf("stop: %v", err)
-			}
-		}()
+		b.start(t)
 		release := sync.OnceFunc(func() { close(releaseSlow) })
 		defer release() // before Stop, which waits for the call
 		b.eng.Wake()
@@ -112,16 +119,9 @@ func TestACancelledRunsQueuedCallIsNotMade(t *testing.T) {
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour, vendorConcurrency: 1})
 		b.publish(t, vendorHookFlow)
-		b.eng.Start(b.ctx)
+		b.start(t)
 		release := sync.OnceFunc(func() { close(releaseFirst) })
-		defer func() {
-			release()
-			ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
-			defer cancel()
-			if err := b.eng.Stop(ctx); err != nil {
-				t.Errorf("stop: %v", err)
-			}
-		}()
+		defer release() // before Stop, which waits for the call
 		first := b.hook(t, "lead", map[string]any{"who": "first"})
 		<-firstStarted // the only vendor slot is taken
 		second := b.hook(t, "lead", map[string]any{"who": "second"})
@@ -167,14 +167,7 @@ func TestAVendorResultKeepsWhatWasWrittenDuringTheCall(t *testing.T) {
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: 10 * time.Millisecond})
 		b.publish(t, vendorHookFlow)
-		b.eng.Start(b.ctx)
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
-			defer cancel()
-			if err := b.eng.Stop(ctx); err != nil {
-				t.Errorf("stop: %v", err)
-			}
-		}()
+		b.start(t)
 		ids := b.hook(t, "lead", map[string]any{"who": "ana"})
 		b.eng.Wake()
 		select {
