@@ -19,10 +19,11 @@ import (
 // (Engine.ingest) with the other results of the moment, after the
 // webhooks and events waiting then (writeLater): a run whose next step
 // calls a vendor does not wait for a worker to claim its job and read the
-// run back, and its result costs no transaction of its own. The job rows stay the durable record: after a
-// crash their leases expire and any instance's workers take them over,
-// and at Stop the calls not started are given back with the instance's
-// other leases. How many calls wait here counts toward Config.MaxBacklog.
+// run back, and its result costs no transaction of its own. The job rows
+// stay the durable record: after a crash their leases expire and any
+// instance's workers take them over, and at Stop the calls not started
+// are given back with the instance's other leases. How many calls wait
+// here counts toward Config.MaxBacklog.
 type dispatcher struct {
 	e  *Engine
 	mu sync.Mutex
@@ -125,13 +126,16 @@ func (d *dispatcher) callLoop(ctx, stepCtx context.Context, calls *sync.WaitGrou
 				continue
 			}
 		}
-		if !d.takeSlot(stepCtx, c) || ctx.Err() != nil {
+		if ctx.Err() != nil || !d.takeSlot(stepCtx, c) {
 			d.drop()
 			return
 		}
-		if !d.callable(stepCtx, c) {
+		if ctx.Err() != nil || !d.callable(stepCtx, c) {
 			<-d.e.vendorSlots
 			d.drop()
+			if ctx.Err() != nil {
+				return
+			}
 			continue
 		}
 		calls.Add(1)
@@ -187,9 +191,10 @@ func (d *dispatcher) drop() {
 }
 
 // complete records a call's result in a group commit (again, alone, when
-// its first try or its batch failed). When that fails too, the job is released to be retried later, with the error, as a
-// worker's job would be (processAlone); a panic leaves the job its lease,
-// and workers take it over once it expires.
+// its first try or its batch failed). When that fails too, the job is
+// released to be retried later, with the error, as a worker's job would
+// be (processAlone); a panic leaves the job its lease, and workers take it
+// over once it expires.
 func (d *dispatcher) complete(ctx context.Context, c *dispatched, res *remoteResult) {
 	j := c.job
 	var committed onCommit
