@@ -14,8 +14,8 @@ import (
 // groupCommit runs the small write transactions of concurrent requests
 // (webhooks, events, vendor calls' results) together: whoever arrives
 // while a commit is under way queues, and the next commit takes the whole
-// queue (on PostgreSQL, up to groupCommitsAtOnce batches commit at once). One commit then
-// serves many requests, and none waits behind more than one batch: the
+// queue (on PostgreSQL, up to groupCommitsAtOnce batches commit at once).
+// One commit then serves many requests, and none waits behind more than one batch: the
 // batches are committed by a goroutine of their own, so a request returns
 // as soon as its batch commits instead of staying to commit the batches
 // that queued after it. When a request of a batch fails, the batch rolls
@@ -54,8 +54,8 @@ type pendingWrite struct {
 // groupCommitsAtOnce is how many shared transactions may be under way at
 // once: one on SQLite, whose one writer takes them in turn; on PostgreSQL
 // a batch spends most of its time waiting for the database's answers,
-// and the next batches need not wait for it (four at once completed 15-25 %
-// more runs than one at 16 clients; see the README's Benchmarks).
+// and the next batches need not wait for it (the README's Benchmarks
+// compare one and four).
 func groupCommitsAtOnce(s *storage.Store) int {
 	if s.SingleWriter() {
 		return 1

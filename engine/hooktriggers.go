@@ -8,8 +8,8 @@ import (
 )
 
 // hookTriggers remembers which published journeys listen on each webhook
-// path, so that a webhook does not ask the database each time (a read per
-// webhook cost about a tenth of the vendor path's CPU). A change this
+// path, so that a webhook does not ask the database each time (a read on
+// every webhook, of what changes only when journeys do). A change this
 // instance makes to its journeys (publish, pause, delete, import, a
 // draft) forgets everything at once; a change made by another instance or
 // process is seen within hookTriggersTTL. A path nothing listens on is
