@@ -186,7 +186,7 @@ func BenchmarkVendorCallRuns(b *testing.B) {
 	}
 	data = bytes.ReplaceAll(data, []byte("SINK_URL"), []byte(sink.URL))
 	accounts, web := channels.VendorAccounts(channels.AccountOptions{HTTPAllowPrivate: true})
-	eng, store, _ := benchEngineWith(b, data, channels.Config{Accounts: accounts, HTTP: web})
+	eng, store, _ := benchEngineWith(b, data, &channels.Config{Accounts: accounts, HTTP: web})
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i], _ = json.Marshal(map[string]any{"email": fmt.Sprintf("lead%d@example.com", i),
@@ -225,14 +225,14 @@ func BenchmarkVendorCallRuns(b *testing.B) {
 func benchEngine(b *testing.B, doc []byte, sandbox bool) (*engine.Engine, *storage.Store, *fakeClock) {
 	b.Helper()
 	if !sandbox {
-		return benchEngineWith(b, doc, channels.Config{})
+		return benchEngineWith(b, doc, nil)
 	}
-	return benchEngineWith(b, doc, channels.Config{SecretKey: make([]byte, storage.SecretKeySize)})
+	return benchEngineWith(b, doc, &channels.Config{})
 }
 
-// benchEngineWith is benchEngine with channels configured by cc (without a
-// secret key: none).
-func benchEngineWith(b *testing.B, doc []byte, cc channels.Config) (*engine.Engine, *storage.Store, *fakeClock) {
+// benchEngineWith is benchEngine with channels configured by cc (nil:
+// none); the store, clock and a secret key are filled in.
+func benchEngineWith(b *testing.B, doc []byte, cc *channels.Config) (*engine.Engine, *storage.Store, *fakeClock) {
 	b.Helper()
 	// The collector runs as the binary runs it (main.go), unless GOGC is
 	// set: GOGC=100 measures Go's default.
@@ -249,12 +249,9 @@ func benchEngineWith(b *testing.B, doc []byte, cc channels.Config) (*engine.Engi
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	// As the binary runs it (serve with role all).
 	cfg := engine.Config{Store: store, Registry: nodes.Builtin(), Clock: clock, BatchSize: 128, InlineStart: true}
-	if cc.SecretKey != nil || cc.HTTP != nil {
-		cc.Store, cc.Now = store, clock.Now
-		if cc.SecretKey == nil {
-			cc.SecretKey = make([]byte, storage.SecretKeySize)
-		}
-		ch, err := channels.New(cc)
+	if cc != nil {
+		cc.Store, cc.Now, cc.SecretKey = store, clock.Now, make([]byte, storage.SecretKeySize)
+		ch, err := channels.New(*cc)
 		if err != nil {
 			b.Fatal(err)
 		}

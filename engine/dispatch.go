@@ -193,7 +193,7 @@ func (d *dispatcher) drop() {
 // complete records a call's result in a group commit (again, alone, when
 // its first try or its batch failed). When that fails too, the job is
 // released to be retried later, with the error, as a worker's job would
-// be (processAlone); a panic leaves the job its lease, and workers take it
+// be (retryLater); a panic leaves the job its lease, and workers take it
 // over once it expires.
 func (d *dispatcher) complete(ctx context.Context, c *dispatched, res *remoteResult) {
 	j := c.job
@@ -223,10 +223,7 @@ func (d *dispatcher) complete(ctx context.Context, c *dispatched, res *remoteRes
 		d.e.log.ErrorContext(ctx, "commit vendor call panic", "job_id", j.ID, "panic", p.msg)
 		return
 	}
-	d.e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, logNodeID, j.NodeID, logRunID, orNone(j.RunID), "error", err)
-	if err := d.e.store.Write(ctx, func(tx storage.Tx) error {
-		return storage.ReleaseJob(tx, j.ID, d.e.cfg.WorkerID, j.Attempts+1, d.e.backoff(j.Attempts+1, 0), err.Error())
-	}); err != nil {
+	if err := d.e.retryLater(ctx, &j, err); err != nil {
 		d.e.log.ErrorContext(ctx, "release job", "job_id", j.ID, "error", err)
 	}
 }

@@ -202,7 +202,6 @@ func New(cfg Config) (*Engine, error) {
 		log:    cfg.Logger,
 		wake:   make(chan struct{}, 1),
 		ingest: &groupCommit{store: cfg.Store, parallel: groupCommitsAtOnce(cfg.Store)},
-		hooks:  hookTriggers{ttl: hookTriggersTTL},
 
 		vendorSlots: make(chan struct{}, cfg.VendorConcurrency),
 	}

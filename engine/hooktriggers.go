@@ -19,7 +19,6 @@ type hookTriggers struct {
 	// gen counts the forgets: a read that began before one is not kept.
 	gen    uint64
 	byPath map[string]hookEntry
-	ttl    time.Duration
 }
 
 type hookEntry struct {
@@ -39,7 +38,7 @@ const maxHookPaths = 4096
 // callers only read it.
 func (h *hookTriggers) match(db storage.Tx, path string) ([]storage.Trigger, error) {
 	h.mu.Lock()
-	if e, ok := h.byPath[path]; ok && time.Since(e.at) < h.ttl {
+	if e, ok := h.byPath[path]; ok && time.Since(e.at) < hookTriggersTTL {
 		h.mu.Unlock()
 		return e.ts, nil
 	}
@@ -47,7 +46,7 @@ func (h *hookTriggers) match(db storage.Tx, path string) ([]storage.Trigger, err
 	h.mu.Unlock()
 	began := time.Now()
 	ts, err := storage.MatchTriggers(db, "webhook", path)
-	if err != nil || len(ts) == 0 || h.ttl <= 0 {
+	if err != nil || len(ts) == 0 {
 		return ts, err
 	}
 	h.mu.Lock()

@@ -147,6 +147,13 @@ func (e *Engine) processAlone(ctx context.Context, j *storage.Job, pre *remoteRe
 		committed.run()
 		return nil
 	}
+	return e.retryLater(ctx, j, err)
+}
+
+// retryLater gives back a job whose transaction failed (a database error:
+// a step's own failure is recorded), to run again after a backoff, with
+// the error.
+func (e *Engine) retryLater(ctx context.Context, j *storage.Job, err error) error {
 	e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, logNodeID, j.NodeID, logRunID, orNone(j.RunID), "error", err)
 	return e.store.Write(ctx, func(tx storage.Tx) error {
 		return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
