@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/journeyhq/journey/engine"
-	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 	"github.com/journeyhq/journey/storage"
 )
@@ -21,28 +19,20 @@ const callFlow = `{
   "id": "call", "name": "Call",
   "nodes": [
     {"id": "start", "type": "trigger.webhook", "params": {"path": "chat"}, "position": {"x":0,"y":0}},
-    {"id": "crm", "type": "test.crm", "position": {"x":0,"y":0}}
+    {"id": "crm", "type": "test.vendor", "position": {"x":0,"y":0}}
   ],
   "edges": [{"from": "start", "to": "crm"}]
 }`
 
-// crmRegistry adds test.crm, a vendor step that records the emails it
-// was called with.
-func crmRegistry(mu *sync.Mutex, got *[]string) *nodes.Registry {
-	reg := nodes.Builtin()
-	reg.Register(&nodes.Type{
-		Spec: flows.TypeSpec{Type: "test.crm", Category: flows.CategoryIntegration, Title: "CRM",
-			Description: "Records the lead.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}}},
-		Remote: true,
-		Handler: nodes.HandlerFunc(func(_ context.Context, in *nodes.Input) (nodes.Result, error) {
-			email, _ := in.Env.Trigger["email"].(string)
-			mu.Lock()
-			*got = append(*got, email)
-			mu.Unlock()
-			return nodes.Result{}, nil
-		}),
-	})
-	return reg
+// recordEmails is a test.vendor call that records the emails it was
+// called with.
+func recordEmails(mu *sync.Mutex, got *[]string) func(in *nodes.Input) {
+	return func(in *nodes.Input) {
+		email, _ := in.Env.Trigger["email"].(string)
+		mu.Lock()
+		*got = append(*got, email)
+		mu.Unlock()
+	}
 }
 
 // TestWebhooksRefusedWhileTheBacklogIsOverTheLimit: with MaxBacklog 3,
@@ -55,7 +45,7 @@ func TestWebhooksRefusedWhileTheBacklogIsOverTheLimit(t *testing.T) {
 	eachDB(t, func(t *testing.T, db string) {
 		var mu sync.Mutex
 		var called []string
-		b := setup(t, setupOpts{db: db, reg: crmRegistry(&mu, &called), maxBacklog: 3})
+		b := setup(t, setupOpts{db: db, reg: vendorRegistry(recordEmails(&mu, &called)), maxBacklog: 3})
 		b.publish(t, callFlow)
 		send := func(email string) error {
 			_, err := b.eng.IngestWebhook(b.ctx, engine.HookRequest{Path: "chat", Body: []byte(`{"email":"` + email + `"}`)})
@@ -106,7 +96,7 @@ func TestNoBacklogLimitByDefault(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var called []string
-	b := setup(t, setupOpts{db: "sqlite+inline", reg: crmRegistry(&mu, &called)})
+	b := setup(t, setupOpts{db: "sqlite+inline", reg: vendorRegistry(recordEmails(&mu, &called))})
 	b.publish(t, callFlow)
 	for i := range 20 {
 		b.hook(t, "chat", map[string]any{"email": fmt.Sprintf("lead%d@example.com", i)})

@@ -13,15 +13,6 @@ import (
 	"github.com/journeyhq/journey/storage"
 )
 
-const vendorHookFlow = `{
-  "id": "vendor-hook", "name": "Vendor hook",
-  "nodes": [
-    {"id": "hook", "type": "trigger.webhook", "params": {"path": "lead"}, "position": {"x":0,"y":0}},
-    {"id": "call", "type": "test.vendor", "position": {"x":0,"y":0}}
-  ],
-  "edges": [{"from": "hook", "to": "call"}]
-}`
-
 // start starts b's engine and stops it when the test ends, after the
 // test's deferred calls.
 func (b *testBundle) start(t *testing.T) {
@@ -70,16 +61,16 @@ func TestVendorCallsDoNotWaitForAWorker(t *testing.T) {
 			}
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour})
-		b.publish(t, vendorHookFlow)
+		b.publish(t, callFlow)
 		// Before Start the job is left to the workers.
-		slow := b.hook(t, "lead", map[string]any{"who": "slow"})
+		slow := b.hook(t, "chat", map[string]any{"who": "slow"})
 		b.start(t)
 		release := sync.OnceFunc(func() { close(releaseSlow) })
 		defer release() // before Stop, which waits for the call
 		b.eng.Wake()
 		<-slowStarted // the only worker waits for this call
 
-		fast := b.hook(t, "lead", map[string]any{"who": "fast"})
+		fast := b.hook(t, "chat", map[string]any{"who": "fast"})
 		select {
 		case <-fastCalled:
 		case <-time.After(testwait.Scaled(time.Minute)):
@@ -118,13 +109,13 @@ func TestACancelledRunsQueuedCallIsNotMade(t *testing.T) {
 			}
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour, vendorConcurrency: 1})
-		b.publish(t, vendorHookFlow)
+		b.publish(t, callFlow)
 		b.start(t)
 		release := sync.OnceFunc(func() { close(releaseFirst) })
 		defer release() // before Stop, which waits for the call
-		first := b.hook(t, "lead", map[string]any{"who": "first"})
+		first := b.hook(t, "chat", map[string]any{"who": "first"})
 		<-firstStarted // the only vendor slot is taken
-		second := b.hook(t, "lead", map[string]any{"who": "second"})
+		second := b.hook(t, "chat", map[string]any{"who": "second"})
 		if err := b.eng.CancelRun(b.ctx, second[0]); err != nil {
 			t.Fatal(err)
 		}
@@ -166,9 +157,9 @@ func TestAVendorResultKeepsWhatWasWrittenDuringTheCall(t *testing.T) {
 			<-release
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: 10 * time.Millisecond})
-		b.publish(t, vendorHookFlow)
+		b.publish(t, callFlow)
 		b.start(t)
-		ids := b.hook(t, "lead", map[string]any{"who": "ana"})
+		ids := b.hook(t, "chat", map[string]any{"who": "ana"})
 		b.eng.Wake()
 		select {
 		case <-started:
@@ -199,7 +190,7 @@ func TestAVendorResultKeepsWhatWasWrittenDuringTheCall(t *testing.T) {
 		if !strings.Contains(run.Vars, "during the call") {
 			t.Errorf("run vars %s: the write made during the call was lost", run.Vars)
 		}
-		if n := b.count(t, &storage.Step{}, "run_id = ? AND node_id = ? AND status = ?", ids[0], "call", "completed"); n != 1 {
+		if n := b.count(t, &storage.Step{}, "run_id = ? AND node_id = ? AND status = ?", ids[0], "crm", "completed"); n != 1 {
 			t.Errorf("%d completed call steps, want 1", n)
 		}
 	})

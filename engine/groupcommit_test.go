@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/journeyhq/journey/engine/testwait"
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/storage/storagetest"
 )
@@ -186,22 +188,11 @@ func TestGroupCommitLaterWaitsForQueuedRequests(t *testing.T) {
 	go func() {
 		done <- g.writeLater(context.Background(), func(storage.Tx, bool) error { note("result"); return nil })
 	}()
-	waitQueued := func(n int) {
-		for {
-			g.mu.Lock()
-			q := len(g.queue) + len(g.later)
-			g.mu.Unlock()
-			if q == n {
-				return
-			}
-			runtime.Gosched()
-		}
-	}
-	waitQueued(1)
+	waitQueued(g, 1)
 	go func() {
 		done <- g.write(context.Background(), func(storage.Tx) error { note("webhook"); return nil })
 	}()
-	waitQueued(2)
+	waitQueued(g, 2)
 	close(release)
 	for range 3 {
 		if err := <-done; err != nil {
@@ -210,5 +201,101 @@ func TestGroupCommitLaterWaitsForQueuedRequests(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(order), "[alone busy webhook result]"; got != want {
 		t.Fatalf("committed in the order %s, want %s", got, want)
+	}
+}
+
+// Results do not wait without end: once maxGroup of them are queued, the
+// next batch takes them along with the requests queued before them.
+func TestGroupCommitLaterJoinsWhenManyWait(t *testing.T) {
+	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	g := &groupCommit{store: store}
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, maxGroup+2)
+	go func() {
+		done <- g.write(context.Background(), func(storage.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	var batches sync.Map // request -> the transaction it ran in
+	for i := range maxGroup {
+		go func() {
+			done <- g.writeLater(context.Background(), func(tx storage.Tx, _ bool) error {
+				batches.Store(fmt.Sprint("result", i), tx)
+				return nil
+			})
+		}()
+	}
+	waitQueued(g, maxGroup)
+	go func() {
+		done <- g.write(context.Background(), func(tx storage.Tx) error { batches.Store("webhook", tx); return nil })
+	}()
+	waitQueued(g, maxGroup+1)
+	close(release)
+	for range maxGroup + 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	webhook, _ := batches.Load("webhook")
+	for i := range maxGroup {
+		if tx, _ := batches.Load(fmt.Sprint("result", i)); tx != webhook {
+			t.Fatalf("result %d committed apart from the webhook queued after the %d results", i, maxGroup)
+		}
+	}
+}
+
+// waitQueued waits until n requests wait in g's queues.
+func waitQueued(g *groupCommit, n int) {
+	for {
+		g.mu.Lock()
+		q := len(g.queue) + len(g.later)
+		g.mu.Unlock()
+		if q == n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// On PostgreSQL a batch does not wait for the one under way: with one
+// transaction held open, the next request still commits.
+func TestGroupCommitBatchesAtOnceOnPostgres(t *testing.T) {
+	if os.Getenv("TEST_POSTGRES_DSN") == "" {
+		t.Skip("needs PostgreSQL: set TEST_POSTGRES_DSN")
+	}
+	store, err := storage.Open(context.Background(), storagetest.PostgresDSN(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	g := &groupCommit{store: store, parallel: groupCommitsAtOnce(store)}
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- g.write(context.Background(), func(storage.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	defer func() {
+		close(release)
+		if err := <-first; err != nil {
+			t.Error(err)
+		}
+	}()
+	// A lone drainer would be held by the first batch until its release.
+	ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
+	defer cancel()
+	if err := g.write(ctx, func(storage.Tx) error { return nil }); err != nil {
+		t.Fatalf("the second request waited for the first batch: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/journeyhq/journey/engine"
 	"github.com/journeyhq/journey/engine/testwait"
-	"github.com/journeyhq/journey/flows"
 	"github.com/journeyhq/journey/nodes"
 )
 
@@ -21,16 +20,9 @@ func TestVendorCallsDoNotWaitForAPoll(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db string) {
 		called := make(chan string, 8)
-		reg := nodes.Builtin()
-		reg.Register(&nodes.Type{
-			Spec: flows.TypeSpec{Type: "test.crm", Category: flows.CategoryIntegration, Title: "CRM",
-				Description: "Records the lead.", Outputs: []flows.PortSpec{{Name: "out", Label: "Done"}}},
-			Remote: true,
-			Handler: nodes.HandlerFunc(func(_ context.Context, in *nodes.Input) (nodes.Result, error) {
-				email, _ := in.Env.Trigger["email"].(string)
-				called <- email
-				return nodes.Result{}, nil
-			}),
+		reg := vendorRegistry(func(in *nodes.Input) {
+			email, _ := in.Env.Trigger["email"].(string)
+			called <- email
 		})
 		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: time.Hour})
 		b.publish(t, callFlow)
