@@ -101,10 +101,15 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 // gormConfig is the GORM configuration; prepare says whether GORM keeps
 // prepared statements itself (PostgreSQL; on SQLite the driver keeps them
 // per connection, see stmtcache.go).
-func gormConfig(logger *slog.Logger, prepare bool) *gorm.Config {
+// gormConfig leaves statement preparation to the drivers: SQLite's
+// connections keep theirs (stmtcache.go), and pgx prepares and caches each
+// statement per connection by itself. GORM's own prepared statements
+// would be database/sql statements, which a transaction re-binds to its
+// connection on every use: on PostgreSQL that took a sixth of the server's
+// CPU (see the README's Benchmarks).
+func gormConfig(logger *slog.Logger) *gorm.Config {
 	return &gorm.Config{
 		TranslateError:         true,
-		PrepareStmt:            prepare,
 		SkipDefaultTransaction: true,
 		Logger:                 &slogGorm{log: logger, slow: slowQuery},
 		NowFunc:                func() time.Time { return time.Now().UTC() },
@@ -151,7 +156,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	writer, err := gorm.Open(openSQLiteDialector(path, true), gormConfig(logger, false))
+	writer, err := gorm.Open(openSQLiteDialector(path, true), gormConfig(logger))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite writer: %w", err)
 	}
@@ -166,7 +171,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 
 	// The writer has created the file and switched it to WAL, so the
 	// read-only pool can open it.
-	reader, err := gorm.Open(openSQLiteDialector(path, false), gormConfig(logger, false))
+	reader, err := gorm.Open(openSQLiteDialector(path, false), gormConfig(logger))
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("sqlite reader: %w", err)
@@ -196,7 +201,7 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 }
 
 func openPostgres(dsn string, logger *slog.Logger) (*Store, error) {
-	db, err := gorm.Open(postgres.Open(dsn), gormConfig(logger, true))
+	db, err := gorm.Open(postgres.Open(dsn), gormConfig(logger))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
