@@ -220,12 +220,11 @@ func open(ctx context.Context, c config, logger *slog.Logger) (*storage.Store, *
 	eng, err := engine.New(engine.Config{Store: store, Registry: registry(), Logger: logger,
 		SingleInstance: store.SingleWriter(), Channels: ch, Metrics: metrics, Lease: c.Lease, EmailChecker: checker,
 		VendorConcurrency: c.VendorConcurrency, MaxBacklog: c.MaxBacklog,
-		// Only with a single writer (SQLite, where --role is always all):
-		// on PostgreSQL the workers run several transactions side by side,
-		// while a shared ingestion transaction runs its requests one after
-		// another (.ci/bench/run measures both), and a web-only instance
-		// leaves steps to the workers.
-		InlineStart: store.SingleWriter()})
+		// A web-only instance leaves steps to the workers; the others run
+		// a webhook's run up to its first wait or vendor call with the
+		// webhook (on PostgreSQL too: fewer transactions and statements
+		// than a start job; see the README's Benchmarks).
+		InlineStart: c.Role != roleWeb})
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, nil, err

@@ -87,10 +87,9 @@ type Config struct {
 	ScheduleBatch int
 	// InlineStart runs a webhook's new run at once, up to its first wait or
 	// vendor call, in the transaction that accepts the webhook (see
-	// runInline), instead of leaving it to the workers. For SQLite, whose
-	// single instance also works the jobs: on PostgreSQL the workers'
-	// parallel transactions do more than one shared ingestion transaction
-	// can.
+	// runInline), instead of leaving it to the workers: one transaction
+	// fewer per run, and no start job to write, claim and delete. Off for
+	// an instance that only accepts webhooks (serve --role web).
 	InlineStart bool
 	// MaxBacklog refuses webhooks (BacklogError) while more jobs than this
 	// are due and not yet taken by a worker, so that intake cannot outrun

@@ -51,9 +51,10 @@ type testBundle struct {
 
 type setupOpts struct {
 	reg *nodes.Registry
-	// db is "sqlite" (default), "postgres" (skipped without
-	// TEST_POSTGRES_DSN) or "sqlite+inline": SQLite with webhook runs
-	// started at once, as the binary starts them (Config.InlineStart).
+	// db is "sqlite" (default) or "postgres" (skipped without
+	// TEST_POSTGRES_DSN); with "+inline", webhook runs start at once, as
+	// the binary starts them (Config.InlineStart; without it, as a
+	// --role web instance leaves them to the workers).
 	db string
 	// channels wires the message outbox (sandbox only).
 	channels bool
@@ -74,11 +75,11 @@ type setupOpts struct {
 // databases lists the databases every engine test runs on.
 var databases = []string{"sqlite", "postgres"}
 
-// eachDB runs fn as a subtest per database, and once more on SQLite with
-// webhook runs started inline.
+// eachDB runs fn as a subtest per database, with and without webhook runs
+// started inline.
 func eachDB(t *testing.T, fn func(t *testing.T, db string)) {
 	t.Helper()
-	eachOf(t, append(databases, "sqlite+inline"), fn)
+	eachOf(t, append(databases, "sqlite+inline", "postgres+inline"), fn)
 }
 
 func eachOf(t *testing.T, dbs []string, fn func(t *testing.T, db string)) {
@@ -103,7 +104,7 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	dsn := "sqlite://" + filepath.Join(t.TempDir(), "app.db")
-	if o.db == "postgres" {
+	if strings.HasPrefix(o.db, "postgres") {
 		dsn = storagetest.PostgresDSN(t)
 	}
 	store, err := storage.Open(ctx, dsn, logger)
@@ -114,7 +115,7 @@ func setup(t *testing.T, opts ...setupOpts) *testBundle {
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} // a Monday
 	var ch *channels.Service
 	cfg := engine.Config{Store: store, Registry: o.reg, Clock: clock, Logger: logger,
-		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: o.db == "sqlite+inline",
+		RetryBase: time.Second, MaxAttempts: 3, ScheduleBatch: o.scheduleBatch, InlineStart: strings.HasSuffix(o.db, "+inline"),
 		EmailChecker: o.emailChecker, VendorConcurrency: o.vendorConcurrency, StepTimeout: o.stepTimeout,
 		MaxBacklog: o.maxBacklog, PollInterval: o.pollInterval}
 	if o.channels {
@@ -882,7 +883,7 @@ func TestWebhookRunsWithAStepFailingAfterWriting(t *testing.T) {
 		// answered (inline), whether its step fails or not.
 		runs[0] = b.hook(t, "half", map[string]any{"email": "fail0@example.com"})
 		runs[1] = b.hook(t, "half", map[string]any{"email": "ok1@example.com"})
-		if r := b.run(t, runs[1][0]); (r.Status == storage.RunCompleted) != (db == "sqlite+inline") {
+		if r := b.run(t, runs[1][0]); (r.Status == storage.RunCompleted) != strings.HasSuffix(db, "+inline") {
 			t.Fatalf("run started by a webhook: status %s before the workers ran", r.Status)
 		}
 		var wg sync.WaitGroup
