@@ -270,6 +270,19 @@ func (b *browser) click(sel string) {
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// openStep clicks the step's card once the canvas has settled, and waits
+// for its settings. The editor fits the journey into view on the frame
+// after it loads: a click aimed before that lands where the card was.
+func (b *browser) openStep(id string) {
+	b.t.Helper()
+	card := fmt.Sprintf(`document.querySelector('.react-flow__node[data-id=%q]')`, id)
+	b.waitJS("the step "+id+" where it stays", fmt.Sprintf(`new Promise(done => { const e = %s; if (!e) return done(false);
+		const at = JSON.stringify(e.getBoundingClientRect());
+		requestAnimationFrame(() => requestAnimationFrame(() => done(JSON.stringify(e.getBoundingClientRect()) === at))) })`, card))
+	b.click(fmt.Sprintf(`.react-flow__node[data-id=%q]`, id))
+	b.waitJS("the settings of step "+id, `!!document.querySelector('aside[aria-label="Step settings"]')`)
+}
+
 // clickText clicks the first button or link whose text is exactly text.
 func (b *browser) clickText(text string) {
 	b.t.Helper()

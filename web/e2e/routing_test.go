@@ -69,7 +69,7 @@ func TestLeadRoutingOnTheUsersScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.do("open the journey", chromedp.Navigate(a.url+"/flows/route"))
-	b.click(`.react-flow__node[data-id="assign"]`)
+	b.openStep("assign")
 	b.waitJS("the card says what the step does", `document.querySelector('.react-flow__node[data-id="assign"]').innerText.includes('in turn')`)
 	b.waitJS("the team member offered by name", fmt.Sprintf(`[...document.querySelectorAll('aside[aria-label="Step settings"] datalist option')].some(o => o.value === %q && o.label === %q)`,
 		adminEmail, "Maria ("+adminEmail+")"))
