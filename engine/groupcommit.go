@@ -54,13 +54,13 @@ type pendingWrite struct {
 // groupCommitsAtOnce is how many shared transactions may be under way at
 // once: one on SQLite, whose one writer takes them in turn; on PostgreSQL
 // a batch spends most of its time waiting for the database's answers,
-// and the next batches need not wait for it (the README's Benchmarks
-// compare one and four).
+// and the next batch need not wait for it (the README's Benchmarks
+// compare one, two and four).
 func groupCommitsAtOnce(s *storage.Store) int {
 	if s.SingleWriter() {
 		return 1
 	}
-	return 4
+	return 2
 }
 
 // maxGroup bounds how many requests share one transaction.
