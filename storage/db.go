@@ -98,15 +98,12 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	return s, nil
 }
 
-// gormConfig is the GORM configuration; prepare says whether GORM keeps
-// prepared statements itself (PostgreSQL; on SQLite the driver keeps them
-// per connection, see stmtcache.go).
-// gormConfig leaves statement preparation to the drivers: SQLite's
-// connections keep theirs (stmtcache.go), and pgx prepares and caches each
-// statement per connection by itself. GORM's own prepared statements
-// would be database/sql statements, which a transaction re-binds to its
-// connection on every use: on PostgreSQL that took a sixth of the server's
-// CPU (see the README's Benchmarks).
+// gormConfig is the GORM configuration. It leaves statement preparation
+// to the drivers: SQLite's connections keep theirs (stmtcache.go), and
+// pgx prepares and caches each statement per connection by itself. GORM's
+// own prepared statements would be database/sql statements, which a
+// transaction re-binds to its connection on every use: on PostgreSQL that
+// took a sixth of the server's CPU (see the README's Benchmarks).
 func gormConfig(logger *slog.Logger) *gorm.Config {
 	return &gorm.Config{
 		TranslateError:         true,
