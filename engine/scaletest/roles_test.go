@@ -1,8 +1,10 @@
 package scaletest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,5 +57,43 @@ func TestWebAndWorkerRolesSplitTheWork(t *testing.T) {
 	assertNothingLeft(t, r, "scale")
 	if n := count(t, r, "SELECT count(*) FROM deals"); n != runs {
 		t.Errorf("deals = %d, want %d", n, runs)
+	}
+}
+
+// TestAnInstanceOfEveryRoleRunsAWebhookAtOnce: with the default role, a
+// webhook's run has gone as far as it can (up to its first wait) by the
+// time the webhook is answered, on PostgreSQL as on SQLite: the contact
+// step is recorded and the run waits for its delay.
+func TestAnInstanceOfEveryRoleRunsAWebhookAtOnce(t *testing.T) {
+	processLevel(t)
+	db := freshPostgres(t)
+	api := newAPI(t, db)
+	in := newInstance(t, "all", db)
+	in.start(t)
+	api.publish(t, in.url(), scaleFlow)
+	r := openStore(t, db).Reader()
+	for i := range 20 {
+		body := fmt.Sprintf(`{"email":"now%d@example.com","n":%d}`, i, i)
+		resp, err := http.Post(in.url()+"/hooks/scale", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answer struct {
+			Runs []string `json:"runs"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&answer)
+		_ = resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusAccepted || len(answer.Runs) != 1 {
+			t.Fatalf("webhook %d: status %d, runs %v, %v", i, resp.StatusCode, answer.Runs, err)
+		}
+		id := answer.Runs[0]
+		// Asked at once: a start job left to the workers would not have
+		// run yet (not every time out of twenty).
+		if n := count(t, r, "SELECT count(*) FROM steps WHERE run_id = ? AND node_id = 'save'", id); n != 1 {
+			t.Fatalf("webhook %d answered before its run's contact step was recorded (%d steps)", i, n)
+		}
+		if n := count(t, r, "SELECT count(*) FROM runs WHERE id = ? AND status = ?", id, storage.RunWaiting); n != 1 {
+			t.Fatalf("webhook %d answered before its run reached its delay", i)
+		}
 	}
 }
