@@ -19,12 +19,7 @@ import (
 // Concurrent requests share transactions; a request that fails leaves
 // nothing behind and gets its own error, and the others are stored.
 func TestGroupCommitIsolatesFailedRequests(t *testing.T) {
-	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	g := &groupCommit{store: store}
+	g, store := sqliteGroupCommit(t)
 	errBad := errors.New("bad request")
 	const n = 200
 	var wg sync.WaitGroup
@@ -70,24 +65,10 @@ func TestGroupCommitIsolatesFailedRequests(t *testing.T) {
 // A request whose caller gives up while it waits for the writer returns
 // the context's error at once, and its writes never happen.
 func TestGroupCommitCancelledWhileQueuedNeverRuns(t *testing.T) {
-	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	g := &groupCommit{store: store}
+	g, _ := sqliteGroupCommit(t)
 
 	// The first request holds the writer until released.
-	holding, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- g.write(context.Background(), func(storage.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release := holdBatch(g, nil)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{}, 1)
@@ -112,8 +93,7 @@ func TestGroupCommitCancelledWhileQueuedNeverRuns(t *testing.T) {
 	if err := <-queued; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled request: err %v, want context.Canceled", err)
 	}
-	close(release)
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
 	// A later request runs after anything still queued would have.
@@ -130,15 +110,10 @@ func TestGroupCommitCancelledWhileQueuedNeverRuns(t *testing.T) {
 // A request whose context ends after a batch took it gets the batch's
 // answer: nil only if its writes committed.
 func TestGroupCommitCancelledInBatchTellsTheTruth(t *testing.T) {
-	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	g := &groupCommit{store: store}
+	g, store := sqliteGroupCommit(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	key := "in-batch"
-	err = g.write(ctx, func(tx storage.Tx) error {
+	err := g.write(ctx, func(tx storage.Tx) error {
 		_, err := storage.InsertEvent(tx, &storage.Event{ID: storage.NewID(), Type: "test", Data: "{}",
 			At: time.Now(), ReceivedAt: time.Now(), DedupKey: &key})
 		cancel() // the caller gives up while its write is under way
@@ -157,12 +132,7 @@ func TestGroupCommitCancelledInBatchTellsTheTruth(t *testing.T) {
 // queued: the batch after a busy one takes those alone, and the result
 // commits in the next; a result alone commits at once.
 func TestGroupCommitLaterWaitsForQueuedRequests(t *testing.T) {
-	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	g := &groupCommit{store: store}
+	g, _ := sqliteGroupCommit(t)
 	var mu sync.Mutex
 	var order []string
 	note := func(s string) {
@@ -174,17 +144,8 @@ func TestGroupCommitLaterWaitsForQueuedRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	holding, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error, 3)
-	go func() {
-		done <- g.write(context.Background(), func(storage.Tx) error {
-			close(holding)
-			<-release
-			note("busy")
-			return nil
-		})
-	}()
-	<-holding
+	release := holdBatch(g, func() { note("busy") })
+	done := make(chan error, 2)
 	go func() {
 		done <- g.writeLater(context.Background(), func(storage.Tx, bool) error { note("result"); return nil })
 	}()
@@ -193,8 +154,10 @@ func TestGroupCommitLaterWaitsForQueuedRequests(t *testing.T) {
 		done <- g.write(context.Background(), func(storage.Tx) error { note("webhook"); return nil })
 	}()
 	waitQueued(g, 2)
-	close(release)
-	for range 3 {
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
@@ -207,22 +170,9 @@ func TestGroupCommitLaterWaitsForQueuedRequests(t *testing.T) {
 // Results do not wait without end: once maxGroup of them are queued, the
 // next batch takes them along with the requests queued before them.
 func TestGroupCommitLaterJoinsWhenManyWait(t *testing.T) {
-	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	g := &groupCommit{store: store}
-	holding, release := make(chan struct{}), make(chan struct{})
-	done := make(chan error, maxGroup+2)
-	go func() {
-		done <- g.write(context.Background(), func(storage.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	g, _ := sqliteGroupCommit(t)
+	release := holdBatch(g, nil)
+	done := make(chan error, maxGroup+1)
 	var batches sync.Map // request -> the transaction it ran in
 	for i := range maxGroup {
 		go func() {
@@ -237,8 +187,10 @@ func TestGroupCommitLaterJoinsWhenManyWait(t *testing.T) {
 		done <- g.write(context.Background(), func(tx storage.Tx) error { batches.Store("webhook", tx); return nil })
 	}()
 	waitQueued(g, maxGroup+1)
-	close(release)
-	for range maxGroup + 2 {
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	for range maxGroup + 1 {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
@@ -248,6 +200,40 @@ func TestGroupCommitLaterJoinsWhenManyWait(t *testing.T) {
 		if tx, _ := batches.Load(fmt.Sprint("result", i)); tx != webhook {
 			t.Fatalf("result %d committed apart from the webhook queued after the %d results", i, maxGroup)
 		}
+	}
+}
+
+// sqliteGroupCommit is a group commit on a fresh SQLite file.
+func sqliteGroupCommit(t *testing.T) (*groupCommit, *storage.Store) {
+	t.Helper()
+	store, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "g.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	return &groupCommit{store: store}, store
+}
+
+// holdBatch starts a request that keeps its batch under way (on SQLite,
+// the writer) until release is called; the request then runs then (if
+// any), and release returns its error once its batch has committed.
+func holdBatch(g *groupCommit, then func()) (release func() error) {
+	holding, released := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- g.write(context.Background(), func(storage.Tx) error {
+			close(holding)
+			<-released
+			if then != nil {
+				then()
+			}
+			return nil
+		})
+	}()
+	<-holding
+	return func() error {
+		close(released)
+		return <-done
 	}
 }
 
@@ -276,19 +262,9 @@ func TestGroupCommitBatchesAtOnceOnPostgres(t *testing.T) {
 	}
 	defer store.Close()
 	g := &groupCommit{store: store, parallel: groupCommitsAtOnce(store)}
-	holding, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- g.write(context.Background(), func(storage.Tx) error {
-			close(holding)
-			<-release
-			return nil
-		})
-	}()
-	<-holding
+	release := holdBatch(g, nil)
 	defer func() {
-		close(release)
-		if err := <-first; err != nil {
+		if err := release(); err != nil {
 			t.Error(err)
 		}
 	}()
