@@ -75,7 +75,7 @@ func TestExperimentResultsAndFunnel(t *testing.T) {
 		t.Errorf("the journey's numbers: %q", h)
 	}
 
-	b.click(`.react-flow__node[data-id="split"]`)
+	b.openStep("split")
 	b.waitJS("the verdict", `(document.querySelector('.experiment .verdict')||{}).innerText?.includes('Path b converts better, 99% confidence.')`)
 	b.checkAxe("the experiment results")
 	b.shot("experiment")

@@ -40,7 +40,7 @@ func TestHistoryComparesAndRestoresVersions(t *testing.T) {
 	b.waitJS("version 1", `document.body.innerText.includes('Published as version 1')`)
 
 	// Version 2: the wait becomes three days.
-	b.click(`.react-flow__node[data-id="wait"]`)
+	b.openStep("wait")
 	b.fill(b.fieldID(`aside[aria-label="Step settings"]`, "For"), "3d")
 	b.clickText("Save")
 	b.waitJS("changes not published", `document.querySelector('[role=toolbar]').innerText.includes('Changes not published')`)
