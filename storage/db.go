@@ -102,8 +102,8 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 // to the drivers: SQLite's connections keep theirs (stmtcache.go), and
 // pgx prepares and caches each statement per connection by itself. GORM's
 // own prepared statements would be database/sql statements, which a
-// transaction re-binds to its connection on every use: on PostgreSQL that
-// took a sixth of the server's CPU (see the README's Benchmarks).
+// transaction re-binds to its connection on every use (the README's
+// Benchmarks measure the difference on PostgreSQL).
 func gormConfig(logger *slog.Logger) *gorm.Config {
 	return &gorm.Config{
 		TranslateError:         true,
