@@ -271,8 +271,9 @@ func (b *browser) click(sel string) {
 }
 
 // openStep clicks the step's card once the canvas has settled, and waits
-// for its settings. The editor fits the journey into view on the frame
-// after it loads: a click aimed before that lands where the card was.
+// for its settings: the way to a step after the editor opens a journey.
+// The editor fits the journey into view on the frame after it loads, and
+// a click aimed before that lands where the card was.
 func (b *browser) openStep(id string) {
 	b.t.Helper()
 	card := fmt.Sprintf(`document.querySelector('.react-flow__node[data-id=%q]')`, id)

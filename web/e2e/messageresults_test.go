@@ -68,7 +68,7 @@ func TestMessageStepResultsInInboxAndStepPanel(t *testing.T) {
 
 	b.do("open the journey", chromedp.Navigate(a.url+"/flows/abmail"))
 	b.waitJS("the canvas", `!!document.querySelector('.react-flow__node[data-id="welcome"]')`)
-	b.click(`.react-flow__node[data-id="welcome"]`)
+	b.openStep("welcome")
 	b.waitJS("the step's results", `!!document.querySelector('[aria-label="Email results of this step"]')`)
 	table := eval[[]string](b, `[...document.querySelectorAll('[aria-label="Email results of this step"] tr')].map(r => [...r.children].map(c => c.textContent).join(' | '))`)
 	got := strings.Join(table, "\n")

@@ -31,7 +31,7 @@ func TestSalesforceTemplateGetsTheSavedAccount(t *testing.T) {
 			t.Fatalf("step %s shows a problem: %s", id, b.text(`.react-flow__node[data-id="`+id+`"]`))
 		}
 	}
-	b.click(`.react-flow__node[data-id="save_lead"]`)
+	b.openStep("save_lead")
 	b.waitJS("its form with the connection chosen", `(() => { const s = [...document.querySelectorAll('aside[aria-label="Step settings"] select')]
 		.find(s => s.selectedOptions[0] && s.selectedOptions[0].text === 'Acme org'); return !!s })()`)
 	b.do("show Save to", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('aside[aria-label="Step settings"] select')]
