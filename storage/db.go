@@ -293,8 +293,11 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 		// The analytics days this transaction marks are collected and
 		// written once, at its end (see markDay).
 		marks := newDayMarks()
-		t := Tx{db: tx.WithContext(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks)), dl: s.dl}
+		t, held := holding(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks), Tx{db: tx, dl: s.dl})
 		if err := fn(t); err != nil {
+			return err
+		}
+		if err := held.writeAll(t.db.Statement.Context); err != nil {
 			return err
 		}
 		return marks.flush(rawOf(t))

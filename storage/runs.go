@@ -14,12 +14,20 @@ import (
 
 const runColumns = "id, flow_id, version, contact_id, status, outcome, trigger, event, vars, visits, tokens, test, test_choices, error, started_at, updated_at, ended_at, revision"
 
-// InsertRun stores a new run.
+// InsertRun stores a new run. In a Store.Write its row is written with
+// the transaction's other new runs (see heldRows).
 func InsertRun(tx Tx, r *Run) error {
-	_, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		r.ID, r.FlowID, r.Version, r.ContactID, r.Status, r.Outcome, r.Trigger, r.Event, r.Vars, r.Visits,
-		r.Tokens, r.Test, r.TestChoices, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt), r.Revision)
-	if err != nil {
+	var contactID any // the value, not the pointer: the row may be written later
+	if r.ContactID != nil {
+		contactID = *r.ContactID
+	}
+	args := []any{r.ID, r.FlowID, r.Version, contactID, r.Status, r.Outcome, r.Trigger, r.Event, r.Vars, r.Visits,
+		r.Tokens, r.Test, r.TestChoices, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt), r.Revision}
+	raw := rawOf(tx)
+	if held := heldOf(raw); held != nil {
+		held.runs = append(held.runs, args)
+	} else if _, err := raw.exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		args...); err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
 	if r.ContactID != nil && !r.Test {
@@ -153,7 +161,9 @@ ORDER BY started_at DESC LIMIT 1`, flowID, contactID, false).Scan(&at)
 	return at, nil
 }
 
-// InsertSteps stores step records.
+// InsertSteps stores step records and sets their ids. In a Store.Write
+// their rows are written with the transaction's other steps (see
+// heldRows), and the ids are set then.
 func InsertSteps(tx Tx, steps []Step) error {
 	r := rawOf(tx)
 	for i := range steps {
@@ -161,9 +171,16 @@ func InsertSteps(tx Tx, steps []Step) error {
 			return err
 		}
 	}
+	if len(steps) == 0 {
+		return nil
+	}
+	if held := heldOf(r); held != nil {
+		held.steps = append(held.steps, heldSteps{steps: steps, args: stepArgs(steps)})
+		return nil
+	}
 	for len(steps) > 0 {
 		n := min(len(steps), stepsPerInsert)
-		if err := insertSteps(r, steps[:n]); err != nil {
+		if err := insertSteps(r, steps[:n], stepArgs(steps[:n])); err != nil {
 			return fmt.Errorf("insert steps: %w", err)
 		}
 		steps = steps[n:]
@@ -174,21 +191,28 @@ func InsertSteps(tx Tx, steps []Step) error {
 // stepsPerInsert bounds one multi-row insert (12 parameters a row).
 const stepsPerInsert = 32
 
-// insertSteps stores steps with one statement: a run's steps are saved
-// together, and one statement costs about what one row did.
-func insertSteps(r rawDB, steps []Step) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
-started_at, finished_at) VALUES `)
+// stepArgs are the arguments of steps' rows.
+func stepArgs(steps []Step) []any {
 	args := make([]any, 0, 12*len(steps))
 	for i := range steps {
 		st := &steps[i]
+		args = append(args, st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
+			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC())
+	}
+	return args
+}
+
+// insertSteps stores steps, whose rows' arguments are args, with one
+// statement: one statement costs about what one row did.
+func insertSteps(r rawDB, steps []Step, args []any) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
+started_at, finished_at) VALUES `)
+	for i := range steps {
 		if i > 0 {
 			q.WriteByte(',')
 		}
 		q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
-		args = append(args, st.RunID, st.NodeID, st.NodeType, st.Visit, st.Attempt,
-			st.Status, st.Port, st.Input, st.Output, st.Error, st.StartedAt.UTC(), st.FinishedAt.UTC())
 	}
 	return r.dl.insertSteps(r, q.String(), args, steps)
 }

@@ -96,6 +96,80 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
+	t.Run("HeldRowsAreWrittenBeforeAStatementNamesTheirTable", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		// Three runs' steps, held together: more than one multi-row
+		// statement, split inside the second run's steps.
+		counts := map[string]int{"held-1": 20, "held-2": 20, "held-3": 5}
+		steps := map[string][]storage.Step{}
+		write(t, b, func(tx storage.Tx) error {
+			for _, id := range []string{"held-1", "held-2", "held-3"} {
+				if err := storage.InsertRun(tx, &storage.Run{ID: id, FlowID: "f", Version: 1, Status: storage.RunRunning,
+					Tokens: 1, StartedAt: t0, UpdatedAt: t0}); err != nil {
+					return err
+				}
+				ss := make([]storage.Step, counts[id])
+				for i := range ss {
+					ss[i] = storage.Step{RunID: id, NodeID: fmt.Sprintf("n%02d", i), NodeType: "logic.wait", Visit: 1,
+						Attempt: 1, Status: "completed", StartedAt: t0, FinishedAt: t0}
+				}
+				if err := storage.InsertSteps(tx, ss); err != nil {
+					return err
+				}
+				steps[id] = ss
+			}
+			// The transaction reads its own rows: a raw query of runs, a
+			// GORM query of steps.
+			if r, err := storage.GetRun(tx, "held-2"); err != nil || r.ID != "held-2" {
+				return fmt.Errorf("the transaction's own run: %v, %v", r, err)
+			}
+			got, err := storage.RunSteps(tx, "held-2")
+			if err != nil || len(got) != 20 {
+				return fmt.Errorf("the transaction's own steps: %d, %v; want 20", len(got), err)
+			}
+			for i := range got {
+				if got[i].ID != steps["held-2"][i].ID || got[i].NodeID != steps["held-2"][i].NodeID {
+					return fmt.Errorf("step %d read as %d %s; InsertSteps set %d", i, got[i].ID, got[i].NodeID,
+						steps["held-2"][i].ID)
+				}
+			}
+			return nil
+		})
+		for id, ss := range steps {
+			stored, err := storage.RunSteps(b.store.Reader(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(stored) != len(ss) {
+				t.Fatalf("%s: %d steps stored, want %d", id, len(stored), len(ss))
+			}
+			for i := range stored {
+				if ss[i].ID == 0 || stored[i].ID != ss[i].ID || stored[i].NodeID != ss[i].NodeID {
+					t.Fatalf("%s step %d: InsertSteps set id %d for %s; stored %d is %s", id, i, ss[i].ID, ss[i].NodeID,
+						stored[i].ID, stored[i].NodeID)
+				}
+			}
+		}
+		// A held row that cannot be written (its run's id is taken) fails
+		// its transaction, even when no later statement names its table,
+		// and nothing of the transaction is stored.
+		err := b.store.Write(t.Context(), func(tx storage.Tx) error {
+			if err := storage.InsertSteps(tx, []storage.Step{{RunID: "held-9", NodeID: "a", NodeType: "logic.wait",
+				Visit: 1, Attempt: 1, Status: "completed", StartedAt: t0, FinishedAt: t0}}); err != nil {
+				return err
+			}
+			return storage.InsertRun(tx, &storage.Run{ID: "held-1", FlowID: "f", Version: 1, Status: storage.RunRunning,
+				Tokens: 1, StartedAt: t0, UpdatedAt: t0})
+		})
+		if err == nil {
+			t.Fatal("a transaction inserting a run whose id is taken committed")
+		}
+		if stored, err := storage.RunSteps(b.store.Reader(), "held-9"); err != nil || len(stored) != 0 {
+			t.Fatalf("the failed transaction's steps: %d stored (%v), want none", len(stored), err)
+		}
+	})
+
 	t.Run("SaveRunWritesOnlyTheRevisionItRead", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
