@@ -65,6 +65,8 @@ type Store struct {
 	waiting atomic.Int32
 	// open notes when the open write transactions began.
 	open openWrites
+	// jobIDs are job ids reserved for held rows (PostgreSQL).
+	jobIDs idSupply
 }
 
 // Open connects to dsn, which is sqlite://PATH (sqlite://./data/app.db,
@@ -293,7 +295,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 		// The analytics days this transaction marks are collected and
 		// written once, at its end (see markDay).
 		marks := newDayMarks()
-		t, held := holding(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks), Tx{db: tx, dl: s.dl})
+		t, held := holding(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks), Tx{db: tx, dl: s.dl}, &s.jobIDs)
 		if err := fn(t); err != nil {
 			return err
 		}

@@ -50,6 +50,10 @@ type dialect interface {
 	// CONFLICT DO NOTHING (without RETURNING), and sets its ID; inserted
 	// is false when the row was skipped.
 	insertJob(r rawDB, query string, args []any, j *Job) (inserted bool, err error)
+	// reserveJobIDs takes n ids for jobs from the table's own supply, for
+	// rows inserted later with their id (see heldRows); nil where an
+	// insert gets its id without a round trip (SQLite).
+	reserveJobIDs(r rawDB, n int) ([]int64, error)
 
 	// dayOf is SQL for the UTC day (YYYY-MM-DD) of a time column.
 	dayOf(col string) string

@@ -119,6 +119,25 @@ func (postgresDialect) insertJob(r rawDB, query string, args []any, j *Job) (boo
 	return true, nil
 }
 
+// reserveJobIDs takes ids from the jobs' sequence, which never gives one
+// twice, rolled back or not.
+func (postgresDialect) reserveJobIDs(r rawDB, n int) ([]int64, error) {
+	rows, err := r.query(`SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, ?)`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 func postgresDay(col string) string { return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD')` }
 
 var postgresDays = dayTable(postgresDay)

@@ -5,18 +5,21 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 )
 
-// A write transaction (Store.Write) holds back the rows of new runs and of
-// steps, and writes each table's held rows with one multi-row INSERT just
+// A write transaction (Store.Write) holds back the rows of new runs, of
+// steps and, on PostgreSQL, of jobs without a dedup key, and writes each table's held rows with one multi-row INSERT just
 // before the first later statement of the transaction that names the
 // table, or at the transaction's end. A group commit runs many webhooks'
 // and vendor results' writes in one transaction, each of which used to
-// insert its run and its steps: on PostgreSQL every statement is a round
-// trip and costs about what a handful of rows do (see the README's
-// Benchmarks).
+// insert its run, its steps and its job: on PostgreSQL every statement is
+// a round trip and costs about what a handful of rows do (see the README's
+// Benchmarks). A held job's id is reserved from the jobs' sequence, a
+// block at a time (idSupply), so the engine has it at once; SQLite reads
+// an insert's id back in process, so its jobs are inserted at once.
 //
 // Nothing reads a held row before it is written: every statement of the
 // transaction passes through holdingPool, which first writes the held rows
@@ -28,6 +31,7 @@ import (
 type heldRows struct {
 	runs  [][]any // the arguments of each run's row, in runColumns order
 	steps []heldSteps
+	jobs  [][]any // the arguments of each job's row, in jobColumns order
 	// err is a held insert's error that a statement without one to
 	// return (QueryRowContext) met; the transaction's end returns it.
 	err error
@@ -44,16 +48,45 @@ type heldSteps struct {
 const (
 	heldRunsTable  = "runs"
 	heldStepsTable = "steps"
+	heldJobsTable  = "jobs"
 )
 
-// runsPerInsert bounds one multi-row insert of runs (18 parameters a row).
-const runsPerInsert = 64
+// runsPerInsert and jobsPerInsert bound one multi-row insert (18 and 13
+// parameters a row).
+const (
+	runsPerInsert = 64
+	jobsPerInsert = 64
+)
+
+// idSupply holds job ids reserved for held rows; one per store.
+type idSupply struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+// jobIDsReserved is how many job ids one reservation takes.
+const jobIDsReserved = 64
+
+// take returns a reserved job id; ok is false where the dialect reserves
+// none.
+func (s *idSupply) take(r rawDB) (id int64, ok bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.ids) == 0 {
+		if s.ids, err = r.dl.reserveJobIDs(r, jobIDsReserved); err != nil || len(s.ids) == 0 {
+			return 0, false, err
+		}
+	}
+	id, s.ids = s.ids[0], s.ids[1:]
+	return id, true, nil
+}
 
 // holdingPool is the connection of a write transaction with held rows.
 type holdingPool struct {
 	gorm.ConnPool
-	held *heldRows
-	dl   dialect
+	held   *heldRows
+	dl     dialect
+	jobIDs *idSupply
 }
 
 // heldOf returns the held rows of the write transaction behind r (nil
@@ -67,8 +100,8 @@ func heldOf(r rawDB) *heldRows {
 
 // holding returns tx, with ctx, its statements passing through a
 // holdingPool.
-func holding(ctx context.Context, tx Tx) (Tx, *holdingPool) {
-	p := &holdingPool{ConnPool: tx.db.Statement.ConnPool, held: &heldRows{}, dl: tx.dl}
+func holding(ctx context.Context, tx Tx, jobIDs *idSupply) (Tx, *holdingPool) {
+	p := &holdingPool{ConnPool: tx.db.Statement.ConnPool, held: &heldRows{}, dl: tx.dl, jobIDs: jobIDs}
 	db := tx.db.WithContext(ctx) // a copy of the statement, whose pool changes
 	db.Statement.ConnPool = p
 	return Tx{db: db, dl: tx.dl}, p
@@ -83,7 +116,12 @@ func (p *holdingPool) writeNamed(ctx context.Context, query string) error {
 		}
 	}
 	if len(h.steps) > 0 && strings.Contains(query, heldStepsTable) {
-		return p.writeSteps(ctx)
+		if err := p.writeSteps(ctx); err != nil {
+			return err
+		}
+	}
+	if len(h.jobs) > 0 && strings.Contains(query, heldJobsTable) {
+		return p.writeJobs(ctx)
 	}
 	return nil
 }
@@ -96,7 +134,10 @@ func (p *holdingPool) writeAll(ctx context.Context) error {
 	if err := p.writeRuns(ctx); err != nil {
 		return err
 	}
-	return p.writeSteps(ctx)
+	if err := p.writeSteps(ctx); err != nil {
+		return err
+	}
+	return p.writeJobs(ctx)
 }
 
 func (p *holdingPool) raw(ctx context.Context) rawDB {
@@ -106,24 +147,53 @@ func (p *holdingPool) raw(ctx context.Context) rawDB {
 func (p *holdingPool) writeRuns(ctx context.Context) error {
 	runs := p.held.runs
 	p.held.runs = nil
-	for len(runs) > 0 {
-		n := min(len(runs), runsPerInsert)
+	return p.insertRows(ctx, "runs", runColumns, runs, runsPerInsert)
+}
+
+func (p *holdingPool) writeJobs(ctx context.Context) error {
+	jobs := p.held.jobs
+	p.held.jobs = nil
+	return p.insertRows(ctx, "jobs", jobColumns, jobs, jobsPerInsert)
+}
+
+// insertRows inserts rows into table, perInsert rows a statement.
+func (p *holdingPool) insertRows(ctx context.Context, table, columns string, rows [][]any, perInsert int) error {
+	for len(rows) > 0 {
+		n := min(len(rows), perInsert)
+		tuple := "(?" + strings.Repeat(",?", len(rows[0])-1) + ")"
 		var q strings.Builder
-		q.WriteString(`INSERT INTO runs (` + runColumns + `) VALUES `)
-		args := make([]any, 0, n*len(runs[0]))
-		for i, row := range runs[:n] {
+		q.WriteString(`INSERT INTO ` + table + ` (` + columns + `) VALUES `)
+		args := make([]any, 0, n*len(rows[0]))
+		for i, row := range rows[:n] {
 			if i > 0 {
 				q.WriteByte(',')
 			}
-			q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			q.WriteString(tuple)
 			args = append(args, row...)
 		}
 		if _, err := p.raw(ctx).exec(q.String(), args...); err != nil {
-			return fmt.Errorf("insert runs: %w", err)
+			return fmt.Errorf("insert %s: %w", table, err)
 		}
-		runs = runs[n:]
+		rows = rows[n:]
 	}
 	return nil
+}
+
+// holdJob holds j's row with an id reserved for it; held is false where
+// the dialect reserves no ids.
+func (p *holdingPool) holdJob(ctx context.Context, j *Job) (held bool, err error) {
+	id, ok, err := p.jobIDs.take(p.raw(ctx))
+	if err != nil || !ok {
+		return false, err
+	}
+	var runID any // the value, not the pointer: the row is written later
+	if j.RunID != nil {
+		runID = *j.RunID
+	}
+	j.ID = id
+	p.held.jobs = append(p.held.jobs, []any{id, runID, j.NodeID, j.Kind, j.Port, j.Payload, j.DueAt.UTC(), j.Attempts,
+		j.LeaseOwner, utcPtr(j.LeaseUntil), nil, j.LastError, j.CreatedAt.UTC()})
+	return true, nil
 }
 
 func (p *holdingPool) writeSteps(ctx context.Context) error {

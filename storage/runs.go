@@ -240,9 +240,19 @@ const (
 	jobSelect = "id, run_id, node_id, kind, COALESCE(port, ''), COALESCE(payload, ''), due_at, attempts, COALESCE(lease_owner, ''), lease_until, dedup_key, COALESCE(last_error, ''), created_at"
 )
 
-// InsertJob stores a job. A job whose DedupKey exists already is skipped:
-// inserted is then false.
+// InsertJob stores a job and sets its id. A job whose DedupKey exists
+// already is skipped: inserted is then false. In a Store.Write on
+// PostgreSQL a job without a DedupKey is written with the transaction's
+// other jobs (see heldRows).
 func InsertJob(tx Tx, j *Job) (inserted bool, err error) {
+	if p, ok := tx.db.Statement.ConnPool.(*holdingPool); ok && j.DedupKey == nil {
+		if held, err := p.holdJob(rawOf(tx).ctx, j); held || err != nil {
+			if err != nil {
+				return false, fmt.Errorf("insert job: %w", err)
+			}
+			return true, nil
+		}
+	}
 	const q = `INSERT INTO jobs (run_id, node_id, kind, port, payload, due_at, attempts, lease_owner,
 lease_until, dedup_key, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
 	args := []any{j.RunID, j.NodeID, j.Kind, j.Port, j.Payload, j.DueAt.UTC(), j.Attempts, j.LeaseOwner, utcPtr(j.LeaseUntil),

@@ -103,6 +103,7 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 		// statement, split inside the second run's steps.
 		counts := map[string]int{"held-1": 20, "held-2": 20, "held-3": 5}
 		steps := map[string][]storage.Step{}
+		var jobIDs []int64
 		write(t, b, func(tx storage.Tx) error {
 			for _, id := range []string{"held-1", "held-2", "held-3"} {
 				if err := storage.InsertRun(tx, &storage.Run{ID: id, FlowID: "f", Version: 1, Status: storage.RunRunning,
@@ -119,8 +120,25 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 				}
 				steps[id] = ss
 			}
-			// The transaction reads its own rows: a raw query of runs, a
-			// GORM query of steps.
+			// Jobs without a dedup key, held on PostgreSQL with ids
+			// reserved for them; one with a key, inserted at once.
+			key := "held:once"
+			for i, id := range []string{"held-1", "held-2", "held-3"} {
+				j := &storage.Job{RunID: &id, NodeID: "call", Kind: storage.JobStep, DueAt: t0, CreatedAt: t0,
+					LeaseOwner: "me"}
+				if i == 1 {
+					j.DedupKey = &key
+				}
+				if inserted, err := storage.InsertJob(tx, j); err != nil || !inserted || j.ID == 0 {
+					return fmt.Errorf("insert job %d: inserted=%v id=%d err=%v", i, inserted, j.ID, err)
+				}
+				jobIDs = append(jobIDs, j.ID)
+			}
+			// The transaction reads its own rows: a raw query of runs and
+			// of jobs, a GORM query of steps.
+			if held, err := storage.JobHeld(tx, jobIDs[2], "me"); err != nil || !held {
+				return fmt.Errorf("the transaction's own job: held=%v, %v", held, err)
+			}
 			if r, err := storage.GetRun(tx, "held-2"); err != nil || r.ID != "held-2" {
 				return fmt.Errorf("the transaction's own run: %v, %v", r, err)
 			}
@@ -149,6 +167,19 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 					t.Fatalf("%s step %d: InsertSteps set id %d for %s; stored %d is %s", id, i, ss[i].ID, ss[i].NodeID,
 						stored[i].ID, stored[i].NodeID)
 				}
+			}
+		}
+		var jobs []storage.Job
+		if err := Find(b.store.Reader(), &jobs, Query{Order: "id"}); err != nil {
+			t.Fatal(err)
+		}
+		stored := map[int64]string{}
+		for _, j := range jobs {
+			stored[j.ID] = *j.RunID
+		}
+		for i, id := range jobIDs {
+			if want := fmt.Sprintf("held-%d", i+1); stored[id] != want || len(jobs) != 3 {
+				t.Fatalf("jobs stored %v (%d); InsertJob gave %s id %d", stored, len(jobs), want, id)
 			}
 		}
 		// A held row that cannot be written (its run's id is taken) fails
