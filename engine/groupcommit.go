@@ -48,7 +48,10 @@ type pendingWrite struct {
 	fn func(tx storage.Tx, again bool) error
 	// optimistic runs again even when it failed alone.
 	optimistic bool
-	done       chan error
+	// emails are the real contacts' emails fn looks up (knownContact):
+	// a batch reads them all with one query first.
+	emails []string
+	done   chan error
 }
 
 // groupCommitsAtOnce is how many shared transactions may be under way at
@@ -88,8 +91,9 @@ func (g *groupCommit) write(ctx context.Context, fn func(tx storage.Tx) error) e
 // writeOptimistic is write for a request with a fast way and a safe way:
 // fn runs with again false first; when it fails (or another request of its
 // batch does), it runs again alone, in a new transaction, with again true.
-func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx storage.Tx, again bool) error) error {
-	return g.queueWrite(ctx, fn, true, false)
+// emails are the contacts fn looks up by email (see pendingWrite).
+func (g *groupCommit) writeOptimistic(ctx context.Context, fn func(tx storage.Tx, again bool) error, emails ...string) error {
+	return g.queueWrite(ctx, fn, true, false, emails...)
 }
 
 // writeLater is writeOptimistic for a request nobody waits on (a vendor
@@ -101,11 +105,12 @@ func (g *groupCommit) writeLater(ctx context.Context, fn func(tx storage.Tx, aga
 	return g.queueWrite(ctx, fn, true, true)
 }
 
-func (g *groupCommit) queueWrite(ctx context.Context, fn func(tx storage.Tx, again bool) error, optimistic, later bool) error {
+func (g *groupCommit) queueWrite(ctx context.Context, fn func(tx storage.Tx, again bool) error, optimistic, later bool,
+	emails ...string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := &pendingWrite{ctx: ctx, fn: fn, optimistic: optimistic, done: make(chan error, 1)}
+	p := &pendingWrite{ctx: ctx, fn: fn, optimistic: optimistic, emails: emails, done: make(chan error, 1)}
 	g.mu.Lock()
 	if later {
 		g.later = append(g.later, p)
@@ -178,6 +183,10 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 	failed := -1
 	err := g.store.Write(ctx, func(tx storage.Tx) error {
 		failed = -1
+		if err := readContactsAhead(tx, batch); err != nil {
+			failed = 0 // each request runs again alone, reading its own
+			return err
+		}
 		for i, p := range batch {
 			if errs[i] = p.ctx.Err(); errs[i] != nil {
 				continue // its caller gave up before its turn: not run
@@ -208,4 +217,22 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 		}
 		p.done <- g.store.Write(ctx, func(tx storage.Tx) error { return p.fn(tx, true) })
 	}
+}
+
+// readContactsAhead reads the contacts that the batch's requests look up
+// by email with one query, when more than one request looks one up: a
+// webhook's lookup was a round trip of its own in the shared transaction.
+func readContactsAhead(tx storage.Tx, batch []*pendingWrite) error {
+	var emails []string
+	asking := 0
+	for _, p := range batch {
+		if len(p.emails) > 0 && p.ctx.Err() == nil {
+			emails = append(emails, p.emails...)
+			asking++
+		}
+	}
+	if asking < 2 {
+		return nil
+	}
+	return storage.ReadContactIDsAhead(tx, emails)
 }

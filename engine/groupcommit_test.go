@@ -275,3 +275,62 @@ func TestGroupCommitBatchesAtOnceOnPostgres(t *testing.T) {
 		t.Fatalf("the second request waited for the first batch: %v", err)
 	}
 }
+
+// A batch reads its webhooks' contacts ahead with one query; a request
+// that creates a contact makes the requests after it in the batch look it
+// up again, so they find it.
+func TestGroupCommitContactsReadAheadSeeTheBatchsWrites(t *testing.T) {
+	g, store := sqliteGroupCommit(t)
+	now := time.Now()
+	var known string
+	if err := store.Write(context.Background(), func(tx storage.Tx) error {
+		var err error
+		known, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "known@example.com"}, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	release := holdBatch(g, nil)
+	type answer struct {
+		tx storage.Tx
+		id string
+	}
+	answers := make([]answer, 3)
+	var created string
+	done := make(chan error, 3)
+	lookup := func(i int, email string, then func(tx storage.Tx) error) {
+		go func() {
+			done <- g.writeOptimistic(context.Background(), func(tx storage.Tx, _ bool) error {
+				id, err := storage.ContactIDByEmail(tx, email, false)
+				answers[i] = answer{tx, id}
+				if err == nil && then != nil {
+					err = then(tx)
+				}
+				return err
+			}, email)
+		}()
+		waitQueued(g, i+1) // the batch runs them in this order
+	}
+	lookup(0, "known@example.com", nil)
+	lookup(1, "new@example.com", func(tx storage.Tx) error {
+		var err error
+		created, _, err = storage.UpsertContact(tx, "", storage.ContactInput{Email: "new@example.com"}, now)
+		return err
+	})
+	lookup(2, "new@example.com", nil)
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if answers[0].tx != answers[2].tx {
+		t.Fatal("the three requests did not share a batch")
+	}
+	if answers[0].id != known || answers[1].id != "" || created == "" || answers[2].id != created {
+		t.Fatalf("lookups %q, %q, %q; want %q, none, then %q (created by the second request)",
+			answers[0].id, answers[1].id, answers[2].id, known, created)
+	}
+}

@@ -198,6 +198,12 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 	}
 	inline := e.cfg.InlineStart
 	var committed onCommit
+	var emails []string
+	for _, hs := range starts {
+		if email := payloadEmail(hs.trigger); email != "" {
+			emails = append(emails, email)
+		}
+	}
 	err = e.ingest.writeOptimistic(ctx, func(tx storage.Tx, again bool) error {
 		res = HookResult{}
 		committed.reset()
@@ -226,7 +232,7 @@ func (e *Engine) IngestWebhook(ctx context.Context, req HookRequest) (HookResult
 			}
 		}
 		return nil
-	})
+	}, emails...)
 	if err == nil {
 		committed.run()
 	}
@@ -452,13 +458,18 @@ func mapWebhook(cn *flows.CompiledNode, p nodes.WebhookParams, body any, req Hoo
 // re-entry policies and contact fields apply from the first step: a real
 // contact, or for a test a test contact.
 func (e *Engine) knownContact(tx storage.Tx, payload map[string]any, test bool) string {
-	email, _ := payload["email"].(string)
-	email = strings.ToLower(strings.TrimSpace(email))
+	email := payloadEmail(payload)
 	if email == "" {
 		return ""
 	}
 	id, _ := storage.ContactIDByEmail(tx, email, test)
 	return id
+}
+
+// payloadEmail is the email knownContact looks up.
+func payloadEmail(payload map[string]any) string {
+	email, _ := payload["email"].(string)
+	return strings.ToLower(strings.TrimSpace(email))
 }
 
 // EventInput is an incoming contact event (POST /api/v1/events).

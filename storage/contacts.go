@@ -888,6 +888,9 @@ func contactsWhere(db Tx, cond string, args ...any) ([]Contact, error) {
 // ContactIDByEmail returns the id of the real (or, with test, the test)
 // contact with email (lower case), or "" when there is none.
 func ContactIDByEmail(db Tx, email string, test bool) (string, error) {
+	if id, ok := readAhead(db, email, test); ok {
+		return id, nil
+	}
 	var id string
 	err := rawOf(db).queryRow(`SELECT id FROM contacts WHERE email = ? AND test = ? LIMIT 1`, email, test).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

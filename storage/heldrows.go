@@ -87,6 +87,9 @@ type holdingPool struct {
 	held   *heldRows
 	dl     dialect
 	jobIDs *idSupply
+	// contactIDs are contacts' ids read ahead (ReadContactIDsAhead),
+	// until a statement may change contacts.
+	contactIDs map[string]string
 }
 
 // heldOf returns the held rows of the write transaction behind r (nil
@@ -105,6 +108,16 @@ func holding(ctx context.Context, tx Tx, jobIDs *idSupply) (Tx, *holdingPool) {
 	db := tx.db.WithContext(ctx) // a copy of the statement, whose pool changes
 	db.Statement.ConnPool = p
 	return Tx{db: db, dl: tx.dl}, p
+}
+
+// before readies the transaction for query: it writes the held rows of
+// the tables query names and forgets the contacts read ahead when query
+// may change contacts.
+func (p *holdingPool) before(ctx context.Context, query string) error {
+	if p.contactIDs != nil && mayChangeContacts(query) {
+		p.contactIDs = nil
+	}
+	return p.writeNamed(ctx, query)
 }
 
 // writeNamed writes the held rows of the tables query names.
@@ -246,14 +259,14 @@ func copyIDs(calls []heldSteps, rows []Step) {
 }
 
 func (p *holdingPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := p.writeNamed(ctx, query); err != nil {
+	if err := p.before(ctx, query); err != nil {
 		return nil, err
 	}
 	return p.ConnPool.ExecContext(ctx, query, args...)
 }
 
 func (p *holdingPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if err := p.writeNamed(ctx, query); err != nil {
+	if err := p.before(ctx, query); err != nil {
 		return nil, err
 	}
 	return p.ConnPool.QueryContext(ctx, query, args...)
@@ -262,14 +275,14 @@ func (p *holdingPool) QueryContext(ctx context.Context, query string, args ...an
 // QueryRowContext cannot return a held insert's error: the transaction's
 // end does. (PostgreSQL fails the query too: the transaction is aborted.)
 func (p *holdingPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if err := p.writeNamed(ctx, query); err != nil && p.held.err == nil {
+	if err := p.before(ctx, query); err != nil && p.held.err == nil {
 		p.held.err = err
 	}
 	return p.ConnPool.QueryRowContext(ctx, query, args...)
 }
 
 func (p *holdingPool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := p.writeNamed(ctx, query); err != nil {
+	if err := p.before(ctx, query); err != nil {
 		return nil, err
 	}
 	return p.ConnPool.PrepareContext(ctx, query)
