@@ -195,3 +195,49 @@ func TestAVendorResultKeepsWhatWasWrittenDuringTheCall(t *testing.T) {
 		}
 	})
 }
+
+// A run cancelled while its vendor call is made records no result: the
+// call's job went with the run, so the result's batched delete fails its
+// batch, and the result, run again alone, finds the job gone.
+func TestAVendorResultOfARunCancelledDuringTheCallIsNotRecorded(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db string) {
+		started, release := make(chan struct{}, 1), make(chan struct{})
+		reg := vendorRegistry(func(in *nodes.Input) {
+			started <- struct{}{}
+			<-release
+		})
+		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: 10 * time.Millisecond})
+		b.publish(t, callFlow)
+		b.start(t)
+		ids := b.hook(t, "chat", map[string]any{"who": "ana"})
+		b.eng.Wake()
+		select {
+		case <-started:
+		case <-time.After(testwait.Scaled(time.Minute)):
+			close(release)
+			t.Fatal("the vendor call was not made")
+		}
+		err := b.eng.CancelRun(b.ctx, ids[0])
+		close(release)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The result is committed or given up once the call's step ends:
+		// stopping waits for it.
+		ctx, cancel := context.WithTimeout(context.Background(), testwait.Scaled(time.Minute))
+		defer cancel()
+		if err := b.eng.Stop(ctx); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+		if r := b.run(t, ids[0]); r.Status != storage.RunCancelled {
+			t.Errorf("the run is %s, want cancelled", r.Status)
+		}
+		if n := b.count(t, &storage.Step{}, "run_id = ? AND node_id = ?", ids[0], "crm"); n != 0 {
+			t.Errorf("%d steps of the call recorded on the cancelled run, want none", n)
+		}
+		if n := b.count(t, &storage.Job{}, "run_id = ?", ids[0]); n != 0 {
+			t.Errorf("%d jobs left for the cancelled run, want none", n)
+		}
+	})
+}

@@ -184,8 +184,7 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 	err := g.store.Write(ctx, func(tx storage.Tx) error {
 		failed = -1
 		if err := readContactsAhead(tx, batch); err != nil {
-			failed = 0 // each request runs again alone, reading its own
-			return err
+			return err // each request runs again alone, reading its own
 		}
 		for i, p := range batch {
 			if errs[i] = p.ctx.Err(); errs[i] != nil {
@@ -198,7 +197,11 @@ func (g *groupCommit) commit(ctx context.Context, batch []*pendingWrite) {
 		}
 		return nil
 	})
-	if failed < 0 || (len(batch) == 1 && !batch[0].optimistic) {
+	// When the transaction failed outside the requests (reading ahead, a
+	// held write at its end, see storage's heldRows, or the commit),
+	// whose request it was is not known: each runs again alone too.
+	endFailed := err != nil && failed < 0
+	if (failed < 0 && !endFailed) || (len(batch) == 1 && !batch[0].optimistic) {
 		if err != nil && failed >= 0 {
 			err = nil // reported once, as the request's own error
 		}

@@ -187,8 +187,14 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 			return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts, e.clock.Now(), "")
 		}
 	}
-	owned, err := storage.DeleteJob(tx, j.ID, e.cfg.WorkerID)
-	if err != nil || !owned {
+	if saved != nil {
+		// Its call's result, moments after this instance leased it: the
+		// delete waits for the batch's others, and a lease lost since
+		// fails the batch, whose requests then run again alone.
+		if err := storage.DeleteJobBatched(tx, j.ID, e.cfg.WorkerID); err != nil {
+			return err
+		}
+	} else if owned, err := storage.DeleteJob(tx, j.ID, e.cfg.WorkerID); err != nil || !owned {
 		return err // a lost lease: another worker has the job now
 	}
 	switch j.Kind {
@@ -201,8 +207,10 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 		return nil
 	}
 	st := saved
+	var err error
 	if st != nil {
 		st.nextTx(ctx, tx)
+		st.batchedSave = true
 	} else if st, err = e.loadRun(ctx, tx, *j.RunID); err != nil || st == nil {
 		return err
 	}

@@ -42,6 +42,10 @@ type runState struct {
 	d decider
 	// choices are what the tester chose happens at steps (test runs only).
 	choices TestChoices
+	// batchedSave saves the run with its batch's other saves
+	// (storage.SaveRunBatched): the run is as this instance saved it
+	// moments ago, and a conflict fails the batch, not the save.
+	batchedSave bool
 }
 
 // loadRun reads a run for processing; nil when it has already ended.
@@ -79,7 +83,7 @@ func (s *runState) nextTx(ctx context.Context, tx storage.Tx) {
 	s.ctx, s.tx = ctx, tx
 	s.env.Now = s.e.clock.Now()
 	s.steps = make([]storage.Step, 0, len(s.cf.Nodes))
-	s.dueNow, s.dispatched, s.calls, s.ended = false, false, nil, false
+	s.dueNow, s.dispatched, s.calls, s.ended, s.batchedSave = false, false, nil, false, false
 	s.contactStale = true
 	s.committed = nil
 }
@@ -575,6 +579,8 @@ func (s *runState) write(isNew bool) error {
 	saveRun := storage.SaveRun
 	if isNew {
 		saveRun = storage.InsertRun
+	} else if s.batchedSave {
+		saveRun = storage.SaveRunBatched
 	}
 	if err := saveRun(s.tx, s.run); err != nil {
 		return err

@@ -50,6 +50,10 @@ type dialect interface {
 	// CONFLICT DO NOTHING (without RETURNING), and sets its ID; inserted
 	// is false when the row was skipped.
 	insertJob(r rawDB, query string, args []any, j *Job) (inserted bool, err error)
+	// cast is what follows a parameter to give it the SQL type t where
+	// the statement does not (a VALUES list): "" where values keep the
+	// type they are bound with (SQLite).
+	cast(t string) string
 	// reserveJobIDs takes n ids for jobs from the table's own supply, for
 	// rows inserted later with their id (see heldRows); nil where an
 	// insert gets its id without a round trip (SQLite).

@@ -61,8 +61,9 @@ func (postgresDialect) retryable(err error) bool {
 	return false
 }
 
-func (postgresDialect) lockRows() string   { return " FOR UPDATE" }
-func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+func (postgresDialect) lockRows() string     { return " FOR UPDATE" }
+func (postgresDialect) skipLocked() string   { return " FOR UPDATE SKIP LOCKED" }
+func (postgresDialect) cast(t string) string { return "::" + t }
 
 // lockTable takes SHARE ROW EXCLUSIVE, which conflicts with itself and
 // with inserts.

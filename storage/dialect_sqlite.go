@@ -37,6 +37,7 @@ func (sqliteDialect) retryable(err error) bool {
 
 func (sqliteDialect) lockRows() string   { return "" }
 func (sqliteDialect) skipLocked() string { return "" }
+func (sqliteDialect) cast(string) string { return "" }
 
 func (sqliteDialect) lockTable(rawDB, string) error { return nil }
 

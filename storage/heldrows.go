@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -11,27 +13,36 @@ import (
 )
 
 // A write transaction (Store.Write) holds back the rows of new runs, of
-// steps and, on PostgreSQL, of jobs without a dedup key, and writes each table's held rows with one multi-row INSERT just
-// before the first later statement of the transaction that names the
-// table, or at the transaction's end. A group commit runs many webhooks'
-// and vendor results' writes in one transaction, each of which used to
-// insert its run, its steps and its job: on PostgreSQL every statement is
-// a round trip and costs about what a handful of rows do (see the README's
-// Benchmarks). A held job's id is reserved from the jobs' sequence, a
-// block at a time (idSupply), so the engine has it at once; SQLite reads
-// an insert's id back in process, so its jobs are inserted at once.
+// steps and, on PostgreSQL, of jobs without a dedup key, and the updates
+// of SaveRunBatched and the deletes of DeleteJobBatched, and writes each
+// table's held rows with one statement of each kind just before the first
+// later statement of the transaction that names the table, or at the
+// transaction's end. A group commit runs many webhooks' and vendor
+// results' writes in one transaction, each of which used to insert its
+// run, its steps and its job, or delete its job and update its run: on
+// PostgreSQL every statement is a round trip and costs about what a
+// handful of rows do (see the README's Benchmarks). A held job's id is
+// reserved from the jobs' sequence, a block at a time (idSupply), so the
+// engine has it at once; SQLite reads an insert's id back in process, so
+// its jobs are inserted at once.
 //
 // Nothing reads a held row before it is written: every statement of the
 // transaction passes through holdingPool, which first writes the held rows
-// of each table its text names. An error of a held insert is the error of
+// of each table its text names. An error of a held write is the error of
 // the statement that wrote it, or of the transaction's end, and fails the
-// transaction as it would have failed at the insert.
+// transaction as it would have failed at the write; a batched update or
+// delete whose row changed since it was read fails it with ErrConflict
+// then, where SaveRun and DeleteJob would have answered at once.
 
 // heldRows are the rows a write transaction holds back.
 type heldRows struct {
-	runs  [][]any // the arguments of each run's row, in runColumns order
+	runs [][]any // the arguments of each run's row, in runColumns order
+	// saves are runs' updates (SaveRunBatched), in saveColumns order.
+	saves [][]any
 	steps []heldSteps
 	jobs  [][]any // the arguments of each job's row, in jobColumns order
+	// deletes are the jobs to delete (DeleteJobBatched), by lease owner.
+	deletes map[string][]int64
 	// err is a held insert's error that a statement without one to
 	// return (QueryRowContext) met; the transaction's end returns it.
 	err error
@@ -123,7 +134,7 @@ func (p *holdingPool) before(ctx context.Context, query string) error {
 // writeNamed writes the held rows of the tables query names.
 func (p *holdingPool) writeNamed(ctx context.Context, query string) error {
 	h := p.held
-	if len(h.runs) > 0 && strings.Contains(query, heldRunsTable) {
+	if (len(h.runs) > 0 || len(h.saves) > 0) && strings.Contains(query, heldRunsTable) {
 		if err := p.writeRuns(ctx); err != nil {
 			return err
 		}
@@ -133,7 +144,7 @@ func (p *holdingPool) writeNamed(ctx context.Context, query string) error {
 			return err
 		}
 	}
-	if len(h.jobs) > 0 && strings.Contains(query, heldJobsTable) {
+	if (len(h.jobs) > 0 || len(h.deletes) > 0) && strings.Contains(query, heldJobsTable) {
 		return p.writeJobs(ctx)
 	}
 	return nil
@@ -157,15 +168,94 @@ func (p *holdingPool) raw(ctx context.Context) rawDB {
 	return rawDB{pool: p.ConnPool, ctx: ctx, dl: p.dl}
 }
 
+// writeRuns writes the held new runs, then the held updates.
 func (p *holdingPool) writeRuns(ctx context.Context) error {
-	runs := p.held.runs
-	p.held.runs = nil
-	return p.insertRows(ctx, "runs", runColumns, runs, runsPerInsert)
+	runs, saves := p.held.runs, p.held.saves
+	p.held.runs, p.held.saves = nil, nil
+	if err := p.insertRows(ctx, "runs", runColumns, runs, runsPerInsert); err != nil {
+		return err
+	}
+	for len(saves) > 0 {
+		n := min(len(saves), runsPerInsert)
+		if err := p.updateRuns(ctx, saves[:n]); err != nil {
+			return err
+		}
+		saves = saves[n:]
+	}
+	return nil
 }
 
+// saveColumns are a held update's values: the run's id and the revision
+// it was read at, then the columns SaveRun writes (saveTypes gives their
+// SQL types, for PostgreSQL's VALUES).
+var (
+	saveColumns = []string{"id", "revision", "contact_id", "status", "outcome", "vars", "visits", "tokens", "error",
+		"updated_at", "ended_at"}
+	saveTypes = []string{"text", "bigint", "text", "text", "text", "text", "text", "bigint", "text",
+		"timestamptz", "timestamptz"}
+)
+
+// updateRuns writes runs' held updates with one statement, each only
+// over the revision it was read at: when fewer rows change than were
+// held, another transaction wrote one of the runs since, and the
+// transaction fails with ErrConflict as SaveRun would have.
+func (p *holdingPool) updateRuns(ctx context.Context, saves [][]any) error {
+	var q strings.Builder
+	q.WriteString("UPDATE runs SET ")
+	for i, c := range saveColumns[2:] {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "%s = v.column%d", c, i+3)
+	}
+	q.WriteString(", revision = v.column2 + 1 FROM (VALUES ")
+	args := make([]any, 0, len(saves)*len(saveColumns))
+	for i, row := range saves {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteByte('(')
+		for k := range row {
+			if k > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteByte('?')
+			if i == 0 { // the first row types the columns
+				q.WriteString(p.dl.cast(saveTypes[k]))
+			}
+		}
+		q.WriteByte(')')
+		args = append(args, row...)
+	}
+	q.WriteString(") AS v WHERE runs.id = v.column1 AND runs.revision = v.column2")
+	n, err := p.raw(ctx).affected(q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("save runs: %w", err)
+	}
+	if int(n) != len(saves) {
+		return fmt.Errorf("save runs: %d of %d were written since they were read: %w", len(saves)-int(n), len(saves),
+			ErrConflict)
+	}
+	return nil
+}
+
+// writeJobs deletes the held jobs to delete, then inserts the new ones.
 func (p *holdingPool) writeJobs(ctx context.Context) error {
-	jobs := p.held.jobs
-	p.held.jobs = nil
+	jobs, deletes := p.held.jobs, p.held.deletes
+	p.held.jobs, p.held.deletes = nil, nil
+	for _, owner := range slices.Sorted(maps.Keys(deletes)) {
+		for ids := range slices.Chunk(deletes[owner], 500) {
+			n, err := p.raw(ctx).affected(`DELETE FROM jobs WHERE lease_owner = ? AND id IN (`+placeholders(len(ids))+`)`,
+				append([]any{owner}, anys(ids)...)...)
+			if err != nil {
+				return fmt.Errorf("delete jobs: %w", err)
+			}
+			if int(n) != len(ids) {
+				return fmt.Errorf("delete jobs: %d of %d no longer held by %s: %w", len(ids)-int(n), len(ids), owner,
+					ErrConflict)
+			}
+		}
+	}
 	return p.insertRows(ctx, "jobs", jobColumns, jobs, jobsPerInsert)
 }
 

@@ -100,6 +100,34 @@ tokens = ?, error = ?, updated_at = ?, ended_at = ?, revision = ? WHERE id = ? A
 	return markRun(tx, r)
 }
 
+// SaveRunBatched is SaveRun for a caller that expects the stored run to
+// be at r's revision and gives up the whole transaction when it is not: in
+// a Store.Write the update is written with the transaction's other
+// batched saves (see heldRows), and a run written since it was read fails
+// the transaction with ErrConflict then instead of this call.
+func SaveRunBatched(tx Tx, r *Run) error {
+	p, ok := tx.db.Statement.ConnPool.(*holdingPool)
+	if !ok {
+		return SaveRun(tx, r)
+	}
+	for _, row := range p.held.saves {
+		if row[0] == r.ID { // saved twice: the first goes now
+			if err := p.writeRuns(rawOf(tx).ctx); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	var contactID any // the value, not the pointer: the row is written later
+	if r.ContactID != nil {
+		contactID = *r.ContactID
+	}
+	p.held.saves = append(p.held.saves, []any{r.ID, r.Revision, contactID, r.Status, r.Outcome, r.Vars, r.Visits,
+		r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt)})
+	r.Revision++
+	return markRun(tx, r)
+}
+
 // RunQuery filters ListRuns.
 type RunQuery struct {
 	FlowID    string
@@ -302,6 +330,27 @@ func DeleteJob(tx Tx, id int64, owner string) (bool, error) {
 		return false, fmt.Errorf("delete job %d: %w", id, err)
 	}
 	return n == 1, nil
+}
+
+// DeleteJobBatched is DeleteJob for a caller that expects owner to hold
+// the job and gives up the whole transaction when it does not: in a
+// Store.Write the delete is written with the transaction's other batched
+// deletes (see heldRows), and a job no longer held fails the transaction
+// with ErrConflict then instead of this call.
+func DeleteJobBatched(tx Tx, id int64, owner string) error {
+	p, ok := tx.db.Statement.ConnPool.(*holdingPool)
+	if !ok {
+		owned, err := DeleteJob(tx, id, owner)
+		if err == nil && !owned {
+			err = fmt.Errorf("delete job %d: no longer held by %s: %w", id, owner, ErrConflict)
+		}
+		return err
+	}
+	if p.held.deletes == nil {
+		p.held.deletes = map[string][]int64{}
+	}
+	p.held.deletes[owner] = append(p.held.deletes[owner], id)
+	return nil
 }
 
 // JobHeld reports whether owner still holds job id: false once the job was

@@ -201,6 +201,96 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 	})
 
+	t.Run("BatchedSavesAndDeletesFailTheTransactionOnAConflict", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		runs := make([]*storage.Run, 3)
+		jobs := make([]*storage.Job, 3)
+		write(t, b, func(tx storage.Tx) error {
+			for i := range runs {
+				runs[i] = &storage.Run{ID: fmt.Sprintf("batched-%d", i), FlowID: "f", Version: 1,
+					Status: storage.RunRunning, Tokens: 1, StartedAt: t0, UpdatedAt: t0}
+				if err := storage.InsertRun(tx, runs[i]); err != nil {
+					return err
+				}
+				until := t0.Add(time.Hour)
+				jobs[i] = &storage.Job{RunID: &runs[i].ID, NodeID: "call", Kind: storage.JobStep, DueAt: t0,
+					CreatedAt: t0, LeaseOwner: "me", LeaseUntil: &until}
+				if _, err := storage.InsertJob(tx, jobs[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		// Another transaction writes the third run and takes the third
+		// job over; the first two are as read.
+		write(t, b, func(tx storage.Tx) error {
+			other := *runs[2]
+			other.Vars = `{"by":"another"}`
+			if err := storage.SaveRun(tx, &other); err != nil {
+				return err
+			}
+			return gormdb.Of(tx).Exec("UPDATE jobs SET lease_owner = ? WHERE id = ?", "other", jobs[2].ID).Error
+		})
+		finish := func(i int) func(tx storage.Tx) error {
+			return func(tx storage.Tx) error {
+				if err := storage.DeleteJobBatched(tx, jobs[i].ID, "me"); err != nil {
+					return err
+				}
+				r := *runs[i]
+				r.Status, r.Tokens, r.Vars = storage.RunCompleted, 0, `{"by":"me"}`
+				return storage.SaveRunBatched(tx, &r)
+			}
+		}
+		both := func(fns ...func(tx storage.Tx) error) func(tx storage.Tx) error {
+			return func(tx storage.Tx) error {
+				for _, fn := range fns {
+					if err := fn(tx); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+		// The third's conflict fails the whole transaction, the first's
+		// writes included.
+		if err := b.store.Write(t.Context(), both(finish(0), finish(2))); !errors.Is(err, storage.ErrConflict) {
+			t.Fatalf("finishing a run written since and a job taken over: %v, want ErrConflict", err)
+		}
+		if r, _ := storage.GetRun(b.store.Reader(), runs[0].ID); r.Status != storage.RunRunning {
+			t.Fatalf("the failed transaction's save of %s was written: %s", r.ID, r.Status)
+		}
+		// A job taken over alone fails it too, and so does a run written
+		// since alone.
+		err := b.store.Write(t.Context(), func(tx storage.Tx) error {
+			return storage.DeleteJobBatched(tx, jobs[2].ID, "me")
+		})
+		if !errors.Is(err, storage.ErrConflict) {
+			t.Fatalf("deleting a job taken over: %v, want ErrConflict", err)
+		}
+		err = b.store.Write(t.Context(), func(tx storage.Tx) error {
+			r := *runs[2]
+			return storage.SaveRunBatched(tx, &r)
+		})
+		if !errors.Is(err, storage.ErrConflict) {
+			t.Fatalf("saving a run written since: %v, want ErrConflict", err)
+		}
+		// The first two, as read, are written together.
+		write(t, b, both(finish(0), finish(1)))
+		for i := range 2 {
+			r, err := storage.GetRun(b.store.Reader(), runs[i].ID)
+			if err != nil || r.Status != storage.RunCompleted || r.Revision != 1 || r.Vars != `{"by":"me"}` {
+				t.Fatalf("run %d: %+v, %v; want completed at revision 1", i, r, err)
+			}
+			if held, err := storage.JobHeld(b.store.Reader(), jobs[i].ID, "me"); err != nil || held {
+				t.Fatalf("job %d still held (%v)", i, err)
+			}
+		}
+		if r, _ := storage.GetRun(b.store.Reader(), runs[2].ID); r.Vars != `{"by":"another"}` {
+			t.Fatalf("the run written since: %s, want the other transaction's", r.Vars)
+		}
+	})
+
 	t.Run("SaveRunWritesOnlyTheRevisionItRead", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
