@@ -151,22 +151,7 @@ func TestACancelledRunsQueuedCallIsNotMade(t *testing.T) {
 func TestAVendorResultKeepsWhatWasWrittenDuringTheCall(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db string) {
-		started, release := make(chan struct{}, 1), make(chan struct{})
-		reg := vendorRegistry(func(in *nodes.Input) {
-			started <- struct{}{}
-			<-release
-		})
-		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: 10 * time.Millisecond})
-		b.publish(t, callFlow)
-		b.start(t)
-		ids := b.hook(t, "chat", map[string]any{"who": "ana"})
-		b.eng.Wake()
-		select {
-		case <-started:
-		case <-time.After(testwait.Scaled(time.Minute)):
-			close(release)
-			t.Fatal("the vendor call was not made")
-		}
+		b, ids, release := callUnderWay(t, db)
 		err := b.store.Write(b.ctx, func(tx storage.Tx) error {
 			run, err := storage.GetRun(tx, ids[0])
 			if err != nil {
@@ -202,22 +187,7 @@ func TestAVendorResultKeepsWhatWasWrittenDuringTheCall(t *testing.T) {
 func TestAVendorResultOfARunCancelledDuringTheCallIsNotRecorded(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, db string) {
-		started, release := make(chan struct{}, 1), make(chan struct{})
-		reg := vendorRegistry(func(in *nodes.Input) {
-			started <- struct{}{}
-			<-release
-		})
-		b := setup(t, setupOpts{db: db, reg: reg, pollInterval: 10 * time.Millisecond})
-		b.publish(t, callFlow)
-		b.start(t)
-		ids := b.hook(t, "chat", map[string]any{"who": "ana"})
-		b.eng.Wake()
-		select {
-		case <-started:
-		case <-time.After(testwait.Scaled(time.Minute)):
-			close(release)
-			t.Fatal("the vendor call was not made")
-		}
+		b, ids, release := callUnderWay(t, db)
 		err := b.eng.CancelRun(b.ctx, ids[0])
 		close(release)
 		if err != nil {
@@ -240,4 +210,27 @@ func TestAVendorResultOfARunCancelledDuringTheCallIsNotRecorded(t *testing.T) {
 			t.Errorf("%d jobs left for the cancelled run, want none", n)
 		}
 	})
+}
+
+// callUnderWay starts an engine on db whose run (ids[0], of callFlow) is in
+// the middle of its vendor call, which returns once release is closed.
+func callUnderWay(t *testing.T, db string) (b *testBundle, ids []string, release chan struct{}) {
+	t.Helper()
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	reg := vendorRegistry(func(in *nodes.Input) {
+		started <- struct{}{}
+		<-release
+	})
+	b = setup(t, setupOpts{db: db, reg: reg, pollInterval: 10 * time.Millisecond})
+	b.publish(t, callFlow)
+	b.start(t)
+	ids = b.hook(t, "chat", map[string]any{"who": "ana"})
+	b.eng.Wake()
+	select {
+	case <-started:
+	case <-time.After(testwait.Scaled(time.Minute)):
+		close(release)
+		t.Fatal("the vendor call was not made")
+	}
+	return b, ids, release
 }
