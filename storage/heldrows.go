@@ -103,13 +103,11 @@ type holdingPool struct {
 	contactIDs map[string]string
 }
 
-// heldOf returns the held rows of the write transaction behind r (nil
+// holdingOf returns the holdingPool of tx's write transaction (nil
 // outside one: rows are then written at once).
-func heldOf(r rawDB) *heldRows {
-	if p, ok := r.pool.(*holdingPool); ok {
-		return p.held
-	}
-	return nil
+func holdingOf(tx Tx) *holdingPool {
+	p, _ := tx.db.Statement.ConnPool.(*holdingPool)
+	return p
 }
 
 // holding returns tx, with ctx, its statements passing through a

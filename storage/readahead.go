@@ -12,8 +12,8 @@ import (
 // lookup was a round trip of its own. The answers serve until a statement
 // of tx may change contacts; outside a Store.Write it reads nothing.
 func ReadContactIDsAhead(tx Tx, emails []string) error {
-	p, ok := tx.db.Statement.ConnPool.(*holdingPool)
-	if !ok || len(emails) == 0 {
+	p := holdingOf(tx)
+	if p == nil || len(emails) == 0 {
 		return nil
 	}
 	emails = slices.Compact(slices.Sorted(slices.Values(emails)))
@@ -53,8 +53,8 @@ func ReadContactIDsAhead(tx Tx, emails []string) error {
 // readAhead returns the id ReadContactIDsAhead read for email ("" for
 // none); ok is false when it has no answer for it.
 func readAhead(db Tx, email string, test bool) (id string, ok bool) {
-	p, isHolding := db.db.Statement.ConnPool.(*holdingPool)
-	if !isHolding || test || p.contactIDs == nil {
+	p := holdingOf(db)
+	if p == nil || test || p.contactIDs == nil {
 		return "", false
 	}
 	id, ok = p.contactIDs[email]

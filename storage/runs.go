@@ -23,10 +23,9 @@ func InsertRun(tx Tx, r *Run) error {
 	}
 	args := []any{r.ID, r.FlowID, r.Version, contactID, r.Status, r.Outcome, r.Trigger, r.Event, r.Vars, r.Visits,
 		r.Tokens, r.Test, r.TestChoices, r.Error, r.StartedAt.UTC(), r.UpdatedAt.UTC(), utcPtr(r.EndedAt), r.Revision}
-	raw := rawOf(tx)
-	if held := heldOf(raw); held != nil {
-		held.runs = append(held.runs, args)
-	} else if _, err := raw.exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	if p := holdingOf(tx); p != nil {
+		p.held.runs = append(p.held.runs, args)
+	} else if _, err := rawOf(tx).exec(`INSERT INTO runs (`+runColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		args...); err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
@@ -106,8 +105,8 @@ tokens = ?, error = ?, updated_at = ?, ended_at = ?, revision = ? WHERE id = ? A
 // batched saves (see heldRows), and a run written since it was read fails
 // the transaction with ErrConflict then instead of this call.
 func SaveRunBatched(tx Tx, r *Run) error {
-	p, ok := tx.db.Statement.ConnPool.(*holdingPool)
-	if !ok {
+	p := holdingOf(tx)
+	if p == nil {
 		return SaveRun(tx, r)
 	}
 	for _, row := range p.held.saves {
@@ -202,8 +201,8 @@ func InsertSteps(tx Tx, steps []Step) error {
 	if len(steps) == 0 {
 		return nil
 	}
-	if held := heldOf(r); held != nil {
-		held.steps = append(held.steps, heldSteps{steps: steps, args: stepArgs(steps)})
+	if p := holdingOf(tx); p != nil {
+		p.held.steps = append(p.held.steps, heldSteps{steps: steps, args: stepArgs(steps)})
 		return nil
 	}
 	for len(steps) > 0 {
@@ -273,7 +272,7 @@ const (
 // PostgreSQL a job without a DedupKey is written with the transaction's
 // other jobs (see heldRows).
 func InsertJob(tx Tx, j *Job) (inserted bool, err error) {
-	if p, ok := tx.db.Statement.ConnPool.(*holdingPool); ok && j.DedupKey == nil {
+	if p := holdingOf(tx); p != nil && j.DedupKey == nil {
 		if held, err := p.holdJob(rawOf(tx).ctx, j); held || err != nil {
 			if err != nil {
 				return false, fmt.Errorf("insert job: %w", err)
@@ -338,8 +337,8 @@ func DeleteJob(tx Tx, id int64, owner string) (bool, error) {
 // deletes (see heldRows), and a job no longer held fails the transaction
 // with ErrConflict then instead of this call.
 func DeleteJobBatched(tx Tx, id int64, owner string) error {
-	p, ok := tx.db.Statement.ConnPool.(*holdingPool)
-	if !ok {
+	p := holdingOf(tx)
+	if p == nil {
 		owned, err := DeleteJob(tx, id, owner)
 		if err == nil && !owned {
 			err = fmt.Errorf("delete job %d: no longer held by %s: %w", id, owner, ErrConflict)
