@@ -54,6 +54,11 @@ type dialect interface {
 	// the statement does not (a VALUES list): "" where values keep the
 	// type they are bound with (SQLite).
 	cast(t string) string
+	// batchesUpdates reports whether SaveRunBatched and DeleteJobBatched
+	// wait for their transaction's others: where each statement is a
+	// round trip (PostgreSQL). SQLite runs them in process, where an
+	// UPDATE over a VALUES list costs more than the updates it replaces.
+	batchesUpdates() bool
 	// reserveJobIDs takes n ids for jobs from the table's own supply, for
 	// rows inserted later with their id (see heldRows); nil where an
 	// insert gets its id without a round trip (SQLite).

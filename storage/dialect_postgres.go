@@ -120,6 +120,8 @@ func (postgresDialect) insertJob(r rawDB, query string, args []any, j *Job) (boo
 	return true, nil
 }
 
+func (postgresDialect) batchesUpdates() bool { return true }
+
 // reserveJobIDs takes ids from the jobs' sequence, which never gives one
 // twice, rolled back or not.
 func (postgresDialect) reserveJobIDs(r rawDB, n int) ([]int64, error) {

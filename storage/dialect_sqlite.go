@@ -78,6 +78,8 @@ func (sqliteDialect) insertJob(r rawDB, query string, args []any, j *Job) (bool,
 	return true, nil
 }
 
+func (sqliteDialect) batchesUpdates() bool { return false }
+
 // reserveJobIDs: an insert's id costs nothing to read back in process.
 func (sqliteDialect) reserveJobIDs(rawDB, int) ([]int64, error) { return nil, nil }
 

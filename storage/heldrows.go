@@ -13,7 +13,7 @@ import (
 )
 
 // A write transaction (Store.Write) holds back the rows of new runs, of
-// steps and, on PostgreSQL, of jobs without a dedup key, and the updates
+// steps and, on PostgreSQL, of jobs without a dedup key and the updates
 // of SaveRunBatched and the deletes of DeleteJobBatched, and writes each
 // table's held rows with one statement of each kind just before the first
 // later statement of the transaction that names the table, or at the

@@ -101,12 +101,13 @@ tokens = ?, error = ?, updated_at = ?, ended_at = ?, revision = ? WHERE id = ? A
 
 // SaveRunBatched is SaveRun for a caller that expects the stored run to
 // be at r's revision and gives up the whole transaction when it is not: in
-// a Store.Write the update is written with the transaction's other
-// batched saves (see heldRows), and a run written since it was read fails
-// the transaction with ErrConflict then instead of this call.
+// a Store.Write on PostgreSQL the update is written with the
+// transaction's other batched saves (see heldRows), and a run written
+// since it was read fails the transaction with ErrConflict then instead
+// of this call.
 func SaveRunBatched(tx Tx, r *Run) error {
 	p := holdingOf(tx)
-	if p == nil {
+	if p == nil || !tx.dl.batchesUpdates() {
 		return SaveRun(tx, r)
 	}
 	for _, row := range p.held.saves {
@@ -332,13 +333,13 @@ func DeleteJob(tx Tx, id int64, owner string) (bool, error) {
 }
 
 // DeleteJobBatched is DeleteJob for a caller that expects owner to hold
-// the job and gives up the whole transaction when it does not: in a
-// Store.Write the delete is written with the transaction's other batched
-// deletes (see heldRows), and a job no longer held fails the transaction
-// with ErrConflict then instead of this call.
+// the job and gives up the whole transaction when it does not (a job no
+// longer held is ErrConflict): in a Store.Write on PostgreSQL the delete
+// is written with the transaction's other batched deletes (see
+// heldRows), and the transaction fails then instead of this call.
 func DeleteJobBatched(tx Tx, id int64, owner string) error {
 	p := holdingOf(tx)
-	if p == nil {
+	if p == nil || !tx.dl.batchesUpdates() {
 		owned, err := DeleteJob(tx, id, owner)
 		if err == nil && !owned {
 			err = fmt.Errorf("delete job %d: no longer held by %s: %w", id, owner, ErrConflict)
