@@ -126,7 +126,25 @@ func (p *holdingPool) before(ctx context.Context, query string) error {
 	if p.contactIDs != nil && mayChangeContacts(query) {
 		p.contactIDs = nil
 	}
+	if isSavepoint(query) {
+		// A nested transaction (GORM's AutoMigrate takes one): what
+		// its rollback undoes must have been written.
+		p.contactIDs = nil
+		return p.writeAll(ctx)
+	}
 	return p.writeNamed(ctx, query)
+}
+
+// isSavepoint reports whether query sets, releases or rolls back to a
+// savepoint.
+func isSavepoint(query string) bool {
+	q := strings.TrimLeft(query, " \t\n")
+	return hasPrefixFold(q, "SAVEPOINT") || hasPrefixFold(q, "RELEASE") || hasPrefixFold(q, "ROLLBACK")
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // writeNamed writes the held rows of the tables query names.
@@ -376,8 +394,8 @@ func (p *holdingPool) PrepareContext(ctx context.Context, query string) (*sql.St
 	return p.ConnPool.PrepareContext(ctx, query)
 }
 
-// Commit and Rollback keep the transaction's own (GORM starts a nested
-// transaction as a savepoint only on a committer).
+// Commit and Rollback are the transaction's own: GORM takes a transaction
+// nested in a committer as a savepoint (see before).
 func (p *holdingPool) Commit() error {
 	if c, ok := p.ConnPool.(gorm.TxCommitter); ok {
 		return c.Commit()

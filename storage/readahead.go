@@ -64,6 +64,5 @@ func readAhead(db Tx, email string, test bool) (id string, ok bool) {
 // mayChangeContacts reports whether query may write the contacts table:
 // it names the table and is not a plain SELECT.
 func mayChangeContacts(query string) bool {
-	return strings.Contains(query, "contacts") &&
-		!strings.HasPrefix(strings.ToUpper(strings.TrimSpace(query)), "SELECT")
+	return strings.Contains(query, "contacts") && !hasPrefixFold(strings.TrimLeft(query, " \t\n"), "SELECT")
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/journeyhq/journey/storage"
 	"github.com/journeyhq/journey/storage/internal/gormdb"
 )
@@ -198,6 +200,37 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 		}
 		if stored, err := storage.RunSteps(b.store.Reader(), "held-9"); err != nil || len(stored) != 0 {
 			t.Fatalf("the failed transaction's steps: %d stored (%v), want none", len(stored), err)
+		}
+	})
+
+	t.Run("ANestedTransactionUndoesOnlyItsOwnHeldRows", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		run := func(id string) *storage.Run {
+			return &storage.Run{ID: id, FlowID: "f", Version: 1, Status: storage.RunRunning, Tokens: 1,
+				StartedAt: t0, UpdatedAt: t0}
+		}
+		errUndo := errors.New("undo")
+		write(t, b, func(tx storage.Tx) error {
+			if err := storage.InsertRun(tx, run("outer-1")); err != nil {
+				return err
+			}
+			err := gormdb.Of(tx).Transaction(func(nested *gorm.DB) error {
+				if err := storage.InsertRun(gormdb.Wrap(tx, nested), run("nested")); err != nil {
+					return err
+				}
+				return errUndo
+			})
+			if !errors.Is(err, errUndo) {
+				return fmt.Errorf("nested transaction: %v", err)
+			}
+			return storage.InsertRun(tx, run("outer-2"))
+		})
+		for id, want := range map[string]bool{"outer-1": true, "nested": false, "outer-2": true} {
+			_, err := storage.GetRun(b.store.Reader(), id)
+			if found := err == nil; found != want {
+				t.Errorf("run %s stored: %v, want %v (%v)", id, found, want, err)
+			}
 		}
 	})
 
