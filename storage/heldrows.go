@@ -166,7 +166,8 @@ func (p *holdingPool) writeNamed(ctx context.Context, query string) error {
 	return nil
 }
 
-// writeAll writes every held row; at the transaction's end.
+// writeAll writes every held row: at the transaction's end, and before
+// a savepoint.
 func (p *holdingPool) writeAll(ctx context.Context) error {
 	if err := p.held.err; err != nil {
 		return err
