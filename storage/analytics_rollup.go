@@ -76,16 +76,15 @@ type dayMarks struct {
 	contactsSince        time.Time
 }
 
-type dayMarksKey struct{}
-
 func newDayMarks() *dayMarks {
 	return &dayMarks{days: map[string]bool{}, runs: map[string]bool{}, contacts: map[string]bool{}}
 }
 
-// withMarks adds to the marks of r's Store.Write, or writes them now.
+// withMarks adds to the marks r's Store.Write holds (see heldRows), or
+// writes them now.
 func withMarks(r rawDB, add func(*dayMarks)) error {
-	if m, ok := r.ctx.Value(dayMarksKey{}).(*dayMarks); ok {
-		add(m)
+	if p, ok := r.pool.(*holdingPool); ok {
+		add(p.held.marks)
 		return nil
 	}
 	m := newDayMarks()

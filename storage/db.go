@@ -292,17 +292,16 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 		}
 		ticket := s.open.begin()
 		defer s.open.end(ticket)
-		// The analytics days this transaction marks are collected and
-		// written once, at its end (see markDay).
-		marks := newDayMarks()
-		t, held := holding(context.WithValue(tx.Statement.Context, dayMarksKey{}, marks), Tx{db: tx, dl: s.dl}, &s.jobIDs)
+		// The rows fn holds back and the analytics days it marks are
+		// written at its end (see heldRows).
+		t, held := holding(tx.Statement.Context, Tx{db: tx, dl: s.dl}, &s.jobIDs)
 		if err := fn(t); err != nil {
 			return err
 		}
 		if err := held.writeAll(t.db.Statement.Context); err != nil {
 			return err
 		}
-		return marks.flush(rawOf(t))
+		return held.held.marks.flush(rawOf(t))
 	}
 	backoff := writeBackoffBase
 	for attempt := 1; ; attempt++ {

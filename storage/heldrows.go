@@ -43,6 +43,9 @@ type heldRows struct {
 	jobs  [][]any // the arguments of each job's row, in jobColumns order
 	// deletes are the jobs to delete (DeleteJobBatched), by lease owner.
 	deletes map[string][]int64
+	// marks are the analytics days the transaction marked, written once
+	// after everything else (see markDay).
+	marks *dayMarks
 	// err is a held insert's error that a statement without one to
 	// return (QueryRowContext) met; the transaction's end returns it.
 	err error
@@ -113,7 +116,8 @@ func holdingOf(tx Tx) *holdingPool {
 // holding returns tx, with ctx, its statements passing through a
 // holdingPool.
 func holding(ctx context.Context, tx Tx, jobIDs *idSupply) (Tx, *holdingPool) {
-	p := &holdingPool{ConnPool: tx.db.Statement.ConnPool, held: &heldRows{}, dl: tx.dl, jobIDs: jobIDs}
+	p := &holdingPool{ConnPool: tx.db.Statement.ConnPool, held: &heldRows{marks: newDayMarks()}, dl: tx.dl,
+		jobIDs: jobIDs}
 	db := tx.db.WithContext(ctx) // a copy of the statement, whose pool changes
 	db.Statement.ConnPool = p
 	return Tx{db: db, dl: tx.dl}, p
