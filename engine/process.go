@@ -210,7 +210,6 @@ func (e *Engine) handleJob(ctx context.Context, tx storage.Tx, j *storage.Job, p
 	var err error
 	if st != nil {
 		st.nextTx(ctx, tx)
-		st.batchedSave = true
 	} else if st, err = e.loadRun(ctx, tx, *j.RunID); err != nil || st == nil {
 		return err
 	}

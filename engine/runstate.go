@@ -77,13 +77,15 @@ func (e *Engine) loadRun(ctx context.Context, tx storage.Tx, runID string) (*run
 }
 
 // nextTx readies a run state that an earlier transaction of this instance
-// saved (and committed) for tx: the run is as it was saved, the contact is
-// read again when needed, and no step of this transaction is recorded yet.
+// saved (and committed) for tx: the run is as it was saved (so it is saved
+// with the batch's others), the contact is read again when needed, and no
+// step of this transaction is recorded yet.
 func (s *runState) nextTx(ctx context.Context, tx storage.Tx) {
 	s.ctx, s.tx = ctx, tx
 	s.env.Now = s.e.clock.Now()
 	s.steps = make([]storage.Step, 0, len(s.cf.Nodes))
-	s.dueNow, s.dispatched, s.calls, s.ended, s.batchedSave = false, false, nil, false, false
+	s.dueNow, s.dispatched, s.calls, s.ended = false, false, nil, false
+	s.batchedSave = true // the run is as this instance saved it
 	s.contactStale = true
 	s.committed = nil
 }
