@@ -25,6 +25,8 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
+
+	"github.com/journeyhq/journey/storage/internal/walbatch"
 )
 
 // Sentinel errors returned by the repositories. Match them with errors.Is.
@@ -128,7 +130,9 @@ func sqliteDSN(path string, writer bool) string {
 		// instead of failing when a read transaction upgrades.
 		// New files get incremental auto-vacuum (set before the first
 		// table), so the retention sweeper can shrink them.
-		return dsn + "&_auto_vacuum=incremental&_txlock=immediate"
+		// The walbatch VFS writes each commit's WAL frames with one
+		// system call (readers never write the WAL).
+		return dsn + "&_auto_vacuum=incremental&_txlock=immediate&vfs=" + walbatch.Name
 	}
 	return dsn + "&mode=ro"
 }
@@ -154,6 +158,9 @@ func openSQLite(path string, logger *slog.Logger) (*Store, error) {
 	}
 	if err := createPrivate(path); err != nil {
 		return nil, err
+	}
+	if err := walbatch.Register(); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	writer, err := gorm.Open(openSQLiteDialector(path, true), gormConfig(logger))
 	if err != nil {

@@ -111,7 +111,7 @@ func TestMapErr(t *testing.T) {
 func TestSQLiteDSN(t *testing.T) {
 	t.Parallel()
 	got := sqliteDSN("/data/a?b#c%.db", true)
-	want := "file:/data/a%3fb%23c%25.db?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_auto_vacuum=incremental&_txlock=immediate"
+	want := "file:/data/a%3fb%23c%25.db?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_auto_vacuum=incremental&_txlock=immediate&vfs=journey-walbatch"
 	if got != want {
 		t.Fatalf("sqliteDSN = %q, want %q", got, want)
 	}
