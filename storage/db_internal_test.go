@@ -119,3 +119,28 @@ func TestSQLiteDSN(t *testing.T) {
 		t.Fatalf("reader dsn = %q, want mode=ro", got)
 	}
 }
+
+// The writer's connection keeps its statement journals in memory and
+// leaves checkpoints to the checkpointer (see cachedSQLiteWriter).
+func TestSQLiteWriterSettings(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.Context(), "sqlite://"+t.TempDir()+"/app.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var tempStore, autoCheckpoint int
+	err = s.Write(t.Context(), func(tx Tx) error {
+		if err := rawOf(tx).queryRow(`PRAGMA temp_store`).Scan(&tempStore); err != nil {
+			return err
+		}
+		return rawOf(tx).queryRow(`PRAGMA wal_autocheckpoint`).Scan(&autoCheckpoint)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tempStore != 2 || autoCheckpoint != writerCheckpointPages {
+		t.Fatalf("writer: temp_store %d, wal_autocheckpoint %d; want 2 (memory) and %d", tempStore, autoCheckpoint,
+			writerCheckpointPages)
+	}
+}

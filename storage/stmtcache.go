@@ -25,7 +25,12 @@ import (
 const (
 	cachedSQLiteDriver = "sqlite3_stmtcache"
 	// cachedSQLiteWriter also leaves WAL checkpoints to the background
-	// checkpointer (checkpoint.go) up to a safety bound.
+	// checkpointer (checkpoint.go) up to a safety bound, and keeps its
+	// statement journals in memory: a multi-row statement's journal of
+	// the pages it changes spilled past 64 KiB to a temporary file, so
+	// a shared transaction opened, wrote and deleted files in /var/tmp
+	// (the journal holds the pages of one statement; readers keep
+	// SQLite's default, since their sorts may be large).
 	cachedSQLiteWriter = "sqlite3_stmtcache_writer"
 )
 
@@ -40,7 +45,7 @@ func registerCachedSQLite() {
 		sql.Register(cachedSQLiteDriver, &cachingDriver{base: &sqlite3.SQLiteDriver{}})
 		sql.Register(cachedSQLiteWriter, &cachingDriver{base: &sqlite3.SQLiteDriver{
 			ConnectHook: func(c *sqlite3.SQLiteConn) error {
-				_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d", writerCheckpointPages), nil)
+				_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint=%d; PRAGMA temp_store=MEMORY", writerCheckpointPages), nil)
 				return err
 			},
 		}, uninterrupted: true})
