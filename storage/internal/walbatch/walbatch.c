@@ -10,6 +10,14 @@
 ** a lock or barrier on the shared memory, a close) writes the buffer out
 ** first, so the file is the same as without the buffer whenever anyone
 ** looks.
+**
+** Reads of a WAL file are served from 64 KiB chunks read at once: a
+** checkpoint reads every frame it copies with a read of its own, in page
+** order. The chunks hold only what one transaction or checkpoint pass
+** reads: any lock or barrier on the shared memory (which begins and ends
+** each) forgets them, as does any write, truncate or sync of the file.
+** Within a pass the frames read are committed ones, which nobody
+** rewrites until the pass ends.
 */
 #include <string.h>
 #include "sqlite3vfs.h"
@@ -20,6 +28,8 @@
 ** larger commit takes a write per 31 frames. */
 #define WB_BUFFER 0x1ffff
 #define WB_FRAME_HEADER 24
+#define WB_CHUNK 0x10000
+#define WB_CHUNKS 16
 
 typedef struct WbFile WbFile;
 struct WbFile {
@@ -32,6 +42,10 @@ struct WbFile {
   char *buf;
   int len;
   sqlite3_int64 off;    /* the file offset of buf[0] */
+  char *chunks;         /* WB_CHUNKS read chunks, chunk i at i*WB_CHUNK */
+  sqlite3_int64 chunkAt[WB_CHUNKS]; /* the chunk's number + 1, 0 if empty */
+  int chunkLen[WB_CHUNKS];
+  sqlite3_int64 size;   /* the file's size when the chunks were read, -1 */
 };
 
 static sqlite3_vfs *wbBase;
@@ -42,11 +56,14 @@ static int wbIsOurs(sqlite3_file *f){
   return f && f->pMethods>=&wbMethods[0] && f->pMethods<=&wbMethods[2];
 }
 
-/* walWrites counts the writes handed to WAL files underneath (for the
-** tests; racy increments only make it approximate with several writers). */
+/* walWrites counts the writes handed to WAL files underneath, and
+** walChunkReads the WAL reads served from chunks (for the tests; racy
+** increments only make them approximate with several connections). */
 static volatile long long walWrites;
+static volatile long long walChunkReads;
 
 long long journey_walbatch_writes(void){ return walWrites; }
+long long journey_walbatch_chunk_reads(void){ return walChunkReads; }
 
 static int wbFlush(WbFile *p){
   int rc = SQLITE_OK;
@@ -58,6 +75,48 @@ static int wbFlush(WbFile *p){
   return rc;
 }
 
+/* wbForget drops the read chunks: the file may change from now on. */
+static void wbForget(WbFile *p){
+  if( p && p->size!=-1 ){
+    memset(p->chunkAt, 0, sizeof(p->chunkAt));
+    p->size = -1;
+  }
+}
+
+/* wbReadChunk serves a read of a WAL file from its chunk, reading the
+** chunk first if needed. It returns 0 when the read is not for the
+** chunks (across two of them, past the end): the caller reads it. */
+static int wbReadChunk(WbFile *p, void *z, int amt, sqlite3_int64 ofst, int *pRc){
+  sqlite3_int64 n = ofst / WB_CHUNK;
+  sqlite3_int64 start = n * WB_CHUNK;
+  int slot = (int)(n % WB_CHUNKS);
+  int rc;
+  if( amt<=0 || (ofst+amt-1)/WB_CHUNK!=n ) return 0;
+  if( p->chunkAt[slot]!=n+1 ){
+    sqlite3_int64 len;
+    if( p->chunks==0 ){
+      p->chunks = sqlite3_malloc(WB_CHUNK*WB_CHUNKS);
+      if( p->chunks==0 ) return 0;
+    }
+    if( p->size==-1 ){
+      rc = p->real->pMethods->xFileSize(p->real, &p->size);
+      if( rc!=SQLITE_OK ){ p->size = -1; return 0; }
+    }
+    len = p->size - start;
+    if( len>WB_CHUNK ) len = WB_CHUNK;
+    if( len<(ofst-start)+amt ) return 0;
+    p->chunkAt[slot] = 0;
+    rc = p->real->pMethods->xRead(p->real, p->chunks + (sqlite3_int64)slot*WB_CHUNK, (int)len, start);
+    if( rc!=SQLITE_OK ) return 0;
+    p->chunkAt[slot] = n+1;
+    p->chunkLen[slot] = (int)len;
+  }
+  if( (ofst-start)+amt>p->chunkLen[slot] ) return 0;
+  memcpy(z, p->chunks + (sqlite3_int64)slot*WB_CHUNK + (ofst-start), amt);
+  *pRc = SQLITE_OK;
+  return 1;
+}
+
 static int wbClose(sqlite3_file *f){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p);
@@ -65,6 +124,7 @@ static int wbClose(sqlite3_file *f){
   if( p->db && p->db->wal==p ) p->db->wal = 0;
   if( p->wal && p->wal->db==p ) p->wal->db = 0;
   if( p->buf ){ sqlite3_free(p->buf); p->buf = 0; }
+  if( p->chunks ){ sqlite3_free(p->chunks); p->chunks = 0; }
   rc2 = p->real->pMethods->xClose(p->real);
   return rc!=SQLITE_OK ? rc : rc2;
 }
@@ -73,6 +133,10 @@ static int wbRead(sqlite3_file *f, void *z, int amt, sqlite3_int64 ofst){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p);
   if( rc!=SQLITE_OK ) return rc;
+  if( p->isWal && wbReadChunk(p, z, amt, ofst, &rc) ){
+    walChunkReads++;
+    return rc;
+  }
   return p->real->pMethods->xRead(p->real, z, amt, ofst);
 }
 
@@ -80,6 +144,7 @@ static int wbWrite(sqlite3_file *f, const void *z, int amt, sqlite3_int64 ofst){
   WbFile *p = (WbFile*)f;
   int rc;
   if( !p->isWal ) return p->real->pMethods->xWrite(p->real, z, amt, ofst);
+  wbForget(p);
   if( p->len>0 && (ofst!=p->off+p->len || p->len+amt>WB_BUFFER) ){
     rc = wbFlush(p);
     if( rc!=SQLITE_OK ) return rc;
@@ -112,6 +177,7 @@ static int wbWrite(sqlite3_file *f, const void *z, int amt, sqlite3_int64 ofst){
 static int wbTruncate(sqlite3_file *f, sqlite3_int64 size){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p);
+  wbForget(p);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xTruncate(p->real, size);
 }
@@ -119,6 +185,7 @@ static int wbTruncate(sqlite3_file *f, sqlite3_int64 size){
 static int wbSync(sqlite3_file *f, int flags){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p);
+  wbForget(p);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xSync(p->real, flags);
 }
@@ -148,6 +215,7 @@ static int wbCheckReservedLock(sqlite3_file *f, int *pResOut){
 static int wbFileControl(sqlite3_file *f, int op, void *pArg){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p);
+  wbForget(p);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xFileControl(p->real, op, pArg);
 }
@@ -168,6 +236,7 @@ static int wbDeviceCharacteristics(sqlite3_file *f){
 static int wbShmMap(sqlite3_file *f, int iPg, int pgsz, int bExtend, void volatile **pp){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p->wal);
+  wbForget(p->wal);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xShmMap(p->real, iPg, pgsz, bExtend, pp);
 }
@@ -175,6 +244,7 @@ static int wbShmMap(sqlite3_file *f, int iPg, int pgsz, int bExtend, void volati
 static int wbShmLock(sqlite3_file *f, int offset, int n, int flags){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p->wal);
+  wbForget(p->wal);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xShmLock(p->real, offset, n, flags);
 }
@@ -184,12 +254,14 @@ static void wbShmBarrier(sqlite3_file *f){
   /* No way to report an error here; the commit frame's write reported
   ** it already (the buffer is empty by now in every known path). */
   wbFlush(p->wal);
+  wbForget(p->wal);
   p->real->pMethods->xShmBarrier(p->real);
 }
 
 static int wbShmUnmap(sqlite3_file *f, int deleteFlag){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p->wal);
+  wbForget(p->wal);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xShmUnmap(p->real, deleteFlag);
 }
@@ -211,6 +283,7 @@ static int wbOpen(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *f, in
   int rc, v;
   (void)pVfs;
   memset(p, 0, sizeof(*p));
+  p->size = -1;
   p->real = (sqlite3_file*)&p[1];
   rc = wbBase->xOpen(wbBase, zName, p->real, flags, pOutFlags);
   if( p->real->pMethods==0 ){

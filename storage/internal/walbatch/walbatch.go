@@ -4,6 +4,7 @@ package walbatch
 
 // int journey_walbatch_register(void);
 // long long journey_walbatch_writes(void);
+// long long journey_walbatch_chunk_reads(void);
 import "C"
 
 import (
@@ -31,3 +32,7 @@ func Register() error {
 // walWrites counts the writes the VFS has handed to the file underneath
 // for WAL files, for the tests.
 func walWrites() int64 { return int64(C.journey_walbatch_writes()) }
+
+// walChunkReads counts the WAL reads served from read chunks, for the
+// tests.
+func walChunkReads() int64 { return int64(C.journey_walbatch_chunk_reads()) }

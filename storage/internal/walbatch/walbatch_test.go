@@ -47,6 +47,9 @@ func openPlain(t *testing.T, path, mode string) *sql.DB {
 	return db
 }
 
+// bodyOf is row id's body: 1 KiB that differs from row to row.
+func bodyOf(id int) string { return strings.Repeat(strconv.Itoa(id)+" ", 1024)[:1024] }
+
 // insert commits n rows of about 1 KiB from id on.
 func insert(t *testing.T, db *sql.DB, id, n int) {
 	t.Helper()
@@ -55,7 +58,7 @@ func insert(t *testing.T, db *sql.DB, id, n int) {
 		t.Fatal(err)
 	}
 	for i := range n {
-		if _, err := tx.Exec(`INSERT INTO rows (id, body) VALUES (?, ?)`, id+i, strings.Repeat(strconv.Itoa(id+i), 1024)[:1024]); err != nil {
+		if _, err := tx.Exec(`INSERT INTO rows (id, body) VALUES (?, ?)`, id+i, bodyOf(id+i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,12 +96,14 @@ func TestACommitReachesTheWALInOneWrite(t *testing.T) {
 
 // Every commit is in the file before the writer's call returns and before
 // another connection can see it: readers on the default VFS see each
-// commit whole, and a checkpoint copies only complete ones.
+// commit whole, and checkpoints through the VFS (which read the WAL in
+// chunks) copy complete ones, unchanged.
 func TestOtherConnectionsSeeEveryCommitWhole(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
 	db := open(t, path)
 	reader := openPlain(t, path, "&mode=ro")
-	checkpointer := openPlain(t, path, "")
+	checkpointer := openPlain(t, path, "&vfs="+Name)
+	chunkReads := walChunkReads()
 	id := 0
 	for round := range 300 {
 		n := 1 + round%60 // some commits overflow the buffer
@@ -122,6 +127,31 @@ func TestOtherConnectionsSeeEveryCommitWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	integrityOK(t, checkpointer)
+	if walChunkReads() == chunkReads {
+		t.Fatal("the checkpoints read no frame from a chunk")
+	}
+	// Every page now comes from the database file, copied there from
+	// frames the checkpoints read in chunks.
+	rows, err := reader.Query(`SELECT id, body FROM rows ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			t.Fatal(err)
+		}
+		if id != n || body != bodyOf(id) {
+			t.Fatalf("row %d: id %d, body %.20q..., want %.20q...", n, id, body, bodyOf(n))
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil || n != id {
+		t.Fatalf("read %d rows (%v), want %d", n, err, id)
+	}
 }
 
 // rowsOf is how many rows the killed writer commits from id on: 1 to 37,
