@@ -41,8 +41,10 @@ type dispatched struct {
 	job storage.Job
 	typ *nodes.Type
 	in  *nodes.Input
-	// queued is set when the call could not start at once: other calls
-	// were ahead of it or every vendor slot was taken.
+	// queued is set when the call could not start at once: every vendor
+	// slot was taken when it came, or while it waited behind another
+	// call (takeSlot). The calls of one batch, submitted together and
+	// started one after another at once, are not queued.
 	queued bool
 	// st, when set, is the run as the transaction that leased the job
 	// saved it: its result is recorded without reading the run back.
@@ -80,7 +82,7 @@ func (d *dispatcher) pending() int64 {
 // submit queues a committed job's call.
 func (d *dispatcher) submit(c *dispatched) {
 	d.mu.Lock()
-	c.queued = len(d.calls) > 0 || len(d.e.vendorSlots) == cap(d.e.vendorSlots)
+	c.queued = len(d.e.vendorSlots) == cap(d.e.vendorSlots)
 	d.calls = append(d.calls, c)
 	d.mu.Unlock()
 	signal(d.callReady)
@@ -151,13 +153,18 @@ func (d *dispatcher) callLoop(ctx, stepCtx context.Context, calls *sync.WaitGrou
 }
 
 // takeSlot waits for a vendor slot, marking the call queued when it had
-// to wait; false once ctx ended.
+// to wait, and the calls behind it too; false once ctx ended.
 func (d *dispatcher) takeSlot(ctx context.Context, c *dispatched) bool {
 	select {
 	case d.e.vendorSlots <- struct{}{}:
 		return true
 	default:
+		d.mu.Lock()
 		c.queued = true
+		for _, behind := range d.calls {
+			behind.queued = true
+		}
+		d.mu.Unlock()
 		return d.e.takeVendorSlot(ctx)
 	}
 }
