@@ -117,6 +117,14 @@ static int wbReadChunk(WbFile *p, void *z, int amt, sqlite3_int64 ofst, int *pRc
   return 1;
 }
 
+/* wbSettle writes out a WAL file's buffer and forgets its read chunks,
+** before anything that may change the file or what others see of it. */
+static int wbSettle(WbFile *p){
+  int rc = wbFlush(p);
+  wbForget(p);
+  return rc;
+}
+
 static int wbClose(sqlite3_file *f){
   WbFile *p = (WbFile*)f;
   int rc = wbFlush(p);
@@ -176,16 +184,14 @@ static int wbWrite(sqlite3_file *f, const void *z, int amt, sqlite3_int64 ofst){
 
 static int wbTruncate(sqlite3_file *f, sqlite3_int64 size){
   WbFile *p = (WbFile*)f;
-  int rc = wbFlush(p);
-  wbForget(p);
+  int rc = wbSettle(p);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xTruncate(p->real, size);
 }
 
 static int wbSync(sqlite3_file *f, int flags){
   WbFile *p = (WbFile*)f;
-  int rc = wbFlush(p);
-  wbForget(p);
+  int rc = wbSettle(p);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xSync(p->real, flags);
 }
@@ -214,8 +220,7 @@ static int wbCheckReservedLock(sqlite3_file *f, int *pResOut){
 
 static int wbFileControl(sqlite3_file *f, int op, void *pArg){
   WbFile *p = (WbFile*)f;
-  int rc = wbFlush(p);
-  wbForget(p);
+  int rc = wbSettle(p);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xFileControl(p->real, op, pArg);
 }
@@ -235,16 +240,14 @@ static int wbDeviceCharacteristics(sqlite3_file *f){
 
 static int wbShmMap(sqlite3_file *f, int iPg, int pgsz, int bExtend, void volatile **pp){
   WbFile *p = (WbFile*)f;
-  int rc = wbFlush(p->wal);
-  wbForget(p->wal);
+  int rc = wbSettle(p->wal);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xShmMap(p->real, iPg, pgsz, bExtend, pp);
 }
 
 static int wbShmLock(sqlite3_file *f, int offset, int n, int flags){
   WbFile *p = (WbFile*)f;
-  int rc = wbFlush(p->wal);
-  wbForget(p->wal);
+  int rc = wbSettle(p->wal);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xShmLock(p->real, offset, n, flags);
 }
@@ -253,15 +256,13 @@ static void wbShmBarrier(sqlite3_file *f){
   WbFile *p = (WbFile*)f;
   /* No way to report an error here; the commit frame's write reported
   ** it already (the buffer is empty by now in every known path). */
-  wbFlush(p->wal);
-  wbForget(p->wal);
+  wbSettle(p->wal);
   p->real->pMethods->xShmBarrier(p->real);
 }
 
 static int wbShmUnmap(sqlite3_file *f, int deleteFlag){
   WbFile *p = (WbFile*)f;
-  int rc = wbFlush(p->wal);
-  wbForget(p->wal);
+  int rc = wbSettle(p->wal);
   if( rc!=SQLITE_OK ) return rc;
   return p->real->pMethods->xShmUnmap(p->real, deleteFlag);
 }
