@@ -36,13 +36,16 @@ type checkpointer struct {
 	done   chan struct{}
 }
 
-func startCheckpointer(path string, logger *slog.Logger) (*checkpointer, error) {
-	// Its own read-write connection; no _txlock, it never writes rows.
-	// Through the walbatch VFS, which reads the WAL 64 KiB at a time
-	// instead of a read per frame copied.
+// checkpointerDSN is the checkpointer's own read-write connection (no
+// _txlock, it never writes rows), through the walbatch VFS, which reads
+// the WAL 64 KiB at a time instead of a read per frame copied.
+func checkpointerDSN(path string) string {
 	dsn := sqliteDSN(path, false)
-	dsn = dsn[:len(dsn)-len("&mode=ro")] + "&vfs=" + walbatch.Name
-	db, err := sql.Open(cachedSQLiteDriver, dsn)
+	return dsn[:len(dsn)-len("&mode=ro")] + "&vfs=" + walbatch.Name
+}
+
+func startCheckpointer(path string, logger *slog.Logger) (*checkpointer, error) {
+	db, err := sql.Open(cachedSQLiteDriver, checkpointerDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite checkpointer: %w", err)
 	}

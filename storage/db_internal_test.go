@@ -118,6 +118,11 @@ func TestSQLiteDSN(t *testing.T) {
 	if got := sqliteDSN("x.db", false); !strings.HasSuffix(got, "&mode=ro") {
 		t.Fatalf("reader dsn = %q, want mode=ro", got)
 	}
+	// The checkpointer writes (pages into the database file) and reads
+	// the WAL through the walbatch VFS.
+	if got, want := checkpointerDSN("x.db"), "file:x.db?_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&vfs=journey-walbatch"; got != want {
+		t.Fatalf("checkpointer dsn = %q, want %q", got, want)
+	}
 }
 
 // The writer's connection keeps its statement journals in memory and
