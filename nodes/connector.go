@@ -150,11 +150,17 @@ func RegisterConnector(c Connector) {
 	connectorRegistry.list = append(connectorRegistry.list, c)
 }
 
-// Connectors returns the registered vendors in registration order.
+// Connectors returns the registered vendors by name (not in registration
+// order, which follows Go's package initialisation and moves when a
+// connector's imports change).
 func Connectors() []Connector {
 	connectorRegistry.RLock()
-	defer connectorRegistry.RUnlock()
-	return slices.Clone(connectorRegistry.list)
+	list := slices.Clone(connectorRegistry.list)
+	connectorRegistry.RUnlock()
+	slices.SortStableFunc(list, func(a, b Connector) int {
+		return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
+	})
+	return list
 }
 
 // ConnectorFor returns the vendor of a credential kind.
@@ -170,7 +176,7 @@ func ConnectorFor(kind string) (Connector, bool) {
 }
 
 // connectorKinds lists the kinds of the registered vendors that can do
-// what, in registration order.
+// what, by name.
 func connectorKinds(what Capability) []string {
 	var kinds []string
 	for _, c := range Connectors() {

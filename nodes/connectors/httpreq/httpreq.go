@@ -8,15 +8,18 @@ package httpreq
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/journeyhq/journey/nodes/connectors"
 )
@@ -42,10 +45,20 @@ type Options struct {
 }
 
 // Client performs http.request calls. It is safe for concurrent use.
+//
+// It is fasthttp's client rather than net/http's: a call writes and reads
+// on its own goroutine, where net/http hands each call to a connection's
+// read and write goroutines, and the vendor call is most of a journey's
+// work (see the README's Benchmarks). What net/http did for us is done
+// here: redirects, retries on a stale connection, cancellation and the
+// capped body (transport.go), and the address guard on every dial.
 type Client struct {
-	hc      *http.Client
+	fc      *fasthttp.Client
 	maxBody int64
 }
+
+// dialTimeout bounds connecting (the call's own timeout bounds the rest).
+const dialTimeout = 10 * time.Second
 
 // New builds a Client.
 func New(o Options) *Client {
@@ -60,7 +73,35 @@ func New(o Options) *Client {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxResponseBytes
 	}
-	return &Client{maxBody: maxBody, hc: guardedHTTPClient(allow, 0)}
+	d := newGuardedDialer(allow)
+	fc := &fasthttp.Client{
+		Dial: func(addr string) (net.Conn, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+			defer cancel()
+			return d.DialContext(ctx, "tcp", addr)
+		},
+		TLSConfig:                &tls.Config{MinVersion: tls.VersionTLS12},
+		NoDefaultUserAgentHeader: true,
+		// The path is sent as the user wrote it, as net/http does.
+		DisablePathNormalizing: true,
+		// A connection for each call in flight to one vendor (serve's
+		// --vendor-concurrency, 64 by default, and test runs beside it);
+		// past that a call waits for one rather than failing.
+		MaxConnsPerHost:     512,
+		MaxConnWaitTimeout:  MaxTimeout,
+		MaxIdleConnDuration: 60 * time.Second,
+		// Response headers up to this size (fasthttp's default, 4 KiB,
+		// refuses the larger ones some vendors send).
+		ReadBufferSize: 64 << 10,
+		// Bodies up to the cap are read whole; longer ones are streamed,
+		// so that they can be cut at the cap (readBody).
+		MaxResponseBodySize: int(maxBody) + 1,
+		StreamResponseBody:  true,
+		// Retries are ours (send): fasthttp would also resend a request
+		// without an idempotency key when the connection closes.
+		MaxIdemponentCallAttempts: 1,
+	}
+	return &Client{maxBody: maxBody, fc: fc}
 }
 
 // GuardedHTTPClient is an *http.Client with the same address guard and
@@ -101,14 +142,8 @@ func guardedHTTPClient(allow func(netip.Addr) bool, timeout time.Duration) *http
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return fmt.Errorf("redirect to a %s: address refused", req.URL.Scheme)
 			}
-			// The first address must not learn where we came from, and a
-			// credential only reaches the host it was given for.
+			// The first address must not learn where we came from.
 			req.Header.Del("Referer")
-			if !sameOrigin(req.URL, via[0].URL) {
-				for _, h := range credentialHeaders(req.Context()) {
-					req.Header.Del(h)
-				}
-			}
 			return nil
 		},
 	}
@@ -135,18 +170,6 @@ type Request struct {
 	CredentialHeaders []string
 }
 
-type credentialHeadersKey struct{}
-
-func credentialHeaders(ctx context.Context) []string {
-	h, _ := ctx.Value(credentialHeadersKey{}).([]string)
-	return h
-}
-
-// sameOrigin reports whether a and b share scheme, host and port.
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
-}
-
 // Response is what came back.
 type Response struct {
 	Status int `json:"status"`
@@ -169,7 +192,7 @@ var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": t
 func (c *Client) Do(ctx context.Context, r Request) (Response, error) {
 	method := strings.ToUpper(strings.TrimSpace(r.Method))
 	if method == "" {
-		method = http.MethodGet
+		method = fasthttp.MethodGet
 	}
 	if !methods[method] {
 		return Response{}, connectors.Invalidf("HTTP method %q is not supported", r.Method)
@@ -193,18 +216,19 @@ func (c *Client) Do(ctx context.Context, r Request) (Response, error) {
 		timeout = DefaultTimeout
 	}
 	timeout = min(timeout, MaxTimeout)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if len(r.CredentialHeaders) > 0 {
-		ctx = context.WithValue(ctx, credentialHeadersKey{}, r.CredentialHeaders)
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return Response{}, connectors.Invalidf("cannot build the request: %v", err)
-	}
-	req.Header.Set("User-Agent", connectors.UserAgent())
+
+	x := newExchange()
+	defer x.release()
+	req, resp := x.req, x.resp
+	req.Header.SetMethod(method)
+	req.SetRequestURI(u.String())
+	req.Header.SetUserAgent(connectors.UserAgent())
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		req.Header.SetContentType(contentType)
 	}
 	if r.IdempotencyKey != "" {
 		req.Header.Set(connectors.IdempotencyHeader, r.IdempotencyKey)
@@ -215,50 +239,63 @@ func (c *Client) Do(ctx context.Context, r Request) (Response, error) {
 		}
 		req.Header.Set(k, v)
 	}
+	req.SetBodyRaw(body)
+
 	host := u.Hostname()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		if errors.Is(err, ErrForbiddenTarget) {
-			return Response{}, &connectors.InputError{Msg: fmt.Sprintf("%s: %v", host, ErrForbiddenTarget), Err: ErrForbiddenTarget}
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) && ue.Timeout() {
-			return Response{}, fmt.Errorf("%s did not answer within %s: %w", host, timeout, context.DeadlineExceeded)
-		}
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return Response{}, fmt.Errorf("%s could not be reached: %w", host, err)
+	if err := c.follow(ctx, x, u, deadline, r.CredentialHeaders); err != nil {
+		return Response{}, callError(host, timeout, err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	data, truncated, err := c.readBody(resp)
 	if err != nil {
 		return Response{}, fmt.Errorf("reading the answer of %s failed: %w", host, err)
 	}
-	out := Response{Status: resp.StatusCode, Headers: map[string]string{}}
-	if int64(len(data)) > c.maxBody {
-		data = data[:c.maxBody]
-		out.Truncated = true
-	}
-	out.Body = string(data)
-	for k, vs := range resp.Header {
-		if len(vs) > 0 {
-			out.Headers[k] = vs[0]
+	out := Response{Status: resp.StatusCode(), Headers: map[string]string{}, Body: string(data), Truncated: truncated}
+	resp.Header.VisitAll(func(k, v []byte) {
+		if _, seen := out.Headers[string(k)]; !seen {
+			out.Headers[string(k)] = string(v)
 		}
-	}
-	if !out.Truncated && strings.Contains(resp.Header.Get("Content-Type"), "json") && len(data) > 0 {
+	})
+	if !out.Truncated && bytes.Contains(resp.Header.ContentType(), []byte("json")) && len(data) > 0 {
 		var v any
 		if json.Unmarshal(data, &v) == nil {
 			out.JSON = v
 		}
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		he := &connectors.HTTPError{Vendor: host, Status: resp.StatusCode}
+	if out.Status < 200 || out.Status > 299 {
+		he := &connectors.HTTPError{Vendor: host, Status: out.Status}
 		he.Code, he.Message = connectors.GenericError(data)
-		if d, ok := connectors.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if d, ok := connectors.ParseRetryAfter(string(resp.Header.Peek("Retry-After")), time.Now()); ok {
 			he.RetryAfter = d
 		}
 		return out, he
 	}
 	return out, nil
+}
+
+// callError says in plain words why a call got no answer.
+func callError(host string, timeout time.Duration, err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrForbiddenTarget):
+		return &connectors.InputError{Msg: fmt.Sprintf("%s: %v", host, ErrForbiddenTarget), Err: ErrForbiddenTarget}
+	case errors.As(err, new(*redirectError)):
+		return fmt.Errorf("%s: %w", host, err)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		// Only a body that runs until the connection closes, without a
+		// length or chunks, is refused rather than cut at the cap.
+		return fmt.Errorf("%s answered with a body of unknown length, longer than the limit: %w", host, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("the call to %s was cancelled: %w", host, err)
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
+		errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("%s did not answer within %s: %w", host, timeout, context.DeadlineExceeded)
+	case errors.Is(err, fasthttp.ErrConnectionClosed):
+		return fmt.Errorf("%s closed the connection without answering", host)
+	}
+	// fasthttp's parse errors quote what came back, up to 64 KiB of it.
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = strings.ToValidUTF8(msg[:300], "") + "…"
+	}
+	return fmt.Errorf("%s could not be reached: %s", host, msg)
 }
