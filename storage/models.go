@@ -105,9 +105,37 @@ type Run struct {
 	// Revision counts the run's writes: SaveRun writes the revision it
 	// read, or reports ErrConflict.
 	Revision int64 `gorm:"not null;default:0"`
+
+	// stored is the contact_id the row holds at Revision, when this
+	// process wrote or read it (see SaveRun).
+	stored storedContact
 }
 
 func (Run) TableName() string { return "runs" }
+
+// storedContact is a run's contact_id as its row holds it; known is false
+// for a run read without it (GetRuns, ListRuns: SaveRun writes the column).
+type storedContact struct {
+	known bool
+	id    string
+	null  bool
+}
+
+// noteStored records r's contact as its row now holds it.
+func (r *Run) noteStored() {
+	r.stored = storedContact{known: true, null: r.ContactID == nil}
+	if r.ContactID != nil {
+		r.stored.id = *r.ContactID
+	}
+}
+
+// contactStored reports whether r's row already holds r's contact.
+func (r *Run) contactStored() bool {
+	if !r.stored.known || (r.ContactID == nil) != r.stored.null {
+		return false
+	}
+	return r.ContactID == nil || *r.ContactID == r.stored.id
+}
 
 // Step is one execution (attempt) of a node in a run.
 type Step struct {

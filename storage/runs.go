@@ -29,6 +29,7 @@ func InsertRun(tx Tx, r *Run) error {
 		args...); err != nil {
 		return fmt.Errorf("insert run: %w", err)
 	}
+	r.noteStored()
 	if r.ContactID != nil && !r.Test {
 		if err := MarkContactDeals(tx, *r.ContactID, r.StartedAt); err != nil {
 			return err
@@ -55,6 +56,7 @@ func GetRun(db Tx, id string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, noRows(err))
 	}
+	r.noteStored()
 	return &r, nil
 }
 
@@ -85,10 +87,17 @@ func GetRuns(db Tx, ids []string) ([]Run, error) {
 // and the error is ErrConflict: r was decided from a run that no longer
 // is, and deciding again from the stored run is the way on.
 func SaveRun(tx Tx, r *Run) error {
-	n, err := rawOf(tx).affected(`UPDATE runs SET contact_id = ?, status = ?, outcome = ?, vars = ?, visits = ?,
-tokens = ?, error = ?, updated_at = ?, ended_at = ?, revision = ? WHERE id = ? AND revision = ?`,
-		r.ContactID, r.Status, r.Outcome, r.Vars, r.Visits, r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt),
-		r.Revision+1, r.ID, r.Revision)
+	// A run's contact seldom changes while it runs, and writing the
+	// column, even unchanged, makes SQLite rewrite the run's entries in
+	// the two indexes that hold it.
+	set := `status = ?, outcome = ?, vars = ?, visits = ?, tokens = ?, error = ?, updated_at = ?, ended_at = ?, revision = ?`
+	args := []any{r.Status, r.Outcome, r.Vars, r.Visits, r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt),
+		r.Revision + 1, r.ID, r.Revision}
+	if !r.contactStored() {
+		set = `contact_id = ?, ` + set
+		args = append([]any{r.ContactID}, args...)
+	}
+	n, err := rawOf(tx).affected(`UPDATE runs SET `+set+` WHERE id = ? AND revision = ?`, args...)
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", r.ID, err)
 	}
@@ -96,6 +105,7 @@ tokens = ?, error = ?, updated_at = ?, ended_at = ?, revision = ? WHERE id = ? A
 		return fmt.Errorf("save run %s: %w", r.ID, ErrConflict)
 	}
 	r.Revision++
+	r.noteStored()
 	return markRun(tx, r)
 }
 
@@ -125,6 +135,7 @@ func SaveRunBatched(tx Tx, r *Run) error {
 	p.held.saves = append(p.held.saves, []any{r.ID, r.Revision, contactID, r.Status, r.Outcome, r.Vars, r.Visits,
 		r.Tokens, r.Error, r.UpdatedAt.UTC(), utcPtr(r.EndedAt)})
 	r.Revision++
+	r.noteStored()
 	return markRun(tx, r)
 }
 
