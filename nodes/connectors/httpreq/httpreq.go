@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,8 @@ type Options struct {
 
 	// allow overrides the address policy (tests).
 	allow func(netip.Addr) bool
+	// roots overrides the trusted certificate authorities (tests).
+	roots *x509.CertPool
 }
 
 // Client performs http.request calls. It is safe for concurrent use.
@@ -80,7 +83,7 @@ func New(o Options) *Client {
 			defer cancel()
 			return d.DialContext(ctx, "tcp", addr)
 		},
-		TLSConfig:                &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSConfig:                &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: o.roots},
 		NoDefaultUserAgentHeader: true,
 		// The path is sent as the user wrote it, as net/http does.
 		DisablePathNormalizing: true,

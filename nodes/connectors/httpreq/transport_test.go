@@ -3,6 +3,7 @@ package httpreq_test
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -227,5 +228,37 @@ func TestHTTPRequestCallsInFlightKeepTheirConnections(t *testing.T) {
 	}
 	if n := dialled.Load(); n > calls {
 		t.Fatalf("%d connections dialled for %d rounds of %d calls at once; want at most the first round's", n, rounds, calls)
+	}
+}
+
+// TestHTTPSCertificatesAreChecked: a vendor whose certificate no trusted
+// authority signed is refused, as net/http's client refused it; one that
+// is trusted answers, over connections that are kept.
+func TestHTTPSCertificatesAreChecked(t *testing.T) {
+	t.Parallel()
+	reached := make(chan struct{}, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		reached <- struct{}{}
+	}))
+	defer srv.Close()
+	c := httpreq.New(httpreq.Options{AllowPrivate: true})
+	_, err := c.Do(context.Background(), httpreq.Request{Method: "POST", URL: srv.URL, IdempotencyKey: "k"})
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("a self-signed vendor: %v, want a certificate error", err)
+	}
+	select {
+	case <-reached:
+		t.Fatal("the request reached a vendor whose certificate was not checked")
+	default:
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	trusting := httpreq.NewTrusting(roots)
+	for range 3 {
+		resp, err := trusting.Do(context.Background(), httpreq.Request{Method: "POST", URL: srv.URL, IdempotencyKey: "k"})
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("a trusted vendor: %v %v", resp.Status, err)
+		}
+		<-reached
 	}
 }
