@@ -14,7 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/journeyhq/journey/nodes/connectors/httpreq"
 )
@@ -194,40 +193,6 @@ func TestACutBodyDoesNotSpoilTheNextCall(t *testing.T) {
 		if err != nil || resp.Body != "short /after"+path || len(resp.Headers["X-Big"]) != 20_000 {
 			t.Fatalf("the call after %s: %q, err %v", path, resp.Body, err)
 		}
-	}
-}
-
-func TestHTTPRequestCallsInFlightKeepTheirConnections(t *testing.T) {
-	t.Parallel()
-	var dialled atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		time.Sleep(time.Millisecond) // so the calls of a round overlap
-		_, _ = io.WriteString(w, `{"ok":true}`)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			dialled.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-	c := httpreq.New(httpreq.Options{AllowPrivate: true})
-	const rounds, calls = 4, 16
-	for range rounds {
-		var wg sync.WaitGroup
-		for range calls {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := c.Do(context.Background(), httpreq.Request{Method: "POST", URL: srv.URL, IdempotencyKey: "k"}); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-	}
-	if n := dialled.Load(); n > calls {
-		t.Fatalf("%d connections dialled for %d rounds of %d calls at once; want at most the first round's", n, rounds, calls)
 	}
 }
 
