@@ -99,6 +99,18 @@ func prismBin(script string) (string, error) {
 	if _, err := exec.LookPath("npm"); err != nil {
 		return "", fmt.Errorf("npm is not installed")
 	}
+	// The test binaries of several packages start at once, and two npm
+	// installs into one folder leave it broken (a module without its
+	// files): one installs, the others wait and find it done.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "journey-prism-install.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("lock the Prism install: %w", err)
+	}
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
 	var stderr bytes.Buffer
 	cmd := exec.Command("bash", script, "install")
 	cmd.Stderr = &stderr
