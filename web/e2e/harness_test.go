@@ -297,7 +297,22 @@ func (b *browser) centerOf(js string) (float64, float64) {
 	b.t.Helper()
 	// "nearest" leaves a visible element where it is: centring would scroll
 	// the canvas, which React Flow then scrolls back under the pointer.
-	xy := eval[[]float64](b, fmt.Sprintf(`(() => { const e = %s; e.scrollIntoView({block: 'nearest'}); const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2] })()`, js))
+	// The centre is taken once the element has stayed put for 50 ms and is
+	// what lies there: on a page still loading, sections that arrive push
+	// the buttons below them, and a click at a centre measured a moment
+	// earlier lands on something else (seen in CI under load). After 20
+	// tries the last centre is used all the same.
+	steady := fmt.Sprintf(`new Promise(resolve => { const e = %s; e.scrollIntoView({block: 'nearest'});
+		const at = () => { const r = e.getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height/2] };
+		const first = at();
+		setTimeout(() => { const now = at(); const hit = document.elementFromPoint(now[0], now[1]);
+			resolve([now[0], now[1], now[0] === first[0] && now[1] === first[1] && !!hit && e.contains(hit) ? 1 : 0]) }, 50) })`, js)
+	var xy []float64
+	for range 20 {
+		if xy = eval[[]float64](b, steady); xy[2] == 1 {
+			break
+		}
+	}
 	return xy[0], xy[1]
 }
 
