@@ -160,7 +160,7 @@ func TestRedirectToAnotherHostDropsCredentialAndReferer(t *testing.T) {
 	do := func(path string) http.Header {
 		t.Helper()
 		_, err := c.Do(context.Background(), httpreq.Request{URL: home.URL + path,
-			Headers: map[string]string{"X-Api-Key": "s3cret", "X-Plain": "kept"}, CredentialHeaders: []string{"X-Api-Key"}})
+			Headers: map[string]string{"X-Api-Key": "s3cret", "X-Plain": "kept", "Authorization": "Bearer t"}, CredentialHeaders: []string{"X-Api-Key"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,14 +168,14 @@ func TestRedirectToAnotherHostDropsCredentialAndReferer(t *testing.T) {
 	}
 	// other.URL differs from home.URL by port: another origin.
 	got := do("/away")
-	if got.Get("X-Api-Key") != "" || got.Get("Referer") != "" {
-		t.Errorf("redirect to another host received X-Api-Key=%q Referer=%q", got.Get("X-Api-Key"), got.Get("Referer"))
+	if got.Get("X-Api-Key") != "" || got.Get("Referer") != "" || got.Get("Authorization") != "" {
+		t.Errorf("redirect to another host received X-Api-Key=%q Referer=%q Authorization=%q", got.Get("X-Api-Key"), got.Get("Referer"), got.Get("Authorization"))
 	}
 	if got.Get("X-Plain") != "kept" {
 		t.Errorf("a header without a secret was dropped: %v", got)
 	}
 	got = do("/here")
-	if got.Get("X-Api-Key") != "s3cret" || got.Get("Referer") != "" {
+	if got.Get("X-Api-Key") != "s3cret" || got.Get("Referer") != "" || got.Get("Authorization") != "Bearer t" {
 		t.Errorf("redirect on the same host: X-Api-Key=%q Referer=%q, want the key and no Referer", got.Get("X-Api-Key"), got.Get("Referer"))
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/journeyhq/journey/nodes/connectors"
 )
 
 // What net/http's client did for http.request, done by hand around
@@ -122,7 +124,7 @@ func repeatable(h *fasthttp.RequestHeader) bool {
 	case fasthttp.MethodGet, fasthttp.MethodHead, fasthttp.MethodOptions, fasthttp.MethodPut, fasthttp.MethodDelete:
 		return true
 	}
-	return len(h.Peek("Idempotency-Key")) > 0 || len(h.Peek("X-Idempotency-Key")) > 0
+	return len(h.Peek(connectors.IdempotencyHeader)) > 0 || len(h.Peek("X-Idempotency-Key")) > 0
 }
 
 // roundTrip makes one request until deadline. fasthttp takes no context:

@@ -227,3 +227,30 @@ func TestHTTPSCertificatesAreChecked(t *testing.T) {
 		<-reached
 	}
 }
+
+// TestAGarbledAnswerGivesAShortError: fasthttp's parse errors quote what
+// came back (up to 64 KiB); the step's error keeps 300 bytes of it.
+func TestAGarbledAnswerGivesAShortError(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = http.ReadRequest(bufio.NewReader(conn))
+			_, _ = io.WriteString(conn, strings.Repeat("garbage", 5000)+"\r\n\r\n")
+			_ = conn.Close()
+		}
+	}()
+	c := httpreq.New(httpreq.Options{AllowPrivate: true})
+	_, err = c.Do(context.Background(), httpreq.Request{URL: "http://" + l.Addr().String()})
+	if err == nil || len(err.Error()) > 400 || !strings.Contains(err.Error(), "could not be reached") {
+		t.Fatalf("a garbled answer: %d bytes of error, want at most 400: %.500v", len(fmt.Sprint(err)), err)
+	}
+}
