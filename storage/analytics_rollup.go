@@ -92,26 +92,27 @@ func withMarks(r rawDB, add func(*dayMarks)) error {
 	return m.flush(r)
 }
 
-func (m *dayMarks) flush(r rawDB) error {
+func (m *dayMarks) flush(r rawDB) error { return runWrites(r, m.writes(r)) }
+
+// writes are the statements that write the marks.
+func (m *dayMarks) writes(r rawDB) []heldWrite {
+	var writes []heldWrite
 	for _, d := range slices.Sorted(maps.Keys(m.days)) {
-		if _, err := r.exec(`INSERT INTO analytics_marks (day) VALUES (?)`, d); err != nil {
-			return fmt.Errorf("mark analytics day: %w", err)
-		}
+		writes = append(writes, heldWrite{what: "mark analytics day",
+			query: `INSERT INTO analytics_marks (day) VALUES (?)`, args: []any{d}})
 	}
 	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(m.runs)), 500) {
-		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("started_at")+` FROM runs
-			WHERE id IN (`+placeholders(len(chunk))+`) AND test = ?`, append(anys(chunk), false)...); err != nil {
-			return fmt.Errorf("mark analytics days: %w", err)
-		}
+		writes = append(writes, heldWrite{what: "mark analytics days",
+			query: `INSERT INTO analytics_marks (day) SELECT DISTINCT ` + r.dayExpr("started_at") + ` FROM runs
+			WHERE id IN (` + placeholders(len(chunk)) + `) AND test = ?`, args: append(anys(chunk), false)})
 	}
 	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(m.contacts)), 500) {
-		if _, err := r.exec(`INSERT INTO analytics_marks (day) SELECT DISTINCT `+r.dayExpr("created_at")+` FROM deals
-			WHERE contact_id IN (`+placeholders(len(chunk))+`) AND created_at >= ? AND test = ?`,
-			append(anys(chunk), m.contactsSince.UTC(), false)...); err != nil {
-			return fmt.Errorf("mark analytics days: %w", err)
-		}
+		writes = append(writes, heldWrite{what: "mark analytics days",
+			query: `INSERT INTO analytics_marks (day) SELECT DISTINCT ` + r.dayExpr("created_at") + ` FROM deals
+			WHERE contact_id IN (` + placeholders(len(chunk)) + `) AND created_at >= ? AND test = ?`,
+			args: append(anys(chunk), m.contactsSince.UTC(), false)})
 	}
-	return nil
+	return writes
 }
 
 // anys makes query arguments of values.

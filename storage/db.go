@@ -10,6 +10,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -287,6 +288,7 @@ func (s *Store) Close() error {
 func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 	s.waiting.Add(1)
 	began := false
+	var conn *sql.Conn // the transaction's connection, where the dialect pipelines
 	defer func() {
 		if !began {
 			s.waiting.Add(-1)
@@ -301,18 +303,15 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 		defer s.open.end(ticket)
 		// The rows fn holds back and the analytics days it marks are
 		// written at its end (see heldRows).
-		t, held := holding(tx.Statement.Context, Tx{db: tx, dl: s.dl}, &s.jobIDs)
+		t, held := holding(tx.Statement.Context, Tx{db: tx, dl: s.dl}, &s.jobIDs, conn)
 		if err := fn(t); err != nil {
 			return err
 		}
-		if err := held.writeAll(t.db.Statement.Context); err != nil {
-			return err
-		}
-		return held.held.marks.flush(rawOf(t))
+		return held.writeAll(t.db.Statement.Context)
 	}
 	backoff := writeBackoffBase
 	for attempt := 1; ; attempt++ {
-		err := s.writer.WithContext(ctx).Transaction(inTx)
+		err := s.transaction(ctx, &conn, inTx)
 		if err == nil {
 			return nil
 		}
@@ -330,6 +329,32 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 		}
 		backoff = min(2*backoff, writeBackoffMax)
 	}
+}
+
+// transaction runs inTx in a transaction on the writer. Where the dialect
+// sends a transaction's held writes together (PostgreSQL), the transaction
+// runs on a connection of its own, set in *conn meanwhile, whose driver
+// connection the held writes reach (see dialect.pipeline).
+func (s *Store) transaction(ctx context.Context, conn **sql.Conn, inTx func(*gorm.DB) error) error {
+	db := s.writer.WithContext(ctx)
+	if !s.dl.pipelines() {
+		return db.Transaction(inTx)
+	}
+	sdb, err := s.writer.DB()
+	if err != nil {
+		return err
+	}
+	c, err := sdb.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		*conn = nil
+		_ = c.Close()
+	}()
+	*conn = c
+	db.Statement.ConnPool = c // GORM begins the transaction on it
+	return db.Transaction(inTx)
 }
 
 // WritersWaiting reports whether a Write is waiting for its transaction

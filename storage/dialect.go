@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 
 	"gorm.io/gorm"
 )
@@ -59,6 +60,15 @@ type dialect interface {
 	// round trip (PostgreSQL). SQLite runs them in process, where an
 	// UPDATE over a VALUES list costs more than the updates it replaces.
 	batchesUpdates() bool
+	// pipelines reports whether a write transaction sends its held
+	// writes (see heldRows) together, with pipeline: where each statement
+	// is a round trip (PostgreSQL). The transaction then runs on a
+	// connection of its own (Store.transaction).
+	pipelines() bool
+	// pipeline runs writes in order in the transaction under way on
+	// conn, sent together and answered together; the first failing
+	// statement's error is returned.
+	pipeline(ctx context.Context, conn *sql.Conn, writes []heldWrite) error
 	// reserveJobIDs takes n ids for jobs from the table's own supply, for
 	// rows inserted later with their id (see heldRows); nil where an
 	// insert gets its id without a round trip (SQLite).

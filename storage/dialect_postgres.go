@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
@@ -121,6 +122,78 @@ func (postgresDialect) insertJob(r rawDB, query string, args []any, j *Job) (boo
 }
 
 func (postgresDialect) batchesUpdates() bool { return true }
+
+func (postgresDialect) pipelines() bool { return true }
+
+// pipeline sends writes as one pgx batch on the connection's pgx.Conn,
+// which holds the transaction database/sql began: one round trip where
+// each statement was one. A steps insert gets its ids by RETURNING, in
+// the order of its rows. After a failed statement the database aborts
+// the transaction, so the statements behind it fail too; the first
+// error is the one returned.
+func (d postgresDialect) pipeline(ctx context.Context, conn *sql.Conn, writes []heldWrite) error {
+	return conn.Raw(func(driverConn any) error {
+		pc, ok := driverConn.(interface{ Conn() *pgx.Conn })
+		if !ok {
+			return fmt.Errorf("postgres: the driver's connection is a %T, not pgx's", driverConn)
+		}
+		var b pgx.Batch
+		for _, w := range writes {
+			q := d.rebind(w.query)
+			if w.steps != nil {
+				q += " RETURNING id"
+			}
+			b.Queue(q, w.args...)
+		}
+		res := pc.Conn().SendBatch(ctx, &b)
+		for i := range writes {
+			if err := answer(res, &writes[i]); err != nil {
+				_ = res.Close()
+				return fmt.Errorf("%s: %w", writes[i].what, err)
+			}
+		}
+		return res.Close()
+	})
+}
+
+// answer reads w's answer from res: the ids of its steps, or how many
+// rows it changed for its check; then runs w.then.
+func answer(res pgx.BatchResults, w *heldWrite) error {
+	if w.steps != nil {
+		rows, err := res.Query()
+		if err != nil {
+			return err
+		}
+		i := 0
+		for ; rows.Next() && i < len(w.steps); i++ {
+			if err := rows.Scan(&w.steps[i].ID); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if i != len(w.steps) {
+			return fmt.Errorf("%d ids returned for %d steps", i, len(w.steps))
+		}
+	} else {
+		tag, err := res.Exec()
+		if err != nil {
+			return err
+		}
+		if w.check != nil {
+			if err := w.check(tag.RowsAffected()); err != nil {
+				return err
+			}
+		}
+	}
+	if w.then != nil {
+		w.then()
+	}
+	return nil
+}
 
 // reserveJobIDs takes ids from the jobs' sequence, which never gives one
 // twice, rolled back or not.

@@ -104,6 +104,9 @@ type holdingPool struct {
 	// contactIDs are contacts' ids read ahead (ReadContactIDsAhead),
 	// until a statement may change contacts.
 	contactIDs map[string]string
+	// conn is the transaction's connection where the dialect sends held
+	// writes together (see dialect.pipeline); nil elsewhere.
+	conn *sql.Conn
 }
 
 // holdingOf returns the holdingPool of tx's write transaction (nil
@@ -115,9 +118,9 @@ func holdingOf(tx Tx) *holdingPool {
 
 // holding returns tx, with ctx, its statements passing through a
 // holdingPool.
-func holding(ctx context.Context, tx Tx, jobIDs *idSupply) (Tx, *holdingPool) {
+func holding(ctx context.Context, tx Tx, jobIDs *idSupply, conn *sql.Conn) (Tx, *holdingPool) {
 	p := &holdingPool{ConnPool: tx.db.Statement.ConnPool, held: &heldRows{marks: newDayMarks()}, dl: tx.dl,
-		jobIDs: jobIDs}
+		jobIDs: jobIDs, conn: conn}
 	db := tx.db.WithContext(ctx) // a copy of the statement, whose pool changes
 	db.Statement.ConnPool = p
 	return Tx{db: db, dl: tx.dl}, p
@@ -154,56 +157,93 @@ func hasPrefixFold(s, prefix string) bool {
 // writeNamed writes the held rows of the tables query names.
 func (p *holdingPool) writeNamed(ctx context.Context, query string) error {
 	h := p.held
+	var writes []heldWrite
 	if (len(h.runs) > 0 || len(h.saves) > 0) && strings.Contains(query, heldRunsTable) {
-		if err := p.writeRuns(ctx); err != nil {
-			return err
-		}
+		writes = p.takeRuns(writes)
 	}
 	if len(h.steps) > 0 && strings.Contains(query, heldStepsTable) {
-		if err := p.writeSteps(ctx); err != nil {
-			return err
-		}
+		writes = p.takeSteps(writes)
 	}
 	if (len(h.jobs) > 0 || len(h.deletes) > 0) && strings.Contains(query, heldJobsTable) {
-		return p.writeJobs(ctx)
+		writes = p.takeJobs(writes)
 	}
-	return nil
+	return p.send(ctx, writes)
 }
 
-// writeAll writes every held row: at the transaction's end, and before
-// a savepoint.
+// writeAll writes every held row and the analytics days marked: at the
+// transaction's end, and before a savepoint.
 func (p *holdingPool) writeAll(ctx context.Context) error {
 	if err := p.held.err; err != nil {
 		return err
 	}
-	if err := p.writeRuns(ctx); err != nil {
-		return err
-	}
-	if err := p.writeSteps(ctx); err != nil {
-		return err
-	}
-	return p.writeJobs(ctx)
+	writes := p.takeJobs(p.takeSteps(p.takeRuns(nil)))
+	writes = append(writes, p.held.marks.writes(p.raw(ctx))...)
+	p.held.marks = newDayMarks()
+	return p.send(ctx, writes)
 }
 
 func (p *holdingPool) raw(ctx context.Context) rawDB {
 	return rawDB{pool: p.ConnPool, ctx: ctx, dl: p.dl}
 }
 
-// writeRuns writes the held new runs, then the held updates.
-func (p *holdingPool) writeRuns(ctx context.Context) error {
-	runs, saves := p.held.runs, p.held.saves
-	p.held.runs, p.held.saves = nil, nil
-	if err := p.insertRows(ctx, "runs", runColumns, runs, runsPerInsert); err != nil {
-		return err
+// send runs writes in order: on PostgreSQL all in one round trip.
+func (p *holdingPool) send(ctx context.Context, writes []heldWrite) error {
+	if len(writes) == 0 {
+		return nil
 	}
-	for len(saves) > 0 {
-		n := min(len(saves), runsPerInsert)
-		if err := p.updateRuns(ctx, saves[:n]); err != nil {
-			return err
+	if p.conn != nil {
+		return p.dl.pipeline(ctx, p.conn, writes)
+	}
+	return runWrites(p.raw(ctx), writes)
+}
+
+// heldWrite is one statement that writes held rows.
+type heldWrite struct {
+	what  string // what it does, for its error: "insert runs"
+	query string // with ? placeholders
+	args  []any
+	// steps, when set, are the rows of the statement, an INSERT INTO
+	// steps (without RETURNING): their ids are set from its answer.
+	steps []Step
+	// check, when set, judges how many rows the statement changed.
+	check func(changed int64) error
+	// then runs once the statement succeeded.
+	then func()
+}
+
+// runWrites runs writes one statement after another.
+func runWrites(r rawDB, writes []heldWrite) error {
+	for i := range writes {
+		w := &writes[i]
+		var err error
+		if w.steps != nil {
+			err = r.dl.insertSteps(r, w.query, w.args, w.steps)
+		} else {
+			var n int64
+			if n, err = r.affected(w.query, w.args...); err == nil && w.check != nil {
+				err = w.check(n)
+			}
 		}
-		saves = saves[n:]
+		if err != nil {
+			return fmt.Errorf("%s: %w", w.what, err)
+		}
+		if w.then != nil {
+			w.then()
+		}
 	}
 	return nil
+}
+
+// takeRuns adds the writes of the held new runs, then of the held
+// updates, to writes, and forgets them.
+func (p *holdingPool) takeRuns(writes []heldWrite) []heldWrite {
+	runs, saves := p.held.runs, p.held.saves
+	p.held.runs, p.held.saves = nil, nil
+	writes = insertWrites(writes, "runs", runColumns, runs, runsPerInsert)
+	for chunk := range slices.Chunk(saves, runsPerInsert) {
+		writes = append(writes, p.updateRuns(chunk))
+	}
+	return writes
 }
 
 // saveColumns are a held update's values: the run's id and the revision
@@ -216,11 +256,11 @@ var (
 		"timestamptz", "timestamptz"}
 )
 
-// updateRuns writes runs' held updates with one statement, each only
-// over the revision it was read at: when fewer rows change than were
-// held, another transaction wrote one of the runs since, and the
-// transaction fails with ErrConflict as SaveRun would have.
-func (p *holdingPool) updateRuns(ctx context.Context, saves [][]any) error {
+// updateRuns is the statement of runs' held updates, each only over the
+// revision it was read at: when fewer rows change than were held, another
+// transaction wrote one of the runs since, and the transaction fails with
+// ErrConflict as SaveRun would have.
+func (p *holdingPool) updateRuns(saves [][]any) heldWrite {
 	var q strings.Builder
 	q.WriteString("UPDATE runs SET ")
 	for i, c := range saveColumns[2:] {
@@ -249,58 +289,55 @@ func (p *holdingPool) updateRuns(ctx context.Context, saves [][]any) error {
 		args = append(args, row...)
 	}
 	q.WriteString(") AS v WHERE runs.id = v.column1 AND runs.revision = v.column2")
-	n, err := p.raw(ctx).affected(q.String(), args...)
-	if err != nil {
-		return fmt.Errorf("save runs: %w", err)
-	}
-	if int(n) != len(saves) {
-		return fmt.Errorf("save runs: %d of %d were written since they were read: %w", len(saves)-int(n), len(saves),
-			ErrConflict)
-	}
-	return nil
+	return heldWrite{what: "save runs", query: q.String(), args: args, check: func(n int64) error {
+		if int(n) != len(saves) {
+			return fmt.Errorf("%d of %d were written since they were read: %w", len(saves)-int(n), len(saves),
+				ErrConflict)
+		}
+		return nil
+	}}
 }
 
-// writeJobs deletes the held jobs to delete, then inserts the new ones.
-func (p *holdingPool) writeJobs(ctx context.Context) error {
+// takeJobs adds the writes of the held jobs, the deletes first, to
+// writes, and forgets them.
+func (p *holdingPool) takeJobs(writes []heldWrite) []heldWrite {
 	jobs, deletes := p.held.jobs, p.held.deletes
 	p.held.jobs, p.held.deletes = nil, nil
 	for _, owner := range slices.Sorted(maps.Keys(deletes)) {
 		for ids := range slices.Chunk(deletes[owner], 500) {
-			n, err := p.raw(ctx).affected(`DELETE FROM jobs WHERE lease_owner = ? AND id IN (`+placeholders(len(ids))+`)`,
-				append([]any{owner}, anys(ids)...)...)
-			if err != nil {
-				return fmt.Errorf("delete jobs: %w", err)
-			}
-			if int(n) != len(ids) {
-				return fmt.Errorf("delete jobs: %d of %d no longer held by %s: %w", len(ids)-int(n), len(ids), owner,
-					ErrConflict)
-			}
+			writes = append(writes, heldWrite{what: "delete jobs",
+				query: `DELETE FROM jobs WHERE lease_owner = ? AND id IN (` + placeholders(len(ids)) + `)`,
+				args:  append([]any{owner}, anys(ids)...),
+				check: func(n int64) error {
+					if int(n) != len(ids) {
+						return fmt.Errorf("%d of %d no longer held by %s: %w", len(ids)-int(n), len(ids), owner,
+							ErrConflict)
+					}
+					return nil
+				}})
 		}
 	}
-	return p.insertRows(ctx, "jobs", jobColumns, jobs, jobsPerInsert)
+	return insertWrites(writes, "jobs", jobColumns, jobs, jobsPerInsert)
 }
 
-// insertRows inserts rows into table, perInsert rows a statement.
-func (p *holdingPool) insertRows(ctx context.Context, table, columns string, rows [][]any, perInsert int) error {
-	for len(rows) > 0 {
-		n := min(len(rows), perInsert)
-		tuple := "(?" + strings.Repeat(",?", len(rows[0])-1) + ")"
+// insertWrites adds the inserts of rows into table, perInsert rows a
+// statement, to writes.
+func insertWrites(writes []heldWrite, table, columns string, rows [][]any, perInsert int) []heldWrite {
+	for chunk := range slices.Chunk(rows, perInsert) {
+		tuple := "(?" + strings.Repeat(",?", len(chunk[0])-1) + ")"
 		var q strings.Builder
 		q.WriteString(`INSERT INTO ` + table + ` (` + columns + `) VALUES `)
-		args := make([]any, 0, n*len(rows[0]))
-		for i, row := range rows[:n] {
+		args := make([]any, 0, len(chunk)*len(chunk[0]))
+		for i, row := range chunk {
 			if i > 0 {
 				q.WriteByte(',')
 			}
 			q.WriteString(tuple)
 			args = append(args, row...)
 		}
-		if _, err := p.raw(ctx).exec(q.String(), args...); err != nil {
-			return fmt.Errorf("insert %s: %w", table, err)
-		}
-		rows = rows[n:]
+		writes = append(writes, heldWrite{what: "insert " + table, query: q.String(), args: args})
 	}
-	return nil
+	return writes
 }
 
 // holdJob holds j's row with an id reserved for it; held is false where
@@ -320,41 +357,26 @@ func (p *holdingPool) holdJob(ctx context.Context, j *Job) (held bool, err error
 	return true, nil
 }
 
-func (p *holdingPool) writeSteps(ctx context.Context) error {
+// takeSteps adds the inserts of the held steps to writes, in the order
+// they were held, stepsPerInsert rows a statement, and forgets them; each
+// statement sets the ids it gets back in its calls' steps.
+func (p *holdingPool) takeSteps(writes []heldWrite) []heldWrite {
 	held := p.held.steps
 	p.held.steps = nil
-	var rows []Step
-	var args []any
-	flush := func() error {
-		if len(rows) == 0 {
-			return nil
+	for start := 0; start < len(held); {
+		var rows []Step
+		var args []any
+		end := start
+		for ; end < len(held) && (len(rows) == 0 || len(rows)+len(held[end].steps) <= stepsPerInsert); end++ {
+			rows = append(rows, held[end].steps...)
+			args = append(args, held[end].args...)
 		}
-		if err := insertSteps(p.raw(ctx), rows, args); err != nil {
-			return fmt.Errorf("insert steps: %w", err)
-		}
-		return nil
+		calls := held[start:end]
+		writes = append(writes, heldWrite{what: "insert steps", query: insertStepsSQL(len(rows)), args: args,
+			steps: rows, then: func() { copyIDs(calls, rows) }})
+		start = end
 	}
-	// Steps go in the order they were held, stepsPerInsert rows a
-	// statement; the ids are set back in each call's steps.
-	start := 0 // index in held of rows[0]'s call
-	for i := 0; i < len(held); {
-		if len(rows)+len(held[i].steps) > stepsPerInsert && len(rows) > 0 {
-			if err := flush(); err != nil {
-				return err
-			}
-			copyIDs(held[start:i], rows)
-			rows, args, start = rows[:0], args[:0], i
-			continue
-		}
-		rows = append(rows, held[i].steps...)
-		args = append(args, held[i].args...)
-		i++
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	copyIDs(held[start:], rows)
-	return nil
+	return writes
 }
 
 // copyIDs sets the ids of rows, inserted in the order of calls, in each

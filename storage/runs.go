@@ -122,7 +122,8 @@ func SaveRunBatched(tx Tx, r *Run) error {
 	}
 	for _, row := range p.held.saves {
 		if row[0] == r.ID { // saved twice: the first goes now
-			if err := p.writeRuns(rawOf(tx).ctx); err != nil {
+			ctx := rawOf(tx).ctx
+			if err := p.send(ctx, p.takeRuns(nil)); err != nil {
 				return err
 			}
 			break
@@ -244,16 +245,21 @@ func stepArgs(steps []Step) []any {
 // insertSteps stores steps, whose rows' arguments are args, with one
 // statement: one statement costs about what one row did.
 func insertSteps(r rawDB, steps []Step, args []any) error {
+	return r.dl.insertSteps(r, insertStepsSQL(len(steps)), args, steps)
+}
+
+// insertStepsSQL inserts n steps' rows.
+func insertStepsSQL(n int) string {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO steps (run_id, node_id, node_type, visit, attempt, status, port, input, output, error,
 started_at, finished_at) VALUES `)
-	for i := range steps {
+	for i := range n {
 		if i > 0 {
 			q.WriteByte(',')
 		}
 		q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
-	return r.dl.insertSteps(r, q.String(), args, steps)
+	return q.String()
 }
 
 // StepOutputIsTrigger is the output a trigger step records when its
