@@ -307,7 +307,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 		if err := fn(t); err != nil {
 			return err
 		}
-		return held.writeAll(t.db.Statement.Context)
+		return held.finish(t.db.Statement.Context)
 	}
 	backoff := writeBackoffBase
 	for attempt := 1; ; attempt++ {
@@ -334,8 +334,11 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 // transaction runs inTx in a transaction on the writer. Where the dialect
 // sends a transaction's held writes together (PostgreSQL), the transaction
 // runs on a connection of its own, set in *conn meanwhile, whose driver
-// connection the held writes reach (see dialect.pipeline).
-func (s *Store) transaction(ctx context.Context, conn **sql.Conn, inTx func(*gorm.DB) error) error {
+// connection the held writes reach (see dialect.pipeline), and it is begun
+// and ended here rather than by database/sql: its COMMIT goes with the
+// held writes, in their round trip (holdingPool.finish). Once inTx
+// returns nil, the transaction has committed.
+func (s *Store) transaction(ctx context.Context, conn **sql.Conn, inTx func(*gorm.DB) error) (err error) {
 	db := s.writer.WithContext(ctx)
 	if !s.dl.pipelines() {
 		return db.Transaction(inTx)
@@ -348,13 +351,45 @@ func (s *Store) transaction(ctx context.Context, conn **sql.Conn, inTx func(*gor
 	if err != nil {
 		return err
 	}
+	*conn = c
+	committed := false
 	defer func() {
+		if !committed {
+			// After a failed statement of the held writes PostgreSQL
+			// ended the transaction at their COMMIT; ROLLBACK then only
+			// warns. A connection this leaves in a transaction (its
+			// ROLLBACK failed) is not used again: pgx's database/sql
+			// driver drops one whose transaction is open when the pool
+			// hands it out.
+			_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
 		*conn = nil
 		_ = c.Close()
 	}()
-	*conn = c
-	db.Statement.ConnPool = c // GORM begins the transaction on it
-	return db.Transaction(inTx)
+	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	db.Statement.ConnPool = handTx{c}
+	if err := inTx(db); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// handTx is a transaction that Store.transaction began with BEGIN on its
+// connection: to GORM it is a transaction under way (a nested one takes a
+// savepoint, a Create takes none of its own).
+type handTx struct{ *sql.Conn }
+
+func (t handTx) Commit() error {
+	_, err := t.ExecContext(context.Background(), "COMMIT")
+	return err
+}
+
+func (t handTx) Rollback() error {
+	_, err := t.ExecContext(context.Background(), "ROLLBACK")
+	return err
 }
 
 // WritersWaiting reports whether a Write is waiting for its transaction

@@ -183,6 +183,9 @@ func answer(res pgx.BatchResults, w *heldWrite) error {
 		if err != nil {
 			return err
 		}
+		if w.commits && tag.String() != "COMMIT" {
+			return fmt.Errorf("the transaction was rolled back (%s)", tag)
+		}
 		if w.check != nil {
 			if err := w.check(tag.RowsAffected()); err != nil {
 				return err

@@ -184,6 +184,31 @@ func (p *holdingPool) writeAll(ctx context.Context) error {
 	return p.send(ctx, writes)
 }
 
+// finish writes every held row and the analytics days marked at the
+// transaction's end. Where the transaction runs on a connection of its
+// own (conn), it ends here too: its COMMIT goes with the held writes,
+// unless one of them is checked here (a batched save or delete, whose
+// conflict the database does not see): it is sent once they answered.
+func (p *holdingPool) finish(ctx context.Context) error {
+	if p.conn == nil {
+		return p.writeAll(ctx)
+	}
+	if err := p.held.err; err != nil {
+		return err
+	}
+	writes := p.takeJobs(p.takeSteps(p.takeRuns(nil)))
+	writes = append(writes, p.held.marks.writes(p.raw(ctx))...)
+	p.held.marks = newDayMarks()
+	commit := heldWrite{what: "commit", query: "COMMIT", commits: true}
+	if slices.ContainsFunc(writes, func(w heldWrite) bool { return w.check != nil }) {
+		if err := p.dl.pipeline(ctx, p.conn, writes); err != nil {
+			return err
+		}
+		writes = nil
+	}
+	return p.dl.pipeline(ctx, p.conn, append(writes, commit))
+}
+
 func (p *holdingPool) raw(ctx context.Context) rawDB {
 	return rawDB{pool: p.ConnPool, ctx: ctx, dl: p.dl}
 }
@@ -211,6 +236,9 @@ type heldWrite struct {
 	check func(changed int64) error
 	// then runs once the statement succeeded.
 	then func()
+	// commits is set on a COMMIT: it fails when the database answers
+	// that it rolled the transaction back.
+	commits bool
 }
 
 // runWrites runs writes one statement after another.

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"net/url"
@@ -92,15 +93,114 @@ func TestPostgresHeldWritesTakeOneRoundTrip(t *testing.T) {
 	if err := s.Write(t.Context(), finish(runs[1], jobs[1], "rt-3")); err != nil {
 		t.Fatal(err)
 	}
-	// BEGIN, the held writes, COMMIT.
+	// BEGIN, the held writes, COMMIT: a save's or a delete's conflict is
+	// found in their answers, so the COMMIT waits for them.
 	if got := proxy.trips() - before; got != 3 {
 		t.Errorf("a transaction with a new run, its steps and job, a save and a delete took %d round trips, want 3", got)
+	}
+	// Inserts only (a group of webhooks): BEGIN, then the held writes
+	// with the COMMIT.
+	before = proxy.trips()
+	if err := s.Write(t.Context(), func(tx storage.Tx) error {
+		_, _, err := start(tx, "rt-4")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := proxy.trips() - before; got != 2 {
+		t.Errorf("a transaction inserting a run, its steps and job took %d round trips, want 2", got)
+	}
+	if r, err := storage.GetRun(s.Reader(), "rt-4"); err != nil || r.Status != storage.RunRunning {
+		t.Fatalf("rt-4 after its commit: %+v, %v", r, err)
 	}
 	if r, err := storage.GetRun(s.Reader(), "rt-2"); err != nil || r.Status != storage.RunCompleted {
 		t.Fatalf("rt-2 after its finish: %+v, %v", r, err)
 	}
 	if steps, err := storage.RunSteps(s.Reader(), "rt-3"); err != nil || len(steps) != 2 || steps[0].ID == 0 {
 		t.Fatalf("rt-3's steps: %+v, %v", steps, err)
+	}
+}
+
+// A PostgreSQL write transaction is begun and ended by Store.Write itself
+// (its COMMIT goes with the held writes): whatever way it fails, nothing
+// of it is written, and the writes after it are not inside it.
+func TestPostgresWriteThatFailsLeavesNothing(t *testing.T) {
+	t.Parallel()
+	s := openPostgresDSN(t, storagetest.PostgresDSN(t))
+	sdb, err := gormdb.Of(s.Reader()).DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb.SetMaxOpenConns(1) // the next write gets the same connection
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	insert := func(tx storage.Tx, id string) error {
+		return storage.InsertRun(tx, &storage.Run{ID: id, FlowID: "f", Version: 1, Status: storage.RunRunning,
+			Tokens: 1, StartedAt: t0, UpdatedAt: t0})
+	}
+	// backend is the server process of the write connection: a failed
+	// transaction is rolled back and its connection kept, not dropped.
+	backend := func() (pid int) {
+		t.Helper()
+		if err := s.Write(t.Context(), func(tx storage.Tx) error {
+			return gormdb.Of(tx).Raw("SELECT pg_backend_pid()").Scan(&pid).Error
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return pid
+	}
+	if err := s.Write(t.Context(), func(tx storage.Tx) error { return insert(tx, "taken") }); err != nil {
+		t.Fatal(err)
+	}
+	pid := backend()
+	boom := errors.New("boom")
+	cases := map[string]func(tx storage.Tx) error{
+		// fn's own error, its rows still held
+		"error": func(tx storage.Tx) error {
+			if err := insert(tx, "by-error"); err != nil {
+				return err
+			}
+			return boom
+		},
+		// a held row the database refuses, in the writes sent with the COMMIT
+		"refused": func(tx storage.Tx) error {
+			if err := insert(tx, "by-refused"); err != nil {
+				return err
+			}
+			return insert(tx, "taken")
+		},
+		// a panic after a statement was sent (the read writes the held run)
+		"panic": func(tx storage.Tx) error {
+			if err := insert(tx, "by-panic"); err != nil {
+				return err
+			}
+			if _, err := storage.GetRun(tx, "by-panic"); err != nil {
+				return err
+			}
+			panic(boom)
+		},
+	}
+	for name, fn := range cases {
+		func() {
+			defer func() { _ = recover() }()
+			if err := s.Write(t.Context(), fn); err == nil {
+				t.Errorf("%s: the write succeeded", name)
+			}
+		}()
+		if _, err := storage.GetRun(s.Reader(), "by-"+name); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("%s: its run was written (%v)", name, err)
+		}
+		// The next write commits by itself: it is not inside the failed one.
+		next := "after-" + name
+		if err := s.Write(t.Context(), func(tx storage.Tx) error { return insert(tx, next) }); err != nil {
+			t.Fatalf("%s: the next write: %v", name, err)
+		}
+		if _, err := storage.GetRun(s.Reader(), next); err != nil {
+			t.Errorf("%s: the next write's run: %v", name, err)
+		}
+		if got := backend(); got != pid {
+			t.Errorf("%s: the write connection was dropped (backend %d, then %d)", name, pid, got)
+			pid = got
+		}
 	}
 }
 
