@@ -288,13 +288,12 @@ func (s *Store) Close() error {
 func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 	s.waiting.Add(1)
 	began := false
-	var conn *sql.Conn // the transaction's connection, where the dialect pipelines
 	defer func() {
 		if !began {
 			s.waiting.Add(-1)
 		}
 	}()
-	inTx := func(tx *gorm.DB) error {
+	inTx := func(tx *gorm.DB, conn *sql.Conn) error {
 		if !began {
 			began = true
 			s.waiting.Add(-1)
@@ -311,7 +310,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 	}
 	backoff := writeBackoffBase
 	for attempt := 1; ; attempt++ {
-		err := s.transaction(ctx, &conn, inTx)
+		err := s.transaction(ctx, inTx)
 		if err == nil {
 			return nil
 		}
@@ -332,16 +331,16 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 }
 
 // transaction runs inTx in a transaction on the writer. Where the dialect
-// sends a transaction's held writes together (PostgreSQL), the transaction
-// runs on a connection of its own, set in *conn meanwhile, whose driver
-// connection the held writes reach (see dialect.pipeline), and it is begun
-// and ended here rather than by database/sql: its COMMIT goes with the
-// held writes, in their round trip (holdingPool.finish). Once inTx
-// returns nil, the transaction has committed.
-func (s *Store) transaction(ctx context.Context, conn **sql.Conn, inTx func(*gorm.DB) error) (err error) {
+// sends a transaction's held writes together (PostgreSQL), the
+// transaction runs on a connection of its own, which inTx is given, whose
+// driver connection the held writes reach (see dialect.pipeline), and it
+// is begun and ended here rather than by database/sql: its COMMIT goes
+// with the held writes, in their round trip (holdingPool.finish). Once
+// inTx returns nil, the transaction has committed. Elsewhere conn is nil.
+func (s *Store) transaction(ctx context.Context, inTx func(tx *gorm.DB, conn *sql.Conn) error) error {
 	db := s.writer.WithContext(ctx)
 	if !s.dl.pipelines() {
-		return db.Transaction(inTx)
+		return db.Transaction(func(tx *gorm.DB) error { return inTx(tx, nil) })
 	}
 	sdb, err := s.writer.DB()
 	if err != nil {
@@ -351,7 +350,6 @@ func (s *Store) transaction(ctx context.Context, conn **sql.Conn, inTx func(*gor
 	if err != nil {
 		return err
 	}
-	*conn = c
 	committed := false
 	defer func() {
 		if !committed {
@@ -363,14 +361,13 @@ func (s *Store) transaction(ctx context.Context, conn **sql.Conn, inTx func(*gor
 			// hands it out.
 			_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
-		*conn = nil
 		_ = c.Close()
 	}()
 	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
 		return err
 	}
 	db.Statement.ConnPool = handTx{c}
-	if err := inTx(db); err != nil {
+	if err := inTx(db, c); err != nil {
 		return err
 	}
 	committed = true

@@ -126,8 +126,8 @@ func (postgresDialect) batchesUpdates() bool { return true }
 func (postgresDialect) pipelines() bool { return true }
 
 // pipeline sends writes as one pgx batch on the connection's pgx.Conn,
-// which holds the transaction database/sql began: one round trip where
-// each statement was one. A steps insert gets its ids by RETURNING, in
+// which holds the transaction under way (Store.transaction): one round
+// trip where each statement was one. A steps insert gets its ids by RETURNING, in
 // the order of its rows. After a failed statement the database aborts
 // the transaction, so the statements behind it fail too; the first
 // error is the one returned.

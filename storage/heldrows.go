@@ -172,41 +172,48 @@ func (p *holdingPool) writeNamed(ctx context.Context, query string) error {
 	return p.send(ctx, writes)
 }
 
-// writeAll writes every held row and the analytics days marked: at the
-// transaction's end, and before a savepoint.
+// writeAll writes every held row and the analytics days marked: before a
+// savepoint, and at the transaction's end (finish).
 func (p *holdingPool) writeAll(ctx context.Context) error {
-	if err := p.held.err; err != nil {
+	writes, err := p.takeAll(ctx)
+	if err != nil {
 		return err
 	}
-	writes := p.takeJobs(p.takeSteps(p.takeRuns(nil)))
-	writes = append(writes, p.held.marks.writes(p.raw(ctx))...)
-	p.held.marks = newDayMarks()
 	return p.send(ctx, writes)
 }
 
-// finish writes every held row and the analytics days marked at the
-// transaction's end. Where the transaction runs on a connection of its
-// own (conn), it ends here too: its COMMIT goes with the held writes,
-// unless one of them is checked here (a batched save or delete, whose
-// conflict the database does not see): it is sent once they answered.
+// finish is writeAll at the transaction's end. Where the transaction runs
+// on a connection of its own (conn), it ends here too: its COMMIT goes
+// with the held writes, unless one of them is checked here (a batched
+// save or delete, whose conflict the database does not see): it is sent
+// once they answered.
 func (p *holdingPool) finish(ctx context.Context) error {
 	if p.conn == nil {
 		return p.writeAll(ctx)
 	}
-	if err := p.held.err; err != nil {
+	writes, err := p.takeAll(ctx)
+	if err != nil {
 		return err
 	}
-	writes := p.takeJobs(p.takeSteps(p.takeRuns(nil)))
-	writes = append(writes, p.held.marks.writes(p.raw(ctx))...)
-	p.held.marks = newDayMarks()
-	commit := heldWrite{what: "commit", query: "COMMIT", commits: true}
 	if slices.ContainsFunc(writes, func(w heldWrite) bool { return w.check != nil }) {
 		if err := p.dl.pipeline(ctx, p.conn, writes); err != nil {
 			return err
 		}
 		writes = nil
 	}
-	return p.dl.pipeline(ctx, p.conn, append(writes, commit))
+	return p.dl.pipeline(ctx, p.conn, append(writes, heldWrite{what: "commit", query: "COMMIT", commits: true}))
+}
+
+// takeAll returns the writes of every held row and of the analytics days
+// marked, and forgets them.
+func (p *holdingPool) takeAll(ctx context.Context) ([]heldWrite, error) {
+	if err := p.held.err; err != nil {
+		return nil, err
+	}
+	writes := p.takeJobs(p.takeSteps(p.takeRuns(nil)))
+	writes = append(writes, p.held.marks.writes(p.raw(ctx))...)
+	p.held.marks = newDayMarks()
+	return writes, nil
 }
 
 func (p *holdingPool) raw(ctx context.Context) rawDB {
