@@ -333,13 +333,13 @@ func (s *Store) Write(ctx context.Context, fn func(tx Tx) error) error {
 // transaction runs inTx in a transaction on the writer. Where the dialect
 // sends a transaction's held writes together (PostgreSQL), the
 // transaction runs on a connection of its own, which inTx is given, whose
-// driver connection the held writes reach (see dialect.pipeline), and it
+// driver connection the held writes reach (see pipeliner), and it
 // is begun and ended here rather than by database/sql: its COMMIT goes
 // with the held writes, in their round trip (holdingPool.finish). Once
 // inTx returns nil, the transaction has committed. Elsewhere conn is nil.
 func (s *Store) transaction(ctx context.Context, inTx func(tx *gorm.DB, conn *sql.Conn) error) error {
 	db := s.writer.WithContext(ctx)
-	if !s.dl.pipelines() {
+	if _, ok := s.dl.(pipeliner); !ok {
 		return db.Transaction(func(tx *gorm.DB) error { return inTx(tx, nil) })
 	}
 	sdb, err := s.writer.DB()
@@ -366,27 +366,15 @@ func (s *Store) transaction(ctx context.Context, inTx func(tx *gorm.DB, conn *sq
 	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
 		return err
 	}
-	db.Statement.ConnPool = handTx{c}
+	// Statements reach c through the holdingPool that inTx makes, which
+	// GORM takes for a transaction under way (a nested one is a
+	// savepoint, a Create begins none of its own).
+	db.Statement.ConnPool = c
 	if err := inTx(db, c); err != nil {
 		return err
 	}
 	committed = true
 	return nil
-}
-
-// handTx is a transaction that Store.transaction began with BEGIN on its
-// connection: to GORM it is a transaction under way (a nested one takes a
-// savepoint, a Create takes none of its own).
-type handTx struct{ *sql.Conn }
-
-func (t handTx) Commit() error {
-	_, err := t.ExecContext(context.Background(), "COMMIT")
-	return err
-}
-
-func (t handTx) Rollback() error {
-	_, err := t.ExecContext(context.Background(), "ROLLBACK")
-	return err
 }
 
 // WritersWaiting reports whether a Write is waiting for its transaction

@@ -60,15 +60,6 @@ type dialect interface {
 	// round trip (PostgreSQL). SQLite runs them in process, where an
 	// UPDATE over a VALUES list costs more than the updates it replaces.
 	batchesUpdates() bool
-	// pipelines reports whether a write transaction sends its held
-	// writes (see heldRows) together, with pipeline: where each statement
-	// is a round trip (PostgreSQL). The transaction then runs on a
-	// connection of its own (Store.transaction).
-	pipelines() bool
-	// pipeline runs writes in order in the transaction under way on
-	// conn, sent together and answered together; the first failing
-	// statement's error is returned.
-	pipeline(ctx context.Context, conn *sql.Conn, writes []heldWrite) error
 	// reserveJobIDs takes n ids for jobs from the table's own supply, for
 	// rows inserted later with their id (see heldRows); nil where an
 	// insert gets its id without a round trip (SQLite).
@@ -113,4 +104,15 @@ const dialectPlugin = "journey.storage.dialect"
 // dialectOf returns the dialect registered on db's pool.
 func dialectOf(db *gorm.DB) dialect {
 	return db.Config.Plugins[dialectPlugin].(dialect)
+}
+
+// pipeliner is a dialect whose write transactions send their held writes
+// (see heldRows) together: where each statement is a round trip
+// (PostgreSQL). Such a transaction runs on a connection of its own
+// (Store.transaction).
+type pipeliner interface {
+	// pipeline runs writes in order in the transaction under way on
+	// conn, sent together and answered together; the first failing
+	// statement's error is returned.
+	pipeline(ctx context.Context, conn *sql.Conn, writes []heldWrite) error
 }

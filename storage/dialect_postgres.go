@@ -94,6 +94,16 @@ func (postgresDialect) insertSteps(r rawDB, query string, args []any, steps []St
 		return err
 	}
 	defer rows.Close()
+	return scanStepIDs(rows, steps)
+}
+
+// scanStepIDs sets steps' ids from the rows of their insert's RETURNING
+// id (database/sql's or pgx's), in order.
+func scanStepIDs(rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}, steps []Step) error {
 	i := 0
 	for ; rows.Next() && i < len(steps); i++ {
 		if err := rows.Scan(&steps[i].ID); err != nil {
@@ -123,9 +133,7 @@ func (postgresDialect) insertJob(r rawDB, query string, args []any, j *Job) (boo
 
 func (postgresDialect) batchesUpdates() bool { return true }
 
-func (postgresDialect) pipelines() bool { return true }
-
-// pipeline sends writes as one pgx batch on the connection's pgx.Conn,
+// pipeline (pipeliner) sends writes as one pgx batch on the connection's pgx.Conn,
 // which holds the transaction under way (Store.transaction): one round
 // trip where each statement was one. A steps insert gets its ids by RETURNING, in
 // the order of its rows. After a failed statement the database aborts
@@ -164,19 +172,10 @@ func answer(res pgx.BatchResults, w *heldWrite) error {
 		if err != nil {
 			return err
 		}
-		i := 0
-		for ; rows.Next() && i < len(w.steps); i++ {
-			if err := rows.Scan(&w.steps[i].ID); err != nil {
-				rows.Close()
-				return err
-			}
-		}
+		err = scanStepIDs(rows, w.steps)
 		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return err
-		}
-		if i != len(w.steps) {
-			return fmt.Errorf("%d ids returned for %d steps", i, len(w.steps))
 		}
 	} else {
 		tag, err := res.Exec()

@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -64,12 +62,6 @@ func (sqliteDialect) insertSteps(r rawDB, query string, args []any, steps []Step
 		steps[i].ID = last - int64(len(steps)-1-i)
 	}
 	return nil
-}
-
-func (sqliteDialect) pipelines() bool { return false }
-
-func (sqliteDialect) pipeline(context.Context, *sql.Conn, []heldWrite) error {
-	return errors.New("sqlite: held writes are not pipelined")
 }
 
 func (sqliteDialect) insertJob(r rawDB, query string, args []any, j *Job) (bool, error) {

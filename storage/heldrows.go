@@ -26,7 +26,7 @@ import (
 // engine has it at once; SQLite reads an insert's id back in process, so
 // its jobs are inserted at once. On PostgreSQL the statements written
 // together (and, at the end, the analytics marks) are also sent together,
-// in one round trip (dialect.pipeline).
+// in one round trip (pipeliner).
 //
 // Nothing reads a held row before it is written: every statement of the
 // transaction passes through holdingPool, which first writes the held rows
@@ -107,8 +107,9 @@ type holdingPool struct {
 	// until a statement may change contacts.
 	contactIDs map[string]string
 	// conn is the transaction's connection where the dialect sends held
-	// writes together (see dialect.pipeline); nil elsewhere.
+	// writes together (pipe); nil elsewhere.
 	conn *sql.Conn
+	pipe pipeliner
 }
 
 // holdingOf returns the holdingPool of tx's write transaction (nil
@@ -123,6 +124,9 @@ func holdingOf(tx Tx) *holdingPool {
 func holding(ctx context.Context, tx Tx, jobIDs *idSupply, conn *sql.Conn) (Tx, *holdingPool) {
 	p := &holdingPool{ConnPool: tx.db.Statement.ConnPool, held: &heldRows{marks: newDayMarks()}, dl: tx.dl,
 		jobIDs: jobIDs, conn: conn}
+	if conn != nil {
+		p.pipe = tx.dl.(pipeliner) // Store.transaction gives a connection only then
+	}
 	db := tx.db.WithContext(ctx) // a copy of the statement, whose pool changes
 	db.Statement.ConnPool = p
 	return Tx{db: db, dl: tx.dl}, p
@@ -196,12 +200,12 @@ func (p *holdingPool) finish(ctx context.Context) error {
 		return err
 	}
 	if slices.ContainsFunc(writes, func(w heldWrite) bool { return w.check != nil }) {
-		if err := p.dl.pipeline(ctx, p.conn, writes); err != nil {
+		if err := p.pipe.pipeline(ctx, p.conn, writes); err != nil {
 			return err
 		}
 		writes = nil
 	}
-	return p.dl.pipeline(ctx, p.conn, append(writes, heldWrite{what: "commit", query: "COMMIT", commits: true}))
+	return p.pipe.pipeline(ctx, p.conn, append(writes, heldWrite{what: "commit", query: "COMMIT", commits: true}))
 }
 
 // takeAll returns the writes of every held row and of the analytics days
@@ -226,7 +230,7 @@ func (p *holdingPool) send(ctx context.Context, writes []heldWrite) error {
 		return nil
 	}
 	if p.conn != nil {
-		return p.dl.pipeline(ctx, p.conn, writes)
+		return p.pipe.pipeline(ctx, p.conn, writes)
 	}
 	return runWrites(p.raw(ctx), writes)
 }
