@@ -168,6 +168,16 @@ func TestPostgresWriteThatFailsLeavesNothing(t *testing.T) {
 			}
 			return insert(tx, "taken")
 		},
+		// a statement that failed, its error ignored, with nothing held:
+		// PostgreSQL answers the COMMIT with ROLLBACK
+		"ignored": func(tx storage.Tx) error {
+			if err := gormdb.Of(tx).Exec(`INSERT INTO runs (id, flow_id, version, status, started_at, updated_at)
+				VALUES ('by-ignored', 'f', 1, 'running', now(), now())`).Error; err != nil {
+				return err
+			}
+			_ = gormdb.Of(tx).Exec("SELECT 1/0").Error
+			return nil
+		},
 		// a panic after a statement was sent (the read writes the held run)
 		"panic": func(tx storage.Tx) error {
 			if err := insert(tx, "by-panic"); err != nil {
