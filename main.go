@@ -278,6 +278,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	sqliteProcs(store.SingleWriter(), logger)
 	return serveUntilDone(ctx, c, store, eng, ch, logger)
 }
 
