@@ -3,6 +3,8 @@ package storagetest
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -64,6 +66,62 @@ func exerciseDialect(t *testing.T, setup func(t *testing.T) *testBundle) {
 			if j.ID != ids[i] || j.NodeID != fmt.Sprintf("n%d", i) {
 				t.Fatalf("job %d stored as %d %s; InsertJob returned id %d", i, j.ID, j.NodeID, ids[i])
 			}
+		}
+	})
+
+	t.Run("HeldJobsNeverGetAnIDTwice", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		given := map[int64]string{} // every id InsertJob gave, committed or not
+		insert := func(tx storage.Tx, nodes ...string) error {
+			for _, n := range nodes {
+				j := &storage.Job{NodeID: n, Kind: storage.JobStep, DueAt: t0, CreatedAt: t0}
+				if n == "e" { // with a dedup key: written at once, between held ones
+					key := "once"
+					j.DedupKey = &key
+				}
+				if inserted, err := storage.InsertJob(tx, j); err != nil || !inserted || j.ID == 0 {
+					return fmt.Errorf("insert job %s: inserted=%v id=%d err=%v", n, inserted, j.ID, err)
+				}
+				if other, ok := given[j.ID]; ok && other != "undone" {
+					return fmt.Errorf("job %s got id %d, which job %s had", n, j.ID, other)
+				}
+				given[j.ID] = n
+			}
+			return nil
+		}
+		write(t, b, func(tx storage.Tx) error { return insert(tx, "a", "b", "c") })
+		// The newest job's row is deleted: its id is not given again. The
+		// ids of a transaction that rolled back may be.
+		write(t, b, func(tx storage.Tx) error {
+			_, err := storage.DeleteJobByID(tx, slices.Max(slices.Collect(maps.Keys(given))))
+			return err
+		})
+		errUndo := errors.New("undo")
+		if err := b.store.Write(t.Context(), func(tx storage.Tx) error {
+			if err := insert(tx, "undone"); err != nil {
+				return err
+			}
+			return errUndo
+		}); !errors.Is(err, errUndo) {
+			t.Fatalf("the rolled back write: %v", err)
+		}
+		write(t, b, func(tx storage.Tx) error { return insert(tx, "d", "e", "f") })
+		var jobs []storage.Job
+		if err := Find(b.store.Reader(), &jobs, Query{Order: "id"}); err != nil {
+			t.Fatal(err)
+		}
+		stored := map[string]int64{}
+		for _, j := range jobs {
+			stored[j.NodeID] = j.ID
+		}
+		for _, n := range []string{"a", "b", "d", "e", "f"} {
+			if id, ok := stored[n]; !ok || given[id] != n {
+				t.Errorf("job %s stored with id %d (%v); InsertJob gave that id to %q", n, id, ok, given[id])
+			}
+		}
+		if len(jobs) != 5 {
+			t.Errorf("%d jobs stored, want a, b, d, e and f: %v", len(jobs), stored)
 		}
 	})
 
