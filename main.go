@@ -278,7 +278,6 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	sqliteProcs(store.SingleWriter(), logger)
 	return serveUntilDone(ctx, c, store, eng, ch, logger)
 }
 
