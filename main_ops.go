@@ -87,18 +87,35 @@ func startSweeper(ctx context.Context, c config, store *storage.Store, logger *s
 // more than twice as old (server.Config.ResultsMaxAge).
 const analyticsRefreshEvery = 15 * time.Second
 
+// analyticsRefreshPause is how long the background waits after a refresh
+// that took took: analyticsRefreshEvery, or nine times took when that is
+// longer. A refresh counts the marked days again from their rows, and on
+// a day of a million runs that takes seconds of a CPU; the background
+// then takes at most a tenth of one from the journeys, and the Results
+// lag a little more (a dashboard request still counts when they are older
+// than ResultsMaxAge).
+func analyticsRefreshPause(took time.Duration) time.Duration {
+	return max(analyticsRefreshEvery, 9*took)
+}
+
 // refreshAnalyticsLoop refreshes the rollups until ctx ends.
 func refreshAnalyticsLoop(ctx context.Context, store *storage.Store, logger *slog.Logger) {
-	t := time.NewTicker(analyticsRefreshEvery)
-	defer t.Stop()
 	for {
+		began := time.Now()
 		if err := store.RefreshAnalytics(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("update the results rollups", "error", err)
 		}
+		took := time.Since(began)
+		wait := analyticsRefreshPause(took)
+		if wait > analyticsRefreshEvery && ctx.Err() == nil {
+			logger.Info("the results rollups took long to count; the next count waits longer", "took", took, "next_in", wait)
+		}
+		pause := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			pause.Stop()
 			return
-		case <-t.C:
+		case <-pause.C:
 		}
 	}
 }

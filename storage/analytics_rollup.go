@@ -215,20 +215,36 @@ const refreshDays = 31
 
 // RefreshAnalytics brings the rollups up to date with every mark committed
 // before it began. The days are counted on the reader; only the
-// replacement of their rows takes the writer.
+// replacement of their rows takes the writer. Marks committed while it
+// counts are left for the next refresh: while journeys run, every few
+// milliseconds marks today again, and a refresh that took those too would
+// count today over and over until the journeys stopped.
 func (s *Store) RefreshAnalytics(ctx context.Context) error {
+	return s.refreshAnalytics(ctx, nil)
+}
+
+// refreshAnalytics is RefreshAnalytics; marksRead, when set, is called
+// after each pass has read its marks (for tests).
+func (s *Store) refreshAnalytics(ctx context.Context, marksRead func()) error {
 	refreshMu.Lock()
 	defer refreshMu.Unlock()
 	began := time.Now()
+	var last int64
+	if err := rawOf(s.Reader().WithContext(ctx)).queryRow(`SELECT COALESCE(MAX(id), 0) FROM analytics_marks`).Scan(&last); err != nil {
+		return fmt.Errorf("read analytics marks: %w", err)
+	}
 	for ctx.Err() == nil {
 		r := rawOf(s.Reader().WithContext(ctx))
-		ids, days, err := readMarks(r)
+		ids, days, err := readMarks(r, last)
 		if err != nil {
 			return err
 		}
 		if len(ids) == 0 {
 			s.analyticsAt.Store(began.UnixNano())
 			return nil
+		}
+		if marksRead != nil {
+			marksRead()
 		}
 		counted := make(map[string]map[string]*dayRollup, len(days))
 		for _, d := range days {
@@ -266,9 +282,10 @@ func AnalyticsBacklog(db Tx, limit int) (int, error) {
 	return n, nil
 }
 
-// readMarks reads the oldest marks covering at most refreshDays days.
-func readMarks(r rawDB) (ids []int64, days []string, err error) {
-	rows, err := r.query(`SELECT id, day FROM analytics_marks ORDER BY id LIMIT 20000`)
+// readMarks reads the oldest marks up to id last, covering at most
+// refreshDays days.
+func readMarks(r rawDB, last int64) (ids []int64, days []string, err error) {
+	rows, err := r.query(`SELECT id, day FROM analytics_marks WHERE id <= ? ORDER BY id LIMIT 20000`, last)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read analytics marks: %w", err)
 	}
