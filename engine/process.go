@@ -39,7 +39,7 @@ type resumePayload struct {
 func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 	now := e.clock.Now()
 	var jobs []storage.Job
-	err := e.store.Write(ctx, func(tx storage.Tx) error {
+	err := e.workerWrite(ctx, func(tx storage.Tx) error {
 		var err error
 		jobs, err = storage.ClaimJobs(tx, e.cfg.WorkerID, now, now.Add(e.cfg.Lease), e.cfg.BatchSize)
 		return err
@@ -53,6 +53,21 @@ func (e *Engine) RunOnce(ctx context.Context) (int, error) {
 	}
 	pre := e.runRemote(ctx, jobs)
 	return len(jobs), e.commitJobs(ctx, jobs, pre)
+}
+
+// workerWrite runs one of a worker's transactions (claims, the jobs of a
+// batch, releases) unless ctx, the steps' context, has ended: then a
+// vendor call it cut short must not be recorded, and the job runs again.
+// Once begun, the transaction is not watched for ctx's end: on SQLite
+// database/sql watches a context that can end with a goroutine for each
+// transaction and each query, a measurable share of what a fired delay
+// costs (see the README's Benchmarks), and a worker's transactions are
+// short.
+func (e *Engine) workerWrite(ctx context.Context, fn func(tx storage.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return e.store.Write(context.WithoutCancel(ctx), fn)
 }
 
 // commitJobs processes leased jobs (with the results of their vendor
@@ -94,7 +109,7 @@ func (e *Engine) commitJobs(ctx context.Context, jobs []storage.Job, pre map[int
 
 func (e *Engine) releaseAll(ctx context.Context, jobs []storage.Job, cause error) {
 	due := e.clock.Now().Add(e.cfg.RetryBase)
-	_ = e.store.Write(ctx, func(tx storage.Tx) error {
+	_ = e.workerWrite(ctx, func(tx storage.Tx) error {
 		for _, j := range jobs {
 			if err := storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts, due, cause.Error()); err != nil {
 				return err
@@ -111,7 +126,7 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start, li
 	txStart := time.Now()
 	end := start
 	var committed onCommit // the chunk's metrics and logs
-	err := e.store.Write(ctx, func(tx storage.Tx) error {
+	err := e.workerWrite(ctx, func(tx storage.Tx) error {
 		end = start
 		committed.reset()
 		for end < limit {
@@ -139,7 +154,7 @@ func (e *Engine) processChunk(ctx context.Context, jobs []storage.Job, start, li
 // the error; the error returned is the database's only.
 func (e *Engine) processAlone(ctx context.Context, j *storage.Job, pre *remoteResult) error {
 	var committed onCommit
-	err := e.store.Write(ctx, func(tx storage.Tx) error {
+	err := e.workerWrite(ctx, func(tx storage.Tx) error {
 		committed.reset()
 		return e.handleJob(ctx, tx, j, pre, &committed, nil)
 	})
@@ -155,7 +170,7 @@ func (e *Engine) processAlone(ctx context.Context, j *storage.Job, pre *remoteRe
 // the error.
 func (e *Engine) retryLater(ctx context.Context, j *storage.Job, err error) error {
 	e.log.ErrorContext(ctx, "job failed, will retry", "job_id", j.ID, "kind", j.Kind, logNodeID, j.NodeID, logRunID, orNone(j.RunID), "error", err)
-	return e.store.Write(ctx, func(tx storage.Tx) error {
+	return e.workerWrite(ctx, func(tx storage.Tx) error {
 		return storage.ReleaseJob(tx, j.ID, e.cfg.WorkerID, j.Attempts+1, e.backoff(j.Attempts+1, 0), err.Error())
 	})
 }
