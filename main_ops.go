@@ -102,13 +102,13 @@ func analyticsRefreshPause(took time.Duration) time.Duration {
 func refreshAnalyticsLoop(ctx context.Context, store *storage.Store, logger *slog.Logger) {
 	for {
 		began := time.Now()
-		if err := store.RefreshAnalytics(ctx); err != nil && ctx.Err() == nil {
+		if err := store.RefreshAnalyticsInBackground(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("update the results rollups", "error", err)
 		}
 		took := time.Since(began)
 		wait := analyticsRefreshPause(took)
 		if wait > analyticsRefreshEvery && ctx.Err() == nil {
-			logger.Info("the results rollups took long to count; the next count waits longer", "took", took, "next_in", wait)
+			logger.Info("the results rollups took long to count; the next count waits longer", "took", took.Round(time.Millisecond).String(), "next_in", wait.Round(time.Second).String())
 		}
 		pause := time.NewTimer(wait)
 		select {

@@ -40,7 +40,7 @@ func TestRefreshAnalyticsEndsWhileMarksKeepComing(t *testing.T) {
 	mark()
 	mark()
 	passes := 0
-	err = s.refreshAnalytics(ctx, func() {
+	err = s.refreshAnalytics(ctx, false, func() {
 		passes++
 		if passes <= 5 {
 			mark() // a journey's transaction while the day is counted

@@ -220,12 +220,24 @@ const refreshDays = 31
 // milliseconds marks today again, and a refresh that took those too would
 // count today over and over until the journeys stopped.
 func (s *Store) RefreshAnalytics(ctx context.Context) error {
-	return s.refreshAnalytics(ctx, nil)
+	return s.refreshAnalytics(ctx, false, nil)
 }
 
-// refreshAnalytics is RefreshAnalytics; marksRead, when set, is called
-// after each pass has read its marks (for tests).
-func (s *Store) refreshAnalytics(ctx context.Context, marksRead func()) error {
+// RefreshAnalyticsInBackground is RefreshAnalytics for a refresh nobody
+// waits on: it counts the days on a thread of its own at a low priority
+// (see atLowPriority), not cut short by ctx once a pass has begun (a
+// context that can end would have the driver read every row on another
+// goroutine, and so another thread). Only the replacement of the rows, on
+// the writer, runs at the usual priority: the writer must not wait on a
+// thread the kernel puts last.
+func (s *Store) RefreshAnalyticsInBackground(ctx context.Context) error {
+	return s.refreshAnalytics(ctx, true, nil)
+}
+
+// refreshAnalytics is RefreshAnalytics (background: see
+// RefreshAnalyticsInBackground); marksRead, when set, is called after each
+// pass has read its marks (for tests).
+func (s *Store) refreshAnalytics(ctx context.Context, background bool, marksRead func()) error {
 	refreshMu.Lock()
 	defer refreshMu.Unlock()
 	began := time.Now()
@@ -247,10 +259,24 @@ func (s *Store) refreshAnalytics(ctx context.Context, marksRead func()) error {
 			marksRead()
 		}
 		counted := make(map[string]map[string]*dayRollup, len(days))
-		for _, d := range days {
-			if counted[d], err = countDay(r, d); err != nil {
-				return err
+		cr := r
+		if background {
+			cr = rawOf(s.Reader().WithContext(context.WithoutCancel(ctx)))
+		}
+		count := func() {
+			for _, d := range days {
+				if counted[d], err = countDay(cr, d); err != nil {
+					return
+				}
 			}
+		}
+		if background {
+			atLowPriority(count)
+		} else {
+			count()
+		}
+		if err != nil {
+			return err
 		}
 		err = s.Write(ctx, func(tx Tx) error { return applyRollups(rawOf(tx), ids, counted) })
 		// When another instance took some of these marks meanwhile,
