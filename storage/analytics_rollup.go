@@ -259,22 +259,17 @@ func (s *Store) refreshAnalytics(ctx context.Context, background bool, marksRead
 			marksRead()
 		}
 		counted := make(map[string]map[string]*dayRollup, len(days))
-		cr := r
+		cr, run := r, func(count func()) { count() }
 		if background {
-			cr = rawOf(s.Reader().WithContext(context.WithoutCancel(ctx)))
+			cr, run = rawOf(s.Reader().WithContext(context.WithoutCancel(ctx))), atLowPriority
 		}
-		count := func() {
+		run(func() {
 			for _, d := range days {
 				if counted[d], err = countDay(cr, d); err != nil {
 					return
 				}
 			}
-		}
-		if background {
-			atLowPriority(count)
-		} else {
-			count()
-		}
+		})
 		if err != nil {
 			return err
 		}
