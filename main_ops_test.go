@@ -113,3 +113,18 @@ func TestCLISIGTERMDrainsAndLeavesNoLease(t *testing.T) {
 		t.Fatalf("%d jobs are left leased after a graceful stop", leased)
 	}
 }
+
+// TestAnalyticsRefreshPauseBoundsTheCountsShare: the background waits
+// analyticsRefreshEvery after a quick count and nine times a long one, so
+// counting never takes more than a tenth of the time.
+func TestAnalyticsRefreshPauseBoundsTheCountsShare(t *testing.T) {
+	for _, took := range []time.Duration{0, time.Second, 2 * time.Second, 30 * time.Second} {
+		pause := analyticsRefreshPause(took)
+		if pause < analyticsRefreshEvery {
+			t.Fatalf("after a count of %v the pause is %v, less than %v", took, pause, analyticsRefreshEvery)
+		}
+		if share := float64(took) / float64(took+pause); share > 0.1 {
+			t.Fatalf("after a count of %v the pause is %v: counting takes %.0f %% of the time, more than 10 %%", took, pause, 100*share)
+		}
+	}
+}
