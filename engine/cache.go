@@ -12,14 +12,19 @@ import (
 // are immutable, so an entry never goes stale and expressions are never
 // compiled per run.
 type compiledCache struct {
-	m sync.Map // "flow@version" -> *flows.Compiled
+	m sync.Map // flowVersion -> *flows.Compiled
 }
 
-func cacheKey(flowID string, version int) string { return fmt.Sprintf("%s@%d", flowID, version) }
+// flowVersion keys the cache without formatting a string on every look-up
+// (each webhook and vendor result looks its flow up).
+type flowVersion struct {
+	flowID  string
+	version int
+}
 
 // compiled returns the compiled flow version, loading it through db.
 func (e *Engine) compiled(db storage.Tx, flowID string, version int) (*flows.Compiled, error) {
-	key := cacheKey(flowID, version)
+	key := flowVersion{flowID, version}
 	if c, ok := e.cache.m.Load(key); ok {
 		return c.(*flows.Compiled), nil
 	}

@@ -162,6 +162,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 	if c.uninterrupted {
 		ctx = context.WithoutCancel(ctx)
 	}
+	bindTimesAsText(args)
 	cs, err := c.statement(ctx, query, true)
 	if err != nil {
 		return nil, err
@@ -176,6 +177,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	if c.uninterrupted {
 		ctx = context.WithoutCancel(ctx)
 	}
+	bindTimesAsText(args)
 	cs, err := c.statement(ctx, query, false)
 	if err != nil {
 		return nil, err

@@ -75,13 +75,16 @@ func TestDoFailures(t *testing.T) {
 func TestUserAgentIsStrictVendorSafe(t *testing.T) {
 	old := connectors.Version
 	defer func() { connectors.Version = old }()
-	connectors.Version = "dev"
-	if got := connectors.UserAgent(); got != "journey/0.0.0" {
-		t.Errorf("UserAgent with dev = %q", got)
-	}
-	connectors.Version = "v1.2.3"
-	if got := connectors.UserAgent(); got != "journey/1.2.3" {
-		t.Errorf("UserAgent = %q", got)
+	for version, want := range map[string]string{
+		"v1.2.3": "journey/1.2.3", "1.2.3": "journey/1.2.3", "10.20.300": "journey/10.20.300",
+		"dev": "journey/0.0.0", "": "journey/0.0.0", "0.1.0-dev": "journey/0.0.0", "1.2": "journey/0.0.0",
+		"1.2.3.4": "journey/0.0.0", "1..3": "journey/0.0.0", ".1.2": "journey/0.0.0", "1.2.": "journey/0.0.0",
+		"1.2.x": "journey/0.0.0", "vv1.2.3": "journey/0.0.0",
+	} {
+		connectors.Version = version
+		if got := connectors.UserAgent(); got != want {
+			t.Errorf("UserAgent with version %q = %q, want %q", version, got, want)
+		}
 	}
 }
 
