@@ -26,30 +26,29 @@ func bindTimesAsText(args []driver.NamedValue) {
 
 // sqliteTime is t.Format(sqliteTimeLayout) ("2006-01-02
 // 15:04:05.999999999-07:00") for the times the engine stores, in UTC and
-// years 1-9999, computed from the Unix time; any other goes through
+// years 0-9999, written digit by digit; any other goes through
 // time.Format.
 func sqliteTime(t time.Time) string {
-	secs := t.Unix()
-	if t.Location() != time.UTC || secs < minSQLiteTime || secs > maxSQLiteTime {
+	if t.Location() != time.UTC {
 		return t.Format(sqliteTimeLayout)
 	}
-	days, daySecs := secs/86400, int(secs%86400)
-	if daySecs < 0 {
-		days, daySecs = days-1, daySecs+86400
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(sqliteTimeLayout)
 	}
-	year, month, day := civil(days)
+	hour, minute, sec := t.Clock()
 	var b [35]byte // "2006-01-02 15:04:05.999999999+00:00"
 	digits(b[0:4], year)
 	b[4] = '-'
-	digits(b[5:7], month)
+	digits(b[5:7], int(month))
 	b[7] = '-'
 	digits(b[8:10], day)
 	b[10] = ' '
-	digits(b[11:13], daySecs/3600)
+	digits(b[11:13], hour)
 	b[13] = ':'
-	digits(b[14:16], daySecs/60%60)
+	digits(b[14:16], minute)
 	b[16] = ':'
-	digits(b[17:19], daySecs%60)
+	digits(b[17:19], sec)
 	n := 19
 	if ns := t.Nanosecond(); ns != 0 {
 		b[19] = '.'
@@ -61,34 +60,6 @@ func sqliteTime(t time.Time) string {
 	}
 	n += copy(b[n:], "+00:00")
 	return string(b[:n])
-}
-
-// The Unix times of 0001-01-01 (the zero time.Time) and 9999-12-31
-// 23:59:59 UTC.
-const (
-	minSQLiteTime = -62135596800
-	maxSQLiteTime = 253402300799
-)
-
-// civil is the proleptic Gregorian date of days since 1970-01-01, for
-// days from year 0's March 1st on (Howard Hinnant's civil_from_days).
-func civil(days int64) (year, month, day int) {
-	z := days + 719468
-	era := z / 146097
-	doe := z - era*146097                                  // [0, 146096]
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
-	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
-	mp := (5*doy + 2) / 153                                // [0, 11], from March
-	day = int(doy - (153*mp+2)/5 + 1)
-	month = int(mp + 3)
-	if month > 12 {
-		month -= 12
-	}
-	year = int(yoe + era*400)
-	if month <= 2 {
-		year++
-	}
-	return year, month, day
 }
 
 // digits writes v into b as len(b) decimal digits, zero-padded.

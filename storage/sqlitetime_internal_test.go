@@ -31,12 +31,15 @@ func TestSQLiteTimeIsWhatTheDriverWrites(t *testing.T) {
 		time.Now(),
 		time.Now().UTC(),
 	}
+	// Every UTC second from year 0 to 9999 is written digit by digit.
+	first := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	last := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for range 100_000 {
-		times = append(times, time.Unix(minSQLiteTime+rnd.Int64N(maxSQLiteTime-minSQLiteTime+1), rnd.Int64N(3)*rnd.Int64N(1e9)).UTC())
+		times = append(times, time.Unix(first+rnd.Int64N(last-first+1), rnd.Int64N(3)*rnd.Int64N(1e9)).UTC())
 	}
-	times = append(times, time.Unix(minSQLiteTime, 0).UTC(), time.Unix(maxSQLiteTime, 999_999_999).UTC(),
-		time.Unix(minSQLiteTime-1, 0).UTC(), time.Unix(maxSQLiteTime+1, 0).UTC(), time.Unix(-1, 0).UTC(),
+	times = append(times, time.Unix(first, 0).UTC(), time.Unix(last, 999_999_999).UTC(),
+		time.Unix(first-1, 0).UTC(), time.Unix(last+1, 0).UTC(), time.Unix(-1, 0).UTC(),
 		time.Date(2024, 2, 29, 23, 59, 59, 0, time.UTC), time.Date(2000, 3, 1, 0, 0, 0, 0, time.UTC))
 	for _, tm := range times {
 		if got, want := sqliteTime(tm), tm.Format(sqliteTimeLayout); got != want {
